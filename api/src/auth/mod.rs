@@ -1,0 +1,149 @@
+//! Authentication: bearer tokens become an [`Actor`].
+//!
+//! Tokens are 32 random bytes, shown once; only their SHA-256 is stored. A missing,
+//! unknown, expired or revoked token makes the request anonymous.
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::{Duration, Utc};
+use entity::{
+    enums::{NetworkRoleKind, RecordStatus},
+    network_role, person, session,
+};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
+
+use crate::error::{ServiceError, ServiceResult};
+
+/// Prefix of Maillage bearer tokens, so that leaked ones are recognisable.
+const TOKEN_PREFIX: &str = "mlg_";
+
+/// The person behind a request, as services see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub person_id: i32,
+    pub organization_id: Option<i32>,
+    pub network_admin: bool,
+    pub session_id: i32,
+}
+
+/// Who is asking: a person, or nobody.
+pub type Viewer = Option<Actor>;
+
+/// Requires a logged-in person.
+pub fn require(viewer: &Viewer) -> ServiceResult<&Actor> {
+    viewer.as_ref().ok_or(ServiceError::Unauthenticated)
+}
+
+/// Hex SHA-256 of a token: what the `session` table stores.
+pub fn hash_token(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A new random token.
+fn generate_token() -> ServiceResult<SecretString> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| ServiceError::Internal(format!("random source: {e}")))?;
+    Ok(SecretString::from(format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes))))
+}
+
+/// Creates a session for `person_id` and returns its token (the only time it exists in
+/// clear) with its expiry.
+pub async fn issue_session<C: ConnectionTrait>(
+    db: &C,
+    person_id: i32,
+    origin: &str,
+    ttl: Duration,
+) -> ServiceResult<(SecretString, chrono::DateTime<Utc>)> {
+    let token = generate_token()?;
+    let now = Utc::now();
+    let expires_at = now + ttl;
+    session::Entity::insert(session::ActiveModel {
+        token_hash: Set(hash_token(token.expose_secret())),
+        person_id: Set(person_id),
+        origin: Set(origin.to_owned()),
+        created_at: Set(now),
+        expires_at: Set(expires_at),
+        ..Default::default()
+    })
+    .exec(db)
+    .await?;
+    Ok((token, expires_at))
+}
+
+/// Resolves a bearer token to its actor, or `None` when it is not a live session of an
+/// active person.
+pub async fn authenticate<C: ConnectionTrait>(db: &C, token: &str) -> ServiceResult<Viewer> {
+    if !token.starts_with(TOKEN_PREFIX) || token.len() > 200 {
+        return Ok(None);
+    }
+    let now = Utc::now();
+    let Some(session) = session::Entity::find()
+        .filter(session::Column::TokenHash.eq(hash_token(token)))
+        .filter(session::Column::RevokedAt.is_null())
+        .filter(session::Column::ExpiresAt.gt(now))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some(person) = person::Entity::find_by_id(session.person_id).one(db).await? else {
+        return Ok(None);
+    };
+    if person.status != RecordStatus::Active {
+        return Ok(None);
+    }
+    let network_admin = network_role::Entity::find()
+        .filter(network_role::Column::PersonId.eq(person.id))
+        .filter(network_role::Column::Role.eq(NetworkRoleKind::Admin))
+        .one(db)
+        .await?
+        .is_some();
+    Ok(Some(Actor {
+        person_id: person.id,
+        organization_id: person.organization_id,
+        network_admin,
+        session_id: session.id,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_random_prefixed_and_hashed_to_hex() {
+        let a = generate_token().expect("token");
+        let b = generate_token().expect("token");
+        assert_ne!(a.expose_secret(), b.expose_secret());
+        assert!(a.expose_secret().starts_with(TOKEN_PREFIX));
+        let hash = hash_token(a.expose_secret());
+        assert_eq!(hash.len(), 64);
+        assert!(!hash.contains(a.expose_secret()));
+    }
+}
+
+/// Who is calling a service, and the request it belongs to (for the audit trail).
+#[derive(Debug, Clone, Default)]
+pub struct Caller {
+    pub viewer: Viewer,
+    pub request_id: Option<String>,
+}
+
+impl Caller {
+    /// A call made by `viewer` within request `request_id`.
+    pub fn new(viewer: Viewer, request_id: Option<String>) -> Self {
+        Self { viewer, request_id }
+    }
+
+    /// The logged-in actor, or `UNAUTHENTICATED`.
+    pub fn actor(&self) -> ServiceResult<&Actor> {
+        require(&self.viewer)
+    }
+
+    /// The actor's person id, if any.
+    pub fn person_id(&self) -> Option<i32> {
+        self.viewer.as_ref().map(|a| a.person_id)
+    }
+}

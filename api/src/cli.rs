@@ -1,0 +1,168 @@
+//! The `maillage` command line: serve (default), migrate, schema, token, demo.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use clap::{Args, Parser, Subcommand};
+use migration::{Migrator, MigratorTrait};
+use secrecy::ExposeSecret;
+
+use crate::{
+    config::Settings,
+    db, demo, graphql, server,
+    service::token::{self, TokenRequest},
+};
+
+/// Maillage: the GraphQL backend of a network of organisations that run communities of
+/// practice together.
+///
+/// With no configuration it stores its data in ./maillage.db (SQLite) and listens on
+/// 127.0.0.1:8080. Settings come from maillage.toml (or --config), MAILLAGE_* variables
+/// and DATABASE_URL; see the README.
+#[derive(Debug, Parser)]
+#[command(name = "maillage", version)]
+pub struct Cli {
+    /// Configuration file (TOML). Default: ./maillage.toml if it exists.
+    #[arg(long, global = true, env = "MAILLAGE_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on (overrides MAILLAGE_LISTEN).
+    #[arg(long, global = true, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the GraphQL API at /graphql (the default). Creates and migrates the
+    /// database first.
+    Serve,
+    /// Manage the database schema.
+    Migrate {
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+    /// Print the GraphQL schema (SDL).
+    Schema,
+    /// Create a person if missing and print a bearer token for them (stored hashed).
+    ///
+    /// This is how the first administrator gets in and how operators script:
+    /// TOKEN=$(maillage token --email admin@example.org --network-admin)
+    Token(TokenArgs),
+    /// Load a small demo network drawn from the field documents (idempotent).
+    Demo,
+}
+
+/// Migration actions.
+#[derive(Debug, Subcommand)]
+pub enum MigrateAction {
+    /// Apply pending migrations.
+    Up {
+        /// Apply at most this many.
+        #[arg(long)]
+        steps: Option<u32>,
+    },
+    /// Roll back applied migrations.
+    Down {
+        /// How many to roll back.
+        #[arg(long, default_value_t = 1)]
+        steps: u32,
+    },
+    /// List migrations and whether each is applied.
+    Status,
+}
+
+/// Arguments of `maillage token`.
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// The person's e-mail address.
+    #[arg(long)]
+    pub email: String,
+    /// Display name (when creating the person, or to change it).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Slug of the person's home organization.
+    #[arg(long, value_name = "SLUG")]
+    pub org: Option<String>,
+    /// Make the person a network administrator.
+    #[arg(long)]
+    pub network_admin: bool,
+    /// Token lifetime in days (default: the token_ttl_days setting).
+    #[arg(long)]
+    pub ttl_days: Option<u32>,
+}
+
+/// A failure the CLI reports on stderr before exiting non-zero.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    Database(#[from] db::DbOpenError),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Runs the command line.
+pub async fn run(cli: Cli, settings: Settings) -> Result<(), CliError> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(settings).await,
+        Command::Schema => {
+            print!("{}", graphql::sdl());
+            Ok(())
+        }
+        Command::Migrate { action } => {
+            let db = db::connect(&settings, None).await?;
+            let result = match action {
+                MigrateAction::Up { steps } => Migrator::up(&db, steps).await,
+                MigrateAction::Down { steps } => Migrator::down(&db, Some(steps)).await,
+                MigrateAction::Status => match Migrator::get_migration_with_status(&db).await {
+                    Ok(migrations) => {
+                        for m in migrations {
+                            println!("{:<40} {:?}", m.name(), m.status());
+                        }
+                        Ok(())
+                    }
+                    Err(e) => Err(e),
+                },
+            };
+            result.map_err(|e| CliError::Other(format!("migration failed: {e}")))
+        }
+        Command::Token(args) => {
+            let db = open(&settings).await?;
+            let request = TokenRequest {
+                email: args.email,
+                display_name: args.name,
+                organization_slug: args.org,
+                network_admin: args.network_admin,
+                ttl_days: args.ttl_days.unwrap_or(settings.token_ttl_days),
+            };
+            let issued = token::issue(&db, &request).await.map_err(|e| CliError::Other(e.to_string()))?;
+            eprintln!("token for person {} expires at {}", issued.person_id, issued.expires_at.to_rfc3339());
+            println!("{}", issued.token.expose_secret());
+            Ok(())
+        }
+        Command::Demo => {
+            let db = open(&settings).await?;
+            let summary = demo::load(&db).await.map_err(|e| CliError::Other(e.to_string()))?;
+            println!("{summary}");
+            Ok(())
+        }
+    }
+}
+
+async fn open(settings: &Settings) -> Result<sea_orm::DatabaseConnection, CliError> {
+    let db = db::connect(settings, None).await?;
+    db::migrate(&db).await?;
+    Ok(db)
+}
+
+async fn serve(settings: Settings) -> Result<(), CliError> {
+    let db = open(&settings).await?;
+    let running =
+        server::start(&settings, db).map_err(|e| CliError::Other(format!("listen ({}): {e}", settings.listen)))?;
+    let graphiql =
+        if settings.graphiql { format!(", GraphiQL at http://{}/graphiql", running.addr) } else { String::new() };
+    tracing::info!("Maillage serves GraphQL at http://{}/graphql{graphiql}", running.addr);
+    running.wait().await.map_err(|e| CliError::Other(e.to_string()))
+}

@@ -1,0 +1,168 @@
+//! Typed settings: built-in defaults, then an optional TOML file, then `MAILLAGE_*`
+//! environment variables (and `DATABASE_URL`), then command-line flags.
+
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+};
+
+use figment::{
+    Figment,
+    providers::{Env, Format, Serialized, Toml},
+};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+/// The file read when `--config` is not given (only if it exists).
+pub const DEFAULT_CONFIG_FILE: &str = "maillage.toml";
+
+/// Everything the server can be told.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Directory for the embedded SQLite database (and, later, generated keys).
+    pub data_dir: PathBuf,
+    /// Database URL (`sqlite://…` or `postgres://…`); the embedded SQLite when absent.
+    pub database_url: Option<SecretString>,
+    /// Serve GraphiQL at `/graphiql`.
+    pub graphiql: bool,
+    /// Lifetime of tokens printed by `maillage token`, in days.
+    pub token_ttl_days: u32,
+    /// Log filter (`info`, `maillage_api=debug,info`…).
+    pub log: String,
+    /// Database connection pool size.
+    pub max_connections: u32,
+    /// HTTP worker threads (0: one per core).
+    pub workers: usize,
+}
+
+/// Built-in defaults, as serialisable values so figment can layer over them.
+#[derive(Serialize)]
+struct Defaults {
+    listen: &'static str,
+    data_dir: &'static str,
+    graphiql: bool,
+    token_ttl_days: u32,
+    log: &'static str,
+    max_connections: u32,
+    workers: usize,
+}
+
+const DEFAULTS: Defaults = Defaults {
+    listen: "127.0.0.1:8080",
+    data_dir: ".",
+    graphiql: true,
+    token_ttl_days: 30,
+    log: "info",
+    max_connections: 10,
+    workers: 0,
+};
+
+/// A setting that cannot be used; the message names it.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(String);
+
+impl Settings {
+    /// Loads settings from `file` (or `maillage.toml` if present) and the environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(DEFAULTS));
+        match file {
+            Some(path) if !path.exists() => {
+                return Err(ConfigError(format!("config file {} does not exist", path.display())));
+            }
+            Some(path) => figment = figment.merge(Toml::file_exact(path)),
+            None if Path::new(DEFAULT_CONFIG_FILE).exists() => {
+                figment = figment.merge(Toml::file_exact(DEFAULT_CONFIG_FILE));
+            }
+            None => {}
+        }
+        figment =
+            figment.merge(Env::raw().only(&["DATABASE_URL"])).merge(Env::prefixed("MAILLAGE_").ignore(&["CONFIG"]));
+        let settings: Settings = figment.extract().map_err(|err| ConfigError(describe(err)))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if let Some(url) = &self.database_url {
+            let url = url.expose_secret();
+            if !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                return Err(ConfigError("database_url (DATABASE_URL): must start with sqlite: or postgres://".into()));
+            }
+        }
+        if self.token_ttl_days == 0 {
+            return Err(ConfigError("token_ttl_days (MAILLAGE_TOKEN_TTL_DAYS): must be at least 1".into()));
+        }
+        if self.max_connections == 0 {
+            return Err(ConfigError("max_connections (MAILLAGE_MAX_CONNECTIONS): must be at least 1".into()));
+        }
+        Ok(())
+    }
+
+    /// The database URL to use: the configured one, or the embedded SQLite file.
+    pub fn database_url(&self) -> SecretString {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => {
+                let path = self.data_dir.join("maillage.db");
+                SecretString::from(format!("sqlite://{}?mode=rwc", path.display()))
+            }
+        }
+    }
+}
+
+/// Turns a figment error into one line naming the setting and where it came from.
+fn describe(err: figment::Error) -> String {
+    err.into_iter()
+        .map(|e| {
+            let key = e.path.join(".");
+            let source = e.metadata.as_ref().map(|m| m.name.to_string()).unwrap_or_default();
+            let env_hint = if key.is_empty() { String::new() } else { format!(" (MAILLAGE_{})", key.to_uppercase()) };
+            if key.is_empty() {
+                format!("{} [{source}]", e.kind)
+            } else {
+                format!("{key}{env_hint}: {} [{source}]", e.kind)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[cfg(test)]
+#[expect(clippy::result_large_err, reason = "figment's Jail API returns its own error type")]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_listen_address_names_the_setting() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("MAILLAGE_LISTEN", "not-an-address");
+            let err = Settings::load(None).expect_err("must fail");
+            assert!(err.to_string().contains("listen"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn defaults_serve_sqlite_on_loopback() {
+        figment::Jail::expect_with(|_jail| {
+            let settings = Settings::load(None).expect("defaults load");
+            assert_eq!(settings.listen.to_string(), "127.0.0.1:8080");
+            assert!(settings.database_url().expose_secret().starts_with("sqlite://"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn an_unknown_key_in_the_file_is_refused() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("maillage.toml", "lisen = \"127.0.0.1:1\"")?;
+            let err = Settings::load(None).expect_err("must fail");
+            assert!(err.to_string().contains("lisen"), "{err}");
+            Ok(())
+        });
+    }
+}

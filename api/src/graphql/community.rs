@@ -1,0 +1,587 @@
+//! Communities of practice in the schema, with their members, participating
+//! organizations and subgroups.
+
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::{community as db, community_organization, membership, subgroup};
+
+use super::{
+    GqlResult, caller,
+    connection::{self, Conn},
+    db,
+    discussion::Thread,
+    enums::{
+        CommunityRole, CreationMode, InteractionMode, MembershipPolicy, MembershipStatus, ParticipationStatus, Stage,
+        SubgroupKind, SubgroupVisibility, Visibility,
+    },
+    ids::{NodeKind, from_global, to_global},
+    loaders::{
+        CommunityById, CommunityMembers, CommunityOrganizations, CommunitySubgroups, CommunityThreads, IdLoader,
+        OrganizationById, OwnMembershipLoader, PersonById, loader,
+    },
+    organization::Organization,
+    person::Person,
+};
+use crate::{
+    error::ServiceError,
+    service::{
+        access,
+        community::{
+            self as service, CommunityChanges, CommunityFilter, Eligibility as EligibilityRules, NewCommunity,
+        },
+    },
+};
+
+/// A community of practice (*communauté de pratique*): people of one or several
+/// organizations who share a field of knowledge and learn from one another.
+#[derive(Clone)]
+pub struct Community(pub db::Model);
+
+impl Community {
+    async fn own_membership(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<membership::Model>> {
+        if caller(ctx).viewer.is_none() {
+            return Ok(None);
+        }
+        loader::<OwnMembershipLoader, _>(ctx).load_one(self.0.id).await.gql()
+    }
+
+    async fn ensure_content_readable(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
+        if access::can_read_content(self.own_membership(ctx).await?.as_ref()) {
+            Ok(())
+        } else {
+            Err(ServiceError::forbidden("only active members of this community may read its discussions")).gql()
+        }
+    }
+}
+
+#[Object]
+impl Community {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        to_global(NodeKind::Community, self.0.id)
+    }
+    /// Short unique name used in URLs.
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+    /// The shared field of knowledge (*domaine*) that is the community's reason to exist.
+    async fn field_of_knowledge(&self) -> Option<&str> {
+        self.0.field_of_knowledge.as_deref()
+    }
+    async fn visibility(&self) -> Visibility {
+        self.0.visibility.into()
+    }
+    async fn membership_policy(&self) -> MembershipPolicy {
+        self.0.membership_policy.into()
+    }
+    async fn creation_mode(&self) -> CreationMode {
+        self.0.creation_mode.into()
+    }
+    async fn interaction_mode(&self) -> InteractionMode {
+        self.0.interaction_mode.into()
+    }
+    async fn stage(&self) -> Stage {
+        self.0.stage.into()
+    }
+    /// An archived community is read-only.
+    async fn archived(&self) -> bool {
+        self.0.archived
+    }
+    /// Who may join (for closed communities).
+    async fn eligibility(&self) -> Eligibility {
+        Eligibility(EligibilityRules::from_json(&self.0.eligibility))
+    }
+    /// Whether joining also needs the approval of the sponsor of the person's organization.
+    async fn sponsor_approval_required(&self) -> bool {
+        self.0.sponsor_approval_required
+    }
+    /// Whether people of any organization of the network may join, not only those of
+    /// participating organizations.
+    async fn open_to_all_organizations(&self) -> bool {
+        self.0.open_to_all_organizations
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// The viewer's own membership (any status), if any.
+    async fn viewer_membership(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Membership>> {
+        Ok(self.own_membership(ctx).await?.map(Membership))
+    }
+    /// What the viewer may do here, so front ends never duplicate the rules.
+    async fn viewer_can(&self, ctx: &Context<'_>) -> async_graphql::Result<CommunityViewerCan> {
+        let own = self.own_membership(ctx).await?;
+        let manage = caller(ctx).viewer.as_ref().is_some_and(|a| access::can_manage_community(a, own.as_ref()));
+        Ok(CommunityViewerCan {
+            read: access::can_read_content(own.as_ref()),
+            post: access::ensure_can_post(&self.0, own.as_ref()).is_ok(),
+            update: manage,
+            archive: manage,
+        })
+    }
+    /// Participating organizations, each with the sponsor who backs the community there.
+    async fn organizations(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<CommunityOrganization>> {
+        connection::children::<CommunityOrganizations, _>(
+            ctx,
+            self.0.id,
+            (first, after, last, before),
+            |m| m.id,
+            CommunityOrganization,
+        )
+        .await
+    }
+    /// Active members (logged-in people only).
+    async fn members(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<Membership>> {
+        if !access::can_list_members(&caller(ctx).viewer) {
+            return Err(ServiceError::Unauthenticated).gql();
+        }
+        connection::children::<CommunityMembers, _>(ctx, self.0.id, (first, after, last, before), |m| m.id, Membership)
+            .await
+    }
+    /// Working and interest groups (members of the community only).
+    async fn subgroups(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<Subgroup>> {
+        self.ensure_content_readable(ctx).await?;
+        connection::children::<CommunitySubgroups, _>(ctx, self.0.id, (first, after, last, before), |m| m.id, Subgroup)
+            .await
+    }
+    /// Discussion threads, oldest first (members of the community only).
+    async fn threads(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<Thread>> {
+        self.ensure_content_readable(ctx).await?;
+        connection::children::<CommunityThreads, _>(ctx, self.0.id, (first, after, last, before), |m| m.id, Thread)
+            .await
+    }
+}
+
+/// What the viewer may do in a community.
+#[derive(SimpleObject)]
+pub struct CommunityViewerCan {
+    /// Read its discussions.
+    pub read: bool,
+    /// Start threads and reply.
+    pub post: bool,
+    /// Change its profile and rules.
+    pub update: bool,
+    /// Archive or restore it.
+    pub archive: bool,
+}
+
+/// Eligibility criteria of a closed community; an empty list admits anyone on that
+/// criterion.
+pub struct Eligibility(EligibilityRules);
+
+#[Object]
+impl Eligibility {
+    async fn professions(&self) -> &[String] {
+        &self.0.professions
+    }
+    async fn job_titles(&self) -> &[String] {
+        &self.0.job_titles
+    }
+    /// Organizations whose people may join.
+    async fn organizations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Organization>> {
+        let found = loader::<IdLoader<OrganizationById>, _>(ctx)
+            .load_many(self.0.organization_ids.iter().copied())
+            .await
+            .gql()?;
+        Ok(self.0.organization_ids.iter().filter_map(|id| found.get(id).cloned().map(Organization)).collect())
+    }
+    async fn sectors(&self) -> &[String] {
+        &self.0.sectors
+    }
+    async fn regions(&self) -> &[String] {
+        &self.0.regions
+    }
+}
+
+/// An organization taking part in a community, and its sponsor there.
+#[derive(Clone)]
+pub struct CommunityOrganization(pub community_organization::Model);
+
+#[Object]
+impl CommunityOrganization {
+    async fn organization(&self, ctx: &Context<'_>) -> async_graphql::Result<Organization> {
+        loader::<IdLoader<OrganizationById>, _>(ctx)
+            .load_one(self.0.organization_id)
+            .await
+            .gql()?
+            .map(Organization)
+            .ok_or_else(|| ServiceError::not_found("organization"))
+            .gql()
+    }
+    async fn community(&self, ctx: &Context<'_>) -> async_graphql::Result<Community> {
+        loader::<IdLoader<CommunityById>, _>(ctx)
+            .load_one(self.0.community_id)
+            .await
+            .gql()?
+            .map(Community)
+            .ok_or_else(|| ServiceError::not_found("community"))
+            .gql()
+    }
+    /// The manager (*parrain*) who backs the community for this organization.
+    async fn sponsor(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Person>> {
+        let Some(id) = self.0.sponsor_id else { return Ok(None) };
+        Ok(loader::<IdLoader<PersonById>, _>(ctx).load_one(id).await.gql()?.map(Person))
+    }
+    async fn status(&self) -> ParticipationStatus {
+        self.0.status.into()
+    }
+    /// When the organization joined the community.
+    async fn joined_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// A person's membership of a community.
+#[derive(Clone)]
+pub struct Membership(pub membership::Model);
+
+#[Object]
+impl Membership {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        to_global(NodeKind::Membership, self.0.id)
+    }
+    async fn community(&self, ctx: &Context<'_>) -> async_graphql::Result<Community> {
+        loader::<IdLoader<CommunityById>, _>(ctx)
+            .load_one(self.0.community_id)
+            .await
+            .gql()?
+            .map(Community)
+            .ok_or_else(|| ServiceError::not_found("community"))
+            .gql()
+    }
+    async fn person(&self, ctx: &Context<'_>) -> async_graphql::Result<Person> {
+        loader::<IdLoader<PersonById>, _>(ctx)
+            .load_one(self.0.person_id)
+            .await
+            .gql()?
+            .map(Person)
+            .ok_or_else(|| ServiceError::not_found("person"))
+            .gql()
+    }
+    /// Roles held in the community.
+    async fn roles(&self) -> Vec<CommunityRole> {
+        self.0.role_set().iter().map(Into::into).collect()
+    }
+    async fn status(&self) -> MembershipStatus {
+        self.0.status.into()
+    }
+    /// Who last decided on this membership (approved, invited, removed…).
+    async fn decided_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Person>> {
+        let Some(id) = self.0.decided_by else { return Ok(None) };
+        Ok(loader::<IdLoader<PersonById>, _>(ctx).load_one(id).await.gql()?.map(Person))
+    }
+    async fn decided_at(&self) -> Option<DateTime<Utc>> {
+        self.0.decided_at
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// A working or interest group inside a community.
+#[derive(Clone)]
+pub struct Subgroup(pub subgroup::Model);
+
+#[Object]
+impl Subgroup {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        to_global(NodeKind::Subgroup, self.0.id)
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+    async fn kind(&self) -> SubgroupKind {
+        self.0.kind.into()
+    }
+    async fn visibility(&self) -> SubgroupVisibility {
+        self.0.visibility.into()
+    }
+    async fn community(&self, ctx: &Context<'_>) -> async_graphql::Result<Community> {
+        loader::<IdLoader<CommunityById>, _>(ctx)
+            .load_one(self.0.community_id)
+            .await
+            .gql()?
+            .map(Community)
+            .ok_or_else(|| ServiceError::not_found("community"))
+            .gql()
+    }
+}
+
+/// Filters of `communities`; all given filters must match.
+#[derive(InputObject, Default)]
+pub struct CommunityFilterInput {
+    /// Words to find in the name or field of knowledge (case-insensitive).
+    pub search: Option<String>,
+    pub visibility: Option<Vec<Visibility>>,
+    pub membership_policy: Option<Vec<MembershipPolicy>>,
+    pub stage: Option<Vec<Stage>>,
+    /// Only communities this organization takes part in.
+    pub organization_id: Option<ID>,
+    /// Only communities the viewer is an active member of.
+    #[graphql(default)]
+    pub member_only: bool,
+    /// Include archived communities.
+    #[graphql(default)]
+    pub include_archived: bool,
+}
+
+/// Queries about communities.
+#[derive(Default)]
+pub struct CommunityQuery;
+
+#[Object]
+impl CommunityQuery {
+    /// Communities the viewer may see (secret ones only to their members), oldest first.
+    async fn communities(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<CommunityFilterInput>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<Community>> {
+        let req = connection::page_request(first, after, last, before).gql()?;
+        let filter = filter.unwrap_or_default();
+        let organization_id = filter
+            .organization_id
+            .as_ref()
+            .map(|id| from_global("filter.organizationId", NodeKind::Organization, id))
+            .transpose()
+            .gql()?;
+        let filter = CommunityFilter {
+            search: filter.search,
+            visibility: filter.visibility.map(|v| v.into_iter().map(Into::into).collect()),
+            membership_policy: filter.membership_policy.map(|v| v.into_iter().map(Into::into).collect()),
+            stage: filter.stage.map(|v| v.into_iter().map(Into::into).collect()),
+            organization_id,
+            member_only: filter.member_only,
+            include_archived: filter.include_archived,
+        };
+        let (page, total) =
+            service::list(db(ctx), &caller(ctx).viewer, &filter, &req, connection::wants_count(ctx)).await.gql()?;
+        Ok(connection::build(page, total, |m| m.id, Community))
+    }
+
+    /// The community with this slug (`NOT_FOUND` if none, or if it is secret to the viewer).
+    async fn community(&self, ctx: &Context<'_>, slug: String) -> async_graphql::Result<Community> {
+        service::find_by_slug(db(ctx), &caller(ctx).viewer, &slug)
+            .await
+            .and_then(|c| c.ok_or(ServiceError::not_found("community")))
+            .map(Community)
+            .gql()
+    }
+}
+
+/// Eligibility criteria of a closed community; an empty list admits anyone on that
+/// criterion.
+#[derive(InputObject, Default)]
+pub struct EligibilityInput {
+    #[graphql(default)]
+    pub professions: Vec<String>,
+    #[graphql(default)]
+    pub job_titles: Vec<String>,
+    /// Ids of organizations whose people may join.
+    #[graphql(default)]
+    pub organization_ids: Vec<ID>,
+    #[graphql(default)]
+    pub sectors: Vec<String>,
+    #[graphql(default)]
+    pub regions: Vec<String>,
+}
+
+impl EligibilityInput {
+    fn into_rules(self) -> Result<EligibilityRules, ServiceError> {
+        let organization_ids = self
+            .organization_ids
+            .iter()
+            .map(|id| from_global("eligibility.organizationIds", NodeKind::Organization, id))
+            .collect::<Result<_, _>>()?;
+        Ok(EligibilityRules {
+            professions: self.professions,
+            job_titles: self.job_titles,
+            organization_ids,
+            sectors: self.sectors,
+            regions: self.regions,
+        })
+    }
+}
+
+/// Input of `createCommunity`.
+#[derive(InputObject)]
+pub struct CreateCommunityInput {
+    /// 2 to 64 characters of a-z, 0-9 and inner hyphens; unique.
+    pub slug: String,
+    pub name: String,
+    #[graphql(default)]
+    pub description: String,
+    pub field_of_knowledge: Option<String>,
+    #[graphql(default_with = "Visibility::Network")]
+    pub visibility: Visibility,
+    #[graphql(default_with = "MembershipPolicy::Open")]
+    pub membership_policy: MembershipPolicy,
+    #[graphql(default_with = "CreationMode::Spontaneous")]
+    pub creation_mode: CreationMode,
+    #[graphql(default_with = "InteractionMode::Virtual")]
+    pub interaction_mode: InteractionMode,
+    #[graphql(default_with = "Stage::Potential")]
+    pub stage: Stage,
+    pub eligibility: Option<EligibilityInput>,
+    #[graphql(default)]
+    pub sponsor_approval_required: bool,
+    #[graphql(default = true)]
+    pub open_to_all_organizations: bool,
+}
+
+/// Result of `createCommunity`.
+#[derive(SimpleObject)]
+pub struct CreateCommunityPayload {
+    pub community: Community,
+}
+
+/// Input of `updateCommunity`: omitted fields are left as they are.
+#[derive(InputObject)]
+pub struct UpdateCommunityInput {
+    pub id: ID,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub field_of_knowledge: Option<String>,
+    pub visibility: Option<Visibility>,
+    pub membership_policy: Option<MembershipPolicy>,
+    pub creation_mode: Option<CreationMode>,
+    pub interaction_mode: Option<InteractionMode>,
+    pub stage: Option<Stage>,
+    pub eligibility: Option<EligibilityInput>,
+    pub sponsor_approval_required: Option<bool>,
+    pub open_to_all_organizations: Option<bool>,
+}
+
+/// Result of `updateCommunity`.
+#[derive(SimpleObject)]
+pub struct UpdateCommunityPayload {
+    pub community: Community,
+}
+
+/// Input of `archiveCommunity`.
+#[derive(InputObject)]
+pub struct ArchiveCommunityInput {
+    pub id: ID,
+    /// `false` restores an archived community.
+    #[graphql(default = true)]
+    pub archived: bool,
+}
+
+/// Result of `archiveCommunity`.
+#[derive(SimpleObject)]
+pub struct ArchiveCommunityPayload {
+    pub community: Community,
+}
+
+/// Mutations on communities.
+#[derive(Default)]
+pub struct CommunityMutation;
+
+#[Object]
+impl CommunityMutation {
+    /// Creates a community; the caller becomes its founder and animator.
+    async fn create_community(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateCommunityInput,
+    ) -> async_graphql::Result<CreateCommunityPayload> {
+        let eligibility = input.eligibility.unwrap_or_default().into_rules().gql()?;
+        let new = NewCommunity {
+            slug: input.slug,
+            name: input.name,
+            description: input.description,
+            field_of_knowledge: input.field_of_knowledge,
+            visibility: input.visibility.into(),
+            membership_policy: input.membership_policy.into(),
+            creation_mode: input.creation_mode.into(),
+            interaction_mode: input.interaction_mode.into(),
+            stage: input.stage.into(),
+            eligibility,
+            sponsor_approval_required: input.sponsor_approval_required,
+            open_to_all_organizations: input.open_to_all_organizations,
+        };
+        let community = service::create(db(ctx), caller(ctx), new).await.gql()?;
+        Ok(CreateCommunityPayload { community: Community(community) })
+    }
+
+    /// Changes a community's profile and rules (its founders, animators and administrators).
+    async fn update_community(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateCommunityInput,
+    ) -> async_graphql::Result<UpdateCommunityPayload> {
+        let id = from_global("id", NodeKind::Community, &input.id).gql()?;
+        let eligibility = input.eligibility.map(EligibilityInput::into_rules).transpose().gql()?;
+        let changes = CommunityChanges {
+            name: input.name,
+            description: input.description,
+            field_of_knowledge: input.field_of_knowledge,
+            visibility: input.visibility.map(Into::into),
+            membership_policy: input.membership_policy.map(Into::into),
+            creation_mode: input.creation_mode.map(Into::into),
+            interaction_mode: input.interaction_mode.map(Into::into),
+            stage: input.stage.map(Into::into),
+            eligibility,
+            sponsor_approval_required: input.sponsor_approval_required,
+            open_to_all_organizations: input.open_to_all_organizations,
+        };
+        let community = service::update(db(ctx), caller(ctx), id, changes).await.gql()?;
+        Ok(UpdateCommunityPayload { community: Community(community) })
+    }
+
+    /// Archives a community (read-only from then on), or restores it.
+    async fn archive_community(
+        &self,
+        ctx: &Context<'_>,
+        input: ArchiveCommunityInput,
+    ) -> async_graphql::Result<ArchiveCommunityPayload> {
+        let id = from_global("id", NodeKind::Community, &input.id).gql()?;
+        let community = service::archive(db(ctx), caller(ctx), id, input.archived).await.gql()?;
+        Ok(ArchiveCommunityPayload { community: Community(community) })
+    }
+}

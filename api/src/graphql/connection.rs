@@ -1,0 +1,116 @@
+//! Relay cursor connections: argument checks, and building a connection from a page.
+
+use async_graphql::{
+    Context, OutputType, SimpleObject,
+    connection::{Connection, CursorType, Edge, EmptyFields},
+};
+
+use super::ids::IdCursor;
+use crate::{
+    error::ServiceError,
+    service::page::{Page, PageRequest},
+};
+
+/// The most items one page may hold.
+pub const MAX_PAGE_SIZE: i32 = 100;
+/// Page size when neither `first` nor `last` is given.
+pub const DEFAULT_PAGE_SIZE: i32 = 20;
+
+/// Fields every connection has beside its edges.
+#[derive(SimpleObject, Debug, Clone, Copy)]
+pub struct ListInfo {
+    /// How many items the whole list holds, whatever page is fetched.
+    pub total_count: i64,
+}
+
+/// A connection of `N` nodes.
+pub type Conn<N> = Connection<IdCursor, N, ListInfo, EmptyFields>;
+
+/// Checks Relay arguments and turns them into a page request.
+pub fn page_request(
+    first: Option<i32>,
+    after: Option<String>,
+    last: Option<i32>,
+    before: Option<String>,
+) -> Result<PageRequest, ServiceError> {
+    let size = |field: &str, n: i32| {
+        if (0..=MAX_PAGE_SIZE).contains(&n) {
+            Ok(u64::try_from(n).unwrap_or(0))
+        } else {
+            Err(ServiceError::bad_input(field, format!("must be between 0 and {MAX_PAGE_SIZE}")))
+        }
+    };
+    let cursor = |field: &str, c: Option<String>| -> Result<Option<i32>, ServiceError> {
+        c.map(|c| {
+            IdCursor::decode_cursor(&c)
+                .map(|c| c.0)
+                .map_err(|_| ServiceError::bad_input(field, "is not a valid cursor"))
+        })
+        .transpose()
+    };
+    let (limit, from_end) = match (first, last) {
+        (Some(_), Some(_)) => return Err(ServiceError::bad_input("last", "cannot be combined with first")),
+        (Some(n), None) => (size("first", n)?, false),
+        (None, Some(n)) => (size("last", n)?, true),
+        (None, None) => (size("first", DEFAULT_PAGE_SIZE)?, false),
+    };
+    Ok(PageRequest { after: cursor("after", after)?, before: cursor("before", before)?, limit, from_end })
+}
+
+/// Whether the query asks for `totalCount` on this field (counting costs a query).
+pub fn wants_count(ctx: &Context<'_>) -> bool {
+    ctx.look_ahead().field("totalCount").exists()
+}
+
+/// Builds a connection from a page of models.
+pub fn build<M, N: OutputType>(page: Page<M>, total: u64, id_of: impl Fn(&M) -> i32, wrap: impl Fn(M) -> N) -> Conn<N> {
+    let mut conn = Connection::with_additional_fields(
+        page.has_previous,
+        page.has_next,
+        ListInfo { total_count: i64::try_from(total).unwrap_or(i64::MAX) },
+    );
+    conn.edges.extend(page.items.into_iter().map(|m| Edge::new(IdCursor(id_of(&m)), wrap(m))));
+    conn
+}
+
+/// A nested connection (the posts of a thread…), batched across parents by DataLoader.
+pub async fn children<T, N>(
+    ctx: &Context<'_>,
+    parent: i32,
+    args: (Option<i32>, Option<String>, Option<i32>, Option<String>),
+    id_of: impl Fn(&T::Model) -> i32,
+    wrap: impl Fn(T::Model) -> N,
+) -> async_graphql::Result<Conn<N>>
+where
+    T: super::loaders::ChildList,
+    N: OutputType,
+{
+    use super::{
+        GqlResult,
+        loaders::{CountLoader, PageLoader, loader},
+    };
+    let req = page_request(args.0, args.1, args.2, args.3).gql()?;
+    let page = loader::<PageLoader<T>, _>(ctx).load_one((parent, req)).await.gql()?.unwrap_or_else(Page::empty);
+    let total =
+        if wants_count(ctx) { loader::<CountLoader<T>, _>(ctx).load_one(parent).await.gql()?.unwrap_or(0) } else { 0 };
+    Ok(build(page, total, id_of, wrap))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_arguments_are_checked() {
+        assert_eq!(page_request(None, None, None, None).ok().map(|r| r.limit), Some(20));
+        assert_eq!(
+            page_request(Some(101), None, None, None).err().and_then(|e| e.field().map(str::to_owned)).as_deref(),
+            Some("first")
+        );
+        assert!(page_request(Some(-1), None, None, None).is_err());
+        assert!(page_request(Some(1), None, Some(1), None).is_err());
+        assert!(page_request(Some(1), Some("garbage".into()), None, None).is_err());
+        let r = page_request(None, None, Some(5), Some(IdCursor(9).encode_cursor())).ok();
+        assert_eq!(r.map(|r| (r.limit, r.from_end, r.before)), Some((5, true, Some(9))));
+    }
+}

@@ -1,0 +1,157 @@
+//! Discussions in the schema: threads and posts.
+
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::{post, thread};
+
+use super::{
+    GqlResult, caller,
+    community::{Community, Subgroup},
+    connection::{self, Conn},
+    db,
+    ids::{NodeKind, from_global, to_global},
+    loaders::{CommunityById, IdLoader, PersonById, SubgroupById, ThreadById, ThreadPosts, loader},
+    person::Person,
+};
+use crate::{
+    error::ServiceError,
+    service::discussion::{self as service, NewThread},
+};
+
+/// A discussion thread in a community (or one of its subgroups).
+#[derive(Clone)]
+pub struct Thread(pub thread::Model);
+
+#[Object]
+impl Thread {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        to_global(NodeKind::Thread, self.0.id)
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    /// The opening message.
+    async fn body(&self) -> &str {
+        &self.0.body
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn community(&self, ctx: &Context<'_>) -> async_graphql::Result<Community> {
+        loader::<IdLoader<CommunityById>, _>(ctx)
+            .load_one(self.0.community_id)
+            .await
+            .gql()?
+            .map(Community)
+            .ok_or_else(|| ServiceError::not_found("community"))
+            .gql()
+    }
+    /// The subgroup it belongs to, if any.
+    async fn subgroup(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Subgroup>> {
+        let Some(id) = self.0.subgroup_id else { return Ok(None) };
+        Ok(loader::<IdLoader<SubgroupById>, _>(ctx).load_one(id).await.gql()?.map(Subgroup))
+    }
+    async fn author(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Person>> {
+        Ok(loader::<IdLoader<PersonById>, _>(ctx).load_one(self.0.author_id).await.gql()?.map(Person))
+    }
+    /// Replies, oldest first.
+    async fn posts(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<Post>> {
+        connection::children::<ThreadPosts, _>(ctx, self.0.id, (first, after, last, before), |m| m.id, Post).await
+    }
+}
+
+/// A reply in a thread.
+#[derive(Clone)]
+pub struct Post(pub post::Model);
+
+#[Object]
+impl Post {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        to_global(NodeKind::Post, self.0.id)
+    }
+    async fn body(&self) -> &str {
+        &self.0.body
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn thread(&self, ctx: &Context<'_>) -> async_graphql::Result<Thread> {
+        loader::<IdLoader<ThreadById>, _>(ctx)
+            .load_one(self.0.thread_id)
+            .await
+            .gql()?
+            .map(Thread)
+            .ok_or_else(|| ServiceError::not_found("thread"))
+            .gql()
+    }
+    async fn author(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Person>> {
+        Ok(loader::<IdLoader<PersonById>, _>(ctx).load_one(self.0.author_id).await.gql()?.map(Person))
+    }
+}
+
+/// Input of `createThread`.
+#[derive(InputObject)]
+pub struct CreateThreadInput {
+    pub community_id: ID,
+    /// Post in this subgroup of the community.
+    pub subgroup_id: Option<ID>,
+    pub title: String,
+    #[graphql(default)]
+    pub body: String,
+}
+
+/// Result of `createThread`.
+#[derive(SimpleObject)]
+pub struct CreateThreadPayload {
+    pub thread: Thread,
+}
+
+/// Input of `createPost`.
+#[derive(InputObject)]
+pub struct CreatePostInput {
+    pub thread_id: ID,
+    pub body: String,
+}
+
+/// Result of `createPost`.
+#[derive(SimpleObject)]
+pub struct CreatePostPayload {
+    pub post: Post,
+}
+
+/// Mutations on discussions.
+#[derive(Default)]
+pub struct DiscussionMutation;
+
+#[Object]
+impl DiscussionMutation {
+    /// Starts a thread (active members of a community that is not archived).
+    async fn create_thread(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateThreadInput,
+    ) -> async_graphql::Result<CreateThreadPayload> {
+        let community_id = from_global("communityId", NodeKind::Community, &input.community_id).gql()?;
+        let subgroup_id =
+            input.subgroup_id.as_ref().map(|id| from_global("subgroupId", NodeKind::Subgroup, id)).transpose().gql()?;
+        let new = NewThread { community_id, subgroup_id, title: input.title, body: input.body };
+        let thread = service::create_thread(db(ctx), caller(ctx), new).await.gql()?;
+        Ok(CreateThreadPayload { thread: Thread(thread) })
+    }
+
+    /// Replies in a thread (active members of its community).
+    async fn create_post(&self, ctx: &Context<'_>, input: CreatePostInput) -> async_graphql::Result<CreatePostPayload> {
+        let thread_id = from_global("threadId", NodeKind::Thread, &input.thread_id).gql()?;
+        let post = service::create_post(db(ctx), caller(ctx), thread_id, &input.body).await.gql()?;
+        Ok(CreatePostPayload { post: Post(post) })
+    }
+}

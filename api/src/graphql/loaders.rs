@@ -1,0 +1,255 @@
+//! Per-request DataLoaders: every relation is fetched in batches, so a nested query costs
+//! a fixed number of SQL statements whatever the number of rows.
+//!
+//! Loaders live for one request only: they hold the viewer, and nothing one person may
+//! see is ever cached for another.
+
+use std::{collections::HashMap, future::Future, marker::PhantomData, sync::Arc};
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use entity::{community, community_organization, membership, organization, person, post, subgroup, thread};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+
+use crate::{
+    auth::Viewer,
+    error::{ServiceError, ServiceResult},
+    service::{
+        access, community as communities, discussion,
+        page::{self, Page, PageRequest},
+    },
+};
+
+/// Loader errors must be cloneable.
+pub type LoadError = Arc<ServiceError>;
+
+/// An entity looked up by its integer id.
+pub trait ById: Send + Sync + 'static {
+    type Model: Clone + Send + Sync + 'static;
+    fn load(db: &DatabaseConnection, ids: &[i32]) -> impl Future<Output = ServiceResult<Vec<Self::Model>>> + Send;
+    fn id(model: &Self::Model) -> i32;
+}
+
+macro_rules! by_id {
+    ($marker:ident, $module:ident) => {
+        /// Looks up rows by id (for relations of objects already authorized).
+        pub struct $marker;
+        impl ById for $marker {
+            type Model = $module::Model;
+            async fn load(db: &DatabaseConnection, ids: &[i32]) -> ServiceResult<Vec<Self::Model>> {
+                Ok($module::Entity::find().filter($module::Column::Id.is_in(ids.iter().copied())).all(db).await?)
+            }
+            fn id(model: &Self::Model) -> i32 {
+                model.id
+            }
+        }
+    };
+}
+
+by_id!(OrganizationById, organization);
+by_id!(PersonById, person);
+by_id!(CommunityById, community);
+by_id!(ThreadById, thread);
+by_id!(SubgroupById, subgroup);
+
+/// Batches look-ups by id.
+pub struct IdLoader<T: ById> {
+    db: DatabaseConnection,
+    _kind: PhantomData<T>,
+}
+
+impl<T: ById> Loader<i32> for IdLoader<T> {
+    type Value = T::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+        let rows = T::load(&self.db, keys).await.map_err(Arc::new)?;
+        Ok(rows.into_iter().map(|m| (T::id(&m), m)).collect())
+    }
+}
+
+/// A list of children hanging off parents (the threads of communities…), as the viewer
+/// may see it.
+pub trait ChildList: Send + Sync + 'static {
+    type Model: Clone + Send + Sync + 'static;
+    fn pages(
+        db: &DatabaseConnection,
+        viewer: &Viewer,
+        parents: &[i32],
+        req: &PageRequest,
+    ) -> impl Future<Output = ServiceResult<HashMap<i32, Page<Self::Model>>>> + Send;
+    fn counts(
+        db: &DatabaseConnection,
+        viewer: &Viewer,
+        parents: &[i32],
+    ) -> impl Future<Output = ServiceResult<HashMap<i32, u64>>> + Send;
+}
+
+macro_rules! child_list {
+    ($(#[$doc:meta])* $marker:ident, $module:ident, $parent:ident, $parent_field:ident, |$viewer:ident| $select:expr) => {
+        $(#[$doc])*
+        pub struct $marker;
+        impl ChildList for $marker {
+            type Model = $module::Model;
+            async fn pages(
+                db: &DatabaseConnection,
+                $viewer: &Viewer,
+                parents: &[i32],
+                req: &PageRequest,
+            ) -> ServiceResult<HashMap<i32, Page<Self::Model>>> {
+                page::fetch_per_parent(
+                    db,
+                    $select,
+                    $module::Column::Id,
+                    $module::Column::$parent,
+                    parents,
+                    |m| m.$parent_field,
+                    req,
+                )
+                .await
+            }
+            async fn counts(db: &DatabaseConnection, $viewer: &Viewer, parents: &[i32]) -> ServiceResult<HashMap<i32, u64>> {
+                page::count_per_parent(db, $select, $module::Column::Id, $module::Column::$parent, parents).await
+            }
+        }
+    };
+}
+
+child_list!(
+    /// Participating organizations of communities.
+    CommunityOrganizations, community_organization, CommunityId, community_id, |_viewer| communities::organizations_select()
+);
+child_list!(
+    /// Active members of communities.
+    CommunityMembers, membership, CommunityId, community_id, |_viewer| communities::members_select()
+);
+child_list!(
+    /// Subgroups of communities.
+    CommunitySubgroups, subgroup, CommunityId, community_id, |viewer| communities::subgroups_select(viewer)
+);
+child_list!(
+    /// Threads of communities.
+    CommunityThreads, thread, CommunityId, community_id, |viewer| discussion::threads_select(viewer)
+);
+child_list!(
+    /// Posts of threads.
+    ThreadPosts, post, ThreadId, thread_id, |_viewer| discussion::posts_select()
+);
+child_list!(
+    /// Memberships shown on other people's profiles: active ones, of visible communities.
+    PersonMembershipsShared, membership, PersonId, person_id, |viewer| membership::Entity::find()
+        .filter(access::visible_memberships_of(viewer, -1))
+);
+child_list!(
+    /// Every membership of a person (for themselves and network administrators).
+    PersonMembershipsAll, membership, PersonId, person_id, |_viewer| membership::Entity::find()
+);
+child_list!(
+    /// Communities an organization takes part in, as the viewer may see them.
+    OrganizationCommunities, community_organization, OrganizationId, organization_id, |viewer|
+        communities::organizations_select().filter(
+            community_organization::Column::CommunityId.in_subquery(access::visible_community_ids(viewer))
+        )
+);
+
+/// Batches pages of a child list; keys are (parent id, page request).
+pub struct PageLoader<T: ChildList> {
+    db: DatabaseConnection,
+    viewer: Viewer,
+    _kind: PhantomData<T>,
+}
+
+impl<T: ChildList> Loader<(i32, PageRequest)> for PageLoader<T> {
+    type Value = Page<T::Model>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[(i32, PageRequest)]) -> Result<HashMap<(i32, PageRequest), Self::Value>, Self::Error> {
+        // Sibling fields usually share one page request: one statement per distinct request.
+        let mut by_request: HashMap<PageRequest, Vec<i32>> = HashMap::new();
+        for (parent, req) in keys {
+            by_request.entry(*req).or_default().push(*parent);
+        }
+        let mut out = HashMap::with_capacity(keys.len());
+        for (req, parents) in by_request {
+            let mut pages = T::pages(&self.db, &self.viewer, &parents, &req).await.map_err(Arc::new)?;
+            for parent in parents {
+                out.insert((parent, req), pages.remove(&parent).unwrap_or_else(Page::empty));
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Batches counts of a child list.
+pub struct CountLoader<T: ChildList> {
+    db: DatabaseConnection,
+    viewer: Viewer,
+    _kind: PhantomData<T>,
+}
+
+impl<T: ChildList> Loader<i32> for CountLoader<T> {
+    type Value = u64;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, u64>, Self::Error> {
+        let counts = T::counts(&self.db, &self.viewer, keys).await.map_err(Arc::new)?;
+        Ok(keys.iter().map(|k| (*k, counts.get(k).copied().unwrap_or(0))).collect())
+    }
+}
+
+/// The viewer's own membership of communities.
+pub struct OwnMembershipLoader {
+    db: DatabaseConnection,
+    viewer: Viewer,
+}
+
+impl Loader<i32> for OwnMembershipLoader {
+    type Value = membership::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+        communities::own_memberships(&self.db, &self.viewer, keys).await.map_err(Arc::new)
+    }
+}
+
+/// Adds one loader of each kind to a request: loaders batch only when shared.
+pub fn register(request: async_graphql::Request, db: &DatabaseConnection, viewer: &Viewer) -> async_graphql::Request {
+    fn by_id<T: ById>(db: &DatabaseConnection) -> DataLoader<IdLoader<T>> {
+        DataLoader::new(IdLoader { db: db.clone(), _kind: PhantomData }, tokio::spawn)
+    }
+    fn pages<T: ChildList>(db: &DatabaseConnection, viewer: &Viewer) -> DataLoader<PageLoader<T>> {
+        DataLoader::new(PageLoader { db: db.clone(), viewer: viewer.clone(), _kind: PhantomData }, tokio::spawn)
+    }
+    fn counts<T: ChildList>(db: &DatabaseConnection, viewer: &Viewer) -> DataLoader<CountLoader<T>> {
+        DataLoader::new(CountLoader { db: db.clone(), viewer: viewer.clone(), _kind: PhantomData }, tokio::spawn)
+    }
+    macro_rules! lists {
+        ($request:expr, $($kind:ty),+) => {
+            $request$(.data(pages::<$kind>(db, viewer)).data(counts::<$kind>(db, viewer)))+
+        };
+    }
+    let request = request
+        .data(by_id::<OrganizationById>(db))
+        .data(by_id::<PersonById>(db))
+        .data(by_id::<CommunityById>(db))
+        .data(by_id::<ThreadById>(db))
+        .data(by_id::<SubgroupById>(db))
+        .data(DataLoader::new(OwnMembershipLoader { db: db.clone(), viewer: viewer.clone() }, tokio::spawn));
+    lists!(
+        request,
+        CommunityOrganizations,
+        CommunityMembers,
+        CommunitySubgroups,
+        CommunityThreads,
+        ThreadPosts,
+        PersonMembershipsShared,
+        PersonMembershipsAll,
+        OrganizationCommunities
+    )
+}
+
+/// The request's loader of kind `L`.
+pub fn loader<'a, L: Loader<K>, K: Send + Sync + std::hash::Hash + Eq + Clone + 'static>(
+    ctx: &'a async_graphql::Context<'_>,
+) -> &'a DataLoader<L> {
+    ctx.data_unchecked::<DataLoader<L>>()
+}

@@ -1,0 +1,89 @@
+//! The GraphQL schema partner front ends code against. Resolvers are thin: they read
+//! arguments, call a service, and wrap its models in GraphQL types (entities are never
+//! GraphQL types, so internal columns cannot leak into the schema).
+
+use std::sync::Arc;
+
+use async_graphql::{Context, EmptySubscription, ErrorExtensions, MergedObject, Schema};
+use sea_orm::DatabaseConnection;
+
+use crate::{auth::Caller, error::ServiceError};
+
+pub mod community;
+pub mod connection;
+pub mod discussion;
+pub mod enums;
+pub mod ids;
+pub mod loaders;
+pub mod node;
+pub mod organization;
+pub mod person;
+
+/// Deepest query accepted.
+pub const MAX_DEPTH: usize = 12;
+/// Most complex query accepted (each field counts 1, lists multiply by their page size).
+pub const MAX_COMPLEXITY: usize = 50_000;
+
+/// Every query.
+#[derive(MergedObject, Default)]
+pub struct Query(organization::OrganizationQuery, person::PersonQuery, community::CommunityQuery, node::NodeQuery);
+
+/// Every mutation.
+#[derive(MergedObject, Default)]
+pub struct Mutation(organization::OrganizationMutation, community::CommunityMutation, discussion::DiscussionMutation);
+
+/// The schema type.
+pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// Builds the schema over a database connection.
+pub fn build_schema(db: DatabaseConnection) -> AppSchema {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .data(db)
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
+        .finish()
+}
+
+/// The schema in SDL, as committed in `api/schema.graphql`.
+pub fn sdl() -> String {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription).finish().sdl()
+}
+
+/// The database of the schema.
+pub fn db<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
+    ctx.data_unchecked::<DatabaseConnection>()
+}
+
+/// Who is calling (anonymous when the request carries no valid token).
+pub fn caller<'a>(ctx: &Context<'a>) -> &'a Caller {
+    ctx.data_unchecked::<Caller>()
+}
+
+impl ErrorExtensions for ServiceError {
+    fn extend(&self) -> async_graphql::Error {
+        async_graphql::Error::new(self.to_string()).extend_with(|_, ext| {
+            ext.set("code", self.code());
+            if let Some(field) = self.field() {
+                ext.set("field", field);
+            }
+        })
+    }
+}
+
+/// Converts service results into GraphQL results with their error codes. Resolvers use
+/// `.gql()` instead of `?` on service results, so no error loses its code.
+pub trait GqlResult<T> {
+    fn gql(self) -> async_graphql::Result<T>;
+}
+
+impl<T> GqlResult<T> for Result<T, ServiceError> {
+    fn gql(self) -> async_graphql::Result<T> {
+        self.map_err(|e| e.extend())
+    }
+}
+
+impl<T> GqlResult<T> for Result<T, Arc<ServiceError>> {
+    fn gql(self) -> async_graphql::Result<T> {
+        self.map_err(|e| e.extend())
+    }
+}

@@ -1,0 +1,99 @@
+//! The Relay `Node` interface and `node(id:)`: any object by its global id, with the
+//! same access rules as every other path to it.
+
+use async_graphql::{Context, ID, Interface, Object};
+use entity::{membership, post, subgroup};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use super::{
+    GqlResult, caller,
+    community::{Community, Membership, Subgroup},
+    db,
+    discussion::{Post, Thread},
+    ids::{NodeKind, from_global_any},
+    organization::Organization,
+    person::Person,
+};
+use crate::{
+    error::{ServiceError, ServiceResult},
+    service::{community as communities, discussion, organization, person},
+};
+
+/// An object with a global id.
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID", desc = "Global id: opaque, stable."))]
+pub enum Node {
+    Organization(Organization),
+    Person(Person),
+    Community(Community),
+    Membership(Membership),
+    Subgroup(Subgroup),
+    Thread(Thread),
+    Post(Post),
+}
+
+/// `node(id:)`.
+#[derive(Default)]
+pub struct NodeQuery;
+
+#[Object]
+impl NodeQuery {
+    /// The object with this global id; `NOT_FOUND` when it does not exist or the viewer
+    /// may not see it (the two are indistinguishable).
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Node> {
+        let (kind, id) = from_global_any("id", &id).gql()?;
+        resolve(ctx, kind, id).await.and_then(|n| n.ok_or(ServiceError::not_found("node"))).gql()
+    }
+}
+
+async fn resolve(ctx: &Context<'_>, kind: NodeKind, id: i32) -> ServiceResult<Option<Node>> {
+    let db = db(ctx);
+    let viewer = &caller(ctx).viewer;
+    Ok(match kind {
+        NodeKind::Organization => organization::find_by_id(db, id).await?.map(|m| Node::Organization(Organization(m))),
+        NodeKind::Person => person::find_by_id(db, id).await?.map(|m| Node::Person(Person(m))),
+        NodeKind::Community => communities::find_by_id(db, viewer, id).await?.map(|m| Node::Community(Community(m))),
+        NodeKind::Membership => {
+            let Some(found) = membership::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
+            person::memberships_select(viewer, found.person_id)
+                .filter(membership::Column::Id.eq(id))
+                .one(db)
+                .await?
+                .map(|m| Node::Membership(Membership(m)))
+        }
+        NodeKind::Subgroup => {
+            let Some(found) = communities::subgroups_select(viewer).filter(subgroup::Column::Id.eq(id)).one(db).await?
+            else {
+                return Ok(None);
+            };
+            readable_community(ctx, found.community_id).await?.then_some(Node::Subgroup(Subgroup(found)))
+        }
+        NodeKind::Thread => match discussion::readable_thread(db, viewer, id).await {
+            Ok((thread, _)) => Some(Node::Thread(Thread(thread))),
+            Err(ServiceError::NotFound { .. }) => None,
+            Err(e) => return Err(e),
+        },
+        NodeKind::Post => {
+            let Some(found) = post::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
+            match discussion::readable_thread(db, viewer, found.thread_id).await {
+                Ok(_) => Some(Node::Post(Post(found))),
+                Err(ServiceError::NotFound { .. }) => None,
+                Err(e) => return Err(e),
+            }
+        }
+    })
+}
+
+/// Whether the viewer may read the content of this community.
+async fn readable_community(ctx: &Context<'_>, community_id: i32) -> ServiceResult<bool> {
+    let db = db(ctx);
+    let viewer = &caller(ctx).viewer;
+    if communities::find_by_id(db, viewer, community_id).await?.is_none() {
+        return Ok(false);
+    }
+    let own = match viewer {
+        Some(actor) => communities::own_membership(db, actor.person_id, community_id).await?,
+        None => None,
+    };
+    Ok(crate::service::access::can_read_content(own.as_ref()))
+}

@@ -1,0 +1,181 @@
+//! Organizations in the schema: the network's member institutions.
+
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::organization as db;
+
+use super::{
+    GqlResult, caller,
+    connection::{self, Conn},
+    db,
+    enums::{OrganizationKind, RecordStatus},
+    ids::{NodeKind, from_global, to_global},
+    loaders::OrganizationCommunities,
+};
+use crate::{
+    error::ServiceError,
+    service::organization::{self as service, NewOrganization, OrganizationChanges},
+};
+
+/// A member institution of the network (a CISSS, a public-health institute, a community
+/// health centre…).
+#[derive(Clone)]
+pub struct Organization(pub db::Model);
+
+#[Object]
+impl Organization {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        to_global(NodeKind::Organization, self.0.id)
+    }
+    /// Short unique name used in URLs (`cisss-monteregie-centre`).
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn kind(&self) -> OrganizationKind {
+        self.0.kind.into()
+    }
+    /// Sector of activity (public health, social services…).
+    async fn sector(&self) -> Option<&str> {
+        self.0.sector.as_deref()
+    }
+    /// Administrative region (Montérégie, Montréal…).
+    async fn region(&self) -> Option<&str> {
+        self.0.region.as_deref()
+    }
+    async fn status(&self) -> RecordStatus {
+        self.0.status.into()
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// Communities this organization takes part in, among those the viewer may see.
+    async fn communities(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<super::community::CommunityOrganization>> {
+        connection::children::<OrganizationCommunities, _>(
+            ctx,
+            self.0.id,
+            (first, after, last, before),
+            |m| m.id,
+            super::community::CommunityOrganization,
+        )
+        .await
+    }
+}
+
+/// Queries about organizations.
+#[derive(Default)]
+pub struct OrganizationQuery;
+
+#[Object]
+impl OrganizationQuery {
+    /// Every organization of the network (the directory is public).
+    async fn organizations(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<Organization>> {
+        let req = connection::page_request(first, after, last, before).gql()?;
+        let (page, total) = service::list(db(ctx), &req, connection::wants_count(ctx)).await.gql()?;
+        Ok(connection::build(page, total, |m| m.id, Organization))
+    }
+
+    /// The organization with this slug (`NOT_FOUND` if none).
+    async fn organization(&self, ctx: &Context<'_>, slug: String) -> async_graphql::Result<Organization> {
+        service::find_by_slug(db(ctx), &slug)
+            .await
+            .and_then(|o| o.ok_or(ServiceError::not_found("organization")))
+            .map(Organization)
+            .gql()
+    }
+}
+
+/// Input of `createOrganization`.
+#[derive(InputObject)]
+pub struct CreateOrganizationInput {
+    /// 2 to 64 characters of a-z, 0-9 and inner hyphens; unique.
+    pub slug: String,
+    pub name: String,
+    #[graphql(default_with = "OrganizationKind::Other")]
+    pub kind: OrganizationKind,
+    pub sector: Option<String>,
+    pub region: Option<String>,
+}
+
+/// Result of `createOrganization`.
+#[derive(SimpleObject)]
+pub struct CreateOrganizationPayload {
+    pub organization: Organization,
+}
+
+/// Input of `updateOrganization`: omitted fields are left as they are.
+#[derive(InputObject)]
+pub struct UpdateOrganizationInput {
+    pub id: ID,
+    pub name: Option<String>,
+    pub kind: Option<OrganizationKind>,
+    pub sector: Option<String>,
+    pub region: Option<String>,
+    /// Suspend or reinstate (network administrators only).
+    pub status: Option<RecordStatus>,
+}
+
+/// Result of `updateOrganization`.
+#[derive(SimpleObject)]
+pub struct UpdateOrganizationPayload {
+    pub organization: Organization,
+}
+
+/// Mutations on organizations.
+#[derive(Default)]
+pub struct OrganizationMutation;
+
+#[Object]
+impl OrganizationMutation {
+    /// Adds an organization to the network (network administrators only).
+    async fn create_organization(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateOrganizationInput,
+    ) -> async_graphql::Result<CreateOrganizationPayload> {
+        let new = NewOrganization {
+            slug: input.slug,
+            name: input.name,
+            kind: input.kind.into(),
+            sector: input.sector,
+            region: input.region,
+        };
+        let organization = service::create(db(ctx), caller(ctx), new).await.gql()?;
+        Ok(CreateOrganizationPayload { organization: Organization(organization) })
+    }
+
+    /// Changes an organization (its administrators, or network administrators).
+    async fn update_organization(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateOrganizationInput,
+    ) -> async_graphql::Result<UpdateOrganizationPayload> {
+        let id = from_global("id", NodeKind::Organization, &input.id).gql()?;
+        let changes = OrganizationChanges {
+            name: input.name,
+            kind: input.kind.map(Into::into),
+            sector: input.sector,
+            region: input.region,
+            status: input.status.map(Into::into),
+        };
+        let organization = service::update(db(ctx), caller(ctx), id, changes).await.gql()?;
+        Ok(UpdateOrganizationPayload { organization: Organization(organization) })
+    }
+}

@@ -1,0 +1,90 @@
+//! People in the schema, and `me`.
+
+use async_graphql::{Context, ID, Object};
+use chrono::{DateTime, Utc};
+use entity::person as db;
+
+use super::{
+    GqlResult, caller,
+    community::Membership,
+    connection::{self, Conn},
+    db,
+    enums::RecordStatus,
+    ids::{NodeKind, to_global},
+    loaders::{IdLoader, OrganizationById, PersonMembershipsAll, PersonMembershipsShared, loader},
+    organization::Organization,
+};
+use crate::{error::ServiceError, service::person as service};
+
+/// A person of the network: nurse, social worker, epidemiologist, manager…
+#[derive(Clone)]
+pub struct Person(pub db::Model);
+
+#[Object]
+impl Person {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        to_global(NodeKind::Person, self.0.id)
+    }
+    async fn display_name(&self) -> &str {
+        &self.0.display_name
+    }
+    /// E-mail address; shown to logged-in people only.
+    async fn email(&self, ctx: &Context<'_>) -> Option<&str> {
+        service::can_see_email(&caller(ctx).viewer).then_some(self.0.email.as_str())
+    }
+    async fn job_title(&self) -> Option<&str> {
+        self.0.job_title.as_deref()
+    }
+    async fn profession(&self) -> Option<&str> {
+        self.0.profession.as_deref()
+    }
+    /// The person's home organization.
+    async fn organization(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Organization>> {
+        let Some(id) = self.0.organization_id else { return Ok(None) };
+        Ok(loader::<IdLoader<OrganizationById>, _>(ctx).load_one(id).await.gql()?.map(Organization))
+    }
+    async fn status(&self) -> RecordStatus {
+        self.0.status.into()
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// Communities the person belongs to. A person sees all of their own memberships
+    /// (pending requests and invitations too); others see active memberships of the
+    /// communities they may see.
+    async fn memberships(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<Membership>> {
+        let viewer = &caller(ctx).viewer;
+        let sees_all = viewer.as_ref().is_some_and(|a| a.person_id == self.0.id || a.network_admin);
+        let args = (first, after, last, before);
+        if sees_all {
+            connection::children::<PersonMembershipsAll, _>(ctx, self.0.id, args, |m| m.id, Membership).await
+        } else {
+            connection::children::<PersonMembershipsShared, _>(ctx, self.0.id, args, |m| m.id, Membership).await
+        }
+    }
+}
+
+/// Queries about people.
+#[derive(Default)]
+pub struct PersonQuery;
+
+#[Object]
+impl PersonQuery {
+    /// The logged-in person (`UNAUTHENTICATED` without a valid token).
+    async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Person> {
+        let actor = caller(ctx).actor().gql()?;
+        service::find_by_id(db(ctx), actor.person_id)
+            .await
+            .and_then(|p| p.ok_or(ServiceError::Unauthenticated))
+            .map(Person)
+            .gql()
+    }
+}

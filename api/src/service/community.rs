@@ -1,0 +1,473 @@
+//! Communities of practice: creation, profile changes, archiving, listing, and the lists
+//! hanging off a community (participating organizations, members, subgroups).
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use entity::{
+    community, community_organization,
+    enums::{
+        CommunityRole, CommunityRoles, CreationMode, InteractionMode, MembershipPolicy, MembershipStatus,
+        ParticipationStatus, Stage, Visibility,
+    },
+    membership, organization, subgroup,
+};
+use sea_orm::{
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
+    TransactionTrait,
+    sea_query::{Expr, ExprTrait, Func},
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{
+    access,
+    audit::{self, AuditRecord},
+    page::{self, Page, PageRequest},
+    validate,
+};
+use crate::{
+    auth::{Caller, Viewer},
+    error::{ServiceError, ServiceResult},
+};
+
+/// Who may join a closed community. An empty list admits anyone on that criterion.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Eligibility {
+    pub professions: Vec<String>,
+    pub job_titles: Vec<String>,
+    pub organization_ids: Vec<i32>,
+    pub sectors: Vec<String>,
+    pub regions: Vec<String>,
+}
+
+impl Eligibility {
+    /// Reads the stored JSON; a malformed value admits nobody extra and is logged.
+    pub fn from_json(value: &serde_json::Value) -> Self {
+        serde_json::from_value(value.clone()).unwrap_or_else(|err| {
+            tracing::warn!(%err, "unreadable eligibility criteria");
+            Self::default()
+        })
+    }
+
+    async fn validated<C: ConnectionTrait>(self, db: &C) -> ServiceResult<Self> {
+        let mut ids = self.organization_ids.clone();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.len() > validate::LIST_MAX {
+            return Err(ServiceError::bad_input("eligibility.organizationIds", "has too many entries"));
+        }
+        let found: Vec<i32> = organization::Entity::find()
+            .select_only()
+            .column(organization::Column::Id)
+            .filter(organization::Column::Id.is_in(ids.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        if found.len() != ids.len() {
+            return Err(ServiceError::bad_input(
+                "eligibility.organizationIds",
+                "names an organization that does not exist",
+            ));
+        }
+        Ok(Self {
+            professions: validate::string_list("eligibility.professions", &self.professions)?,
+            job_titles: validate::string_list("eligibility.jobTitles", &self.job_titles)?,
+            organization_ids: ids,
+            sectors: validate::string_list("eligibility.sectors", &self.sectors)?,
+            regions: validate::string_list("eligibility.regions", &self.regions)?,
+        })
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
+    }
+}
+
+/// Input of [`create`].
+#[derive(Debug, Clone)]
+pub struct NewCommunity {
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub field_of_knowledge: Option<String>,
+    pub visibility: Visibility,
+    pub membership_policy: MembershipPolicy,
+    pub creation_mode: CreationMode,
+    pub interaction_mode: InteractionMode,
+    pub stage: Stage,
+    pub eligibility: Eligibility,
+    pub sponsor_approval_required: bool,
+    pub open_to_all_organizations: bool,
+}
+
+/// Input of [`update`]: `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct CommunityChanges {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub field_of_knowledge: Option<String>,
+    pub visibility: Option<Visibility>,
+    pub membership_policy: Option<MembershipPolicy>,
+    pub creation_mode: Option<CreationMode>,
+    pub interaction_mode: Option<InteractionMode>,
+    pub stage: Option<Stage>,
+    pub eligibility: Option<Eligibility>,
+    pub sponsor_approval_required: Option<bool>,
+    pub open_to_all_organizations: Option<bool>,
+}
+
+/// Filters of [`list`].
+#[derive(Debug, Clone, Default)]
+pub struct CommunityFilter {
+    /// Words to find in the name or field of knowledge (case-insensitive).
+    pub search: Option<String>,
+    pub visibility: Option<Vec<Visibility>>,
+    pub membership_policy: Option<Vec<MembershipPolicy>>,
+    pub stage: Option<Vec<Stage>>,
+    /// Only communities this organization takes part in.
+    pub organization_id: Option<i32>,
+    /// Only communities the viewer is an active member of.
+    pub member_only: bool,
+    /// Include archived communities.
+    pub include_archived: bool,
+}
+
+fn snapshot(c: &community::Model) -> serde_json::Value {
+    json!({
+        "slug": c.slug, "name": c.name, "description": c.description,
+        "fieldOfKnowledge": c.field_of_knowledge, "visibility": c.visibility.as_str(),
+        "membershipPolicy": c.membership_policy.as_str(), "creationMode": c.creation_mode.as_str(),
+        "interactionMode": c.interaction_mode.as_str(), "stage": c.stage.as_str(),
+        "archived": c.archived, "eligibility": c.eligibility,
+        "sponsorApprovalRequired": c.sponsor_approval_required,
+        "openToAllOrganizations": c.open_to_all_organizations,
+    })
+}
+
+/// Creates a community. Any logged-in person may; they become its founder and animator,
+/// and their home organization its first participating organization.
+pub async fn create(db: &DatabaseConnection, caller: &Caller, input: NewCommunity) -> ServiceResult<community::Model> {
+    let actor = caller.actor()?;
+    let slug = validate::slug("slug", &input.slug)?;
+    let name = validate::required_text("name", &input.name, validate::NAME_MAX)?;
+    let description = validate::bounded("description", &input.description, validate::DESCRIPTION_MAX)?;
+    let field = validate::optional_text("fieldOfKnowledge", input.field_of_knowledge.as_deref(), validate::NAME_MAX)?;
+    let txn = db.begin().await?;
+    let eligibility = input.eligibility.validated(&txn).await?;
+    if find_by_slug_unchecked(&txn, &slug).await?.is_some() {
+        return Err(ServiceError::Conflict { field: "slug".into(), message: format!("{slug} is already taken") });
+    }
+    let now = Utc::now();
+    let created = community::ActiveModel {
+        slug: Set(slug),
+        name: Set(name),
+        description: Set(description),
+        field_of_knowledge: Set(field),
+        visibility: Set(input.visibility),
+        membership_policy: Set(input.membership_policy),
+        creation_mode: Set(input.creation_mode),
+        interaction_mode: Set(input.interaction_mode),
+        stage: Set(input.stage),
+        archived: Set(false),
+        eligibility: Set(eligibility.to_json()),
+        sponsor_approval_required: Set(input.sponsor_approval_required),
+        open_to_all_organizations: Set(input.open_to_all_organizations),
+        created_by: Set(Some(actor.person_id)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let roles: CommunityRoles = [CommunityRole::Founder, CommunityRole::Animator].into_iter().collect();
+    membership::ActiveModel {
+        community_id: Set(created.id),
+        person_id: Set(actor.person_id),
+        roles: Set(roles.0),
+        status: Set(MembershipStatus::Active),
+        decided_by: Set(Some(actor.person_id)),
+        decided_at: Set(Some(now)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    if let Some(organization_id) = actor.organization_id {
+        community_organization::ActiveModel {
+            community_id: Set(created.id),
+            organization_id: Set(organization_id),
+            sponsor_id: Set(None),
+            status: Set(ParticipationStatus::Active),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+    }
+    audit::record(
+        &txn,
+        AuditRecord {
+            actor_id: Some(actor.person_id),
+            action: "community.create",
+            target_type: "Community",
+            target_id: Some(created.id),
+            before: None,
+            after: Some(snapshot(&created)),
+            request_id: caller.request_id.as_deref(),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Loads a community the actor may manage, inside `txn`, or explains why not.
+async fn managed<C: ConnectionTrait>(txn: &C, caller: &Caller, id: i32) -> ServiceResult<community::Model> {
+    let actor = caller.actor()?;
+    let current = find_by_id(txn, &caller.viewer, id).await?.ok_or(ServiceError::not_found("community"))?;
+    let own = own_membership(txn, actor.person_id, id).await?;
+    if !access::can_manage_community(actor, own.as_ref()) {
+        return Err(ServiceError::forbidden(
+            "only this community's founders, animators and administrators may change it",
+        ));
+    }
+    Ok(current)
+}
+
+/// Changes a community's profile and rules.
+pub async fn update(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: i32,
+    changes: CommunityChanges,
+) -> ServiceResult<community::Model> {
+    let txn = db.begin().await?;
+    let current = managed(&txn, caller, id).await?;
+    let mut model: community::ActiveModel = current.clone().into();
+    if let Some(v) = &changes.name {
+        model.name = Set(validate::required_text("name", v, validate::NAME_MAX)?);
+    }
+    if let Some(v) = &changes.description {
+        model.description = Set(validate::bounded("description", v, validate::DESCRIPTION_MAX)?);
+    }
+    if let Some(v) = &changes.field_of_knowledge {
+        model.field_of_knowledge = Set(validate::optional_text("fieldOfKnowledge", Some(v), validate::NAME_MAX)?);
+    }
+    if let Some(v) = changes.visibility {
+        model.visibility = Set(v);
+    }
+    if let Some(v) = changes.membership_policy {
+        model.membership_policy = Set(v);
+    }
+    if let Some(v) = changes.creation_mode {
+        model.creation_mode = Set(v);
+    }
+    if let Some(v) = changes.interaction_mode {
+        model.interaction_mode = Set(v);
+    }
+    if let Some(v) = changes.stage {
+        model.stage = Set(v);
+    }
+    if let Some(v) = changes.eligibility {
+        model.eligibility = Set(v.validated(&txn).await?.to_json());
+    }
+    if let Some(v) = changes.sponsor_approval_required {
+        model.sponsor_approval_required = Set(v);
+    }
+    if let Some(v) = changes.open_to_all_organizations {
+        model.open_to_all_organizations = Set(v);
+    }
+    model.updated_at = Set(Utc::now());
+    let updated = model.update(&txn).await?;
+    audit_change(&txn, caller, "community.update", &current, &updated).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Archives (read-only from then on) or restores a community.
+pub async fn archive(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: i32,
+    archived: bool,
+) -> ServiceResult<community::Model> {
+    let txn = db.begin().await?;
+    let current = managed(&txn, caller, id).await?;
+    if current.archived == archived {
+        return Ok(current);
+    }
+    let mut model: community::ActiveModel = current.clone().into();
+    model.archived = Set(archived);
+    model.updated_at = Set(Utc::now());
+    let updated = model.update(&txn).await?;
+    let action = if archived { "community.archive" } else { "community.restore" };
+    audit_change(&txn, caller, action, &current, &updated).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+async fn audit_change<C: ConnectionTrait>(
+    txn: &C,
+    caller: &Caller,
+    action: &str,
+    before: &community::Model,
+    after: &community::Model,
+) -> ServiceResult<()> {
+    audit::record(
+        txn,
+        AuditRecord {
+            actor_id: caller.person_id(),
+            action,
+            target_type: "Community",
+            target_id: Some(after.id),
+            before: Some(snapshot(before)),
+            after: Some(snapshot(after)),
+            request_id: caller.request_id.as_deref(),
+        },
+    )
+    .await
+}
+
+async fn find_by_slug_unchecked<C: ConnectionTrait>(db: &C, slug: &str) -> ServiceResult<Option<community::Model>> {
+    Ok(community::Entity::find().filter(community::Column::Slug.eq(slug)).one(db).await?)
+}
+
+/// The community with this slug, if the viewer may know it exists.
+pub async fn find_by_slug<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    slug: &str,
+) -> ServiceResult<Option<community::Model>> {
+    Ok(community::Entity::find()
+        .filter(community::Column::Slug.eq(slug))
+        .filter(access::visible_communities(viewer))
+        .one(db)
+        .await?)
+}
+
+/// The community with this id, if the viewer may know it exists.
+pub async fn find_by_id<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    id: i32,
+) -> ServiceResult<Option<community::Model>> {
+    Ok(community::Entity::find_by_id(id).filter(access::visible_communities(viewer)).one(db).await?)
+}
+
+/// The person's membership of a community, whatever its status.
+pub async fn own_membership<C: ConnectionTrait>(
+    db: &C,
+    person_id: i32,
+    community_id: i32,
+) -> ServiceResult<Option<membership::Model>> {
+    Ok(membership::Entity::find()
+        .filter(membership::Column::PersonId.eq(person_id))
+        .filter(membership::Column::CommunityId.eq(community_id))
+        .one(db)
+        .await?)
+}
+
+/// The viewer's memberships of these communities, by community id.
+pub async fn own_memberships<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    community_ids: &[i32],
+) -> ServiceResult<HashMap<i32, membership::Model>> {
+    let Some(actor) = viewer else { return Ok(HashMap::new()) };
+    let rows = membership::Entity::find()
+        .filter(membership::Column::PersonId.eq(actor.person_id))
+        .filter(membership::Column::CommunityId.is_in(community_ids.iter().copied()))
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|m| (m.community_id, m)).collect())
+}
+
+fn filtered(viewer: &Viewer, filter: &CommunityFilter) -> sea_orm::Select<community::Entity> {
+    let mut select = community::Entity::find().filter(access::visible_communities(viewer));
+    if !filter.include_archived {
+        select = select.filter(community::Column::Archived.eq(false));
+    }
+    if let Some(search) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let pattern = format!("%{}%", search.to_lowercase().replace(['\\', '%', '_'], ""));
+        select = select.filter(
+            Condition::any()
+                .add(Expr::expr(Func::lower(Expr::col(community::Column::Name))).like(pattern.clone()))
+                .add(Expr::expr(Func::lower(Expr::col(community::Column::FieldOfKnowledge))).like(pattern)),
+        );
+    }
+    if let Some(v) = &filter.visibility {
+        select = select.filter(community::Column::Visibility.is_in(v.iter().copied()));
+    }
+    if let Some(v) = &filter.membership_policy {
+        select = select.filter(community::Column::MembershipPolicy.is_in(v.iter().copied()));
+    }
+    if let Some(v) = &filter.stage {
+        select = select.filter(community::Column::Stage.is_in(v.iter().copied()));
+    }
+    if let Some(organization_id) = filter.organization_id {
+        select = select.filter(
+            community::Column::Id.in_subquery(
+                community_organization::Entity::find()
+                    .select_only()
+                    .column(community_organization::Column::CommunityId)
+                    .filter(community_organization::Column::OrganizationId.eq(organization_id))
+                    .filter(community_organization::Column::Status.eq(ParticipationStatus::Active))
+                    .into_query(),
+            ),
+        );
+    }
+    if filter.member_only {
+        let person_id = viewer.as_ref().map_or(-1, |a| a.person_id);
+        select = select.filter(
+            community::Column::Id.in_subquery(
+                membership::Entity::find()
+                    .select_only()
+                    .column(membership::Column::CommunityId)
+                    .filter(membership::Column::PersonId.eq(person_id))
+                    .filter(membership::Column::Status.eq(MembershipStatus::Active))
+                    .into_query(),
+            ),
+        );
+    }
+    select
+}
+
+/// A page of the communities the viewer may see, filtered, with the total when asked.
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    filter: &CommunityFilter,
+    req: &PageRequest,
+    want_count: bool,
+) -> ServiceResult<(Page<community::Model>, u64)> {
+    if filter.search.as_ref().is_some_and(|s| s.chars().count() > validate::NAME_MAX) {
+        return Err(ServiceError::bad_input("filter.search", "is too long"));
+    }
+    let select = filtered(viewer, filter);
+    let page = page::fetch(db, select.clone(), community::Column::Id, req).await?;
+    let total = if want_count { page::count(db, select).await? } else { 0 };
+    Ok((page, total))
+}
+
+/// Participating organizations of each community (active participations).
+pub fn organizations_select() -> sea_orm::Select<community_organization::Entity> {
+    community_organization::Entity::find()
+        .filter(community_organization::Column::Status.eq(ParticipationStatus::Active))
+}
+
+/// Active members of each community.
+pub fn members_select() -> sea_orm::Select<membership::Entity> {
+    membership::Entity::find().filter(membership::Column::Status.eq(MembershipStatus::Active))
+}
+
+/// Subgroups of each community the viewer may see listed. Until subgroup membership
+/// lands, only subgroups open to the whole community are listed.
+pub fn subgroups_select(_viewer: &Viewer) -> sea_orm::Select<subgroup::Entity> {
+    subgroup::Entity::find().filter(subgroup::Column::Visibility.eq(entity::enums::SubgroupVisibility::Community))
+}

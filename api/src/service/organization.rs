@@ -1,0 +1,188 @@
+//! Organizations: the network's member institutions.
+
+use chrono::Utc;
+use entity::{
+    enums::{OrganizationKind, OrganizationRoleKind, RecordStatus},
+    organization, organization_role,
+};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    TransactionTrait,
+};
+use serde_json::json;
+
+use super::{
+    audit::{self, AuditRecord},
+    page::{self, Page, PageRequest},
+    validate,
+};
+use crate::{
+    auth::Caller,
+    error::{ServiceError, ServiceResult},
+};
+
+/// Input of [`create`].
+#[derive(Debug, Clone)]
+pub struct NewOrganization {
+    pub slug: String,
+    pub name: String,
+    pub kind: OrganizationKind,
+    pub sector: Option<String>,
+    pub region: Option<String>,
+}
+
+/// Input of [`update`]: `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct OrganizationChanges {
+    pub name: Option<String>,
+    pub kind: Option<OrganizationKind>,
+    pub sector: Option<String>,
+    pub region: Option<String>,
+    pub status: Option<RecordStatus>,
+}
+
+fn snapshot(o: &organization::Model) -> serde_json::Value {
+    json!({
+        "slug": o.slug, "name": o.name, "kind": o.kind.as_str(), "sector": o.sector,
+        "region": o.region, "status": o.status.as_str(),
+    })
+}
+
+/// Creates an organization. Only network administrators may.
+pub async fn create(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    input: NewOrganization,
+) -> ServiceResult<organization::Model> {
+    let actor = caller.actor()?;
+    if !actor.network_admin {
+        return Err(ServiceError::forbidden("only network administrators may create organizations"));
+    }
+    let slug = validate::slug("slug", &input.slug)?;
+    let name = validate::required_text("name", &input.name, validate::NAME_MAX)?;
+    let sector = validate::optional_text("sector", input.sector.as_deref(), validate::NAME_MAX)?;
+    let region = validate::optional_text("region", input.region.as_deref(), validate::NAME_MAX)?;
+    let txn = db.begin().await?;
+    if find_by_slug(&txn, &slug).await?.is_some() {
+        return Err(ServiceError::Conflict { field: "slug".into(), message: format!("{slug} is already taken") });
+    }
+    let now = Utc::now();
+    let created = organization::ActiveModel {
+        slug: Set(slug),
+        name: Set(name),
+        kind: Set(input.kind),
+        sector: Set(sector),
+        region: Set(region),
+        status: Set(RecordStatus::Active),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        AuditRecord {
+            actor_id: Some(actor.person_id),
+            action: "organization.create",
+            target_type: "Organization",
+            target_id: Some(created.id),
+            before: None,
+            after: Some(snapshot(&created)),
+            request_id: caller.request_id.as_deref(),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Updates an organization: its administrators or a network administrator.
+pub async fn update(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: i32,
+    changes: OrganizationChanges,
+) -> ServiceResult<organization::Model> {
+    let actor = caller.actor()?;
+    let txn = db.begin().await?;
+    let current =
+        organization::Entity::find_by_id(id).one(&txn).await?.ok_or(ServiceError::not_found("organization"))?;
+    if !actor.network_admin && !has_role(&txn, actor.person_id, id, OrganizationRoleKind::Admin).await? {
+        return Err(ServiceError::forbidden("only this organization's administrators may change it"));
+    }
+    if changes.status.is_some() && !actor.network_admin {
+        return Err(ServiceError::forbidden("only network administrators may suspend or reinstate an organization"));
+    }
+    let mut model: organization::ActiveModel = current.clone().into();
+    if let Some(name) = &changes.name {
+        model.name = Set(validate::required_text("name", name, validate::NAME_MAX)?);
+    }
+    if let Some(kind) = changes.kind {
+        model.kind = Set(kind);
+    }
+    if let Some(sector) = &changes.sector {
+        model.sector = Set(validate::optional_text("sector", Some(sector), validate::NAME_MAX)?);
+    }
+    if let Some(region) = &changes.region {
+        model.region = Set(validate::optional_text("region", Some(region), validate::NAME_MAX)?);
+    }
+    if let Some(status) = changes.status {
+        model.status = Set(status);
+    }
+    model.updated_at = Set(Utc::now());
+    let updated = model.update(&txn).await?;
+    audit::record(
+        &txn,
+        AuditRecord {
+            actor_id: Some(actor.person_id),
+            action: "organization.update",
+            target_type: "Organization",
+            target_id: Some(id),
+            before: Some(snapshot(&current)),
+            after: Some(snapshot(&updated)),
+            request_id: caller.request_id.as_deref(),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Whether `person_id` holds `role` in `organization_id`.
+pub async fn has_role<C: ConnectionTrait>(
+    db: &C,
+    person_id: i32,
+    organization_id: i32,
+    role: OrganizationRoleKind,
+) -> ServiceResult<bool> {
+    Ok(organization_role::Entity::find()
+        .filter(organization_role::Column::PersonId.eq(person_id))
+        .filter(organization_role::Column::OrganizationId.eq(organization_id))
+        .filter(organization_role::Column::Role.eq(role))
+        .one(db)
+        .await?
+        .is_some())
+}
+
+/// The organization with this slug (organizations are public).
+pub async fn find_by_slug<C: ConnectionTrait>(db: &C, slug: &str) -> ServiceResult<Option<organization::Model>> {
+    Ok(organization::Entity::find().filter(organization::Column::Slug.eq(slug)).one(db).await?)
+}
+
+/// The organization with this id.
+pub async fn find_by_id<C: ConnectionTrait>(db: &C, id: i32) -> ServiceResult<Option<organization::Model>> {
+    Ok(organization::Entity::find_by_id(id).one(db).await?)
+}
+
+/// A page of organizations, and their total count when asked.
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    req: &PageRequest,
+    want_count: bool,
+) -> ServiceResult<(Page<organization::Model>, u64)> {
+    let select = organization::Entity::find();
+    let page = page::fetch(db, select.clone(), organization::Column::Id, req).await?;
+    let total = if want_count { page::count(db, select).await? } else { 0 };
+    Ok((page, total))
+}

@@ -1,0 +1,156 @@
+//! Keyset pagination by id, for one list or for many small lists at once.
+//!
+//! Cursors are ids (the GraphQL layer makes them opaque). A page fetches one row more
+//! than asked to know whether another page follows. Lists of children (the posts of
+//! each of 20 threads) are fetched in one statement with `ROW_NUMBER() OVER (PARTITION
+//! BY parent)`, on SQLite and PostgreSQL alike, so nested connections cost one query.
+
+use std::collections::HashMap;
+
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, Order, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Select,
+    sea_query::{Asterisk, Expr, ExprTrait, Query, WindowStatement},
+};
+
+use crate::error::ServiceResult;
+
+/// Which slice of a list to fetch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PageRequest {
+    /// Only items after this id.
+    pub after: Option<i32>,
+    /// Only items before this id.
+    pub before: Option<i32>,
+    /// How many items at most.
+    pub limit: u64,
+    /// Take the last `limit` items instead of the first.
+    pub from_end: bool,
+}
+
+/// A slice of a list, in ascending id order.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub has_next: bool,
+    pub has_previous: bool,
+}
+
+impl<T> Page<T> {
+    fn from_rows(mut rows: Vec<T>, req: &PageRequest) -> Self {
+        let more = rows.len() as u64 > req.limit;
+        rows.truncate(usize::try_from(req.limit).unwrap_or(usize::MAX));
+        if req.from_end {
+            rows.reverse();
+            Page { items: rows, has_next: req.before.is_some(), has_previous: more }
+        } else {
+            Page { items: rows, has_next: more, has_previous: req.after.is_some() }
+        }
+    }
+
+    /// An empty page (for a parent with no children).
+    pub fn empty() -> Self {
+        Page { items: Vec::new(), has_next: false, has_previous: false }
+    }
+
+    /// Keeps the page shape while converting its items.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            has_next: self.has_next,
+            has_previous: self.has_previous,
+        }
+    }
+}
+
+fn with_cursor<E: EntityTrait>(select: Select<E>, id: E::Column, req: &PageRequest) -> Select<E> {
+    let mut select = select;
+    if let Some(after) = req.after {
+        select = select.filter(id.gt(after));
+    }
+    if let Some(before) = req.before {
+        select = select.filter(id.lt(before));
+    }
+    select
+}
+
+fn order(req: &PageRequest) -> Order {
+    if req.from_end { Order::Desc } else { Order::Asc }
+}
+
+/// One page of `select`, ordered by `id`.
+pub async fn fetch<E, C>(db: &C, select: Select<E>, id: E::Column, req: &PageRequest) -> ServiceResult<Page<E::Model>>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+{
+    let rows = with_cursor(select, id, req).order_by(id, order(req)).limit(req.limit + 1).all(db).await?;
+    Ok(Page::from_rows(rows, req))
+}
+
+/// The number of rows `select` matches, cursors ignored.
+pub async fn count<E, C>(db: &C, select: Select<E>) -> ServiceResult<u64>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+    C: ConnectionTrait,
+{
+    Ok(select.count(db).await?)
+}
+
+/// One page of children for each parent, in one statement.
+pub async fn fetch_per_parent<E, C>(
+    db: &C,
+    select: Select<E>,
+    id: E::Column,
+    parent: E::Column,
+    parents: &[i32],
+    parent_of: impl Fn(&E::Model) -> i32,
+    req: &PageRequest,
+) -> ServiceResult<HashMap<i32, Page<E::Model>>>
+where
+    E: EntityTrait,
+    E::Model: FromQueryResult,
+    C: ConnectionTrait,
+{
+    let mut inner = with_cursor(select, id, req).filter(parent.is_in(parents.iter().copied())).into_query();
+    let mut window = WindowStatement::partition_by(parent);
+    window.order_by(id, order(req));
+    inner.expr_window_as(Expr::cust("ROW_NUMBER()"), window, "page_row");
+    let outer = Query::select()
+        .column(Asterisk)
+        .from_subquery(inner, "paged")
+        .and_where(Expr::col("page_row").lte(req.limit + 1))
+        .order_by("id", order(req))
+        .to_owned();
+    let rows = E::find().from_raw_sql(db.get_database_backend().build(&outer)).all(db).await?;
+    let mut grouped: HashMap<i32, Vec<E::Model>> = HashMap::new();
+    for row in rows {
+        grouped.entry(parent_of(&row)).or_default().push(row);
+    }
+    Ok(grouped.into_iter().map(|(k, rows)| (k, Page::from_rows(rows, req))).collect())
+}
+
+/// How many children each parent has, in one statement.
+pub async fn count_per_parent<E, C>(
+    db: &C,
+    select: Select<E>,
+    id: E::Column,
+    parent: E::Column,
+    parents: &[i32],
+) -> ServiceResult<HashMap<i32, u64>>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+{
+    let rows: Vec<(i32, i64)> = select
+        .select_only()
+        .column(parent)
+        .column_as(id.count(), "n")
+        .filter(parent.is_in(parents.iter().copied()))
+        .group_by(parent)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|(k, n)| (k, u64::try_from(n).unwrap_or(0))).collect())
+}

@@ -1,0 +1,124 @@
+//! People: look-ups, the memberships shown on a profile, and bootstrap creation.
+
+use chrono::Utc;
+use entity::{
+    enums::{NetworkRoleKind, OrganizationRoleKind, RecordStatus},
+    membership, network_role, organization_role, person,
+};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+};
+
+use super::{access, validate};
+use crate::{
+    auth::Viewer,
+    error::{ServiceError, ServiceResult},
+};
+
+/// The person with this id (people are visible to everyone who reaches them; private
+/// fields are filtered by the GraphQL layer with [`can_see_email`]).
+pub async fn find_by_id<C: ConnectionTrait>(db: &C, id: i32) -> ServiceResult<Option<person::Model>> {
+    Ok(person::Entity::find_by_id(id).one(db).await?)
+}
+
+/// Whether the viewer may see a person's e-mail address: logged-in people only.
+pub fn can_see_email(viewer: &Viewer) -> bool {
+    viewer.is_some()
+}
+
+/// Memberships of each person that the viewer may see.
+pub fn memberships_select(viewer: &Viewer, person_id: i32) -> sea_orm::Select<membership::Entity> {
+    membership::Entity::find().filter(access::visible_memberships_of(viewer, person_id))
+}
+
+/// What `maillage token` may be asked to set up for a person.
+#[derive(Debug, Clone)]
+pub struct Bootstrap {
+    pub email: String,
+    pub display_name: Option<String>,
+    pub organization_id: Option<i32>,
+    pub network_admin: bool,
+}
+
+/// Finds the person with this e-mail address, or creates them; sets their organization
+/// (as a MEMBER of it) and network administrator role when asked. Runs in `db`'s
+/// transaction if it is one.
+pub async fn bootstrap<C: ConnectionTrait>(db: &C, input: &Bootstrap) -> ServiceResult<person::Model> {
+    let email = validate::email("email", &input.email)?;
+    let display_name = match &input.display_name {
+        Some(name) => Some(validate::required_text("name", name, validate::NAME_MAX)?),
+        None => None,
+    };
+    let mut found = person::Entity::find().filter(person::Column::Email.eq(&email)).limit(2).all(db).await?;
+    if found.len() > 1 {
+        return Err(ServiceError::Conflict {
+            field: "email".into(),
+            message: "several people have this e-mail address; manage them through the API".into(),
+        });
+    }
+    let now = Utc::now();
+    let person = match found.pop() {
+        Some(existing) => {
+            let mut model: person::ActiveModel = existing.clone().into();
+            if let Some(name) = display_name {
+                model.display_name = Set(name);
+            }
+            if input.organization_id.is_some() {
+                model.organization_id = Set(input.organization_id);
+            }
+            model.updated_at = Set(now);
+            model.update(db).await?
+        }
+        None => {
+            let name = display_name.unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_owned());
+            person::ActiveModel {
+                display_name: Set(name),
+                email: Set(email),
+                organization_id: Set(input.organization_id),
+                status: Set(RecordStatus::Active),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?
+        }
+    };
+    if let Some(organization_id) = input.organization_id {
+        let has = organization_role::Entity::find()
+            .filter(organization_role::Column::PersonId.eq(person.id))
+            .filter(organization_role::Column::OrganizationId.eq(organization_id))
+            .filter(organization_role::Column::Role.eq(OrganizationRoleKind::Member))
+            .one(db)
+            .await?;
+        if has.is_none() {
+            organization_role::ActiveModel {
+                person_id: Set(person.id),
+                organization_id: Set(organization_id),
+                role: Set(OrganizationRoleKind::Member),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?;
+        }
+    }
+    if input.network_admin {
+        let has = network_role::Entity::find()
+            .filter(network_role::Column::PersonId.eq(person.id))
+            .filter(network_role::Column::Role.eq(NetworkRoleKind::Admin))
+            .one(db)
+            .await?;
+        if has.is_none() {
+            network_role::ActiveModel {
+                person_id: Set(person.id),
+                role: Set(NetworkRoleKind::Admin),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?;
+        }
+    }
+    Ok(person)
+}

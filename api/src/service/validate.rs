@@ -1,0 +1,116 @@
+//! Input checks shared by services; each error names the input field.
+
+use crate::error::{ServiceError, ServiceResult};
+
+/// Longest slug.
+pub const SLUG_MAX: usize = 64;
+/// Longest name or title-like line.
+pub const NAME_MAX: usize = 200;
+/// Longest thread title.
+pub const TITLE_MAX: usize = 300;
+/// Longest description.
+pub const DESCRIPTION_MAX: usize = 10_000;
+/// Longest thread or post body.
+pub const BODY_MAX: usize = 50_000;
+/// Longest e-mail address.
+pub const EMAIL_MAX: usize = 320;
+/// Most entries in one eligibility list.
+pub const LIST_MAX: usize = 100;
+
+/// A slug: 2 to 64 characters of `a-z`, `0-9` and inner `-`.
+pub fn slug(field: &str, value: &str) -> ServiceResult<String> {
+    let ok = (2..=SLUG_MAX).contains(&value.len())
+        && value.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !value.starts_with('-')
+        && !value.ends_with('-');
+    if ok {
+        Ok(value.to_owned())
+    } else {
+        Err(ServiceError::bad_input(field, format!("must be 2 to {SLUG_MAX} characters of a-z, 0-9 and inner hyphens")))
+    }
+}
+
+/// Trimmed text that must not be empty and must not exceed `max` characters.
+pub fn required_text(field: &str, value: &str, max: usize) -> ServiceResult<String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(ServiceError::bad_input(field, "must not be empty"));
+    }
+    bounded(field, value, max)
+}
+
+/// Trimmed text of at most `max` characters (may be empty).
+pub fn bounded(field: &str, value: &str, max: usize) -> ServiceResult<String> {
+    let value = value.trim();
+    let len = value.chars().count();
+    if len > max {
+        return Err(ServiceError::bad_input(field, format!("is {len} characters long; the maximum is {max}")));
+    }
+    Ok(value.to_owned())
+}
+
+/// Optional text: blank becomes `None`.
+pub fn optional_text(field: &str, value: Option<&str>, max: usize) -> ServiceResult<Option<String>> {
+    match value {
+        None => Ok(None),
+        Some(v) => {
+            let v = bounded(field, v, max)?;
+            Ok((!v.is_empty()).then_some(v))
+        }
+    }
+}
+
+/// An e-mail address, lower-cased.
+pub fn email(field: &str, value: &str) -> ServiceResult<String> {
+    let value = value.trim().to_lowercase();
+    let valid = value.len() <= EMAIL_MAX
+        && value.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+        })
+        && !value.chars().any(char::is_whitespace);
+    if valid { Ok(value) } else { Err(ServiceError::bad_input(field, "is not an e-mail address")) }
+}
+
+/// A list of short strings (eligibility criteria), trimmed, without blanks or duplicates.
+pub fn string_list(field: &str, values: &[String]) -> ServiceResult<Vec<String>> {
+    if values.len() > LIST_MAX {
+        return Err(ServiceError::bad_input(field, format!("has more than {LIST_MAX} entries")));
+    }
+    let mut out: Vec<String> = Vec::with_capacity(values.len());
+    for value in values {
+        let value = required_text(field, value, NAME_MAX)?;
+        if !out.contains(&value) {
+            out.push(value);
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs() {
+        assert!(slug("slug", "privacy-2026").is_ok());
+        for bad in ["", "a", "Privacy", "-x", "x-", "a b", "é-t", &"x".repeat(65)] {
+            let err = slug("slug", bad).expect_err(bad);
+            assert_eq!(err.field(), Some("slug"));
+        }
+    }
+
+    #[test]
+    fn text_limits_count_characters() {
+        assert!(bounded("name", &"é".repeat(200), NAME_MAX).is_ok());
+        assert!(bounded("name", &"é".repeat(201), NAME_MAX).is_err());
+        assert!(required_text("title", "   ", 10).is_err());
+    }
+
+    #[test]
+    fn emails() {
+        assert_eq!(email("email", " Ana@CISSS.example ").ok().as_deref(), Some("ana@cisss.example"));
+        for bad in ["ana", "@x.ca", "ana@x", "a b@x.ca", "ana@.ca"] {
+            assert!(email("email", bad).is_err(), "{bad}");
+        }
+    }
+}

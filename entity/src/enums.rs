@@ -1,0 +1,227 @@
+//! Enumerations stored in columns (as strings), shared by every layer above.
+
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Declares a string-backed active enum with `UPPER_SNAKE` values.
+macro_rules! string_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $value:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+        #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+        pub enum $name {
+            $($(#[$vmeta])* #[sea_orm(string_value = $value)] #[serde(rename = $value)] $variant,)+
+        }
+
+        impl $name {
+            /// The value stored in the database (and used in the API).
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $value,)+ }
+            }
+        }
+    };
+}
+
+string_enum!(
+    /// What kind of institution an organization is.
+    OrganizationKind {
+        PublicHealthInstitute = "PUBLIC_HEALTH_INSTITUTE",
+        HealthAndSocialServicesCentre = "HEALTH_AND_SOCIAL_SERVICES_CENTRE",
+        UniversityCentre = "UNIVERSITY_CENTRE",
+        CommunityOrganization = "COMMUNITY_ORGANIZATION",
+        Government = "GOVERNMENT",
+        Other = "OTHER",
+    }
+);
+
+string_enum!(
+    /// Whether an organization or a person takes part in the network.
+    RecordStatus {
+        Active = "ACTIVE",
+        Suspended = "SUSPENDED",
+    }
+);
+
+string_enum!(
+    /// Network-wide roles.
+    NetworkRoleKind {
+        Admin = "ADMIN",
+        Auditor = "AUDITOR",
+    }
+);
+
+string_enum!(
+    /// Roles a person holds in an organization.
+    OrganizationRoleKind {
+        Admin = "ADMIN",
+        Manager = "MANAGER",
+        Member = "MEMBER",
+    }
+);
+
+string_enum!(
+    /// Who can see that a community exists.
+    Visibility {
+        /// Anyone, even anonymous visitors, sees the community's profile.
+        Public = "PUBLIC",
+        /// Any logged-in person of the network.
+        Network = "NETWORK",
+        /// Only its members: to anyone else it does not exist.
+        Members = "MEMBERS",
+    }
+);
+
+string_enum!(
+    /// How people join a community.
+    MembershipPolicy {
+        /// Join at once.
+        Open = "OPEN",
+        /// Closed: on request, approved by an animator (and a sponsor if required).
+        Approval = "APPROVAL",
+        /// Closed: by invitation only.
+        Invitation = "INVITATION",
+    }
+);
+
+string_enum!(
+    /// How a community came to be.
+    CreationMode {
+        Spontaneous = "SPONTANEOUS",
+        Intentional = "INTENTIONAL",
+    }
+);
+
+string_enum!(
+    /// How a community's members meet.
+    InteractionMode {
+        Virtual = "VIRTUAL",
+        InPerson = "IN_PERSON",
+        Hybrid = "HYBRID",
+    }
+);
+
+string_enum!(
+    /// Development stage of a community of practice.
+    Stage {
+        Potential = "POTENTIAL",
+        Coalescing = "COALESCING",
+        Maturing = "MATURING",
+        Momentum = "MOMENTUM",
+        Transformation = "TRANSFORMATION",
+    }
+);
+
+string_enum!(
+    /// Whether a participating organization still backs a community.
+    ParticipationStatus {
+        Active = "ACTIVE",
+        Withdrawn = "WITHDRAWN",
+    }
+);
+
+string_enum!(
+    /// Where a membership stands.
+    MembershipStatus {
+        Pending = "PENDING",
+        Invited = "INVITED",
+        Active = "ACTIVE",
+        Left = "LEFT",
+        Removed = "REMOVED",
+        Denied = "DENIED",
+    }
+);
+
+string_enum!(
+    /// The kind of a subgroup.
+    SubgroupKind {
+        WorkingGroup = "WORKING_GROUP",
+        InterestGroup = "INTEREST_GROUP",
+    }
+);
+
+string_enum!(
+    /// Who can see a subgroup and its threads.
+    SubgroupVisibility {
+        /// Every active member of the community.
+        Community = "COMMUNITY",
+        /// Only the subgroup's own members.
+        Members = "MEMBERS",
+    }
+);
+
+/// Roles a person can hold in a community of practice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum CommunityRole {
+    Founder,
+    Animator,
+    Administrator,
+    Member,
+    ContentExpert,
+    Watcher,
+    ItResource,
+    Mentor,
+    Reporter,
+}
+
+impl CommunityRole {
+    /// Every role, in the order of their bits.
+    pub const ALL: [CommunityRole; 9] = [
+        Self::Founder,
+        Self::Animator,
+        Self::Administrator,
+        Self::Member,
+        Self::ContentExpert,
+        Self::Watcher,
+        Self::ItResource,
+        Self::Mentor,
+        Self::Reporter,
+    ];
+
+    fn bit(self) -> i64 {
+        1 << (self as u32)
+    }
+}
+
+/// A set of community roles, stored as a bit mask so SQL can filter on a role
+/// (`roles & bit <> 0`) the same way on SQLite and PostgreSQL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct CommunityRoles(pub i64);
+
+impl CommunityRoles {
+    pub fn contains(self, role: CommunityRole) -> bool {
+        self.0 & role.bit() != 0
+    }
+
+    pub fn with(self, role: CommunityRole) -> Self {
+        Self(self.0 | role.bit())
+    }
+
+    /// The SQL bit of one role, for filters.
+    pub fn bit_of(role: CommunityRole) -> i64 {
+        role.bit()
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = CommunityRole> {
+        CommunityRole::ALL.into_iter().filter(move |r| self.contains(*r))
+    }
+}
+
+impl FromIterator<CommunityRole> for CommunityRoles {
+    fn from_iter<T: IntoIterator<Item = CommunityRole>>(iter: T) -> Self {
+        iter.into_iter().fold(Self::default(), Self::with)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_set_round_trips_and_ignores_unknown_bits() {
+        let set: CommunityRoles = [CommunityRole::Founder, CommunityRole::Reporter].into_iter().collect();
+        assert_eq!(set.iter().collect::<Vec<_>>(), vec![CommunityRole::Founder, CommunityRole::Reporter]);
+        assert!(!set.contains(CommunityRole::Member));
+        let with_junk = CommunityRoles(set.0 | (1 << 40));
+        assert_eq!(with_junk.iter().count(), 2);
+    }
+}

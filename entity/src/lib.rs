@@ -1,0 +1,34 @@
+//! Maillage's data model: sea-orm 2 entities and the enums stored in their columns.
+//!
+//! Nothing here knows about HTTP, GraphQL or casbin. Enums are stored as short upper-case
+//! strings so that a database dump reads like the API.
+
+pub mod audit_event;
+pub mod community;
+pub mod community_organization;
+pub mod enums;
+pub mod membership;
+pub mod network_role;
+pub mod organization;
+pub mod organization_role;
+pub mod person;
+pub mod post;
+pub mod session;
+pub mod subgroup;
+pub mod thread;
+
+pub mod prelude {
+    //! The entities under short names, for `use entity::prelude::*`.
+    pub use crate::audit_event::Entity as AuditEvent;
+    pub use crate::community::Entity as Community;
+    pub use crate::community_organization::Entity as CommunityOrganization;
+    pub use crate::membership::Entity as Membership;
+    pub use crate::network_role::Entity as NetworkRole;
+    pub use crate::organization::Entity as Organization;
+    pub use crate::organization_role::Entity as OrganizationRole;
+    pub use crate::person::Entity as Person;
+    pub use crate::post::Entity as Post;
+    pub use crate::session::Entity as Session;
+    pub use crate::subgroup::Entity as Subgroup;
+    pub use crate::thread::Entity as Thread;
+}

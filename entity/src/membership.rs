@@ -1,0 +1,33 @@
+//! A person's membership of a community: roles (a bit mask, see `CommunityRoles`) and status.
+
+use crate::enums::{CommunityRoles, MembershipStatus};
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "membership")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub community_id: i32,
+    pub person_id: i32,
+    /// Bit mask of `CommunityRole`s.
+    pub roles: i64,
+    pub status: MembershipStatus,
+    pub decided_by: Option<i32>,
+    pub decided_at: Option<DateTimeUtc>,
+    pub reason: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// The roles as a set.
+    pub fn role_set(&self) -> CommunityRoles {
+        CommunityRoles(self.roles)
+    }
+}

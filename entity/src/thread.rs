@@ -1,0 +1,22 @@
+//! A discussion thread in a community (or one of its subgroups).
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "thread")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub community_id: i32,
+    pub subgroup_id: Option<i32>,
+    pub author_id: i32,
+    pub title: String,
+    pub body: String,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

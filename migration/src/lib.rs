@@ -1,0 +1,42 @@
+//! Maillage's schema migrations, one per table, reversible, run on SQLite and PostgreSQL
+//! alike. Every foreign key has an index; enums are stored as short strings.
+
+pub use sea_orm_migration::prelude::*;
+
+mod helpers;
+mod m0001_organization;
+mod m0002_person;
+mod m0003_network_role;
+mod m0004_organization_role;
+mod m0005_community;
+mod m0006_community_organization;
+mod m0007_membership;
+mod m0008_subgroup;
+mod m0009_thread;
+mod m0010_post;
+mod m0011_audit_event;
+mod m0012_session;
+
+/// Every migration, in order.
+#[derive(Debug)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m0001_organization::Migration),
+            Box::new(m0002_person::Migration),
+            Box::new(m0003_network_role::Migration),
+            Box::new(m0004_organization_role::Migration),
+            Box::new(m0005_community::Migration),
+            Box::new(m0006_community_organization::Migration),
+            Box::new(m0007_membership::Migration),
+            Box::new(m0008_subgroup::Migration),
+            Box::new(m0009_thread::Migration),
+            Box::new(m0010_post::Migration),
+            Box::new(m0011_audit_event::Migration),
+            Box::new(m0012_session::Migration),
+        ]
+    }
+}
