@@ -8,7 +8,7 @@ macro_rules! string_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $value:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
-        #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+        #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(64))")]
         pub enum $name {
             $($(#[$vmeta])* #[sea_orm(string_value = $value)] #[serde(rename = $value)] $variant,)+
         }

@@ -55,5 +55,5 @@ pub fn with_timestamps(mut table: TableCreateStatement) -> TableCreateStatement 
 
 /// A short string column holding an enum value.
 pub fn enum_col(name: &'static str) -> ColumnDef {
-    string_len(name, 32)
+    string_len(name, 64)
 }

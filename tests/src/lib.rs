@@ -1,1 +1,352 @@
-//! placeholder
+//! Test harness: starts the real Maillage server on a loopback port against a fresh
+//! database, and talks GraphQL to it over HTTP like a partner front end would.
+//!
+//! The database is a new SQLite file by default. With `TEST_DATABASE_URL` set to a
+//! PostgreSQL URL (as `.ci/run` does), each test creates its own database there and
+//! drops it at the end.
+
+use std::{
+    net::TcpListener,
+    path::PathBuf,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+};
+
+use maillage_api::{
+    config::Settings,
+    db,
+    server::{self, RunningServer},
+    service::token::{self, TokenRequest},
+};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+
+/// The variable naming a PostgreSQL server for the tests.
+pub const PG_ENV: &str = "TEST_DATABASE_URL";
+
+/// A running server with its own database.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+    /// Direct access to the server's database, for setting up and checking data.
+    pub db: DatabaseConnection,
+    /// SQL statements run by the server's connection since the last reset.
+    statements: Arc<AtomicUsize>,
+    /// Their text.
+    statement_log: Arc<std::sync::Mutex<Vec<String>>>,
+    client: reqwest::Client,
+    server: Option<RunningServer>,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Sqlite(#[expect(dead_code, reason = "held so the directory lives as long as the app")] tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl TestApp {
+    /// Starts a server on a fresh database.
+    pub async fn spawn() -> Self {
+        let (url, cleanup) = match std::env::var(PG_ENV) {
+            Ok(admin_url) if !admin_url.is_empty() => {
+                let name = format!("maillage_test_{}", uuid::Uuid::new_v4().simple());
+                let admin = Database::connect(&admin_url).await.expect("connect to the PostgreSQL test server");
+                admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+                admin.close().await.ok();
+                let url = replace_database(&admin_url, &name);
+                (url, Cleanup::Postgres { admin_url, name })
+            }
+            _ => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}?mode=rwc", dir.path().join("maillage.db").display());
+                (url, Cleanup::Sqlite(dir))
+            }
+        };
+        let statements = Arc::new(AtomicUsize::new(0));
+        let counter = statements.clone();
+        let statement_log = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = statement_log.clone();
+        let observer: db::StatementObserver = Arc::new(move |sql: &str| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            if let Ok(mut log) = log.lock() {
+                log.push(sql.to_owned());
+            }
+        });
+        let url = SecretString::from(url);
+        let server_db = db::connect_url(&url, 5, Some(observer)).await.expect("connect");
+        db::migrate(&server_db).await.expect("migrate");
+        let test_db = db::connect_url(&url, 2, None).await.expect("connect");
+        let settings = settings(url);
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let server = server::start_on(listener, &settings, server_db, false).expect("start server");
+        let base = format!("http://{}", server.addr);
+        Self {
+            base,
+            db: test_db,
+            statements,
+            statement_log,
+            client: reqwest::Client::new(),
+            server: Some(server),
+            cleanup,
+        }
+    }
+
+    /// Whether this app runs on PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.cleanup, Cleanup::Postgres { .. })
+    }
+
+    /// Issues a token for a person (created if missing), as `maillage token` does.
+    pub async fn token(&self, email: &str, org: Option<&str>, network_admin: bool) -> String {
+        let issued = token::issue(
+            &self.db,
+            &TokenRequest {
+                email: email.into(),
+                display_name: None,
+                organization_slug: org.map(str::to_owned),
+                network_admin,
+                ttl_days: 1,
+            },
+        )
+        .await
+        .expect("issue token");
+        secrecy::ExposeSecret::expose_secret(&issued.token).to_owned()
+    }
+
+    /// Posts a GraphQL operation; returns the HTTP status and the JSON body.
+    pub async fn post(&self, token: Option<&str>, query: &str, variables: Value) -> (u16, Value) {
+        let mut request = self.client.post(format!("{}/graphql", self.base)).json(&json!({
+            "query": query,
+            "variables": variables,
+        }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("send");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("JSON body"))
+    }
+
+    /// Posts a GraphQL operation and returns its JSON body.
+    pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        self.post(token, query, variables).await.1
+    }
+
+    /// Posts a GraphQL operation that must succeed; returns its `data`.
+    pub async fn ok(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let body = self.gql(token, query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+        body["data"].clone()
+    }
+
+    /// Posts raw bytes to `/graphql`.
+    pub async fn post_raw(&self, body: impl Into<reqwest::Body>, content_type: &str) -> (u16, Value) {
+        let response = self
+            .client
+            .post(format!("{}/graphql", self.base))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("send");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("body");
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    /// GET a path of the server.
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let response = self.client.get(format!("{}{path}", self.base)).send().await.expect("send");
+        (response.status().as_u16(), response.text().await.expect("body"))
+    }
+
+    /// Resets the SQL statement counter.
+    pub fn reset_statements(&self) {
+        self.statements.store(0, Ordering::SeqCst);
+        if let Ok(mut log) = self.statement_log.lock() {
+            log.clear();
+        }
+    }
+
+    /// The SQL statements the server ran since the last reset.
+    pub fn statement_log(&self) -> Vec<String> {
+        self.statement_log.lock().map(|log| log.clone()).unwrap_or_default()
+    }
+
+    /// SQL statements the server ran since the last reset.
+    pub fn statements(&self) -> usize {
+        self.statements.load(Ordering::SeqCst)
+    }
+
+    /// Counts the rows of a table.
+    pub async fn count_rows(&self, table: &str) -> i64 {
+        let backend = self.db.get_database_backend();
+        let row = self
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(backend, format!("SELECT COUNT(*) AS n FROM {table}")))
+            .await
+            .expect("count")
+            .expect("a row");
+        row.try_get::<i64>("", "n").expect("n")
+    }
+
+    /// Stops the server (the database is dropped when the app is dropped).
+    pub async fn stop(mut self) {
+        if let Some(server) = self.server.take() {
+            server.stop().await;
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Cleanup::Postgres { admin_url, name } = &self.cleanup {
+            let (admin_url, name) = (admin_url.clone(), name.clone());
+            // Drop runs outside async: use a private runtime on a plain thread.
+            let dropped = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+                runtime.block_on(async {
+                    let admin = Database::connect(&admin_url).await.ok()?;
+                    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.ok()?;
+                    admin.close().await.ok()
+                })
+            })
+            .join();
+            if !matches!(dropped, Ok(Some(()))) {
+                eprintln!("warning: could not drop test database");
+            }
+        }
+    }
+}
+
+fn replace_database(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let base = match base.rfind('/') {
+        Some(i) if i > "postgres://".len() => &base[..i],
+        _ => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+fn settings(url: SecretString) -> Settings {
+    Settings {
+        listen: "127.0.0.1:0".parse().expect("address"),
+        data_dir: PathBuf::from("."),
+        database_url: Some(url),
+        graphiql: true,
+        token_ttl_days: 1,
+        log: "warn".into(),
+        max_connections: 5,
+        workers: 2,
+    }
+}
+
+/// The `extensions.code` of the first error.
+pub fn error_code(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["code"].as_str().unwrap_or("<no code>")
+}
+
+/// The `extensions.field` of the first error.
+pub fn error_field(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["field"].as_str().unwrap_or("<no field>")
+}
+
+/// Building blocks for tests: a small network created through the API.
+pub mod fixtures {
+    use maillage_api::graphql::ids;
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    use serde_json::{Value, json};
+
+    use super::TestApp;
+    use entity::{
+        enums::{CommunityRole, CommunityRoles, MembershipStatus},
+        membership,
+    };
+
+    /// The number behind a global id.
+    pub fn db_id(global: &Value) -> i32 {
+        let id = async_graphql::ID(global.as_str().expect("id string").to_owned());
+        ids::from_global_any("id", &id).expect("a global id").1
+    }
+
+    /// Creates an organization as `token`; returns its global id.
+    pub async fn organization(app: &TestApp, token: &str, slug: &str) -> Value {
+        let data = app
+            .ok(
+                Some(token),
+                "mutation($input: CreateOrganizationInput!) { createOrganization(input: $input) { organization { id slug } } }",
+                json!({ "input": { "slug": slug, "name": format!("Organization {slug}"), "kind": "HEALTH_AND_SOCIAL_SERVICES_CENTRE", "region": "Montérégie" } }),
+            )
+            .await;
+        data["createOrganization"]["organization"]["id"].clone()
+    }
+
+    /// Creates a community as `token`; returns its global id.
+    pub async fn community(app: &TestApp, token: &str, slug: &str, visibility: &str, policy: &str) -> Value {
+        let data = app
+            .ok(
+                Some(token),
+                "mutation($input: CreateCommunityInput!) { createCommunity(input: $input) { community { id slug } } }",
+                json!({ "input": {
+                    "slug": slug, "name": format!("Community {slug}"), "description": "A community of practice.",
+                    "visibility": visibility, "membershipPolicy": policy,
+                } }),
+            )
+            .await;
+        data["createCommunity"]["community"]["id"].clone()
+    }
+
+    /// Makes a person an active member (until joinCommunity lands, set up directly).
+    pub async fn add_member(app: &TestApp, community: &Value, person_id: i32, roles: &[CommunityRole]) {
+        let now = chrono::Utc::now();
+        let roles: CommunityRoles = roles.iter().copied().collect();
+        membership::ActiveModel {
+            community_id: Set(db_id(community)),
+            person_id: Set(person_id),
+            roles: Set(roles.0),
+            status: Set(MembershipStatus::Active),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .expect("insert membership");
+    }
+
+    /// The person id behind a token.
+    pub async fn person_id(app: &TestApp, token: &str) -> i32 {
+        let data = app.ok(Some(token), "{ me { id } }", json!({})).await;
+        db_id(&data["me"]["id"])
+    }
+
+    /// Starts a thread; returns its global id.
+    pub async fn thread(app: &TestApp, token: &str, community: &Value, title: &str) -> Value {
+        let data = app
+            .ok(
+                Some(token),
+                "mutation($input: CreateThreadInput!) { createThread(input: $input) { thread { id } } }",
+                json!({ "input": { "communityId": community, "title": title, "body": "Opening message." } }),
+            )
+            .await;
+        data["createThread"]["thread"]["id"].clone()
+    }
+
+    /// Replies in a thread; returns the post's global id.
+    pub async fn post(app: &TestApp, token: &str, thread: &Value, body: &str) -> Value {
+        let data = app
+            .ok(
+                Some(token),
+                "mutation($input: CreatePostInput!) { createPost(input: $input) { post { id } } }",
+                json!({ "input": { "threadId": thread, "body": body } }),
+            )
+            .await;
+        data["createPost"]["post"]["id"].clone()
+    }
+}

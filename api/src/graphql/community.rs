@@ -32,8 +32,6 @@ use crate::{
     },
 };
 
-/// A community of practice (*communauté de pratique*): people of one or several
-/// organizations who share a field of knowledge and learn from one another.
 #[derive(Clone)]
 pub struct Community(pub db::Model);
 
@@ -54,6 +52,8 @@ impl Community {
     }
 }
 
+/// A community of practice (*communauté de pratique*): people of one or several
+/// organizations who share a field of knowledge and learn from one another.
 #[Object]
 impl Community {
     /// Global id.
@@ -201,10 +201,10 @@ pub struct CommunityViewerCan {
     pub archive: bool,
 }
 
-/// Eligibility criteria of a closed community; an empty list admits anyone on that
-/// criterion.
 pub struct Eligibility(EligibilityRules);
 
+/// Eligibility criteria of a closed community; an empty list admits anyone on that
+/// criterion.
 #[Object]
 impl Eligibility {
     async fn professions(&self) -> &[String] {
@@ -229,10 +229,10 @@ impl Eligibility {
     }
 }
 
-/// An organization taking part in a community, and its sponsor there.
 #[derive(Clone)]
 pub struct CommunityOrganization(pub community_organization::Model);
 
+/// An organization taking part in a community, and its sponsor there.
 #[Object]
 impl CommunityOrganization {
     async fn organization(&self, ctx: &Context<'_>) -> async_graphql::Result<Organization> {
@@ -267,10 +267,10 @@ impl CommunityOrganization {
     }
 }
 
-/// A person's membership of a community.
 #[derive(Clone)]
 pub struct Membership(pub membership::Model);
 
+/// A person's membership of a community.
 #[Object]
 impl Membership {
     /// Global id.
@@ -315,10 +315,10 @@ impl Membership {
     }
 }
 
-/// A working or interest group inside a community.
 #[derive(Clone)]
 pub struct Subgroup(pub subgroup::Model);
 
+/// A working or interest group inside a community.
 #[Object]
 impl Subgroup {
     /// Global id.
@@ -366,10 +366,10 @@ pub struct CommunityFilterInput {
     pub include_archived: bool,
 }
 
-/// Queries about communities.
 #[derive(Default)]
 pub struct CommunityQuery;
 
+/// Queries about communities.
 #[Object]
 impl CommunityQuery {
     /// Communities the viewer may see (secret ones only to their members), oldest first.
@@ -518,10 +518,10 @@ pub struct ArchiveCommunityPayload {
     pub community: Community,
 }
 
-/// Mutations on communities.
 #[derive(Default)]
 pub struct CommunityMutation;
 
+/// Mutations on communities.
 #[Object]
 impl CommunityMutation {
     /// Creates a community; the caller becomes its founder and animator.

@@ -18,10 +18,10 @@ use crate::{
     service::discussion::{self as service, NewThread},
 };
 
-/// A discussion thread in a community (or one of its subgroups).
 #[derive(Clone)]
 pub struct Thread(pub thread::Model);
 
+/// A discussion thread in a community (or one of its subgroups).
 #[Object]
 impl Thread {
     /// Global id.
@@ -68,10 +68,10 @@ impl Thread {
     }
 }
 
-/// A reply in a thread.
 #[derive(Clone)]
 pub struct Post(pub post::Model);
 
+/// A reply in a thread.
 #[Object]
 impl Post {
     /// Global id.
@@ -128,10 +128,10 @@ pub struct CreatePostPayload {
     pub post: Post,
 }
 
-/// Mutations on discussions.
 #[derive(Default)]
 pub struct DiscussionMutation;
 
+/// Mutations on discussions.
 #[Object]
 impl DiscussionMutation {
     /// Starts a thread (active members of a community that is not archived).

@@ -32,10 +32,10 @@ pub enum Node {
     Post(Post),
 }
 
-/// `node(id:)`.
 #[derive(Default)]
 pub struct NodeQuery;
 
+/// `node(id:)`.
 #[Object]
 impl NodeQuery {
     /// The object with this global id; `NOT_FOUND` when it does not exist or the viewer

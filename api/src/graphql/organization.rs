@@ -17,11 +17,11 @@ use crate::{
     service::organization::{self as service, NewOrganization, OrganizationChanges},
 };
 
-/// A member institution of the network (a CISSS, a public-health institute, a community
-/// health centre…).
 #[derive(Clone)]
 pub struct Organization(pub db::Model);
 
+/// A member institution of the network (a CISSS, a public-health institute, a community
+/// health centre…).
 #[Object]
 impl Organization {
     /// Global id.
@@ -72,10 +72,10 @@ impl Organization {
     }
 }
 
-/// Queries about organizations.
 #[derive(Default)]
 pub struct OrganizationQuery;
 
+/// Queries about organizations.
 #[Object]
 impl OrganizationQuery {
     /// Every organization of the network (the directory is public).
@@ -138,10 +138,10 @@ pub struct UpdateOrganizationPayload {
     pub organization: Organization,
 }
 
-/// Mutations on organizations.
 #[derive(Default)]
 pub struct OrganizationMutation;
 
+/// Mutations on organizations.
 #[Object]
 impl OrganizationMutation {
     /// Adds an organization to the network (network administrators only).

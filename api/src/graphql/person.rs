@@ -16,10 +16,10 @@ use super::{
 };
 use crate::{error::ServiceError, service::person as service};
 
-/// A person of the network: nurse, social worker, epidemiologist, manager…
 #[derive(Clone)]
 pub struct Person(pub db::Model);
 
+/// A person of the network: nurse, social worker, epidemiologist, manager…
 #[Object]
 impl Person {
     /// Global id.
@@ -72,10 +72,10 @@ impl Person {
     }
 }
 
-/// Queries about people.
 #[derive(Default)]
 pub struct PersonQuery;
 
+/// Queries about people.
 #[Object]
 impl PersonQuery {
     /// The logged-in person (`UNAUTHENTICATED` without a valid token).
