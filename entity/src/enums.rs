@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 macro_rules! string_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $value:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
         #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(64))")]
         pub enum $name {
             $($(#[$vmeta])* #[sea_orm(string_value = $value)] #[serde(rename = $value)] $variant,)+
@@ -149,8 +149,16 @@ string_enum!(
     }
 );
 
+string_enum!(
+    /// Roles a person holds in a subgroup.
+    SubgroupRole {
+        Lead = "LEAD",
+        Member = "MEMBER",
+    }
+);
+
 /// Roles a person can hold in a community of practice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum CommunityRole {
     Founder,
     Animator,
@@ -179,6 +187,21 @@ impl CommunityRole {
 
     fn bit(self) -> i64 {
         1 << (self as u32)
+    }
+
+    /// The role's name in policies and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Founder => "FOUNDER",
+            Self::Animator => "ANIMATOR",
+            Self::Administrator => "ADMINISTRATOR",
+            Self::Member => "MEMBER",
+            Self::ContentExpert => "CONTENT_EXPERT",
+            Self::Watcher => "WATCHER",
+            Self::ItResource => "IT_RESOURCE",
+            Self::Mentor => "MENTOR",
+            Self::Reporter => "REPORTER",
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 //! strings so that a database dump reads like the API.
 
 pub mod audit_event;
+pub mod casbin_rule;
 pub mod community;
 pub mod community_organization;
 pub mod enums;
@@ -12,14 +13,17 @@ pub mod network_role;
 pub mod organization;
 pub mod organization_role;
 pub mod person;
+pub mod policy_state;
 pub mod post;
 pub mod session;
 pub mod subgroup;
+pub mod subgroup_member;
 pub mod thread;
 
 pub mod prelude {
     //! The entities under short names, for `use entity::prelude::*`.
     pub use crate::audit_event::Entity as AuditEvent;
+    pub use crate::casbin_rule::Entity as CasbinRule;
     pub use crate::community::Entity as Community;
     pub use crate::community_organization::Entity as CommunityOrganization;
     pub use crate::membership::Entity as Membership;
@@ -27,8 +31,10 @@ pub mod prelude {
     pub use crate::organization::Entity as Organization;
     pub use crate::organization_role::Entity as OrganizationRole;
     pub use crate::person::Entity as Person;
+    pub use crate::policy_state::Entity as PolicyState;
     pub use crate::post::Entity as Post;
     pub use crate::session::Entity as Session;
     pub use crate::subgroup::Entity as Subgroup;
+    pub use crate::subgroup_member::Entity as SubgroupMember;
     pub use crate::thread::Entity as Thread;
 }

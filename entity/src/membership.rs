@@ -16,6 +16,13 @@ pub struct Model {
     pub decided_by: Option<i32>,
     pub decided_at: Option<DateTimeUtc>,
     pub reason: Option<String>,
+    /// A banned person cannot request to join again.
+    pub banned: bool,
+    /// Whether the animator key of a two-key approval was given (for PENDING and
+    /// INVITED memberships that need sponsor approval).
+    pub animator_approved: bool,
+    /// Whether the sponsor key was given.
+    pub sponsor_approved: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

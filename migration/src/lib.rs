@@ -16,6 +16,9 @@ mod m0009_thread;
 mod m0010_post;
 mod m0011_audit_event;
 mod m0012_session;
+mod m0013_casbin_rule;
+mod m0014_subgroup_member;
+mod m0015_membership_approval;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -37,6 +40,9 @@ impl MigratorTrait for Migrator {
             Box::new(m0010_post::Migration),
             Box::new(m0011_audit_event::Migration),
             Box::new(m0012_session::Migration),
+            Box::new(m0013_casbin_rule::Migration),
+            Box::new(m0014_subgroup_member::Migration),
+            Box::new(m0015_membership_approval::Migration),
         ]
     }
 }

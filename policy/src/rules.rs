@@ -1,0 +1,216 @@
+//! Policy lines: parsing the casbin CSV form, validating every field, and printing them
+//! back. Nothing reaches the enforcer or the database without passing [`Rule::validate`].
+
+use std::fmt;
+
+use crate::{
+    error::PolicyError,
+    vocabulary::{Action, Object, Role, Scope, ScopeKind},
+};
+
+/// The fields of a `p` line after its type.
+pub const P_FIELDS: usize = 8;
+
+/// One policy line.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Rule {
+    /// `p, role, domain, object, action, visibility, policy, archived, effect`
+    Permission(Vec<String>),
+    /// `g, role, inherited role`: the first role can do what the second can.
+    Inheritance(String, String),
+}
+
+const VISIBILITIES: [&str; 6] = ["*", "PUBLIC", "NETWORK", "MEMBERS", "COMMUNITY", "-"];
+const POLICIES: [&str; 5] = ["*", "OPEN", "APPROVAL", "INVITATION", "-"];
+const STATES: [&str; 3] = ["*", "active", "archived"];
+
+impl Rule {
+    /// A permission rule from typed parts.
+    pub fn permission(role: Role, domain: &str, object: Object, action: Action, allow: bool) -> Self {
+        Self::Permission(vec![
+            role.name(),
+            domain.to_owned(),
+            object.as_str().to_owned(),
+            action.as_str().to_owned(),
+            "*".into(),
+            "*".into(),
+            "*".into(),
+            if allow { "allow" } else { "deny" }.to_owned(),
+        ])
+    }
+
+    /// `p` or `g`.
+    pub fn ptype(&self) -> &'static str {
+        match self {
+            Self::Permission(_) => "p",
+            Self::Inheritance(..) => "g",
+        }
+    }
+
+    /// The fields after the type.
+    pub fn values(&self) -> Vec<String> {
+        match self {
+            Self::Permission(v) => v.clone(),
+            Self::Inheritance(a, b) => vec![a.clone(), b.clone()],
+        }
+    }
+
+    /// The rule's domain (`community:*`…); inheritance lines have none.
+    pub fn domain(&self) -> Option<&str> {
+        match self {
+            Self::Permission(v) => v.get(1).map(String::as_str),
+            Self::Inheritance(..) => None,
+        }
+    }
+
+    /// Builds a rule from a stored or parsed line.
+    pub fn from_parts(ptype: &str, values: &[String]) -> Result<Self, PolicyError> {
+        let rule = match ptype {
+            "p" => Self::Permission(values.to_vec()),
+            "g" if values.len() == 2 => Self::Inheritance(values[0].clone(), values[1].clone()),
+            "g" => return Err(PolicyError::invalid("a g line has exactly two roles")),
+            other => return Err(PolicyError::invalid(format!("unknown line type {other:?} (p or g)"))),
+        };
+        rule.validate()?;
+        Ok(rule)
+    }
+
+    /// Checks every field: known roles, domains, objects, actions and attribute values,
+    /// and roles that count in the rule's scope kind.
+    pub fn validate(&self) -> Result<(), PolicyError> {
+        match self {
+            Self::Inheritance(a, b) => {
+                let (ra, rb) = (role(a)?, role(b)?);
+                if ra.kind() != rb.kind() || ra.kind().is_none() {
+                    return Err(PolicyError::invalid(format!(
+                        "{a} can only inherit a role of the same kind of scope, not {b}"
+                    )));
+                }
+                if ra == rb {
+                    return Err(PolicyError::invalid(format!("{a} cannot inherit itself")));
+                }
+                Ok(())
+            }
+            Self::Permission(v) => {
+                if v.len() != P_FIELDS {
+                    return Err(PolicyError::invalid(format!(
+                        "a p line has {P_FIELDS} fields (role, scope, object, action, visibility, policy, state, effect), not {}",
+                        v.len()
+                    )));
+                }
+                let r = role(&v[0])?;
+                let (kind, _) = Scope::parse_domain(&v[1])
+                    .ok_or_else(|| PolicyError::invalid(format!("unknown scope {:?}", v[1])))?;
+                if !r.counts_in(kind) {
+                    return Err(PolicyError::invalid(format!("role {} does not count in {} scopes", v[0], v[1])));
+                }
+                let object =
+                    Object::parse(&v[2]).ok_or_else(|| PolicyError::invalid(format!("unknown object {:?}", v[2])))?;
+                if !object_fits(object, kind) {
+                    return Err(PolicyError::invalid(format!("object {} is not found in {} scopes", v[2], v[1])));
+                }
+                Action::parse(&v[3]).ok_or_else(|| PolicyError::invalid(format!("unknown action {:?}", v[3])))?;
+                check_value("visibility", &v[4], &VISIBILITIES)?;
+                check_value("membership policy", &v[5], &POLICIES)?;
+                check_value("state", &v[6], &STATES)?;
+                check_value("effect", &v[7], &["allow", "deny"])?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Parses a casbin CSV policy (`p, …` and `g, …` lines; `#` comments); reports the
+    /// first bad line by number.
+    pub fn parse_csv(text: &str) -> Result<Vec<Rule>, PolicyError> {
+        let mut rules = Vec::new();
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let fields: Vec<String> = line.split(',').map(|f| f.trim().to_owned()).collect();
+            let rule = Rule::from_parts(&fields[0], &fields[1..]).map_err(|e| e.at_line(n + 1))?;
+            if !rules.contains(&rule) {
+                rules.push(rule);
+            }
+        }
+        Ok(rules)
+    }
+
+    /// The rules as casbin CSV, inheritance first.
+    pub fn to_csv(rules: &[Rule]) -> String {
+        let mut sorted: Vec<&Rule> = rules.iter().collect();
+        sorted.sort_by_key(|r| r.ptype() == "p");
+        sorted.iter().map(|r| format!("{r}\n")).collect()
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}, {}", self.ptype(), self.values().join(", "))
+    }
+}
+
+fn role(name: &str) -> Result<Role, PolicyError> {
+    Role::parse(name).ok_or_else(|| PolicyError::invalid(format!("unknown role {name:?}")))
+}
+
+fn object_fits(object: Object, kind: ScopeKind) -> bool {
+    matches!(
+        (object, kind),
+        (Object::Network, ScopeKind::Network)
+            | (Object::Organization, ScopeKind::Organization)
+            | (Object::Community, ScopeKind::Community)
+            | (Object::Subgroup, ScopeKind::Subgroup)
+    )
+}
+
+fn check_value(what: &str, value: &str, allowed: &[&str]) -> Result<(), PolicyError> {
+    if allowed.contains(&value) {
+        Ok(())
+    } else {
+        Err(PolicyError::invalid(format!("{what} {value:?} is not one of {}", allowed.join(", "))))
+    }
+}
+
+/// The default policy shipped with Maillage.
+pub const DEFAULT_POLICY: &str = include_str!("../default_policy.csv");
+
+/// The casbin model.
+pub const MODEL: &str = include_str!("../model.conf");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_policy_is_valid() {
+        let rules = Rule::parse_csv(DEFAULT_POLICY).expect("valid default policy");
+        assert!(rules.len() > 50);
+    }
+
+    #[test]
+    fn bad_lines_are_refused_with_their_number() {
+        let cases = [
+            ("p, community:MEMBER, community:*, community, post, *, *, *", "8 fields"),
+            ("p, organization:MEMBER, community:*, community, post, *, *, *, allow", "does not count"),
+            ("p, community:MEMBER, community:*, community, teleport, *, *, *, allow", "unknown action"),
+            ("p, community:MEMBER, community:*, community, post, SECRET, *, *, allow", "visibility"),
+            ("p, community:MEMBER, galaxy:*, community, post, *, *, *, allow", "unknown scope"),
+            ("p, community:MEMBER, community:*, organization, update, *, *, *, allow", "not found in"),
+            ("g, community:MEMBER, organization:ADMIN", "same kind"),
+            ("x, a, b", "unknown line type"),
+        ];
+        for (line, expected) in cases {
+            let text = format!("# header\n\n{line}\n");
+            let err = Rule::parse_csv(&text).expect_err(line).to_string();
+            assert!(err.contains(expected) && err.contains("line 3"), "{line}: {err}");
+        }
+    }
+
+    #[test]
+    fn csv_round_trips() {
+        let rules = Rule::parse_csv(DEFAULT_POLICY).expect("valid");
+        assert_eq!(Rule::parse_csv(&Rule::to_csv(&rules)).expect("valid").len(), rules.len());
+    }
+}
