@@ -9,7 +9,10 @@ use secrecy::ExposeSecret;
 use crate::{
     config::Settings,
     db, demo, graphql, server,
-    service::token::{self, TokenRequest},
+    service::{
+        App,
+        token::{self, TokenRequest},
+    },
 };
 
 /// Maillage: the GraphQL backend of a network of organisations that run communities of
@@ -159,8 +162,9 @@ async fn open(settings: &Settings) -> Result<sea_orm::DatabaseConnection, CliErr
 
 async fn serve(settings: Settings) -> Result<(), CliError> {
     let db = open(&settings).await?;
+    let app = App::load(db).await.map_err(|e| CliError::Other(format!("cannot load the policy: {e}")))?;
     let running =
-        server::start(&settings, db).map_err(|e| CliError::Other(format!("listen ({}): {e}", settings.listen)))?;
+        server::start(&settings, app).map_err(|e| CliError::Other(format!("listen ({}): {e}", settings.listen)))?;
     let graphiql =
         if settings.graphiql { format!(", GraphiQL at http://{}/graphiql", running.addr) } else { String::new() };
     tracing::info!("Maillage serves GraphQL at http://{}/graphql{graphiql}", running.addr);

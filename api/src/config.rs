@@ -36,6 +36,8 @@ pub struct Settings {
     pub max_connections: u32,
     /// HTTP worker threads (0: one per core).
     pub workers: usize,
+    /// How often (milliseconds) to look for policy changes made by other replicas.
+    pub policy_refresh_ms: u64,
 }
 
 /// Built-in defaults, as serialisable values so figment can layer over them.
@@ -48,6 +50,7 @@ struct Defaults {
     log: &'static str,
     max_connections: u32,
     workers: usize,
+    policy_refresh_ms: u64,
 }
 
 const DEFAULTS: Defaults = Defaults {
@@ -58,6 +61,7 @@ const DEFAULTS: Defaults = Defaults {
     log: "info",
     max_connections: 10,
     workers: 0,
+    policy_refresh_ms: 250,
 };
 
 /// A setting that cannot be used; the message names it.

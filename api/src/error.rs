@@ -91,3 +91,22 @@ impl From<TransactionError<ServiceError>> for ServiceError {
         }
     }
 }
+
+impl From<policy::PolicyError> for ServiceError {
+    fn from(err: policy::PolicyError) -> Self {
+        match err {
+            policy::PolicyError::Invalid(message) => Self::BadInput { field: "policy".into(), message },
+            policy::PolicyError::Storage(db) => db.into(),
+            policy::PolicyError::Engine(detail) => {
+                tracing::error!(%detail, "policy engine error");
+                Self::Internal(detail)
+            }
+        }
+    }
+}
+
+impl From<policy::Denied> for ServiceError {
+    fn from(denied: policy::Denied) -> Self {
+        Self::Forbidden(denied.reason)
+    }
+}

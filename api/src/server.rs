@@ -3,20 +3,20 @@
 use std::{net::TcpListener, time::Instant};
 
 use actix_web::{
-    App, HttpRequest, HttpResponse, HttpServer, Responder,
+    HttpRequest, HttpResponse, HttpServer, Responder,
     dev::ServerHandle,
     http::{StatusCode, header},
     web,
 };
 use async_graphql::{ErrorExtensionValues, http::GraphiQLSource};
 use async_graphql_actix_web::GraphQLResponse;
-use sea_orm::DatabaseConnection;
 use serde_json::json;
 
 use crate::{
     auth::{self, Caller},
     config::Settings,
     graphql::{self, AppSchema, loaders},
+    service::App,
 };
 
 /// Largest request body accepted on `/graphql`.
@@ -24,7 +24,7 @@ pub const MAX_BODY_BYTES: usize = 1 << 20;
 
 struct AppState {
     schema: AppSchema,
-    db: DatabaseConnection,
+    app: App,
 }
 
 /// A running server.
@@ -49,9 +49,9 @@ impl RunningServer {
 }
 
 /// Binds `settings.listen` and serves.
-pub fn start(settings: &Settings, db: DatabaseConnection) -> std::io::Result<RunningServer> {
+pub fn start(settings: &Settings, app: App) -> std::io::Result<RunningServer> {
     let listener = TcpListener::bind(settings.listen)?;
-    start_on(listener, settings, db, true)
+    start_on(listener, settings, app, true)
 }
 
 /// Serves on an already bound listener. Tests pass a loopback port-0 listener and
@@ -59,19 +59,20 @@ pub fn start(settings: &Settings, db: DatabaseConnection) -> std::io::Result<Run
 pub fn start_on(
     listener: TcpListener,
     settings: &Settings,
-    db: DatabaseConnection,
+    app: App,
     handle_signals: bool,
 ) -> std::io::Result<RunningServer> {
     let addr = listener.local_addr()?;
-    let state = web::Data::new(AppState { schema: graphql::build_schema(db.clone()), db });
+    let watcher = tokio::spawn(watch_policy(app.clone(), settings.policy_refresh_ms));
+    let state = web::Data::new(AppState { schema: graphql::build_schema(app.clone()), app });
     let graphiql = settings.graphiql;
     let mut server = HttpServer::new(move || {
-        let app = App::new()
+        let web_app = actix_web::App::new()
             .app_data(state.clone())
             .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
             .route("/graphql", web::post().to(graphql_endpoint))
             .route("/health", web::get().to(health));
-        if graphiql { app.route("/graphiql", web::get().to(graphiql_page)) } else { app }
+        if graphiql { web_app.route("/graphiql", web::get().to(graphiql_page)) } else { web_app }
     })
     .listen(listener)?;
     if settings.workers > 0 {
@@ -82,8 +83,27 @@ pub fn start_on(
     }
     let server = server.run();
     let handle = server.handle();
-    let task = tokio::spawn(server);
+    let task = tokio::spawn(async move {
+        let result = server.await;
+        watcher.abort();
+        result
+    });
     Ok(RunningServer { addr, handle, task })
+}
+
+/// Keeps this process's policy in step with the database: another replica's policy
+/// change (a newer generation) is loaded within `every_ms` milliseconds.
+async fn watch_policy(app: App, every_ms: u64) {
+    let mut ticker = tokio::time::interval(std::time::Duration::from_millis(every_ms.max(50)));
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        match app.auth.refresh_if_stale().await {
+            Ok(true) => tracing::info!(generation = app.auth.generation(), "policy changed elsewhere: reloaded"),
+            Ok(false) => {}
+            Err(err) => tracing::warn!(%err, "could not check the policy generation"),
+        }
+    }
 }
 
 /// A GraphQL-shaped error response for requests that never reached the schema.
@@ -135,7 +155,7 @@ async fn graphql_endpoint(
         }
     };
     let viewer = match bearer(&req) {
-        Some(token) => match auth::authenticate(&state.db, token).await {
+        Some(token) => match auth::authenticate(&state.app.db, token).await {
             Ok(viewer) => viewer,
             Err(_) => {
                 return request_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error", &request_id);
@@ -145,7 +165,8 @@ async fn graphql_endpoint(
     };
     let operation = request.operation_name.clone().unwrap_or_default();
     let person = viewer.as_ref().map(|a| a.person_id);
-    let request = loaders::register(request, &state.db, &viewer).data(Caller::new(viewer, Some(request_id.clone())));
+    let caller = Caller::new(viewer, Some(request_id.clone()));
+    let request = loaders::register(request, &state.app, &caller).data(caller);
     let mut response = state.schema.execute(request).await;
     for error in &mut response.errors {
         // Errors raised before resolvers run (syntax, unknown fields, wrong types) are
@@ -177,7 +198,7 @@ async fn graphiql_page() -> HttpResponse {
 }
 
 async fn health(state: web::Data<AppState>) -> HttpResponse {
-    match state.db.ping().await {
+    match state.app.db.ping().await {
         Ok(()) => HttpResponse::Ok().json(json!({ "status": "ok" })),
         Err(err) => {
             tracing::error!(error = %err, "health check: database unreachable");

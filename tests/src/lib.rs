@@ -18,7 +18,10 @@ use maillage_api::{
     config::Settings,
     db,
     server::{self, RunningServer},
-    service::token::{self, TokenRequest},
+    service::{
+        App,
+        token::{self, TokenRequest},
+    },
 };
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use secrecy::SecretString;
@@ -33,6 +36,8 @@ pub struct TestApp {
     pub base: String,
     /// Direct access to the server's database, for setting up and checking data.
     pub db: DatabaseConnection,
+    /// The server's services (database and Authorizer).
+    pub app: App,
     /// SQL statements run by the server's connection since the last reset.
     statements: Arc<AtomicUsize>,
     /// Their text.
@@ -81,11 +86,13 @@ impl TestApp {
         let test_db = db::connect_url(&url, 2, None).await.expect("connect");
         let settings = settings(url);
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-        let server = server::start_on(listener, &settings, server_db, false).expect("start server");
+        let app = App::load(server_db).await.expect("load the policy");
+        let server = server::start_on(listener, &settings, app.clone(), false).expect("start server");
         let base = format!("http://{}", server.addr);
         Self {
             base,
             db: test_db,
+            app,
             statements,
             statement_log,
             client: reqwest::Client::new(),
@@ -244,6 +251,7 @@ fn settings(url: SecretString) -> Settings {
         log: "warn".into(),
         max_connections: 5,
         workers: 2,
+        policy_refresh_ms: 100,
     }
 }
 

@@ -7,8 +7,9 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{Duration, Utc};
 use entity::{
     enums::{NetworkRoleKind, RecordStatus},
-    network_role, person, session,
+    person, session,
 };
+use policy::Role;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
@@ -25,6 +26,8 @@ pub struct Actor {
     pub organization_id: Option<i32>,
     pub network_admin: bool,
     pub session_id: i32,
+    /// Roles held everywhere: `person` and network roles.
+    pub base_roles: Vec<Role>,
 }
 
 /// Who is asking: a person, or nobody.
@@ -94,17 +97,14 @@ pub async fn authenticate<C: ConnectionTrait>(db: &C, token: &str) -> ServiceRes
     if person.status != RecordStatus::Active {
         return Ok(None);
     }
-    let network_admin = network_role::Entity::find()
-        .filter(network_role::Column::PersonId.eq(person.id))
-        .filter(network_role::Column::Role.eq(NetworkRoleKind::Admin))
-        .one(db)
-        .await?
-        .is_some();
+    let base_roles =
+        policy::resolve::base_roles(db, Some(person.id)).await.map_err(|e| ServiceError::Internal(e.to_string()))?;
     Ok(Some(Actor {
         person_id: person.id,
         organization_id: person.organization_id,
-        network_admin,
+        network_admin: base_roles.contains(&Role::Network(NetworkRoleKind::Admin)),
         session_id: session.id,
+        base_roles,
     }))
 }
 
@@ -145,5 +145,13 @@ impl Caller {
     /// The actor's person id, if any.
     pub fn person_id(&self) -> Option<i32> {
         self.viewer.as_ref().map(|a| a.person_id)
+    }
+
+    /// Roles held everywhere: `anonymous`, or `person` and network roles.
+    pub fn base_roles(&self) -> &[Role] {
+        match &self.viewer {
+            Some(actor) => &actor.base_roles,
+            None => &[Role::Anonymous],
+        }
     }
 }

@@ -5,8 +5,10 @@ use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{community as db, community_organization, membership, subgroup};
 
+use policy::{Action, Role};
+
 use super::{
-    GqlResult, caller,
+    GqlResult, app, caller,
     connection::{self, Conn},
     db,
     discussion::Thread,
@@ -17,7 +19,7 @@ use super::{
     ids::{NodeKind, from_global, to_global},
     loaders::{
         CommunityById, CommunityMembers, CommunityOrganizations, CommunitySubgroups, CommunityThreads, IdLoader,
-        OrganizationById, OwnMembershipLoader, PersonById, loader,
+        OrganizationById, OwnMembershipLoader, OwnSponsorshipLoader, PersonById, loader,
     },
     organization::Organization,
     person::Person,
@@ -43,12 +45,20 @@ impl Community {
         loader::<OwnMembershipLoader, _>(ctx).load_one(self.0.id).await.gql()
     }
 
-    async fn ensure_content_readable(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
-        if access::can_read_content(self.own_membership(ctx).await?.as_ref()) {
-            Ok(())
+    /// The viewer's roles here (membership and sponsorship, batched across communities).
+    async fn roles(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Role>> {
+        let own = self.own_membership(ctx).await?;
+        let sponsor = if caller(ctx).viewer.is_some() {
+            loader::<OwnSponsorshipLoader, _>(ctx).load_one(self.0.id).await.gql()?.unwrap_or(false)
         } else {
-            Err(ServiceError::forbidden("only active members of this community may read its discussions")).gql()
-        }
+            false
+        };
+        Ok(access::community_roles(caller(ctx), own.as_ref(), sponsor))
+    }
+
+    async fn ensure(&self, ctx: &Context<'_>, action: Action) -> async_graphql::Result<()> {
+        let roles = self.roles(ctx).await?;
+        access::ensure(&app(ctx).auth, &roles, &self.0, action).gql()
     }
 }
 
@@ -116,15 +126,38 @@ impl Community {
     async fn viewer_membership(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Membership>> {
         Ok(self.own_membership(ctx).await?.map(Membership))
     }
-    /// What the viewer may do here, so front ends never duplicate the rules.
+    /// What the viewer may do here, decided by the same policy as the operations
+    /// themselves, so front ends never duplicate the rules.
     async fn viewer_can(&self, ctx: &Context<'_>) -> async_graphql::Result<CommunityViewerCan> {
+        let roles = self.roles(ctx).await?;
         let own = self.own_membership(ctx).await?;
-        let manage = caller(ctx).viewer.as_ref().is_some_and(|a| access::can_manage_community(a, own.as_ref()));
+        let auth = &app(ctx).auth;
+        let can = |action| access::allowed(auth, &roles, &self.0, action);
+        let outsider = own.as_ref().is_none_or(|m| {
+            !m.banned
+                && !matches!(
+                    m.status,
+                    entity::enums::MembershipStatus::Active
+                        | entity::enums::MembershipStatus::Pending
+                        | entity::enums::MembershipStatus::Invited
+                )
+        });
         Ok(CommunityViewerCan {
-            read: access::can_read_content(own.as_ref()),
-            post: access::ensure_can_post(&self.0, own.as_ref()).is_ok(),
-            update: manage,
-            archive: manage,
+            read: can(Action::Read),
+            join: outsider && can(Action::Join),
+            request_to_join: outsider && can(Action::Request),
+            respond_to_invitation: can(Action::RespondInvitation),
+            post: can(Action::Post),
+            moderate: can(Action::Moderate),
+            invite: can(Action::Invite),
+            approve: can(Action::Approve) || can(Action::SponsorApprove),
+            manage_members: can(Action::ManageMembers),
+            assign_roles: can(Action::AssignRoles),
+            create_subgroup: can(Action::CreateSubgroup),
+            update: can(Action::Update),
+            archive: can(Action::Archive),
+            manage_organizations: can(Action::ManageOrganizations),
+            manage_policy: can(Action::ManagePolicy),
         })
     }
     /// Participating organizations, each with the sponsor who backs the community there.
@@ -154,9 +187,10 @@ impl Community {
         last: Option<i32>,
         before: Option<String>,
     ) -> async_graphql::Result<Conn<Membership>> {
-        if !access::can_list_members(&caller(ctx).viewer) {
+        if caller(ctx).viewer.is_none() {
             return Err(ServiceError::Unauthenticated).gql();
         }
+        self.ensure(ctx, Action::ListMembers).await?;
         connection::children::<CommunityMembers, _>(ctx, self.0.id, (first, after, last, before), |m| m.id, Membership)
             .await
     }
@@ -169,7 +203,7 @@ impl Community {
         last: Option<i32>,
         before: Option<String>,
     ) -> async_graphql::Result<Conn<Subgroup>> {
-        self.ensure_content_readable(ctx).await?;
+        self.ensure(ctx, Action::Read).await?;
         connection::children::<CommunitySubgroups, _>(ctx, self.0.id, (first, after, last, before), |m| m.id, Subgroup)
             .await
     }
@@ -182,7 +216,7 @@ impl Community {
         last: Option<i32>,
         before: Option<String>,
     ) -> async_graphql::Result<Conn<Thread>> {
-        self.ensure_content_readable(ctx).await?;
+        self.ensure(ctx, Action::Read).await?;
         connection::children::<CommunityThreads, _>(ctx, self.0.id, (first, after, last, before), |m| m.id, Thread)
             .await
     }
@@ -193,12 +227,34 @@ impl Community {
 pub struct CommunityViewerCan {
     /// Read its discussions.
     pub read: bool,
+    /// Join at once (open communities).
+    pub join: bool,
+    /// Ask to join (communities that approve requests).
+    pub request_to_join: bool,
+    /// Accept or decline an invitation.
+    pub respond_to_invitation: bool,
     /// Start threads and reply.
     pub post: bool,
+    /// Moderate discussions.
+    pub moderate: bool,
+    /// Invite people.
+    pub invite: bool,
+    /// Approve or refuse requests (as animator, or as the sponsor of an organization).
+    pub approve: bool,
+    /// Remove and ban members.
+    pub manage_members: bool,
+    /// Change members' roles.
+    pub assign_roles: bool,
+    /// Create subgroups.
+    pub create_subgroup: bool,
     /// Change its profile and rules.
     pub update: bool,
     /// Archive or restore it.
     pub archive: bool,
+    /// Add or withdraw participating organizations.
+    pub manage_organizations: bool,
+    /// Override the network's rules for this community.
+    pub manage_policy: bool,
 }
 
 pub struct Eligibility(EligibilityRules);
@@ -400,13 +456,13 @@ impl CommunityQuery {
             include_archived: filter.include_archived,
         };
         let (page, total) =
-            service::list(db(ctx), &caller(ctx).viewer, &filter, &req, connection::wants_count(ctx)).await.gql()?;
+            service::list(app(ctx), caller(ctx), &filter, &req, connection::wants_count(ctx)).await.gql()?;
         Ok(connection::build(page, total, |m| m.id, Community))
     }
 
     /// The community with this slug (`NOT_FOUND` if none, or if it is secret to the viewer).
     async fn community(&self, ctx: &Context<'_>, slug: String) -> async_graphql::Result<Community> {
-        service::find_by_slug(db(ctx), &caller(ctx).viewer, &slug)
+        service::find_by_slug(app(ctx), db(ctx), caller(ctx), &slug)
             .await
             .and_then(|c| c.ok_or(ServiceError::not_found("community")))
             .map(Community)
@@ -545,7 +601,7 @@ impl CommunityMutation {
             sponsor_approval_required: input.sponsor_approval_required,
             open_to_all_organizations: input.open_to_all_organizations,
         };
-        let community = service::create(db(ctx), caller(ctx), new).await.gql()?;
+        let community = service::create(app(ctx), caller(ctx), new).await.gql()?;
         Ok(CreateCommunityPayload { community: Community(community) })
     }
 
@@ -570,7 +626,7 @@ impl CommunityMutation {
             sponsor_approval_required: input.sponsor_approval_required,
             open_to_all_organizations: input.open_to_all_organizations,
         };
-        let community = service::update(db(ctx), caller(ctx), id, changes).await.gql()?;
+        let community = service::update(app(ctx), caller(ctx), id, changes).await.gql()?;
         Ok(UpdateCommunityPayload { community: Community(community) })
     }
 
@@ -581,7 +637,7 @@ impl CommunityMutation {
         input: ArchiveCommunityInput,
     ) -> async_graphql::Result<ArchiveCommunityPayload> {
         let id = from_global("id", NodeKind::Community, &input.id).gql()?;
-        let community = service::archive(db(ctx), caller(ctx), id, input.archived).await.gql()?;
+        let community = service::archive(app(ctx), caller(ctx), id, input.archived).await.gql()?;
         Ok(ArchiveCommunityPayload { community: Community(community) })
     }
 }

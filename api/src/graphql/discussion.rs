@@ -5,10 +5,9 @@ use chrono::{DateTime, Utc};
 use entity::{post, thread};
 
 use super::{
-    GqlResult, caller,
+    GqlResult, app, caller,
     community::{Community, Subgroup},
     connection::{self, Conn},
-    db,
     ids::{NodeKind, from_global, to_global},
     loaders::{CommunityById, IdLoader, PersonById, SubgroupById, ThreadById, ThreadPosts, loader},
     person::Person,
@@ -144,14 +143,14 @@ impl DiscussionMutation {
         let subgroup_id =
             input.subgroup_id.as_ref().map(|id| from_global("subgroupId", NodeKind::Subgroup, id)).transpose().gql()?;
         let new = NewThread { community_id, subgroup_id, title: input.title, body: input.body };
-        let thread = service::create_thread(db(ctx), caller(ctx), new).await.gql()?;
+        let thread = service::create_thread(app(ctx), caller(ctx), new).await.gql()?;
         Ok(CreateThreadPayload { thread: Thread(thread) })
     }
 
     /// Replies in a thread (active members of its community).
     async fn create_post(&self, ctx: &Context<'_>, input: CreatePostInput) -> async_graphql::Result<CreatePostPayload> {
         let thread_id = from_global("threadId", NodeKind::Thread, &input.thread_id).gql()?;
-        let post = service::create_post(db(ctx), caller(ctx), thread_id, &input.body).await.gql()?;
+        let post = service::create_post(app(ctx), caller(ctx), thread_id, &input.body).await.gql()?;
         Ok(CreatePostPayload { post: Post(post) })
     }
 }

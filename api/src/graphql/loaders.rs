@@ -11,10 +11,10 @@ use entity::{community, community_organization, membership, organization, person
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use crate::{
-    auth::Viewer,
+    auth::Caller,
     error::{ServiceError, ServiceResult},
     service::{
-        access, community as communities, discussion,
+        App, access, community as communities, discussion,
         page::{self, Page, PageRequest},
     },
 };
@@ -72,32 +72,32 @@ impl<T: ById> Loader<i32> for IdLoader<T> {
 pub trait ChildList: Send + Sync + 'static {
     type Model: Clone + Send + Sync + 'static;
     fn pages(
-        db: &DatabaseConnection,
-        viewer: &Viewer,
+        app: &App,
+        caller: &Caller,
         parents: &[i32],
         req: &PageRequest,
     ) -> impl Future<Output = ServiceResult<HashMap<i32, Page<Self::Model>>>> + Send;
     fn counts(
-        db: &DatabaseConnection,
-        viewer: &Viewer,
+        app: &App,
+        caller: &Caller,
         parents: &[i32],
     ) -> impl Future<Output = ServiceResult<HashMap<i32, u64>>> + Send;
 }
 
 macro_rules! child_list {
-    ($(#[$doc:meta])* $marker:ident, $module:ident, $parent:ident, $parent_field:ident, |$viewer:ident| $select:expr) => {
+    ($(#[$doc:meta])* $marker:ident, $module:ident, $parent:ident, $parent_field:ident, |$app:ident, $caller:ident| $select:expr) => {
         $(#[$doc])*
         pub struct $marker;
         impl ChildList for $marker {
             type Model = $module::Model;
             async fn pages(
-                db: &DatabaseConnection,
-                $viewer: &Viewer,
+                $app: &App,
+                $caller: &Caller,
                 parents: &[i32],
                 req: &PageRequest,
             ) -> ServiceResult<HashMap<i32, Page<Self::Model>>> {
                 page::fetch_per_parent(
-                    db,
+                    &$app.db,
                     $select,
                     $module::Column::Id,
                     $module::Column::$parent,
@@ -107,8 +107,8 @@ macro_rules! child_list {
                 )
                 .await
             }
-            async fn counts(db: &DatabaseConnection, $viewer: &Viewer, parents: &[i32]) -> ServiceResult<HashMap<i32, u64>> {
-                page::count_per_parent(db, $select, $module::Column::Id, $module::Column::$parent, parents).await
+            async fn counts($app: &App, $caller: &Caller, parents: &[i32]) -> ServiceResult<HashMap<i32, u64>> {
+                page::count_per_parent(&$app.db, $select, $module::Column::Id, $module::Column::$parent, parents).await
             }
         }
     };
@@ -116,45 +116,45 @@ macro_rules! child_list {
 
 child_list!(
     /// Participating organizations of communities.
-    CommunityOrganizations, community_organization, CommunityId, community_id, |_viewer| communities::organizations_select()
+    CommunityOrganizations, community_organization, CommunityId, community_id, |_app, _caller| communities::organizations_select()
 );
 child_list!(
     /// Active members of communities.
-    CommunityMembers, membership, CommunityId, community_id, |_viewer| communities::members_select()
+    CommunityMembers, membership, CommunityId, community_id, |_app, _caller| communities::members_select()
 );
 child_list!(
     /// Subgroups of communities.
-    CommunitySubgroups, subgroup, CommunityId, community_id, |viewer| communities::subgroups_select(viewer)
+    CommunitySubgroups, subgroup, CommunityId, community_id, |app, caller| communities::subgroups_select(app, caller)
 );
 child_list!(
     /// Threads of communities.
-    CommunityThreads, thread, CommunityId, community_id, |viewer| discussion::threads_select(viewer)
+    CommunityThreads, thread, CommunityId, community_id, |app, caller| discussion::threads_select(app, caller)
 );
 child_list!(
     /// Posts of threads.
-    ThreadPosts, post, ThreadId, thread_id, |_viewer| discussion::posts_select()
+    ThreadPosts, post, ThreadId, thread_id, |_app, _caller| discussion::posts_select()
 );
 child_list!(
     /// Memberships shown on other people's profiles: active ones, of visible communities.
-    PersonMembershipsShared, membership, PersonId, person_id, |viewer| membership::Entity::find()
-        .filter(access::visible_memberships_of(viewer, -1))
+    PersonMembershipsShared, membership, PersonId, person_id, |app, caller| membership::Entity::find()
+        .filter(access::visible_memberships_of(&app.auth, caller, None))
 );
 child_list!(
     /// Every membership of a person (for themselves and network administrators).
-    PersonMembershipsAll, membership, PersonId, person_id, |_viewer| membership::Entity::find()
+    PersonMembershipsAll, membership, PersonId, person_id, |_app, _caller| membership::Entity::find()
 );
 child_list!(
     /// Communities an organization takes part in, as the viewer may see them.
-    OrganizationCommunities, community_organization, OrganizationId, organization_id, |viewer|
+    OrganizationCommunities, community_organization, OrganizationId, organization_id, |app, caller|
         communities::organizations_select().filter(
-            community_organization::Column::CommunityId.in_subquery(access::visible_community_ids(viewer))
+            community_organization::Column::CommunityId.in_subquery(access::visible_community_ids(&app.auth, caller))
         )
 );
 
 /// Batches pages of a child list; keys are (parent id, page request).
 pub struct PageLoader<T: ChildList> {
-    db: DatabaseConnection,
-    viewer: Viewer,
+    app: App,
+    caller: Caller,
     _kind: PhantomData<T>,
 }
 
@@ -170,7 +170,7 @@ impl<T: ChildList> Loader<(i32, PageRequest)> for PageLoader<T> {
         }
         let mut out = HashMap::with_capacity(keys.len());
         for (req, parents) in by_request {
-            let mut pages = T::pages(&self.db, &self.viewer, &parents, &req).await.map_err(Arc::new)?;
+            let mut pages = T::pages(&self.app, &self.caller, &parents, &req).await.map_err(Arc::new)?;
             for parent in parents {
                 out.insert((parent, req), pages.remove(&parent).unwrap_or_else(Page::empty));
             }
@@ -181,8 +181,8 @@ impl<T: ChildList> Loader<(i32, PageRequest)> for PageLoader<T> {
 
 /// Batches counts of a child list.
 pub struct CountLoader<T: ChildList> {
-    db: DatabaseConnection,
-    viewer: Viewer,
+    app: App,
+    caller: Caller,
     _kind: PhantomData<T>,
 }
 
@@ -191,15 +191,15 @@ impl<T: ChildList> Loader<i32> for CountLoader<T> {
     type Error = LoadError;
 
     async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, u64>, Self::Error> {
-        let counts = T::counts(&self.db, &self.viewer, keys).await.map_err(Arc::new)?;
+        let counts = T::counts(&self.app, &self.caller, keys).await.map_err(Arc::new)?;
         Ok(keys.iter().map(|k| (*k, counts.get(k).copied().unwrap_or(0))).collect())
     }
 }
 
-/// The viewer's own membership of communities.
+/// The caller's own membership of communities.
 pub struct OwnMembershipLoader {
-    db: DatabaseConnection,
-    viewer: Viewer,
+    app: App,
+    caller: Caller,
 }
 
 impl Loader<i32> for OwnMembershipLoader {
@@ -207,24 +207,40 @@ impl Loader<i32> for OwnMembershipLoader {
     type Error = LoadError;
 
     async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
-        communities::own_memberships(&self.db, &self.viewer, keys).await.map_err(Arc::new)
+        communities::own_memberships(&self.app.db, &self.caller, keys).await.map_err(Arc::new)
+    }
+}
+
+/// Whether the caller sponsors communities.
+pub struct OwnSponsorshipLoader {
+    app: App,
+    caller: Caller,
+}
+
+impl Loader<i32> for OwnSponsorshipLoader {
+    type Value = bool;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, bool>, Self::Error> {
+        communities::own_sponsorships(&self.app.db, &self.caller, keys).await.map_err(Arc::new)
     }
 }
 
 /// Adds one loader of each kind to a request: loaders batch only when shared.
-pub fn register(request: async_graphql::Request, db: &DatabaseConnection, viewer: &Viewer) -> async_graphql::Request {
+pub fn register(request: async_graphql::Request, app: &App, caller: &Caller) -> async_graphql::Request {
+    let db = &app.db;
     fn by_id<T: ById>(db: &DatabaseConnection) -> DataLoader<IdLoader<T>> {
         DataLoader::new(IdLoader { db: db.clone(), _kind: PhantomData }, tokio::spawn)
     }
-    fn pages<T: ChildList>(db: &DatabaseConnection, viewer: &Viewer) -> DataLoader<PageLoader<T>> {
-        DataLoader::new(PageLoader { db: db.clone(), viewer: viewer.clone(), _kind: PhantomData }, tokio::spawn)
+    fn pages<T: ChildList>(app: &App, caller: &Caller) -> DataLoader<PageLoader<T>> {
+        DataLoader::new(PageLoader { app: app.clone(), caller: caller.clone(), _kind: PhantomData }, tokio::spawn)
     }
-    fn counts<T: ChildList>(db: &DatabaseConnection, viewer: &Viewer) -> DataLoader<CountLoader<T>> {
-        DataLoader::new(CountLoader { db: db.clone(), viewer: viewer.clone(), _kind: PhantomData }, tokio::spawn)
+    fn counts<T: ChildList>(app: &App, caller: &Caller) -> DataLoader<CountLoader<T>> {
+        DataLoader::new(CountLoader { app: app.clone(), caller: caller.clone(), _kind: PhantomData }, tokio::spawn)
     }
     macro_rules! lists {
         ($request:expr, $($kind:ty),+) => {
-            $request$(.data(pages::<$kind>(db, viewer)).data(counts::<$kind>(db, viewer)))+
+            $request$(.data(pages::<$kind>(app, caller)).data(counts::<$kind>(app, caller)))+
         };
     }
     let request = request
@@ -233,7 +249,8 @@ pub fn register(request: async_graphql::Request, db: &DatabaseConnection, viewer
         .data(by_id::<CommunityById>(db))
         .data(by_id::<ThreadById>(db))
         .data(by_id::<SubgroupById>(db))
-        .data(DataLoader::new(OwnMembershipLoader { db: db.clone(), viewer: viewer.clone() }, tokio::spawn));
+        .data(DataLoader::new(OwnMembershipLoader { app: app.clone(), caller: caller.clone() }, tokio::spawn))
+        .data(DataLoader::new(OwnSponsorshipLoader { app: app.clone(), caller: caller.clone() }, tokio::spawn));
     lists!(
         request,
         CommunityOrganizations,

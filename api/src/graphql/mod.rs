@@ -7,7 +7,7 @@ use std::sync::Arc;
 use async_graphql::{Context, EmptySubscription, ErrorExtensions, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
 
-use crate::{auth::Caller, error::ServiceError};
+use crate::{auth::Caller, error::ServiceError, service::App};
 
 pub mod community;
 pub mod connection;
@@ -35,10 +35,10 @@ pub struct Mutation(organization::OrganizationMutation, community::CommunityMuta
 /// The schema type.
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
-/// Builds the schema over a database connection.
-pub fn build_schema(db: DatabaseConnection) -> AppSchema {
+/// Builds the schema over the services' context.
+pub fn build_schema(app: App) -> AppSchema {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .data(db)
+        .data(app)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .finish()
@@ -49,9 +49,14 @@ pub fn sdl() -> String {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription).finish().sdl()
 }
 
+/// The services' context (database and Authorizer).
+pub fn app<'a>(ctx: &Context<'a>) -> &'a App {
+    ctx.data_unchecked::<App>()
+}
+
 /// The database of the schema.
 pub fn db<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
-    ctx.data_unchecked::<DatabaseConnection>()
+    &app(ctx).db
 }
 
 /// Who is calling (anonymous when the request carries no valid token).

@@ -5,18 +5,20 @@ use async_graphql::{Context, ID, Interface, Object};
 use entity::{membership, post, subgroup};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
+use policy::Action;
+
 use super::{
-    GqlResult, caller,
+    GqlResult, app, caller,
     community::{Community, Membership, Subgroup},
-    db,
     discussion::{Post, Thread},
     ids::{NodeKind, from_global_any},
     organization::Organization,
     person::Person,
 };
 use crate::{
+    auth::Caller,
     error::{ServiceError, ServiceResult},
-    service::{community as communities, discussion, organization, person},
+    service::{App, access, community as communities, discussion, organization, person},
 };
 
 /// An object with a global id.
@@ -47,35 +49,39 @@ impl NodeQuery {
 }
 
 async fn resolve(ctx: &Context<'_>, kind: NodeKind, id: i32) -> ServiceResult<Option<Node>> {
-    let db = db(ctx);
-    let viewer = &caller(ctx).viewer;
+    let app = app(ctx);
+    let db = &app.db;
+    let caller = caller(ctx);
     Ok(match kind {
         NodeKind::Organization => organization::find_by_id(db, id).await?.map(|m| Node::Organization(Organization(m))),
         NodeKind::Person => person::find_by_id(db, id).await?.map(|m| Node::Person(Person(m))),
-        NodeKind::Community => communities::find_by_id(db, viewer, id).await?.map(|m| Node::Community(Community(m))),
+        NodeKind::Community => {
+            communities::find_by_id(app, db, caller, id).await?.map(|m| Node::Community(Community(m)))
+        }
         NodeKind::Membership => {
             let Some(found) = membership::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
-            person::memberships_select(viewer, found.person_id)
+            person::memberships_select(app, caller, found.person_id)
                 .filter(membership::Column::Id.eq(id))
                 .one(db)
                 .await?
                 .map(|m| Node::Membership(Membership(m)))
         }
         NodeKind::Subgroup => {
-            let Some(found) = communities::subgroups_select(viewer).filter(subgroup::Column::Id.eq(id)).one(db).await?
+            let Some(found) =
+                communities::subgroups_select(app, caller).filter(subgroup::Column::Id.eq(id)).one(db).await?
             else {
                 return Ok(None);
             };
-            readable_community(ctx, found.community_id).await?.then_some(Node::Subgroup(Subgroup(found)))
+            readable_community(app, caller, found.community_id).await?.then_some(Node::Subgroup(Subgroup(found)))
         }
-        NodeKind::Thread => match discussion::readable_thread(db, viewer, id).await {
-            Ok((thread, _)) => Some(Node::Thread(Thread(thread))),
+        NodeKind::Thread => match discussion::readable_thread(app, db, caller, id).await {
+            Ok((thread, ..)) => Some(Node::Thread(Thread(thread))),
             Err(ServiceError::NotFound { .. }) => None,
             Err(e) => return Err(e),
         },
         NodeKind::Post => {
             let Some(found) = post::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
-            match discussion::readable_thread(db, viewer, found.thread_id).await {
+            match discussion::readable_thread(app, db, caller, found.thread_id).await {
                 Ok(_) => Some(Node::Post(Post(found))),
                 Err(ServiceError::NotFound { .. }) => None,
                 Err(e) => return Err(e),
@@ -84,16 +90,11 @@ async fn resolve(ctx: &Context<'_>, kind: NodeKind, id: i32) -> ServiceResult<Op
     })
 }
 
-/// Whether the viewer may read the content of this community.
-async fn readable_community(ctx: &Context<'_>, community_id: i32) -> ServiceResult<bool> {
-    let db = db(ctx);
-    let viewer = &caller(ctx).viewer;
-    if communities::find_by_id(db, viewer, community_id).await?.is_none() {
+/// Whether the caller may read the content of this community.
+async fn readable_community(app: &App, caller: &Caller, community_id: i32) -> ServiceResult<bool> {
+    let Some(community) = communities::find_by_id(app, &app.db, caller, community_id).await? else {
         return Ok(false);
-    }
-    let own = match viewer {
-        Some(actor) => communities::own_membership(db, actor.person_id, community_id).await?,
-        None => None,
     };
-    Ok(crate::service::access::can_read_content(own.as_ref()))
+    let roles = communities::roles_in(&app.db, caller, community_id).await?;
+    Ok(access::allowed(&app.auth, &roles, &community, Action::Read))
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use entity::organization as db;
 
 use super::{
-    GqlResult, caller,
+    GqlResult, app, caller,
     connection::{self, Conn},
     db,
     enums::{OrganizationKind, RecordStatus},
@@ -157,7 +157,7 @@ impl OrganizationMutation {
             sector: input.sector,
             region: input.region,
         };
-        let organization = service::create(db(ctx), caller(ctx), new).await.gql()?;
+        let organization = service::create(app(ctx), caller(ctx), new).await.gql()?;
         Ok(CreateOrganizationPayload { organization: Organization(organization) })
     }
 
@@ -175,7 +175,7 @@ impl OrganizationMutation {
             region: input.region,
             status: input.status.map(Into::into),
         };
-        let organization = service::update(db(ctx), caller(ctx), id, changes).await.gql()?;
+        let organization = service::update(app(ctx), caller(ctx), id, changes).await.gql()?;
         Ok(UpdateOrganizationPayload { organization: Organization(organization) })
     }
 }

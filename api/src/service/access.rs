@@ -1,95 +1,242 @@
-//! Who may see and do what — the interim rules until the casbin `policy` crate decides.
+//! Who may see and do what: the bridge between services and the `policy` Authorizer.
 //!
-//! Everything that reveals a community goes through [`visible_communities`], a SQL
-//! condition, so lists, counts and look-ups by id agree and a secret (MEMBERS) community
-//! is indistinguishable from a missing one.
+//! Single decisions go through [`allowed`] / [`ensure`]. Lists cannot ask casbin row by
+//! row, so [`visible_communities`] turns the policy's `view` decisions for the viewer's
+//! roles into one SQL condition (by visibility, membership policy and state, and by the
+//! memberships and sponsorships that grant roles): lists, counts and look-ups by id agree,
+//! and a secret community is indistinguishable from a missing one. For that reason rules
+//! about `view` apply to every community at once (no per-community override).
 
 use entity::{
-    community,
-    enums::{CommunityRole, MembershipStatus, Visibility},
-    membership,
+    community, community_organization,
+    enums::{CommunityRole, MembershipPolicy, MembershipStatus, ParticipationStatus, SubgroupVisibility, Visibility},
+    membership, subgroup, subgroup_member,
 };
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, QueryTrait, sea_query::SelectStatement};
+use policy::{Action, Attrs, Authorizer, Object, Question, Role, Scope};
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
+    sea_query::{Expr, ExprTrait, SelectStatement},
+};
 
 use crate::{
-    auth::{Actor, Viewer},
+    auth::Caller,
     error::{ServiceError, ServiceResult},
 };
 
-/// Membership statuses that let a person see a secret community: members, people
-/// invited to it, and people whose request is pending.
-const SEES_SECRET: [MembershipStatus; 3] =
-    [MembershipStatus::Active, MembershipStatus::Invited, MembershipStatus::Pending];
+const VISIBILITIES: [Visibility; 3] = [Visibility::Public, Visibility::Network, Visibility::Members];
+const POLICIES: [MembershipPolicy; 3] =
+    [MembershipPolicy::Open, MembershipPolicy::Approval, MembershipPolicy::Invitation];
 
-/// Community roles that manage a community (edit, archive).
-const MANAGERS: [CommunityRole; 3] = [CommunityRole::Founder, CommunityRole::Animator, CommunityRole::Administrator];
+/// The attributes of a community, as rules test them.
+pub fn attrs(c: &community::Model) -> Attrs {
+    Attrs::community(c.visibility, c.membership_policy, c.archived)
+}
 
-/// SQL condition on `community` rows: those whose existence the viewer may know.
-pub fn visible_communities(viewer: &Viewer) -> Condition {
-    match viewer {
-        None => Condition::all().add(community::Column::Visibility.eq(Visibility::Public)),
-        Some(actor) if actor.network_admin => Condition::all(),
-        Some(actor) => {
-            Condition::any().add(community::Column::Visibility.is_in([Visibility::Public, Visibility::Network])).add(
-                community::Column::Id.in_subquery(
-                    membership::Entity::find()
-                        .select_only()
-                        .column(membership::Column::CommunityId)
-                        .filter(membership::Column::PersonId.eq(actor.person_id))
-                        .filter(membership::Column::Status.is_in(SEES_SECRET))
-                        .into_query(),
-                ),
-            )
+/// The viewer's roles in a community, from their membership and sponsorship.
+pub fn community_roles(caller: &Caller, own: Option<&membership::Model>, sponsor: bool) -> Vec<Role> {
+    let mut roles = caller.base_roles().to_vec();
+    roles.extend(policy::resolve::membership_roles(own));
+    if sponsor {
+        roles.push(Role::CommunitySponsor);
+    }
+    roles
+}
+
+/// Whether `roles` may do `action` on the community.
+pub fn allowed(auth: &Authorizer, roles: &[Role], c: &community::Model, action: Action) -> bool {
+    auth.check(&Question { roles, scope: Scope::Community(c.id), object: Object::Community, action, attrs: attrs(c) })
+}
+
+/// Refuses with the policy's reason unless `roles` may do `action` on the community.
+pub fn ensure(auth: &Authorizer, roles: &[Role], c: &community::Model, action: Action) -> ServiceResult<()> {
+    auth.ensure(&Question { roles, scope: Scope::Community(c.id), object: Object::Community, action, attrs: attrs(c) })
+        .map_err(ServiceError::from)
+}
+
+/// Refuses unless `roles` may do `action` in a scope without attributes (network,
+/// organization).
+pub fn ensure_in(auth: &Authorizer, roles: &[Role], scope: Scope, action: Action) -> ServiceResult<()> {
+    let object = match scope {
+        Scope::Network => Object::Network,
+        Scope::Organization(_) => Object::Organization,
+        Scope::Community(_) => Object::Community,
+        Scope::Subgroup(_) => Object::Subgroup,
+    };
+    auth.ensure(&Question { roles, scope, object, action, attrs: Attrs::NONE }).map_err(ServiceError::from)
+}
+
+/// The condition on community attributes under which `roles` may view a community.
+fn viewable_attrs(auth: &Authorizer, roles: &[Role]) -> Option<Condition> {
+    let mut any = Condition::any();
+    let mut everything = true;
+    let mut something = false;
+    for visibility in VISIBILITIES {
+        for policy in POLICIES {
+            for archived in [false, true] {
+                let question = Question {
+                    roles,
+                    scope: Scope::Community(0),
+                    object: Object::Community,
+                    action: Action::View,
+                    attrs: Attrs::community(visibility, policy, archived),
+                };
+                if auth.check(&question) {
+                    something = true;
+                    any = any.add(
+                        Condition::all()
+                            .add(community::Column::Visibility.eq(visibility))
+                            .add(community::Column::MembershipPolicy.eq(policy))
+                            .add(community::Column::Archived.eq(archived)),
+                    );
+                } else {
+                    everything = false;
+                }
+            }
         }
+    }
+    match (everything, something) {
+        (true, _) => Some(Condition::all()),
+        (false, true) => Some(any),
+        (false, false) => None,
     }
 }
 
+/// SQL condition on `community` rows: those whose existence the viewer may know.
+pub fn visible_communities(auth: &Authorizer, caller: &Caller) -> Condition {
+    let base = caller.base_roles();
+    let mut visible = Condition::any();
+    if let Some(condition) = viewable_attrs(auth, base) {
+        visible = visible.add(condition);
+    }
+    let Some(person_id) = caller.person_id() else { return visible };
+    let by_status = [
+        (MembershipStatus::Active, Role::CommunityParticipant),
+        (MembershipStatus::Invited, Role::CommunityInvitee),
+        (MembershipStatus::Pending, Role::CommunityApplicant),
+    ];
+    for (status, role) in by_status {
+        let mut roles = base.to_vec();
+        roles.push(role);
+        if let Some(condition) = viewable_attrs(auth, &roles) {
+            visible = visible.add(
+                condition.add(
+                    community::Column::Id.in_subquery(
+                        membership::Entity::find()
+                            .select_only()
+                            .column(membership::Column::CommunityId)
+                            .filter(membership::Column::PersonId.eq(person_id))
+                            .filter(membership::Column::Status.eq(status))
+                            .into_query(),
+                    ),
+                ),
+            );
+        }
+    }
+    let mut sponsor = base.to_vec();
+    sponsor.push(Role::CommunitySponsor);
+    if let Some(condition) = viewable_attrs(auth, &sponsor) {
+        visible = visible.add(condition.add(community::Column::Id.in_subquery(sponsored_by(person_id))));
+    }
+    visible
+}
+
+/// Sub-query: communities the person sponsors.
+fn sponsored_by(person_id: i32) -> SelectStatement {
+    community_organization::Entity::find()
+        .select_only()
+        .column(community_organization::Column::CommunityId)
+        .filter(community_organization::Column::SponsorId.eq(person_id))
+        .filter(community_organization::Column::Status.eq(ParticipationStatus::Active))
+        .into_query()
+}
+
+/// Sub-query of the ids of communities the viewer may see.
+pub fn visible_community_ids(auth: &Authorizer, caller: &Caller) -> SelectStatement {
+    community::Entity::find()
+        .select_only()
+        .column(community::Column::Id)
+        .filter(visible_communities(auth, caller))
+        .into_query()
+}
+
 /// SQL condition on `membership` rows: memberships the viewer may see listed on a person.
-/// A person sees all their own; others see active memberships of visible communities.
-pub fn visible_memberships_of(viewer: &Viewer, person_id: i32) -> Condition {
-    let own = viewer.as_ref().is_some_and(|a| a.person_id == person_id || a.network_admin);
+/// A person sees all their own (network administrators too); others see active
+/// memberships of visible communities.
+pub fn visible_memberships_of(auth: &Authorizer, caller: &Caller, person_id: Option<i32>) -> Condition {
+    let own = caller.viewer.as_ref().is_some_and(|a| Some(a.person_id) == person_id || a.network_admin);
     if own {
         return Condition::all();
     }
     Condition::all()
         .add(membership::Column::Status.eq(MembershipStatus::Active))
-        .add(membership::Column::CommunityId.in_subquery(visible_community_ids(viewer)))
+        .add(membership::Column::CommunityId.in_subquery(visible_community_ids(auth, caller)))
 }
 
-/// Sub-query of the ids of communities the viewer may see.
-pub fn visible_community_ids(viewer: &Viewer) -> SelectStatement {
-    community::Entity::find()
-        .select_only()
-        .column(community::Column::Id)
-        .filter(visible_communities(viewer))
-        .into_query()
+/// The community roles whose holders may `action` in every subgroup of their community,
+/// whatever its visibility, as a bit mask over `membership.roles`.
+fn roles_reaching_all_subgroups(auth: &Authorizer, action: Action) -> i64 {
+    CommunityRole::ALL
+        .into_iter()
+        .filter(|r| {
+            auth.check(&Question {
+                roles: &[Role::CommunityParticipant, Role::Community(*r)],
+                scope: Scope::Subgroup(0),
+                object: Object::Subgroup,
+                action,
+                attrs: Attrs::subgroup(SubgroupVisibility::Members, false),
+            })
+        })
+        .fold(0, |mask, r| mask | entity::enums::CommunityRoles::bit_of(r))
 }
 
-/// Whether the viewer may read a community's discussions: its active members.
-pub fn can_read_content(own: Option<&membership::Model>) -> bool {
-    own.is_some_and(|m| m.status == MembershipStatus::Active)
-}
-
-/// Whether the viewer may see who the members of a (visible) community are: any
-/// logged-in person of the network.
-pub fn can_list_members(viewer: &Viewer) -> bool {
-    viewer.is_some()
-}
-
-/// Whether the actor may edit or archive the community.
-pub fn can_manage_community(actor: &Actor, own: Option<&membership::Model>) -> bool {
-    actor.network_admin
-        || own
-            .is_some_and(|m| m.status == MembershipStatus::Active && MANAGERS.iter().any(|r| m.role_set().contains(*r)))
-}
-
-/// Refuses unless the actor may post in the community.
-pub fn ensure_can_post(community: &community::Model, own: Option<&membership::Model>) -> ServiceResult<()> {
-    if !can_read_content(own) {
-        return Err(ServiceError::forbidden("only active members of this community may post in it"));
+/// SQL condition on `subgroup` rows: subgroups whose content the viewer may read, once
+/// allowed to read their community's (the policy decides for subgroups open to the whole
+/// community, subgroup members, and community roles that reach every subgroup).
+pub fn readable_subgroups(auth: &Authorizer, caller: &Caller) -> Condition {
+    let subgroup_read = |roles: &[Role], visibility| {
+        auth.check(&Question {
+            roles,
+            scope: Scope::Subgroup(0),
+            object: Object::Subgroup,
+            action: Action::Read,
+            attrs: Attrs::subgroup(visibility, false),
+        })
+    };
+    let mut participant = caller.base_roles().to_vec();
+    participant.push(Role::CommunityParticipant);
+    let mut readable = Condition::any();
+    for visibility in [SubgroupVisibility::Community, SubgroupVisibility::Members] {
+        if subgroup_read(&participant, visibility) {
+            readable = readable.add(subgroup::Column::Visibility.eq(visibility));
+        }
     }
-    if community.archived {
-        return Err(ServiceError::forbidden("this community is archived: it is read-only"));
+    let Some(person_id) = caller.person_id() else { return readable };
+    let mut member = caller.base_roles().to_vec();
+    member.push(Role::Subgroup(entity::enums::SubgroupRole::Member));
+    if subgroup_read(&member, SubgroupVisibility::Members) {
+        readable = readable.add(
+            subgroup::Column::Id.in_subquery(
+                subgroup_member::Entity::find()
+                    .select_only()
+                    .column(subgroup_member::Column::SubgroupId)
+                    .filter(subgroup_member::Column::PersonId.eq(person_id))
+                    .into_query(),
+            ),
+        );
     }
-    Ok(())
+    let mask = roles_reaching_all_subgroups(auth, Action::Read);
+    if mask != 0 {
+        readable = readable.add(
+            subgroup::Column::CommunityId.in_subquery(
+                membership::Entity::find()
+                    .select_only()
+                    .column(membership::Column::CommunityId)
+                    .filter(membership::Column::PersonId.eq(person_id))
+                    .filter(membership::Column::Status.eq(MembershipStatus::Active))
+                    .filter(Expr::col(membership::Column::Roles).bit_and(mask).ne(0))
+                    .into_query(),
+            ),
+        );
+    }
+    readable
 }

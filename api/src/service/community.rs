@@ -15,21 +15,22 @@ use entity::{
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
-    TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait, TransactionTrait,
     sea_query::{Expr, ExprTrait, Func},
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use policy::{Action, Role, Scope};
+
 use super::{
-    access,
+    App, access,
     audit::{self, AuditRecord},
     page::{self, Page, PageRequest},
     validate,
 };
 use crate::{
-    auth::{Caller, Viewer},
+    auth::Caller,
     error::{ServiceError, ServiceResult},
 };
 
@@ -150,8 +151,10 @@ fn snapshot(c: &community::Model) -> serde_json::Value {
 
 /// Creates a community. Any logged-in person may; they become its founder and animator,
 /// and their home organization its first participating organization.
-pub async fn create(db: &DatabaseConnection, caller: &Caller, input: NewCommunity) -> ServiceResult<community::Model> {
+pub async fn create(app: &App, caller: &Caller, input: NewCommunity) -> ServiceResult<community::Model> {
     let actor = caller.actor()?;
+    access::ensure_in(&app.auth, caller.base_roles(), Scope::Network, Action::CreateCommunity)?;
+    let db = &app.db;
     let slug = validate::slug("slug", &input.slug)?;
     let name = validate::required_text("name", &input.name, validate::NAME_MAX)?;
     let description = validate::bounded("description", &input.description, validate::DESCRIPTION_MAX)?;
@@ -227,28 +230,31 @@ pub async fn create(db: &DatabaseConnection, caller: &Caller, input: NewCommunit
     Ok(created)
 }
 
-/// Loads a community the actor may manage, inside `txn`, or explains why not.
-async fn managed<C: ConnectionTrait>(txn: &C, caller: &Caller, id: i32) -> ServiceResult<community::Model> {
-    let actor = caller.actor()?;
-    let current = find_by_id(txn, &caller.viewer, id).await?.ok_or(ServiceError::not_found("community"))?;
-    let own = own_membership(txn, actor.person_id, id).await?;
-    if !access::can_manage_community(actor, own.as_ref()) {
-        return Err(ServiceError::forbidden(
-            "only this community's founders, animators and administrators may change it",
-        ));
-    }
-    Ok(current)
+/// The caller's roles in a community, read from the data.
+pub async fn roles_in<C: ConnectionTrait>(db: &C, caller: &Caller, community_id: i32) -> ServiceResult<Vec<Role>> {
+    Ok(policy::resolve::community_roles(db, caller.base_roles(), caller.person_id(), community_id).await?)
+}
+
+/// Loads a community the caller may see and do `action` on, inside `txn`, or explains
+/// why not (`NOT_FOUND` when they may not even see it).
+pub async fn authorized<C: ConnectionTrait>(
+    app: &App,
+    txn: &C,
+    caller: &Caller,
+    id: i32,
+    action: Action,
+) -> ServiceResult<(community::Model, Vec<Role>)> {
+    caller.actor()?;
+    let current = find_by_id(app, txn, caller, id).await?.ok_or(ServiceError::not_found("community"))?;
+    let roles = roles_in(txn, caller, id).await?;
+    access::ensure(&app.auth, &roles, &current, action)?;
+    Ok((current, roles))
 }
 
 /// Changes a community's profile and rules.
-pub async fn update(
-    db: &DatabaseConnection,
-    caller: &Caller,
-    id: i32,
-    changes: CommunityChanges,
-) -> ServiceResult<community::Model> {
-    let txn = db.begin().await?;
-    let current = managed(&txn, caller, id).await?;
+pub async fn update(app: &App, caller: &Caller, id: i32, changes: CommunityChanges) -> ServiceResult<community::Model> {
+    let txn = app.db.begin().await?;
+    let (current, _) = authorized(app, &txn, caller, id, Action::Update).await?;
     let mut model: community::ActiveModel = current.clone().into();
     if let Some(v) = &changes.name {
         model.name = Set(validate::required_text("name", v, validate::NAME_MAX)?);
@@ -291,14 +297,9 @@ pub async fn update(
 }
 
 /// Archives (read-only from then on) or restores a community.
-pub async fn archive(
-    db: &DatabaseConnection,
-    caller: &Caller,
-    id: i32,
-    archived: bool,
-) -> ServiceResult<community::Model> {
-    let txn = db.begin().await?;
-    let current = managed(&txn, caller, id).await?;
+pub async fn archive(app: &App, caller: &Caller, id: i32, archived: bool) -> ServiceResult<community::Model> {
+    let txn = app.db.begin().await?;
+    let (current, _) = authorized(app, &txn, caller, id, Action::Archive).await?;
     if current.archived == archived {
         return Ok(current);
     }
@@ -338,26 +339,28 @@ async fn find_by_slug_unchecked<C: ConnectionTrait>(db: &C, slug: &str) -> Servi
     Ok(community::Entity::find().filter(community::Column::Slug.eq(slug)).one(db).await?)
 }
 
-/// The community with this slug, if the viewer may know it exists.
+/// The community with this slug, if the caller may know it exists.
 pub async fn find_by_slug<C: ConnectionTrait>(
+    app: &App,
     db: &C,
-    viewer: &Viewer,
+    caller: &Caller,
     slug: &str,
 ) -> ServiceResult<Option<community::Model>> {
     Ok(community::Entity::find()
         .filter(community::Column::Slug.eq(slug))
-        .filter(access::visible_communities(viewer))
+        .filter(access::visible_communities(&app.auth, caller))
         .one(db)
         .await?)
 }
 
-/// The community with this id, if the viewer may know it exists.
+/// The community with this id, if the caller may know it exists.
 pub async fn find_by_id<C: ConnectionTrait>(
+    app: &App,
     db: &C,
-    viewer: &Viewer,
+    caller: &Caller,
     id: i32,
 ) -> ServiceResult<Option<community::Model>> {
-    Ok(community::Entity::find_by_id(id).filter(access::visible_communities(viewer)).one(db).await?)
+    Ok(community::Entity::find_by_id(id).filter(access::visible_communities(&app.auth, caller)).one(db).await?)
 }
 
 /// The person's membership of a community, whatever its status.
@@ -373,13 +376,13 @@ pub async fn own_membership<C: ConnectionTrait>(
         .await?)
 }
 
-/// The viewer's memberships of these communities, by community id.
+/// The caller's memberships of these communities, by community id.
 pub async fn own_memberships<C: ConnectionTrait>(
     db: &C,
-    viewer: &Viewer,
+    caller: &Caller,
     community_ids: &[i32],
 ) -> ServiceResult<HashMap<i32, membership::Model>> {
-    let Some(actor) = viewer else { return Ok(HashMap::new()) };
+    let Some(actor) = &caller.viewer else { return Ok(HashMap::new()) };
     let rows = membership::Entity::find()
         .filter(membership::Column::PersonId.eq(actor.person_id))
         .filter(membership::Column::CommunityId.is_in(community_ids.iter().copied()))
@@ -388,8 +391,27 @@ pub async fn own_memberships<C: ConnectionTrait>(
     Ok(rows.into_iter().map(|m| (m.community_id, m)).collect())
 }
 
-fn filtered(viewer: &Viewer, filter: &CommunityFilter) -> sea_orm::Select<community::Entity> {
-    let mut select = community::Entity::find().filter(access::visible_communities(viewer));
+/// Which of these communities the caller sponsors (for one of their organizations).
+pub async fn own_sponsorships<C: ConnectionTrait>(
+    db: &C,
+    caller: &Caller,
+    community_ids: &[i32],
+) -> ServiceResult<HashMap<i32, bool>> {
+    let Some(actor) = &caller.viewer else { return Ok(HashMap::new()) };
+    let rows: Vec<i32> = community_organization::Entity::find()
+        .select_only()
+        .column(community_organization::Column::CommunityId)
+        .filter(community_organization::Column::SponsorId.eq(actor.person_id))
+        .filter(community_organization::Column::Status.eq(ParticipationStatus::Active))
+        .filter(community_organization::Column::CommunityId.is_in(community_ids.iter().copied()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|id| (id, true)).collect())
+}
+
+fn filtered(app: &App, caller: &Caller, filter: &CommunityFilter) -> sea_orm::Select<community::Entity> {
+    let mut select = community::Entity::find().filter(access::visible_communities(&app.auth, caller));
     if !filter.include_archived {
         select = select.filter(community::Column::Archived.eq(false));
     }
@@ -423,7 +445,7 @@ fn filtered(viewer: &Viewer, filter: &CommunityFilter) -> sea_orm::Select<commun
         );
     }
     if filter.member_only {
-        let person_id = viewer.as_ref().map_or(-1, |a| a.person_id);
+        let person_id = caller.person_id().unwrap_or(-1);
         select = select.filter(
             community::Column::Id.in_subquery(
                 membership::Entity::find()
@@ -439,17 +461,18 @@ fn filtered(viewer: &Viewer, filter: &CommunityFilter) -> sea_orm::Select<commun
 }
 
 /// A page of the communities the viewer may see, filtered, with the total when asked.
-pub async fn list<C: ConnectionTrait>(
-    db: &C,
-    viewer: &Viewer,
+pub async fn list(
+    app: &App,
+    caller: &Caller,
     filter: &CommunityFilter,
     req: &PageRequest,
     want_count: bool,
 ) -> ServiceResult<(Page<community::Model>, u64)> {
+    let db = &app.db;
     if filter.search.as_ref().is_some_and(|s| s.chars().count() > validate::NAME_MAX) {
         return Err(ServiceError::bad_input("filter.search", "is too long"));
     }
-    let select = filtered(viewer, filter);
+    let select = filtered(app, caller, filter);
     let page = page::fetch(db, select.clone(), community::Column::Id, req).await?;
     let total = if want_count { page::count(db, select).await? } else { 0 };
     Ok((page, total))
@@ -466,8 +489,8 @@ pub fn members_select() -> sea_orm::Select<membership::Entity> {
     membership::Entity::find().filter(membership::Column::Status.eq(MembershipStatus::Active))
 }
 
-/// Subgroups of each community the viewer may see listed. Until subgroup membership
-/// lands, only subgroups open to the whole community are listed.
-pub fn subgroups_select(_viewer: &Viewer) -> sea_orm::Select<subgroup::Entity> {
-    subgroup::Entity::find().filter(subgroup::Column::Visibility.eq(entity::enums::SubgroupVisibility::Community))
+/// Subgroups of each community the caller may see listed (once allowed to read the
+/// community's content).
+pub fn subgroups_select(app: &App, caller: &Caller) -> sea_orm::Select<subgroup::Entity> {
+    subgroup::Entity::find().filter(access::readable_subgroups(&app.auth, caller))
 }

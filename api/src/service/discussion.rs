@@ -2,15 +2,16 @@
 //! the first content that access rules protect.
 
 use chrono::Utc;
-use entity::{community, enums::SubgroupVisibility, post, subgroup, thread};
+use entity::{community, post, subgroup, thread};
+use policy::{Action, Object, Question, Role, Scope};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QuerySelect, QueryTrait, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+    QueryTrait, TransactionTrait,
 };
 
-use super::{access, community as communities, validate};
+use super::{App, access, community as communities, validate};
 use crate::{
-    auth::{Caller, Viewer},
+    auth::Caller,
     error::{ServiceError, ServiceResult},
 };
 
@@ -23,26 +24,45 @@ pub struct NewThread {
     pub body: String,
 }
 
-/// Starts a thread. Active members of a community that is not archived may.
-pub async fn create_thread(db: &DatabaseConnection, caller: &Caller, input: NewThread) -> ServiceResult<thread::Model> {
+/// Refuses unless the caller may post in the subgroup (as the policy says).
+async fn ensure_can_post_in_subgroup<C: ConnectionTrait>(
+    app: &App,
+    db: &C,
+    caller: &Caller,
+    subgroup_id: i32,
+) -> ServiceResult<()> {
+    let Some((roles, attrs)) =
+        policy::resolve::roles_in(db, caller.base_roles(), caller.person_id(), Scope::Subgroup(subgroup_id)).await?
+    else {
+        return Err(ServiceError::not_found("subgroup"));
+    };
+    let question = |action| Question {
+        roles: &roles,
+        scope: Scope::Subgroup(subgroup_id),
+        object: Object::Subgroup,
+        action,
+        attrs,
+    };
+    if !app.auth.check(&question(Action::Read)) {
+        return Err(ServiceError::not_found("subgroup"));
+    }
+    app.auth.ensure(&question(Action::Post))?;
+    Ok(())
+}
+
+/// Starts a thread: people the policy lets post in the community (or subgroup).
+pub async fn create_thread(app: &App, caller: &Caller, input: NewThread) -> ServiceResult<thread::Model> {
     let actor = caller.actor()?;
     let title = validate::required_text("title", &input.title, validate::TITLE_MAX)?;
     let body = validate::bounded("body", &input.body, validate::BODY_MAX)?;
-    let txn = db.begin().await?;
-    let community = communities::find_by_id(&txn, &caller.viewer, input.community_id)
-        .await?
-        .ok_or(ServiceError::not_found("community"))?;
-    let own = communities::own_membership(&txn, actor.person_id, community.id).await?;
-    access::ensure_can_post(&community, own.as_ref())?;
+    let txn = app.db.begin().await?;
+    let (community, _) = communities::authorized(app, &txn, caller, input.community_id, Action::Post).await?;
     if let Some(subgroup_id) = input.subgroup_id {
-        let found = subgroups_readable(&caller.viewer)
-            .filter(subgroup::Column::Id.eq(subgroup_id))
-            .filter(subgroup::Column::CommunityId.eq(community.id))
-            .one(&txn)
-            .await?;
-        if found.is_none() {
+        let found = subgroup::Entity::find_by_id(subgroup_id).one(&txn).await?;
+        if found.is_none_or(|s| s.community_id != community.id) {
             return Err(ServiceError::not_found("subgroup"));
         }
+        ensure_can_post_in_subgroup(app, &txn, caller, subgroup_id).await?;
     }
     let now = Utc::now();
     let created = thread::ActiveModel {
@@ -61,19 +81,16 @@ pub async fn create_thread(db: &DatabaseConnection, caller: &Caller, input: NewT
     Ok(created)
 }
 
-/// Replies in a thread. Active members of its community (not archived) may.
-pub async fn create_post(
-    db: &DatabaseConnection,
-    caller: &Caller,
-    thread_id: i32,
-    body: &str,
-) -> ServiceResult<post::Model> {
+/// Replies in a thread: people the policy lets post where the thread is.
+pub async fn create_post(app: &App, caller: &Caller, thread_id: i32, body: &str) -> ServiceResult<post::Model> {
     let actor = caller.actor()?;
     let body = validate::required_text("body", body, validate::BODY_MAX)?;
-    let txn = db.begin().await?;
-    let (thread, community) = readable_thread(&txn, &caller.viewer, thread_id).await?;
-    let own = communities::own_membership(&txn, actor.person_id, community.id).await?;
-    access::ensure_can_post(&community, own.as_ref())?;
+    let txn = app.db.begin().await?;
+    let (thread, community, roles) = readable_thread(app, &txn, caller, thread_id).await?;
+    access::ensure(&app.auth, &roles, &community, Action::Post)?;
+    if let Some(subgroup_id) = thread.subgroup_id {
+        ensure_can_post_in_subgroup(app, &txn, caller, subgroup_id).await?;
+    }
     let now = Utc::now();
     let created = post::ActiveModel {
         thread_id: Set(thread.id),
@@ -89,42 +106,35 @@ pub async fn create_post(
     Ok(created)
 }
 
-/// A thread and its community, if the viewer may read it; `NOT_FOUND` otherwise (a
-/// thread's existence is itself content).
+/// A thread, its community and the caller's roles there, if the caller may read the
+/// thread; `NOT_FOUND` otherwise (a thread's existence is itself content).
 pub async fn readable_thread<C: ConnectionTrait>(
+    app: &App,
     db: &C,
-    viewer: &Viewer,
+    caller: &Caller,
     thread_id: i32,
-) -> ServiceResult<(thread::Model, community::Model)> {
+) -> ServiceResult<(thread::Model, community::Model, Vec<Role>)> {
     let not_found = || ServiceError::not_found("thread");
     let thread =
-        threads_select(viewer).filter(thread::Column::Id.eq(thread_id)).one(db).await?.ok_or_else(not_found)?;
-    let community = communities::find_by_id(db, viewer, thread.community_id).await?.ok_or_else(not_found)?;
-    let own = match viewer {
-        Some(actor) => communities::own_membership(db, actor.person_id, community.id).await?,
-        None => None,
-    };
-    if !access::can_read_content(own.as_ref()) {
+        threads_select(app, caller).filter(thread::Column::Id.eq(thread_id)).one(db).await?.ok_or_else(not_found)?;
+    let community = communities::find_by_id(app, db, caller, thread.community_id).await?.ok_or_else(not_found)?;
+    let roles = communities::roles_in(db, caller, community.id).await?;
+    if !access::allowed(&app.auth, &roles, &community, Action::Read) {
         return Err(not_found());
     }
-    Ok((thread, community))
+    Ok((thread, community, roles))
 }
 
-/// Subgroups whose threads the viewer may read (see `community::subgroups_select`).
-fn subgroups_readable(viewer: &Viewer) -> sea_orm::Select<subgroup::Entity> {
-    communities::subgroups_select(viewer)
-}
-
-/// Threads the viewer may read, once allowed to read the community's content: those of
-/// the community itself and of subgroups open to the whole community.
-pub fn threads_select(_viewer: &Viewer) -> sea_orm::Select<thread::Entity> {
+/// Threads the caller may read, once allowed to read the community's content: those of
+/// the community itself and of the subgroups the policy opens to them.
+pub fn threads_select(app: &App, caller: &Caller) -> sea_orm::Select<thread::Entity> {
     thread::Entity::find().filter(
         Condition::any().add(thread::Column::SubgroupId.is_null()).add(
             thread::Column::SubgroupId.in_subquery(
                 subgroup::Entity::find()
                     .select_only()
                     .column(subgroup::Column::Id)
-                    .filter(subgroup::Column::Visibility.eq(SubgroupVisibility::Community))
+                    .filter(access::readable_subgroups(&app.auth, caller))
                     .into_query(),
             ),
         ),

@@ -2,12 +2,36 @@
 //! what, validates input, and writes in one transaction. Nothing here knows HTTP or
 //! GraphQL, so the same rules serve the API, the CLI and the tests.
 
+use std::sync::Arc;
+
+use policy::Authorizer;
+use sea_orm::DatabaseConnection;
+
 pub mod access;
 pub mod audit;
 pub mod community;
 pub mod discussion;
+pub mod membership;
 pub mod organization;
 pub mod page;
 pub mod person;
+pub mod policy_admin;
+pub mod sponsorship;
+pub mod subgroup;
 pub mod token;
 pub mod validate;
+
+/// What every service needs: the database and the Authorizer.
+#[derive(Clone, Debug)]
+pub struct App {
+    pub db: DatabaseConnection,
+    pub auth: Arc<Authorizer>,
+}
+
+impl App {
+    /// Loads the policy (seeding the default one into an empty database).
+    pub async fn load(db: DatabaseConnection) -> Result<Self, policy::PolicyError> {
+        let auth = Arc::new(Authorizer::load(db.clone()).await?);
+        Ok(Self { db, auth })
+    }
+}

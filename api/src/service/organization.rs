@@ -6,12 +6,14 @@ use entity::{
     organization, organization_role,
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
 };
 use serde_json::json;
 
+use policy::{Action, Role, Scope};
+
 use super::{
+    App, access,
     audit::{self, AuditRecord},
     page::{self, Page, PageRequest},
     validate,
@@ -48,16 +50,11 @@ fn snapshot(o: &organization::Model) -> serde_json::Value {
     })
 }
 
-/// Creates an organization. Only network administrators may.
-pub async fn create(
-    db: &DatabaseConnection,
-    caller: &Caller,
-    input: NewOrganization,
-) -> ServiceResult<organization::Model> {
+/// Creates an organization (network administrators, as the policy says).
+pub async fn create(app: &App, caller: &Caller, input: NewOrganization) -> ServiceResult<organization::Model> {
     let actor = caller.actor()?;
-    if !actor.network_admin {
-        return Err(ServiceError::forbidden("only network administrators may create organizations"));
-    }
+    access::ensure_in(&app.auth, caller.base_roles(), Scope::Network, Action::CreateOrganization)?;
+    let db = &app.db;
     let slug = validate::slug("slug", &input.slug)?;
     let name = validate::required_text("name", &input.name, validate::NAME_MAX)?;
     let sector = validate::optional_text("sector", input.sector.as_deref(), validate::NAME_MAX)?;
@@ -99,20 +96,19 @@ pub async fn create(
 
 /// Updates an organization: its administrators or a network administrator.
 pub async fn update(
-    db: &DatabaseConnection,
+    app: &App,
     caller: &Caller,
     id: i32,
     changes: OrganizationChanges,
 ) -> ServiceResult<organization::Model> {
     let actor = caller.actor()?;
-    let txn = db.begin().await?;
+    let txn = app.db.begin().await?;
     let current =
         organization::Entity::find_by_id(id).one(&txn).await?.ok_or(ServiceError::not_found("organization"))?;
-    if !actor.network_admin && !has_role(&txn, actor.person_id, id, OrganizationRoleKind::Admin).await? {
-        return Err(ServiceError::forbidden("only this organization's administrators may change it"));
-    }
-    if changes.status.is_some() && !actor.network_admin {
-        return Err(ServiceError::forbidden("only network administrators may suspend or reinstate an organization"));
+    let roles = roles_in(&txn, caller, id).await?;
+    access::ensure_in(&app.auth, &roles, Scope::Organization(id), Action::Update)?;
+    if changes.status.is_some() {
+        access::ensure_in(&app.auth, &roles, Scope::Organization(id), Action::Suspend)?;
     }
     let mut model: organization::ActiveModel = current.clone().into();
     if let Some(name) = &changes.name {
@@ -147,6 +143,14 @@ pub async fn update(
     .await?;
     txn.commit().await?;
     Ok(updated)
+}
+
+/// The caller's roles in an organization.
+pub async fn roles_in<C: ConnectionTrait>(db: &C, caller: &Caller, organization_id: i32) -> ServiceResult<Vec<Role>> {
+    let resolved =
+        policy::resolve::roles_in(db, caller.base_roles(), caller.person_id(), Scope::Organization(organization_id))
+            .await?;
+    Ok(resolved.map(|(roles, _)| roles).unwrap_or_else(|| caller.base_roles().to_vec()))
 }
 
 /// Whether `person_id` holds `role` in `organization_id`.

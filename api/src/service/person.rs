@@ -9,9 +9,9 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
 };
 
-use super::{access, validate};
+use super::{App, access, validate};
 use crate::{
-    auth::Viewer,
+    auth::{Caller, Viewer},
     error::{ServiceError, ServiceResult},
 };
 
@@ -26,9 +26,9 @@ pub fn can_see_email(viewer: &Viewer) -> bool {
     viewer.is_some()
 }
 
-/// Memberships of each person that the viewer may see.
-pub fn memberships_select(viewer: &Viewer, person_id: i32) -> sea_orm::Select<membership::Entity> {
-    membership::Entity::find().filter(access::visible_memberships_of(viewer, person_id))
+/// Memberships of a person that the caller may see.
+pub fn memberships_select(app: &App, caller: &Caller, person_id: i32) -> sea_orm::Select<membership::Entity> {
+    membership::Entity::find().filter(access::visible_memberships_of(&app.auth, caller, Some(person_id)))
 }
 
 /// What `maillage token` may be asked to set up for a person.

@@ -1,0 +1,498 @@
+//! Membership flows: joining, requests, invitations, two-key approval, leaving, removal,
+//! bans and role assignment. Each change is audited in its own transaction.
+
+use chrono::Utc;
+use entity::{
+    community, community_organization,
+    enums::{CommunityRole, CommunityRoles, MembershipStatus, ParticipationStatus},
+    membership, organization, person,
+};
+use policy::{Action, Role};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    TransactionTrait, TryIntoModel,
+};
+use serde_json::json;
+
+use super::{
+    App, access,
+    audit::{self, AuditRecord},
+    community::{self as communities, Eligibility},
+    validate,
+};
+use crate::{
+    auth::Caller,
+    error::{ServiceError, ServiceResult},
+};
+
+/// An approval a pending membership still waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApprovalKey {
+    /// An animator or administrator of the community.
+    Animator,
+    /// The sponsor of the person's own organization.
+    Sponsor,
+}
+
+/// The approvals a membership still needs before it becomes active.
+pub fn pending_approvals(m: &membership::Model, sponsor_required: bool) -> Vec<ApprovalKey> {
+    if !matches!(m.status, MembershipStatus::Pending | MembershipStatus::Invited) {
+        return Vec::new();
+    }
+    let mut keys = Vec::new();
+    if !m.animator_approved {
+        keys.push(ApprovalKey::Animator);
+    }
+    if sponsor_required && !m.sponsor_approved {
+        keys.push(ApprovalKey::Sponsor);
+    }
+    keys
+}
+
+fn snapshot(m: &membership::Model) -> serde_json::Value {
+    json!({
+        "communityId": m.community_id, "personId": m.person_id,
+        "roles": m.role_set().iter().map(CommunityRole::as_str).collect::<Vec<_>>(),
+        "status": m.status.as_str(), "banned": m.banned,
+        "animatorApproved": m.animator_approved, "sponsorApproved": m.sponsor_approved,
+        "reason": m.reason,
+    })
+}
+
+async fn record(
+    txn: &DatabaseTransaction,
+    caller: &Caller,
+    action: &str,
+    before: Option<&membership::Model>,
+    after: &membership::Model,
+) -> ServiceResult<()> {
+    audit::record(
+        txn,
+        AuditRecord {
+            actor_id: caller.person_id(),
+            action,
+            target_type: "Membership",
+            target_id: Some(after.id),
+            before: before.map(snapshot),
+            after: Some(snapshot(after)),
+            request_id: caller.request_id.as_deref(),
+        },
+    )
+    .await
+}
+
+fn default_roles() -> i64 {
+    CommunityRoles::default().with(CommunityRole::Member).0
+}
+
+/// Checks the community's eligibility criteria against the person; the refusal names the
+/// criterion that failed.
+async fn ensure_eligible<C: ConnectionTrait>(db: &C, c: &community::Model, p: &person::Model) -> ServiceResult<()> {
+    let rules = Eligibility::from_json(&c.eligibility);
+    let org = match p.organization_id {
+        Some(id) => organization::Entity::find_by_id(id).one(db).await?,
+        None => None,
+    };
+    let fails = |criterion: &str, value: Option<&str>, allowed: &[String]| -> Option<String> {
+        if allowed.is_empty() {
+            return None;
+        }
+        let ok = value.is_some_and(|v| allowed.iter().any(|a| a.eq_ignore_ascii_case(v.trim())));
+        (!ok).then(|| {
+            format!(
+                "not eligible: {criterion} must be one of {} (yours: {})",
+                allowed.join(", "),
+                value.unwrap_or("none")
+            )
+        })
+    };
+    let failure = fails("profession", p.profession.as_deref(), &rules.professions)
+        .or_else(|| fails("job title", p.job_title.as_deref(), &rules.job_titles))
+        .or_else(|| fails("sector", org.as_ref().and_then(|o| o.sector.as_deref()), &rules.sectors))
+        .or_else(|| fails("region", org.as_ref().and_then(|o| o.region.as_deref()), &rules.regions))
+        .or_else(|| {
+            (!rules.organization_ids.is_empty()
+                && !p.organization_id.is_some_and(|id| rules.organization_ids.contains(&id)))
+            .then(|| "not eligible: your organization is not among those this community admits".to_owned())
+        });
+    match failure {
+        Some(message) => Err(ServiceError::Forbidden(message)),
+        None => Ok(()),
+    }
+}
+
+/// Unless the community accepts any organization of the network, only people of its
+/// participating organizations may join.
+async fn ensure_participating<C: ConnectionTrait>(
+    db: &C,
+    c: &community::Model,
+    p: &person::Model,
+) -> ServiceResult<()> {
+    if c.open_to_all_organizations {
+        return Ok(());
+    }
+    let participates = match p.organization_id {
+        Some(org) => community_organization::Entity::find()
+            .filter(community_organization::Column::CommunityId.eq(c.id))
+            .filter(community_organization::Column::OrganizationId.eq(org))
+            .filter(community_organization::Column::Status.eq(ParticipationStatus::Active))
+            .one(db)
+            .await?
+            .is_some(),
+        None => false,
+    };
+    if participates {
+        Ok(())
+    } else {
+        Err(ServiceError::forbidden(
+            "only people of this community's participating organizations may join it; ask your organization to take part",
+        ))
+    }
+}
+
+/// Joins an open community at once, or asks to join a community that approves requests.
+pub async fn join(app: &App, caller: &Caller, community_id: i32) -> ServiceResult<membership::Model> {
+    let actor = caller.actor()?;
+    let txn = app.db.begin().await?;
+    let c =
+        communities::find_by_id(app, &txn, caller, community_id).await?.ok_or(ServiceError::not_found("community"))?;
+    let me = person::Entity::find_by_id(actor.person_id).one(&txn).await?.ok_or(ServiceError::Unauthenticated)?;
+    let existing = communities::own_membership(&txn, actor.person_id, c.id).await?;
+    if let Some(m) = &existing {
+        if m.banned {
+            return Err(ServiceError::forbidden("you were banned from this community and cannot ask to join again"));
+        }
+        let clash = match m.status {
+            MembershipStatus::Active => Some("you are already a member"),
+            MembershipStatus::Pending => Some("your request is already pending"),
+            MembershipStatus::Invited => Some("you are invited: accept the invitation instead"),
+            _ => None,
+        };
+        if let Some(message) = clash {
+            return Err(ServiceError::Conflict { field: "communityId".into(), message: message.into() });
+        }
+    }
+    ensure_eligible(&txn, &c, &me).await?;
+    ensure_participating(&txn, &c, &me).await?;
+    let roles = caller.base_roles().to_vec();
+    let (status, action) = if access::allowed(&app.auth, &roles, &c, Action::Join) {
+        (MembershipStatus::Active, "membership.join")
+    } else if access::allowed(&app.auth, &roles, &c, Action::Request) {
+        (MembershipStatus::Pending, "membership.request")
+    } else if c.membership_policy == entity::enums::MembershipPolicy::Invitation {
+        return Err(ServiceError::forbidden("this community is by invitation only"));
+    } else {
+        access::ensure(&app.auth, &roles, &c, Action::Join)?;
+        return Err(ServiceError::forbidden("you may not join this community"));
+    };
+    let now = Utc::now();
+    let mut model = match &existing {
+        Some(m) => m.clone().into(),
+        None => membership::ActiveModel {
+            community_id: Set(c.id),
+            person_id: Set(actor.person_id),
+            created_at: Set(now),
+            ..Default::default()
+        },
+    };
+    model.roles = Set(default_roles());
+    model.status = Set(status);
+    model.banned = Set(false);
+    model.animator_approved = Set(status == MembershipStatus::Active);
+    model.sponsor_approved = Set(status == MembershipStatus::Active || !c.sponsor_approval_required);
+    model.decided_by = Set(None);
+    model.decided_at = Set((status == MembershipStatus::Active).then_some(now));
+    model.reason = Set(None);
+    model.updated_at = Set(now);
+    let saved = model.save(&txn).await?.try_into_model()?;
+    record(&txn, caller, action, existing.as_ref(), &saved).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+fn role_set(roles: &[CommunityRole]) -> ServiceResult<i64> {
+    if roles.is_empty() {
+        return Err(ServiceError::bad_input("roles", "must name at least one role"));
+    }
+    Ok(roles.iter().copied().collect::<CommunityRoles>().0)
+}
+
+/// Invites a person (animators and administrators, as the policy says).
+pub async fn invite(
+    app: &App,
+    caller: &Caller,
+    community_id: i32,
+    person_id: i32,
+    roles: &[CommunityRole],
+) -> ServiceResult<membership::Model> {
+    let roles = role_set(roles)?;
+    let txn = app.db.begin().await?;
+    let (c, _) = communities::authorized(app, &txn, caller, community_id, Action::Invite).await?;
+    let invitee = person::Entity::find_by_id(person_id).one(&txn).await?.ok_or(ServiceError::not_found("person"))?;
+    ensure_participating(&txn, &c, &invitee).await?;
+    let existing = communities::own_membership(&txn, person_id, c.id).await?;
+    if let Some(m) = &existing {
+        if m.banned {
+            return Err(ServiceError::forbidden("this person was banned from the community; lift the ban first"));
+        }
+        if matches!(m.status, MembershipStatus::Active | MembershipStatus::Invited) {
+            return Err(ServiceError::Conflict {
+                field: "personId".into(),
+                message: format!("this person is already {}", m.status.as_str().to_lowercase()),
+            });
+        }
+    }
+    let now = Utc::now();
+    let mut model = match &existing {
+        Some(m) => m.clone().into(),
+        None => membership::ActiveModel {
+            community_id: Set(c.id),
+            person_id: Set(person_id),
+            created_at: Set(now),
+            ..Default::default()
+        },
+    };
+    model.roles = Set(roles);
+    model.status = Set(MembershipStatus::Invited);
+    model.animator_approved = Set(true);
+    model.sponsor_approved = Set(!c.sponsor_approval_required);
+    model.decided_by = Set(caller.person_id());
+    model.decided_at = Set(Some(now));
+    model.reason = Set(None);
+    model.updated_at = Set(now);
+    let saved = model.save(&txn).await?.try_into_model()?;
+    record(&txn, caller, "membership.invite", existing.as_ref(), &saved).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// The caller's own membership by id (`NOT_FOUND` for anyone else's).
+async fn own_by_id<C: ConnectionTrait>(
+    db: &C,
+    caller: &Caller,
+    membership_id: i32,
+) -> ServiceResult<membership::Model> {
+    let actor = caller.actor()?;
+    membership::Entity::find_by_id(membership_id)
+        .one(db)
+        .await?
+        .filter(|m| m.person_id == actor.person_id)
+        .ok_or(ServiceError::not_found("membership"))
+}
+
+/// Accepts an invitation: active at once, or pending the sponsor's approval when the
+/// community requires it.
+pub async fn accept_invitation(app: &App, caller: &Caller, membership_id: i32) -> ServiceResult<membership::Model> {
+    respond(app, caller, membership_id, true).await
+}
+
+/// Declines an invitation.
+pub async fn decline_invitation(app: &App, caller: &Caller, membership_id: i32) -> ServiceResult<membership::Model> {
+    respond(app, caller, membership_id, false).await
+}
+
+async fn respond(app: &App, caller: &Caller, membership_id: i32, accept: bool) -> ServiceResult<membership::Model> {
+    let txn = app.db.begin().await?;
+    let current = own_by_id(&txn, caller, membership_id).await?;
+    if current.status != MembershipStatus::Invited {
+        return Err(ServiceError::Conflict {
+            field: "membershipId".into(),
+            message: "there is no pending invitation".into(),
+        });
+    }
+    let (c, _) = communities::authorized(app, &txn, caller, current.community_id, Action::RespondInvitation).await?;
+    let now = Utc::now();
+    let mut model: membership::ActiveModel = current.clone().into();
+    let action = if accept {
+        let complete = current.sponsor_approved || !c.sponsor_approval_required;
+        model.status = Set(if complete { MembershipStatus::Active } else { MembershipStatus::Pending });
+        "membership.accept_invitation"
+    } else {
+        model.status = Set(MembershipStatus::Denied);
+        model.reason = Set(Some("invitation declined".into()));
+        "membership.decline_invitation"
+    };
+    model.updated_at = Set(now);
+    let saved = model.update(&txn).await?;
+    record(&txn, caller, action, Some(&current), &saved).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// Whether the caller is the sponsor, in this community, of the organization `person`
+/// belongs to.
+async fn sponsors_for<C: ConnectionTrait>(
+    db: &C,
+    caller: &Caller,
+    community_id: i32,
+    person: &person::Model,
+) -> ServiceResult<bool> {
+    let (Some(me), Some(org)) = (caller.person_id(), person.organization_id) else { return Ok(false) };
+    Ok(community_organization::Entity::find()
+        .filter(community_organization::Column::CommunityId.eq(community_id))
+        .filter(community_organization::Column::OrganizationId.eq(org))
+        .filter(community_organization::Column::SponsorId.eq(me))
+        .filter(community_organization::Column::Status.eq(ParticipationStatus::Active))
+        .one(db)
+        .await?
+        .is_some())
+}
+
+/// Approves or refuses a pending request (or an invitation awaiting its sponsor). The
+/// membership becomes active when every required key is given: an animator's, and, when
+/// the community requires it, the sponsor's of the person's own organization. Either
+/// key holder can refuse.
+pub async fn decide(
+    app: &App,
+    caller: &Caller,
+    membership_id: i32,
+    approve: bool,
+    reason: Option<&str>,
+) -> ServiceResult<membership::Model> {
+    caller.actor()?;
+    let reason = validate::optional_text("reason", reason, 2000)?;
+    let txn = app.db.begin().await?;
+    let current =
+        membership::Entity::find_by_id(membership_id).one(&txn).await?.ok_or(ServiceError::not_found("membership"))?;
+    let c = communities::find_by_id(app, &txn, caller, current.community_id)
+        .await?
+        .ok_or(ServiceError::not_found("membership"))?;
+    let roles: Vec<Role> = communities::roles_in(&txn, caller, c.id).await?;
+    let requester =
+        person::Entity::find_by_id(current.person_id).one(&txn).await?.ok_or(ServiceError::not_found("person"))?;
+    let animator_key = access::allowed(&app.auth, &roles, &c, Action::Approve);
+    let sponsor_key = c.sponsor_approval_required
+        && sponsors_for(&txn, caller, c.id, &requester).await?
+        && access::allowed(&app.auth, &roles, &c, Action::SponsorApprove);
+    if !animator_key && !sponsor_key {
+        return Err(ServiceError::forbidden(
+            "only the community's animators, or the sponsor of the person's organization, may decide on this membership",
+        ));
+    }
+    if !matches!(current.status, MembershipStatus::Pending | MembershipStatus::Invited) {
+        return Err(ServiceError::Conflict {
+            field: "membershipId".into(),
+            message: "nothing is pending on this membership".into(),
+        });
+    }
+    let now = Utc::now();
+    let mut model: membership::ActiveModel = current.clone().into();
+    let action = if approve {
+        let animator_approved = current.animator_approved || animator_key;
+        let sponsor_approved = current.sponsor_approved || sponsor_key || !c.sponsor_approval_required;
+        model.animator_approved = Set(animator_approved);
+        model.sponsor_approved = Set(sponsor_approved);
+        if current.status == MembershipStatus::Pending && animator_approved && sponsor_approved {
+            model.status = Set(MembershipStatus::Active);
+            if current.roles == 0 {
+                model.roles = Set(default_roles());
+            }
+        }
+        "membership.approve"
+    } else {
+        model.status = Set(MembershipStatus::Denied);
+        "membership.deny"
+    };
+    model.decided_by = Set(caller.person_id());
+    model.decided_at = Set(Some(now));
+    model.reason = Set(reason);
+    model.updated_at = Set(now);
+    let saved = model.update(&txn).await?;
+    record(&txn, caller, action, Some(&current), &saved).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// Leaves a community (or withdraws a pending request).
+pub async fn leave(app: &App, caller: &Caller, community_id: i32) -> ServiceResult<membership::Model> {
+    let actor = caller.actor()?;
+    let txn = app.db.begin().await?;
+    communities::find_by_id(app, &txn, caller, community_id).await?.ok_or(ServiceError::not_found("community"))?;
+    let current = communities::own_membership(&txn, actor.person_id, community_id)
+        .await?
+        .filter(|m| matches!(m.status, MembershipStatus::Active | MembershipStatus::Pending))
+        .ok_or(ServiceError::not_found("membership"))?;
+    let mut model: membership::ActiveModel = current.clone().into();
+    model.status = Set(MembershipStatus::Left);
+    model.updated_at = Set(Utc::now());
+    let saved = model.update(&txn).await?;
+    super::subgroup::leave_all(&txn, actor.person_id, community_id).await?;
+    record(&txn, caller, "membership.leave", Some(&current), &saved).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// A membership of a community the caller may do `action` in.
+async fn managed<C: ConnectionTrait>(
+    app: &App,
+    txn: &C,
+    caller: &Caller,
+    membership_id: i32,
+    action: Action,
+) -> ServiceResult<membership::Model> {
+    let current =
+        membership::Entity::find_by_id(membership_id).one(txn).await?.ok_or(ServiceError::not_found("membership"))?;
+    communities::authorized(app, txn, caller, current.community_id, action).await.map_err(|e| match e {
+        ServiceError::NotFound { .. } => ServiceError::not_found("membership"),
+        other => other,
+    })?;
+    Ok(current)
+}
+
+/// Removes a member (or cancels an invitation or a request); `ban` also keeps them from
+/// asking again.
+pub async fn remove(
+    app: &App,
+    caller: &Caller,
+    membership_id: i32,
+    reason: Option<&str>,
+    ban: bool,
+) -> ServiceResult<membership::Model> {
+    let reason = validate::optional_text("reason", reason, 2000)?;
+    let txn = app.db.begin().await?;
+    let current = managed(app, &txn, caller, membership_id, Action::ManageMembers).await?;
+    if !ban && matches!(current.status, MembershipStatus::Removed | MembershipStatus::Left | MembershipStatus::Denied) {
+        return Err(ServiceError::Conflict {
+            field: "membershipId".into(),
+            message: "this person is not a member".into(),
+        });
+    }
+    let now = Utc::now();
+    let mut model: membership::ActiveModel = current.clone().into();
+    model.status = Set(MembershipStatus::Removed);
+    model.banned = Set(current.banned || ban);
+    model.decided_by = Set(caller.person_id());
+    model.decided_at = Set(Some(now));
+    model.reason = Set(reason);
+    model.updated_at = Set(now);
+    let saved = model.update(&txn).await?;
+    super::subgroup::leave_all(&txn, current.person_id, current.community_id).await?;
+    record(&txn, caller, if ban { "membership.ban" } else { "membership.remove" }, Some(&current), &saved).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// Sets a member's community roles.
+pub async fn assign_roles(
+    app: &App,
+    caller: &Caller,
+    membership_id: i32,
+    roles: &[CommunityRole],
+) -> ServiceResult<membership::Model> {
+    let roles = role_set(roles)?;
+    let txn = app.db.begin().await?;
+    let current = managed(app, &txn, caller, membership_id, Action::AssignRoles).await?;
+    if !matches!(current.status, MembershipStatus::Active | MembershipStatus::Invited | MembershipStatus::Pending) {
+        return Err(ServiceError::Conflict {
+            field: "membershipId".into(),
+            message: "this person is not a member".into(),
+        });
+    }
+    let mut model: membership::ActiveModel = current.clone().into();
+    model.roles = Set(roles);
+    model.updated_at = Set(Utc::now());
+    let saved = model.update(&txn).await?;
+    record(&txn, caller, "membership.assign_roles", Some(&current), &saved).await?;
+    txn.commit().await?;
+    Ok(saved)
+}

@@ -1,0 +1,414 @@
+//! Policy administration: reading, granting and revoking rules, assigning network and
+//! organization roles, explaining decisions, exporting and importing the policy, and
+//! reading the audit trail. Every change is audited with its before and after, commits
+//! with its audit record, and takes effect on the next request (this process reloads at
+//! once; other replicas within a second, see `server::watch_policy`).
+
+use chrono::Utc;
+use entity::{
+    audit_event,
+    enums::{NetworkRoleKind, OrganizationRoleKind},
+    network_role, organization_role, person,
+};
+use policy::{Action, Decision, Object, Question, Role, Rule, Scope, ScopeKind, store};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
+};
+use serde_json::json;
+
+use super::{
+    App, access,
+    audit::{self, AuditRecord},
+    community as communities, organization as organizations,
+    page::{self, Page, PageRequest},
+};
+use crate::{
+    auth::Caller,
+    error::{ServiceError, ServiceResult},
+};
+
+/// Refuses unless the caller may manage the policy of `scope`: network administrators
+/// the network-wide rules, an organization's administrators that organization's, a
+/// community's administrators that community's (and its subgroups').
+async fn ensure_manage<C: ConnectionTrait>(app: &App, db: &C, caller: &Caller, scope: Scope) -> ServiceResult<()> {
+    caller.actor()?;
+    match scope {
+        Scope::Network => access::ensure_in(&app.auth, caller.base_roles(), Scope::Network, Action::ManagePolicy),
+        Scope::Organization(id) => {
+            entity::organization::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .ok_or(ServiceError::not_found("organization"))?;
+            let roles = organizations::roles_in(db, caller, id).await?;
+            access::ensure_in(&app.auth, &roles, scope, Action::ManagePolicy)
+        }
+        Scope::Community(id) => communities::authorized(app, db, caller, id, Action::ManagePolicy).await.map(|_| ()),
+        Scope::Subgroup(id) => {
+            let group =
+                entity::subgroup::Entity::find_by_id(id).one(db).await?.ok_or(ServiceError::not_found("subgroup"))?;
+            communities::authorized(app, db, caller, group.community_id, Action::ManagePolicy).await.map(|_| ())
+        }
+    }
+}
+
+/// The rules of a scope: network-wide rules (every scope of a kind, and inheritance)
+/// when `scope` is `None`, else the rules of that one scope.
+pub async fn rules(app: &App, caller: &Caller, scope: Option<Scope>) -> ServiceResult<Vec<Rule>> {
+    ensure_manage(app, &app.db, caller, scope.unwrap_or(Scope::Network)).await?;
+    let all = app.auth.rules();
+    Ok(match scope {
+        None => all
+            .into_iter()
+            .filter(|r| r.domain().is_none_or(|d| Scope::parse_domain(d).is_some_and(|(_, id)| id.is_none())))
+            .collect(),
+        Some(scope) => {
+            let domain = scope.domain();
+            all.into_iter().filter(|r| r.domain() == Some(domain.as_str())).collect()
+        }
+    })
+}
+
+/// A permission to grant or revoke.
+#[derive(Debug, Clone)]
+pub struct PermissionChange {
+    pub role: String,
+    /// `None`: every scope of the object's kind (network-wide rule).
+    pub scope: Option<Scope>,
+    pub object: String,
+    pub action: String,
+    pub allow: bool,
+}
+
+fn kind_of(object: Object) -> ScopeKind {
+    match object {
+        Object::Network => ScopeKind::Network,
+        Object::Organization => ScopeKind::Organization,
+        Object::Community => ScopeKind::Community,
+        Object::Subgroup => ScopeKind::Subgroup,
+    }
+}
+
+fn rule_of(change: &PermissionChange) -> ServiceResult<(Rule, Scope)> {
+    let role = Role::parse(&change.role)
+        .ok_or_else(|| ServiceError::bad_input("role", format!("unknown role {}", change.role)))?;
+    let object = Object::parse(&change.object)
+        .ok_or_else(|| ServiceError::bad_input("object", format!("unknown object {}", change.object)))?;
+    let action = Action::parse(&change.action)
+        .ok_or_else(|| ServiceError::bad_input("action", format!("unknown action {}", change.action)))?;
+    let (domain, authority) = match change.scope {
+        Some(scope) => {
+            if scope.kind() != kind_of(object) {
+                return Err(ServiceError::bad_input("object", format!("a {} is not found in that scope", object)));
+            }
+            if action == Action::View {
+                return Err(ServiceError::bad_input(
+                    "action",
+                    "who may see a community is set for every community at once (change its visibility instead)",
+                ));
+            }
+            (scope.domain(), scope)
+        }
+        None => (kind_of(object).pattern().to_owned(), Scope::Network),
+    };
+    let rule = Rule::permission(role, &domain, object, action, change.allow);
+    rule.validate().map_err(|e| ServiceError::bad_input("role", e.to_string()))?;
+    Ok((rule, authority))
+}
+
+async fn change_rule(app: &App, caller: &Caller, change: PermissionChange, grant: bool) -> ServiceResult<Rule> {
+    let (rule, authority) = rule_of(&change)?;
+    let txn = app.db.begin().await?;
+    ensure_manage(app, &txn, caller, authority).await?;
+    let changed = if grant { store::add(&txn, &rule).await? } else { store::remove(&txn, &rule).await? };
+    if !changed {
+        let message = if grant { "this rule already exists" } else { "there is no such rule" };
+        return Err(if grant {
+            ServiceError::Conflict { field: "action".into(), message: message.into() }
+        } else {
+            ServiceError::not_found("rule")
+        });
+    }
+    let text = rule.to_string();
+    audit::record(
+        &txn,
+        AuditRecord {
+            actor_id: caller.person_id(),
+            action: if grant { "policy.grant" } else { "policy.revoke" },
+            target_type: "Policy",
+            target_id: None,
+            before: (!grant).then(|| json!({ "rule": text })),
+            after: grant.then(|| json!({ "rule": text })),
+            request_id: caller.request_id.as_deref(),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    app.auth.reload().await?;
+    Ok(rule)
+}
+
+/// Adds a rule.
+pub async fn grant(app: &App, caller: &Caller, change: PermissionChange) -> ServiceResult<Rule> {
+    change_rule(app, caller, change, true).await
+}
+
+/// Removes a rule.
+pub async fn revoke(app: &App, caller: &Caller, change: PermissionChange) -> ServiceResult<Rule> {
+    change_rule(app, caller, change, false).await
+}
+
+/// A network role (no scope) or an organization role to assign or revoke.
+async fn change_role(
+    app: &App,
+    caller: &Caller,
+    person_id: i32,
+    scope: Option<Scope>,
+    role: &str,
+    assign: bool,
+) -> ServiceResult<()> {
+    let txn = app.db.begin().await?;
+    person::Entity::find_by_id(person_id).one(&txn).await?.ok_or(ServiceError::not_found("person"))?;
+    let changed = match scope {
+        None => {
+            let role = NetworkRoleKind::ALL_VALUES
+                .iter()
+                .copied()
+                .find(|r| r.as_str() == role)
+                .ok_or_else(|| ServiceError::bad_input("role", "network roles are ADMIN and AUDITOR"))?;
+            access::ensure_in(&app.auth, caller.base_roles(), Scope::Network, Action::ManageRoles)?;
+            let existing = network_role::Entity::find()
+                .filter(network_role::Column::PersonId.eq(person_id))
+                .filter(network_role::Column::Role.eq(role))
+                .one(&txn)
+                .await?;
+            match (existing, assign) {
+                (None, true) => {
+                    network_role::ActiveModel {
+                        person_id: Set(person_id),
+                        role: Set(role),
+                        created_at: Set(Utc::now()),
+                        ..Default::default()
+                    }
+                    .insert(&txn)
+                    .await?;
+                    true
+                }
+                (Some(row), false) => {
+                    network_role::Entity::delete_by_id(row.id).exec(&txn).await?;
+                    true
+                }
+                _ => false,
+            }
+        }
+        Some(Scope::Organization(org)) => {
+            let role =
+                OrganizationRoleKind::ALL_VALUES.iter().copied().find(|r| r.as_str() == role).ok_or_else(|| {
+                    ServiceError::bad_input("role", "organization roles are ADMIN, MANAGER and MEMBER")
+                })?;
+            entity::organization::Entity::find_by_id(org)
+                .one(&txn)
+                .await?
+                .ok_or(ServiceError::not_found("organization"))?;
+            let roles = organizations::roles_in(&txn, caller, org).await?;
+            access::ensure_in(&app.auth, &roles, Scope::Organization(org), Action::ManageRoles)?;
+            let existing = organization_role::Entity::find()
+                .filter(organization_role::Column::PersonId.eq(person_id))
+                .filter(organization_role::Column::OrganizationId.eq(org))
+                .filter(organization_role::Column::Role.eq(role))
+                .one(&txn)
+                .await?;
+            match (existing, assign) {
+                (None, true) => {
+                    organization_role::ActiveModel {
+                        person_id: Set(person_id),
+                        organization_id: Set(org),
+                        role: Set(role),
+                        created_at: Set(Utc::now()),
+                        ..Default::default()
+                    }
+                    .insert(&txn)
+                    .await?;
+                    true
+                }
+                (Some(row), false) => {
+                    organization_role::Entity::delete_by_id(row.id).exec(&txn).await?;
+                    true
+                }
+                _ => false,
+            }
+        }
+        Some(_) => {
+            return Err(ServiceError::bad_input(
+                "scopeId",
+                "roles are assigned in the network or an organization; community roles go through assignCommunityRoles",
+            ));
+        }
+    };
+    if !changed {
+        return Err(ServiceError::Conflict {
+            field: "role".into(),
+            message: if assign { "the person already holds this role" } else { "the person does not hold this role" }
+                .into(),
+        });
+    }
+    let entry =
+        json!({ "personId": person_id, "scope": scope.map_or("network".to_owned(), Scope::domain), "role": role });
+    audit::record(
+        &txn,
+        AuditRecord {
+            actor_id: caller.person_id(),
+            action: if assign { "role.assign" } else { "role.revoke" },
+            target_type: "Person",
+            target_id: Some(person_id),
+            before: (!assign).then(|| entry.clone()),
+            after: assign.then_some(entry),
+            request_id: caller.request_id.as_deref(),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Assigns a network role (no scope) or an organization role.
+pub async fn assign_role(
+    app: &App,
+    caller: &Caller,
+    person_id: i32,
+    scope: Option<Scope>,
+    role: &str,
+) -> ServiceResult<()> {
+    change_role(app, caller, person_id, scope, role, true).await
+}
+
+/// Revokes a network or organization role.
+pub async fn revoke_role(
+    app: &App,
+    caller: &Caller,
+    person_id: i32,
+    scope: Option<Scope>,
+    role: &str,
+) -> ServiceResult<()> {
+    change_role(app, caller, person_id, scope, role, false).await
+}
+
+/// Explains what the policy answers for a person: the person themselves, people who
+/// manage the scope's policy, and network auditors may ask.
+pub async fn check_access(
+    app: &App,
+    caller: &Caller,
+    person_id: i32,
+    scope: Scope,
+    object: &str,
+    action: &str,
+) -> ServiceResult<Decision> {
+    let actor = caller.actor()?;
+    let object =
+        Object::parse(object).ok_or_else(|| ServiceError::bad_input("object", format!("unknown object {object}")))?;
+    let action =
+        Action::parse(action).ok_or_else(|| ServiceError::bad_input("action", format!("unknown action {action}")))?;
+    if actor.person_id != person_id {
+        let auditor = app.auth.check(&Question {
+            roles: caller.base_roles(),
+            scope: Scope::Network,
+            object: Object::Network,
+            action: Action::ReadAudit,
+            attrs: policy::Attrs::NONE,
+        });
+        if !auditor {
+            ensure_manage(app, &app.db, caller, scope).await?;
+        }
+    }
+    person::Entity::find_by_id(person_id).one(&app.db).await?.ok_or(ServiceError::not_found("person"))?;
+    let base = policy::resolve::base_roles(&app.db, Some(person_id)).await?;
+    let (roles, attrs) = policy::resolve::roles_in(&app.db, &base, Some(person_id), scope)
+        .await?
+        .ok_or(ServiceError::not_found("scope"))?;
+    Ok(app.auth.explain(&Question { roles: &roles, scope, object, action, attrs }))
+}
+
+/// The whole policy as casbin CSV (network administrators).
+pub async fn export(app: &App, caller: &Caller) -> ServiceResult<String> {
+    ensure_manage(app, &app.db, caller, Scope::Network).await?;
+    Ok(Rule::to_csv(&store::load(&app.db).await?))
+}
+
+/// Replaces the whole policy with a casbin CSV file, validated whole first: applied
+/// entirely, or not at all (network administrators). Returns the number of rules.
+pub async fn import(app: &App, caller: &Caller, csv: &str) -> ServiceResult<usize> {
+    if csv.len() > 1 << 20 {
+        return Err(ServiceError::bad_input("csv", "the policy exceeds 1 MiB"));
+    }
+    let rules = Rule::parse_csv(csv).map_err(|e| ServiceError::bad_input("csv", e.to_string()))?;
+    for rule in &rules {
+        if let Rule::Permission(v) = rule
+            && v[3] == Action::View.as_str()
+            && rule.domain().and_then(Scope::parse_domain).is_some_and(|(_, id)| id.is_some())
+        {
+            return Err(ServiceError::bad_input(
+                "csv",
+                format!("{rule}: rules about view apply to every scope at once"),
+            ));
+        }
+    }
+    if !rules.iter().any(|r| matches!(r, Rule::Permission(_))) {
+        return Err(ServiceError::bad_input("csv", "the policy has no permission rule: nobody could do anything"));
+    }
+    let txn = app.db.begin().await?;
+    ensure_manage(app, &txn, caller, Scope::Network).await?;
+    let before = Rule::to_csv(&store::load(&txn).await?);
+    store::replace_all(&txn, &rules).await?;
+    audit::record(
+        &txn,
+        AuditRecord {
+            actor_id: caller.person_id(),
+            action: "policy.import",
+            target_type: "Policy",
+            target_id: None,
+            before: Some(json!({ "csv": before })),
+            after: Some(json!({ "csv": Rule::to_csv(&rules) })),
+            request_id: caller.request_id.as_deref(),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    app.auth.reload().await?;
+    Ok(rules.len())
+}
+
+/// Filters of [`audit_events`].
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub action: Option<String>,
+    pub target_type: Option<String>,
+    pub target_id: Option<i32>,
+    pub actor_id: Option<i32>,
+}
+
+/// The audit trail, newest last (network administrators and auditors).
+pub async fn audit_events(
+    app: &App,
+    caller: &Caller,
+    filter: &AuditFilter,
+    req: &PageRequest,
+    want_count: bool,
+) -> ServiceResult<(Page<audit_event::Model>, u64)> {
+    caller.actor()?;
+    access::ensure_in(&app.auth, caller.base_roles(), Scope::Network, Action::ReadAudit)?;
+    let mut select = audit_event::Entity::find();
+    if let Some(action) = &filter.action {
+        select = select.filter(audit_event::Column::Action.eq(action.as_str()));
+    }
+    if let Some(target_type) = &filter.target_type {
+        select = select.filter(audit_event::Column::TargetType.eq(target_type.as_str()));
+    }
+    if let Some(id) = filter.target_id {
+        select = select.filter(audit_event::Column::TargetId.eq(id));
+    }
+    if let Some(id) = filter.actor_id {
+        select = select.filter(audit_event::Column::ActorId.eq(id));
+    }
+    let page = page::fetch(&app.db, select.clone(), audit_event::Column::Id, req).await?;
+    let total = if want_count { page::count(&app.db, select).await? } else { 0 };
+    Ok((page, total))
+}

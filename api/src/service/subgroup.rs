@@ -1,0 +1,172 @@
+//! Subgroups: working and interest groups inside a community, with their own members.
+
+use chrono::Utc;
+use entity::{
+    enums::{MembershipStatus, SubgroupKind, SubgroupRole, SubgroupVisibility},
+    subgroup, subgroup_member,
+};
+use policy::{Action, Object, Question, Scope};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+    QueryTrait, TransactionTrait,
+};
+use serde_json::json;
+
+use super::{
+    App,
+    audit::{self, AuditRecord},
+    community as communities, validate,
+};
+use crate::{
+    auth::Caller,
+    error::{ServiceError, ServiceResult},
+};
+
+/// Input of [`create`].
+#[derive(Debug, Clone)]
+pub struct NewSubgroup {
+    pub community_id: i32,
+    pub name: String,
+    pub description: String,
+    pub kind: SubgroupKind,
+    pub visibility: SubgroupVisibility,
+}
+
+/// Creates a subgroup; its creator leads it.
+pub async fn create(app: &App, caller: &Caller, input: NewSubgroup) -> ServiceResult<subgroup::Model> {
+    let actor = caller.actor()?;
+    let name = validate::required_text("name", &input.name, validate::NAME_MAX)?;
+    let description = validate::bounded("description", &input.description, validate::DESCRIPTION_MAX)?;
+    let txn = app.db.begin().await?;
+    let (c, _) = communities::authorized(app, &txn, caller, input.community_id, Action::CreateSubgroup).await?;
+    let now = Utc::now();
+    let created = subgroup::ActiveModel {
+        community_id: Set(c.id),
+        name: Set(name),
+        description: Set(description),
+        kind: Set(input.kind),
+        visibility: Set(input.visibility),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    subgroup_member::ActiveModel {
+        subgroup_id: Set(created.id),
+        person_id: Set(actor.person_id),
+        role: Set(SubgroupRole::Lead),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        AuditRecord {
+            actor_id: Some(actor.person_id),
+            action: "subgroup.create",
+            target_type: "Subgroup",
+            target_id: Some(created.id),
+            before: None,
+            after: Some(
+                json!({ "communityId": c.id, "name": created.name, "visibility": created.visibility.as_str() }),
+            ),
+            request_id: caller.request_id.as_deref(),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Adds an active member of the community to a subgroup (its leads and the community's
+/// animators, as the policy says).
+pub async fn add_member(
+    app: &App,
+    caller: &Caller,
+    subgroup_id: i32,
+    person_id: i32,
+    role: SubgroupRole,
+) -> ServiceResult<subgroup_member::Model> {
+    caller.actor()?;
+    let txn = app.db.begin().await?;
+    let Some((roles, attrs)) =
+        policy::resolve::roles_in(&txn, caller.base_roles(), caller.person_id(), Scope::Subgroup(subgroup_id)).await?
+    else {
+        return Err(ServiceError::not_found("subgroup"));
+    };
+    let question = |action| Question {
+        roles: &roles,
+        scope: Scope::Subgroup(subgroup_id),
+        object: Object::Subgroup,
+        action,
+        attrs,
+    };
+    if !app.auth.check(&question(Action::View)) {
+        return Err(ServiceError::not_found("subgroup"));
+    }
+    app.auth.ensure(&question(Action::Manage))?;
+    let group =
+        subgroup::Entity::find_by_id(subgroup_id).one(&txn).await?.ok_or(ServiceError::not_found("subgroup"))?;
+    let member = communities::own_membership(&txn, person_id, group.community_id).await?;
+    if member.is_none_or(|m| m.status != MembershipStatus::Active) {
+        return Err(ServiceError::bad_input("personId", "only active members of the community can join its subgroups"));
+    }
+    let existing = subgroup_member::Entity::find()
+        .filter(subgroup_member::Column::SubgroupId.eq(subgroup_id))
+        .filter(subgroup_member::Column::PersonId.eq(person_id))
+        .one(&txn)
+        .await?;
+    let saved = match existing {
+        Some(m) => {
+            let mut model: subgroup_member::ActiveModel = m.into();
+            model.role = Set(role);
+            model.update(&txn).await?
+        }
+        None => {
+            subgroup_member::ActiveModel {
+                subgroup_id: Set(subgroup_id),
+                person_id: Set(person_id),
+                role: Set(role),
+                created_at: Set(Utc::now()),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?
+        }
+    };
+    audit::record(
+        &txn,
+        AuditRecord {
+            actor_id: caller.person_id(),
+            action: "subgroup.add_member",
+            target_type: "Subgroup",
+            target_id: Some(subgroup_id),
+            before: None,
+            after: Some(json!({ "personId": person_id, "role": role.as_str() })),
+            request_id: caller.request_id.as_deref(),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// Removes a person from every subgroup of a community (when they leave it).
+pub async fn leave_all<C: ConnectionTrait>(db: &C, person_id: i32, community_id: i32) -> ServiceResult<()> {
+    subgroup_member::Entity::delete_many()
+        .filter(subgroup_member::Column::PersonId.eq(person_id))
+        .filter(
+            subgroup_member::Column::SubgroupId.in_subquery(
+                subgroup::Entity::find()
+                    .select_only()
+                    .column(subgroup::Column::Id)
+                    .filter(subgroup::Column::CommunityId.eq(community_id))
+                    .into_query(),
+            ),
+        )
+        .exec(db)
+        .await?;
+    Ok(())
+}
