@@ -358,3 +358,24 @@ pub mod fixtures {
         data["createPost"]["post"]["id"].clone()
     }
 }
+
+/// GraphQL operations the tests share.
+pub mod ops {
+    pub const JOIN: &str = "mutation($id: ID!) { joinCommunity(input: { communityId: $id }) { membership { id status roles pendingApprovals } } }";
+    pub const INVITE: &str = "mutation($c: ID!, $p: ID!) { inviteToCommunity(input: { communityId: $c, personId: $p }) { membership { id status roles pendingApprovals } } }";
+    pub const ACCEPT: &str = "mutation($id: ID!) { acceptInvitation(input: { membershipId: $id }) { membership { id status roles pendingApprovals } } }";
+    pub const DECLINE: &str =
+        "mutation($id: ID!) { declineInvitation(input: { membershipId: $id }) { membership { id status } } }";
+    pub const DECIDE: &str = "mutation($id: ID!, $ok: Boolean!, $why: String) { decideMembership(input: { membershipId: $id, approve: $ok, reason: $why }) { membership { id status roles pendingApprovals } } }";
+    pub const LEAVE: &str =
+        "mutation($id: ID!) { leaveCommunity(input: { communityId: $id }) { membership { id status } } }";
+    pub const REMOVE: &str = "mutation($id: ID!) { removeMember(input: { membershipId: $id, reason: \"spam\" }) { membership { id status } } }";
+    pub const BAN: &str = "mutation($id: ID!) { banMember(input: { membershipId: $id, reason: \"abuse\" }) { membership { id status banned } } }";
+    pub const ASSIGN: &str = "mutation($id: ID!, $roles: [CommunityRole!]!) { assignCommunityRoles(input: { membershipId: $id, roles: $roles }) { membership { id status roles } } }";
+    pub const ADD_ORG: &str = "mutation($c: ID!, $o: ID!) { addCommunityOrganization(input: { communityId: $c, organizationId: $o }) { communityOrganization { status organization { slug } } } }";
+    pub const SET_SPONSOR: &str = "mutation($c: ID!, $o: ID!, $p: ID!) { setCommunitySponsor(input: { communityId: $c, organizationId: $o, personId: $p }) { communityOrganization { sponsor { displayName } } } }";
+    pub const ASSIGN_ROLE: &str = "mutation($p: ID!, $s: ID, $r: String!) { assignRole(input: { personId: $p, scopeId: $s, role: $r }) { person { id } } }";
+    pub const GRANT: &str = "mutation($role: String!, $s: ID, $o: String!, $a: String!, $e: Effect) { grantPermission(input: { role: $role, scopeId: $s, object: $o, action: $a, effect: $e }) { rule { text } generation } }";
+    pub const REVOKE: &str = "mutation($role: String!, $s: ID, $o: String!, $a: String!, $e: Effect) { revokePermission(input: { role: $role, scopeId: $s, object: $o, action: $a, effect: $e }) { rule { text } generation } }";
+    pub const VIEWER_CAN: &str = "query($s: String!) { community(slug: $s) { viewerCan { read join requestToJoin respondToInvitation post moderate invite approve manageMembers assignRoles createSubgroup update archive manageOrganizations managePolicy } } }";
+}

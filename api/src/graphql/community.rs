@@ -366,6 +366,20 @@ impl Membership {
     async fn decided_at(&self) -> Option<DateTime<Utc>> {
         self.0.decided_at
     }
+    /// Why it was decided (refusal, removal…), when a reason was given.
+    async fn reason(&self) -> Option<&str> {
+        self.0.reason.as_deref()
+    }
+    /// Whether the person was banned (they cannot ask to join again).
+    async fn banned(&self) -> bool {
+        self.0.banned
+    }
+    /// Approvals still needed before the membership becomes active.
+    async fn pending_approvals(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<super::membership::ApprovalKey>> {
+        let community = loader::<IdLoader<CommunityById>, _>(ctx).load_one(self.0.community_id).await.gql()?;
+        let required = community.is_some_and(|c| c.sponsor_approval_required);
+        Ok(crate::service::membership::pending_approvals(&self.0, required).into_iter().map(Into::into).collect())
+    }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }

@@ -15,9 +15,13 @@ pub mod discussion;
 pub mod enums;
 pub mod ids;
 pub mod loaders;
+pub mod membership;
 pub mod node;
 pub mod organization;
 pub mod person;
+pub mod policy;
+pub mod sponsorship;
+pub mod subgroup;
 
 /// Deepest query accepted.
 pub const MAX_DEPTH: usize = 12;
@@ -26,11 +30,25 @@ pub const MAX_COMPLEXITY: usize = 50_000;
 
 /// Every query.
 #[derive(MergedObject, Default)]
-pub struct Query(organization::OrganizationQuery, person::PersonQuery, community::CommunityQuery, node::NodeQuery);
+pub struct Query(
+    organization::OrganizationQuery,
+    person::PersonQuery,
+    community::CommunityQuery,
+    node::NodeQuery,
+    policy::PolicyQuery,
+);
 
 /// Every mutation.
 #[derive(MergedObject, Default)]
-pub struct Mutation(organization::OrganizationMutation, community::CommunityMutation, discussion::DiscussionMutation);
+pub struct Mutation(
+    organization::OrganizationMutation,
+    community::CommunityMutation,
+    discussion::DiscussionMutation,
+    membership::MembershipMutation,
+    sponsorship::SponsorshipMutation,
+    subgroup::SubgroupMutation,
+    policy::PolicyMutation,
+);
 
 /// The schema type.
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

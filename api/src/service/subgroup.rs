@@ -88,7 +88,7 @@ pub async fn add_member(
     subgroup_id: i32,
     person_id: i32,
     role: SubgroupRole,
-) -> ServiceResult<subgroup_member::Model> {
+) -> ServiceResult<subgroup::Model> {
     caller.actor()?;
     let txn = app.db.begin().await?;
     let Some((roles, attrs)) =
@@ -118,11 +118,11 @@ pub async fn add_member(
         .filter(subgroup_member::Column::PersonId.eq(person_id))
         .one(&txn)
         .await?;
-    let saved = match existing {
+    match existing {
         Some(m) => {
             let mut model: subgroup_member::ActiveModel = m.into();
             model.role = Set(role);
-            model.update(&txn).await?
+            model.update(&txn).await?;
         }
         None => {
             subgroup_member::ActiveModel {
@@ -133,9 +133,9 @@ pub async fn add_member(
                 ..Default::default()
             }
             .insert(&txn)
-            .await?
+            .await?;
         }
-    };
+    }
     audit::record(
         &txn,
         AuditRecord {
@@ -150,7 +150,7 @@ pub async fn add_member(
     )
     .await?;
     txn.commit().await?;
-    Ok(saved)
+    Ok(group)
 }
 
 /// Removes a person from every subgroup of a community (when they leave it).

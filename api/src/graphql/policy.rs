@@ -1,0 +1,310 @@
+//! Policy administration in the schema: rules, roles, explained decisions, import and
+//! export, and the audit trail.
+
+use async_graphql::{Context, Enum, ID, InputObject, Json, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::audit_event;
+use policy::{Rule, Scope};
+
+use super::{
+    GqlResult, app, caller,
+    connection::{self, Conn},
+    ids::{NodeKind, from_global, from_global_any},
+    loaders::{IdLoader, PersonById, loader},
+    person::Person,
+};
+use crate::{
+    error::ServiceError,
+    service::policy_admin::{self as service, AuditFilter, PermissionChange},
+};
+
+/// Reads an optional scope id: an organization, community or subgroup; the network
+/// when absent.
+fn scope(field: &str, id: Option<&ID>) -> Result<Option<Scope>, ServiceError> {
+    let Some(id) = id else { return Ok(None) };
+    match from_global_any(field, id)? {
+        (NodeKind::Organization, n) => Ok(Some(Scope::Organization(n))),
+        (NodeKind::Community, n) => Ok(Some(Scope::Community(n))),
+        (NodeKind::Subgroup, n) => Ok(Some(Scope::Subgroup(n))),
+        _ => Err(ServiceError::bad_input(field, "must be the id of an organization, a community or a subgroup")),
+    }
+}
+
+/// One policy line.
+#[derive(SimpleObject)]
+pub struct PolicyRule {
+    /// `p` (permission) or `g` (role inheritance).
+    pub ptype: String,
+    /// The fields after the type: for `p`, role, scope, object, action, visibility,
+    /// membership policy, state and effect; for `g`, the role and the role it inherits.
+    pub values: Vec<String>,
+    /// The line as casbin CSV.
+    pub text: String,
+}
+
+impl From<Rule> for PolicyRule {
+    fn from(rule: Rule) -> Self {
+        Self { ptype: rule.ptype().to_owned(), values: rule.values(), text: rule.to_string() }
+    }
+}
+
+/// The answer to `checkAccess`.
+#[derive(SimpleObject)]
+pub struct AccessDecision {
+    pub allowed: bool,
+    /// The rule that decided, when one did.
+    pub rule: Option<String>,
+    /// Why, in a sentence (for a refusal: the roles considered and the conditions).
+    pub reason: String,
+}
+
+/// Allow or deny.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    Allow,
+    Deny,
+}
+
+/// Input of `grantPermission` and `revokePermission`.
+#[derive(InputObject)]
+pub struct PermissionInput {
+    /// A role as policies name it: `community:ANIMATOR`, `organization:ADMIN`,
+    /// `network:AUDITOR`, `subgroup:LEAD`, `person`, `anonymous`.
+    pub role: String,
+    /// The organization, community or subgroup the rule is for; every scope of the
+    /// object's kind when omitted.
+    pub scope_id: Option<ID>,
+    /// `network`, `organization`, `community` or `subgroup`.
+    pub object: String,
+    /// `read`, `post`, `invite`, `approve`, …
+    pub action: String,
+    #[graphql(default_with = "Effect::Allow")]
+    pub effect: Effect,
+}
+
+impl PermissionInput {
+    fn change(self) -> Result<PermissionChange, ServiceError> {
+        Ok(PermissionChange {
+            role: self.role,
+            scope: scope("scopeId", self.scope_id.as_ref())?,
+            object: self.object,
+            action: self.action,
+            allow: self.effect == Effect::Allow,
+        })
+    }
+}
+
+/// Result of `grantPermission` and `revokePermission`.
+#[derive(SimpleObject)]
+pub struct PermissionPayload {
+    pub rule: PolicyRule,
+    /// The policy generation now in force.
+    pub generation: i64,
+}
+
+/// Input of `assignRole` and `revokeRole`.
+#[derive(InputObject)]
+pub struct RoleInput {
+    pub person_id: ID,
+    /// An organization for organization roles (ADMIN, MANAGER, MEMBER); the network
+    /// (ADMIN, AUDITOR) when omitted.
+    pub scope_id: Option<ID>,
+    pub role: String,
+}
+
+/// Result of `assignRole` and `revokeRole`.
+#[derive(SimpleObject)]
+pub struct RolePayload {
+    pub person: Person,
+}
+
+/// Input of `importPolicy`.
+#[derive(InputObject)]
+pub struct ImportPolicyInput {
+    /// A whole policy in casbin CSV (as `exportPolicy` gives it).
+    pub csv: String,
+}
+
+/// Result of `importPolicy`.
+#[derive(SimpleObject)]
+pub struct ImportPolicyPayload {
+    pub rule_count: i32,
+    pub generation: i64,
+}
+
+/// Filters of `auditEvents`.
+#[derive(InputObject, Default)]
+pub struct AuditEventFilter {
+    /// `community.create`, `membership.approve`, `policy.grant`…
+    pub action: Option<String>,
+    /// `Community`, `Membership`, `Policy`…
+    pub target_type: Option<String>,
+    pub actor_id: Option<ID>,
+}
+
+/// Something a person or an administrator did, with the state before and after.
+pub struct AuditEvent(pub audit_event::Model);
+
+/// Something a person or an administrator did, with the state before and after.
+#[Object]
+impl AuditEvent {
+    async fn action(&self) -> &str {
+        &self.0.action
+    }
+    async fn target_type(&self) -> &str {
+        &self.0.target_type
+    }
+    /// The target's number within its type.
+    async fn target_number(&self) -> Option<i32> {
+        self.0.target_id
+    }
+    async fn actor(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Person>> {
+        let Some(id) = self.0.actor_id else { return Ok(None) };
+        Ok(loader::<IdLoader<PersonById>, _>(ctx).load_one(id).await.gql()?.map(Person))
+    }
+    async fn before(&self) -> Option<Json<serde_json::Value>> {
+        self.0.before.clone().map(Json)
+    }
+    async fn after(&self) -> Option<Json<serde_json::Value>> {
+        self.0.after.clone().map(Json)
+    }
+    /// The `X-Request-Id` of the request that made the change.
+    async fn request_id(&self) -> Option<&str> {
+        self.0.request_id.as_deref()
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// Policy queries.
+#[derive(Default)]
+pub struct PolicyQuery;
+
+#[Object]
+impl PolicyQuery {
+    /// The rules of a scope (its overrides), or the network-wide rules when omitted.
+    async fn policy_rules(&self, ctx: &Context<'_>, scope_id: Option<ID>) -> async_graphql::Result<Vec<PolicyRule>> {
+        let scope = scope("scopeId", scope_id.as_ref()).gql()?;
+        Ok(service::rules(app(ctx), caller(ctx), scope).await.gql()?.into_iter().map(PolicyRule::from).collect())
+    }
+
+    /// What the policy answers for a person, and the rule or condition that decided.
+    async fn check_access(
+        &self,
+        ctx: &Context<'_>,
+        person_id: ID,
+        scope_id: ID,
+        object: String,
+        action: String,
+    ) -> async_graphql::Result<AccessDecision> {
+        let person = from_global("personId", NodeKind::Person, &person_id).gql()?;
+        let scope = scope("scopeId", Some(&scope_id)).gql()?.unwrap_or(Scope::Network);
+        let d = service::check_access(app(ctx), caller(ctx), person, scope, &object, &action).await.gql()?;
+        Ok(AccessDecision { allowed: d.allowed, rule: d.rule, reason: d.reason })
+    }
+
+    /// The whole policy as casbin CSV (network administrators).
+    async fn export_policy(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        service::export(app(ctx), caller(ctx)).await.gql()
+    }
+
+    /// The audit trail, oldest first (network administrators and auditors).
+    async fn audit_events(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<AuditEventFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<AuditEvent>> {
+        let req = connection::page_request(first, after, last, before).gql()?;
+        let filter = filter.unwrap_or_default();
+        let filter = AuditFilter {
+            action: filter.action,
+            target_type: filter.target_type,
+            target_id: None,
+            actor_id: filter
+                .actor_id
+                .as_ref()
+                .map(|id| from_global("filter.actorId", NodeKind::Person, id))
+                .transpose()
+                .gql()?,
+        };
+        let (page, total) =
+            service::audit_events(app(ctx), caller(ctx), &filter, &req, connection::wants_count(ctx)).await.gql()?;
+        Ok(connection::build(page, total, |m| m.id, AuditEvent))
+    }
+}
+
+/// Policy mutations.
+#[derive(Default)]
+pub struct PolicyMutation;
+
+#[Object]
+impl PolicyMutation {
+    /// Adds a rule: for every scope of a kind (network administrators), or for one
+    /// organization (its administrators), community or subgroup (the community's
+    /// administrators). Effective on the next request, on every replica.
+    async fn grant_permission(
+        &self,
+        ctx: &Context<'_>,
+        input: PermissionInput,
+    ) -> async_graphql::Result<PermissionPayload> {
+        let rule = service::grant(app(ctx), caller(ctx), input.change().gql()?).await.gql()?;
+        Ok(PermissionPayload { rule: rule.into(), generation: app(ctx).auth.generation() })
+    }
+
+    /// Removes a rule (same authority as `grantPermission`).
+    async fn revoke_permission(
+        &self,
+        ctx: &Context<'_>,
+        input: PermissionInput,
+    ) -> async_graphql::Result<PermissionPayload> {
+        let rule = service::revoke(app(ctx), caller(ctx), input.change().gql()?).await.gql()?;
+        Ok(PermissionPayload { rule: rule.into(), generation: app(ctx).auth.generation() })
+    }
+
+    /// Gives a person a network role (ADMIN, AUDITOR) or an organization role (ADMIN,
+    /// MANAGER, MEMBER).
+    async fn assign_role(&self, ctx: &Context<'_>, input: RoleInput) -> async_graphql::Result<RolePayload> {
+        role(ctx, input, true).await
+    }
+
+    /// Takes a network or organization role back.
+    async fn revoke_role(&self, ctx: &Context<'_>, input: RoleInput) -> async_graphql::Result<RolePayload> {
+        role(ctx, input, false).await
+    }
+
+    /// Replaces the whole policy with a casbin CSV file: validated whole, applied
+    /// entirely or not at all (network administrators).
+    async fn import_policy(
+        &self,
+        ctx: &Context<'_>,
+        input: ImportPolicyInput,
+    ) -> async_graphql::Result<ImportPolicyPayload> {
+        let count = service::import(app(ctx), caller(ctx), &input.csv).await.gql()?;
+        Ok(ImportPolicyPayload {
+            rule_count: i32::try_from(count).unwrap_or(i32::MAX),
+            generation: app(ctx).auth.generation(),
+        })
+    }
+}
+
+async fn role(ctx: &Context<'_>, input: RoleInput, assign: bool) -> async_graphql::Result<RolePayload> {
+    let person_id = from_global("personId", NodeKind::Person, &input.person_id).gql()?;
+    let scope = scope("scopeId", input.scope_id.as_ref()).gql()?;
+    let (app, caller) = (app(ctx), caller(ctx));
+    if assign {
+        service::assign_role(app, caller, person_id, scope, &input.role).await.gql()?;
+    } else {
+        service::revoke_role(app, caller, person_id, scope, &input.role).await.gql()?;
+    }
+    let person = crate::service::person::find_by_id(&app.db, person_id)
+        .await
+        .gql()?
+        .ok_or(ServiceError::not_found("person"))
+        .gql()?;
+    Ok(RolePayload { person: Person(person) })
+}
