@@ -38,6 +38,7 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     /// The server's services (database and Authorizer).
     pub app: App,
+    url: SecretString,
     /// SQL statements run by the server's connection since the last reset.
     statements: Arc<AtomicUsize>,
     /// Their text.
@@ -84,7 +85,7 @@ impl TestApp {
         let server_db = db::connect_url(&url, 5, Some(observer)).await.expect("connect");
         db::migrate(&server_db).await.expect("migrate");
         let test_db = db::connect_url(&url, 2, None).await.expect("connect");
-        let settings = settings(url);
+        let settings = settings(url.clone());
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         let app = App::load(server_db).await.expect("load the policy");
         let server = server::start_on(listener, &settings, app.clone(), false).expect("start server");
@@ -93,12 +94,33 @@ impl TestApp {
             base,
             db: test_db,
             app,
+            url,
             statements,
             statement_log,
             client: reqwest::Client::new(),
             server: Some(server),
             cleanup,
         }
+    }
+
+    /// Starts another server (a replica, with its own Authorizer and caches) on the same
+    /// database; returns its base URL.
+    pub async fn spawn_replica(&self) -> (String, RunningServer) {
+        let db = db::connect_url(&self.url, 3, None).await.expect("connect");
+        let app = App::load(db).await.expect("load the policy");
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let server = server::start_on(listener, &settings(self.url.clone()), app, false).expect("start replica");
+        (format!("http://{}", server.addr), server)
+    }
+
+    /// Posts a GraphQL operation to another server (a replica).
+    pub async fn gql_at(&self, base: &str, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut request =
+            self.client.post(format!("{base}/graphql")).json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("send").json().await.expect("JSON body")
     }
 
     /// Whether this app runs on PostgreSQL.
@@ -375,7 +397,7 @@ pub mod ops {
     pub const ADD_ORG: &str = "mutation($c: ID!, $o: ID!) { addCommunityOrganization(input: { communityId: $c, organizationId: $o }) { communityOrganization { status organization { slug } } } }";
     pub const SET_SPONSOR: &str = "mutation($c: ID!, $o: ID!, $p: ID!) { setCommunitySponsor(input: { communityId: $c, organizationId: $o, personId: $p }) { communityOrganization { sponsor { displayName } } } }";
     pub const ASSIGN_ROLE: &str = "mutation($p: ID!, $s: ID, $r: String!) { assignRole(input: { personId: $p, scopeId: $s, role: $r }) { person { id } } }";
-    pub const GRANT: &str = "mutation($role: String!, $s: ID, $o: String!, $a: String!, $e: Effect) { grantPermission(input: { role: $role, scopeId: $s, object: $o, action: $a, effect: $e }) { rule { text } generation } }";
-    pub const REVOKE: &str = "mutation($role: String!, $s: ID, $o: String!, $a: String!, $e: Effect) { revokePermission(input: { role: $role, scopeId: $s, object: $o, action: $a, effect: $e }) { rule { text } generation } }";
+    pub const GRANT: &str = "mutation($role: String!, $s: ID, $o: String!, $a: String!, $e: Effect = ALLOW) { grantPermission(input: { role: $role, scopeId: $s, object: $o, action: $a, effect: $e }) { rule { text } generation } }";
+    pub const REVOKE: &str = "mutation($role: String!, $s: ID, $o: String!, $a: String!, $e: Effect = ALLOW) { revokePermission(input: { role: $role, scopeId: $s, object: $o, action: $a, effect: $e }) { rule { text } generation } }";
     pub const VIEWER_CAN: &str = "query($s: String!) { community(slug: $s) { viewerCan { read join requestToJoin respondToInvitation post moderate invite approve manageMembers assignRoles createSubgroup update archive manageOrganizations managePolicy } } }";
 }
