@@ -401,3 +401,55 @@ pub mod ops {
     pub const REVOKE: &str = "mutation($role: String!, $s: ID, $o: String!, $a: String!, $e: Effect = ALLOW) { revokePermission(input: { role: $role, scopeId: $s, object: $o, action: $a, effect: $e }) { rule { text } generation } }";
     pub const VIEWER_CAN: &str = "query($s: String!) { community(slug: $s) { viewerCan { read join requestToJoin respondToInvitation post moderate invite approve manageMembers assignRoles createSubgroup update archive manageOrganizations managePolicy } } }";
 }
+
+/// Direct data set-up for access tests (faster than going through every mutation).
+pub mod setup {
+    use entity::{
+        community_organization,
+        enums::{CommunityRoles, MembershipStatus, ParticipationStatus},
+        membership,
+    };
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+
+    use super::TestApp;
+
+    /// Inserts a membership with any status.
+    pub async fn membership(
+        app: &TestApp,
+        community_id: i32,
+        person_id: i32,
+        roles: CommunityRoles,
+        status: MembershipStatus,
+    ) {
+        let now = chrono::Utc::now();
+        membership::ActiveModel {
+            community_id: Set(community_id),
+            person_id: Set(person_id),
+            roles: Set(roles.0),
+            status: Set(status),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .expect("insert membership");
+    }
+
+    /// Makes an organization take part in a community, with a sponsor.
+    pub async fn participation(app: &TestApp, community_id: i32, organization_id: i32, sponsor_id: Option<i32>) {
+        let now = chrono::Utc::now();
+        community_organization::ActiveModel {
+            community_id: Set(community_id),
+            organization_id: Set(organization_id),
+            sponsor_id: Set(sponsor_id),
+            status: Set(ParticipationStatus::Active),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .expect("insert participation");
+    }
+}
