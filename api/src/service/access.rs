@@ -65,12 +65,15 @@ pub fn ensure_in(auth: &Authorizer, roles: &[Role], scope: Scope, action: Action
     auth.ensure(&Question { roles, scope, object, action, attrs: Attrs::NONE }).map_err(ServiceError::from)
 }
 
-/// The condition on community attributes under which `roles` may view a community.
+/// The condition on community attributes under which `roles` may view a community: the
+/// policy is asked for every combination of visibility, membership policy and state
+/// (cached), and the answers are folded into the simplest SQL.
 fn viewable_attrs(auth: &Authorizer, roles: &[Role]) -> Option<Condition> {
-    let mut any = Condition::any();
-    let mut everything = true;
-    let mut something = false;
+    let mut whole_visibilities = Vec::new();
+    let mut partial = Condition::any();
+    let mut any_partial = false;
     for visibility in VISIBILITIES {
+        let mut allowed = Vec::new();
         for policy in POLICIES {
             for archived in [false, true] {
                 let question = Question {
@@ -81,24 +84,35 @@ fn viewable_attrs(auth: &Authorizer, roles: &[Role]) -> Option<Condition> {
                     attrs: Attrs::community(visibility, policy, archived),
                 };
                 if auth.check(&question) {
-                    something = true;
-                    any = any.add(
-                        Condition::all()
-                            .add(community::Column::Visibility.eq(visibility))
-                            .add(community::Column::MembershipPolicy.eq(policy))
-                            .add(community::Column::Archived.eq(archived)),
-                    );
-                } else {
-                    everything = false;
+                    allowed.push((policy, archived));
                 }
             }
         }
+        if allowed.len() == POLICIES.len() * 2 {
+            whole_visibilities.push(visibility);
+        } else {
+            for (policy, archived) in allowed {
+                any_partial = true;
+                partial = partial.add(
+                    Condition::all()
+                        .add(community::Column::Visibility.eq(visibility))
+                        .add(community::Column::MembershipPolicy.eq(policy))
+                        .add(community::Column::Archived.eq(archived)),
+                );
+            }
+        }
     }
-    match (everything, something) {
-        (true, _) => Some(Condition::all()),
-        (false, true) => Some(any),
-        (false, false) => None,
+    if whole_visibilities.len() == VISIBILITIES.len() {
+        return Some(Condition::all());
     }
+    let mut condition = Condition::any();
+    if !whole_visibilities.is_empty() {
+        condition = condition.add(community::Column::Visibility.is_in(whole_visibilities));
+    }
+    if any_partial {
+        condition = condition.add(partial);
+    }
+    (!condition.is_empty()).then_some(condition)
 }
 
 /// SQL condition on `community` rows: those whose existence the viewer may know.
@@ -118,8 +132,9 @@ pub fn visible_communities(auth: &Authorizer, caller: &Caller) -> Condition {
         let mut roles = base.to_vec();
         roles.push(role);
         if let Some(condition) = viewable_attrs(auth, &roles) {
+            // Both: attributes this status's role may view, and such a membership.
             visible = visible.add(
-                condition.add(
+                Condition::all().add(condition).add(
                     community::Column::Id.in_subquery(
                         membership::Entity::find()
                             .select_only()
@@ -135,7 +150,8 @@ pub fn visible_communities(auth: &Authorizer, caller: &Caller) -> Condition {
     let mut sponsor = base.to_vec();
     sponsor.push(Role::CommunitySponsor);
     if let Some(condition) = viewable_attrs(auth, &sponsor) {
-        visible = visible.add(condition.add(community::Column::Id.in_subquery(sponsored_by(person_id))));
+        visible = visible
+            .add(Condition::all().add(condition).add(community::Column::Id.in_subquery(sponsored_by(person_id))));
     }
     visible
 }
