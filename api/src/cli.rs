@@ -54,6 +54,27 @@ pub enum Command {
     Token(TokenArgs),
     /// Load a small demo network drawn from the field documents (idempotent).
     Demo,
+    /// Generate a synthetic network in an empty database, for benchmarks.
+    Seed(SeedArgs),
+}
+
+/// Arguments of `maillage seed`.
+#[derive(Debug, Args)]
+pub struct SeedArgs {
+    /// Starting sizes: `large` (100 organizations, 5,000 communities, 200,000 people,
+    /// 1,000,000 memberships, 1,000,000 posts) or `small`.
+    #[arg(long, default_value = "small", value_parser = ["small", "large"])]
+    pub preset: String,
+    #[arg(long)]
+    pub organizations: Option<usize>,
+    #[arg(long)]
+    pub communities: Option<usize>,
+    #[arg(long)]
+    pub people: Option<usize>,
+    #[arg(long)]
+    pub memberships: Option<usize>,
+    #[arg(long)]
+    pub posts: Option<usize>,
 }
 
 /// Migration actions.
@@ -143,6 +164,20 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<(), CliError> {
             let issued = token::issue(&db, &request).await.map_err(|e| CliError::Other(e.to_string()))?;
             eprintln!("token for person {} expires at {}", issued.person_id, issued.expires_at.to_rfc3339());
             println!("{}", issued.token.expose_secret());
+            Ok(())
+        }
+        Command::Seed(args) => {
+            let db = open(&settings).await?;
+            let base = if args.preset == "large" { crate::seed::SeedSize::LARGE } else { crate::seed::SeedSize::SMALL };
+            let size = crate::seed::SeedSize {
+                organizations: args.organizations.unwrap_or(base.organizations),
+                communities: args.communities.unwrap_or(base.communities),
+                people: args.people.unwrap_or(base.people),
+                memberships: args.memberships.unwrap_or(base.memberships),
+                posts: args.posts.unwrap_or(base.posts),
+            };
+            let summary = crate::seed::seed(&db, size).await.map_err(|e| CliError::Other(e.to_string()))?;
+            println!("{summary}");
             Ok(())
         }
         Command::Demo => {

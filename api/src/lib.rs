@@ -11,5 +11,6 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod graphql;
+pub mod seed;
 pub mod server;
 pub mod service;

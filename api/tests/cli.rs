@@ -144,3 +144,28 @@ fn migrate_status_lists_every_migration() {
     let out = maillage(dir.path(), &["migrate", "status"]);
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().filter(|l| l.contains("Pending")).count(), 15);
 }
+
+#[test]
+fn seed_fills_an_empty_database_and_refuses_a_second_time() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let args = [
+        "seed",
+        "--organizations",
+        "3",
+        "--communities",
+        "40",
+        "--people",
+        "120",
+        "--memberships",
+        "400",
+        "--posts",
+        "300",
+    ];
+    let out = maillage(dir.path(), &args);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let summary = String::from_utf8_lossy(&out.stdout);
+    assert!(summary.contains("40 communities") && summary.contains("300 posts"), "{summary}");
+    let again = maillage(dir.path(), &args);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("empty database"));
+}

@@ -313,4 +313,18 @@ async fn members_only_subgroups_hide_their_threads() {
         assert_eq!(data["community"]["threads"]["totalCount"], 2, "subgroup members and animators see it");
         assert_eq!(data["community"]["subgroups"]["totalCount"], 1);
     }
+    let hints = r#"{ community(slug: "outreach") { subgroups { edges { node { viewerCan { read post manage } } } }
+                     threads { edges { node { title viewerCan { reply moderate } } } } } }"#;
+    let for_bob = n.app.ok(Some(&bob), hints, json!({})).await;
+    assert_eq!(
+        for_bob["community"]["subgroups"]["edges"][0]["node"]["viewerCan"],
+        json!({ "read": true, "post": true, "manage": false })
+    );
+    assert_eq!(
+        for_bob["community"]["threads"]["edges"][0]["node"]["viewerCan"],
+        json!({ "reply": true, "moderate": false })
+    );
+    let for_animator = n.app.ok(Some(&n.animator), hints, json!({})).await;
+    assert_eq!(for_animator["community"]["subgroups"]["edges"][0]["node"]["viewerCan"]["manage"], true);
+    assert_eq!(for_animator["community"]["threads"]["edges"][1]["node"]["viewerCan"]["moderate"], true);
 }

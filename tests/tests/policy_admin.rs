@@ -206,14 +206,19 @@ async fn list_filters_follow_a_narrowed_view_rule() {
     let anna = app.token("anna@cisss.example", None, false).await;
     fixtures::community(&app, &anna, "secret", "MEMBERS", "INVITATION").await;
     fixtures::community(&app, &anna, "open", "PUBLIC", "OPEN").await;
-    let exported = app.ok(Some(&admin), "{ exportPolicy }", json!({})).await["exportPolicy"].as_str().unwrap_or("").to_owned();
+    let exported =
+        app.ok(Some(&admin), "{ exportPolicy }", json!({})).await["exportPolicy"].as_str().unwrap_or("").to_owned();
     let narrowed = exported.replace(
         "p, community:PARTICIPANT, community:*, community, view, *, *, *, allow",
         "p, community:PARTICIPANT, community:*, community, view, PUBLIC, *, *, allow",
     );
     assert_ne!(narrowed, exported);
-    app.ok(Some(&admin), "mutation($csv: String!) { importPolicy(input: { csv: $csv }) { ruleCount } }", json!({ "csv": narrowed }))
-        .await;
+    app.ok(
+        Some(&admin),
+        "mutation($csv: String!) { importPolicy(input: { csv: $csv }) { ruleCount } }",
+        json!({ "csv": narrowed }),
+    )
+    .await;
     let list = app.ok(Some(&anna), "{ communities { totalCount edges { node { slug } } } }", json!({})).await;
     assert_eq!(list["communities"]["totalCount"], 1, "{list}");
     assert_eq!(list["communities"]["edges"][0]["node"]["slug"], "open");

@@ -416,6 +416,23 @@ impl Subgroup {
             .ok_or_else(|| ServiceError::not_found("community"))
             .gql()
     }
+    /// What the viewer may do in this subgroup.
+    async fn viewer_can(&self, ctx: &Context<'_>) -> async_graphql::Result<SubgroupViewerCan> {
+        let (read, post, manage) =
+            access::subgroup_permissions(&app(ctx).auth, db(ctx), caller(ctx), self.0.id).await.gql()?;
+        Ok(SubgroupViewerCan { read, post, manage })
+    }
+}
+
+/// What the viewer may do in a subgroup.
+#[derive(SimpleObject)]
+pub struct SubgroupViewerCan {
+    /// Read its threads.
+    pub read: bool,
+    /// Start threads and reply in it.
+    pub post: bool,
+    /// Add members.
+    pub manage: bool,
 }
 
 /// Filters of `communities`; all given filters must match.

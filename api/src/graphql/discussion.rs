@@ -9,12 +9,20 @@ use super::{
     community::{Community, Subgroup},
     connection::{self, Conn},
     ids::{NodeKind, from_global, to_global},
-    loaders::{CommunityById, IdLoader, PersonById, SubgroupById, ThreadById, ThreadPosts, loader},
+    loaders::{
+        CommunityById, IdLoader, OwnMembershipLoader, OwnSponsorshipLoader, PersonById, SubgroupById, ThreadById,
+        ThreadPosts, loader,
+    },
     person::Person,
 };
+use policy::Action;
+
 use crate::{
     error::ServiceError,
-    service::discussion::{self as service, NewThread},
+    service::{
+        access,
+        discussion::{self as service, NewThread},
+    },
 };
 
 #[derive(Clone)]
@@ -54,6 +62,30 @@ impl Thread {
     async fn author(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Person>> {
         Ok(loader::<IdLoader<PersonById>, _>(ctx).load_one(self.0.author_id).await.gql()?.map(Person))
     }
+    /// What the viewer may do with this thread.
+    async fn viewer_can(&self, ctx: &Context<'_>) -> async_graphql::Result<ThreadViewerCan> {
+        let Some(community) = loader::<IdLoader<CommunityById>, _>(ctx).load_one(self.0.community_id).await.gql()?
+        else {
+            return Ok(ThreadViewerCan { reply: false, moderate: false });
+        };
+        let own = if caller(ctx).viewer.is_some() {
+            loader::<OwnMembershipLoader, _>(ctx).load_one(community.id).await.gql()?
+        } else {
+            None
+        };
+        let sponsor = if caller(ctx).viewer.is_some() {
+            loader::<OwnSponsorshipLoader, _>(ctx).load_one(community.id).await.gql()?.unwrap_or(false)
+        } else {
+            false
+        };
+        let roles = access::community_roles(caller(ctx), own.as_ref(), sponsor);
+        let auth = &app(ctx).auth;
+        let mut reply = access::allowed(auth, &roles, &community, Action::Post);
+        if let Some(subgroup) = self.0.subgroup_id {
+            reply = reply && access::subgroup_permissions(auth, &app(ctx).db, caller(ctx), subgroup).await.gql()?.1;
+        }
+        Ok(ThreadViewerCan { reply, moderate: access::allowed(auth, &roles, &community, Action::Moderate) })
+    }
     /// Replies, oldest first.
     async fn posts(
         &self,
@@ -69,6 +101,15 @@ impl Thread {
 
 #[derive(Clone)]
 pub struct Post(pub post::Model);
+
+/// What the viewer may do with a thread.
+#[derive(SimpleObject)]
+pub struct ThreadViewerCan {
+    /// Reply in it.
+    pub reply: bool,
+    /// Moderate it.
+    pub moderate: bool,
+}
 
 /// A reply in a thread.
 #[Object]

@@ -256,3 +256,27 @@ pub fn readable_subgroups(auth: &Authorizer, caller: &Caller) -> Condition {
     }
     readable
 }
+
+/// What the caller may do in a subgroup: (read, post, manage).
+pub async fn subgroup_permissions<C: sea_orm::ConnectionTrait>(
+    auth: &Authorizer,
+    db: &C,
+    caller: &Caller,
+    subgroup_id: i32,
+) -> ServiceResult<(bool, bool, bool)> {
+    let Some((roles, attrs)) =
+        policy::resolve::roles_in(db, caller.base_roles(), caller.person_id(), Scope::Subgroup(subgroup_id)).await?
+    else {
+        return Ok((false, false, false));
+    };
+    let can = |action| {
+        auth.check(&Question {
+            roles: &roles,
+            scope: Scope::Subgroup(subgroup_id),
+            object: Object::Subgroup,
+            action,
+            attrs,
+        })
+    };
+    Ok((can(Action::Read), can(Action::Post), can(Action::Manage)))
+}
