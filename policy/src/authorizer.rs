@@ -14,7 +14,7 @@ use std::{
     sync::{Arc, RwLock},
 };
 
-use casbin::{CoreApi, DefaultModel, Enforcer};
+use casbin::{CoreApi, DefaultModel, Enforcer, MemoryAdapter, MgmtApi};
 use sea_orm::DatabaseConnection;
 
 use crate::{
@@ -69,7 +69,10 @@ struct Key {
 }
 
 struct Engine {
-    enforcer: Enforcer,
+    /// One enforcer per (object, action), holding only that pair's rules and every
+    /// inheritance line: casbin evaluates its matcher once per rule, so a shard of a
+    /// few rules decides much faster than the whole policy would.
+    shards: HashMap<(String, String), Enforcer>,
     generation: i64,
     rules: Vec<Rule>,
     /// Domains that have rules of their own (`community:42`).
@@ -84,7 +87,9 @@ impl Engine {
         roles.sort();
         roles.dedup();
         let mut deny: Option<String> = None;
-        for role in &roles {
+        // No shard: no rule names this object and action, so nothing allows it.
+        let shard = self.shards.get(&(q.object.as_str().to_owned(), q.action.as_str().to_owned()));
+        for (enforcer, role) in shard.into_iter().flat_map(|e| roles.iter().map(move |r| (e, r))) {
             let request = vec![
                 role.name(),
                 domain.clone(),
@@ -95,7 +100,7 @@ impl Engine {
                 q.attrs.pol().to_owned(),
                 q.attrs.arc().to_owned(),
             ];
-            match self.enforcer.enforce_ex(request) {
+            match enforcer.enforce_ex(request) {
                 Ok((true, rules)) => {
                     let rule = rules.first().map(|r| format!("p, {}", r.join(", ")));
                     return Decision {
@@ -147,7 +152,23 @@ async fn build_engine(db: &DatabaseConnection) -> Result<Engine, PolicyError> {
     // newer generation and reloads again.
     let generation = store::generation(db).await?;
     let model = DefaultModel::from_str(MODEL).await?;
-    let enforcer = Enforcer::new(model, SeaOrmAdapter::new(db.clone())).await?;
+    let whole = Enforcer::new(model.clone(), SeaOrmAdapter::new(db.clone())).await?;
+    let inheritance = whole.get_grouping_policy();
+    let mut by_pair: HashMap<(String, String), Vec<Vec<String>>> = HashMap::new();
+    for rule in whole.get_policy() {
+        if let (Some(object), Some(action)) = (rule.get(2), rule.get(3)) {
+            by_pair.entry((object.clone(), action.clone())).or_default().push(rule);
+        }
+    }
+    let mut shards = HashMap::with_capacity(by_pair.len());
+    for (pair, rules) in by_pair {
+        let mut shard = Enforcer::new(model.clone(), MemoryAdapter::default()).await?;
+        if !inheritance.is_empty() {
+            shard.add_grouping_policies(inheritance.clone()).await?;
+        }
+        shard.add_policies(rules).await?;
+        shards.insert(pair, shard);
+    }
     let rules = store::load(db).await?;
     let overridden = rules
         .iter()
@@ -155,7 +176,7 @@ async fn build_engine(db: &DatabaseConnection) -> Result<Engine, PolicyError> {
         .filter(|d| Scope::parse_domain(d).is_some_and(|(_, id)| id.is_some()))
         .map(str::to_owned)
         .collect();
-    Ok(Engine { enforcer, generation, rules, overridden })
+    Ok(Engine { shards, generation, rules, overridden })
 }
 
 impl Authorizer {
