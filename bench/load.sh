@@ -3,6 +3,7 @@
 #
 #   bash bench/load.sh            # large preset (about 2.2 million rows; seeding takes minutes)
 #   PRESET=small bash bench/load.sh
+#   SKIP_SEED=1 bash bench/load.sh   # reuse the database seeded by a previous run
 #
 # It installs oha (HTTP load generator) if missing, creates a fresh database, seeds it,
 # starts the release server, measures start-up, runs named GraphQL operations for
@@ -27,10 +28,13 @@ BIN=target/release/maillage
 WORK="$(mktemp -d)"
 trap 'kill "${SERVER_PID:-0}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
-echo "== database ${DB_NAME} (preset ${PRESET})"
-psql "$PG_ADMIN" -q -c "DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)" -c "CREATE DATABASE ${DB_NAME}"
-DATABASE_URL="$DB_URL" MAILLAGE_LOG=warn "$BIN" seed --preset "$PRESET"
-psql "$DB_URL" -q -c "ANALYZE"
+if [ -z "${SKIP_SEED:-}" ]; then
+  echo "== database ${DB_NAME} (preset ${PRESET})"
+  psql "$PG_ADMIN" -q -c "DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)" -c "CREATE DATABASE ${DB_NAME}"
+  DATABASE_URL="$DB_URL" MAILLAGE_LOG=warn "$BIN" seed --preset "$PRESET"
+fi
+psql "$DB_URL" -q -c "VACUUM ANALYZE"  # as autovacuum would after a bulk load
+echo "rows: $(psql "$DB_URL" -Atc "SELECT (SELECT COUNT(*) FROM person) || ' people, ' || (SELECT COUNT(*) FROM community) || ' communities, ' || (SELECT COUNT(*) FROM membership) || ' memberships, ' || (SELECT COUNT(*) FROM post) || ' posts'")"
 TOKEN=$(DATABASE_URL="$DB_URL" MAILLAGE_LOG=warn "$BIN" token --email bench@seed.example)
 
 echo "== start-up"
@@ -39,7 +43,7 @@ DATABASE_URL="$DB_URL" MAILLAGE_LOG=warn MAILLAGE_GRAPHIQL=false "$BIN" serve --
 SERVER_PID=$!
 until curl -sf "http://127.0.0.1:${PORT}/health" >/dev/null; do sleep 0.02; done
 END=$(date +%s.%N)
-printf 'start-up to healthy: %.2f s\n' "$(echo "$END - $START" | bc)"
+awk -v s="$START" -v e="$END" 'BEGIN { printf "start-up to healthy: %.2f s\n", e - s }'
 echo "resident memory after start: $(awk '/VmRSS/ {print $2, $3}' /proc/$SERVER_PID/status)"
 
 SLUG=$(psql "$DB_URL" -Atc "SELECT c.slug FROM community c JOIN membership m ON m.community_id = c.id JOIN person p ON p.id = m.person_id WHERE p.email = 'bench@seed.example' ORDER BY c.id LIMIT 1")

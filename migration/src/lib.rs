@@ -19,6 +19,7 @@ mod m0012_session;
 mod m0013_casbin_rule;
 mod m0014_subgroup_member;
 mod m0015_membership_approval;
+mod m0016_community_visibility_index;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0013_casbin_rule::Migration),
             Box::new(m0014_subgroup_member::Migration),
             Box::new(m0015_membership_approval::Migration),
+            Box::new(m0016_community_visibility_index::Migration),
         ]
     }
 }

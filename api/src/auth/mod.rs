@@ -7,10 +7,14 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{Duration, Utc};
 use entity::{
     enums::{NetworkRoleKind, RecordStatus},
-    person, session,
+    network_role, person, session,
 };
 use policy::Role;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveValue::Set,
+    ConnectionTrait, EntityTrait,
+    sea_query::{Expr, ExprTrait, Query},
+};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 
@@ -81,29 +85,45 @@ pub async fn authenticate<C: ConnectionTrait>(db: &C, token: &str) -> ServiceRes
     if !token.starts_with(TOKEN_PREFIX) || token.len() > 200 {
         return Ok(None);
     }
-    let now = Utc::now();
-    let Some(session) = session::Entity::find()
-        .filter(session::Column::TokenHash.eq(hash_token(token)))
-        .filter(session::Column::RevokedAt.is_null())
-        .filter(session::Column::ExpiresAt.gt(now))
-        .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let Some(person) = person::Entity::find_by_id(session.person_id).one(db).await? else {
-        return Ok(None);
-    };
-    if person.status != RecordStatus::Active {
-        return Ok(None);
+    // One statement: the live session, its active person, and their network roles
+    // (one row per role, or one row with none).
+    let query = Query::select()
+        .expr_as(Expr::col((session::Entity, session::Column::Id)), "session_id")
+        .expr_as(Expr::col((person::Entity, person::Column::Id)), "person_id")
+        .expr_as(Expr::col((person::Entity, person::Column::OrganizationId)), "organization_id")
+        .expr_as(Expr::col((network_role::Entity, network_role::Column::Role)), "network_role")
+        .from(session::Entity)
+        .inner_join(
+            person::Entity,
+            Expr::col((person::Entity, person::Column::Id)).equals((session::Entity, session::Column::PersonId)),
+        )
+        .left_join(
+            network_role::Entity,
+            Expr::col((network_role::Entity, network_role::Column::PersonId))
+                .equals((person::Entity, person::Column::Id)),
+        )
+        .and_where(Expr::col((session::Entity, session::Column::TokenHash)).eq(hash_token(token)))
+        .and_where(Expr::col((session::Entity, session::Column::RevokedAt)).is_null())
+        .and_where(Expr::col((session::Entity, session::Column::ExpiresAt)).gt(Utc::now()))
+        .and_where(Expr::col((person::Entity, person::Column::Status)).eq(RecordStatus::Active.as_str()))
+        .to_owned();
+    let rows = db.query_all_raw(db.get_database_backend().build(&query)).await?;
+    let Some(first) = rows.first() else { return Ok(None) };
+    let session_id: i32 = first.try_get("", "session_id")?;
+    let person_id: i32 = first.try_get("", "person_id")?;
+    let organization_id: Option<i32> = first.try_get("", "organization_id")?;
+    let mut base_roles = vec![Role::Person];
+    for row in &rows {
+        let role: Option<String> = row.try_get("", "network_role")?;
+        if let Some(role) = role.and_then(|r| NetworkRoleKind::ALL_VALUES.iter().copied().find(|k| k.as_str() == r)) {
+            base_roles.push(Role::Network(role));
+        }
     }
-    let base_roles =
-        policy::resolve::base_roles(db, Some(person.id)).await.map_err(|e| ServiceError::Internal(e.to_string()))?;
     Ok(Some(Actor {
-        person_id: person.id,
-        organization_id: person.organization_id,
+        person_id,
+        organization_id,
         network_admin: base_roles.contains(&Role::Network(NetworkRoleKind::Admin)),
-        session_id: session.id,
+        session_id,
         base_roles,
     }))
 }

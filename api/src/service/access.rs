@@ -15,7 +15,7 @@ use entity::{
 use policy::{Action, Attrs, Authorizer, Object, Question, Role, Scope};
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
-    sea_query::{Expr, ExprTrait, SelectStatement},
+    sea_query::{Expr, ExprTrait, SelectStatement, UnionType},
 };
 
 use crate::{
@@ -115,14 +115,52 @@ fn viewable_attrs(auth: &Authorizer, roles: &[Role]) -> Option<Condition> {
     (!condition.is_empty()).then_some(condition)
 }
 
+/// Which communities the caller may know exist, as SQL: those whose attributes their
+/// base roles may view, and those their ties (memberships, sponsorships) let them view.
+#[derive(Debug, Clone)]
+pub struct VisibleCommunities {
+    by_attributes: Option<Condition>,
+    by_ties: Condition,
+}
+
+impl VisibleCommunities {
+    /// The whole condition.
+    pub fn condition(&self) -> Condition {
+        let mut visible = Condition::any();
+        if let Some(attributes) = &self.by_attributes {
+            visible = visible.add(attributes.clone());
+        }
+        visible.add(self.by_ties.clone())
+    }
+
+    /// The same rows as two disjoint conditions whose counts add up: one on attributes
+    /// alone (an index answers it), and the ties outside those attributes (few rows).
+    /// Counting with one OR of sub-queries would scan every community.
+    pub fn disjoint_parts(&self) -> Vec<Condition> {
+        match &self.by_attributes {
+            None => vec![self.by_ties.clone()],
+            Some(attributes) if self.by_ties.is_empty() => vec![attributes.clone()],
+            Some(attributes) => {
+                vec![attributes.clone(), Condition::all().add(attributes.clone().not()).add(self.by_ties.clone())]
+            }
+        }
+    }
+}
+
 /// SQL condition on `community` rows: those whose existence the viewer may know.
 pub fn visible_communities(auth: &Authorizer, caller: &Caller) -> Condition {
+    visibility(auth, caller).condition()
+}
+
+/// The communities the caller may know exist, in parts (see [`VisibleCommunities`]).
+pub fn visibility(auth: &Authorizer, caller: &Caller) -> VisibleCommunities {
     let base = caller.base_roles();
-    let mut visible = Condition::any();
-    if let Some(condition) = viewable_attrs(auth, base) {
-        visible = visible.add(condition);
-    }
-    let Some(person_id) = caller.person_id() else { return visible };
+    let by_attributes = viewable_attrs(auth, base);
+    let Some(person_id) = caller.person_id() else {
+        return VisibleCommunities { by_attributes, by_ties: Condition::any() };
+    };
+    // Each tie: the attributes its role may view, and the communities it links to.
+    let mut ties: Vec<(Condition, SelectStatement)> = Vec::new();
     let by_status = [
         (MembershipStatus::Active, Role::CommunityParticipant),
         (MembershipStatus::Invited, Role::CommunityInvitee),
@@ -132,28 +170,39 @@ pub fn visible_communities(auth: &Authorizer, caller: &Caller) -> Condition {
         let mut roles = base.to_vec();
         roles.push(role);
         if let Some(condition) = viewable_attrs(auth, &roles) {
-            // Both: attributes this status's role may view, and such a membership.
-            visible = visible.add(
-                Condition::all().add(condition).add(
-                    community::Column::Id.in_subquery(
-                        membership::Entity::find()
-                            .select_only()
-                            .column(membership::Column::CommunityId)
-                            .filter(membership::Column::PersonId.eq(person_id))
-                            .filter(membership::Column::Status.eq(status))
-                            .into_query(),
-                    ),
-                ),
-            );
+            let linked = membership::Entity::find()
+                .select_only()
+                .column(membership::Column::CommunityId)
+                .filter(membership::Column::PersonId.eq(person_id))
+                .filter(membership::Column::Status.eq(status))
+                .into_query();
+            ties.push((condition, linked));
         }
     }
     let mut sponsor = base.to_vec();
     sponsor.push(Role::CommunitySponsor);
     if let Some(condition) = viewable_attrs(auth, &sponsor) {
-        visible = visible
-            .add(Condition::all().add(condition).add(community::Column::Id.in_subquery(sponsored_by(person_id))));
+        ties.push((condition, sponsored_by(person_id)));
     }
-    visible
+    let mut by_ties = Condition::any();
+    if ties.iter().all(|(condition, _)| condition.is_empty()) {
+        // Every tie shows its communities whatever their attributes (the default
+        // policy): one `id IN (… UNION …)`, which databases plan as a semi-join, where
+        // an OR of sub-queries would make them test every community.
+        let mut linked = ties.into_iter().map(|(_, linked)| linked);
+        if let Some(mut union) = linked.next() {
+            for more in linked {
+                union.union(UnionType::Distinct, more);
+            }
+            by_ties = by_ties.add(community::Column::Id.in_subquery(union));
+        }
+    } else {
+        for (condition, linked) in ties {
+            // Both: attributes this tie's role may view, and such a tie.
+            by_ties = by_ties.add(Condition::all().add(condition).add(community::Column::Id.in_subquery(linked)));
+        }
+    }
+    VisibleCommunities { by_attributes, by_ties }
 }
 
 /// Sub-query: communities the person sponsors.

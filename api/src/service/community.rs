@@ -410,8 +410,8 @@ pub async fn own_sponsorships<C: ConnectionTrait>(
     Ok(rows.into_iter().map(|id| (id, true)).collect())
 }
 
-fn filtered(app: &App, caller: &Caller, filter: &CommunityFilter) -> sea_orm::Select<community::Entity> {
-    let mut select = community::Entity::find().filter(access::visible_communities(&app.auth, caller));
+fn filtered(visible: Condition, caller: &Caller, filter: &CommunityFilter) -> sea_orm::Select<community::Entity> {
+    let mut select = community::Entity::find().filter(visible);
     if !filter.include_archived {
         select = select.filter(community::Column::Archived.eq(false));
     }
@@ -472,9 +472,14 @@ pub async fn list(
     if filter.search.as_ref().is_some_and(|s| s.chars().count() > validate::NAME_MAX) {
         return Err(ServiceError::bad_input("filter.search", "is too long"));
     }
-    let select = filtered(app, caller, filter);
-    let page = page::fetch(db, select.clone(), community::Column::Id, req).await?;
-    let total = if want_count { page::count(db, select).await? } else { 0 };
+    let visible = access::visibility(&app.auth, caller);
+    let page = page::fetch(db, filtered(visible.condition(), caller, filter), community::Column::Id, req).await?;
+    let mut total = 0;
+    if want_count {
+        for part in visible.disjoint_parts() {
+            total += page::count(db, filtered(part, caller, filter)).await?;
+        }
+    }
     Ok((page, total))
 }
 
