@@ -58,6 +58,7 @@ run() {
     | grep -E 'Success rate|Requests/sec|50.00%|95.00%|99.00%|\[200\]|\[4|\[5' || true
 }
 
+run MyCommunitiesPage '{"operationName":"MyCommunitiesPage","query":"query MyCommunitiesPage { communities(first: 50) { edges { node { id slug name visibility } } } }"}'
 run MyCommunities '{"operationName":"MyCommunities","query":"query MyCommunities { communities(first: 50) { totalCount edges { node { id slug name visibility } } } }"}'
 run CommunityThreads "{\"operationName\":\"CommunityThreads\",\"query\":\"query CommunityThreads { community(slug: \\\"${SLUG}\\\") { threads(first: 20) { edges { node { title posts(first: 5) { edges { node { body } } } } } } } }\"}"
 

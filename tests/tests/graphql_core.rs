@@ -333,3 +333,41 @@ async fn graphiql_and_health_are_served() {
     assert_eq!(status, 200);
     assert!(body.contains("ok"));
 }
+
+#[tokio::test]
+async fn nested_connections_page_both_ways() {
+    let app = TestApp::spawn().await;
+    let ana = app.token("ana@cisss.example", None, false).await;
+    let community = fixtures::community(&app, &ana, "privacy", "NETWORK", "OPEN").await;
+    let threads =
+        [fixtures::thread(&app, &ana, &community, "One").await, fixtures::thread(&app, &ana, &community, "Two").await];
+    for thread in &threads {
+        for i in 0..5 {
+            fixtures::post(&app, &ana, thread, &format!("reply {i}")).await;
+        }
+    }
+    let query = r#"query($first: Int, $after: String, $last: Int, $before: String) {
+        community(slug: "privacy") { threads { edges { node { title
+            posts(first: $first, after: $after, last: $last, before: $before) {
+                totalCount pageInfo { hasNextPage hasPreviousPage endCursor startCursor } edges { node { body } } } } } } } }"#;
+    let bodies = |data: &serde_json::Value, t: usize| -> Vec<String> {
+        data["community"]["threads"]["edges"][t]["node"]["posts"]["edges"]
+            .as_array()
+            .expect("edges")
+            .iter()
+            .map(|e| e["node"]["body"].as_str().expect("body").to_owned())
+            .collect()
+    };
+    let first = app.ok(Some(&ana), query, json!({ "first": 2 })).await;
+    for t in 0..2 {
+        assert_eq!(bodies(&first, t), ["reply 0", "reply 1"]);
+        assert_eq!(first["community"]["threads"]["edges"][t]["node"]["posts"]["totalCount"], 5);
+        assert_eq!(first["community"]["threads"]["edges"][t]["node"]["posts"]["pageInfo"]["hasNextPage"], true);
+    }
+    let last = app.ok(Some(&ana), query, json!({ "last": 2 })).await;
+    assert_eq!(bodies(&last, 0), ["reply 3", "reply 4"]);
+    assert_eq!(last["community"]["threads"]["edges"][1]["node"]["posts"]["pageInfo"]["hasPreviousPage"], true);
+    let cursor = first["community"]["threads"]["edges"][0]["node"]["posts"]["pageInfo"]["endCursor"].clone();
+    let next = app.ok(Some(&ana), query, json!({ "first": 2, "after": cursor })).await;
+    assert_eq!(bodies(&next, 0), ["reply 2", "reply 3"]);
+}

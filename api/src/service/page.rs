@@ -8,9 +8,9 @@
 use std::collections::HashMap;
 
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, Order, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Select,
-    sea_query::{Asterisk, Expr, ExprTrait, Query, WindowStatement},
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, Order, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Select, Statement,
+    sea_query::{Asterisk, Expr, ExprTrait, PostgresQueryBuilder, Query, WindowStatement},
 };
 
 use crate::error::ServiceResult;
@@ -113,6 +113,9 @@ where
     E::Model: FromQueryResult,
     C: ConnectionTrait,
 {
+    if db.get_database_backend() == DbBackend::Postgres {
+        return fetch_per_parent_lateral(db, select, id, parent, parents, parent_of, req).await;
+    }
     let mut inner = with_cursor(select, id, req).filter(parent.is_in(parents.iter().copied())).into_query();
     let mut window = WindowStatement::partition_by(parent);
     window.order_by(id, order(req));
@@ -124,6 +127,43 @@ where
         .order_by("id", order(req))
         .to_owned();
     let rows = E::find().from_raw_sql(db.get_database_backend().build(&outer)).all(db).await?;
+    let mut grouped: HashMap<i32, Vec<E::Model>> = HashMap::new();
+    for row in rows {
+        grouped.entry(parent_of(&row)).or_default().push(row);
+    }
+    Ok(grouped.into_iter().map(|(k, rows)| (k, Page::from_rows(rows, req))).collect())
+}
+
+/// PostgreSQL: `LATERAL (… LIMIT n + 1)` per parent, so each parent's page is read
+/// from the (parent, id) index and no more rows than the page are fetched.
+async fn fetch_per_parent_lateral<E, C>(
+    db: &C,
+    select: Select<E>,
+    id: E::Column,
+    parent: E::Column,
+    parents: &[i32],
+    parent_of: impl Fn(&E::Model) -> i32,
+    req: &PageRequest,
+) -> ServiceResult<HashMap<i32, Page<E::Model>>>
+where
+    E: EntityTrait,
+    E::Model: FromQueryResult,
+    C: ConnectionTrait,
+{
+    if parents.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let inner = with_cursor(select, id, req)
+        .filter(Expr::col(parent).equals(("parents", "parent_id")))
+        .order_by(id, order(req))
+        .limit(req.limit + 1)
+        .into_query();
+    let (inner_sql, values) = inner.build(PostgresQueryBuilder);
+    // The parent ids are integers read from the database, never client text.
+    let ids = parents.iter().map(|p| format!("({p})")).collect::<Vec<_>>().join(", ");
+    let sql =
+        format!("SELECT paged.* FROM (VALUES {ids}) AS parents (parent_id) CROSS JOIN LATERAL ({inner_sql}) AS paged");
+    let rows = E::find().from_raw_sql(Statement::from_sql_and_values(DbBackend::Postgres, sql, values)).all(db).await?;
     let mut grouped: HashMap<i32, Vec<E::Model>> = HashMap::new();
     for row in rows {
         grouped.entry(parent_of(&row)).or_default().push(row);
