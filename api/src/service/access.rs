@@ -306,6 +306,44 @@ pub fn readable_subgroups(auth: &Authorizer, caller: &Caller) -> Condition {
     readable
 }
 
+/// The caller's standing in a subgroup: their roles there (with the community's) and
+/// the subgroup's attributes.
+#[derive(Debug, Clone)]
+pub struct SubgroupAccess {
+    id: i32,
+    roles: Vec<Role>,
+    attrs: Attrs,
+}
+
+impl SubgroupAccess {
+    /// Reads it from the data; `None` when the subgroup does not exist.
+    pub async fn load<C: sea_orm::ConnectionTrait>(db: &C, caller: &Caller, id: i32) -> ServiceResult<Option<Self>> {
+        let resolved =
+            policy::resolve::roles_in(db, caller.base_roles(), caller.person_id(), Scope::Subgroup(id)).await?;
+        Ok(resolved.map(|(roles, attrs)| Self { id, roles, attrs }))
+    }
+
+    fn question(&self, action: Action) -> Question<'_> {
+        Question {
+            roles: &self.roles,
+            scope: Scope::Subgroup(self.id),
+            object: Object::Subgroup,
+            action,
+            attrs: self.attrs,
+        }
+    }
+
+    /// Whether the policy allows `action` here.
+    pub fn can(&self, auth: &Authorizer, action: Action) -> bool {
+        auth.check(&self.question(action))
+    }
+
+    /// Refuses with the policy's reason unless it allows `action` here.
+    pub fn ensure(&self, auth: &Authorizer, action: Action) -> ServiceResult<()> {
+        auth.ensure(&self.question(action)).map_err(ServiceError::from)
+    }
+}
+
 /// What the caller may do in a subgroup: (read, post, manage).
 pub async fn subgroup_permissions<C: sea_orm::ConnectionTrait>(
     auth: &Authorizer,
@@ -313,19 +351,10 @@ pub async fn subgroup_permissions<C: sea_orm::ConnectionTrait>(
     caller: &Caller,
     subgroup_id: i32,
 ) -> ServiceResult<(bool, bool, bool)> {
-    let Some((roles, attrs)) =
-        policy::resolve::roles_in(db, caller.base_roles(), caller.person_id(), Scope::Subgroup(subgroup_id)).await?
-    else {
-        return Ok((false, false, false));
-    };
-    let can = |action| {
-        auth.check(&Question {
-            roles: &roles,
-            scope: Scope::Subgroup(subgroup_id),
-            object: Object::Subgroup,
-            action,
-            attrs,
-        })
-    };
-    Ok((can(Action::Read), can(Action::Post), can(Action::Manage)))
+    Ok(match SubgroupAccess::load(db, caller, subgroup_id).await? {
+        Some(access) => {
+            (access.can(auth, Action::Read), access.can(auth, Action::Post), access.can(auth, Action::Manage))
+        }
+        None => (false, false, false),
+    })
 }

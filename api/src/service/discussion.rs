@@ -3,7 +3,7 @@
 
 use chrono::Utc;
 use entity::{community, post, subgroup, thread};
-use policy::{Action, Object, Question, Role, Scope};
+use policy::{Action, Role};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
     QueryTrait, TransactionTrait,
@@ -24,30 +24,19 @@ pub struct NewThread {
     pub body: String,
 }
 
-/// Refuses unless the caller may post in the subgroup (as the policy says).
+/// Refuses unless the caller may post in the subgroup (`NOT_FOUND` if they may not
+/// even read it).
 async fn ensure_can_post_in_subgroup<C: ConnectionTrait>(
     app: &App,
     db: &C,
     caller: &Caller,
     subgroup_id: i32,
 ) -> ServiceResult<()> {
-    let Some((roles, attrs)) =
-        policy::resolve::roles_in(db, caller.base_roles(), caller.person_id(), Scope::Subgroup(subgroup_id)).await?
-    else {
-        return Err(ServiceError::not_found("subgroup"));
-    };
-    let question = |action| Question {
-        roles: &roles,
-        scope: Scope::Subgroup(subgroup_id),
-        object: Object::Subgroup,
-        action,
-        attrs,
-    };
-    if !app.auth.check(&question(Action::Read)) {
-        return Err(ServiceError::not_found("subgroup"));
-    }
-    app.auth.ensure(&question(Action::Post))?;
-    Ok(())
+    let access = access::SubgroupAccess::load(db, caller, subgroup_id)
+        .await?
+        .filter(|a| a.can(&app.auth, Action::Read))
+        .ok_or(ServiceError::not_found("subgroup"))?;
+    access.ensure(&app.auth, Action::Post)
 }
 
 /// Starts a thread: people the policy lets post in the community (or subgroup).

@@ -127,11 +127,7 @@ where
         .order_by("id", order(req))
         .to_owned();
     let rows = E::find().from_raw_sql(db.get_database_backend().build(&outer)).all(db).await?;
-    let mut grouped: HashMap<i32, Vec<E::Model>> = HashMap::new();
-    for row in rows {
-        grouped.entry(parent_of(&row)).or_default().push(row);
-    }
-    Ok(grouped.into_iter().map(|(k, rows)| (k, Page::from_rows(rows, req))).collect())
+    Ok(group_pages(rows, parent_of, req))
 }
 
 /// PostgreSQL: `LATERAL (… LIMIT n + 1)` per parent, so each parent's page is read
@@ -164,11 +160,16 @@ where
     let sql =
         format!("SELECT paged.* FROM (VALUES {ids}) AS parents (parent_id) CROSS JOIN LATERAL ({inner_sql}) AS paged");
     let rows = E::find().from_raw_sql(Statement::from_sql_and_values(DbBackend::Postgres, sql, values)).all(db).await?;
-    let mut grouped: HashMap<i32, Vec<E::Model>> = HashMap::new();
+    Ok(group_pages(rows, parent_of, req))
+}
+
+/// Splits rows (each parent's in page order) into one page per parent.
+fn group_pages<M>(rows: Vec<M>, parent_of: impl Fn(&M) -> i32, req: &PageRequest) -> HashMap<i32, Page<M>> {
+    let mut grouped: HashMap<i32, Vec<M>> = HashMap::new();
     for row in rows {
         grouped.entry(parent_of(&row)).or_default().push(row);
     }
-    Ok(grouped.into_iter().map(|(k, rows)| (k, Page::from_rows(rows, req))).collect())
+    grouped.into_iter().map(|(k, rows)| (k, Page::from_rows(rows, req))).collect()
 }
 
 /// How many children each parent has, in one statement.

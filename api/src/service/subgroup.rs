@@ -5,7 +5,7 @@ use entity::{
     enums::{MembershipStatus, SubgroupKind, SubgroupRole, SubgroupVisibility},
     subgroup, subgroup_member,
 };
-use policy::{Action, Object, Question, Scope};
+use policy::Action;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
     QueryTrait, TransactionTrait,
@@ -13,7 +13,7 @@ use sea_orm::{
 use serde_json::json;
 
 use super::{
-    App,
+    App, access,
     audit::{self, AuditRecord},
     community as communities, validate,
 };
@@ -91,22 +91,11 @@ pub async fn add_member(
 ) -> ServiceResult<subgroup::Model> {
     caller.actor()?;
     let txn = app.db.begin().await?;
-    let Some((roles, attrs)) =
-        policy::resolve::roles_in(&txn, caller.base_roles(), caller.person_id(), Scope::Subgroup(subgroup_id)).await?
-    else {
-        return Err(ServiceError::not_found("subgroup"));
-    };
-    let question = |action| Question {
-        roles: &roles,
-        scope: Scope::Subgroup(subgroup_id),
-        object: Object::Subgroup,
-        action,
-        attrs,
-    };
-    if !app.auth.check(&question(Action::View)) {
-        return Err(ServiceError::not_found("subgroup"));
-    }
-    app.auth.ensure(&question(Action::Manage))?;
+    let access = access::SubgroupAccess::load(&txn, caller, subgroup_id)
+        .await?
+        .filter(|a| a.can(&app.auth, Action::View))
+        .ok_or(ServiceError::not_found("subgroup"))?;
+    access.ensure(&app.auth, Action::Manage)?;
     let group =
         subgroup::Entity::find_by_id(subgroup_id).one(&txn).await?.ok_or(ServiceError::not_found("subgroup"))?;
     let member = communities::own_membership(&txn, person_id, group.community_id).await?;
