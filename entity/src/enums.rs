@@ -14,12 +14,14 @@ macro_rules! string_enum {
         }
 
         impl $name {
-            /// Every value.
-            pub const ALL_VALUES: &'static [$name] = &[$(Self::$variant,)+];
-
             /// The value stored in the database (and used in the API).
             pub fn as_str(self) -> &'static str {
                 match self { $(Self::$variant => $value,)+ }
+            }
+
+            /// Reads a stored (or API) value.
+            pub fn parse(value: &str) -> Option<Self> {
+                match value { $($value => Some(Self::$variant),)+ _ => None }
             }
         }
     };

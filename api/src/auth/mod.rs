@@ -115,7 +115,7 @@ pub async fn authenticate<C: ConnectionTrait>(db: &C, token: &str) -> ServiceRes
     let mut base_roles = vec![Role::Person];
     for row in &rows {
         let role: Option<String> = row.try_get("", "network_role")?;
-        if let Some(role) = role.and_then(|r| NetworkRoleKind::ALL_VALUES.iter().copied().find(|k| k.as_str() == r)) {
+        if let Some(role) = role.as_deref().and_then(NetworkRoleKind::parse) {
             base_roles.push(Role::Network(role));
         }
     }

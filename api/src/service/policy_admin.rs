@@ -157,6 +157,24 @@ pub async fn revoke(app: &App, caller: &Caller, change: PermissionChange) -> Ser
     change_rule(app, caller, change, false).await
 }
 
+/// What assigning or revoking a role does, given the row that holds it (if any).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Toggle {
+    Insert,
+    Delete(i32),
+    Unchanged,
+}
+
+impl Toggle {
+    fn of(existing: Option<i32>, assign: bool) -> Self {
+        match (existing, assign) {
+            (None, true) => Self::Insert,
+            (Some(id), false) => Self::Delete(id),
+            _ => Self::Unchanged,
+        }
+    }
+}
+
 /// A network role (no scope) or an organization role to assign or revoke.
 async fn change_role(
     app: &App,
@@ -170,10 +188,7 @@ async fn change_role(
     person::Entity::find_by_id(person_id).one(&txn).await?.ok_or(ServiceError::not_found("person"))?;
     let changed = match scope {
         None => {
-            let role = NetworkRoleKind::ALL_VALUES
-                .iter()
-                .copied()
-                .find(|r| r.as_str() == role)
+            let role = NetworkRoleKind::parse(role)
                 .ok_or_else(|| ServiceError::bad_input("role", "network roles are ADMIN and AUDITOR"))?;
             access::ensure_in(&app.auth, caller.base_roles(), Scope::Network, Action::ManageRoles)?;
             let existing = network_role::Entity::find()
@@ -181,8 +196,9 @@ async fn change_role(
                 .filter(network_role::Column::Role.eq(role))
                 .one(&txn)
                 .await?;
-            match (existing, assign) {
-                (None, true) => {
+            let toggle = Toggle::of(existing.map(|r| r.id), assign);
+            match toggle {
+                Toggle::Insert => {
                     network_role::ActiveModel {
                         person_id: Set(person_id),
                         role: Set(role),
@@ -191,20 +207,17 @@ async fn change_role(
                     }
                     .insert(&txn)
                     .await?;
-                    true
                 }
-                (Some(row), false) => {
-                    network_role::Entity::delete_by_id(row.id).exec(&txn).await?;
-                    true
+                Toggle::Delete(id) => {
+                    network_role::Entity::delete_by_id(id).exec(&txn).await?;
                 }
-                _ => false,
+                Toggle::Unchanged => {}
             }
+            toggle != Toggle::Unchanged
         }
         Some(Scope::Organization(org)) => {
-            let role =
-                OrganizationRoleKind::ALL_VALUES.iter().copied().find(|r| r.as_str() == role).ok_or_else(|| {
-                    ServiceError::bad_input("role", "organization roles are ADMIN, MANAGER and MEMBER")
-                })?;
+            let role = OrganizationRoleKind::parse(role)
+                .ok_or_else(|| ServiceError::bad_input("role", "organization roles are ADMIN, MANAGER and MEMBER"))?;
             entity::organization::Entity::find_by_id(org)
                 .one(&txn)
                 .await?
@@ -217,8 +230,9 @@ async fn change_role(
                 .filter(organization_role::Column::Role.eq(role))
                 .one(&txn)
                 .await?;
-            match (existing, assign) {
-                (None, true) => {
+            let toggle = Toggle::of(existing.map(|r| r.id), assign);
+            match toggle {
+                Toggle::Insert => {
                     organization_role::ActiveModel {
                         person_id: Set(person_id),
                         organization_id: Set(org),
@@ -228,14 +242,13 @@ async fn change_role(
                     }
                     .insert(&txn)
                     .await?;
-                    true
                 }
-                (Some(row), false) => {
-                    organization_role::Entity::delete_by_id(row.id).exec(&txn).await?;
-                    true
+                Toggle::Delete(id) => {
+                    organization_role::Entity::delete_by_id(id).exec(&txn).await?;
                 }
-                _ => false,
+                Toggle::Unchanged => {}
             }
+            toggle != Toggle::Unchanged
         }
         Some(_) => {
             return Err(ServiceError::bad_input(
