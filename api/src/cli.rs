@@ -196,8 +196,9 @@ async fn open(settings: &Settings) -> Result<sea_orm::DatabaseConnection, CliErr
 }
 
 async fn serve(settings: Settings) -> Result<(), CliError> {
+    let sso = settings.sso_context().map_err(|e| CliError::Other(e.to_string()))?;
     let db = open(&settings).await?;
-    let app = App::load(db).await.map_err(|e| CliError::Other(format!("cannot load the policy: {e}")))?;
+    let app = App::load(db, sso).await.map_err(|e| CliError::Other(format!("cannot load the policy: {e}")))?;
     let running =
         server::start(&settings, app).map_err(|e| CliError::Other(format!("listen ({}): {e}", settings.listen)))?;
     let graphiql =

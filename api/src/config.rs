@@ -38,6 +38,16 @@ pub struct Settings {
     pub workers: usize,
     /// How often (milliseconds) to look for policy changes made by other replicas.
     pub policy_refresh_ms: u64,
+    /// The URL browsers reach this server at (login callbacks are built from it);
+    /// `http://{listen}` when absent.
+    pub public_url: Option<String>,
+    /// Key (32 bytes, base64) encrypting identity-provider secrets; generated into
+    /// `data_dir/secret.key` on first start when absent. Replicas must share it.
+    pub secret_key: Option<SecretString>,
+    /// Lifetime of a session opened by a login, in hours.
+    pub session_ttl_hours: u32,
+    /// A login session unused for this many minutes ends.
+    pub session_idle_minutes: u32,
 }
 
 /// Built-in defaults, as serialisable values so figment can layer over them.
@@ -51,6 +61,8 @@ struct Defaults {
     max_connections: u32,
     workers: usize,
     policy_refresh_ms: u64,
+    session_ttl_hours: u32,
+    session_idle_minutes: u32,
 }
 
 const DEFAULTS: Defaults = Defaults {
@@ -62,6 +74,8 @@ const DEFAULTS: Defaults = Defaults {
     max_connections: 10,
     workers: 0,
     policy_refresh_ms: 250,
+    session_ttl_hours: 12,
+    session_idle_minutes: 120,
 };
 
 /// A setting that cannot be used; the message names it.
@@ -100,6 +114,19 @@ impl Settings {
         if self.token_ttl_days == 0 {
             return Err(ConfigError("token_ttl_days (MAILLAGE_TOKEN_TTL_DAYS): must be at least 1".into()));
         }
+        if self.session_ttl_hours == 0 {
+            return Err(ConfigError("session_ttl_hours (MAILLAGE_SESSION_TTL_HOURS): must be at least 1".into()));
+        }
+        if self.session_idle_minutes == 0 {
+            return Err(ConfigError("session_idle_minutes (MAILLAGE_SESSION_IDLE_MINUTES): must be at least 1".into()));
+        }
+        if let Some(url) = &self.public_url {
+            let parsed =
+                url::Url::parse(url).ok().filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+            if parsed.is_none() {
+                return Err(ConfigError("public_url (MAILLAGE_PUBLIC_URL): must be an absolute http(s) URL".into()));
+            }
+        }
         if self.max_connections == 0 {
             return Err(ConfigError("max_connections (MAILLAGE_MAX_CONNECTIONS): must be at least 1".into()));
         }
@@ -115,6 +142,25 @@ impl Settings {
                 SecretString::from(format!("sqlite://{}?mode=rwc", path.display()))
             }
         }
+    }
+}
+
+impl Settings {
+    /// Single sign-on settings; `public_url` defaults to `http://{listen}`.
+    pub fn sso(&self) -> Result<crate::service::sso::SsoSettings, ConfigError> {
+        let public = self.public_url.clone().unwrap_or_else(|| format!("http://{}", self.listen));
+        let public_url = url::Url::parse(&public)
+            .map_err(|_| ConfigError("public_url (MAILLAGE_PUBLIC_URL): must be an absolute http(s) URL".into()))?;
+        Ok(crate::service::sso::SsoSettings {
+            public_url,
+            session_ttl: chrono::Duration::hours(i64::from(self.session_ttl_hours)),
+            session_idle: chrono::Duration::minutes(i64::from(self.session_idle_minutes)),
+        })
+    }
+
+    /// Builds the single sign-on context (loading or generating the secret key).
+    pub fn sso_context(&self) -> Result<crate::service::sso::Sso, ConfigError> {
+        crate::service::sso::Sso::new(self.sso()?, self.secret_key.as_ref(), &self.data_dir).map_err(ConfigError)
     }
 }
 

@@ -119,6 +119,7 @@ pub async fn seed(db: &DatabaseConnection, size: SeedSize) -> ServiceResult<Stri
             sector: Set(Some("Santé et services sociaux".into())),
             region: Set(Some(format!("Region {}", i % 17))),
             status: Set(RecordStatus::Active),
+            allowed_return_urls: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
         }),

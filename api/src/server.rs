@@ -1,4 +1,5 @@
-//! The HTTP edge: `POST /graphql`, GraphiQL, and a health check.
+//! The HTTP edge: `POST /graphql`, the login routes under `/auth/`, GraphiQL, and a
+//! health check.
 
 use std::{net::TcpListener, time::Instant};
 
@@ -64,12 +65,15 @@ pub fn start_on(
 ) -> std::io::Result<RunningServer> {
     let addr = listener.local_addr()?;
     let watcher = tokio::spawn(watch_policy(app.clone(), settings.policy_refresh_ms));
+    let app_data = web::Data::new(app.clone());
     let state = web::Data::new(AppState { schema: graphql::build_schema(app.clone()), app });
     let graphiql = settings.graphiql;
     let mut server = HttpServer::new(move || {
         let web_app = actix_web::App::new()
             .app_data(state.clone())
+            .app_data(app_data.clone())
             .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
+            .configure(auth::web::routes)
             .route("/graphql", web::post().to(graphql_endpoint))
             .route("/health", web::get().to(health));
         if graphiql { web_app.route("/graphiql", web::get().to(graphiql_page)) } else { web_app }
@@ -155,7 +159,7 @@ async fn graphql_endpoint(
         }
     };
     let viewer = match bearer(&req) {
-        Some(token) => match auth::authenticate(&state.app.db, token).await {
+        Some(token) => match auth::authenticate(&state.app.db, token, state.app.sso.settings.session_idle).await {
             Ok(viewer) => viewer,
             Err(_) => {
                 return request_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error", &request_id);

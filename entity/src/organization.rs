@@ -3,7 +3,7 @@
 use crate::enums::{OrganizationKind, RecordStatus};
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "organization")]
 pub struct Model {
     #[sea_orm(primary_key)]
@@ -15,6 +15,8 @@ pub struct Model {
     pub sector: Option<String>,
     pub region: Option<String>,
     pub status: RecordStatus,
+    /// Front-end URLs a login may return to (JSON list of URL prefixes).
+    pub allowed_return_urls: Option<Json>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

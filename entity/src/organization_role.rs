@@ -12,6 +12,9 @@ pub struct Model {
     pub organization_id: i32,
     pub role: OrganizationRoleKind,
     pub created_at: DateTimeUtc,
+    /// The identity provider whose claims granted this role; `None` when an administrator
+    /// did. A login re-synchronises only its own provider's roles.
+    pub provider_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

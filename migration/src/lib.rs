@@ -20,6 +20,11 @@ mod m0013_casbin_rule;
 mod m0014_subgroup_member;
 mod m0015_membership_approval;
 mod m0016_community_visibility_index;
+mod m0017_identity_provider;
+mod m0018_person_identity;
+mod m0019_login_attempt;
+mod m0020_login_code;
+mod m0021_sso_columns;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -45,6 +50,11 @@ impl MigratorTrait for Migrator {
             Box::new(m0014_subgroup_member::Migration),
             Box::new(m0015_membership_approval::Migration),
             Box::new(m0016_community_visibility_index::Migration),
+            Box::new(m0017_identity_provider::Migration),
+            Box::new(m0018_person_identity::Migration),
+            Box::new(m0019_login_attempt::Migration),
+            Box::new(m0020_login_code::Migration),
+            Box::new(m0021_sso_columns::Migration),
         ]
     }
 }

@@ -170,6 +170,7 @@ words!(
         ManageRoles = "manage_roles",
         NameSponsor = "name_sponsor",
         Suspend = "suspend",
+        ManageIdentity = "manage_identity",
     }
 );
 

@@ -27,6 +27,8 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
+pub mod oidc;
+
 /// The variable naming a PostgreSQL server for the tests.
 pub const PG_ENV: &str = "TEST_DATABASE_URL";
 
@@ -85,11 +87,12 @@ impl TestApp {
         let server_db = db::connect_url(&url, 5, Some(observer)).await.expect("connect");
         db::migrate(&server_db).await.expect("migrate");
         let test_db = db::connect_url(&url, 2, None).await.expect("connect");
-        let settings = settings(url.clone());
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-        let app = App::load(server_db).await.expect("load the policy");
+        let base = format!("http://{}", listener.local_addr().expect("address"));
+        let settings = settings(url.clone(), &base);
+        let sso = settings.sso_context().expect("single sign-on context");
+        let app = App::load(server_db, sso).await.expect("load the policy");
         let server = server::start_on(listener, &settings, app.clone(), false).expect("start server");
-        let base = format!("http://{}", server.addr);
         Self {
             base,
             db: test_db,
@@ -107,9 +110,10 @@ impl TestApp {
     /// database; returns its base URL.
     pub async fn spawn_replica(&self) -> (String, RunningServer) {
         let db = db::connect_url(&self.url, 3, None).await.expect("connect");
-        let app = App::load(db).await.expect("load the policy");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-        let server = server::start_on(listener, &settings(self.url.clone()), app, false).expect("start replica");
+        let settings = settings(self.url.clone(), &format!("http://{}", listener.local_addr().expect("address")));
+        let app = App::load(db, settings.sso_context().expect("sso")).await.expect("load the policy");
+        let server = server::start_on(listener, &settings, app, false).expect("start replica");
         (format!("http://{}", server.addr), server)
     }
 
@@ -263,7 +267,10 @@ fn replace_database(url: &str, name: &str) -> String {
     }
 }
 
-fn settings(url: SecretString) -> Settings {
+/// The key encrypting identity-provider secrets in tests (replicas share it).
+const TEST_SECRET_KEY: &str = "bWFpbGxhZ2UtdGVzdC1rZXktMzItYnl0ZXMtbG9uZyE=";
+
+fn settings(url: SecretString, public_url: &str) -> Settings {
     Settings {
         listen: "127.0.0.1:0".parse().expect("address"),
         data_dir: PathBuf::from("."),
@@ -274,6 +281,10 @@ fn settings(url: SecretString) -> Settings {
         max_connections: 5,
         workers: 2,
         policy_refresh_ms: 100,
+        public_url: Some(public_url.to_owned()),
+        secret_key: Some(SecretString::from(TEST_SECRET_KEY)),
+        session_ttl_hours: 12,
+        session_idle_minutes: 120,
     }
 }
 

@@ -12,7 +12,7 @@ use entity::{
 use policy::Role;
 use sea_orm::{
     ActiveValue::Set,
-    ConnectionTrait, EntityTrait,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
     sea_query::{Expr, ExprTrait, Query},
 };
 use secrecy::{ExposeSecret, SecretString};
@@ -20,8 +20,12 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{ServiceError, ServiceResult};
 
+pub mod web;
+
 /// Prefix of Maillage bearer tokens, so that leaked ones are recognisable.
 const TOKEN_PREFIX: &str = "mlg_";
+/// `session.origin` of sessions opened by a login at an identity provider.
+pub const OIDC_ORIGIN: &str = "oidc";
 
 /// The person behind a request, as services see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,11 +52,16 @@ pub fn hash_token(token: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A new random token.
-fn generate_token() -> ServiceResult<SecretString> {
+/// 32 random bytes in URL-safe base64 (43 characters): tokens, codes, cookies.
+pub fn random_secret() -> ServiceResult<String> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| ServiceError::Internal(format!("random source: {e}")))?;
-    Ok(SecretString::from(format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes))))
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// A new random token.
+fn generate_token() -> ServiceResult<SecretString> {
+    Ok(SecretString::from(format!("{TOKEN_PREFIX}{}", random_secret()?)))
 }
 
 /// Creates a session for `person_id` and returns its token (the only time it exists in
@@ -72,6 +81,7 @@ pub async fn issue_session<C: ConnectionTrait>(
         origin: Set(origin.to_owned()),
         created_at: Set(now),
         expires_at: Set(expires_at),
+        last_seen_at: Set(Some(now)),
         ..Default::default()
     })
     .exec(db)
@@ -79,12 +89,17 @@ pub async fn issue_session<C: ConnectionTrait>(
     Ok((token, expires_at))
 }
 
+/// Sessions opened by a login end after this long unused; `last_seen_at` is written at
+/// most once per this interval.
+const TOUCH_EVERY: Duration = Duration::seconds(60);
+
 /// Resolves a bearer token to its actor, or `None` when it is not a live session of an
-/// active person.
-pub async fn authenticate<C: ConnectionTrait>(db: &C, token: &str) -> ServiceResult<Viewer> {
+/// active person. Login sessions (`oidc`) also end after `idle` without use.
+pub async fn authenticate<C: ConnectionTrait>(db: &C, token: &str, idle: Duration) -> ServiceResult<Viewer> {
     if !token.starts_with(TOKEN_PREFIX) || token.len() > 200 {
         return Ok(None);
     }
+    let now = Utc::now();
     // One statement: the live session, its active person, and their network roles
     // (one row per role, or one row with none).
     let query = Query::select()
@@ -92,6 +107,7 @@ pub async fn authenticate<C: ConnectionTrait>(db: &C, token: &str) -> ServiceRes
         .expr_as(Expr::col((person::Entity, person::Column::Id)), "person_id")
         .expr_as(Expr::col((person::Entity, person::Column::OrganizationId)), "organization_id")
         .expr_as(Expr::col((network_role::Entity, network_role::Column::Role)), "network_role")
+        .expr_as(Expr::col((session::Entity, session::Column::LastSeenAt)), "last_seen_at")
         .from(session::Entity)
         .inner_join(
             person::Entity,
@@ -104,12 +120,25 @@ pub async fn authenticate<C: ConnectionTrait>(db: &C, token: &str) -> ServiceRes
         )
         .and_where(Expr::col((session::Entity, session::Column::TokenHash)).eq(hash_token(token)))
         .and_where(Expr::col((session::Entity, session::Column::RevokedAt)).is_null())
-        .and_where(Expr::col((session::Entity, session::Column::ExpiresAt)).gt(Utc::now()))
+        .and_where(Expr::col((session::Entity, session::Column::ExpiresAt)).gt(now))
+        .cond_where(
+            Condition::any()
+                .add(Expr::col((session::Entity, session::Column::Origin)).ne(OIDC_ORIGIN))
+                .add(Expr::col((session::Entity, session::Column::LastSeenAt)).gt(now - idle)),
+        )
         .and_where(Expr::col((person::Entity, person::Column::Status)).eq(RecordStatus::Active.as_str()))
         .to_owned();
     let rows = db.query_all_raw(db.get_database_backend().build(&query)).await?;
     let Some(first) = rows.first() else { return Ok(None) };
     let session_id: i32 = first.try_get("", "session_id")?;
+    let last_seen: Option<chrono::DateTime<Utc>> = first.try_get("", "last_seen_at")?;
+    if last_seen.is_none_or(|seen| seen < now - TOUCH_EVERY) {
+        session::Entity::update_many()
+            .col_expr(session::Column::LastSeenAt, Expr::value(now))
+            .filter(session::Column::Id.eq(session_id))
+            .exec(db)
+            .await?;
+    }
     let person_id: i32 = first.try_get("", "person_id")?;
     let organization_id: Option<i32> = first.try_get("", "organization_id")?;
     let mut base_roles = vec![Role::Person];

@@ -26,6 +26,17 @@ macro_rules! mirror {
 }
 
 mirror!(
+    /// A role in an organization.
+    OrganizationRole = OrganizationRoleKind {
+        /// Manages the organization in Maillage (providers, roles, sponsors…).
+        Admin,
+        /// A manager (gestionnaire); may sponsor communities.
+        Manager,
+        Member,
+    }
+);
+
+mirror!(
     /// What kind of institution an organization is.
     OrganizationKind = OrganizationKind {
         /// A public-health institute (e.g. INSPQ).

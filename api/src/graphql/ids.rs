@@ -18,11 +18,22 @@ pub enum NodeKind {
     Subgroup,
     Thread,
     Post,
+    IdentityProvider,
+    Session,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 7] =
-        [Self::Organization, Self::Person, Self::Community, Self::Membership, Self::Subgroup, Self::Thread, Self::Post];
+    const ALL: [NodeKind; 9] = [
+        Self::Organization,
+        Self::Person,
+        Self::Community,
+        Self::Membership,
+        Self::Subgroup,
+        Self::Thread,
+        Self::Post,
+        Self::IdentityProvider,
+        Self::Session,
+    ];
 
     fn name(self) -> &'static str {
         match self {
@@ -33,6 +44,8 @@ impl NodeKind {
             Self::Subgroup => "Subgroup",
             Self::Thread => "Thread",
             Self::Post => "Post",
+            Self::IdentityProvider => "IdentityProvider",
+            Self::Session => "Session",
         }
     }
 }

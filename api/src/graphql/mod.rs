@@ -21,6 +21,7 @@ pub mod organization;
 pub mod person;
 pub mod policy;
 pub mod sponsorship;
+pub mod sso;
 pub mod subgroup;
 
 /// Deepest query accepted.
@@ -36,6 +37,7 @@ pub struct Query(
     community::CommunityQuery,
     node::NodeQuery,
     policy::PolicyQuery,
+    sso::SsoQuery,
 );
 
 /// Every mutation.
@@ -48,6 +50,7 @@ pub struct Mutation(
     sponsorship::SponsorshipMutation,
     subgroup::SubgroupMutation,
     policy::PolicyMutation,
+    sso::SsoMutation,
 );
 
 /// The schema type.

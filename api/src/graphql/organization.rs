@@ -52,6 +52,16 @@ impl Organization {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// Front-end URL prefixes a login may return to, besides this server's own origin.
+    async fn allowed_return_urls(&self) -> Vec<String> {
+        service::allowed_return_urls(&self.0)
+    }
+    /// The organization's identity providers (its administrators and network
+    /// administrators only). Client secrets are never shown.
+    async fn identity_providers(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<super::sso::IdentityProvider>> {
+        let list = crate::service::sso::providers::list(super::app(ctx), caller(ctx), Some(self.0.id)).await.gql()?;
+        Ok(list.into_iter().map(super::sso::IdentityProvider).collect())
+    }
     /// Communities this organization takes part in, among those the viewer may see.
     async fn communities(
         &self,
@@ -130,6 +140,10 @@ pub struct UpdateOrganizationInput {
     pub region: Option<String>,
     /// Suspend or reinstate (network administrators only).
     pub status: Option<RecordStatus>,
+    /// Front-end URL prefixes a login may return to (replaces the list; the
+    /// organization's administrators or network administrators). `https` only, except on
+    /// loopback.
+    pub allowed_return_urls: Option<Vec<String>>,
 }
 
 /// Result of `updateOrganization`.
@@ -174,6 +188,7 @@ impl OrganizationMutation {
             sector: input.sector,
             region: input.region,
             status: input.status.map(Into::into),
+            allowed_return_urls: input.allowed_return_urls,
         };
         let organization = service::update(app(ctx), caller(ctx), id, changes).await.gql()?;
         Ok(UpdateOrganizationPayload { organization: Organization(organization) })

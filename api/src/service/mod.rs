@@ -17,21 +17,24 @@ pub mod page;
 pub mod person;
 pub mod policy_admin;
 pub mod sponsorship;
+pub mod sso;
 pub mod subgroup;
 pub mod token;
 pub mod validate;
 
-/// What every service needs: the database and the Authorizer.
+/// What every service needs: the database, the Authorizer and the single sign-on
+/// context.
 #[derive(Clone, Debug)]
 pub struct App {
     pub db: DatabaseConnection,
     pub auth: Arc<Authorizer>,
+    pub sso: Arc<sso::Sso>,
 }
 
 impl App {
     /// Loads the policy (seeding the default one into an empty database).
-    pub async fn load(db: DatabaseConnection) -> Result<Self, policy::PolicyError> {
+    pub async fn load(db: DatabaseConnection, sso: sso::Sso) -> Result<Self, policy::PolicyError> {
         let auth = Arc::new(Authorizer::load(db.clone()).await?);
-        Ok(Self { db, auth })
+        Ok(Self { db, auth, sso: Arc::new(sso) })
     }
 }

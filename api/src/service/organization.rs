@@ -41,12 +41,44 @@ pub struct OrganizationChanges {
     pub sector: Option<String>,
     pub region: Option<String>,
     pub status: Option<RecordStatus>,
+    /// Front-end URL prefixes a login may return to (identity managers only).
+    pub allowed_return_urls: Option<Vec<String>>,
+}
+
+/// Most front-end URLs an organization may list.
+const RETURN_URLS_MAX: usize = 20;
+
+/// The front-end URL prefixes a login may return to.
+pub fn allowed_return_urls(o: &organization::Model) -> Vec<String> {
+    o.allowed_return_urls
+        .as_ref()
+        .and_then(|v| v.as_array())
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
+}
+
+fn check_return_urls(urls: &[String]) -> ServiceResult<Vec<String>> {
+    if urls.len() > RETURN_URLS_MAX {
+        return Err(ServiceError::bad_input("allowedReturnUrls", format!("at most {RETURN_URLS_MAX} URLs")));
+    }
+    let mut out: Vec<String> = Vec::new();
+    for url in urls {
+        let parsed = validate::web_url("allowedReturnUrls", url)?;
+        if parsed.query().is_some() {
+            return Err(ServiceError::bad_input("allowedReturnUrls", "a URL prefix carries no query"));
+        }
+        let text = parsed.to_string();
+        if !out.contains(&text) {
+            out.push(text);
+        }
+    }
+    Ok(out)
 }
 
 fn snapshot(o: &organization::Model) -> serde_json::Value {
     json!({
         "slug": o.slug, "name": o.name, "kind": o.kind.as_str(), "sector": o.sector,
-        "region": o.region, "status": o.status.as_str(),
+        "region": o.region, "status": o.status.as_str(), "allowedReturnUrls": o.allowed_return_urls,
     })
 }
 
@@ -110,7 +142,13 @@ pub async fn update(
     if changes.status.is_some() {
         access::ensure_in(&app.auth, &roles, Scope::Organization(id), Action::Suspend)?;
     }
+    if changes.allowed_return_urls.is_some() {
+        access::ensure_in(&app.auth, &roles, Scope::Organization(id), Action::ManageIdentity)?;
+    }
     let mut model: organization::ActiveModel = current.clone().into();
+    if let Some(urls) = &changes.allowed_return_urls {
+        model.allowed_return_urls = Set(Some(json!(check_return_urls(urls)?)));
+    }
     if let Some(name) = &changes.name {
         model.name = Set(validate::required_text("name", name, validate::NAME_MAX)?);
     }

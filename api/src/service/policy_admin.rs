@@ -230,6 +230,14 @@ async fn change_role(
                 .filter(organization_role::Column::Role.eq(role))
                 .one(&txn)
                 .await?;
+            if assign && let Some(granted) = existing.as_ref().filter(|r| r.provider_id.is_some()) {
+                // Held through an identity provider's claims: from now on an administrator
+                // grants it, so no login will take it away.
+                let mut adopted: organization_role::ActiveModel = granted.clone().into();
+                adopted.provider_id = Set(None);
+                adopted.update(&txn).await?;
+            }
+            let adopted = assign && existing.as_ref().is_some_and(|r| r.provider_id.is_some());
             let toggle = Toggle::of(existing.map(|r| r.id), assign);
             match toggle {
                 Toggle::Insert => {
@@ -248,7 +256,7 @@ async fn change_role(
                 }
                 Toggle::Unchanged => {}
             }
-            toggle != Toggle::Unchanged
+            adopted || toggle != Toggle::Unchanged
         }
         Some(_) => {
             return Err(ServiceError::bad_input(

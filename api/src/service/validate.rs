@@ -86,6 +86,55 @@ pub fn string_list(field: &str, values: &[String]) -> ServiceResult<Vec<String>>
     Ok(out)
 }
 
+/// Longest URL.
+pub const URL_MAX: usize = 2_000;
+
+/// An absolute `https` URL without credentials or fragment; plain `http` only on a
+/// loopback host (development and tests).
+pub fn web_url(field: &str, value: &str) -> ServiceResult<url::Url> {
+    let value = value.trim();
+    let bad = |why: &str| ServiceError::bad_input(field, why.to_owned());
+    if value.len() > URL_MAX {
+        return Err(bad("is too long"));
+    }
+    let parsed = url::Url::parse(value).map_err(|_| bad("is not an absolute URL"))?;
+    let loopback = match parsed.host() {
+        Some(url::Host::Domain(name)) => name == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    match parsed.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        "http" => return Err(bad("must use https (plain http is allowed on loopback only)")),
+        _ => return Err(bad("must be an http(s) URL")),
+    }
+    if parsed.host_str().is_none() || !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(bad("must name a host and carry no credentials"));
+    }
+    if parsed.fragment().is_some() {
+        return Err(bad("must not carry a #fragment"));
+    }
+    Ok(parsed)
+}
+
+/// A DNS domain name, lower-cased (`cisss-mc.gouv.qc.ca`).
+pub fn domain(field: &str, value: &str) -> ServiceResult<String> {
+    let value = value.trim().trim_start_matches('@').to_lowercase();
+    let label_ok = |l: &str| {
+        (1..=63).contains(&l.len())
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    if value.len() <= 253 && value.contains('.') && value.split('.').all(label_ok) {
+        Ok(value)
+    } else {
+        Err(ServiceError::bad_input(field, format!("{value} is not a domain name")))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,6 +153,19 @@ mod tests {
         assert!(bounded("name", &"é".repeat(200), NAME_MAX).is_ok());
         assert!(bounded("name", &"é".repeat(201), NAME_MAX).is_err());
         assert!(required_text("title", "   ", 10).is_err());
+    }
+
+    #[test]
+    fn urls_and_domains() {
+        assert!(web_url("issuer", "https://login.cisss.example/realms/main").is_ok());
+        assert!(web_url("issuer", "http://127.0.0.1:8080").is_ok());
+        for bad in ["http://login.example", "ftp://x.example", "https://u:p@x.example", "https://x.example/#f", "nope"]
+        {
+            assert_eq!(web_url("issuer", bad).expect_err(bad).field(), Some("issuer"));
+        }
+        assert_eq!(domain("d", "@CISSS.Example").ok().as_deref(), Some("cisss.example"));
+        assert!(domain("d", "localhost").is_err());
+        assert!(domain("d", "a..b").is_err());
     }
 
     #[test]

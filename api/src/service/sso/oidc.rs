@@ -1,0 +1,357 @@
+//! The OpenID Connect relying party, on `openidconnect` 4, with what that crate leaves to
+//! us: provider metadata and keys cached per provider, keys re-fetched once when an ID
+//! token names an unknown key (rotation without restart), the RFC 9207 `iss` response
+//! parameter, an asymmetric algorithm allowlist, and an HTTP client that follows no
+//! redirects.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use chrono::{DateTime, Utc};
+use entity::identity_provider;
+use openidconnect::{
+    AccessTokenHash, AdditionalClaims, AdditionalProviderMetadata, AuthorizationCode, Client, ClientId, ClientSecret,
+    EmptyExtraTokenFields, EndpointMaybeSet, EndpointNotSet, EndpointSet, IdTokenFields, IssuerUrl, JsonWebKeySet,
+    Nonce, OAuth2TokenResponse, PkceCodeVerifier, ProviderMetadata, RedirectUrl, StandardErrorResponse,
+    StandardTokenResponse, TokenResponse,
+    core::{
+        CoreAuthDisplay, CoreAuthPrompt, CoreClaimName, CoreClaimType, CoreClientAuthMethod, CoreErrorResponseType,
+        CoreGenderClaim, CoreGrantType, CoreJsonWebKey, CoreJweContentEncryptionAlgorithm,
+        CoreJweKeyManagementAlgorithm, CoreJwsSigningAlgorithm, CoreResponseMode, CoreResponseType, CoreRevocableToken,
+        CoreRevocationErrorResponse, CoreSubjectIdentifierType, CoreTokenIntrospectionResponse, CoreTokenType,
+    },
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// How long discovered metadata is trusted before it is fetched again.
+const METADATA_TTL: Duration = Duration::from_secs(3600);
+/// Timeout of every request to a provider.
+const HTTP_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// ID-token signature algorithms accepted: asymmetric only (never `none`, never a MAC
+/// keyed by the client secret).
+pub const ALLOWED_ALGS: [CoreJwsSigningAlgorithm; 8] = [
+    CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+    CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha384,
+    CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha512,
+    CoreJwsSigningAlgorithm::RsaSsaPssSha256,
+    CoreJwsSigningAlgorithm::RsaSsaPssSha384,
+    CoreJwsSigningAlgorithm::RsaSsaPssSha512,
+    CoreJwsSigningAlgorithm::EcdsaP256Sha256,
+    CoreJwsSigningAlgorithm::EcdsaP384Sha384,
+];
+
+/// Discovery metadata that `openidconnect` does not model: RFC 9207.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+pub struct IssMetadata {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization_response_iss_parameter_supported: Option<bool>,
+}
+impl AdditionalProviderMetadata for IssMetadata {}
+
+/// Every claim of an ID token, for claim mappings (`groups`, `job_title`…).
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+pub struct AllClaims {
+    #[serde(flatten)]
+    pub claims: Map<String, Value>,
+}
+impl AdditionalClaims for AllClaims {}
+
+/// A provider's discovery document.
+pub type Metadata = ProviderMetadata<
+    IssMetadata,
+    CoreAuthDisplay,
+    CoreClientAuthMethod,
+    CoreClaimName,
+    CoreClaimType,
+    CoreGrantType,
+    CoreJweContentEncryptionAlgorithm,
+    CoreJweKeyManagementAlgorithm,
+    CoreJsonWebKey,
+    CoreResponseMode,
+    CoreResponseType,
+    CoreSubjectIdentifierType,
+>;
+
+type IdFields = IdTokenFields<
+    AllClaims,
+    EmptyExtraTokenFields,
+    CoreGenderClaim,
+    CoreJweContentEncryptionAlgorithm,
+    CoreJwsSigningAlgorithm,
+>;
+type TokenResp = StandardTokenResponse<IdFields, CoreTokenType>;
+
+/// A client of one provider, as built from its metadata.
+pub type OidcClient = Client<
+    AllClaims,
+    CoreAuthDisplay,
+    CoreGenderClaim,
+    CoreJweContentEncryptionAlgorithm,
+    CoreJsonWebKey,
+    CoreAuthPrompt,
+    StandardErrorResponse<CoreErrorResponseType>,
+    TokenResp,
+    CoreTokenIntrospectionResponse,
+    CoreRevocableToken,
+    CoreRevocationErrorResponse,
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointMaybeSet,
+    EndpointMaybeSet,
+>;
+
+/// What went wrong talking to a provider. Messages carry no secret.
+#[derive(Debug, thiserror::Error)]
+pub enum OidcError {
+    #[error("the issuer URL is not valid")]
+    BadIssuer,
+    #[error("discovery failed: {0}")]
+    Discovery(String),
+    #[error("the code exchange failed: {0}")]
+    Exchange(String),
+    #[error("the provider returned no ID token")]
+    NoIdToken,
+    #[error("the ID token was refused: {0}")]
+    IdToken(String),
+    #[error("the provider's keys could not be fetched: {0}")]
+    Keys(String),
+}
+
+/// What the callback received and the login attempt kept: the code, the PKCE verifier
+/// and the nonce.
+#[derive(Clone)]
+pub struct Callback {
+    pub code: String,
+    pub verifier: String,
+    pub nonce: String,
+}
+
+impl std::fmt::Debug for Callback {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Callback(..)")
+    }
+}
+
+/// The verified result of a login at a provider.
+#[derive(Debug, Clone)]
+pub struct VerifiedLogin {
+    pub subject: String,
+    pub email: Option<String>,
+    pub email_verified: Option<bool>,
+    pub name: Option<String>,
+    /// Every claim, for the claim mappings.
+    pub claims: Map<String, Value>,
+}
+
+struct Cached {
+    /// The provider row's `updated_at` when fetched: a change of the row invalidates it.
+    stamp: DateTime<Utc>,
+    fetched: Instant,
+    metadata: Metadata,
+}
+
+/// Talks to identity providers; caches their metadata and keys.
+pub struct Oidc {
+    http: reqwest::Client,
+    cache: Mutex<HashMap<i32, Arc<Cached>>>,
+}
+
+impl std::fmt::Debug for Oidc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Oidc").finish_non_exhaustive()
+    }
+}
+
+impl Oidc {
+    /// A relying party whose HTTP client follows no redirects (no SSRF through a
+    /// provider's redirects) and gives up after 10 seconds.
+    pub fn new() -> Result<Self, String> {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(HTTP_TIMEOUT)
+            .connect_timeout(HTTP_TIMEOUT)
+            .user_agent(concat!("maillage/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        Ok(Self { http, cache: Mutex::new(HashMap::new()) })
+    }
+
+    /// Fetches and checks an issuer's discovery document (its `issuer` must be exactly
+    /// the URL asked for).
+    pub async fn discover(&self, issuer: &str) -> Result<Metadata, OidcError> {
+        let issuer = IssuerUrl::new(issuer.to_owned()).map_err(|_| OidcError::BadIssuer)?;
+        let metadata =
+            Metadata::discover_async(issuer, &self.http).await.map_err(|e| OidcError::Discovery(describe(&e)))?;
+        if metadata.token_endpoint().is_none() {
+            return Err(OidcError::Discovery("the provider has no token endpoint".into()));
+        }
+        Ok(metadata)
+    }
+
+    /// The provider's metadata (with keys), from the cache while fresh.
+    pub async fn metadata(&self, provider: &identity_provider::Model) -> Result<Metadata, OidcError> {
+        if let Some(cached) = self.cached(provider.id)
+            && cached.stamp == provider.updated_at
+            && cached.fetched.elapsed() < METADATA_TTL
+        {
+            return Ok(cached.metadata.clone());
+        }
+        let metadata = self.discover(&provider.issuer).await?;
+        self.store(provider, metadata.clone());
+        Ok(metadata)
+    }
+
+    fn cached(&self, id: i32) -> Option<Arc<Cached>> {
+        self.cache.lock().ok().and_then(|cache| cache.get(&id).cloned())
+    }
+
+    fn store(&self, provider: &identity_provider::Model, metadata: Metadata) {
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.insert(
+                provider.id,
+                Arc::new(Cached { stamp: provider.updated_at, fetched: Instant::now(), metadata }),
+            );
+        }
+    }
+
+    /// Forgets a provider's metadata (after it was changed).
+    pub fn forget(&self, provider_id: i32) {
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.remove(&provider_id);
+        }
+    }
+
+    /// A client for this provider.
+    pub fn client(metadata: &Metadata, client_id: &str, secret: Option<&str>, redirect: &RedirectUrl) -> OidcClient {
+        OidcClient::from_provider_metadata(
+            metadata.clone(),
+            ClientId::new(client_id.to_owned()),
+            secret.map(|s| ClientSecret::new(s.to_owned())),
+        )
+        .set_redirect_uri(redirect.clone())
+    }
+
+    /// Exchanges the code (with the PKCE verifier) and verifies the ID token: signature
+    /// against the provider's keys (re-fetched once on an unknown key), allowed
+    /// algorithm, issuer, audience, `azp`, expiry and nonce.
+    pub async fn complete(
+        &self,
+        provider: &identity_provider::Model,
+        mut metadata: Metadata,
+        client_secret: &str,
+        redirect: &RedirectUrl,
+        callback: Callback,
+    ) -> Result<VerifiedLogin, OidcError> {
+        let Callback { code, verifier, nonce } = callback;
+        let client = Self::client(&metadata, &provider.client_id, Some(client_secret), redirect);
+        let response = client
+            .exchange_code(AuthorizationCode::new(code))
+            .map_err(|e| OidcError::Exchange(e.to_string()))?
+            .set_pkce_verifier(PkceCodeVerifier::new(verifier))
+            .request_async(&self.http)
+            .await
+            .map_err(|e| OidcError::Exchange(describe_token_error(&e)))?;
+        let nonce = Nonce::new(nonce);
+        match verify(&client, &response, &nonce) {
+            Err(VerifyError::UnknownKey) => {
+                // The provider may have rotated its keys: fetch them once and retry.
+                let keys = JsonWebKeySet::fetch_async(metadata.jwks_uri(), &self.http)
+                    .await
+                    .map_err(|e| OidcError::Keys(describe(&e)))?;
+                metadata = metadata.set_jwks(keys);
+                self.store(provider, metadata.clone());
+                tracing::info!(provider = provider.id, "re-fetched the provider's signing keys");
+                let client = Self::client(&metadata, &provider.client_id, Some(client_secret), redirect);
+                verify(&client, &response, &nonce).map_err(VerifyError::into_oidc)
+            }
+            other => other.map_err(VerifyError::into_oidc),
+        }
+    }
+}
+
+enum VerifyError {
+    UnknownKey,
+    Refused(OidcError),
+}
+
+impl VerifyError {
+    fn into_oidc(self) -> OidcError {
+        match self {
+            Self::UnknownKey => OidcError::IdToken("signed with a key the provider does not publish".into()),
+            Self::Refused(err) => err,
+        }
+    }
+}
+
+fn verify(client: &OidcClient, response: &TokenResp, nonce: &Nonce) -> Result<VerifiedLogin, VerifyError> {
+    use openidconnect::{ClaimsVerificationError as C, SignatureVerificationError as S};
+    let id_token = response.id_token().ok_or(VerifyError::Refused(OidcError::NoIdToken))?;
+    let verifier = client.id_token_verifier().set_allowed_algs(ALLOWED_ALGS);
+    let claims = match id_token.claims(&verifier, nonce) {
+        Ok(claims) => claims,
+        Err(C::SignatureVerification(S::NoMatchingKey)) => return Err(VerifyError::UnknownKey),
+        Err(err) => return Err(VerifyError::Refused(OidcError::IdToken(describe_claims_error(&err)))),
+    };
+    if let Some(expected) = claims.access_token_hash() {
+        let refused = |what: &str| VerifyError::Refused(OidcError::IdToken(what.to_owned()));
+        let alg = id_token.signing_alg().map_err(|_| refused("unknown signing algorithm"))?;
+        let key = id_token.signing_key(&verifier).map_err(|_| refused("unknown signing key"))?;
+        let actual = AccessTokenHash::from_token(response.access_token(), alg, key)
+            .map_err(|_| refused("the access token hash cannot be computed"))?;
+        if actual != *expected {
+            return Err(refused("the access token does not match the ID token (at_hash)"));
+        }
+    }
+    Ok(VerifiedLogin {
+        subject: claims.subject().as_str().to_owned(),
+        email: claims.email().map(|e| e.as_str().to_owned()),
+        email_verified: claims.email_verified(),
+        name: claims.name().and_then(|n| n.get(None)).map(|n| n.as_str().to_owned()),
+        claims: claims.additional_claims().claims.clone(),
+    })
+}
+
+/// An error chain in one line (no secret is ever part of these errors).
+fn describe(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(inner) = source {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    text
+}
+
+fn describe_token_error<RE: std::error::Error + 'static>(
+    err: &openidconnect::RequestTokenError<RE, StandardErrorResponse<CoreErrorResponseType>>,
+) -> String {
+    match err {
+        openidconnect::RequestTokenError::ServerResponse(response) => {
+            format!("the provider answered {}", response.error().as_ref())
+        }
+        other => describe(other),
+    }
+}
+
+/// The verification failure, named without the values involved.
+fn describe_claims_error(err: &openidconnect::ClaimsVerificationError) -> String {
+    use openidconnect::ClaimsVerificationError as C;
+    match err {
+        C::Expired(_) => "the ID token has expired".into(),
+        C::InvalidAudience(_) => "the ID token is for another audience".into(),
+        C::InvalidIssuer(_) => "the ID token comes from another issuer".into(),
+        C::InvalidNonce(_) => "the ID token's nonce does not match this login".into(),
+        C::InvalidSubject(_) => "the ID token has no valid subject".into(),
+        C::SignatureVerification(inner) => format!("bad signature: {inner}"),
+        C::Unsupported(what) => format!("unsupported: {what}"),
+        other => other.to_string(),
+    }
+}

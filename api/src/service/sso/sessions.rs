@@ -1,0 +1,292 @@
+//! Sessions after a login: the one-time code a front end exchanges for a session token
+//! (so no token ever appears in a URL), account-link codes, and the person's sessions
+//! (list, log out, revoke; an organization's administrators may revoke its people's).
+
+use chrono::{DateTime, Duration, Utc};
+use entity::{login_code, organization, person, session};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    TransactionTrait, sea_query::Expr,
+};
+use secrecy::SecretString;
+use serde_json::json;
+
+use super::{login, providers};
+use crate::{
+    auth::{self, Caller, hash_token, random_secret},
+    error::{ServiceError, ServiceResult},
+    service::{
+        App,
+        audit::{self, AuditRecord},
+    },
+};
+
+/// How long a front end has to exchange a login's one-time code.
+pub const CODE_TTL: Duration = Duration::seconds(60);
+/// How long a link request stays usable.
+pub const LINK_TTL: Duration = Duration::minutes(10);
+
+const PURPOSE_SESSION: &str = "session";
+const PURPOSE_LINK: &str = "link";
+
+/// A session token, shown once.
+#[derive(Debug)]
+pub struct IssuedSession {
+    pub token: SecretString,
+    pub expires_at: DateTime<Utc>,
+}
+
+async fn create_code<C: ConnectionTrait>(
+    db: &C,
+    purpose: &str,
+    person_id: i32,
+    organization_id: Option<i32>,
+    ttl: Duration,
+) -> ServiceResult<String> {
+    let code = random_secret()?;
+    let now = Utc::now();
+    login_code::ActiveModel {
+        code_hash: Set(hash_token(&code)),
+        purpose: Set(purpose.to_owned()),
+        person_id: Set(person_id),
+        organization_id: Set(organization_id),
+        created_at: Set(now),
+        expires_at: Set(now + ttl),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    login::purge_codes(db).await?;
+    Ok(code)
+}
+
+/// Marks a code used if it is unused, unexpired and for `purpose`; returns it.
+async fn consume_code<C: ConnectionTrait>(
+    db: &C,
+    code: &str,
+    purpose: &str,
+) -> ServiceResult<Option<login_code::Model>> {
+    if code.is_empty() || code.len() > 100 {
+        return Ok(None);
+    }
+    let hash = hash_token(code);
+    let now = Utc::now();
+    let used = login_code::Entity::update_many()
+        .col_expr(login_code::Column::UsedAt, Expr::value(now))
+        .filter(login_code::Column::CodeHash.eq(&hash))
+        .filter(login_code::Column::Purpose.eq(purpose))
+        .filter(login_code::Column::UsedAt.is_null())
+        .filter(login_code::Column::ExpiresAt.gt(now))
+        .exec(db)
+        .await?;
+    if used.rows_affected != 1 {
+        return Ok(None);
+    }
+    Ok(login_code::Entity::find().filter(login_code::Column::CodeHash.eq(hash)).one(db).await?)
+}
+
+/// The one-time code that ends a successful login.
+pub async fn create_session_code<C: ConnectionTrait>(db: &C, person_id: i32) -> ServiceResult<String> {
+    create_code(db, PURPOSE_SESSION, person_id, None, CODE_TTL).await
+}
+
+/// The person who asked to link an identity of `organization_id`'s provider, if `code`
+/// is their unused, unexpired link code (it is used up).
+pub async fn consume_link_code<C: ConnectionTrait>(
+    db: &C,
+    code: &str,
+    organization_id: i32,
+) -> ServiceResult<Option<i32>> {
+    Ok(consume_code(db, code, PURPOSE_LINK)
+        .await?
+        .filter(|c| c.organization_id == Some(organization_id))
+        .map(|c| c.person_id))
+}
+
+/// Starts linking an identity at another organization's provider to the caller's
+/// account: returns the login URL (with `link=true`) to send their browser to.
+pub async fn start_link(app: &App, caller: &Caller, organization_id: i32, return_to: &str) -> ServiceResult<String> {
+    let actor = caller.actor()?;
+    let organization = organization::Entity::find_by_id(organization_id)
+        .one(&app.db)
+        .await?
+        .ok_or(ServiceError::not_found("organization"))?;
+    let return_url = login::allowed_return(app, &organization, return_to)
+        .ok_or_else(|| ServiceError::bad_input("returnTo", "is not on this organization's allowedReturnUrls"))?;
+    let txn = app.db.begin().await?;
+    let code = create_code(&txn, PURPOSE_LINK, actor.person_id, Some(organization.id), LINK_TTL).await?;
+    audit::record(
+        &txn,
+        AuditRecord {
+            actor_id: Some(actor.person_id),
+            action: "identity.link_requested",
+            target_type: "Organization",
+            target_id: Some(organization.id),
+            before: None,
+            after: Some(json!({ "organization": organization.slug })),
+            request_id: caller.request_id.as_deref(),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    let mut url =
+        url::Url::parse(&app.sso.login_url(&organization.slug)).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    url.query_pairs_mut()
+        .append_pair("return_to", return_url.as_str())
+        .append_pair("link", "true")
+        .append_pair("link_code", &code);
+    Ok(url.to_string())
+}
+
+/// Exchanges a login's one-time code for a session token (`POST /auth/token`).
+pub async fn exchange(app: &App, code: &str) -> ServiceResult<IssuedSession> {
+    let txn = app.db.begin().await?;
+    let refused = || ServiceError::bad_input("code", "is unknown, already used or expired");
+    let used = consume_code(&txn, code, PURPOSE_SESSION).await?.ok_or_else(refused)?;
+    let person = person::Entity::find_by_id(used.person_id).one(&txn).await?.ok_or_else(refused)?;
+    if person.status != entity::enums::RecordStatus::Active {
+        return Err(ServiceError::forbidden("this account is disabled"));
+    }
+    let (token, expires_at) =
+        auth::issue_session(&txn, person.id, auth::OIDC_ORIGIN, app.sso.settings.session_ttl).await?;
+    audit::record(
+        &txn,
+        AuditRecord {
+            actor_id: Some(person.id),
+            action: "session.issue",
+            target_type: "Person",
+            target_id: Some(person.id),
+            before: None,
+            after: Some(json!({ "origin": auth::OIDC_ORIGIN, "expiresAt": expires_at })),
+            request_id: None,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(IssuedSession { token, expires_at })
+}
+
+/// The caller's live sessions, newest first.
+pub async fn list_mine(app: &App, caller: &Caller) -> ServiceResult<Vec<session::Model>> {
+    let actor = caller.actor()?;
+    Ok(session::Entity::find()
+        .filter(session::Column::PersonId.eq(actor.person_id))
+        .filter(session::Column::RevokedAt.is_null())
+        .filter(session::Column::ExpiresAt.gt(Utc::now()))
+        .order_by_desc(session::Column::Id)
+        .all(&app.db)
+        .await?)
+}
+
+async fn revoke_where<C: ConnectionTrait>(db: &C, condition: sea_orm::Condition) -> ServiceResult<u64> {
+    let result = session::Entity::update_many()
+        .col_expr(session::Column::RevokedAt, Expr::value(Utc::now()))
+        .filter(condition)
+        .filter(session::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+async fn audit_revocation<C: ConnectionTrait>(
+    db: &C,
+    caller: &Caller,
+    action: &str,
+    person_id: i32,
+    after: serde_json::Value,
+) -> ServiceResult<()> {
+    audit::record(
+        db,
+        AuditRecord {
+            actor_id: caller.person_id(),
+            action,
+            target_type: "Person",
+            target_id: Some(person_id),
+            before: None,
+            after: Some(after),
+            request_id: caller.request_id.as_deref(),
+        },
+    )
+    .await
+}
+
+/// Ends the caller's current session.
+pub async fn logout(app: &App, caller: &Caller) -> ServiceResult<()> {
+    let actor = caller.actor()?;
+    let txn = app.db.begin().await?;
+    revoke_where(&txn, sea_orm::Condition::all().add(session::Column::Id.eq(actor.session_id))).await?;
+    audit_revocation(&txn, caller, "session.logout", actor.person_id, json!({ "sessionId": actor.session_id })).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// May the caller end `person_id`'s sessions? Themselves, or whoever manages identity in
+/// the person's organization (its administrators, network administrators).
+async fn ensure_may_revoke<C: ConnectionTrait>(
+    app: &App,
+    db: &C,
+    caller: &Caller,
+    person: &person::Model,
+) -> ServiceResult<()> {
+    let actor = caller.actor()?;
+    if actor.person_id == person.id || actor.network_admin {
+        return Ok(());
+    }
+    match person.organization_id {
+        Some(org) => providers::ensure_manage(app, db, caller, org).await,
+        None => Err(ServiceError::forbidden("only network administrators may end this person's sessions")),
+    }
+}
+
+/// Revokes one session (the caller's own, or one of a person they manage).
+pub async fn revoke(app: &App, caller: &Caller, session_id: i32) -> ServiceResult<session::Model> {
+    caller.actor()?;
+    let txn = app.db.begin().await?;
+    let found = session::Entity::find_by_id(session_id).one(&txn).await?.ok_or(ServiceError::not_found("session"))?;
+    let person =
+        person::Entity::find_by_id(found.person_id).one(&txn).await?.ok_or(ServiceError::not_found("session"))?;
+    if ensure_may_revoke(app, &txn, caller, &person).await.is_err() {
+        // Other people's sessions are not even acknowledged.
+        return Err(ServiceError::not_found("session"));
+    }
+    revoke_where(&txn, sea_orm::Condition::all().add(session::Column::Id.eq(session_id))).await?;
+    audit_revocation(&txn, caller, "session.revoke", person.id, json!({ "sessionId": session_id })).await?;
+    let updated = session::Entity::find_by_id(session_id).one(&txn).await?.ok_or(ServiceError::not_found("session"))?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Revokes every session of a person; returns how many were live.
+pub async fn revoke_all(app: &App, caller: &Caller, person_id: i32) -> ServiceResult<u64> {
+    caller.actor()?;
+    let txn = app.db.begin().await?;
+    let person = person::Entity::find_by_id(person_id).one(&txn).await?.ok_or(ServiceError::not_found("person"))?;
+    ensure_may_revoke(app, &txn, caller, &person).await?;
+    let count = revoke_where(&txn, sea_orm::Condition::all().add(session::Column::PersonId.eq(person_id))).await?;
+    audit_revocation(&txn, caller, "session.revoke_all", person_id, json!({ "revoked": count })).await?;
+    txn.commit().await?;
+    Ok(count)
+}
+
+/// Home-realm discovery: the organizations (and their login URLs) whose providers
+/// accept this e-mail's domain.
+pub async fn login_options(app: &App, email: &str) -> ServiceResult<Vec<LoginOption>> {
+    let email = crate::service::validate::email("email", email)?;
+    let domain = email.rsplit_once('@').map(|(_, d)| d.to_owned()).unwrap_or_default();
+    let mut options = Vec::new();
+    for (provider, organization) in providers::enabled_with_organizations(&app.db).await? {
+        if providers::email_domains(&provider).contains(&domain) {
+            let login_url = format!("{}?provider={}", app.sso.login_url(&organization.slug), provider.id);
+            options.push(LoginOption { provider, organization, login_url });
+        }
+    }
+    Ok(options)
+}
+
+/// Where a person with a given e-mail can log in.
+#[derive(Debug, Clone)]
+pub struct LoginOption {
+    pub provider: entity::identity_provider::Model,
+    pub organization: organization::Model,
+    pub login_url: String,
+}
