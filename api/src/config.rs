@@ -207,6 +207,22 @@ mod tests {
     }
 
     #[test]
+    fn login_settings_are_checked_and_default_to_the_listen_address() {
+        figment::Jail::expect_with(|jail| {
+            let settings = Settings::load(None).expect("defaults load");
+            assert_eq!(settings.sso().expect("sso").public_url.as_str(), "http://127.0.0.1:8080/");
+            jail.set_env("MAILLAGE_PUBLIC_URL", "maillage.example.org");
+            let err = Settings::load(None).expect_err("not absolute");
+            assert!(err.to_string().contains("MAILLAGE_PUBLIC_URL"), "{err}");
+            jail.set_env("MAILLAGE_PUBLIC_URL", "https://maillage.example.org");
+            jail.set_env("MAILLAGE_SESSION_IDLE_MINUTES", "0");
+            let err = Settings::load(None).expect_err("zero idle");
+            assert!(err.to_string().contains("session_idle_minutes"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
     fn an_unknown_key_in_the_file_is_refused() {
         figment::Jail::expect_with(|jail| {
             jail.create_file("maillage.toml", "lisen = \"127.0.0.1:1\"")?;

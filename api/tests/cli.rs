@@ -84,6 +84,18 @@ fn the_readme_first_session_works() {
     let me = graphql(&base, Some(&token), "{ me { id displayName organization { slug } } }", json!({}));
     assert_eq!(me["data"]["me"]["displayName"], "Admin");
 
+    // The embedded default generated the key that encrypts identity-provider secrets,
+    // readable by its owner only; the next start reads the same key.
+    let key = dir.path().join("secret.key");
+    let text = std::fs::read_to_string(&key).expect("secret.key generated on first start");
+    assert_eq!(text.trim().len(), 44, "32 bytes in base64");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).expect("metadata").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
     let created = graphql(
         &base,
         Some(&token),
