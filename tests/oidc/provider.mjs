@@ -1,6 +1,6 @@
 // A real OpenID provider (the `oidc-provider` package) for Maillage's single sign-on tests.
 //
-//   node provider.mjs '{"host":"127.0.0.2","clients":[{"client_id":"…","client_secret":"…","redirect_uris":["…"]}]}'
+//   node provider.mjs '{"host":"127.0.0.2","leanIdTokens":false,"clients":[{"client_id":"…","client_secret":"…","redirect_uris":["…"]}]}'
 //
 // It listens on a free port of a loopback address (127.0.0.1 unless `host` says another,
 // so that two providers keep their cookies apart) and prints one line,
@@ -42,7 +42,9 @@ function build(issuer) {
       email: ['email', 'email_verified'],
       profile: ['name', 'job_title', 'profession', 'groups'],
     },
-    conformIdTokenClaims: false,
+    // With `leanIdTokens`, ID tokens carry only `sub` (and protocol claims); the rest is
+    // at the userinfo endpoint, as many providers do.
+    conformIdTokenClaims: settings.leanIdTokens === true,
     cookies: { keys: ['maillage-test-cookie-key'] },
     pkce: { required: () => true },
     features: { devInteractions: { enabled: true } },

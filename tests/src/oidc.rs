@@ -75,13 +75,15 @@ pub struct OidcProvider {
 }
 
 impl OidcProvider {
-    /// Starts a provider on `host` (a loopback address) with these clients.
-    pub fn start(host: &str, clients: &[ClientSpec]) -> Option<Self> {
+    /// Starts a provider on `host` (a loopback address) with these clients. With
+    /// `lean_id_tokens`, profile claims are only at its userinfo endpoint.
+    pub fn start(host: &str, lean_id_tokens: bool, clients: &[ClientSpec]) -> Option<Self> {
         if let Err(why) = ensure_packages() {
             return unavailable(&why);
         }
         let settings = json!({
             "host": host,
+            "leanIdTokens": lean_id_tokens,
             "clients": clients.iter().map(|c| json!({
                 "client_id": c.client_id,
                 "client_secret": c.client_secret,
@@ -300,8 +302,10 @@ impl SsoOrg {
 /// The front end the SSO tests return to (on each organization's allowlist).
 pub const FRONT_END: &str = "https://front.example/after-login";
 
-/// Creates an organization through the API, starts its provider on `host`, registers
-/// the provider with `claim_mappings`, and allows [`FRONT_END`] as a return URL.
+/// Creates an organization through the API, starts its provider on `host` (with lean
+/// ID tokens on any loopback address but 127.0.0.1, so that both kinds of provider are
+/// exercised), registers the provider with `claim_mappings`, and allows [`FRONT_END`] as
+/// a return URL.
 pub async fn sso_org(
     app: &TestApp,
     admin: &str,
@@ -315,7 +319,7 @@ pub async fn sso_org(
         client_secret: format!("client-secret-of-{slug}-{}", uuid::Uuid::new_v4().simple()),
         redirect_uri: format!("{}/auth/{slug}/callback", app.base),
     };
-    let provider = OidcProvider::start(host, std::slice::from_ref(&client))?;
+    let provider = OidcProvider::start(host, host != "127.0.0.1", std::slice::from_ref(&client))?;
     let created = app
         .ok(
             Some(admin),

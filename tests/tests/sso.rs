@@ -63,9 +63,14 @@ async fn people_of_two_organizations_log_in_through_their_own_providers() {
     assert_eq!(me["me"]["jobTitle"], "Infirmière");
     assert_eq!(me["me"]["organization"]["slug"], "cisss-a");
 
+    // B's provider puts only `sub` in its ID tokens: the e-mail and name come from its
+    // userinfo endpoint.
+    b.provider.set_claims("epi@b.example", json!({ "name": "Émile Épidémiologiste" })).await;
     let token_b = log_in(&app, &b, "epi@b.example").await;
     let me_b = app.ok(Some(&token_b), ME, json!({})).await;
     assert_eq!(me_b["me"]["organization"]["slug"], "inspq-b");
+    assert_eq!(me_b["me"]["email"], "epi@b.example");
+    assert_eq!(me_b["me"]["displayName"], "Émile Épidémiologiste");
     assert_ne!(me_b["me"]["id"], me["me"]["id"]);
 }
 

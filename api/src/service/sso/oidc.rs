@@ -13,10 +13,10 @@ use std::{
 use chrono::{DateTime, Utc};
 use entity::identity_provider;
 use openidconnect::{
-    AccessTokenHash, AdditionalClaims, AdditionalProviderMetadata, AuthorizationCode, Client, ClientId, ClientSecret,
-    EmptyExtraTokenFields, EndpointMaybeSet, EndpointNotSet, EndpointSet, IdTokenFields, IssuerUrl, JsonWebKeySet,
-    Nonce, OAuth2TokenResponse, PkceCodeVerifier, ProviderMetadata, RedirectUrl, StandardErrorResponse,
-    StandardTokenResponse, TokenResponse,
+    AccessToken, AccessTokenHash, AdditionalClaims, AdditionalProviderMetadata, AuthorizationCode, Client, ClientId,
+    ClientSecret, EmptyExtraTokenFields, EndpointMaybeSet, EndpointNotSet, EndpointSet, IdTokenFields, IssuerUrl,
+    JsonWebKeySet, Nonce, OAuth2TokenResponse, PkceCodeVerifier, ProviderMetadata, RedirectUrl, StandardErrorResponse,
+    StandardTokenResponse, SubjectIdentifier, TokenResponse, UserInfoClaims,
     core::{
         CoreAuthDisplay, CoreAuthPrompt, CoreClaimName, CoreClaimType, CoreClientAuthMethod, CoreErrorResponseType,
         CoreGenderClaim, CoreGrantType, CoreJsonWebKey, CoreJweContentEncryptionAlgorithm,
@@ -259,7 +259,7 @@ impl Oidc {
             .await
             .map_err(|e| OidcError::Exchange(describe_token_error(&e)))?;
         let nonce = Nonce::new(nonce);
-        match verify(&client, &response, &nonce) {
+        let (client, mut login) = match verify(&client, &response, &nonce) {
             Err(VerifyError::UnknownKey) => {
                 // The provider may have rotated its keys: fetch them once and retry.
                 let keys = JsonWebKeySet::fetch_async(metadata.jwks_uri(), &self.http)
@@ -269,9 +269,39 @@ impl Oidc {
                 self.store(provider, metadata.clone());
                 tracing::info!(provider = provider.id, "re-fetched the provider's signing keys");
                 let client = Self::client(&metadata, &provider.client_id, Some(client_secret), redirect);
-                verify(&client, &response, &nonce).map_err(VerifyError::into_oidc)
+                let login = verify(&client, &response, &nonce).map_err(VerifyError::into_oidc)?;
+                (client, login)
             }
-            other => other.map_err(VerifyError::into_oidc),
+            other => (client, other.map_err(VerifyError::into_oidc)?),
+        };
+        self.add_userinfo(&client, response.access_token(), &mut login).await;
+        Ok(login)
+    }
+
+    /// Completes the ID token's claims with the provider's userinfo endpoint, when it has
+    /// one (many providers put only `sub` in ID tokens of the code flow). The ID token's
+    /// claims win; a userinfo failure is logged and the login goes on with the ID token.
+    async fn add_userinfo(&self, client: &OidcClient, access_token: &AccessToken, login: &mut VerifiedLogin) {
+        let Ok(request) = client.user_info(access_token.clone(), Some(SubjectIdentifier::new(login.subject.clone())))
+        else {
+            return;
+        };
+        let info: UserInfoClaims<AllClaims, CoreGenderClaim> = match request.request_async(&self.http).await {
+            Ok(info) => info,
+            Err(err) => {
+                tracing::warn!(error = %describe(&err), "userinfo request failed; using the ID token's claims only");
+                return;
+            }
+        };
+        for (name, value) in &info.additional_claims().claims {
+            login.claims.entry(name.clone()).or_insert_with(|| value.clone());
+        }
+        if login.email.is_none() {
+            login.email = info.email().map(|e| e.as_str().to_owned());
+            login.email_verified = info.email_verified();
+        }
+        if login.name.is_none() {
+            login.name = info.name().and_then(|n| n.get(None)).map(|n| n.as_str().to_owned());
         }
     }
 }
