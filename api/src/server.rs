@@ -3,6 +3,7 @@
 
 use std::{net::TcpListener, time::Instant};
 
+use actix_cors::Cors;
 use actix_web::{
     HttpRequest, HttpResponse, HttpServer, Responder,
     dev::ServerHandle,
@@ -69,7 +70,21 @@ pub fn start_on(
     let state = web::Data::new(AppState { schema: graphql::build_schema(app.clone()), app });
     let graphiql = settings.graphiql;
     let mut server = HttpServer::new(move || {
+        let front_ends = app_data.clone();
+        // Partner front ends on their organizations' `allowedReturnUrls` may call the API
+        // from browsers (to exchange a login code, then on /graphql).
+        let cors = Cors::default()
+            .allowed_origin_fn(move |origin, _| front_ends.sso.front_ends.allows(origin.as_bytes()))
+            .allowed_methods(["GET", "POST"])
+            .allowed_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                header::HeaderName::from_static("x-request-id"),
+            ])
+            .expose_headers([header::HeaderName::from_static("x-request-id")])
+            .max_age(600);
         let web_app = actix_web::App::new()
+            .wrap(cors)
             .app_data(state.clone())
             .app_data(app_data.clone())
             .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
@@ -100,8 +115,16 @@ pub fn start_on(
 async fn watch_policy(app: App, every_ms: u64) {
     let mut ticker = tokio::time::interval(std::time::Duration::from_millis(every_ms.max(50)));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut ticks: u64 = 0;
     loop {
         ticker.tick().await;
+        ticks += 1;
+        // Front ends changed on another replica: every 5 seconds or so.
+        if ticks.is_multiple_of((5_000 / every_ms.max(50)).max(1))
+            && let Err(err) = app.sso.front_ends.reload(&app.db).await
+        {
+            tracing::warn!(%err, "could not reload the front ends' origins");
+        }
         match app.auth.refresh_if_stale().await {
             Ok(true) => tracing::info!(generation = app.auth.generation(), "policy changed elsewhere: reloaded"),
             Ok(false) => {}

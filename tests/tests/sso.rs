@@ -577,3 +577,43 @@ async fn login_options_find_the_organization_of_an_email_domain() {
     assert_eq!((error_code(&body), error_field(&body)), ("BAD_USER_INPUT", "email"));
     let _ = a;
 }
+
+#[tokio::test]
+async fn browsers_may_call_the_api_from_listed_front_ends_only() {
+    let app = TestApp::spawn().await;
+    let admin = app.token("admin@network.example", None, true).await;
+    let org = harness::fixtures::organization(&app, &admin, "cisss-cors").await;
+    app.ok(
+        Some(&admin),
+        "mutation($input: UpdateOrganizationInput!) { updateOrganization(input: $input) { organization { allowedReturnUrls } } }",
+        json!({ "input": { "id": org, "allowedReturnUrls": ["https://portail.cisss.example/app"] } }),
+    )
+    .await;
+    let client = reqwest::Client::new();
+    let preflight = |origin: &'static str, path: &'static str| {
+        client
+            .request(reqwest::Method::OPTIONS, format!("{}{path}", app.base))
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", "POST")
+            .header("Access-Control-Request-Headers", "authorization, content-type")
+            .send()
+    };
+    let allowed = |response: &reqwest::Response| {
+        response.headers().get("access-control-allow-origin").and_then(|v| v.to_str().ok()).map(str::to_owned)
+    };
+    for path in ["/auth/token", "/graphql"] {
+        let ok = preflight("https://portail.cisss.example", path).await.expect("preflight");
+        assert_eq!(allowed(&ok).as_deref(), Some("https://portail.cisss.example"), "{path}");
+        let refused = preflight("https://evil.example", path).await.expect("preflight");
+        assert_eq!(allowed(&refused), None, "{path}");
+    }
+    let response = client
+        .post(format!("{}/graphql", app.base))
+        .header("Origin", "https://portail.cisss.example")
+        .bearer_auth(&admin)
+        .json(&json!({ "query": "{ me { id } }" }))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(allowed(&response).as_deref(), Some("https://portail.cisss.example"));
+}

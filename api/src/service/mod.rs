@@ -35,6 +35,7 @@ impl App {
     /// Loads the policy (seeding the default one into an empty database).
     pub async fn load(db: DatabaseConnection, sso: sso::Sso) -> Result<Self, policy::PolicyError> {
         let auth = Arc::new(Authorizer::load(db.clone()).await?);
+        sso.front_ends.reload(&db).await.map_err(policy::PolicyError::from)?;
         Ok(Self { db, auth, sso: Arc::new(sso) })
     }
 }

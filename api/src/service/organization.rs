@@ -180,6 +180,9 @@ pub async fn update(
     )
     .await?;
     txn.commit().await?;
+    if changes.allowed_return_urls.is_some() {
+        app.sso.front_ends.reload(&app.db).await?;
+    }
     Ok(updated)
 }
 

@@ -14,6 +14,7 @@ use secrecy::SecretString;
 use url::Url;
 
 pub mod crypto;
+pub mod front_ends;
 pub mod login;
 pub mod mapping;
 pub mod oidc;
@@ -40,6 +41,8 @@ pub struct Sso {
     pub settings: SsoSettings,
     pub cipher: SecretCipher,
     pub oidc: Oidc,
+    /// Origins browsers may call the API from.
+    pub front_ends: front_ends::FrontEnds,
 }
 
 impl Sso {
@@ -47,7 +50,7 @@ impl Sso {
     /// `data_dir`) and the provider client.
     pub fn new(settings: SsoSettings, secret_key: Option<&SecretString>, data_dir: &Path) -> Result<Self, String> {
         let cipher = SecretCipher::load(secret_key, data_dir).map_err(|e| e.to_string())?;
-        Ok(Self { settings, cipher, oidc: Oidc::new()? })
+        Ok(Self { settings, cipher, oidc: Oidc::new()?, front_ends: front_ends::FrontEnds::default() })
     }
 
     /// The URL of this server for `path` (which starts with `/`).
