@@ -422,6 +422,26 @@ async fn linking_an_account_is_explicit() {
     // Anonymous people cannot ask for a link.
     let body = app.gql(None, START_LINK, json!({ "o": b.id, "r": FRONT_END })).await;
     assert_eq!(error_code(&body), "UNAUTHENTICATED");
+
+    // The person sees their two identities; nobody else does.
+    let identities = "query($p: ID!) { node(id: $p) { ... on Person { identities { id issuer providerName organization { slug } } } } }";
+    let me_id = app.ok(Some(&token), ME, json!({})).await["me"]["id"].clone();
+    let mine = app.ok(Some(&token), identities, json!({ "p": me_id })).await["node"]["identities"].clone();
+    assert_eq!(mine.as_array().expect("list").len(), 2);
+    assert_eq!(mine[1]["issuer"], b.provider.issuer);
+    assert_eq!(mine[1]["organization"]["slug"], b.slug);
+    assert!(app.ok(Some(&other), identities, json!({ "p": me_id })).await["node"]["identities"].is_null());
+    // Unlinking B's identity: a login there no longer reaches this person (and, its
+    // e-mail being outside B's domains, provisions nobody). The last identity stays.
+    let unlink = "mutation($i: ID!) { unlinkIdentity(input: { identityId: $i }) { identities { issuer } } }";
+    let left = app.ok(Some(&token), unlink, json!({ "i": mine[1]["id"] })).await;
+    assert_eq!(left["unlinkIdentity"]["identities"].as_array().expect("list").len(), 1);
+    let landing = Browser::new().login(&b.login_url(&app, FRONT_END), "consultant-at-b").await;
+    assert_eq!(landing.error.as_deref(), Some("email_domain_not_allowed"));
+    let body = app.gql(Some(&token), unlink, json!({ "i": mine[0]["id"] })).await;
+    assert_eq!((error_code(&body), error_field(&body)), ("CONFLICT", "identityId"));
+    let body = app.gql(Some(&other), unlink, json!({ "i": mine[0]["id"] })).await;
+    assert_eq!(error_code(&body), "NOT_FOUND", "someone else's identity");
 }
 
 const SESSIONS: &str = "{ mySessions { id origin current expiresAt lastSeenAt } }";

@@ -20,10 +20,11 @@ pub enum NodeKind {
     Post,
     IdentityProvider,
     Session,
+    Identity,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 9] = [
+    const ALL: [NodeKind; 10] = [
         Self::Organization,
         Self::Person,
         Self::Community,
@@ -33,6 +34,7 @@ impl NodeKind {
         Self::Post,
         Self::IdentityProvider,
         Self::Session,
+        Self::Identity,
     ];
 
     fn name(self) -> &'static str {
@@ -46,6 +48,7 @@ impl NodeKind {
             Self::Post => "Post",
             Self::IdentityProvider => "IdentityProvider",
             Self::Session => "Session",
+            Self::Identity => "Identity",
         }
     }
 }

@@ -87,8 +87,9 @@ async fn resolve(ctx: &Context<'_>, kind: NodeKind, id: i32) -> ServiceResult<Op
                 Err(e) => return Err(e),
             }
         }
-        // Reached through `identityProviders` and `mySessions`, which check who asks.
-        NodeKind::IdentityProvider | NodeKind::Session => None,
+        // Reached through `identityProviders`, `mySessions` and `Person.identities`, which
+        // check who asks.
+        NodeKind::IdentityProvider | NodeKind::Session | NodeKind::Identity => None,
     })
 }
 

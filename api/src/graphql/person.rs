@@ -50,6 +50,12 @@ impl Person {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// The person's identities at identity providers: shown to the person themselves and
+    /// to network administrators only (null for anyone else).
+    async fn identities(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Vec<super::sso::LinkedIdentity>>> {
+        let list = crate::service::sso::identities::of_person(super::app(ctx), caller(ctx), self.0.id).await.gql()?;
+        Ok(list.map(|l| l.into_iter().map(super::sso::LinkedIdentity).collect()))
+    }
     /// Communities the person belongs to. A person sees all of their own memberships
     /// (pending requests and invitations too); others see active memberships of the
     /// communities they may see.

@@ -16,6 +16,7 @@ use super::{
 use crate::{
     error::ServiceError,
     service::sso::{
+        identities,
         mapping::{self, ClaimMapping},
         providers::{self, ProviderInput},
         sessions,
@@ -298,6 +299,51 @@ pub struct RevokedSessionsPayload {
     pub revoked_count: u64,
 }
 
+/// One of a person's identities at an identity provider.
+pub struct LinkedIdentity(pub identities::Linked);
+
+/// Who a person is at an identity provider: (issuer, subject), never an e-mail.
+#[Object]
+impl LinkedIdentity {
+    async fn id(&self) -> ID {
+        to_global(NodeKind::Identity, self.0.0.id)
+    }
+    async fn issuer(&self) -> &str {
+        &self.0.0.issuer
+    }
+    /// The provider's name.
+    async fn provider_name(&self) -> &str {
+        &self.0.1.display_name
+    }
+    /// The organization whose provider it is.
+    async fn organization(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Organization>> {
+        Ok(loader::<IdLoader<OrganizationById>, _>(ctx)
+            .load_one(self.0.1.organization_id)
+            .await
+            .gql()?
+            .map(Organization))
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.0.created_at
+    }
+    async fn last_login_at(&self) -> Option<DateTime<Utc>> {
+        self.0.0.last_login_at
+    }
+}
+
+/// Input of `unlinkIdentity`.
+#[derive(InputObject)]
+pub struct UnlinkIdentityInput {
+    pub identity_id: ID,
+}
+
+/// Result of `unlinkIdentity`.
+#[derive(SimpleObject)]
+pub struct UnlinkIdentityPayload {
+    /// The identities left.
+    pub identities: Vec<LinkedIdentity>,
+}
+
 /// Input of `startIdentityLink`.
 #[derive(InputObject)]
 pub struct StartIdentityLinkInput {
@@ -467,5 +513,18 @@ impl SsoMutation {
         let org = from_global("organizationId", NodeKind::Organization, &input.organization_id).gql()?;
         let login_url = sessions::start_link(app(ctx), caller(ctx), org, &input.return_to).await.gql()?;
         Ok(StartIdentityLinkPayload { login_url })
+    }
+
+    /// Unlinks one of the caller's identities (not the last one: it is how they log in).
+    async fn unlink_identity(
+        &self,
+        ctx: &Context<'_>,
+        input: UnlinkIdentityInput,
+    ) -> async_graphql::Result<UnlinkIdentityPayload> {
+        let id = from_global("identityId", NodeKind::Identity, &input.identity_id).gql()?;
+        identities::unlink(app(ctx), caller(ctx), id).await.gql()?;
+        let person = caller(ctx).actor().gql()?.person_id;
+        let left = identities::of_person(app(ctx), caller(ctx), person).await.gql()?.unwrap_or_default();
+        Ok(UnlinkIdentityPayload { identities: left.into_iter().map(LinkedIdentity).collect() })
     }
 }

@@ -15,6 +15,7 @@ use url::Url;
 
 pub mod crypto;
 pub mod front_ends;
+pub mod identities;
 pub mod login;
 pub mod mapping;
 pub mod oidc;
