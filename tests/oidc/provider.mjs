@@ -11,6 +11,7 @@
 //   POST /__test/accounts  {"<login>": {claims…}}   claims returned for that subject
 //   POST /__test/tamper    {"mode": "…"}            alter the next ID tokens (see `tamper`)
 //   POST /__test/rotate                             replace the signing key (new `kid`)
+//   GET  /__test/moved/…                            a redirect to /… (for the no-redirect client)
 import http from 'node:http';
 import * as jose from 'jose';
 import Provider from 'oidc-provider';
@@ -69,6 +70,7 @@ async function tamper(idToken, mode) {
   let key = signingKey;
   switch (mode) {
     case 'nonce': claims.nonce = 'not-the-nonce-you-sent'; break;
+    case 'azp': claims.azp = 'some-other-client'; break;
     case 'audience': claims.aud = 'some-other-client'; break;
     case 'expired': claims.iat = now - 7200; claims.exp = now - 3600; break;
     case 'issuer': claims.iss = 'http://127.0.0.1:9/not-this-issuer'; break;
@@ -112,7 +114,10 @@ async function control(req, res, issuer) {
 const host = settings.host ?? '127.0.0.1';
 const server = http.createServer((req, res) => {
   const issuer = `http://${host}:${server.address().port}`;
-  if (req.url.startsWith('/__test/')) {
+  if (req.url.startsWith('/__test/moved/')) {
+    // A document that moved: a relying party must not follow the redirect.
+    res.writeHead(302, { location: req.url.slice('/__test/moved'.length) }).end();
+  } else if (req.url.startsWith('/__test/')) {
     control(req, res, issuer).catch((err) => res.writeHead(500).end(String(err)));
   } else {
     provider.callback()(req, res);

@@ -131,7 +131,7 @@ impl OidcProvider {
         self.control("accounts", json!({ login: claims })).await;
     }
 
-    /// Alters the ID tokens the provider returns: `nonce`, `audience`, `expired`,
+    /// Alters the ID tokens the provider returns: `nonce`, `audience`, `azp`, `expired`,
     /// `signature`, `alg-none`, or `off`.
     pub async fn tamper(&self, mode: &str) {
         self.control("tamper", json!({ "mode": mode })).await;

@@ -228,7 +228,7 @@ async fn state_must_be_present_known_unused_and_from_the_same_browser() {
 async fn id_tokens_that_fail_verification_are_refused() {
     let Some((app, _admin, a, _b)) = network().await else { return };
     let people = app.count_rows("person").await;
-    for mode in ["nonce", "audience", "expired", "signature", "alg-none", "issuer"] {
+    for mode in ["nonce", "audience", "azp", "expired", "signature", "alg-none", "issuer"] {
         a.provider.tamper(mode).await;
         let landing = Browser::new().login(&a.login_url(&app, FRONT_END), "nurse@a.example").await;
         assert_eq!(landing.error.as_deref(), Some("invalid_id_token"), "{mode}: {landing:?}");
@@ -236,7 +236,7 @@ async fn id_tokens_that_fail_verification_are_refused() {
     }
     a.provider.tamper("off").await;
     assert_eq!(app.count_rows("person").await, people, "nobody was provisioned");
-    assert_eq!(refusals(&app).await, vec!["invalid_id_token"; 6]);
+    assert_eq!(refusals(&app).await, vec!["invalid_id_token"; 7]);
     // The details say which check failed (and nothing secret).
     let details: Vec<String> = entity::audit_event::Entity::find()
         .all(&app.db)
@@ -246,7 +246,7 @@ async fn id_tokens_that_fail_verification_are_refused() {
         .filter(|e| e.action == "login.refused")
         .map(|e| e.after.expect("after")["detail"].as_str().unwrap_or_default().to_owned())
         .collect();
-    for (detail, expected) in details.iter().zip(["nonce", "audience", "expired", "signature", "", "issuer"]) {
+    for (detail, expected) in details.iter().zip(["nonce", "audience", "azp", "expired", "signature", "", "issuer"]) {
         assert!(detail.contains(expected), "{detail} should mention {expected}");
     }
     // Untampered, the same login works.
@@ -534,6 +534,7 @@ async fn identity_providers_are_managed_by_their_organization_and_never_show_sec
     let input = |issuer: &str| json!({ "input": { "organizationId": b.id, "issuer": issuer, "clientId": "x", "clientSecret": "y" } });
     for (issuer, why) in [
         ("http://127.0.0.1:9/unreachable", "unreachable"),
+        (&format!("{}/__test/moved", b.provider.issuer), "discovery answered with a redirect, not followed"),
         (&format!("{}/", b.provider.issuer), "a trailing slash is another issuer"),
         ("http://login.example", "plain http off loopback"),
         ("not a url", "not a URL"),

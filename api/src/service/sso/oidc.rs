@@ -240,7 +240,8 @@ impl Oidc {
 
     /// Exchanges the code (with the PKCE verifier) and verifies the ID token: signature
     /// against the provider's keys (re-fetched once on an unknown key), allowed
-    /// algorithm, issuer, audience, `azp`, expiry and nonce.
+    /// algorithm, issuer, audience, `azp` (checked here: the crate does not), expiry and
+    /// nonce.
     pub async fn complete(
         &self,
         provider: &identity_provider::Model,
@@ -329,8 +330,15 @@ fn verify(client: &OidcClient, response: &TokenResp, nonce: &Nonce) -> Result<Ve
         Err(C::SignatureVerification(S::NoMatchingKey)) => return Err(VerifyError::UnknownKey),
         Err(err) => return Err(VerifyError::Refused(OidcError::IdToken(describe_claims_error(&err)))),
     };
+    // `openidconnect` leaves `azp` unchecked (OIDC Core 3.1.3.7, steps 4 and 5): when
+    // present it must be this client, and several audiences require it.
+    let refused = |what: &str| VerifyError::Refused(OidcError::IdToken(what.to_owned()));
+    match claims.authorized_party() {
+        Some(azp) if azp != client.client_id() => return Err(refused("the ID token's azp is another client")),
+        None if claims.audiences().len() > 1 => return Err(refused("several audiences but no azp")),
+        _ => {}
+    }
     if let Some(expected) = claims.access_token_hash() {
-        let refused = |what: &str| VerifyError::Refused(OidcError::IdToken(what.to_owned()));
         let alg = id_token.signing_alg().map_err(|_| refused("unknown signing algorithm"))?;
         let key = id_token.signing_key(&verifier).map_err(|_| refused("unknown signing key"))?;
         let actual = AccessTokenHash::from_token(response.access_token(), alg, key)
