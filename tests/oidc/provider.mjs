@@ -1,6 +1,6 @@
 // A real OpenID provider (the `oidc-provider` package) for Maillage's single sign-on tests.
 //
-//   node provider.mjs '{"host":"127.0.0.2","leanIdTokens":false,"clients":[{"client_id":"…","client_secret":"…","redirect_uris":["…"]}]}'
+//   node provider.mjs '{"host":"127.0.0.2","leanIdTokens":false,"secretPost":false,"clients":[{"client_id":"…","client_secret":"…","redirect_uris":["…"]}]}'
 //
 // It listens on a free port of a loopback address (127.0.0.1 unless `host` says another,
 // so that two providers keep their cookies apart) and prints one line,
@@ -35,8 +35,13 @@ function claimsFor(login) {
 }
 
 function build(issuer) {
+  // With `secretPost`, clients authenticate with client_secret_post only (the secret in
+  // the token request's body), as some providers require.
+  const clients = (settings.clients ?? []).map((client) =>
+    (settings.secretPost ? { ...client, token_endpoint_auth_method: 'client_secret_post' } : client));
   const instance = new Provider(issuer, {
-    clients: settings.clients ?? [],
+    clients,
+    ...(settings.secretPost ? { clientAuthMethods: ['client_secret_post'] } : {}),
     jwks: { keys: [signingKey] },
     claims: {
       openid: ['sub'],

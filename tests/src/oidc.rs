@@ -75,15 +75,17 @@ pub struct OidcProvider {
 }
 
 impl OidcProvider {
-    /// Starts a provider on `host` (a loopback address) with these clients. With
-    /// `lean_id_tokens`, profile claims are only at its userinfo endpoint.
-    pub fn start(host: &str, lean_id_tokens: bool, clients: &[ClientSpec]) -> Option<Self> {
+    /// Starts a provider on `host` (a loopback address) with these clients. In the
+    /// `other_style`, profile claims are only at its userinfo endpoint and clients must
+    /// send their secret in the request body (`client_secret_post`).
+    pub fn start(host: &str, other_style: bool, clients: &[ClientSpec]) -> Option<Self> {
         if let Err(why) = ensure_packages() {
             return unavailable(&why);
         }
         let settings = json!({
             "host": host,
-            "leanIdTokens": lean_id_tokens,
+            "leanIdTokens": other_style,
+            "secretPost": other_style,
             "clients": clients.iter().map(|c| json!({
                 "client_id": c.client_id,
                 "client_secret": c.client_secret,
@@ -302,9 +304,9 @@ impl SsoOrg {
 /// The front end the SSO tests return to (on each organization's allowlist).
 pub const FRONT_END: &str = "https://front.example/after-login";
 
-/// Creates an organization through the API, starts its provider on `host` (with lean
-/// ID tokens on any loopback address but 127.0.0.1, so that both kinds of provider are
-/// exercised), registers the provider with `claim_mappings`, and allows [`FRONT_END`] as
+/// Creates an organization through the API, starts its provider on `host` (in the other
+/// style — lean ID tokens, `client_secret_post` — on any loopback address but 127.0.0.1,
+/// so that both kinds of provider are exercised), registers the provider with `claim_mappings`, and allows [`FRONT_END`] as
 /// a return URL.
 pub async fn sso_org(
     app: &TestApp,

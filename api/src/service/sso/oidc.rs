@@ -13,10 +13,10 @@ use std::{
 use chrono::{DateTime, Utc};
 use entity::identity_provider;
 use openidconnect::{
-    AccessToken, AccessTokenHash, AdditionalClaims, AdditionalProviderMetadata, AuthorizationCode, Client, ClientId,
-    ClientSecret, EmptyExtraTokenFields, EndpointMaybeSet, EndpointNotSet, EndpointSet, IdTokenFields, IssuerUrl,
-    JsonWebKeySet, Nonce, OAuth2TokenResponse, PkceCodeVerifier, ProviderMetadata, RedirectUrl, StandardErrorResponse,
-    StandardTokenResponse, SubjectIdentifier, TokenResponse, UserInfoClaims,
+    AccessToken, AccessTokenHash, AdditionalClaims, AdditionalProviderMetadata, AuthType, AuthorizationCode, Client,
+    ClientId, ClientSecret, EmptyExtraTokenFields, EndpointMaybeSet, EndpointNotSet, EndpointSet, IdTokenFields,
+    IssuerUrl, JsonWebKeySet, Nonce, OAuth2TokenResponse, PkceCodeVerifier, ProviderMetadata, RedirectUrl,
+    StandardErrorResponse, StandardTokenResponse, SubjectIdentifier, TokenResponse, UserInfoClaims,
     core::{
         CoreAuthDisplay, CoreAuthPrompt, CoreClaimName, CoreClaimType, CoreClientAuthMethod, CoreErrorResponseType,
         CoreGenderClaim, CoreGrantType, CoreJsonWebKey, CoreJweContentEncryptionAlgorithm,
@@ -229,13 +229,20 @@ impl Oidc {
     }
 
     /// A client for this provider.
+    /// A client for this provider. The secret goes in HTTP Basic authentication, or in
+    /// the request body when the provider only accepts `client_secret_post`.
     pub fn client(metadata: &Metadata, client_id: &str, secret: Option<&str>, redirect: &RedirectUrl) -> OidcClient {
-        OidcClient::from_provider_metadata(
+        let post_only = metadata.token_endpoint_auth_methods_supported().is_some_and(|methods| {
+            methods.contains(&CoreClientAuthMethod::ClientSecretPost)
+                && !methods.contains(&CoreClientAuthMethod::ClientSecretBasic)
+        });
+        let client = OidcClient::from_provider_metadata(
             metadata.clone(),
             ClientId::new(client_id.to_owned()),
             secret.map(|s| ClientSecret::new(s.to_owned())),
         )
-        .set_redirect_uri(redirect.clone())
+        .set_redirect_uri(redirect.clone());
+        if post_only { client.set_auth_type(AuthType::RequestBody) } else { client }
     }
 
     /// Exchanges the code (with the PKCE verifier) and verifies the ID token: signature
