@@ -35,8 +35,8 @@ function claimsFor(login) {
 }
 
 function build(issuer) {
-  // With `secretPost`, clients authenticate with client_secret_post only (the secret in
-  // the token request's body), as some providers require.
+  // With `secretPost`, the provider advertises client_secret_post only (the secret in
+  // the token request's body), as some providers do; Maillage then sends it that way.
   const clients = (settings.clients ?? []).map((client) =>
     (settings.secretPost ? { ...client, token_endpoint_auth_method: 'client_secret_post' } : client));
   const instance = new Provider(issuer, {
