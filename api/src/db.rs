@@ -35,6 +35,16 @@ pub async fn connect(
     connect_url(&settings.database_url(), settings.max_connections, observer).await
 }
 
+/// PostgreSQL: plan each prepared statement once per connection instead of at every
+/// execution. Planning the visibility conditions cost more than running them (0.2–0.5 ms
+/// of "bind" against 0.03–0.07 ms of "execute" per statement, in PostgreSQL's log), and
+/// with the default mode the server kept planning them. The statements are keyset pages
+/// and look-ups by indexed columns, for which the generic plan is the custom one; on the
+/// large benchmark network this raised `community { threads { posts } }` from about
+/// 780 to 1,050 requests/s (`bench/README.md`). Set per connection (not as a startup
+/// option) so that connection poolers in session mode accept it.
+const GENERIC_PLANS: &str = "SET plan_cache_mode = force_generic_plan";
+
 /// Connects to `url`.
 pub async fn connect_url(
     url: &SecretString,
@@ -47,7 +57,12 @@ pub async fn connect_url(
         .min_connections(1)
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))
-        .sqlx_logging(false);
+        .sqlx_logging(false)
+        .map_sqlx_postgres_pool_opts(|pool| {
+            pool.after_connect(|conn, _| {
+                Box::pin(async move { sea_orm::sqlx::Executor::execute(conn, GENERIC_PLANS).await.map(|_| ()) })
+            })
+        });
     let mut db = Database::connect(options).await.map_err(DbOpenError::Connect)?;
     if db.get_database_backend() == DbBackend::Sqlite {
         // WAL lets readers proceed while one writer writes; the busy timeout makes

@@ -1,9 +1,12 @@
 //! Communities of practice in the schema, with their members, participating
 //! organizations and subgroups.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{community as db, community_organization, membership, subgroup};
+use tokio::sync::OnceCell;
 
 use policy::{Action, Role};
 
@@ -19,7 +22,7 @@ use super::{
     ids::{NodeKind, from_global, to_global},
     loaders::{
         CommunityById, CommunityMembers, CommunityOrganizations, CommunitySubgroups, CommunityThreads, IdLoader,
-        OrganizationById, OwnMembershipLoader, OwnSponsorshipLoader, PersonById, loader,
+        OrganizationById, PersonById, ViewerTiesLoader, loader,
     },
     organization::Organization,
     person::Person,
@@ -29,31 +32,46 @@ use crate::{
     service::{
         access,
         community::{
-            self as service, CommunityChanges, CommunityFilter, Eligibility as EligibilityRules, NewCommunity,
+            self as service, CommunityChanges, CommunityFilter, Eligibility as EligibilityRules, NewCommunity, Ties,
         },
     },
 };
 
+/// A community in the schema, with the viewer's ties to it once known: read with the
+/// community when it was looked up alone, or batched across communities on first use.
 #[derive(Clone)]
-pub struct Community(pub db::Model);
+pub struct Community(pub db::Model, Arc<OnceCell<Ties>>);
 
 impl Community {
-    async fn own_membership(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<membership::Model>> {
-        if caller(ctx).viewer.is_none() {
-            return Ok(None);
-        }
-        loader::<OwnMembershipLoader, _>(ctx).load_one(self.0.id).await.gql()
+    /// A community whose viewer ties are loaded when first needed.
+    pub fn new(model: db::Model) -> Self {
+        Self(model, Arc::default())
     }
 
-    /// The viewer's roles here (membership and sponsorship, batched across communities).
+    /// A community read together with the viewer's ties.
+    pub fn with_ties(model: db::Model, ties: Ties) -> Self {
+        Self(model, Arc::new(OnceCell::new_with(Some(ties))))
+    }
+
+    /// The viewer's membership and sponsorship here.
+    async fn ties(&self, ctx: &Context<'_>) -> async_graphql::Result<&Ties> {
+        self.1
+            .get_or_try_init(|| async {
+                if caller(ctx).viewer.is_none() {
+                    return Ok(Ties::default());
+                }
+                Ok(loader::<ViewerTiesLoader, _>(ctx).load_one(self.0.id).await.gql()?.unwrap_or_default())
+            })
+            .await
+    }
+
+    async fn own_membership(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<membership::Model>> {
+        Ok(self.ties(ctx).await?.membership.clone())
+    }
+
+    /// The viewer's roles here.
     async fn roles(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Role>> {
-        let own = self.own_membership(ctx).await?;
-        let sponsor = if caller(ctx).viewer.is_some() {
-            loader::<OwnSponsorshipLoader, _>(ctx).load_one(self.0.id).await.gql()?.unwrap_or(false)
-        } else {
-            false
-        };
-        Ok(access::community_roles(caller(ctx), own.as_ref(), sponsor))
+        Ok(self.ties(ctx).await?.roles(caller(ctx)))
     }
 
     async fn ensure(&self, ctx: &Context<'_>, action: Action) -> async_graphql::Result<()> {
@@ -305,7 +323,7 @@ impl CommunityOrganization {
             .load_one(self.0.community_id)
             .await
             .gql()?
-            .map(Community)
+            .map(Community::new)
             .ok_or_else(|| ServiceError::not_found("community"))
             .gql()
     }
@@ -338,7 +356,7 @@ impl Membership {
             .load_one(self.0.community_id)
             .await
             .gql()?
-            .map(Community)
+            .map(Community::new)
             .ok_or_else(|| ServiceError::not_found("community"))
             .gql()
     }
@@ -412,7 +430,7 @@ impl Subgroup {
             .load_one(self.0.community_id)
             .await
             .gql()?
-            .map(Community)
+            .map(Community::new)
             .ok_or_else(|| ServiceError::not_found("community"))
             .gql()
     }
@@ -488,15 +506,15 @@ impl CommunityQuery {
         };
         let (page, total) =
             service::list(app(ctx), caller(ctx), &filter, &req, connection::wants_count(ctx)).await.gql()?;
-        Ok(connection::build(page, total, |m| m.id, Community))
+        Ok(connection::build(page, total, |m| m.id, Community::new))
     }
 
     /// The community with this slug (`NOT_FOUND` if none, or if it is secret to the viewer).
     async fn community(&self, ctx: &Context<'_>, slug: String) -> async_graphql::Result<Community> {
-        service::find_by_slug(app(ctx), db(ctx), caller(ctx), &slug)
+        service::find_with_ties(app(ctx), db(ctx), caller(ctx), service::Key::Slug(&slug))
             .await
             .and_then(|c| c.ok_or(ServiceError::not_found("community")))
-            .map(Community)
+            .map(|(c, ties)| Community::with_ties(c, ties))
             .gql()
     }
 }
@@ -633,7 +651,7 @@ impl CommunityMutation {
             open_to_all_organizations: input.open_to_all_organizations,
         };
         let community = service::create(app(ctx), caller(ctx), new).await.gql()?;
-        Ok(CreateCommunityPayload { community: Community(community) })
+        Ok(CreateCommunityPayload { community: Community::new(community) })
     }
 
     /// Changes a community's profile and rules (its founders, animators and administrators).
@@ -658,7 +676,7 @@ impl CommunityMutation {
             open_to_all_organizations: input.open_to_all_organizations,
         };
         let community = service::update(app(ctx), caller(ctx), id, changes).await.gql()?;
-        Ok(UpdateCommunityPayload { community: Community(community) })
+        Ok(UpdateCommunityPayload { community: Community::new(community) })
     }
 
     /// Archives a community (read-only from then on), or restores it.
@@ -669,6 +687,6 @@ impl CommunityMutation {
     ) -> async_graphql::Result<ArchiveCommunityPayload> {
         let id = from_global("id", NodeKind::Community, &input.id).gql()?;
         let community = service::archive(app(ctx), caller(ctx), id, input.archived).await.gql()?;
-        Ok(ArchiveCommunityPayload { community: Community(community) })
+        Ok(ArchiveCommunityPayload { community: Community::new(community) })
     }
 }

@@ -9,10 +9,7 @@ use super::{
     community::{Community, Subgroup},
     connection::{self, Conn},
     ids::{NodeKind, from_global, to_global},
-    loaders::{
-        CommunityById, IdLoader, OwnMembershipLoader, OwnSponsorshipLoader, PersonById, SubgroupById, ThreadById,
-        ThreadPosts, loader,
-    },
+    loaders::{CommunityById, IdLoader, PersonById, SubgroupById, ThreadById, ThreadPosts, ViewerTiesLoader, loader},
     person::Person,
 };
 use policy::Action;
@@ -50,7 +47,7 @@ impl Thread {
             .load_one(self.0.community_id)
             .await
             .gql()?
-            .map(Community)
+            .map(Community::new)
             .ok_or_else(|| ServiceError::not_found("community"))
             .gql()
     }
@@ -68,17 +65,12 @@ impl Thread {
         else {
             return Ok(ThreadViewerCan { reply: false, moderate: false });
         };
-        let own = if caller(ctx).viewer.is_some() {
-            loader::<OwnMembershipLoader, _>(ctx).load_one(community.id).await.gql()?
+        let ties = if caller(ctx).viewer.is_some() {
+            loader::<ViewerTiesLoader, _>(ctx).load_one(community.id).await.gql()?.unwrap_or_default()
         } else {
-            None
+            Default::default()
         };
-        let sponsor = if caller(ctx).viewer.is_some() {
-            loader::<OwnSponsorshipLoader, _>(ctx).load_one(community.id).await.gql()?.unwrap_or(false)
-        } else {
-            false
-        };
-        let roles = access::community_roles(caller(ctx), own.as_ref(), sponsor);
+        let roles = ties.roles(caller(ctx));
         let auth = &app(ctx).auth;
         let mut reply = access::allowed(auth, &roles, &community, Action::Post);
         if let Some(subgroup) = self.0.subgroup_id {

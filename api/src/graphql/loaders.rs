@@ -137,7 +137,7 @@ child_list!(
 child_list!(
     /// Memberships shown on other people's profiles: active ones, of visible communities.
     PersonMembershipsShared, membership, PersonId, person_id, |app, caller| membership::Entity::find()
-        .filter(access::visible_memberships_of(&app.auth, caller, None))
+        .filter(access::visible_memberships_of(&app.auth, app.db.get_database_backend(), caller, None))
 );
 child_list!(
     /// Every membership of a person (for themselves and network administrators).
@@ -147,7 +147,7 @@ child_list!(
     /// Communities an organization takes part in, as the viewer may see them.
     OrganizationCommunities, community_organization, OrganizationId, organization_id, |app, caller|
         communities::organizations_select().filter(
-            community_organization::Column::CommunityId.in_subquery(access::visible_community_ids(&app.auth, caller))
+            community_organization::Column::CommunityId.in_subquery(access::visible_community_ids(&app.auth, app.db.get_database_backend(), caller))
         )
 );
 
@@ -196,33 +196,18 @@ impl<T: ChildList> Loader<i32> for CountLoader<T> {
     }
 }
 
-/// The caller's own membership of communities.
-pub struct OwnMembershipLoader {
+/// The caller's ties (membership, sponsorship) to communities, in one statement.
+pub struct ViewerTiesLoader {
     app: App,
     caller: Caller,
 }
 
-impl Loader<i32> for OwnMembershipLoader {
-    type Value = membership::Model;
+impl Loader<i32> for ViewerTiesLoader {
+    type Value = communities::Ties;
     type Error = LoadError;
 
     async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
-        communities::own_memberships(&self.app.db, &self.caller, keys).await.map_err(Arc::new)
-    }
-}
-
-/// Whether the caller sponsors communities.
-pub struct OwnSponsorshipLoader {
-    app: App,
-    caller: Caller,
-}
-
-impl Loader<i32> for OwnSponsorshipLoader {
-    type Value = bool;
-    type Error = LoadError;
-
-    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, bool>, Self::Error> {
-        communities::own_sponsorships(&self.app.db, &self.caller, keys).await.map_err(Arc::new)
+        communities::ties_to(&self.app.db, &self.caller, keys).await.map_err(Arc::new)
     }
 }
 
@@ -249,8 +234,7 @@ pub fn register(request: async_graphql::Request, app: &App, caller: &Caller) -> 
         .data(by_id::<CommunityById>(db))
         .data(by_id::<ThreadById>(db))
         .data(by_id::<SubgroupById>(db))
-        .data(DataLoader::new(OwnMembershipLoader { app: app.clone(), caller: caller.clone() }, tokio::spawn))
-        .data(DataLoader::new(OwnSponsorshipLoader { app: app.clone(), caller: caller.clone() }, tokio::spawn));
+        .data(DataLoader::new(ViewerTiesLoader { app: app.clone(), caller: caller.clone() }, tokio::spawn));
     lists!(
         request,
         CommunityOrganizations,

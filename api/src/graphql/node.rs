@@ -55,9 +55,9 @@ async fn resolve(ctx: &Context<'_>, kind: NodeKind, id: i32) -> ServiceResult<Op
     Ok(match kind {
         NodeKind::Organization => organization::find_by_id(db, id).await?.map(|m| Node::Organization(Organization(m))),
         NodeKind::Person => person::find_by_id(db, id).await?.map(|m| Node::Person(Person(m))),
-        NodeKind::Community => {
-            communities::find_by_id(app, db, caller, id).await?.map(|m| Node::Community(Community(m)))
-        }
+        NodeKind::Community => communities::find_with_ties(app, db, caller, communities::Key::Id(id))
+            .await?
+            .map(|(m, ties)| Node::Community(Community::with_ties(m, ties))),
         NodeKind::Membership => {
             let Some(found) = membership::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
             person::memberships_select(app, caller, found.person_id)
@@ -95,9 +95,10 @@ async fn resolve(ctx: &Context<'_>, kind: NodeKind, id: i32) -> ServiceResult<Op
 
 /// Whether the caller may read the content of this community.
 async fn readable_community(app: &App, caller: &Caller, community_id: i32) -> ServiceResult<bool> {
-    let Some(community) = communities::find_by_id(app, &app.db, caller, community_id).await? else {
+    let Some((community, ties)) =
+        communities::find_with_ties(app, &app.db, caller, communities::Key::Id(community_id)).await?
+    else {
         return Ok(false);
     };
-    let roles = communities::roles_in(&app.db, caller, community_id).await?;
-    Ok(access::allowed(&app.auth, &roles, &community, Action::Read))
+    Ok(access::allowed(&app.auth, &ties.roles(caller), &community, Action::Read))
 }

@@ -14,7 +14,7 @@ use entity::{
 };
 use policy::{Action, Attrs, Authorizer, Object, Question, Role, Scope};
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
+    ColumnTrait, Condition, DbBackend, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
     sea_query::{Expr, ExprTrait, SelectStatement, UnionType},
 };
 
@@ -148,12 +148,12 @@ impl VisibleCommunities {
 }
 
 /// SQL condition on `community` rows: those whose existence the viewer may know.
-pub fn visible_communities(auth: &Authorizer, caller: &Caller) -> Condition {
-    visibility(auth, caller).condition()
+pub fn visible_communities(auth: &Authorizer, backend: DbBackend, caller: &Caller) -> Condition {
+    visibility(auth, backend, caller).condition()
 }
 
 /// The communities the caller may know exist, in parts (see [`VisibleCommunities`]).
-pub fn visibility(auth: &Authorizer, caller: &Caller) -> VisibleCommunities {
+pub fn visibility(auth: &Authorizer, backend: DbBackend, caller: &Caller) -> VisibleCommunities {
     let base = caller.base_roles();
     let by_attributes = viewable_attrs(auth, base);
     let Some(person_id) = caller.person_id() else {
@@ -194,7 +194,19 @@ pub fn visibility(auth: &Authorizer, caller: &Caller) -> VisibleCommunities {
             for more in linked {
                 union.union(UnionType::Distinct, more);
             }
-            by_ties = by_ties.add(community::Column::Id.in_subquery(union));
+            by_ties = by_ties.add(match backend {
+                // The ties as an array computed once (an InitPlan): PostgreSQL then
+                // probes the primary key for these few ids, where its generic plan for
+                // `IN (…)` hashes a scan of every community.
+                DbBackend::Postgres => Expr::cust_with_exprs(
+                    "$1 = ANY(ARRAY($2))",
+                    [
+                        Expr::col((community::Entity, community::Column::Id)),
+                        Expr::SubQuery(None, Box::new(union.into())),
+                    ],
+                ),
+                _ => community::Column::Id.in_subquery(union),
+            });
         }
     } else {
         for (condition, linked) in ties {
@@ -216,25 +228,30 @@ fn sponsored_by(person_id: i32) -> SelectStatement {
 }
 
 /// Sub-query of the ids of communities the viewer may see.
-pub fn visible_community_ids(auth: &Authorizer, caller: &Caller) -> SelectStatement {
+pub fn visible_community_ids(auth: &Authorizer, backend: DbBackend, caller: &Caller) -> SelectStatement {
     community::Entity::find()
         .select_only()
         .column(community::Column::Id)
-        .filter(visible_communities(auth, caller))
+        .filter(visible_communities(auth, backend, caller))
         .into_query()
 }
 
 /// SQL condition on `membership` rows: memberships the viewer may see listed on a person.
 /// A person sees all their own (network administrators too); others see active
 /// memberships of visible communities.
-pub fn visible_memberships_of(auth: &Authorizer, caller: &Caller, person_id: Option<i32>) -> Condition {
+pub fn visible_memberships_of(
+    auth: &Authorizer,
+    backend: DbBackend,
+    caller: &Caller,
+    person_id: Option<i32>,
+) -> Condition {
     let own = caller.viewer.as_ref().is_some_and(|a| Some(a.person_id) == person_id || a.network_admin);
     if own {
         return Condition::all();
     }
     Condition::all()
         .add(membership::Column::Status.eq(MembershipStatus::Active))
-        .add(membership::Column::CommunityId.in_subquery(visible_community_ids(auth, caller)))
+        .add(membership::Column::CommunityId.in_subquery(visible_community_ids(auth, backend, caller)))
 }
 
 /// The community roles whose holders may `action` in every subgroup of their community,

@@ -15,8 +15,9 @@ use entity::{
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait, TransactionTrait,
-    sea_query::{Expr, ExprTrait, Func},
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable, JoinType, QueryFilter,
+    QueryResult, QuerySelect, QueryTrait, TransactionTrait,
+    sea_query::{Alias, Expr, ExprTrait, Func, SelectStatement},
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -230,11 +231,6 @@ pub async fn create(app: &App, caller: &Caller, input: NewCommunity) -> ServiceR
     Ok(created)
 }
 
-/// The caller's roles in a community, read from the data.
-pub async fn roles_in<C: ConnectionTrait>(db: &C, caller: &Caller, community_id: i32) -> ServiceResult<Vec<Role>> {
-    Ok(policy::resolve::community_roles(db, caller.base_roles(), caller.person_id(), community_id).await?)
-}
-
 /// Loads a community the caller may see and do `action` on, inside `txn`, or explains
 /// why not (`NOT_FOUND` when they may not even see it).
 pub async fn authorized<C: ConnectionTrait>(
@@ -245,8 +241,9 @@ pub async fn authorized<C: ConnectionTrait>(
     action: Action,
 ) -> ServiceResult<(community::Model, Vec<Role>)> {
     caller.actor()?;
-    let current = find_by_id(app, txn, caller, id).await?.ok_or(ServiceError::not_found("community"))?;
-    let roles = roles_in(txn, caller, id).await?;
+    let (current, ties) =
+        find_with_ties(app, txn, caller, Key::Id(id)).await?.ok_or(ServiceError::not_found("community"))?;
+    let roles = ties.roles(caller);
     access::ensure(&app.auth, &roles, &current, action)?;
     Ok((current, roles))
 }
@@ -339,20 +336,6 @@ async fn find_by_slug_unchecked<C: ConnectionTrait>(db: &C, slug: &str) -> Servi
     Ok(community::Entity::find().filter(community::Column::Slug.eq(slug)).one(db).await?)
 }
 
-/// The community with this slug, if the caller may know it exists.
-pub async fn find_by_slug<C: ConnectionTrait>(
-    app: &App,
-    db: &C,
-    caller: &Caller,
-    slug: &str,
-) -> ServiceResult<Option<community::Model>> {
-    Ok(community::Entity::find()
-        .filter(community::Column::Slug.eq(slug))
-        .filter(access::visible_communities(&app.auth, caller))
-        .one(db)
-        .await?)
-}
-
 /// The community with this id, if the caller may know it exists.
 pub async fn find_by_id<C: ConnectionTrait>(
     app: &App,
@@ -360,7 +343,10 @@ pub async fn find_by_id<C: ConnectionTrait>(
     caller: &Caller,
     id: i32,
 ) -> ServiceResult<Option<community::Model>> {
-    Ok(community::Entity::find_by_id(id).filter(access::visible_communities(&app.auth, caller)).one(db).await?)
+    Ok(community::Entity::find_by_id(id)
+        .filter(access::visible_communities(&app.auth, db.get_database_backend(), caller))
+        .one(db)
+        .await?)
 }
 
 /// The person's membership of a community, whatever its status.
@@ -376,38 +362,111 @@ pub async fn own_membership<C: ConnectionTrait>(
         .await?)
 }
 
-/// The caller's memberships of these communities, by community id.
-pub async fn own_memberships<C: ConnectionTrait>(
-    db: &C,
-    caller: &Caller,
-    community_ids: &[i32],
-) -> ServiceResult<HashMap<i32, membership::Model>> {
-    let Some(actor) = &caller.viewer else { return Ok(HashMap::new()) };
-    let rows = membership::Entity::find()
-        .filter(membership::Column::PersonId.eq(actor.person_id))
-        .filter(membership::Column::CommunityId.is_in(community_ids.iter().copied()))
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().map(|m| (m.community_id, m)).collect())
+/// The caller's ties to a community: their membership (whatever its status) and whether
+/// they sponsor it for one of their organizations. Their community roles follow from it.
+#[derive(Debug, Clone, Default)]
+pub struct Ties {
+    pub membership: Option<membership::Model>,
+    pub sponsor: bool,
 }
 
-/// Which of these communities the caller sponsors (for one of their organizations).
-pub async fn own_sponsorships<C: ConnectionTrait>(
+impl Ties {
+    /// The caller's roles in the community.
+    pub fn roles(&self, caller: &Caller) -> Vec<Role> {
+        access::community_roles(caller, self.membership.as_ref(), self.sponsor)
+    }
+}
+
+/// How a community is looked up.
+#[derive(Debug, Clone, Copy)]
+pub enum Key<'a> {
+    Id(i32),
+    Slug(&'a str),
+}
+
+/// Alias of the viewer's membership row joined to communities.
+const VIEWER_MEMBERSHIP: &str = "viewer_membership";
+/// Prefix of its columns in the result.
+const MEMBERSHIP_PREFIX: &str = "vm_";
+/// Result column: whether the viewer sponsors the community.
+const VIEWER_SPONSORS: &str = "viewer_sponsors";
+
+/// Adds the person's ties to a select of communities: their membership row (left
+/// joined, columns prefixed) and whether they sponsor the community (`EXISTS`).
+fn with_ties(mut query: SelectStatement, person_id: i32) -> SelectStatement {
+    let vm = Alias::new(VIEWER_MEMBERSHIP);
+    for column in membership::Column::iter() {
+        query.expr_as(Expr::col((vm.clone(), column)), Alias::new(format!("{MEMBERSHIP_PREFIX}{}", column.as_str())));
+    }
+    let sponsors = community_organization::Entity::find()
+        .select_only()
+        .expr(Expr::val(1))
+        .filter(
+            Expr::col((community_organization::Entity, community_organization::Column::CommunityId))
+                .equals((community::Entity, community::Column::Id)),
+        )
+        .filter(community_organization::Column::SponsorId.eq(person_id))
+        .filter(community_organization::Column::Status.eq(ParticipationStatus::Active))
+        .into_query();
+    query
+        .expr_as(Expr::exists(sponsors), Alias::new(VIEWER_SPONSORS))
+        .join_as(
+            JoinType::LeftJoin,
+            membership::Entity,
+            vm.clone(),
+            Condition::all()
+                .add(
+                    Expr::col((vm.clone(), membership::Column::CommunityId))
+                        .equals((community::Entity, community::Column::Id)),
+                )
+                .add(Expr::col((vm, membership::Column::PersonId)).eq(person_id)),
+        )
+        .to_owned()
+}
+
+fn ties_from_row(row: &QueryResult) -> ServiceResult<Ties> {
+    Ok(Ties {
+        membership: membership::Model::from_query_result_optional(row, MEMBERSHIP_PREFIX)?,
+        sponsor: row.try_get::<bool>("", VIEWER_SPONSORS)?,
+    })
+}
+
+/// A community the caller may know exists, with their ties to it, in one statement
+/// (the visibility filter, their membership and their sponsorship together).
+pub async fn find_with_ties<C: ConnectionTrait>(
+    app: &App,
+    db: &C,
+    caller: &Caller,
+    key: Key<'_>,
+) -> ServiceResult<Option<(community::Model, Ties)>> {
+    let select =
+        community::Entity::find().filter(access::visible_communities(&app.auth, db.get_database_backend(), caller));
+    let select = match key {
+        Key::Id(id) => select.filter(community::Column::Id.eq(id)),
+        Key::Slug(slug) => select.filter(community::Column::Slug.eq(slug)),
+    };
+    let Some(person_id) = caller.person_id() else {
+        return Ok(select.one(db).await?.map(|c| (c, Ties::default())));
+    };
+    let query = with_ties(select.limit(1).into_query(), person_id);
+    let Some(row) = db.query_one(&query).await? else { return Ok(None) };
+    Ok(Some((community::Model::from_query_result(&row, "")?, ties_from_row(&row)?)))
+}
+
+/// The caller's ties to these communities, by community id, in one statement.
+pub async fn ties_to<C: ConnectionTrait>(
     db: &C,
     caller: &Caller,
     community_ids: &[i32],
-) -> ServiceResult<HashMap<i32, bool>> {
-    let Some(actor) = &caller.viewer else { return Ok(HashMap::new()) };
-    let rows: Vec<i32> = community_organization::Entity::find()
+) -> ServiceResult<HashMap<i32, Ties>> {
+    let Some(person_id) = caller.person_id() else { return Ok(HashMap::new()) };
+    let select = community::Entity::find()
         .select_only()
-        .column(community_organization::Column::CommunityId)
-        .filter(community_organization::Column::SponsorId.eq(actor.person_id))
-        .filter(community_organization::Column::Status.eq(ParticipationStatus::Active))
-        .filter(community_organization::Column::CommunityId.is_in(community_ids.iter().copied()))
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().map(|id| (id, true)).collect())
+        .column_as(community::Column::Id, "tied_community_id")
+        .filter(community::Column::Id.is_in(community_ids.iter().copied()));
+    let query = with_ties(select.into_query(), person_id);
+    let rows = db.query_all(&query).await?;
+    rows.iter().map(|row| Ok((row.try_get::<i32>("", "tied_community_id")?, ties_from_row(row)?))).collect()
 }
 
 fn filtered(visible: Condition, caller: &Caller, filter: &CommunityFilter) -> sea_orm::Select<community::Entity> {
@@ -472,14 +531,14 @@ pub async fn list(
     if filter.search.as_ref().is_some_and(|s| s.chars().count() > validate::NAME_MAX) {
         return Err(ServiceError::bad_input("filter.search", "is too long"));
     }
-    let visible = access::visibility(&app.auth, caller);
+    let visible = access::visibility(&app.auth, db.get_database_backend(), caller);
     let page = page::fetch(db, filtered(visible.condition(), caller, filter), community::Column::Id, req).await?;
-    let mut total = 0;
-    if want_count {
-        for part in visible.disjoint_parts() {
-            total += page::count(db, filtered(part, caller, filter)).await?;
-        }
-    }
+    let total = if want_count {
+        let parts = visible.disjoint_parts().into_iter().map(|part| filtered(part, caller, filter)).collect();
+        page::count_parts(db, parts).await?
+    } else {
+        0
+    };
     Ok((page, total))
 }
 

@@ -106,8 +106,10 @@ pub async fn readable_thread<C: ConnectionTrait>(
     let not_found = || ServiceError::not_found("thread");
     let thread =
         threads_select(app, caller).filter(thread::Column::Id.eq(thread_id)).one(db).await?.ok_or_else(not_found)?;
-    let community = communities::find_by_id(app, db, caller, thread.community_id).await?.ok_or_else(not_found)?;
-    let roles = communities::roles_in(db, caller, community.id).await?;
+    let (community, ties) = communities::find_with_ties(app, db, caller, communities::Key::Id(thread.community_id))
+        .await?
+        .ok_or_else(not_found)?;
+    let roles = ties.roles(caller);
     if !access::allowed(&app.auth, &roles, &community, Action::Read) {
         return Err(not_found());
     }

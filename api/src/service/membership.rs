@@ -354,10 +354,10 @@ pub async fn decide(
     let txn = app.db.begin().await?;
     let current =
         membership::Entity::find_by_id(membership_id).one(&txn).await?.ok_or(ServiceError::not_found("membership"))?;
-    let c = communities::find_by_id(app, &txn, caller, current.community_id)
+    let (c, ties) = communities::find_with_ties(app, &txn, caller, communities::Key::Id(current.community_id))
         .await?
         .ok_or(ServiceError::not_found("membership"))?;
-    let roles: Vec<Role> = communities::roles_in(&txn, caller, c.id).await?;
+    let roles: Vec<Role> = ties.roles(caller);
     let requester =
         person::Entity::find_by_id(current.person_id).one(&txn).await?.ok_or(ServiceError::not_found("person"))?;
     let animator_key = access::allowed(&app.auth, &roles, &c, Action::Approve);

@@ -2,15 +2,16 @@
 //!
 //! Cursors are ids (the GraphQL layer makes them opaque). A page fetches one row more
 //! than asked to know whether another page follows. Lists of children (the posts of
-//! each of 20 threads) are fetched in one statement with `ROW_NUMBER() OVER (PARTITION
-//! BY parent)`, on SQLite and PostgreSQL alike, so nested connections cost one query.
+//! each of 20 threads) are fetched in one statement, so nested connections cost one
+//! query: on PostgreSQL a `LATERAL (… LIMIT n + 1)` per parent, on SQLite a
+//! `ROW_NUMBER() OVER (PARTITION BY parent)` window.
 
 use std::collections::HashMap;
 
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, Order, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Select, Statement,
-    sea_query::{Asterisk, Expr, ExprTrait, PostgresQueryBuilder, Query, WindowStatement},
+    QueryOrder, QuerySelect, QueryTrait, Select, Statement, Value,
+    sea_query::{Asterisk, Expr, ExprTrait, PostgresQueryBuilder, Query, UnionType, WindowStatement},
 };
 
 use crate::error::ServiceResult;
@@ -98,6 +99,26 @@ where
     Ok(select.count(db).await?)
 }
 
+/// The number of rows of disjoint selects together, in one statement (`UNION ALL` of
+/// their counts, so that each keeps its own plan).
+pub async fn count_parts<E, C>(db: &C, parts: Vec<Select<E>>) -> ServiceResult<u64>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+{
+    let mut counts =
+        parts.into_iter().map(|part| part.select_only().column_as(Expr::col(Asterisk).count(), "n").into_query());
+    let Some(mut query) = counts.next() else { return Ok(0) };
+    for more in counts {
+        query.union(UnionType::All, more);
+    }
+    let mut total: u64 = 0;
+    for row in db.query_all(&query).await? {
+        total = total.saturating_add(u64::try_from(row.try_get::<i64>("", "n")?).unwrap_or(0));
+    }
+    Ok(total)
+}
+
 /// One page of children for each parent, in one statement.
 pub async fn fetch_per_parent<E, C>(
     db: &C,
@@ -154,11 +175,14 @@ where
         .order_by(id, order(req))
         .limit(req.limit + 1)
         .into_query();
-    let (inner_sql, values) = inner.build(PostgresQueryBuilder);
-    // The parent ids are integers read from the database, never client text.
-    let ids = parents.iter().map(|p| format!("({p})")).collect::<Vec<_>>().join(", ");
-    let sql =
-        format!("SELECT paged.* FROM (VALUES {ids}) AS parents (parent_id) CROSS JOIN LATERAL ({inner_sql}) AS paged");
+    let (inner_sql, mut values) = inner.build(PostgresQueryBuilder);
+    // The parents are one array parameter, so the statement's text is the same whatever
+    // the parents: it is prepared and planned once per connection, not per request.
+    values.0.push(Value::from(parents.to_vec()));
+    let sql = format!(
+        "SELECT paged.* FROM unnest(CAST(${} AS int4[])) AS parents (parent_id) CROSS JOIN LATERAL ({inner_sql}) AS paged",
+        values.0.len()
+    );
     let rows = E::find().from_raw_sql(Statement::from_sql_and_values(DbBackend::Postgres, sql, values)).all(db).await?;
     Ok(group_pages(rows, parent_of, req))
 }

@@ -28,7 +28,12 @@ pub fn can_see_email(viewer: &Viewer) -> bool {
 
 /// Memberships of a person that the caller may see.
 pub fn memberships_select(app: &App, caller: &Caller, person_id: i32) -> sea_orm::Select<membership::Entity> {
-    membership::Entity::find().filter(access::visible_memberships_of(&app.auth, caller, Some(person_id)))
+    membership::Entity::find().filter(access::visible_memberships_of(
+        &app.auth,
+        app.db.get_database_backend(),
+        caller,
+        Some(person_id),
+    ))
 }
 
 /// What `maillage token` may be asked to set up for a person.
