@@ -15,6 +15,10 @@ pub struct Model {
     pub after: Option<Json>,
     pub request_id: Option<String>,
     pub created_at: DateTimeUtc,
+    /// Whose trail the event belongs to: `network`, `organization` or `community`.
+    pub scope_type: String,
+    /// The organization or community (none for the network).
+    pub scope_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

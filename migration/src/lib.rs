@@ -25,6 +25,7 @@ mod m0018_person_identity;
 mod m0019_login_attempt;
 mod m0020_login_code;
 mod m0021_sso_columns;
+mod m0022_audit_scope;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0019_login_attempt::Migration),
             Box::new(m0020_login_code::Migration),
             Box::new(m0021_sso_columns::Migration),
+            Box::new(m0022_audit_scope::Migration),
         ]
     }
 }

@@ -225,3 +225,63 @@ async fn list_filters_follow_a_narrowed_view_rule() {
     let body = app.gql(Some(&anna), r#"{ community(slug: "secret") { id } }"#, json!({})).await;
     assert_eq!(error_code(&body), "NOT_FOUND");
 }
+
+#[tokio::test]
+async fn organization_and_community_administrators_read_their_own_trail_only() {
+    let app = TestApp::spawn().await;
+    let admin = app.token("admin@network.example", None, true).await;
+    let org_a = fixtures::organization(&app, &admin, "cisss-a").await;
+    let org_b = fixtures::organization(&app, &admin, "cisss-b").await;
+    let olga = app.token("olga@cisss-a.example", Some("cisss-a"), false).await;
+    let ivan = app.token("ivan@cisss-a.example", Some("cisss-a"), false).await;
+    let (olga_id, ivan_id) = (me(&app, &olga).await, me(&app, &ivan).await);
+    app.ok(Some(&admin), ops::ASSIGN_ROLE, json!({ "p": olga_id, "s": org_a, "r": "ADMIN" })).await;
+    app.ok(Some(&olga), ops::ASSIGN_ROLE, json!({ "p": ivan_id, "s": org_a, "r": "MANAGER" })).await;
+
+    let anna = app.token("anna@cisss-a.example", None, false).await;
+    let bob = app.token("bob@cisss-a.example", None, false).await;
+    let carl = app.token("carl@cisss-a.example", None, false).await;
+    let mine = fixtures::community(&app, &anna, "mine", "NETWORK", "OPEN").await;
+    let other = fixtures::community(&app, &bob, "other", "NETWORK", "OPEN").await;
+    app.ok(Some(&carl), ops::JOIN, json!({ "id": mine })).await;
+    app.ok(Some(&carl), ops::JOIN, json!({ "id": other })).await;
+    let deny = json!({ "role": "community:MEMBER", "s": mine, "o": "community", "a": "post", "e": "DENY" });
+    app.ok(Some(&anna), ops::GRANT, deny).await;
+
+    const TRAIL: &str =
+        "query($s: ID) { auditEvents(filter: { scopeId: $s }) { totalCount edges { node { action scopeId } } } }";
+    let actions = |body: &Value| -> Vec<String> {
+        let edges = body["auditEvents"]["edges"].as_array().cloned().unwrap_or_default();
+        edges.iter().map(|e| e["node"]["action"].as_str().unwrap_or("").to_owned()).collect()
+    };
+    let scopes = |body: &Value| -> Vec<Value> {
+        let edges = body["auditEvents"]["edges"].as_array().cloned().unwrap_or_default();
+        edges.iter().map(|e| e["node"]["scopeId"].clone()).collect()
+    };
+
+    // The organization's administrator reads the organization's trail, and only it.
+    let trail = app.ok(Some(&olga), TRAIL, json!({ "s": org_a })).await;
+    assert_eq!(actions(&trail), ["organization.create", "role.assign", "role.assign"], "{trail}");
+    assert!(scopes(&trail).iter().all(|s| *s == org_a), "{trail}");
+    assert_eq!(error_code(&app.gql(Some(&olga), TRAIL, json!({ "s": org_b })).await), "FORBIDDEN");
+    assert_eq!(error_code(&app.gql(Some(&olga), TRAIL, json!({})).await), "FORBIDDEN", "not every trail");
+    assert_eq!(error_code(&app.gql(Some(&ivan), TRAIL, json!({ "s": org_a })).await), "FORBIDDEN", "a manager");
+
+    // The community's administrator reads the community's trail, and only it.
+    let trail = app.ok(Some(&anna), TRAIL, json!({ "s": mine })).await;
+    assert_eq!(actions(&trail), ["community.create", "membership.join", "policy.grant"], "{trail}");
+    assert!(scopes(&trail).iter().all(|s| *s == mine), "{trail}");
+    assert_eq!(error_code(&app.gql(Some(&anna), TRAIL, json!({ "s": other })).await), "FORBIDDEN");
+    assert_eq!(error_code(&app.gql(Some(&carl), TRAIL, json!({ "s": mine })).await), "FORBIDDEN", "a member");
+    let body = app.gql(Some(&anna), TRAIL, json!({ "s": me(&app, &carl).await })).await;
+    assert_eq!(error_field(&body), "filter.scopeId");
+
+    // Network administrators read any one trail, and all of them together.
+    let trail = app.ok(Some(&admin), TRAIL, json!({ "s": mine })).await;
+    assert_eq!(trail["auditEvents"]["totalCount"], 3);
+    let all = app.ok(Some(&admin), TRAIL, json!({})).await;
+    let all_actions = actions(&all);
+    for expected in ["organization.create", "role.assign", "community.create", "membership.join", "policy.grant"] {
+        assert!(all_actions.iter().any(|a| a == expected), "{expected} missing from {all}");
+    }
+}

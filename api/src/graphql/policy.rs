@@ -9,7 +9,7 @@ use policy::{Rule, Scope};
 use super::{
     GqlResult, app, caller,
     connection::{self, Conn},
-    ids::{NodeKind, from_global, from_global_any},
+    ids::{NodeKind, from_global, from_global_any, to_global},
     loaders::{IdLoader, PersonById, loader},
     person::Person,
 };
@@ -140,6 +140,10 @@ pub struct AuditEventFilter {
     /// `Community`, `Membership`, `Policy`…
     pub target_type: Option<String>,
     pub actor_id: Option<ID>,
+    /// One trail: an organization's (for its administrators) or a community's (for its
+    /// administrators; its subgroups' changes included). When omitted, every trail
+    /// (network administrators and auditors).
+    pub scope_id: Option<ID>,
 }
 
 /// Something a person or an administrator did, with the state before and after.
@@ -175,6 +179,16 @@ impl AuditEvent {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// The trail it belongs to: the organization or community it concerns; none for
+    /// network-wide changes.
+    async fn scope_id(&self) -> Option<ID> {
+        let id = self.0.scope_id?;
+        match self.0.scope_type.as_str() {
+            "organization" => Some(to_global(NodeKind::Organization, id)),
+            "community" => Some(to_global(NodeKind::Community, id)),
+            _ => None,
+        }
+    }
 }
 
 /// Policy queries.
@@ -209,7 +223,9 @@ impl PolicyQuery {
         service::export(app(ctx), caller(ctx)).await.gql()
     }
 
-    /// The audit trail, oldest first (network administrators and auditors).
+    /// The audit trail, oldest first: every trail for network administrators and
+    /// auditors; one organization's or community's (`filter.scopeId`) for those the
+    /// policy lets read it (by default its administrators).
     async fn audit_events(
         &self,
         ctx: &Context<'_>,
@@ -221,7 +237,9 @@ impl PolicyQuery {
     ) -> async_graphql::Result<Conn<AuditEvent>> {
         let req = connection::page_request(first, after, last, before).gql()?;
         let filter = filter.unwrap_or_default();
+        let scope = scope("filter.scopeId", filter.scope_id.as_ref()).gql()?;
         let filter = AuditFilter {
+            scope,
             action: filter.action,
             target_type: filter.target_type,
             target_id: None,

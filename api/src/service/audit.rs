@@ -7,9 +7,36 @@ use serde_json::Value;
 
 use crate::error::ServiceResult;
 
+/// Whose trail an event belongs to: the network's (read by network administrators and
+/// auditors, who read every trail), an organization's (its administrators) or a
+/// community's (its administrators; subgroup changes go to their community's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditScope {
+    Network,
+    Organization(i32),
+    Community(i32),
+}
+
+impl AuditScope {
+    /// The trail of a person's own organization (the network's for people without one).
+    pub fn of_person(organization_id: Option<i32>) -> Self {
+        organization_id.map_or(Self::Network, Self::Organization)
+    }
+
+    /// The stored `(scope_type, scope_id)`.
+    pub fn columns(self) -> (&'static str, Option<i32>) {
+        match self {
+            Self::Network => ("network", None),
+            Self::Organization(id) => ("organization", Some(id)),
+            Self::Community(id) => ("community", Some(id)),
+        }
+    }
+}
+
 /// What a change did, to whom.
 #[derive(Debug)]
 pub struct AuditRecord<'a> {
+    pub scope: AuditScope,
     pub actor_id: Option<i32>,
     pub action: &'a str,
     pub target_type: &'a str,
@@ -21,7 +48,10 @@ pub struct AuditRecord<'a> {
 
 /// Writes one audit event (call it inside the change's transaction).
 pub async fn record<C: ConnectionTrait>(db: &C, record: AuditRecord<'_>) -> ServiceResult<()> {
+    let (scope_type, scope_id) = record.scope.columns();
     audit_event::Entity::insert(audit_event::ActiveModel {
+        scope_type: Set(scope_type.to_owned()),
+        scope_id: Set(scope_id),
         actor_id: Set(record.actor_id),
         action: Set(record.action.to_owned()),
         target_type: Set(record.target_type.to_owned()),

@@ -26,7 +26,7 @@ use policy::{Action, Role, Scope};
 
 use super::{
     App, access,
-    audit::{self, AuditRecord},
+    audit::{self, AuditRecord, AuditScope},
     page::{self, Page, PageRequest},
     validate,
 };
@@ -217,6 +217,7 @@ pub async fn create(app: &App, caller: &Caller, input: NewCommunity) -> ServiceR
     audit::record(
         &txn,
         AuditRecord {
+            scope: AuditScope::Community(created.id),
             actor_id: Some(actor.person_id),
             action: "community.create",
             target_type: "Community",
@@ -320,6 +321,7 @@ async fn audit_change<C: ConnectionTrait>(
     audit::record(
         txn,
         AuditRecord {
+            scope: AuditScope::Community(after.id),
             actor_id: caller.person_id(),
             action,
             target_type: "Community",

@@ -16,7 +16,7 @@ use serde_json::json;
 
 use super::{
     App, access,
-    audit::{self, AuditRecord},
+    audit::{self, AuditRecord, AuditScope},
     community::{self as communities, Eligibility},
     validate,
 };
@@ -69,6 +69,7 @@ async fn record(
     audit::record(
         txn,
         AuditRecord {
+            scope: AuditScope::Community(after.community_id),
             actor_id: caller.person_id(),
             action,
             target_type: "Membership",

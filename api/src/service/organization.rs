@@ -14,7 +14,7 @@ use policy::{Action, Role, Scope};
 
 use super::{
     App, access,
-    audit::{self, AuditRecord},
+    audit::{self, AuditRecord, AuditScope},
     page::{self, Page, PageRequest},
     validate,
 };
@@ -112,6 +112,7 @@ pub async fn create(app: &App, caller: &Caller, input: NewOrganization) -> Servi
     audit::record(
         &txn,
         AuditRecord {
+            scope: AuditScope::Organization(created.id),
             actor_id: Some(actor.person_id),
             action: "organization.create",
             target_type: "Organization",
@@ -169,6 +170,7 @@ pub async fn update(
     audit::record(
         &txn,
         AuditRecord {
+            scope: AuditScope::Organization(id),
             actor_id: Some(actor.person_id),
             action: "organization.update",
             target_type: "Organization",

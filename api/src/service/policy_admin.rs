@@ -18,7 +18,7 @@ use serde_json::json;
 
 use super::{
     App, access,
-    audit::{self, AuditRecord},
+    audit::{self, AuditRecord, AuditScope},
     community as communities, organization as organizations,
     page::{self, Page, PageRequest},
 };
@@ -30,23 +30,35 @@ use crate::{
 /// Refuses unless the caller may manage the policy of `scope`: network administrators
 /// the network-wide rules, an organization's administrators that organization's, a
 /// community's administrators that community's (and its subgroups').
-async fn ensure_manage<C: ConnectionTrait>(app: &App, db: &C, caller: &Caller, scope: Scope) -> ServiceResult<()> {
+/// Refuses unless the caller may manage the policy of `scope`; answers the audit trail
+/// its changes go to.
+async fn ensure_manage<C: ConnectionTrait>(
+    app: &App,
+    db: &C,
+    caller: &Caller,
+    scope: Scope,
+) -> ServiceResult<AuditScope> {
     caller.actor()?;
     match scope {
-        Scope::Network => access::ensure_in(&app.auth, caller.base_roles(), Scope::Network, Action::ManagePolicy),
+        Scope::Network => access::ensure_in(&app.auth, caller.base_roles(), Scope::Network, Action::ManagePolicy)
+            .map(|()| AuditScope::Network),
         Scope::Organization(id) => {
             entity::organization::Entity::find_by_id(id)
                 .one(db)
                 .await?
                 .ok_or(ServiceError::not_found("organization"))?;
             let roles = organizations::roles_in(db, caller, id).await?;
-            access::ensure_in(&app.auth, &roles, scope, Action::ManagePolicy)
+            access::ensure_in(&app.auth, &roles, scope, Action::ManagePolicy).map(|()| AuditScope::Organization(id))
         }
-        Scope::Community(id) => communities::authorized(app, db, caller, id, Action::ManagePolicy).await.map(|_| ()),
+        Scope::Community(id) => {
+            communities::authorized(app, db, caller, id, Action::ManagePolicy).await.map(|_| AuditScope::Community(id))
+        }
         Scope::Subgroup(id) => {
             let group =
                 entity::subgroup::Entity::find_by_id(id).one(db).await?.ok_or(ServiceError::not_found("subgroup"))?;
-            communities::authorized(app, db, caller, group.community_id, Action::ManagePolicy).await.map(|_| ())
+            communities::authorized(app, db, caller, group.community_id, Action::ManagePolicy)
+                .await
+                .map(|_| AuditScope::Community(group.community_id))
         }
     }
 }
@@ -118,7 +130,7 @@ fn rule_of(change: &PermissionChange) -> ServiceResult<(Rule, Scope)> {
 async fn change_rule(app: &App, caller: &Caller, change: PermissionChange, grant: bool) -> ServiceResult<Rule> {
     let (rule, authority) = rule_of(&change)?;
     let txn = app.db.begin().await?;
-    ensure_manage(app, &txn, caller, authority).await?;
+    let trail = ensure_manage(app, &txn, caller, authority).await?;
     let changed = if grant { store::add(&txn, &rule).await? } else { store::remove(&txn, &rule).await? };
     if !changed {
         let message = if grant { "this rule already exists" } else { "there is no such rule" };
@@ -132,6 +144,7 @@ async fn change_rule(app: &App, caller: &Caller, change: PermissionChange, grant
     audit::record(
         &txn,
         AuditRecord {
+            scope: trail,
             actor_id: caller.person_id(),
             action: if grant { "policy.grant" } else { "policy.revoke" },
             target_type: "Policy",
@@ -277,6 +290,10 @@ async fn change_role(
     audit::record(
         &txn,
         AuditRecord {
+            scope: match scope {
+                Some(Scope::Organization(id)) => AuditScope::Organization(id),
+                _ => AuditScope::Network,
+            },
             actor_id: caller.person_id(),
             action: if assign { "role.assign" } else { "role.revoke" },
             target_type: "Person",
@@ -382,6 +399,7 @@ pub async fn import(app: &App, caller: &Caller, csv: &str) -> ServiceResult<usiz
     audit::record(
         &txn,
         AuditRecord {
+            scope: AuditScope::Network,
             actor_id: caller.person_id(),
             action: "policy.import",
             target_type: "Policy",
@@ -400,6 +418,8 @@ pub async fn import(app: &App, caller: &Caller, csv: &str) -> ServiceResult<usiz
 /// Filters of [`audit_events`].
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
+    /// One organization's or community's trail; every trail when `None`.
+    pub scope: Option<Scope>,
     pub action: Option<String>,
     pub target_type: Option<String>,
     pub target_id: Option<i32>,
@@ -415,8 +435,35 @@ pub async fn audit_events(
     want_count: bool,
 ) -> ServiceResult<(Page<audit_event::Model>, u64)> {
     caller.actor()?;
-    access::ensure_in(&app.auth, caller.base_roles(), Scope::Network, Action::ReadAudit)?;
+    let trail = match filter.scope {
+        None | Some(Scope::Network) => {
+            access::ensure_in(&app.auth, caller.base_roles(), Scope::Network, Action::ReadAudit)?;
+            None
+        }
+        Some(scope @ Scope::Organization(id)) => {
+            organizations::find_by_id(&app.db, id).await?.ok_or(ServiceError::not_found("organization"))?;
+            let roles = organizations::roles_in(&app.db, caller, id).await?;
+            access::ensure_in(&app.auth, &roles, scope, Action::ReadAudit)?;
+            Some(AuditScope::Organization(id))
+        }
+        Some(Scope::Community(id)) => {
+            communities::authorized(app, &app.db, caller, id, Action::ReadAudit).await?;
+            Some(AuditScope::Community(id))
+        }
+        Some(Scope::Subgroup(_)) => {
+            return Err(ServiceError::bad_input(
+                "filter.scopeId",
+                "trails are kept per organization and community: a subgroup's changes are in its community's",
+            ));
+        }
+    };
     let mut select = audit_event::Entity::find();
+    if let Some(trail) = trail {
+        let (scope_type, scope_id) = trail.columns();
+        select = select
+            .filter(audit_event::Column::ScopeType.eq(scope_type))
+            .filter(audit_event::Column::ScopeId.eq(scope_id));
+    }
     if let Some(action) = &filter.action {
         select = select.filter(audit_event::Column::Action.eq(action.as_str()));
     }

@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::{
     App, access,
-    audit::{self, AuditRecord},
+    audit::{self, AuditRecord, AuditScope},
     community as communities, organization as organizations,
 };
 use crate::{
@@ -49,6 +49,7 @@ async fn record<C: sea_orm::ConnectionTrait>(
     audit::record(
         db,
         AuditRecord {
+            scope: AuditScope::Community(after.community_id),
             actor_id: caller.person_id(),
             action,
             target_type: "CommunityOrganization",

@@ -14,7 +14,7 @@ use serde_json::json;
 
 use super::{
     App, access,
-    audit::{self, AuditRecord},
+    audit::{self, AuditRecord, AuditScope},
     community as communities, validate,
 };
 use crate::{
@@ -64,6 +64,7 @@ pub async fn create(app: &App, caller: &Caller, input: NewSubgroup) -> ServiceRe
     audit::record(
         &txn,
         AuditRecord {
+            scope: AuditScope::Community(created.community_id),
             actor_id: Some(actor.person_id),
             action: "subgroup.create",
             target_type: "Subgroup",
@@ -128,6 +129,7 @@ pub async fn add_member(
     audit::record(
         &txn,
         AuditRecord {
+            scope: AuditScope::Community(group.community_id),
             actor_id: caller.person_id(),
             action: "subgroup.add_member",
             target_type: "Subgroup",

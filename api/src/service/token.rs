@@ -7,7 +7,7 @@ use secrecy::SecretString;
 use serde_json::json;
 
 use super::{
-    audit::{self, AuditRecord},
+    audit::{self, AuditRecord, AuditScope},
     organization,
     person::{self, Bootstrap},
 };
@@ -61,6 +61,7 @@ pub async fn issue(db: &DatabaseConnection, request: &TokenRequest) -> ServiceRe
     audit::record(
         &txn,
         AuditRecord {
+            scope: AuditScope::Network,
             actor_id: None,
             action: "session.issue_cli_token",
             target_type: "Person",

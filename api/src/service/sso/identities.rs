@@ -10,7 +10,7 @@ use crate::{
     error::{ServiceError, ServiceResult},
     service::{
         App,
-        audit::{self, AuditRecord},
+        audit::{self, AuditRecord, AuditScope},
     },
 };
 
@@ -49,6 +49,7 @@ pub async fn unlink(app: &App, caller: &Caller, identity_id: i32) -> ServiceResu
     audit::record(
         &txn,
         AuditRecord {
+            scope: AuditScope::of_person(actor.organization_id),
             actor_id: Some(actor.person_id),
             action: "identity.unlink",
             target_type: "Person",

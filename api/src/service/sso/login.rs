@@ -38,7 +38,7 @@ use crate::{
     error::ServiceError,
     service::{
         App,
-        audit::{self, AuditRecord},
+        audit::{self, AuditRecord, AuditScope},
     },
 };
 
@@ -484,6 +484,7 @@ async fn finish_inner(
     audit::record(
         &txn,
         AuditRecord {
+            scope: AuditScope::Organization(organization.id),
             actor_id: Some(outcome.person_id),
             action,
             target_type: "Person",
@@ -674,7 +675,14 @@ async fn sync_roles(
 /// own writes were rolled back).
 async fn record_refusal(app: &App, slug: &str, refused: &Refused) {
     tracing::warn!(organization = slug, reason = refused.refusal.code(), detail = %refused.detail, "login refused");
+    // The trail of the organization whose login was refused (the network's when the
+    // slug names none).
+    let scope = match crate::service::organization::find_by_slug(&app.db, slug).await {
+        Ok(Some(organization)) => AuditScope::Organization(organization.id),
+        _ => AuditScope::Network,
+    };
     let record = AuditRecord {
+        scope,
         actor_id: refused.person_id,
         action: "login.refused",
         target_type: "IdentityProvider",

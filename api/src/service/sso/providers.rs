@@ -20,7 +20,7 @@ use crate::{
     error::{ServiceError, ServiceResult},
     service::{
         App, access,
-        audit::{self, AuditRecord},
+        audit::{self, AuditRecord, AuditScope},
         organization as organizations, validate,
     },
 };
@@ -267,6 +267,7 @@ pub async fn register(
     audit::record(
         &txn,
         AuditRecord {
+            scope: AuditScope::Organization(created.organization_id),
             actor_id: Some(actor.person_id),
             action: "identity_provider.register",
             target_type: "IdentityProvider",
@@ -335,6 +336,7 @@ pub async fn update(
     audit::record(
         &txn,
         AuditRecord {
+            scope: AuditScope::Organization(current.organization_id),
             actor_id: Some(actor.person_id),
             action: if input.enabled == Some(false) { "identity_provider.disable" } else { "identity_provider.update" },
             target_type: "IdentityProvider",

@@ -17,7 +17,7 @@ use crate::{
     error::{ServiceError, ServiceResult},
     service::{
         App,
-        audit::{self, AuditRecord},
+        audit::{self, AuditRecord, AuditScope},
     },
 };
 
@@ -118,6 +118,7 @@ pub async fn start_link(app: &App, caller: &Caller, organization_id: i32, return
     audit::record(
         &txn,
         AuditRecord {
+            scope: AuditScope::Organization(organization.id),
             actor_id: Some(actor.person_id),
             action: "identity.link_requested",
             target_type: "Organization",
@@ -152,6 +153,7 @@ pub async fn exchange(app: &App, code: &str) -> ServiceResult<IssuedSession> {
     audit::record(
         &txn,
         AuditRecord {
+            scope: AuditScope::of_person(person.organization_id),
             actor_id: Some(person.id),
             action: "session.issue",
             target_type: "Person",
@@ -192,12 +194,13 @@ async fn audit_revocation<C: ConnectionTrait>(
     db: &C,
     caller: &Caller,
     action: &str,
-    person_id: i32,
+    (person_id, organization_id): (i32, Option<i32>),
     after: serde_json::Value,
 ) -> ServiceResult<()> {
     audit::record(
         db,
         AuditRecord {
+            scope: AuditScope::of_person(organization_id),
             actor_id: caller.person_id(),
             action,
             target_type: "Person",
@@ -215,7 +218,14 @@ pub async fn logout(app: &App, caller: &Caller) -> ServiceResult<()> {
     let actor = caller.actor()?;
     let txn = app.db.begin().await?;
     revoke_where(&txn, sea_orm::Condition::all().add(session::Column::Id.eq(actor.session_id))).await?;
-    audit_revocation(&txn, caller, "session.logout", actor.person_id, json!({ "sessionId": actor.session_id })).await?;
+    audit_revocation(
+        &txn,
+        caller,
+        "session.logout",
+        (actor.person_id, actor.organization_id),
+        json!({ "sessionId": actor.session_id }),
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -250,7 +260,14 @@ pub async fn revoke(app: &App, caller: &Caller, session_id: i32) -> ServiceResul
         return Err(ServiceError::not_found("session"));
     }
     revoke_where(&txn, sea_orm::Condition::all().add(session::Column::Id.eq(session_id))).await?;
-    audit_revocation(&txn, caller, "session.revoke", person.id, json!({ "sessionId": session_id })).await?;
+    audit_revocation(
+        &txn,
+        caller,
+        "session.revoke",
+        (person.id, person.organization_id),
+        json!({ "sessionId": session_id }),
+    )
+    .await?;
     let updated = session::Entity::find_by_id(session_id).one(&txn).await?.ok_or(ServiceError::not_found("session"))?;
     txn.commit().await?;
     Ok(updated)
@@ -263,7 +280,14 @@ pub async fn revoke_all(app: &App, caller: &Caller, person_id: i32) -> ServiceRe
     let person = person::Entity::find_by_id(person_id).one(&txn).await?.ok_or(ServiceError::not_found("person"))?;
     ensure_may_revoke(app, &txn, caller, &person).await?;
     let count = revoke_where(&txn, sea_orm::Condition::all().add(session::Column::PersonId.eq(person_id))).await?;
-    audit_revocation(&txn, caller, "session.revoke_all", person_id, json!({ "revoked": count })).await?;
+    audit_revocation(
+        &txn,
+        caller,
+        "session.revoke_all",
+        (person_id, person.organization_id),
+        json!({ "revoked": count }),
+    )
+    .await?;
     txn.commit().await?;
     Ok(count)
 }
