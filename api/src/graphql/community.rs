@@ -179,6 +179,7 @@ impl Community {
         })
     }
     /// Participating organizations, each with the sponsor who backs the community there.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn organizations(
         &self,
         ctx: &Context<'_>,
@@ -197,6 +198,7 @@ impl Community {
         .await
     }
     /// Active members (logged-in people only).
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn members(
         &self,
         ctx: &Context<'_>,
@@ -213,6 +215,7 @@ impl Community {
             .await
     }
     /// Working and interest groups (members of the community only).
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn subgroups(
         &self,
         ctx: &Context<'_>,
@@ -226,6 +229,7 @@ impl Community {
             .await
     }
     /// Discussion threads, oldest first (members of the community only).
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn threads(
         &self,
         ctx: &Context<'_>,
@@ -288,6 +292,7 @@ impl Eligibility {
         &self.0.job_titles
     }
     /// Organizations whose people may join.
+    #[graphql(complexity = "crate::graphql::connection::list_cost(child_complexity)")]
     async fn organizations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Organization>> {
         let found = loader::<IdLoader<OrganizationById>, _>(ctx)
             .load_many(self.0.organization_ids.iter().copied())
@@ -393,6 +398,7 @@ impl Membership {
         self.0.banned
     }
     /// Approvals still needed before the membership becomes active.
+    #[graphql(complexity = "crate::graphql::connection::list_cost(child_complexity)")]
     async fn pending_approvals(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<super::membership::ApprovalKey>> {
         let community = loader::<IdLoader<CommunityById>, _>(ctx).load_one(self.0.community_id).await.gql()?;
         let required = community.is_some_and(|c| c.sponsor_approval_required);
@@ -478,6 +484,7 @@ pub struct CommunityQuery;
 #[Object]
 impl CommunityQuery {
     /// Communities the viewer may see (secret ones only to their members), oldest first.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn communities(
         &self,
         ctx: &Context<'_>,

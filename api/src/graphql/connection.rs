@@ -16,6 +16,23 @@ pub const MAX_PAGE_SIZE: i32 = 100;
 /// Page size when neither `first` nor `last` is given.
 pub const DEFAULT_PAGE_SIZE: i32 = 20;
 
+/// What a connection field costs when a query is checked: its page size (`first` or
+/// `last`, the default page size when neither is given) times what each item selects.
+pub fn cost(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
+    let size = first.or(last).unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE);
+    usize::try_from(size).unwrap_or(1).saturating_mul(child_complexity).saturating_add(1)
+}
+
+/// How many items an unpaginated list of objects (roles, rules, sessions…) is assumed to
+/// hold when a query is costed.
+pub const LIST_COST_FACTOR: usize = 20;
+
+/// What an unpaginated list of objects costs: [`LIST_COST_FACTOR`] times what each item
+/// selects.
+pub fn list_cost(child_complexity: usize) -> usize {
+    LIST_COST_FACTOR.saturating_mul(child_complexity).saturating_add(1)
+}
+
 /// Fields every connection has beside its edges.
 #[derive(SimpleObject, Debug, Clone, Copy)]
 pub struct ListInfo {

@@ -79,6 +79,7 @@ impl Thread {
         Ok(ThreadViewerCan { reply, moderate: access::allowed(auth, &roles, &community, Action::Moderate) })
     }
     /// Replies, oldest first.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn posts(
         &self,
         ctx: &Context<'_>,

@@ -14,6 +14,7 @@ pub mod connection;
 pub mod discussion;
 pub mod enums;
 pub mod ids;
+pub mod limits;
 pub mod loaders;
 pub mod membership;
 pub mod node;
@@ -23,11 +24,6 @@ pub mod policy;
 pub mod sponsorship;
 pub mod sso;
 pub mod subgroup;
-
-/// Deepest query accepted.
-pub const MAX_DEPTH: usize = 12;
-/// Most complex query accepted (each field counts 1, lists multiply by their page size).
-pub const MAX_COMPLEXITY: usize = 50_000;
 
 /// Every query.
 #[derive(MergedObject, Default)]
@@ -60,8 +56,8 @@ pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 pub fn build_schema(app: App) -> AppSchema {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .data(app)
-        .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY)
+        // Depth, cost and shape are checked by the extension, with error codes.
+        .extension(limits::RequestLimits)
         .finish()
 }
 

@@ -58,11 +58,13 @@ impl Organization {
     }
     /// The organization's identity providers (its administrators and network
     /// administrators only). Client secrets are never shown.
+    #[graphql(complexity = "crate::graphql::connection::list_cost(child_complexity)")]
     async fn identity_providers(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<super::sso::IdentityProvider>> {
         let list = crate::service::sso::providers::list(super::app(ctx), caller(ctx), Some(self.0.id)).await.gql()?;
         Ok(list.into_iter().map(super::sso::IdentityProvider).collect())
     }
     /// Communities this organization takes part in, among those the viewer may see.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn communities(
         &self,
         ctx: &Context<'_>,
@@ -89,6 +91,7 @@ pub struct OrganizationQuery;
 #[Object]
 impl OrganizationQuery {
     /// Every organization of the network (the directory is public).
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn organizations(
         &self,
         ctx: &Context<'_>,

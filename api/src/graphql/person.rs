@@ -52,6 +52,7 @@ impl Person {
     }
     /// The person's identities at identity providers: shown to the person themselves and
     /// to network administrators only (null for anyone else).
+    #[graphql(complexity = "crate::graphql::connection::list_cost(child_complexity)")]
     async fn identities(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Vec<super::sso::LinkedIdentity>>> {
         let list = crate::service::sso::identities::of_person(super::app(ctx), caller(ctx), self.0.id).await.gql()?;
         Ok(list.map(|l| l.into_iter().map(super::sso::LinkedIdentity).collect()))
@@ -59,6 +60,7 @@ impl Person {
     /// Communities the person belongs to. A person sees all of their own memberships
     /// (pending requests and invitations too); others see active memberships of the
     /// communities they may see.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn memberships(
         &self,
         ctx: &Context<'_>,

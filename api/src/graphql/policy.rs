@@ -172,9 +172,15 @@ impl AuditEvent {
     async fn after(&self) -> Option<Json<serde_json::Value>> {
         self.0.after.clone().map(Json)
     }
-    /// The `X-Request-Id` of the request that made the change.
+    /// The id the server gave the request that made the change (sent back to its client
+    /// in the `X-Request-Id` response header).
     async fn request_id(&self) -> Option<&str> {
         self.0.request_id.as_deref()
+    }
+    /// The `X-Request-Id` the client sent with that request, if any (printable ASCII, at
+    /// most 64 characters); chosen by the client, so not unique.
+    async fn client_request_id(&self) -> Option<&str> {
+        self.0.client_request_id.as_deref()
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
@@ -198,6 +204,7 @@ pub struct PolicyQuery;
 #[Object]
 impl PolicyQuery {
     /// The rules of a scope (its overrides), or the network-wide rules when omitted.
+    #[graphql(complexity = "crate::graphql::connection::list_cost(child_complexity)")]
     async fn policy_rules(&self, ctx: &Context<'_>, scope_id: Option<ID>) -> async_graphql::Result<Vec<PolicyRule>> {
         let scope = scope("scopeId", scope_id.as_ref()).gql()?;
         Ok(service::rules(app(ctx), caller(ctx), scope).await.gql()?.into_iter().map(PolicyRule::from).collect())
@@ -226,6 +233,7 @@ impl PolicyQuery {
     /// The audit trail, oldest first: every trail for network administrators and
     /// auditors; one organization's or community's (`filter.scopeId`) for those the
     /// policy lets read it (by default its administrators).
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn audit_events(
         &self,
         ctx: &Context<'_>,

@@ -59,6 +59,7 @@ impl IdentityProvider {
     }
     /// Rules turning this provider's claims into profile fields and roles in its
     /// organization.
+    #[graphql(complexity = "crate::graphql::connection::list_cost(child_complexity)")]
     async fn claim_mappings(&self) -> Vec<ClaimMappingRule> {
         providers::claim_mappings(&self.0).into_iter().map(ClaimMappingRule::from).collect()
     }
@@ -411,6 +412,7 @@ impl SsoQuery {
     }
 
     /// Home-realm discovery: where a person with this e-mail logs in (no login needed).
+    #[graphql(complexity = "crate::graphql::connection::list_cost(child_complexity)")]
     async fn login_options(&self, ctx: &Context<'_>, email: String) -> async_graphql::Result<Vec<LoginOption>> {
         let options = sessions::login_options(app(ctx), &email).await.gql()?;
         Ok(options
@@ -424,6 +426,7 @@ impl SsoQuery {
     }
 
     /// The caller's live sessions, newest first.
+    #[graphql(complexity = "crate::graphql::connection::list_cost(child_complexity)")]
     async fn my_sessions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Session>> {
         let current = caller(ctx).actor().gql()?.session_id;
         let list = sessions::list_mine(app(ctx), caller(ctx)).await.gql()?;
