@@ -26,7 +26,7 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// Database URL (`sqlite://…` or `postgres://…`); the embedded SQLite when absent.
     pub database_url: Option<SecretString>,
-    /// Serve GraphiQL at `/graphiql`.
+    /// Serve GraphiQL at `/graphiql` (for development: it loads its scripts from a CDN).
     pub graphiql: bool,
     /// Lifetime of tokens printed by `maillage token`, in days.
     pub token_ttl_days: u32,
@@ -48,6 +48,19 @@ pub struct Settings {
     pub session_ttl_hours: u32,
     /// A login session unused for this many minutes ends.
     pub session_idle_minutes: u32,
+    /// A GraphQL request running longer than this many seconds is stopped (`TIMEOUT`).
+    pub request_timeout_secs: u64,
+    /// GraphQL requests executed at once by this process; more wait (see
+    /// `concurrency_wait_ms`).
+    pub max_concurrent_requests: usize,
+    /// How long a GraphQL request waits for a free slot before `503 UNAVAILABLE`.
+    pub concurrency_wait_ms: u64,
+    /// Requests per minute one IP address may send to `/graphql` (`429 RATE_LIMITED`).
+    pub rate_limit_ip_per_minute: u32,
+    /// Requests per minute one logged-in person may send to `/graphql`.
+    pub rate_limit_person_per_minute: u32,
+    /// Requests per minute one IP address may send to `/auth/…` (logins, token exchange).
+    pub rate_limit_auth_per_minute: u32,
 }
 
 /// Built-in defaults, as serialisable values so figment can layer over them.
@@ -63,12 +76,18 @@ struct Defaults {
     policy_refresh_ms: u64,
     session_ttl_hours: u32,
     session_idle_minutes: u32,
+    request_timeout_secs: u64,
+    max_concurrent_requests: usize,
+    concurrency_wait_ms: u64,
+    rate_limit_ip_per_minute: u32,
+    rate_limit_person_per_minute: u32,
+    rate_limit_auth_per_minute: u32,
 }
 
 const DEFAULTS: Defaults = Defaults {
     listen: "127.0.0.1:8080",
     data_dir: ".",
-    graphiql: true,
+    graphiql: false,
     token_ttl_days: 30,
     log: "info",
     max_connections: 10,
@@ -76,6 +95,12 @@ const DEFAULTS: Defaults = Defaults {
     policy_refresh_ms: 250,
     session_ttl_hours: 12,
     session_idle_minutes: 120,
+    request_timeout_secs: 15,
+    max_concurrent_requests: 32,
+    concurrency_wait_ms: 2_000,
+    rate_limit_ip_per_minute: 600,
+    rate_limit_person_per_minute: 300,
+    rate_limit_auth_per_minute: 30,
 };
 
 /// A setting that cannot be used; the message names it.
@@ -126,6 +151,19 @@ impl Settings {
             if parsed.is_none() {
                 return Err(ConfigError("public_url (MAILLAGE_PUBLIC_URL): must be an absolute http(s) URL".into()));
             }
+        }
+        let at_least_one = [
+            ("request_timeout_secs (MAILLAGE_REQUEST_TIMEOUT_SECS)", self.request_timeout_secs == 0),
+            ("max_concurrent_requests (MAILLAGE_MAX_CONCURRENT_REQUESTS)", self.max_concurrent_requests == 0),
+            ("rate_limit_ip_per_minute (MAILLAGE_RATE_LIMIT_IP_PER_MINUTE)", self.rate_limit_ip_per_minute == 0),
+            (
+                "rate_limit_person_per_minute (MAILLAGE_RATE_LIMIT_PERSON_PER_MINUTE)",
+                self.rate_limit_person_per_minute == 0,
+            ),
+            ("rate_limit_auth_per_minute (MAILLAGE_RATE_LIMIT_AUTH_PER_MINUTE)", self.rate_limit_auth_per_minute == 0),
+        ];
+        if let Some((name, _)) = at_least_one.iter().find(|(_, zero)| *zero) {
+            return Err(ConfigError(format!("{name}: must be at least 1")));
         }
         if self.max_connections == 0 {
             return Err(ConfigError("max_connections (MAILLAGE_MAX_CONNECTIONS): must be at least 1".into()));
@@ -202,6 +240,7 @@ mod tests {
             let settings = Settings::load(None).expect("defaults load");
             assert_eq!(settings.listen.to_string(), "127.0.0.1:8080");
             assert!(settings.database_url().expose_secret().starts_with("sqlite://"));
+            assert!(!settings.graphiql, "GraphiQL is for development, off unless asked for");
             Ok(())
         });
     }

@@ -1,32 +1,59 @@
 //! The HTTP edge: `POST /graphql`, the login routes under `/auth/`, GraphiQL, and a
 //! health check.
+//!
+//! Before a GraphQL request reaches the schema it must be JSON (`415` otherwise, so no
+//! web page can send one cross-site without a preflight), within the rate limits
+//! (`429 RATE_LIMITED` with `Retry-After`) and find a free execution slot within
+//! `concurrency_wait_ms` (`503 UNAVAILABLE`); it then runs for at most
+//! `request_timeout_secs` (`503 TIMEOUT`, its work dropped). The schema's extension
+//! ([`graphql::limits`]) bounds nesting, shape and cost before anything executes.
 
-use std::{net::TcpListener, time::Instant};
+mod graphiql;
+mod rate_limit;
+
+use std::{
+    net::TcpListener,
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use actix_cors::Cors;
 use actix_web::{
     HttpRequest, HttpResponse, HttpServer, Responder,
-    dev::ServerHandle,
-    http::{StatusCode, header},
+    body::MessageBody,
+    dev::{ServerHandle, ServiceRequest, ServiceResponse},
+    http::{Method, StatusCode, header},
+    middleware::{DefaultHeaders, Next, from_fn},
     web,
 };
-use async_graphql::{ErrorExtensionValues, http::GraphiQLSource};
+use async_graphql::ErrorExtensionValues;
 use async_graphql_actix_web::GraphQLResponse;
 use serde_json::json;
+use tokio::sync::Semaphore;
 
 use crate::{
     auth::{self, Caller},
     config::Settings,
     graphql::{self, AppSchema, loaders},
-    service::App,
+    service::{App, audit::RequestId},
 };
+
+use self::rate_limit::RateLimits;
 
 /// Largest request body accepted on `/graphql`.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
 
+/// Longest client `X-Request-Id` kept (as `clientRequestId` in the audit trail).
+pub const MAX_CLIENT_REQUEST_ID: usize = 64;
+
 struct AppState {
     schema: AppSchema,
     app: App,
+    rate_limits: RateLimits,
+    /// One permit per GraphQL execution running at once.
+    executions: Semaphore,
+    concurrency_wait: Duration,
+    request_timeout: Duration,
 }
 
 /// A running server.
@@ -67,7 +94,15 @@ pub fn start_on(
     let addr = listener.local_addr()?;
     let watcher = tokio::spawn(watch_policy(app.clone(), settings.policy_refresh_ms));
     let app_data = web::Data::new(app.clone());
-    let state = web::Data::new(AppState { schema: graphql::build_schema(app.clone()), app });
+    let state = web::Data::new(AppState {
+        schema: graphql::build_schema(app.clone()),
+        app,
+        rate_limits: RateLimits::new(settings),
+        executions: Semaphore::new(settings.max_concurrent_requests),
+        concurrency_wait: Duration::from_millis(settings.concurrency_wait_ms),
+        request_timeout: Duration::from_secs(settings.request_timeout_secs),
+    });
+    let sweeper = tokio::spawn(forget_idle_callers(state.clone()));
     let graphiql = settings.graphiql;
     let mut server = HttpServer::new(move || {
         let front_ends = app_data.clone();
@@ -84,6 +119,12 @@ pub fn start_on(
             .expose_headers([header::HeaderName::from_static("x-request-id")])
             .max_age(600);
         let web_app = actix_web::App::new()
+            .wrap(from_fn(edge_guard))
+            .wrap(
+                DefaultHeaders::new()
+                    .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                    .add((header::X_FRAME_OPTIONS, "DENY")),
+            )
             .wrap(cors)
             .app_data(state.clone())
             .app_data(app_data.clone())
@@ -91,7 +132,7 @@ pub fn start_on(
             .configure(auth::web::routes)
             .route("/graphql", web::post().to(graphql_endpoint))
             .route("/health", web::get().to(health));
-        if graphiql { web_app.route("/graphiql", web::get().to(graphiql_page)) } else { web_app }
+        if graphiql { web_app.route("/graphiql", web::get().to(graphiql::page)) } else { web_app }
     })
     .listen(listener)?;
     if settings.workers > 0 {
@@ -105,6 +146,7 @@ pub fn start_on(
     let task = tokio::spawn(async move {
         let result = server.await;
         watcher.abort();
+        sweeper.abort();
         result
     });
     Ok(RunningServer { addr, handle, task })
@@ -133,6 +175,15 @@ async fn watch_policy(app: App, every_ms: u64) {
     }
 }
 
+/// Every minute, forgets the rate-limit state of callers who have been quiet.
+async fn forget_idle_callers(state: web::Data<AppState>) {
+    let mut ticker = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        ticker.tick().await;
+        state.rate_limits.forget_idle();
+    }
+}
+
 /// A GraphQL-shaped error response for requests that never reached the schema.
 fn request_error(status: StatusCode, code: &str, message: &str, request_id: &str) -> HttpResponse {
     HttpResponse::build(status)
@@ -140,13 +191,76 @@ fn request_error(status: StatusCode, code: &str, message: &str, request_id: &str
         .json(json!({ "errors": [{ "message": message, "extensions": { "code": code } }] }))
 }
 
-/// The caller's request id if it is sane, else a new one.
-fn request_id(req: &HttpRequest) -> String {
+/// `429` with `Retry-After`: GraphQL-shaped on `/graphql`, like the other `/auth/`
+/// errors there.
+fn rate_limited(graphql: bool, retry_after: u64, request_id: Option<&str>) -> HttpResponse {
+    let message = format!("too many requests: try again in {retry_after} s");
+    let mut response = HttpResponse::TooManyRequests();
+    response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+    if let Some(id) = request_id {
+        response.insert_header(("X-Request-Id", id));
+    }
+    if graphql {
+        response.json(json!({ "errors": [{ "message": message, "extensions": { "code": "RATE_LIMITED" } }] }))
+    } else {
+        response.json(json!({ "error": "rate_limited", "message": message }))
+    }
+}
+
+/// Whether the request says its body is JSON (`application/json`, any parameters).
+fn is_json(req: &HttpRequest) -> bool {
     req.headers()
-        .get("X-Request-Id")
+        .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_graphic()))
-        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned)
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// Before routing: the per-IP rate limits of `/graphql` and `/auth/…`, and JSON-only
+/// `POST /auth/token` (a form or `text/plain` post could come from any web page).
+async fn edge_guard(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let path = req.path();
+    let graphql = path == "/graphql";
+    let auth = path.starts_with("/auth/");
+    if (graphql || auth)
+        && let (Some(state), Some(peer)) = (req.app_data::<web::Data<AppState>>(), req.peer_addr())
+    {
+        let counted =
+            if graphql { state.rate_limits.graphql_ip(peer.ip()) } else { state.rate_limits.auth_ip(peer.ip()) };
+        if let Err(retry_after) = counted {
+            tracing::info!(path, ip = %peer.ip(), "rate limited");
+            let response = rate_limited(graphql, retry_after, None);
+            return Ok(req.into_response(response).map_into_right_body());
+        }
+    }
+    if path == "/auth/token" && req.method() == Method::POST && !is_json(req.request()) {
+        let response = HttpResponse::UnsupportedMediaType()
+            .json(json!({ "error": "invalid_request", "message": "send JSON with Content-Type: application/json" }));
+        return Ok(req.into_response(response).map_into_right_body());
+    }
+    next.call(req).await.map(ServiceResponse::map_into_left_body)
+}
+
+/// A new request id (kept in the audit trail and sent back in `X-Request-Id`), with the
+/// client's own `X-Request-Id` kept apart: printable ASCII only, at most
+/// [`MAX_CLIENT_REQUEST_ID`] characters.
+fn request_id(req: &HttpRequest) -> RequestId {
+    let client = req
+        .headers()
+        .get("X-Request-Id")
+        .map(|v| {
+            v.as_bytes()
+                .iter()
+                .filter(|b| b.is_ascii_graphic())
+                .take(MAX_CLIENT_REQUEST_ID)
+                .map(|&b| char::from(b))
+                .collect::<String>()
+        })
+        .filter(|v| !v.is_empty());
+    RequestId { id: uuid::Uuid::new_v4().to_string(), client }
 }
 
 fn bearer(req: &HttpRequest) -> Option<&str> {
@@ -161,7 +275,16 @@ async fn graphql_endpoint(
     body: Result<web::Bytes, actix_web::Error>,
 ) -> HttpResponse {
     let started = Instant::now();
-    let request_id = request_id(&req);
+    let ids = request_id(&req);
+    let request_id = ids.id.clone();
+    if !is_json(&req) {
+        return request_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "BAD_USER_INPUT",
+            "send the GraphQL request as JSON, with Content-Type: application/json",
+            &request_id,
+        );
+    }
     let body = match body {
         Ok(body) => body,
         Err(err) => {
@@ -192,9 +315,35 @@ async fn graphql_endpoint(
     };
     let operation = request.operation_name.clone().unwrap_or_default();
     let person = viewer.as_ref().map(|a| a.person_id);
-    let caller = Caller::new(viewer, Some(request_id.clone()));
+    if let Some(person) = person
+        && let Err(retry_after) = state.rate_limits.graphql_person(person)
+    {
+        tracing::info!(request_id, person, "rate limited");
+        return rate_limited(true, retry_after, Some(&request_id));
+    }
+    // A bounded number of executions at once: the others wait a little, then are told
+    // to come back rather than queue without end.
+    let Ok(Ok(_permit)) = tokio::time::timeout(state.concurrency_wait, state.executions.acquire()).await else {
+        tracing::warn!(request_id, "every execution slot busy");
+        let mut response =
+            request_error(StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE", "the server is busy: try again", &request_id);
+        response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+        return response;
+    };
+    let caller = Caller::new(viewer, Some(Arc::new(ids)));
     let request = loaders::register(request, &state.app, &caller).data(caller);
-    let mut response = state.schema.execute(request).await;
+    // On timeout the execution future is dropped: its resolvers stop at their next
+    // await (a DataLoader batch already started finishes on its own, bounded by a page).
+    let Ok(mut response) = tokio::time::timeout(state.request_timeout, state.schema.execute(request)).await else {
+        tracing::warn!(request_id, operation, person, "graphql request timed out");
+        return request_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "TIMEOUT",
+            &format!("the request took longer than {} s and was stopped", state.request_timeout.as_secs()),
+            &request_id,
+        );
+    };
+    graphql::limits::cap_errors(&mut response.errors);
     for error in &mut response.errors {
         // Errors raised before resolvers run (syntax, unknown fields, wrong types) are
         // the client's input.
@@ -216,12 +365,6 @@ async fn graphql_endpoint(
         .insert_header(("X-Request-Id", request_id))
         .respond_to(&req)
         .map_into_boxed_body()
-}
-
-async fn graphiql_page() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(GraphiQLSource::build().endpoint("/graphql").title("Maillage").finish())
 }
 
 async fn health(state: web::Data<AppState>) -> HttpResponse {

@@ -19,6 +19,8 @@ pub struct Model {
     pub scope_type: String,
     /// The organization or community (none for the network).
     pub scope_id: Option<i32>,
+    /// The `X-Request-Id` the client sent, if any (`request_id` is the server's own).
+    pub client_request_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -177,12 +177,12 @@ mod tests {
 #[derive(Debug, Clone, Default)]
 pub struct Caller {
     pub viewer: Viewer,
-    pub request_id: Option<String>,
+    pub request_id: Option<std::sync::Arc<crate::service::audit::RequestId>>,
 }
 
 impl Caller {
     /// A call made by `viewer` within request `request_id`.
-    pub fn new(viewer: Viewer, request_id: Option<String>) -> Self {
+    pub fn new(viewer: Viewer, request_id: Option<std::sync::Arc<crate::service::audit::RequestId>>) -> Self {
         Self { viewer, request_id }
     }
 

@@ -33,6 +33,15 @@ impl AuditScope {
     }
 }
 
+/// The request a change was made in: the id the server generated (sent back in
+/// `X-Request-Id`) and, apart, the `X-Request-Id` the client sent, which nobody can trust
+/// to be unique.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestId {
+    pub id: String,
+    pub client: Option<String>,
+}
+
 /// What a change did, to whom.
 #[derive(Debug)]
 pub struct AuditRecord<'a> {
@@ -43,7 +52,7 @@ pub struct AuditRecord<'a> {
     pub target_id: Option<i32>,
     pub before: Option<Value>,
     pub after: Option<Value>,
-    pub request_id: Option<&'a str>,
+    pub request_id: Option<&'a RequestId>,
 }
 
 /// Writes one audit event (call it inside the change's transaction).
@@ -58,7 +67,8 @@ pub async fn record<C: ConnectionTrait>(db: &C, record: AuditRecord<'_>) -> Serv
         target_id: Set(record.target_id),
         before: Set(record.before),
         after: Set(record.after),
-        request_id: Set(record.request_id.map(str::to_owned)),
+        request_id: Set(record.request_id.map(|r| r.id.clone())),
+        client_request_id: Set(record.request_id.and_then(|r| r.client.clone())),
         created_at: Set(Utc::now()),
         ..Default::default()
     })
