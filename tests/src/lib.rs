@@ -58,6 +58,11 @@ enum Cleanup {
 impl TestApp {
     /// Starts a server on a fresh database.
     pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Starts a server on a fresh database with test settings changed by `configure`.
+    pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> Self {
         let (url, cleanup) = match std::env::var(PG_ENV) {
             Ok(admin_url) if !admin_url.is_empty() => {
                 let name = format!("maillage_test_{}", uuid::Uuid::new_v4().simple());
@@ -89,7 +94,8 @@ impl TestApp {
         let test_db = db::connect_url(&url, 2, None).await.expect("connect");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         let base = format!("http://{}", listener.local_addr().expect("address"));
-        let settings = settings(url.clone(), &base);
+        let mut settings = settings(url.clone(), &base);
+        configure(&mut settings);
         let sso = settings.sso_context().expect("single sign-on context");
         let app = App::load(server_db, sso).await.expect("load the policy");
         let server = server::start_on(listener, &settings, app.clone(), false).expect("start server");
