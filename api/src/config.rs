@@ -48,6 +48,9 @@ pub struct Settings {
     pub session_ttl_hours: u32,
     /// A login session unused for this many minutes ends.
     pub session_idle_minutes: u32,
+    /// Let identity providers be on loopback (`http://127.0.0.1:…`, `localhost`):
+    /// development and tests only. Off by default: providers must be public `https`.
+    pub allow_loopback_providers: bool,
 }
 
 /// Built-in defaults, as serialisable values so figment can layer over them.
@@ -63,6 +66,7 @@ struct Defaults {
     policy_refresh_ms: u64,
     session_ttl_hours: u32,
     session_idle_minutes: u32,
+    allow_loopback_providers: bool,
 }
 
 const DEFAULTS: Defaults = Defaults {
@@ -76,6 +80,7 @@ const DEFAULTS: Defaults = Defaults {
     policy_refresh_ms: 250,
     session_ttl_hours: 12,
     session_idle_minutes: 120,
+    allow_loopback_providers: false,
 };
 
 /// A setting that cannot be used; the message names it.
@@ -155,6 +160,7 @@ impl Settings {
             public_url,
             session_ttl: chrono::Duration::hours(i64::from(self.session_ttl_hours)),
             session_idle: chrono::Duration::minutes(i64::from(self.session_idle_minutes)),
+            allow_loopback_providers: self.allow_loopback_providers,
         })
     }
 

@@ -291,6 +291,8 @@ fn settings(url: SecretString, public_url: &str) -> Settings {
         secret_key: Some(SecretString::from(TEST_SECRET_KEY)),
         session_ttl_hours: 12,
         session_idle_minutes: 120,
+        // The tests' OpenID providers run on loopback.
+        allow_loopback_providers: true,
     }
 }
 

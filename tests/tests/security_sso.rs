@@ -123,7 +123,7 @@ async fn a_link_is_confirmed_on_a_page_naming_the_account_and_grants_no_role() {
     let page = browser.callback(&callback).await;
     assert_eq!(page.status, 200, "{page:?}");
     assert!(page.body.contains("outsider-at-a"), "names the identity: {}", page.body);
-    assert!(page.body.contains("outsider"), "names the account: {}", page.body);
+    assert!(page.body.contains("outsider@elsewhere.example"), "names the account: {}", page.body);
     // Nothing is linked before the person confirms.
     assert_eq!(app.ok(Some(&outsider), ME, json!({})).await["me"]["identities"], json!([]));
     // The confirmation, posted from another browser, is refused.
@@ -297,17 +297,14 @@ fn urlencoding(text: &str) -> String {
 async fn pending_login_attempts_are_capped() {
     let Some((app, _admin, a, _b)) = network().await else { return };
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-    let mut refused = 0;
     for _ in 0..60 {
         let response = client.get(a.login_url(&app, FRONT_END)).send().await.expect("get");
-        match response.status().as_u16() {
-            303 => {}
-            429 => refused += 1,
-            other => panic!("login start answered {other}"),
-        }
+        assert!(matches!(response.status().as_u16(), 303 | 429), "login start answered {}", response.status());
     }
-    assert!(refused > 0, "60 abandoned logins from one address were all accepted");
-    assert!(app.count_rows("login_attempt").await <= 30);
+    let kept = app.count_rows("login_attempt").await;
+    assert!(kept <= 20, "{kept} pending attempts kept for one address");
+    // Retries never lock the address out: the oldest pending attempts made room.
+    log_in(&app, &a, "nurse@a.example").await;
 }
 
 // ---------------------------------------------------------------------------------
@@ -373,7 +370,7 @@ async fn every_login_attempt_gets_a_fresh_binding_cookie() {
         .expect("get");
     assert_eq!(response.status().as_u16(), 303);
     let cookies = set_cookies(&response);
-    let login = cookies.iter().find(|c| c.starts_with("maillage_login=")).expect("a binding cookie");
+    let login = cookies.iter().find(|c| c.starts_with("maillage_login")).expect("a binding cookie");
     assert!(!login.contains(&planted), "the planted value was kept: {login}");
 }
 
@@ -390,7 +387,7 @@ async fn over_https_the_binding_cookie_is_a_host_cookie() {
         .expect("get");
     assert_eq!(response.status().as_u16(), 303);
     let cookies = set_cookies(&response);
-    let login = cookies.iter().find(|c| c.starts_with("__Host-maillage_login=")).unwrap_or_else(|| panic!("{cookies:?}"));
+    let login = cookies.iter().find(|c| c.starts_with("__Host-maillage_login")).unwrap_or_else(|| panic!("{cookies:?}"));
     assert!(login.contains("Secure") && login.contains("Path=/;") || login.ends_with("Path=/"), "{login}");
     assert!(!login.contains("Domain"), "{login}");
 }
