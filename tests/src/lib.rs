@@ -144,6 +144,7 @@ impl TestApp {
             &self.db,
             &TokenRequest {
                 email: email.into(),
+                person_id: None,
                 display_name: None,
                 organization_slug: org.map(str::to_owned),
                 network_admin,

@@ -324,7 +324,13 @@ fn html_attr(html: &str, name: &str) -> Option<String> {
 
 /// Starts linking an identity at `org` to the person of `token`, from `browser` (which
 /// keeps the binding cookie): `POST /auth/{org}/link`; (status, JSON body).
-pub async fn start_link(app: &TestApp, browser: &Browser, org: &str, token: Option<&str>, return_to: &str) -> (u16, Value) {
+pub async fn start_link(
+    app: &TestApp,
+    browser: &Browser,
+    org: &str,
+    token: Option<&str>,
+    return_to: &str,
+) -> (u16, Value) {
     browser.post_json(&format!("{}/auth/{org}/link", app.base), token, &json!({ "returnTo": return_to })).await
 }
 

@@ -179,11 +179,9 @@ async fn open_and_closed_ports_give_the_same_generic_error() {
         }
     });
     let mut messages = Vec::new();
-    for issuer in [
-        format!("http://127.0.0.1:{}", closed_port()),
-        format!("http://127.0.0.1:{raw_port}"),
-        app.base.clone(),
-    ] {
+    for issuer in
+        [format!("http://127.0.0.1:{}", closed_port()), format!("http://127.0.0.1:{raw_port}"), app.base.clone()]
+    {
         let body = register_issuer(&app, &admin, &org, &issuer).await;
         assert_eq!((error_code(&body), error_field(&body)), ("BAD_USER_INPUT", "issuer"), "{issuer}: {body}");
         let message = body["errors"][0]["message"].as_str().expect("message").to_owned();
@@ -212,7 +210,8 @@ async fn an_oversized_discovery_document_is_refused_without_being_read_whole() {
             tokio::spawn(async move {
                 let mut request = [0u8; 4096];
                 let _ = socket.read(&mut request).await;
-                let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n{\"issuer\":\"";
+                let head =
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n{\"issuer\":\"";
                 if socket.write_all(head.as_bytes()).await.is_err() {
                     return;
                 }
@@ -387,7 +386,8 @@ async fn over_https_the_binding_cookie_is_a_host_cookie() {
         .expect("get");
     assert_eq!(response.status().as_u16(), 303);
     let cookies = set_cookies(&response);
-    let login = cookies.iter().find(|c| c.starts_with("__Host-maillage_login")).unwrap_or_else(|| panic!("{cookies:?}"));
+    let login =
+        cookies.iter().find(|c| c.starts_with("__Host-maillage_login")).unwrap_or_else(|| panic!("{cookies:?}"));
     assert!(login.contains("Secure") && login.contains("Path=/;") || login.ends_with("Path=/"), "{login}");
     assert!(!login.contains("Domain"), "{login}");
 }
@@ -405,7 +405,11 @@ async fn an_organization_administrator_alone_cannot_open_cors_to_an_origin() {
     app.ok(Some(&admin), harness::ops::ASSIGN_ROLE, json!({ "p": boss, "s": org, "r": "ADMIN" })).await;
     const UPDATE: &str = "mutation($input: UpdateOrganizationInput!) { updateOrganization(input: $input) { organization { allowedReturnUrls } } }";
     let body = app
-        .gql(Some(&org_admin), UPDATE, json!({ "input": { "id": org, "allowedReturnUrls": ["https://evil.example/"] } }))
+        .gql(
+            Some(&org_admin),
+            UPDATE,
+            json!({ "input": { "id": org, "allowedReturnUrls": ["https://evil.example/"] } }),
+        )
         .await;
     assert_eq!(error_code(&body), "FORBIDDEN", "{body}");
     let preflight = |origin: &'static str| {
@@ -425,7 +429,50 @@ async fn an_organization_administrator_alone_cannot_open_cors_to_an_origin() {
     )
     .await;
     // A network administrator approves a front end.
-    app.ok(Some(&admin), UPDATE, json!({ "input": { "id": org, "allowedReturnUrls": ["https://portail.cisss.example/"] } }))
-        .await;
+    app.ok(
+        Some(&admin),
+        UPDATE,
+        json!({ "input": { "id": org, "allowedReturnUrls": ["https://portail.cisss.example/"] } }),
+    )
+    .await;
     assert!(allowed(&preflight("https://portail.cisss.example").await.expect("preflight")));
+}
+
+#[tokio::test]
+async fn the_cli_names_people_by_id_when_an_email_is_shared() {
+    use maillage_api::service::token::{TokenRequest, issue};
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    let app = TestApp::spawn().await;
+    let first = app.token("marie.tremblay@inspq.example", None, false).await;
+    let first_id = person_id(&app, &first).await;
+    // A second person with the same address (as before L2 was fixed, or through the API).
+    let now = chrono::Utc::now();
+    let second = entity::person::ActiveModel {
+        display_name: Set("Marie T.".into()),
+        email: Set("marie.tremblay@inspq.example".into()),
+        status: Set(entity::enums::RecordStatus::Active),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .expect("second person");
+    let request = |person_id: Option<i32>| TokenRequest {
+        email: if person_id.is_some() { String::new() } else { "marie.tremblay@inspq.example".into() },
+        person_id,
+        display_name: None,
+        organization_slug: None,
+        network_admin: false,
+        ttl_days: 1,
+    };
+    let err = issue(&app.db, &request(None)).await.expect_err("ambiguous e-mail");
+    assert!(err.to_string().contains("--person-id"), "{err}");
+    for id in [first_id, second.id] {
+        let issued = issue(&app.db, &request(Some(id))).await.expect("token by id");
+        assert_eq!(issued.person_id, id);
+        let token = secrecy::ExposeSecret::expose_secret(&issued.token).to_owned();
+        assert_eq!(person_id(&app, &token).await, id);
+    }
+    assert!(issue(&app.db, &request(Some(9999))).await.is_err(), "an unknown id");
 }

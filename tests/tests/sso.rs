@@ -386,7 +386,6 @@ async fn a_signing_key_rotation_needs_no_restart() {
     assert_eq!(app.ok(Some(&token), ME, json!({})).await["me"]["email"], "nurse@a.example");
 }
 
-
 #[tokio::test]
 async fn linking_an_account_is_explicit() {
     let Some((app, _admin, a, b)) = network().await else { return };

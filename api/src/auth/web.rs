@@ -278,9 +278,12 @@ async fn start_link(app: web::Data<App>, req: HttpRequest, path: web::Path<Strin
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .cookie(cookie(&app, LINK_COOKIE, link.cookie, sessions::LINK_TTL, true))
             .json(json!({ "loginUrl": link.login_url })),
-        Err(ServiceError::NotFound { .. }) => {
-            json_error(StatusCode::NOT_FOUND, "unknown_organization", "no organization of the network has this address", None)
-        }
+        Err(ServiceError::NotFound { .. }) => json_error(
+            StatusCode::NOT_FOUND,
+            "unknown_organization",
+            "no organization of the network has this address",
+            None,
+        ),
         Err(ServiceError::BadInput { field, message }) => {
             json_error(StatusCode::BAD_REQUEST, "invalid_request", &format!("{field} {message}"), Some(&field))
         }

@@ -307,8 +307,13 @@ pub struct LinkConfirmation {
 /// is written, the others counted into the next row.
 #[derive(Debug, Default)]
 pub struct RefusalLog {
-    windows: std::sync::Mutex<std::collections::HashMap<(i32, &'static str), (std::time::Instant, u64)>>,
+    windows: std::sync::Mutex<std::collections::HashMap<RefusalKind, RefusalWindow>>,
 }
+
+/// An organization and a refusal code.
+type RefusalKind = (i32, &'static str);
+/// When the current minute began, and how many refusals it counted unwritten.
+type RefusalWindow = (std::time::Instant, u64);
 
 impl RefusalLog {
     /// `Some(n)`: write a row, `n` refusals of this kind having gone unwritten since
@@ -400,12 +405,7 @@ async fn active_organization<C: ConnectionTrait>(db: &C, slug: &str) -> Result<o
 /// Starts a login at the organization's provider. `link_cookie` is the browser's link
 /// cookie, needed when `params.link`. The browser-binding cookie is always a fresh
 /// value: one planted in the browser is never reused.
-pub async fn start(
-    app: &App,
-    slug: &str,
-    params: StartParams,
-    link_cookie: Option<&str>,
-) -> Result<Redirect, Refused> {
+pub async fn start(app: &App, slug: &str, params: StartParams, link_cookie: Option<&str>) -> Result<Redirect, Refused> {
     let result = start_inner(app, slug, params, link_cookie).await;
     if let Err(refused) = &result {
         record_refusal(app, slug, refused).await;
@@ -690,8 +690,7 @@ async fn prepare_link(
     return_to: Url,
 ) -> Result<Finished, Refused> {
     let db = &app.db;
-    let refuse =
-        |refusal: Refusal, detail: &str| Refused::new(refusal, detail).at(provider.id, Some(&return_to));
+    let refuse = |refusal: Refusal, detail: &str| Refused::new(refusal, detail).at(provider.id, Some(&return_to));
     let link = sessions::pending_link(db, link_cookie, provider.organization_id)
         .await?
         .filter(|l| l.person_id == person_id)
@@ -705,7 +704,10 @@ async fn prepare_link(
         if identity.person_id != person_id {
             return Err(Refused {
                 person_id: Some(person_id),
-                ..refuse(Refusal::IdentityLinkedElsewhere, &format!("identity belongs to person {}", identity.person_id))
+                ..refuse(
+                    Refusal::IdentityLinkedElsewhere,
+                    &format!("identity belongs to person {}", identity.person_id),
+                )
             });
         }
         // Already this person's: nothing to confirm.
@@ -789,7 +791,10 @@ async fn confirm_link_inner(
         Some(identity) if identity.person_id != person.id => {
             return Err(Refused {
                 person_id: Some(person.id),
-                ..refuse(Refusal::IdentityLinkedElsewhere, &format!("identity belongs to person {}", identity.person_id))
+                ..refuse(
+                    Refusal::IdentityLinkedElsewhere,
+                    &format!("identity belongs to person {}", identity.person_id),
+                )
             });
         }
         Some(_) => {}
@@ -833,8 +838,8 @@ fn email_domain(email: &str) -> Option<String> {
 
 /// Whether someone other than `except` has this e-mail address.
 async fn email_taken(txn: &DatabaseTransaction, email: &str, except: Option<i32>) -> Result<bool, Refused> {
-    let mut select =
-        person::Entity::find().filter(ExprTrait::eq(Expr::expr(Func::lower(Expr::col(person::Column::Email))), email.to_lowercase()));
+    let mut select = person::Entity::find()
+        .filter(ExprTrait::eq(Expr::expr(Func::lower(Expr::col(person::Column::Email))), email.to_lowercase()));
     if let Some(id) = except {
         select = select.filter(person::Column::Id.ne(id));
     }

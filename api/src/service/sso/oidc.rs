@@ -18,10 +18,11 @@ use std::{
 use chrono::{DateTime, Utc};
 use entity::identity_provider;
 use openidconnect::{
-    AccessToken, AccessTokenHash, AdditionalClaims, AsyncHttpClient, HttpRequest, HttpResponse, AdditionalProviderMetadata, AuthType, AuthorizationCode, Client,
-    ClientId, ClientSecret, EmptyExtraTokenFields, EndpointMaybeSet, EndpointNotSet, EndpointSet, IdTokenFields,
-    IssuerUrl, JsonWebKeySet, Nonce, OAuth2TokenResponse, PkceCodeVerifier, ProviderMetadata, RedirectUrl,
-    StandardErrorResponse, StandardTokenResponse, SubjectIdentifier, TokenResponse, UserInfoClaims,
+    AccessToken, AccessTokenHash, AdditionalClaims, AdditionalProviderMetadata, AsyncHttpClient, AuthType,
+    AuthorizationCode, Client, ClientId, ClientSecret, EmptyExtraTokenFields, EndpointMaybeSet, EndpointNotSet,
+    EndpointSet, HttpRequest, HttpResponse, IdTokenFields, IssuerUrl, JsonWebKeySet, Nonce, OAuth2TokenResponse,
+    PkceCodeVerifier, ProviderMetadata, RedirectUrl, StandardErrorResponse, StandardTokenResponse, SubjectIdentifier,
+    TokenResponse, UserInfoClaims,
     core::{
         CoreAuthDisplay, CoreAuthPrompt, CoreClaimName, CoreClaimType, CoreClientAuthMethod, CoreErrorResponseType,
         CoreGenderClaim, CoreGrantType, CoreJsonWebKey, CoreJweContentEncryptionAlgorithm,
@@ -302,7 +303,8 @@ impl ProviderHttp {
     async fn fetch(&self, request: HttpRequest) -> Result<HttpResponse, FetchError> {
         let url = url::Url::parse(&request.uri().to_string()).map_err(|e| FetchError::Request(e.to_string()))?;
         self.check(&url)?;
-        let request: reqwest::Request = request.try_into().map_err(|e: reqwest::Error| FetchError::Request(describe(&e)))?;
+        let request: reqwest::Request =
+            request.try_into().map_err(|e: reqwest::Error| FetchError::Request(describe(&e)))?;
         let mut response = self.client.execute(request).await.map_err(|e| FetchError::Request(describe(&e)))?;
         if response.content_length().is_some_and(|n| n > MAX_RESPONSE_BYTES as u64) {
             return Err(FetchError::TooLarge);
@@ -315,7 +317,8 @@ impl ProviderHttp {
             }
             body.extend_from_slice(&chunk);
         }
-        let mut builder = openidconnect::http::Response::builder().status(response.status()).version(response.version());
+        let mut builder =
+            openidconnect::http::Response::builder().status(response.status()).version(response.version());
         for (name, value) in response.headers() {
             builder = builder.header(name, value);
         }
@@ -565,5 +568,54 @@ fn describe_claims_error(err: &openidconnect::ClaimsVerificationError) -> String
         C::SignatureVerification(inner) => format!("bad signature: {inner}"),
         C::Unsupported(what) => format!("unsupported: {what}"),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_public_addresses_are_permitted_and_loopback_behind_the_flag() {
+        let refused = [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "172.31.255.255",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "224.0.0.1",
+            "255.255.255.255",
+            "192.0.2.1",
+            "::",
+            "fd00::1",
+            "fc00::1",
+            "fe80::1",
+            "ff02::1",
+            "::ffff:10.0.0.1",
+            "::ffff:169.254.169.254",
+            "64:ff9b::a00:1",
+            "2002:a00:1::1",
+            "2001:db8::1",
+            "::1",
+        ];
+        for ip in refused {
+            let ip: IpAddr = ip.parse().expect("ip");
+            assert!(!permitted_address(ip, false), "{ip}");
+        }
+        for ip in ["93.184.216.34", "8.8.8.8", "172.32.0.1", "100.128.0.1", "2606:4700::1111", "::ffff:8.8.8.8"] {
+            let ip: IpAddr = ip.parse().expect("ip");
+            assert!(permitted_address(ip, false), "{ip}");
+        }
+        for ip in ["127.0.0.1", "127.0.0.2", "::1", "::ffff:127.0.0.1"] {
+            let ip: IpAddr = ip.parse().expect("ip");
+            assert!(permitted_address(ip, true), "{ip}");
+        }
+        for ip in ["10.0.0.1", "169.254.169.254", "fd00::1"] {
+            let ip: IpAddr = ip.parse().expect("ip");
+            assert!(!permitted_address(ip, true), "loopback flag allows {ip}");
+        }
     }
 }
