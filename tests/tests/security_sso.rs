@@ -436,6 +436,21 @@ async fn an_organization_administrator_alone_cannot_open_cors_to_an_origin() {
     )
     .await;
     assert!(allowed(&preflight("https://portail.cisss.example").await.expect("preflight")));
+    // An approved front end may start an account link with credentials (the cookie).
+    let link = reqwest::Client::new()
+        .request(reqwest::Method::OPTIONS, format!("{}/auth/cisss-cors/link", app.base))
+        .header("Origin", "https://portail.cisss.example")
+        .header("Access-Control-Request-Method", "POST")
+        .header("Access-Control-Request-Headers", "authorization, content-type")
+        .send()
+        .await
+        .expect("preflight");
+    assert_eq!(
+        link.headers().get("access-control-allow-credentials").and_then(|v| v.to_str().ok()),
+        Some("true"),
+        "{:?}",
+        link.headers()
+    );
 }
 
 #[tokio::test]
