@@ -147,7 +147,7 @@ fn escape(text: &str) -> String {
 /// The page where a person confirms an account link: it names the identity and the
 /// account; its form posts the single-use token back. It may not be framed (no
 /// clickjacking of its button) and runs no script.
-fn confirmation_page(slug: &str, confirm: &LinkConfirmation) -> HttpResponse {
+fn confirmation_page(confirm: &LinkConfirmation) -> HttpResponse {
     let page = format!(
         "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Link an identity</title>\
          <h1>Link this identity to your account?</h1>\
@@ -155,7 +155,7 @@ fn confirmation_page(slug: &str, confirm: &LinkConfirmation) -> HttpResponse {
          <p>Account <strong>{name}</strong> ({email})</p>\
          <p>Once linked, logging in with this identity logs you in to this account. \
          If you did not ask for this, cancel.</p>\
-         <form method=\"post\" action=\"/auth/{slug}/link/confirm\">\
+         <form method=\"post\" action=\"{action}\">\
          <input type=\"hidden\" name=\"token\" value=\"{token}\">\
          <button type=\"submit\">Link</button> <a href=\"{cancel}\">Cancel</a></form></html>",
         subject = escape(&confirm.subject),
@@ -163,7 +163,7 @@ fn confirmation_page(slug: &str, confirm: &LinkConfirmation) -> HttpResponse {
         issuer = escape(&confirm.issuer),
         name = escape(&confirm.account_name),
         email = escape(&confirm.account_email),
-        slug = escape(slug),
+        action = escape(&confirm.confirm_url),
         token = escape(&confirm.token),
         cancel = escape(&confirm.cancel_url),
     );
@@ -236,7 +236,7 @@ async fn callback(
     let link = read_cookie(&app, &req, LINK_COOKIE);
     match login::finish(&app, &path, params, browser.as_deref(), link.as_deref()).await {
         Ok(Finished::Redirect(to)) => redirect(&app, to),
-        Ok(Finished::ConfirmLink(confirm)) => confirmation_page(&path, &confirm),
+        Ok(Finished::ConfirmLink(confirm)) => confirmation_page(&confirm),
         Err(refusal) => refused(&refusal),
     }
 }

@@ -299,6 +299,8 @@ pub struct LinkConfirmation {
     /// The account it would be attached to.
     pub account_name: String,
     pub account_email: String,
+    /// Where the form posts (`POST /auth/{organization}/link/confirm`).
+    pub confirm_url: String,
     /// Where "cancel" goes (`return_to?error=link_cancelled`).
     pub cancel_url: String,
 }
@@ -644,7 +646,7 @@ async fn finish_inner(
         })?;
     let mut location = return_to.clone().ok_or_else(|| refuse(Refusal::Internal, "bad stored return_to".into()))?;
     if let Some(person_id) = attempt.link_person_id {
-        return prepare_link(app, &provider, person_id, &verified, link_cookie, location).await;
+        return prepare_link(app, &organization, &provider, person_id, &verified, link_cookie, location).await;
     }
     let txn = db.begin().await?;
     let outcome = provision(&txn, &provider, &verified).await.map_err(|r| Refused {
@@ -683,6 +685,7 @@ async fn finish_inner(
 /// confirmation; nothing is attached yet.
 async fn prepare_link(
     app: &App,
+    organization: &organization::Model,
     provider: &identity_provider::Model,
     person_id: i32,
     verified: &VerifiedLogin,
@@ -732,6 +735,7 @@ async fn prepare_link(
         provider_name: provider.display_name.clone(),
         account_name: person.display_name,
         account_email: person.email,
+        confirm_url: app.sso.url(&format!("/auth/{}/link/confirm", organization.slug)),
         cancel_url: cancel.to_string(),
     }))
 }
