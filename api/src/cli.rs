@@ -99,9 +99,13 @@ pub enum MigrateAction {
 /// Arguments of `maillage token`.
 #[derive(Debug, Args)]
 pub struct TokenArgs {
-    /// The person's e-mail address.
-    #[arg(long)]
-    pub email: String,
+    /// The person's e-mail address (created when nobody has it).
+    #[arg(long, required_unless_present = "person_id", conflicts_with = "person_id")]
+    pub email: Option<String>,
+    /// An existing person, by id (`Person:N` is N): when several people share an
+    /// e-mail address.
+    #[arg(long, value_name = "N")]
+    pub person_id: Option<i32>,
     /// Display name (when creating the person, or to change it).
     #[arg(long)]
     pub name: Option<String>,
@@ -155,7 +159,8 @@ pub async fn run(cli: Cli, settings: Settings) -> Result<(), CliError> {
         Command::Token(args) => {
             let db = open(&settings).await?;
             let request = TokenRequest {
-                email: args.email,
+                email: args.email.unwrap_or_default(),
+                person_id: args.person_id,
                 display_name: args.name,
                 organization_slug: args.org,
                 network_admin: args.network_admin,

@@ -61,6 +61,9 @@ pub struct Settings {
     pub rate_limit_person_per_minute: u32,
     /// Requests per minute one IP address may send to `/auth/…` (logins, token exchange).
     pub rate_limit_auth_per_minute: u32,
+    /// Let identity providers be on loopback (`http://127.0.0.1:…`, `localhost`):
+    /// development and tests only. Off by default: providers must be public `https`.
+    pub allow_loopback_providers: bool,
 }
 
 /// Built-in defaults, as serialisable values so figment can layer over them.
@@ -82,6 +85,7 @@ struct Defaults {
     rate_limit_ip_per_minute: u32,
     rate_limit_person_per_minute: u32,
     rate_limit_auth_per_minute: u32,
+    allow_loopback_providers: bool,
 }
 
 const DEFAULTS: Defaults = Defaults {
@@ -101,6 +105,7 @@ const DEFAULTS: Defaults = Defaults {
     rate_limit_ip_per_minute: 600,
     rate_limit_person_per_minute: 300,
     rate_limit_auth_per_minute: 30,
+    allow_loopback_providers: false,
 };
 
 /// A setting that cannot be used; the message names it.
@@ -193,6 +198,7 @@ impl Settings {
             public_url,
             session_ttl: chrono::Duration::hours(i64::from(self.session_ttl_hours)),
             session_idle: chrono::Duration::minutes(i64::from(self.session_idle_minutes)),
+            allow_loopback_providers: self.allow_loopback_providers,
         })
     }
 

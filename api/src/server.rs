@@ -117,6 +117,8 @@ pub fn start_on(
                 header::HeaderName::from_static("x-request-id"),
             ])
             .expose_headers([header::HeaderName::from_static("x-request-id")])
+            // `POST /auth/{organization}/link` sets the link cookie of the browser.
+            .supports_credentials()
             .max_age(600);
         let web_app = actix_web::App::new()
             .wrap(from_fn(edge_guard))

@@ -150,11 +150,11 @@ fn migrate_status_lists_every_migration() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let out = maillage(dir.path(), &["migrate", "status"]);
     let status = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(status.lines().filter(|l| l.contains("Applied")).count(), 22, "{status}");
-    let out = maillage(dir.path(), &["migrate", "down", "--steps", "22"]);
+    assert_eq!(status.lines().filter(|l| l.contains("Applied")).count(), 23, "{status}");
+    let out = maillage(dir.path(), &["migrate", "down", "--steps", "23"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let out = maillage(dir.path(), &["migrate", "status"]);
-    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().filter(|l| l.contains("Pending")).count(), 22);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().filter(|l| l.contains("Pending")).count(), 23);
 }
 
 #[test]
@@ -180,4 +180,20 @@ fn seed_fills_an_empty_database_and_refuses_a_second_time() {
     let again = maillage(dir.path(), &args);
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("empty database"));
+}
+
+#[test]
+fn token_names_a_person_by_id() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = maillage(dir.path(), &["token", "--email", "marie@example.org"]);
+    assert!(out.status.success(), "token: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("token for person 1 "));
+    let out = maillage(dir.path(), &["token", "--person-id", "1"]);
+    assert!(out.status.success(), "token: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("token for person 1 "));
+    assert!(String::from_utf8_lossy(&out.stdout).trim().starts_with("mlg_"));
+    let out = maillage(dir.path(), &["token", "--person-id", "99"]);
+    assert!(!out.status.success(), "an unknown id");
+    let out = maillage(dir.path(), &["token", "--person-id", "1", "--email", "x@example.org"]);
+    assert!(!out.status.success(), "one or the other");
 }

@@ -21,6 +21,9 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,
     pub consumed_at: Option<DateTimeUtc>,
+    /// The network address the login was started from (pending attempts are capped
+    /// per address).
+    pub client_address: Option<String>,
 }
 
 impl std::fmt::Debug for Model {

@@ -145,6 +145,7 @@ impl TestApp {
             &self.db,
             &TokenRequest {
                 email: email.into(),
+                person_id: None,
                 display_name: None,
                 organization_slug: org.map(str::to_owned),
                 network_admin,
@@ -300,6 +301,8 @@ fn settings(url: SecretString, public_url: &str) -> Settings {
         rate_limit_ip_per_minute: 1_000_000,
         rate_limit_person_per_minute: 1_000_000,
         rate_limit_auth_per_minute: 1_000_000,
+        // The tests' OpenID providers run on loopback.
+        allow_loopback_providers: true,
     }
 }
 

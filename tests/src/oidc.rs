@@ -261,6 +261,44 @@ impl Browser {
         landing
     }
 
+    /// POSTs JSON (with a bearer token when given) and keeps the cookies it sets:
+    /// (status, JSON body).
+    pub async fn post_json(&self, url: &str, token: Option<&str>, body: &Value) -> (u16, Value) {
+        let mut request = self.client.post(url).json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("POST");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Submits the HTML form of `page` (its `action` and hidden fields), as a browser
+    /// does when its button is pressed; reports where Maillage sent the browser.
+    pub async fn submit_form(&self, base: &str, page: &str) -> Landing {
+        let action = html_attr(page, "action").unwrap_or_else(|| panic!("no form in {page}"));
+        let url = Url::parse(base).expect("base").join(&action).expect("action");
+        let mut fields = Vec::new();
+        for input in page.split("<input").skip(1) {
+            if let (Some(name), Some(value)) = (html_attr(input, "name"), html_attr(input, "value")) {
+                fields.push((name, value));
+            }
+        }
+        let response = self.client.post(url.as_str()).form(&fields).send().await.expect("submit");
+        let status = response.status().as_u16();
+        let location = response
+            .headers()
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(|l| url.join(l).expect("location"));
+        let error = response.headers().get("X-Login-Error").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let mut landing = Landing { status, location, error, body: response.text().await.expect("body") };
+        if landing.error.is_none() {
+            landing.error = landing.param("error");
+        }
+        landing
+    }
+
     /// A whole login: start, provider login form, callback.
     pub async fn login(&self, start_url: &str, login: &str) -> Landing {
         match self.authorize(start_url, login).await {
@@ -268,6 +306,32 @@ impl Browser {
             Err(refused) => refused,
         }
     }
+}
+
+/// The value of the first `name="…"` attribute in an HTML fragment (entities decoded).
+fn html_attr(html: &str, name: &str) -> Option<String> {
+    let start = html.find(&format!("{name}=\""))? + name.len() + 2;
+    let end = html[start..].find('"')? + start;
+    Some(
+        html[start..end]
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&"),
+    )
+}
+
+/// Starts linking an identity at `org` to the person of `token`, from `browser` (which
+/// keeps the binding cookie): `POST /auth/{org}/link`; (status, JSON body).
+pub async fn start_link(
+    app: &TestApp,
+    browser: &Browser,
+    org: &str,
+    token: Option<&str>,
+    return_to: &str,
+) -> (u16, Value) {
+    browser.post_json(&format!("{}/auth/{org}/link", app.base), token, &json!({ "returnTo": return_to })).await
 }
 
 /// Exchanges a one-time code at `POST /auth/token`: (status, JSON body).

@@ -1,13 +1,14 @@
 //! Authentication: bearer tokens become an [`Actor`].
 //!
 //! Tokens are 32 random bytes, shown once; only their SHA-256 is stored. A missing,
-//! unknown, expired or revoked token makes the request anonymous.
+//! unknown, expired or revoked token, or the token of a person who or whose
+//! organization is suspended, makes the request anonymous.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{Duration, Utc};
 use entity::{
     enums::{NetworkRoleKind, RecordStatus},
-    network_role, person, session,
+    network_role, organization, person, session,
 };
 use policy::Role;
 use sea_orm::{
@@ -113,6 +114,13 @@ pub async fn authenticate<C: ConnectionTrait>(db: &C, token: &str, idle: Duratio
             person::Entity,
             Expr::col((person::Entity, person::Column::Id)).equals((session::Entity, session::Column::PersonId)),
         )
+        // A suspended organization's people are logged out with it (a person without an
+        // organization has only their own status).
+        .left_join(
+            organization::Entity,
+            Expr::col((organization::Entity, organization::Column::Id))
+                .equals((person::Entity, person::Column::OrganizationId)),
+        )
         .left_join(
             network_role::Entity,
             Expr::col((network_role::Entity, network_role::Column::PersonId))
@@ -127,6 +135,11 @@ pub async fn authenticate<C: ConnectionTrait>(db: &C, token: &str, idle: Duratio
                 .add(Expr::col((session::Entity, session::Column::LastSeenAt)).gt(now - idle)),
         )
         .and_where(Expr::col((person::Entity, person::Column::Status)).eq(RecordStatus::Active.as_str()))
+        .cond_where(
+            Condition::any()
+                .add(Expr::col((person::Entity, person::Column::OrganizationId)).is_null())
+                .add(Expr::col((organization::Entity, organization::Column::Status)).eq(RecordStatus::Active.as_str())),
+        )
         .to_owned();
     let rows = db.query_all_raw(db.get_database_backend().build(&query)).await?;
     let Some(first) = rows.first() else { return Ok(None) };

@@ -143,9 +143,9 @@ pub struct UpdateOrganizationInput {
     pub region: Option<String>,
     /// Suspend or reinstate (network administrators only).
     pub status: Option<RecordStatus>,
-    /// Front-end URL prefixes a login may return to (replaces the list; the
-    /// organization's administrators or network administrators). `https` only, except on
-    /// loopback.
+    /// Front-end URL prefixes a login may return to (replaces the list). Their origins
+    /// may call the API from browsers (CORS) for the whole network, so only network
+    /// administrators may change it. `https` only, except on loopback.
     pub allowed_return_urls: Option<Vec<String>>,
 }
 

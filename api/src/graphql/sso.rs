@@ -345,23 +345,6 @@ pub struct UnlinkIdentityPayload {
     pub identities: Vec<LinkedIdentity>,
 }
 
-/// Input of `startIdentityLink`.
-#[derive(InputObject)]
-pub struct StartIdentityLinkInput {
-    /// The organization whose provider holds the identity to link.
-    pub organization_id: ID,
-    /// Where the browser returns (with `?linked=true` or `?error=…`); on that
-    /// organization's `allowedReturnUrls` or this server's origin.
-    pub return_to: String,
-}
-
-/// Result of `startIdentityLink`.
-#[derive(SimpleObject)]
-pub struct StartIdentityLinkPayload {
-    /// Send the browser here within 10 minutes; single use.
-    pub login_url: String,
-}
-
 impl From<RegisterIdentityProviderInput> for ProviderInput {
     fn from(input: RegisterIdentityProviderInput) -> Self {
         Self {
@@ -503,19 +486,6 @@ impl SsoMutation {
         let person = from_global("personId", NodeKind::Person, &input.person_id).gql()?;
         let revoked_count = sessions::revoke_all(app(ctx), caller(ctx), person).await.gql()?;
         Ok(RevokedSessionsPayload { revoked_count })
-    }
-
-    /// Starts linking an identity at another organization's provider to the caller's
-    /// account. Nothing is linked until that login succeeds; never automatically by
-    /// e-mail.
-    async fn start_identity_link(
-        &self,
-        ctx: &Context<'_>,
-        input: StartIdentityLinkInput,
-    ) -> async_graphql::Result<StartIdentityLinkPayload> {
-        let org = from_global("organizationId", NodeKind::Organization, &input.organization_id).gql()?;
-        let login_url = sessions::start_link(app(ctx), caller(ctx), org, &input.return_to).await.gql()?;
-        Ok(StartIdentityLinkPayload { login_url })
     }
 
     /// Unlinks one of the caller's identities (not the last one: it is how they log in).

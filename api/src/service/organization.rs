@@ -145,6 +145,13 @@ pub async fn update(
     }
     if changes.allowed_return_urls.is_some() {
         access::ensure_in(&app.auth, &roles, Scope::Organization(id), Action::ManageIdentity)?;
+        // Their origins may call the API from browsers for the whole network (CORS):
+        // a network administrator approves them, never one organization alone.
+        if !actor.network_admin {
+            return Err(ServiceError::forbidden(
+                "only network administrators may change allowedReturnUrls (their origins may call the API for everyone)",
+            ));
+        }
     }
     let mut model: organization::ActiveModel = current.clone().into();
     if let Some(urls) = &changes.allowed_return_urls {

@@ -39,7 +39,10 @@ pub fn memberships_select(app: &App, caller: &Caller, person_id: i32) -> sea_orm
 /// What `maillage token` may be asked to set up for a person.
 #[derive(Debug, Clone)]
 pub struct Bootstrap {
+    /// The person's e-mail address (ignored when `person_id` names them).
     pub email: String,
+    /// An existing person, named by id (when several people share an address).
+    pub person_id: Option<i32>,
     pub display_name: Option<String>,
     pub organization_id: Option<i32>,
     pub network_admin: bool,
@@ -49,18 +52,29 @@ pub struct Bootstrap {
 /// (as a MEMBER of it) and network administrator role when asked. Runs in `db`'s
 /// transaction if it is one.
 pub async fn bootstrap<C: ConnectionTrait>(db: &C, input: &Bootstrap) -> ServiceResult<person::Model> {
-    let email = validate::email("email", &input.email)?;
     let display_name = match &input.display_name {
         Some(name) => Some(validate::required_text("name", name, validate::NAME_MAX)?),
         None => None,
     };
-    let mut found = person::Entity::find().filter(person::Column::Email.eq(&email)).limit(2).all(db).await?;
-    if found.len() > 1 {
-        return Err(ServiceError::Conflict {
-            field: "email".into(),
-            message: "several people have this e-mail address; manage them through the API".into(),
-        });
-    }
+    let mut found = match input.person_id {
+        Some(id) => vec![
+            person::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .ok_or_else(|| ServiceError::bad_input("person-id", format!("no person has the id {id}")))?,
+        ],
+        None => {
+            let email = validate::email("email", &input.email)?;
+            let found = person::Entity::find().filter(person::Column::Email.eq(&email)).limit(2).all(db).await?;
+            if found.len() > 1 {
+                return Err(ServiceError::Conflict {
+                    field: "email".into(),
+                    message: "several people have this e-mail address; name the person with --person-id".into(),
+                });
+            }
+            found
+        }
+    };
     let now = Utc::now();
     let person = match found.pop() {
         Some(existing) => {
@@ -75,6 +89,7 @@ pub async fn bootstrap<C: ConnectionTrait>(db: &C, input: &Bootstrap) -> Service
             model.update(db).await?
         }
         None => {
+            let email = validate::email("email", &input.email)?;
             let name = display_name.unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_owned());
             person::ActiveModel {
                 display_name: Set(name),

@@ -19,7 +19,10 @@ use crate::{
 /// What `maillage token` was asked for.
 #[derive(Debug, Clone)]
 pub struct TokenRequest {
+    /// The person's e-mail address (ignored when `person_id` is given).
     pub email: String,
+    /// An existing person, by id.
+    pub person_id: Option<i32>,
     pub display_name: Option<String>,
     pub organization_slug: Option<String>,
     pub network_admin: bool,
@@ -50,6 +53,7 @@ pub async fn issue(db: &DatabaseConnection, request: &TokenRequest) -> ServiceRe
         &txn,
         &Bootstrap {
             email: request.email.clone(),
+            person_id: request.person_id,
             display_name: request.display_name.clone(),
             organization_id,
             network_admin: request.network_admin,

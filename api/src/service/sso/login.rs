@@ -10,7 +10,24 @@
 //!    ID token verified; the person is found by (issuer, subject) or provisioned; roles
 //!    the provider grants are re-synchronised; a one-time code goes back to `return_to`.
 //!
-//! Every login and every refusal is audited; no secret, token or code is.
+//! Linking an identity to the account of a logged-in person (`POST
+//! /auth/{organization}/link`, see [`super::sessions::start_link`]) is bound to the
+//! browser and the session that asked, by an HTTP-only cookie: a login with `link=true`
+//! needs that cookie, and its callback attaches nothing. It shows a page naming the
+//! identity and the account; only the form posted from it ([`confirm_link`], with a
+//! single-use token bound to the same cookie) attaches the identity. A link grants no
+//! role: a provider's claim mappings apply to the people of its own organization only.
+//!
+//! A first login whose e-mail address already belongs to someone provisions nobody
+//! (`email_in_use`): that person logs in with their account and links this identity.
+//!
+//! Every login is audited. Refusals that anyone can cause at will (no provider vouched
+//! for an identity: bad state, bad `return_to`, forged `iss`, garbage codes…) are
+//! audited at most once a minute per organization and reason, the row counting those
+//! not written since (`refusedSincePrevious`); refusals naming no organization are only
+//! logged; text from a request or a provider is cut to [`AUDIT_TEXT_MAX`] characters.
+//! No secret, token or code is ever written. Pending attempts are capped per address
+//! and per organization, and expired ones removed as new ones come.
 
 use std::collections::BTreeSet;
 
@@ -21,8 +38,11 @@ use entity::{
 };
 use openidconnect::{CsrfToken, Nonce, PkceCodeChallenge, RedirectUrl, Scope, core::CoreAuthenticationFlow};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, TransactionTrait, sea_query::Expr,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
+    sea_query::{Expr, ExprTrait, Func},
 };
 use secrecy::ExposeSecret;
 use serde_json::json;
@@ -44,8 +64,16 @@ use crate::{
 
 /// How long a login attempt may take.
 pub const ATTEMPT_TTL: Duration = Duration::minutes(10);
-/// The cookie binding a login attempt to the browser that started it.
-pub const BROWSER_COOKIE: &str = "maillage_login";
+/// Most pending (unfinished, unexpired) attempts kept per network address: starting
+/// another drops the oldest, so nobody is locked out by their own retries.
+pub const MAX_PENDING_PER_ADDRESS: u64 = 20;
+/// Most pending attempts per organization: beyond, starts are refused
+/// (`too_many_login_attempts`) until some finish or expire.
+pub const MAX_PENDING_PER_ORGANIZATION: u64 = 1_000;
+/// Longest text from a request or a provider written to the audit trail.
+pub const AUDIT_TEXT_MAX: usize = 200;
+/// Refusals of one reason for one organization make one audit row per this period.
+const REFUSAL_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Why a login was refused. The code goes to the browser (`?error=` on `return_to`, or
 /// the error page); the detail goes to the log and the audit trail only.
@@ -71,6 +99,8 @@ pub enum Refusal {
     EmailNotAllowed,
     PersonDisabled,
     IdentityLinkedElsewhere,
+    EmailInUse,
+    TooManyAttempts,
     Internal,
 }
 
@@ -98,6 +128,8 @@ impl Refusal {
             Self::EmailNotAllowed => "email_domain_not_allowed",
             Self::PersonDisabled => "person_disabled",
             Self::IdentityLinkedElsewhere => "identity_already_linked",
+            Self::EmailInUse => "email_in_use",
+            Self::TooManyAttempts => "too_many_login_attempts",
             Self::Internal => "internal_error",
         }
     }
@@ -108,7 +140,9 @@ impl Refusal {
             Self::UnknownOrganization => "No organization of the network has this address.",
             Self::NoProvider => "This organization has no identity provider to log in with.",
             Self::ReturnToNotAllowed => "The address to return to is not on this organization's list of front ends.",
-            Self::LinkNeedsLogin => "Linking an account needs a fresh link request from a logged-in person.",
+            Self::LinkNeedsLogin => {
+                "Linking an account must be started, and confirmed, in the browser of the logged-in person who asked for it."
+            }
             Self::ProviderUnreachable => "The identity provider cannot be reached. Try again later.",
             Self::MissingState | Self::InvalidState => "This login was not started here. Start again.",
             Self::ReplayedState => "This login was already used. Start again.",
@@ -124,8 +158,29 @@ impl Refusal {
             Self::EmailNotAllowed => "Your e-mail domain is not allowed for this organization.",
             Self::PersonDisabled => "Your account is disabled.",
             Self::IdentityLinkedElsewhere => "This identity is already linked to another account.",
+            Self::EmailInUse => {
+                "This e-mail address already belongs to an account. Log in with that account, then link this identity to it."
+            }
+            Self::TooManyAttempts => "Too many logins are in progress. Try again in a few minutes.",
             Self::Internal => "Something went wrong on our side.",
         }
+    }
+
+    /// Whether anyone can cause this refusal at will, without a provider vouching for
+    /// an identity: those are audited at most once a minute per organization and
+    /// reason. The others (a verified answer of the provider was refused) are each
+    /// audited: they need a real login at the provider.
+    fn anyone_can_cause(self) -> bool {
+        !matches!(
+            self,
+            Self::InvalidIdToken
+                | Self::EmailMissing
+                | Self::EmailNotAllowed
+                | Self::EmailInUse
+                | Self::PersonDisabled
+                | Self::IdentityLinkedElsewhere
+                | Self::Internal
+        )
     }
 
     /// The HTTP status of the error page.
@@ -136,6 +191,8 @@ impl Refusal {
             Self::ProviderDisabled | Self::EmailNotAllowed | Self::PersonDisabled | Self::IdentityLinkedElsewhere => {
                 403
             }
+            Self::EmailInUse => 409,
+            Self::TooManyAttempts => 429,
             Self::ProviderUnreachable | Self::TokenExchangeFailed => 502,
             Self::Internal => 500,
             _ => 400,
@@ -193,18 +250,105 @@ impl From<ServiceError> for Refused {
 #[derive(Debug, Default, Clone)]
 pub struct StartParams {
     pub return_to: Option<String>,
-    /// Link the identity to the logged-in person who asked for `link_code`.
+    /// Link the identity to the logged-in person whose link request the browser's
+    /// link cookie names.
     pub link: bool,
-    pub link_code: Option<String>,
     /// One provider of the organization (the first enabled one when absent).
     pub provider_id: Option<i32>,
+    /// The network address the request came from.
+    pub client_address: Option<String>,
 }
 
 /// Where to send the browser, and the browser-binding cookie to set.
 #[derive(Debug)]
 pub struct Redirect {
     pub location: String,
-    pub browser_cookie: Option<String>,
+    pub browser_cookie: Option<BrowserCookie>,
+}
+
+/// The cookie binding one login attempt to the browser that started it: a fresh value
+/// per attempt, under a name of its own ([`binding_key`] of its `state`), so that logins
+/// started in several tabs each keep theirs.
+#[derive(Debug)]
+pub struct BrowserCookie {
+    pub key: String,
+    pub value: String,
+}
+
+/// The name suffix of the browser-binding cookie of the attempt with this `state`.
+pub fn binding_key(state: &str) -> String {
+    hash_token(state).chars().take(16).collect()
+}
+
+/// How a callback ends: back to the front end, or (for an account link) on the page
+/// where the person confirms the link.
+#[derive(Debug)]
+pub enum Finished {
+    Redirect(Redirect),
+    ConfirmLink(LinkConfirmation),
+}
+
+/// What the link confirmation page shows, and its single-use token.
+#[derive(Debug)]
+pub struct LinkConfirmation {
+    pub token: String,
+    /// The identity: its subject, issuer and provider's name.
+    pub subject: String,
+    pub issuer: String,
+    pub provider_name: String,
+    /// The account it would be attached to.
+    pub account_name: String,
+    pub account_email: String,
+    /// Where the form posts (`POST /auth/{organization}/link/confirm`).
+    pub confirm_url: String,
+    /// Where "cancel" goes (`return_to?error=link_cancelled`).
+    pub cancel_url: String,
+}
+
+/// Refused logins audited in the current minute, per organization and reason: the first
+/// is written, the others counted into the next row.
+#[derive(Debug, Default)]
+pub struct RefusalLog {
+    windows: std::sync::Mutex<std::collections::HashMap<RefusalKind, RefusalWindow>>,
+}
+
+/// An organization and a refusal code.
+type RefusalKind = (i32, &'static str);
+/// When the current minute began, and how many refusals it counted unwritten.
+type RefusalWindow = (std::time::Instant, u64);
+
+impl RefusalLog {
+    /// `Some(n)`: write a row, `n` refusals of this kind having gone unwritten since
+    /// the previous one; `None`: counted, not written.
+    fn admit(&self, organization_id: i32, reason: &'static str) -> Option<u64> {
+        let Ok(mut windows) = self.windows.lock() else { return Some(0) };
+        let now = std::time::Instant::now();
+        match windows.get_mut(&(organization_id, reason)) {
+            Some((start, count)) if now.duration_since(*start) < REFUSAL_WINDOW => {
+                *count += 1;
+                None
+            }
+            Some(entry) => {
+                let unwritten = entry.1;
+                *entry = (now, 0);
+                Some(unwritten)
+            }
+            None => {
+                windows.insert((organization_id, reason), (now, 0));
+                Some(0)
+            }
+        }
+    }
+}
+
+/// At most [`AUDIT_TEXT_MAX`] characters of a text someone else chose.
+pub fn clip(text: &str) -> String {
+    if text.chars().count() <= AUDIT_TEXT_MAX {
+        return text.to_owned();
+    }
+    let mut clipped: String = text.chars().take(AUDIT_TEXT_MAX).collect();
+    clipped.push('…');
+    clipped
 }
 
 /// What the provider sent back to the callback.
@@ -214,10 +358,6 @@ pub struct CallbackParams {
     pub state: Option<String>,
     pub iss: Option<String>,
     pub error: Option<String>,
-}
-
-fn well_formed_cookie(value: &str) -> bool {
-    value.len() == 43 && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 fn redirect_url(app: &App, organization: &organization::Model) -> Result<RedirectUrl, Refused> {
@@ -264,14 +404,11 @@ async fn active_organization<C: ConnectionTrait>(db: &C, slug: &str) -> Result<o
         .ok_or_else(|| Refused::new(Refusal::UnknownOrganization, format!("no active organization {slug}")))
 }
 
-/// Starts a login at the organization's provider.
-pub async fn start(
-    app: &App,
-    slug: &str,
-    params: StartParams,
-    browser_cookie: Option<&str>,
-) -> Result<Redirect, Refused> {
-    let result = start_inner(app, slug, params, browser_cookie).await;
+/// Starts a login at the organization's provider. `link_cookie` is the browser's link
+/// cookie, needed when `params.link`. The browser-binding cookie is always a fresh
+/// value: one planted in the browser is never reused.
+pub async fn start(app: &App, slug: &str, params: StartParams, link_cookie: Option<&str>) -> Result<Redirect, Refused> {
+    let result = start_inner(app, slug, params, link_cookie).await;
     if let Err(refused) = &result {
         record_refusal(app, slug, refused).await;
     }
@@ -282,7 +419,7 @@ async fn start_inner(
     app: &App,
     slug: &str,
     params: StartParams,
-    browser_cookie: Option<&str>,
+    link_cookie: Option<&str>,
 ) -> Result<Redirect, Refused> {
     let db = &app.db;
     let organization = active_organization(db, slug).await?;
@@ -297,19 +434,39 @@ async fn start_inner(
         .one(db)
         .await?
         .ok_or_else(|| Refused::new(Refusal::NoProvider, "no enabled provider"))?;
-    let return_to = params.return_to.unwrap_or_else(|| app.sso.url("/"));
-    let return_url = allowed_return(app, &organization, &return_to).ok_or_else(|| {
-        Refused::new(Refusal::ReturnToNotAllowed, format!("return_to {return_to}")).at(provider.id, None)
-    })?;
-    let txn = db.begin().await?;
-    let link_person_id = if params.link {
-        let code = params.link_code.as_deref().unwrap_or_default();
-        Some(sessions::consume_link_code(&txn, code, organization.id).await?.ok_or_else(|| {
-            Refused::new(Refusal::LinkNeedsLogin, "missing, used or expired link code").at(provider.id, None)
+    let link = if params.link {
+        Some(sessions::pending_link(db, link_cookie, organization.id).await?.ok_or_else(|| {
+            Refused::new(Refusal::LinkNeedsLogin, "no link request of this browser").at(provider.id, None)
         })?)
     } else {
         None
     };
+    // A link returns where its request said.
+    let return_to = match link.as_ref().and_then(|l| l.return_to.clone()) {
+        Some(stored) => stored,
+        None => params.return_to.unwrap_or_else(|| app.sso.url("/")),
+    };
+    let return_url = allowed_return(app, &organization, &return_to).ok_or_else(|| {
+        Refused::new(Refusal::ReturnToNotAllowed, format!("return_to {return_to}")).at(provider.id, None)
+    })?;
+    let link_person_id = link.map(|l| l.person_id);
+    let now = Utc::now();
+    let providers_of_organization: Vec<i32> = identity_provider::Entity::find()
+        .select_only()
+        .column(identity_provider::Column::Id)
+        .filter(identity_provider::Column::OrganizationId.eq(organization.id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let pending = login_attempt::Entity::find()
+        .filter(login_attempt::Column::ProviderId.is_in(providers_of_organization))
+        .filter(login_attempt::Column::ConsumedAt.is_null())
+        .filter(login_attempt::Column::ExpiresAt.gt(now))
+        .count(db)
+        .await?;
+    if pending >= MAX_PENDING_PER_ORGANIZATION {
+        return Err(Refused::new(Refusal::TooManyAttempts, format!("{pending} pending attempts")).at(provider.id, None));
+    }
     let metadata = app
         .sso
         .oidc
@@ -324,12 +481,10 @@ async fn start_inner(
         request = request.add_scope(Scope::new(scope));
     }
     let (location, state, nonce) = request.set_pkce_challenge(challenge).url();
-    // One binding value per browser, so that logins started in two tabs both work.
-    let cookie = match browser_cookie.filter(|c| well_formed_cookie(c)) {
-        Some(existing) => existing.to_owned(),
-        None => random_secret()?,
-    };
-    let now = Utc::now();
+    // Always a fresh value: a value planted in the browser (by a sibling site, or over
+    // plain HTTP) must not let its planter finish this login.
+    let cookie = random_secret()?;
+    let txn = db.begin().await?;
     login_attempt::ActiveModel {
         state_hash: Set(hash_token(state.secret())),
         browser_hash: Set(hash_token(&cookie)),
@@ -340,27 +495,49 @@ async fn start_inner(
         link_person_id: Set(link_person_id),
         created_at: Set(now),
         expires_at: Set(now + ATTEMPT_TTL),
+        client_address: Set(params.client_address.clone()),
         ..Default::default()
     }
     .insert(&txn)
     .await?;
-    // Old attempts are of no use to anyone: clear them as we go.
+    if let Some(address) = &params.client_address {
+        // This address's oldest pending attempts beyond the cap are dropped.
+        let beyond: Vec<i32> = login_attempt::Entity::find()
+            .select_only()
+            .column(login_attempt::Column::Id)
+            .filter(login_attempt::Column::ClientAddress.eq(address))
+            .filter(login_attempt::Column::ConsumedAt.is_null())
+            .order_by_desc(login_attempt::Column::Id)
+            .offset(MAX_PENDING_PER_ADDRESS)
+            .limit(1_000)
+            .into_tuple()
+            .all(&txn)
+            .await?;
+        if !beyond.is_empty() {
+            login_attempt::Entity::delete_many().filter(login_attempt::Column::Id.is_in(beyond)).exec(&txn).await?;
+        }
+    }
+    // Expired attempts are of no use to anyone: clear them as we go (kept one more
+    // lifetime, so that a late callback is told it expired rather than unknown).
     login_attempt::Entity::delete_many()
-        .filter(login_attempt::Column::ExpiresAt.lt(now - Duration::days(1)))
+        .filter(login_attempt::Column::ExpiresAt.lt(now - ATTEMPT_TTL))
         .exec(&txn)
         .await?;
     txn.commit().await?;
-    Ok(Redirect { location: location.to_string(), browser_cookie: Some(cookie) })
+    let browser_cookie = BrowserCookie { key: binding_key(state.secret()), value: cookie };
+    Ok(Redirect { location: location.to_string(), browser_cookie: Some(browser_cookie) })
 }
 
-/// Completes a login at the organization's callback.
+/// Completes a login at the organization's callback (for an account link: shows the
+/// confirmation page, attaches nothing).
 pub async fn finish(
     app: &App,
     slug: &str,
     params: CallbackParams,
     browser_cookie: Option<&str>,
-) -> Result<Redirect, Refused> {
-    let result = finish_inner(app, slug, params, browser_cookie).await;
+    link_cookie: Option<&str>,
+) -> Result<Finished, Refused> {
+    let result = finish_inner(app, slug, params, browser_cookie, link_cookie).await;
     if let Err(refused) = &result {
         record_refusal(app, slug, refused).await;
     }
@@ -372,7 +549,8 @@ async fn finish_inner(
     slug: &str,
     params: CallbackParams,
     browser_cookie: Option<&str>,
-) -> Result<Redirect, Refused> {
+    link_cookie: Option<&str>,
+) -> Result<Finished, Refused> {
     let db = &app.db;
     let state = params
         .state
@@ -466,21 +644,19 @@ async fn finish_inner(
             };
             refuse(refusal, e.to_string())
         })?;
+    let mut location = return_to.clone().ok_or_else(|| refuse(Refusal::Internal, "bad stored return_to".into()))?;
+    if let Some(person_id) = attempt.link_person_id {
+        return prepare_link(app, &organization, &provider, person_id, &verified, link_cookie, location).await;
+    }
     let txn = db.begin().await?;
-    let outcome = provision(&txn, &provider, &verified, attempt.link_person_id).await.map_err(|r| Refused {
+    let outcome = provision(&txn, &provider, &verified).await.map_err(|r| Refused {
         provider_id: Some(provider.id),
         return_to: return_to.as_ref().map(Url::to_string),
         ..r
     })?;
-    let mut location = return_to.clone().ok_or_else(|| refuse(Refusal::Internal, "bad stored return_to".into()))?;
-    let action = if attempt.link_person_id.is_some() {
-        location.query_pairs_mut().append_pair("linked", "true");
-        "identity.link"
-    } else {
-        let code = sessions::create_session_code(&txn, outcome.person_id).await?;
-        location.query_pairs_mut().append_pair("code", &code);
-        "login.succeeded"
-    };
+    let code = sessions::create_session_code(&txn, outcome.person_id).await?;
+    location.query_pairs_mut().append_pair("code", &code);
+    let action = "login.succeeded";
     audit::record(
         &txn,
         AuditRecord {
@@ -492,7 +668,7 @@ async fn finish_inner(
             before: None,
             after: Some(json!({
                 "organization": organization.slug, "providerId": provider.id, "issuer": provider.issuer,
-                "subject": verified.subject, "provisioned": outcome.created,
+                "subject": clip(&verified.subject), "provisioned": outcome.created,
                 "rolesGranted": outcome.roles_granted, "rolesRevoked": outcome.roles_revoked,
             })),
             request_id: None,
@@ -501,6 +677,154 @@ async fn finish_inner(
     .await?;
     txn.commit().await?;
     tracing::info!(organization = %organization.slug, person = outcome.person_id, provisioned = outcome.created, "{action}");
+    Ok(Finished::Redirect(Redirect { location: location.to_string(), browser_cookie: None }))
+}
+
+/// The provider vouched for an identity that a link request asked for: checks that the
+/// request is this browser's (its link cookie) and still live, and prepares the
+/// confirmation; nothing is attached yet.
+async fn prepare_link(
+    app: &App,
+    organization: &organization::Model,
+    provider: &identity_provider::Model,
+    person_id: i32,
+    verified: &VerifiedLogin,
+    link_cookie: Option<&str>,
+    return_to: Url,
+) -> Result<Finished, Refused> {
+    let db = &app.db;
+    let refuse = |refusal: Refusal, detail: &str| Refused::new(refusal, detail).at(provider.id, Some(&return_to));
+    let link = sessions::pending_link(db, link_cookie, provider.organization_id)
+        .await?
+        .filter(|l| l.person_id == person_id)
+        .ok_or_else(|| refuse(Refusal::LinkNeedsLogin, "the link request of this attempt is not this browser's"))?;
+    let existing = person_identity::Entity::find()
+        .filter(person_identity::Column::Issuer.eq(&provider.issuer))
+        .filter(person_identity::Column::Subject.eq(&verified.subject))
+        .one(db)
+        .await?;
+    if let Some(identity) = existing {
+        if identity.person_id != person_id {
+            return Err(Refused {
+                person_id: Some(person_id),
+                ..refuse(
+                    Refusal::IdentityLinkedElsewhere,
+                    &format!("identity belongs to person {}", identity.person_id),
+                )
+            });
+        }
+        // Already this person's: nothing to confirm.
+        sessions::finish_link(db, link.id).await?;
+        let mut location = return_to.clone();
+        location.query_pairs_mut().append_pair("linked", "true");
+        return Ok(Finished::Redirect(Redirect { location: location.to_string(), browser_cookie: None }));
+    }
+    let person = person::Entity::find_by_id(person_id)
+        .one(db)
+        .await?
+        .filter(|p| p.status == RecordStatus::Active)
+        .ok_or_else(|| refuse(Refusal::PersonDisabled, "the linking person is gone or suspended"))?;
+    let token = random_secret()?;
+    sessions::await_confirmation(db, link.id, provider.id, &verified.subject, &hash_token(&token)).await?;
+    let mut cancel = return_to.clone();
+    cancel.query_pairs_mut().append_pair("error", "link_cancelled");
+    Ok(Finished::ConfirmLink(LinkConfirmation {
+        token,
+        subject: verified.subject.clone(),
+        issuer: provider.issuer.clone(),
+        provider_name: provider.display_name.clone(),
+        account_name: person.display_name,
+        account_email: person.email,
+        confirm_url: app.sso.url(&format!("/auth/{}/link/confirm", organization.slug)),
+        cancel_url: cancel.to_string(),
+    }))
+}
+
+/// Attaches the identity a link confirmation page showed, when the form comes back from
+/// the browser that asked for the link (its cookie), with that page's single-use token,
+/// while the session that asked is live. Grants no role.
+pub async fn confirm_link(app: &App, slug: &str, token: &str, link_cookie: Option<&str>) -> Result<Redirect, Refused> {
+    let result = confirm_link_inner(app, slug, token, link_cookie).await;
+    if let Err(refused) = &result {
+        record_refusal(app, slug, refused).await;
+    }
+    result
+}
+
+async fn confirm_link_inner(
+    app: &App,
+    slug: &str,
+    token: &str,
+    link_cookie: Option<&str>,
+) -> Result<Redirect, Refused> {
+    let db = &app.db;
+    let organization = active_organization(db, slug).await?;
+    let link = sessions::pending_link(db, link_cookie, organization.id)
+        .await?
+        .ok_or_else(|| Refused::new(Refusal::LinkNeedsLogin, "no live link request of this browser"))?;
+    let return_to = link.return_to.as_deref().and_then(|r| Url::parse(r).ok());
+    let (Some(provider_id), Some(subject), Some(confirm_hash)) =
+        (link.provider_id, link.subject.clone(), link.confirm_hash.clone())
+    else {
+        return Err(Refused::new(Refusal::InvalidState, "nothing to confirm yet"));
+    };
+    let refuse = |refusal: Refusal, detail: &str| Refused::new(refusal, detail).at(provider_id, return_to.as_ref());
+    if token.is_empty() || token.len() > 100 || hash_token(token) != confirm_hash {
+        return Err(refuse(Refusal::InvalidState, "the confirmation token does not match"));
+    }
+    let provider = identity_provider::Entity::find_by_id(provider_id)
+        .one(db)
+        .await?
+        .filter(|p| p.enabled && p.organization_id == organization.id)
+        .ok_or_else(|| refuse(Refusal::ProviderDisabled, "the provider is gone or disabled"))?;
+    let person = person::Entity::find_by_id(link.person_id)
+        .one(db)
+        .await?
+        .filter(|p| p.status == RecordStatus::Active)
+        .ok_or_else(|| refuse(Refusal::PersonDisabled, "the linking person is gone or suspended"))?;
+    let txn = db.begin().await?;
+    if !sessions::finish_link(&txn, link.id).await? {
+        return Err(refuse(Refusal::ReplayedState, "the link was already confirmed"));
+    }
+    let existing = person_identity::Entity::find()
+        .filter(person_identity::Column::Issuer.eq(&provider.issuer))
+        .filter(person_identity::Column::Subject.eq(&subject))
+        .one(&txn)
+        .await?;
+    match existing {
+        Some(identity) if identity.person_id != person.id => {
+            return Err(Refused {
+                person_id: Some(person.id),
+                ..refuse(
+                    Refusal::IdentityLinkedElsewhere,
+                    &format!("identity belongs to person {}", identity.person_id),
+                )
+            });
+        }
+        Some(_) => {}
+        None => insert_identity(&txn, person.id, &provider, &subject).await?,
+    }
+    audit::record(
+        &txn,
+        AuditRecord {
+            scope: AuditScope::Organization(organization.id),
+            actor_id: Some(person.id),
+            action: "identity.link",
+            target_type: "Person",
+            target_id: Some(person.id),
+            before: None,
+            after: Some(json!({
+                "organization": organization.slug, "providerId": provider.id, "issuer": provider.issuer,
+                "subject": clip(&subject), "confirmed": true, "rolesGranted": [],
+            })),
+            request_id: None,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    tracing::info!(organization = %organization.slug, person = person.id, "identity.link");
+    let mut location = return_to.clone().ok_or_else(|| refuse(Refusal::Internal, "bad stored return_to"))?;
+    location.query_pairs_mut().append_pair("linked", "true");
     Ok(Redirect { location: location.to_string(), browser_cookie: None })
 }
 
@@ -516,13 +840,22 @@ fn email_domain(email: &str) -> Option<String> {
     email.rsplit_once('@').map(|(_, d)| d.to_lowercase())
 }
 
+/// Whether someone other than `except` has this e-mail address.
+async fn email_taken(txn: &DatabaseTransaction, email: &str, except: Option<i32>) -> Result<bool, Refused> {
+    let mut select = person::Entity::find()
+        .filter(ExprTrait::eq(Expr::expr(Func::lower(Expr::col(person::Column::Email))), email.to_lowercase()));
+    if let Some(id) = except {
+        select = select.filter(person::Column::Id.ne(id));
+    }
+    Ok(select.one(txn).await?.is_some())
+}
+
 /// Finds the person by (issuer, subject), or provisions them in the provider's
 /// organization; refreshes their profile and the roles the provider grants.
 async fn provision(
     txn: &DatabaseTransaction,
     provider: &identity_provider::Model,
     login: &VerifiedLogin,
-    link_person_id: Option<i32>,
 ) -> Result<Provisioned, Refused> {
     let mapped = mapping::apply(&providers::claim_mappings(provider), &login.claims);
     let identity = person_identity::Entity::find()
@@ -534,14 +867,8 @@ async fn provision(
     let domains = providers::email_domains(provider);
     let email = login.email.as_deref().map(|e| e.trim().to_lowercase()).filter(|e| e.contains('@'));
     let email_allowed = |email: &str| domains.is_empty() || email_domain(email).is_some_and(|d| domains.contains(&d));
-    let (person, created) = match (identity, link_person_id) {
-        (Some(identity), Some(link)) if identity.person_id != link => {
-            return Err(Refused::new(
-                Refusal::IdentityLinkedElsewhere,
-                format!("identity belongs to person {}", identity.person_id),
-            ));
-        }
-        (Some(identity), _) => {
+    let (person, created) = match identity {
+        Some(identity) => {
             let person = person::Entity::find_by_id(identity.person_id)
                 .one(txn)
                 .await?
@@ -551,18 +878,15 @@ async fn provision(
             touched.update(txn).await?;
             (person, false)
         }
-        (None, Some(link)) => {
-            let person = person::Entity::find_by_id(link)
-                .one(txn)
-                .await?
-                .ok_or_else(|| Refused::new(Refusal::Internal, "linking person is gone"))?;
-            insert_identity(txn, person.id, provider, &login.subject).await?;
-            (person, false)
-        }
-        (None, None) => {
+        None => {
             let email = email.clone().ok_or_else(|| Refused::new(Refusal::EmailMissing, "no email claim"))?;
             if !email_allowed(&email) || login.email_verified == Some(false) {
                 return Err(Refused::new(Refusal::EmailNotAllowed, format!("domain {:?}", email_domain(&email))));
+            }
+            // Never a second person with someone's address: they log in with their
+            // account and link this identity to it.
+            if email_taken(txn, &email, None).await? {
+                return Err(Refused::new(Refusal::EmailInUse, "the e-mail address belongs to another person"));
             }
             let display_name = mapped
                 .display_name
@@ -598,7 +922,10 @@ async fn provision(
         if let Some(name) = mapped.display_name.clone().or_else(|| login.name.clone()) {
             profile.display_name = Set(name.chars().take(200).collect());
         }
-        if let Some(email) = email.filter(|e| email_allowed(e) && login.email_verified != Some(false)) {
+        if let Some(email) = email.filter(|e| email_allowed(e) && login.email_verified != Some(false))
+            && email != person.email
+            && !email_taken(txn, &email, Some(person.id)).await?
+        {
             profile.email = Set(email);
         }
         if mapped.job_title.is_some() {
@@ -612,7 +939,12 @@ async fn provision(
             profile.update(txn).await?;
         }
     }
-    let (roles_granted, roles_revoked) = sync_roles(txn, person.id, provider, &mapped.roles).await?;
+    // Claim mappings speak for the provider's own organization's people only: a person
+    // of another organization who linked this identity gets no role from it (and loses
+    // any it granted before).
+    let wanted =
+        if person.organization_id == Some(provider.organization_id) { mapped.roles.clone() } else { BTreeSet::new() };
+    let (roles_granted, roles_revoked) = sync_roles(txn, person.id, provider, &wanted).await?;
     Ok(Provisioned { person_id: person.id, created, roles_granted, roles_revoked })
 }
 
@@ -674,21 +1006,31 @@ async fn sync_roles(
 /// Writes a refusal to the audit trail and the log (in its own transaction: the login's
 /// own writes were rolled back).
 async fn record_refusal(app: &App, slug: &str, refused: &Refused) {
-    tracing::warn!(organization = slug, reason = refused.refusal.code(), detail = %refused.detail, "login refused");
-    // The trail of the organization whose login was refused (the network's when the
-    // slug names none).
-    let scope = match crate::service::organization::find_by_slug(&app.db, slug).await {
-        Ok(Some(organization)) => AuditScope::Organization(organization.id),
-        _ => AuditScope::Network,
+    let (slug, detail) = (clip(slug), clip(&refused.detail));
+    tracing::warn!(organization = %slug, reason = refused.refusal.code(), %detail, "login refused");
+    // The trail of the organization whose login was refused; a slug that names no
+    // organization is anyone's text, and only logged.
+    let organization = match crate::service::organization::find_by_slug(&app.db, &slug).await {
+        Ok(Some(organization)) => organization,
+        _ => return,
+    };
+    let unwritten = if refused.refusal.anyone_can_cause() {
+        let Some(unwritten) = app.sso.refusals.admit(organization.id, refused.refusal.code()) else { return };
+        unwritten
+    } else {
+        0
     };
     let record = AuditRecord {
-        scope,
+        scope: AuditScope::Organization(organization.id),
         actor_id: refused.person_id,
         action: "login.refused",
         target_type: "IdentityProvider",
         target_id: refused.provider_id,
         before: None,
-        after: Some(json!({ "organization": slug, "reason": refused.refusal.code(), "detail": refused.detail })),
+        after: Some(json!({
+            "organization": slug, "reason": refused.refusal.code(), "detail": detail,
+            "refusedSincePrevious": unwritten,
+        })),
         request_id: None,
     };
     if let Err(err) = audit::record(&app.db, record).await {

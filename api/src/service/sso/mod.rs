@@ -34,6 +34,9 @@ pub struct SsoSettings {
     pub session_ttl: Duration,
     /// A session unused for this long ends.
     pub session_idle: Duration,
+    /// Identity providers may be on loopback (plain `http` too): development and tests
+    /// only. Private and link-local addresses are refused whatever this says.
+    pub allow_loopback_providers: bool,
 }
 
 /// What single sign-on needs at run time.
@@ -44,6 +47,8 @@ pub struct Sso {
     pub oidc: Oidc,
     /// Origins browsers may call the API from.
     pub front_ends: front_ends::FrontEnds,
+    /// Refused logins recently audited, so that repeated ones make one row a minute.
+    pub refusals: login::RefusalLog,
 }
 
 impl Sso {
@@ -51,7 +56,14 @@ impl Sso {
     /// `data_dir`) and the provider client.
     pub fn new(settings: SsoSettings, secret_key: Option<&SecretString>, data_dir: &Path) -> Result<Self, String> {
         let cipher = SecretCipher::load(secret_key, data_dir).map_err(|e| e.to_string())?;
-        Ok(Self { settings, cipher, oidc: Oidc::new()?, front_ends: front_ends::FrontEnds::default() })
+        let oidc = Oidc::new(settings.allow_loopback_providers)?;
+        Ok(Self {
+            settings,
+            cipher,
+            oidc,
+            front_ends: front_ends::FrontEnds::default(),
+            refusals: login::RefusalLog::default(),
+        })
     }
 
     /// The URL of this server for `path` (which starts with `/`).

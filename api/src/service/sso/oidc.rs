@@ -1,11 +1,16 @@
 //! The OpenID Connect relying party, on `openidconnect` 4, with what that crate leaves to
 //! us: provider metadata and keys cached per provider, keys re-fetched once when an ID
 //! token names an unknown key (rotation without restart), the RFC 9207 `iss` response
-//! parameter, an asymmetric algorithm allowlist, and an HTTP client that follows no
-//! redirects.
+//! parameter, an asymmetric algorithm allowlist, and an HTTP client ([`ProviderHttp`])
+//! that follows no redirects, connects to public addresses only (loopback too when
+//! `allow_loopback_providers` is set, for development and tests), and reads at most
+//! [`MAX_RESPONSE_BYTES`] of any answer.
 
 use std::{
     collections::HashMap,
+    future::Future,
+    net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr},
+    pin::Pin,
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
@@ -13,10 +18,11 @@ use std::{
 use chrono::{DateTime, Utc};
 use entity::identity_provider;
 use openidconnect::{
-    AccessToken, AccessTokenHash, AdditionalClaims, AdditionalProviderMetadata, AuthType, AuthorizationCode, Client,
-    ClientId, ClientSecret, EmptyExtraTokenFields, EndpointMaybeSet, EndpointNotSet, EndpointSet, IdTokenFields,
-    IssuerUrl, JsonWebKeySet, Nonce, OAuth2TokenResponse, PkceCodeVerifier, ProviderMetadata, RedirectUrl,
-    StandardErrorResponse, StandardTokenResponse, SubjectIdentifier, TokenResponse, UserInfoClaims,
+    AccessToken, AccessTokenHash, AdditionalClaims, AdditionalProviderMetadata, AsyncHttpClient, AuthType,
+    AuthorizationCode, Client, ClientId, ClientSecret, EmptyExtraTokenFields, EndpointMaybeSet, EndpointNotSet,
+    EndpointSet, HttpRequest, HttpResponse, IdTokenFields, IssuerUrl, JsonWebKeySet, Nonce, OAuth2TokenResponse,
+    PkceCodeVerifier, ProviderMetadata, RedirectUrl, StandardErrorResponse, StandardTokenResponse, SubjectIdentifier,
+    TokenResponse, UserInfoClaims,
     core::{
         CoreAuthDisplay, CoreAuthPrompt, CoreClaimName, CoreClaimType, CoreClientAuthMethod, CoreErrorResponseType,
         CoreGenderClaim, CoreGrantType, CoreJsonWebKey, CoreJweContentEncryptionAlgorithm,
@@ -31,6 +37,8 @@ use serde_json::{Map, Value};
 const METADATA_TTL: Duration = Duration::from_secs(3600);
 /// Timeout of every request to a provider.
 const HTTP_TIMEOUT: Duration = Duration::from_secs(10);
+/// The most any answer of a provider (discovery, keys, token, userinfo) may weigh.
+pub const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 
 /// ID-token signature algorithms accepted: asymmetric only (never `none`, never a MAC
 /// keyed by the client secret).
@@ -157,9 +165,179 @@ struct Cached {
     metadata: Metadata,
 }
 
+/// Whether a provider may be reached at `ip`: a public unicast address, or loopback
+/// when `allow_loopback` (development and tests). Private, link-local, unspecified,
+/// carrier-grade NAT, unique-local, multicast, reserved and documentation ranges never,
+/// nor IPv4 addresses in IPv6 clothing (mapped, compatible, NAT64, 6to4) that are.
+pub fn permitted_address(ip: IpAddr, allow_loopback: bool) -> bool {
+    match ip {
+        IpAddr::V4(v4) => permitted_v4(v4, allow_loopback),
+        IpAddr::V6(v6) => permitted_v6(v6, allow_loopback),
+    }
+}
+
+fn permitted_v4(ip: Ipv4Addr, allow_loopback: bool) -> bool {
+    if ip.is_loopback() {
+        return allow_loopback;
+    }
+    let [a, b, c, _] = ip.octets();
+    let internal = a == 0
+        || a == 10
+        || (a == 100 && (64..128).contains(&b))
+        || (a == 169 && b == 254)
+        || (a == 172 && (16..32).contains(&b))
+        || (a == 192 && b == 168)
+        || (a == 192 && b == 0 && (c == 0 || c == 2))
+        || (a == 198 && (b == 18 || b == 19))
+        || (a == 198 && b == 51 && c == 100)
+        || (a == 203 && b == 0 && c == 113)
+        || a >= 224;
+    !internal
+}
+
+fn permitted_v6(ip: Ipv6Addr, allow_loopback: bool) -> bool {
+    if ip.is_loopback() {
+        return allow_loopback;
+    }
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        return permitted_v4(v4, allow_loopback);
+    }
+    let s = ip.segments();
+    let embedded = |hi: u16, lo: u16| Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8);
+    if s[0] == 0x64 && s[1] == 0xff9b && s[2..6] == [0, 0, 0, 0] {
+        return permitted_v4(embedded(s[6], s[7]), false);
+    }
+    if s[0] == 0x2002 {
+        return permitted_v4(embedded(s[1], s[2]), false);
+    }
+    let internal = s[0..6] == [0, 0, 0, 0, 0, 0]
+        || (s[0] & 0xfe00) == 0xfc00
+        || (s[0] & 0xffc0) == 0xfe80
+        || (s[0] & 0xffc0) == 0xfec0
+        || (s[0] & 0xff00) == 0xff00
+        || (s[0] == 0x2001 && s[1] == 0x0db8)
+        || (s[0] == 0x2001 && s[1] == 0);
+    !internal
+}
+
+/// Resolves names to the addresses a provider may have (see [`permitted_address`]), so
+/// that a name pointing inside the network (or rebinding to it) is never connected to.
+#[derive(Debug)]
+struct PublicResolver {
+    allow_loopback: bool,
+}
+
+impl reqwest::dns::Resolve for PublicResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let allow_loopback = self.allow_loopback;
+        Box::pin(async move {
+            let found = tokio::net::lookup_host((name.as_str(), 0)).await?;
+            let addresses: Vec<SocketAddr> = found.filter(|a| permitted_address(a.ip(), allow_loopback)).collect();
+            if addresses.is_empty() {
+                return Err(format!("{} has no address a provider may have", name.as_str()).into());
+            }
+            let addresses: reqwest::dns::Addrs = Box::new(addresses.into_iter());
+            Ok(addresses)
+        })
+    }
+}
+
+/// Why a request to a provider was not made or its answer not read.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error("{0} is not an address a provider may have")]
+    Refused(String),
+    #[error("the answer is larger than {MAX_RESPONSE_BYTES} bytes")]
+    TooLarge,
+    #[error("{0}")]
+    Request(String),
+}
+
+/// The HTTP client every request to a provider goes through.
+#[derive(Debug, Clone)]
+pub struct ProviderHttp {
+    client: reqwest::Client,
+    allow_loopback: bool,
+}
+
+impl ProviderHttp {
+    /// A client that follows no redirects (no SSRF through a provider's redirects),
+    /// uses no proxy, resolves names to permitted addresses only, and gives up after
+    /// 10 seconds.
+    pub fn new(allow_loopback: bool) -> Result<Self, String> {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .dns_resolver(Arc::new(PublicResolver { allow_loopback }))
+            .timeout(HTTP_TIMEOUT)
+            .connect_timeout(HTTP_TIMEOUT)
+            .user_agent(concat!("maillage/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        Ok(Self { client, allow_loopback })
+    }
+
+    /// Refuses URLs the resolver never sees: addresses written as IP literals, and
+    /// plain `http` (allowed to loopback hosts only, with `allow_loopback`).
+    fn check(&self, url: &url::Url) -> Result<(), FetchError> {
+        let refused = || FetchError::Refused(url.host_str().unwrap_or_default().to_owned());
+        let loopback = match url.host() {
+            Some(url::Host::Ipv4(ip)) if !permitted_address(IpAddr::V4(ip), self.allow_loopback) => {
+                return Err(refused());
+            }
+            Some(url::Host::Ipv6(ip)) if !permitted_address(IpAddr::V6(ip), self.allow_loopback) => {
+                return Err(refused());
+            }
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()),
+            Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+            None => return Err(refused()),
+        };
+        match url.scheme() {
+            "https" => Ok(()),
+            "http" if loopback && self.allow_loopback => Ok(()),
+            _ => Err(refused()),
+        }
+    }
+
+    async fn fetch(&self, request: HttpRequest) -> Result<HttpResponse, FetchError> {
+        let url = url::Url::parse(&request.uri().to_string()).map_err(|e| FetchError::Request(e.to_string()))?;
+        self.check(&url)?;
+        let request: reqwest::Request =
+            request.try_into().map_err(|e: reqwest::Error| FetchError::Request(describe(&e)))?;
+        let mut response = self.client.execute(request).await.map_err(|e| FetchError::Request(describe(&e)))?;
+        if response.content_length().is_some_and(|n| n > MAX_RESPONSE_BYTES as u64) {
+            return Err(FetchError::TooLarge);
+        }
+        // Streamed: a provider that sends without end is cut off at the cap.
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| FetchError::Request(describe(&e)))? {
+            if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+                return Err(FetchError::TooLarge);
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let mut builder =
+            openidconnect::http::Response::builder().status(response.status()).version(response.version());
+        for (name, value) in response.headers() {
+            builder = builder.header(name, value);
+        }
+        builder.body(body).map_err(|e| FetchError::Request(e.to_string()))
+    }
+}
+
+impl<'c> AsyncHttpClient<'c> for ProviderHttp {
+    type Error = FetchError;
+    type Future = Pin<Box<dyn Future<Output = Result<HttpResponse, FetchError>> + Send + Sync + 'c>>;
+
+    fn call(&'c self, request: HttpRequest) -> Self::Future {
+        Box::pin(self.fetch(request))
+    }
+}
+
 /// Talks to identity providers; caches their metadata and keys.
 pub struct Oidc {
-    http: reqwest::Client,
+    http: ProviderHttp,
     cache: Mutex<HashMap<i32, Arc<Cached>>>,
 }
 
@@ -170,17 +348,9 @@ impl std::fmt::Debug for Oidc {
 }
 
 impl Oidc {
-    /// A relying party whose HTTP client follows no redirects (no SSRF through a
-    /// provider's redirects) and gives up after 10 seconds.
-    pub fn new() -> Result<Self, String> {
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(HTTP_TIMEOUT)
-            .connect_timeout(HTTP_TIMEOUT)
-            .user_agent(concat!("maillage/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
-        Ok(Self { http, cache: Mutex::new(HashMap::new()) })
+    /// A relying party talking through a [`ProviderHttp`].
+    pub fn new(allow_loopback: bool) -> Result<Self, String> {
+        Ok(Self { http: ProviderHttp::new(allow_loopback)?, cache: Mutex::new(HashMap::new()) })
     }
 
     /// Fetches and checks an issuer's discovery document (its `issuer` must be exactly
@@ -398,5 +568,54 @@ fn describe_claims_error(err: &openidconnect::ClaimsVerificationError) -> String
         C::SignatureVerification(inner) => format!("bad signature: {inner}"),
         C::Unsupported(what) => format!("unsupported: {what}"),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_public_addresses_are_permitted_and_loopback_behind_the_flag() {
+        let refused = [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "172.31.255.255",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "224.0.0.1",
+            "255.255.255.255",
+            "192.0.2.1",
+            "::",
+            "fd00::1",
+            "fc00::1",
+            "fe80::1",
+            "ff02::1",
+            "::ffff:10.0.0.1",
+            "::ffff:169.254.169.254",
+            "64:ff9b::a00:1",
+            "2002:a00:1::1",
+            "2001:db8::1",
+            "::1",
+        ];
+        for ip in refused {
+            let ip: IpAddr = ip.parse().expect("ip");
+            assert!(!permitted_address(ip, false), "{ip}");
+        }
+        for ip in ["93.184.216.34", "8.8.8.8", "172.32.0.1", "100.128.0.1", "2606:4700::1111", "::ffff:8.8.8.8"] {
+            let ip: IpAddr = ip.parse().expect("ip");
+            assert!(permitted_address(ip, false), "{ip}");
+        }
+        for ip in ["127.0.0.1", "127.0.0.2", "::1", "::ffff:127.0.0.1"] {
+            let ip: IpAddr = ip.parse().expect("ip");
+            assert!(permitted_address(ip, true), "{ip}");
+        }
+        for ip in ["10.0.0.1", "169.254.169.254", "fd00::1"] {
+            let ip: IpAddr = ip.parse().expect("ip");
+            assert!(!permitted_address(ip, true), "loopback flag allows {ip}");
+        }
     }
 }

@@ -196,10 +196,16 @@ fn check(input: &ProviderInput) -> ServiceResult<Checked> {
     Ok(Checked { issuer, client_id, scopes, domains, mappings: input.claim_mappings.clone(), display_name })
 }
 
-/// Runs discovery on an issuer; a clear `BAD_USER_INPUT` on `issuer` when it fails.
+/// Runs discovery on an issuer; `BAD_USER_INPUT` on `issuer` when it fails. The
+/// caller learns only that it failed: what failed (a refused address, a closed port,
+/// a status, a size) goes to the log, or providers would be a scanner of the network.
 async fn discover(app: &App, issuer: &str) -> ServiceResult<()> {
     app.sso.oidc.discover(issuer).await.map(|_| ()).map_err(|err| {
-        ServiceError::bad_input("issuer", format!("{issuer} cannot be used as an OpenID provider: {err}"))
+        tracing::warn!(%issuer, error = %err, "identity provider discovery failed");
+        ServiceError::bad_input(
+            "issuer",
+            "cannot be used as an OpenID provider: it must be a public https address serving a valid discovery document whose issuer is exactly this URL",
+        )
     })
 }
 

@@ -1,6 +1,7 @@
 //! Sessions after a login: the one-time code a front end exchanges for a session token
-//! (so no token ever appears in a URL), account-link codes, and the person's sessions
-//! (list, log out, revoke; an organization's administrators may revoke its people's).
+//! (so no token ever appears in a URL), account-link requests (bound to a browser by a
+//! cookie, never carried in a URL), and the person's sessions (list, log out, revoke;
+//! an organization's administrators may revoke its people's).
 
 use chrono::{DateTime, Duration, Utc};
 use entity::{login_code, organization, person, session};
@@ -23,7 +24,7 @@ use crate::{
 
 /// How long a front end has to exchange a login's one-time code.
 pub const CODE_TTL: Duration = Duration::seconds(60);
-/// How long a link request stays usable.
+/// How long a link request stays usable (start, provider login and confirmation).
 pub const LINK_TTL: Duration = Duration::minutes(10);
 
 const PURPOSE_SESSION: &str = "session";
@@ -90,31 +91,44 @@ pub async fn create_session_code<C: ConnectionTrait>(db: &C, person_id: i32) -> 
     create_code(db, PURPOSE_SESSION, person_id, None, CODE_TTL).await
 }
 
-/// The person who asked to link an identity of `organization_id`'s provider, if `code`
-/// is their unused, unexpired link code (it is used up).
-pub async fn consume_link_code<C: ConnectionTrait>(
-    db: &C,
-    code: &str,
-    organization_id: i32,
-) -> ServiceResult<Option<i32>> {
-    Ok(consume_code(db, code, PURPOSE_LINK)
-        .await?
-        .filter(|c| c.organization_id == Some(organization_id))
-        .map(|c| c.person_id))
+/// A request to link an identity at an organization's provider to the caller's account:
+/// the value of the cookie binding it to the browser (shown once), and the login URL to
+/// send that browser to (which carries no code).
+#[derive(Debug)]
+pub struct LinkRequest {
+    pub cookie: String,
+    pub login_url: String,
 }
 
-/// Starts linking an identity at another organization's provider to the caller's
-/// account: returns the login URL (with `link=true`) to send their browser to.
-pub async fn start_link(app: &App, caller: &Caller, organization_id: i32, return_to: &str) -> ServiceResult<String> {
+/// Starts linking an identity at `slug`'s provider to the caller's account (`POST
+/// /auth/{organization}/link`). The request is bound to the caller's session and to
+/// the browser that receives the cookie; nothing is linked until that browser logs in
+/// at the provider and the person confirms.
+pub async fn start_link(app: &App, caller: &Caller, slug: &str, return_to: &str) -> ServiceResult<LinkRequest> {
     let actor = caller.actor()?;
-    let organization = organization::Entity::find_by_id(organization_id)
-        .one(&app.db)
+    let organization = crate::service::organization::find_by_slug(&app.db, slug)
         .await?
+        .filter(|o| o.status == entity::enums::RecordStatus::Active)
         .ok_or(ServiceError::not_found("organization"))?;
     let return_url = login::allowed_return(app, &organization, return_to)
         .ok_or_else(|| ServiceError::bad_input("returnTo", "is not on this organization's allowedReturnUrls"))?;
+    let cookie = random_secret()?;
+    let now = Utc::now();
     let txn = app.db.begin().await?;
-    let code = create_code(&txn, PURPOSE_LINK, actor.person_id, Some(organization.id), LINK_TTL).await?;
+    login_code::ActiveModel {
+        code_hash: Set(hash_token(&cookie)),
+        purpose: Set(PURPOSE_LINK.to_owned()),
+        person_id: Set(actor.person_id),
+        organization_id: Set(Some(organization.id)),
+        session_id: Set(Some(actor.session_id)),
+        return_to: Set(Some(return_url.to_string())),
+        created_at: Set(now),
+        expires_at: Set(now + LINK_TTL),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    login::purge_codes(&txn).await?;
     audit::record(
         &txn,
         AuditRecord {
@@ -132,11 +146,70 @@ pub async fn start_link(app: &App, caller: &Caller, organization_id: i32, return
     txn.commit().await?;
     let mut url =
         url::Url::parse(&app.sso.login_url(&organization.slug)).map_err(|e| ServiceError::Internal(e.to_string()))?;
-    url.query_pairs_mut()
-        .append_pair("return_to", return_url.as_str())
-        .append_pair("link", "true")
-        .append_pair("link_code", &code);
-    Ok(url.to_string())
+    url.query_pairs_mut().append_pair("return_to", return_url.as_str()).append_pair("link", "true");
+    Ok(LinkRequest { cookie, login_url: url.to_string() })
+}
+
+/// The live link request (for `organization_id`) that the browser's link cookie names:
+/// unused, unexpired, and its session still live.
+pub async fn pending_link<C: ConnectionTrait>(
+    db: &C,
+    cookie: Option<&str>,
+    organization_id: i32,
+) -> ServiceResult<Option<login_code::Model>> {
+    let Some(cookie) = cookie.filter(|c| !c.is_empty() && c.len() <= 100) else { return Ok(None) };
+    let now = Utc::now();
+    let Some(link) = login_code::Entity::find()
+        .filter(login_code::Column::CodeHash.eq(hash_token(cookie)))
+        .filter(login_code::Column::Purpose.eq(PURPOSE_LINK))
+        .filter(login_code::Column::UsedAt.is_null())
+        .filter(login_code::Column::ExpiresAt.gt(now))
+        .filter(login_code::Column::OrganizationId.eq(organization_id))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some(session_id) = link.session_id else { return Ok(None) };
+    let live = session::Entity::find_by_id(session_id)
+        .filter(session::Column::RevokedAt.is_null())
+        .filter(session::Column::ExpiresAt.gt(now))
+        .filter(session::Column::PersonId.eq(link.person_id))
+        .one(db)
+        .await?
+        .is_some();
+    Ok(live.then_some(link))
+}
+
+/// Records the identity a link request waits to have confirmed, and the hash of the
+/// confirmation page's single-use token (a new page replaces an older one).
+pub async fn await_confirmation<C: ConnectionTrait>(
+    db: &C,
+    link_id: i32,
+    provider_id: i32,
+    subject: &str,
+    confirm_hash: &str,
+) -> ServiceResult<()> {
+    login_code::Entity::update_many()
+        .col_expr(login_code::Column::ProviderId, Expr::value(provider_id))
+        .col_expr(login_code::Column::Subject, Expr::value(subject))
+        .col_expr(login_code::Column::ConfirmHash, Expr::value(confirm_hash))
+        .filter(login_code::Column::Id.eq(link_id))
+        .filter(login_code::Column::UsedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Uses up a link request; `false` when it already was.
+pub async fn finish_link<C: ConnectionTrait>(db: &C, link_id: i32) -> ServiceResult<bool> {
+    let used = login_code::Entity::update_many()
+        .col_expr(login_code::Column::UsedAt, Expr::value(Utc::now()))
+        .filter(login_code::Column::Id.eq(link_id))
+        .filter(login_code::Column::UsedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(used.rows_affected == 1)
 }
 
 /// Exchanges a login's one-time code for a session token (`POST /auth/token`).
@@ -147,6 +220,12 @@ pub async fn exchange(app: &App, code: &str) -> ServiceResult<IssuedSession> {
     let person = person::Entity::find_by_id(used.person_id).one(&txn).await?.ok_or_else(refused)?;
     if person.status != entity::enums::RecordStatus::Active {
         return Err(ServiceError::forbidden("this account is disabled"));
+    }
+    if let Some(organization_id) = person.organization_id {
+        let organization = organization::Entity::find_by_id(organization_id).one(&txn).await?;
+        if organization.is_none_or(|o| o.status != entity::enums::RecordStatus::Active) {
+            return Err(ServiceError::forbidden("this account's organization is suspended"));
+        }
     }
     let (token, expires_at) =
         auth::issue_session(&txn, person.id, auth::OIDC_ORIGIN, app.sso.settings.session_ttl).await?;
