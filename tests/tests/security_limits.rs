@@ -54,10 +54,7 @@ async fn ten_thousand_nested_brackets_and_braces_are_refused_and_the_server_keep
         ("list value", format!("{{ communities(first: {}) {{ totalCount }} }}", nested("[", "]", "1", n))),
         (
             "object value",
-            format!(
-                "{{ communities(filter: {}) {{ totalCount }} }}",
-                nested("{search: ", "}", "\"x\"", n)
-            ),
+            format!("{{ communities(filter: {}) {{ totalCount }} }}", nested("{search: ", "}", "\"x\"", n)),
         ),
         (
             "variable default",
@@ -187,7 +184,8 @@ async fn the_standard_introspection_query_works_and_introspection_is_costed() {
     // Twice in one request, or thousands of aliases of it, are refused.
     let twice = INTROSPECTION.replacen("__schema {", "a: __schema { types { name } } b: __schema {", 1);
     refused_for_cost(&app.gql(None, &twice, json!({})).await);
-    let aliases = (0..6_000).map(|i| format!("a{i}: __schema {{ types {{ name fields {{ name type {{ name }} }} }} }}"));
+    let aliases =
+        (0..6_000).map(|i| format!("a{i}: __schema {{ types {{ name fields {{ name type {{ name }} }} }} }}"));
     refused_for_cost(&app.gql(None, &format!("{{ {} }}", aliases.collect::<Vec<_>>().join(" ")), json!({})).await);
     let deep = "{ __schema { types { fields { type { fields { type { fields { type { fields { name } } } } } } } } } }";
     refused_for_cost(&app.gql(None, deep, json!({})).await);
@@ -248,7 +246,8 @@ async fn a_mutation_may_have_at_most_ten_fields() {
 async fn errors_returned_are_capped() {
     let app = TestApp::spawn().await;
     // 100 root fields (the most allowed), each its own error.
-    let fields = (0..100).map(|i| format!("a{i}: node(id: \"bm90LWFuLWlk{i}\") {{ id }}")).collect::<Vec<_>>().join(" ");
+    let fields =
+        (0..100).map(|i| format!("a{i}: node(id: \"bm90LWFuLWlk{i}\") {{ id }}")).collect::<Vec<_>>().join(" ");
     let body = app.gql(None, &format!("{{ {fields} }}"), json!({})).await;
     let errors = body["errors"].as_array().expect("errors");
     assert_eq!(errors.len(), 50, "{body}");
