@@ -187,6 +187,7 @@ async fn queries_too_deep_are_refused() {
     let app = TestApp::spawn().await;
     let deep = "{ communities { edges { node { threads { edges { node { community { threads { edges { node { community { threads { edges { node { id } } } } } } } } } } } } } } }";
     let body = app.gql(None, deep, json!({})).await;
-    assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+    // Depth and cost refusals carry their own code (security review H4).
+    assert_eq!(error_code(&body), "COST_LIMIT_EXCEEDED", "{body}");
     assert_still_serving(&app).await;
 }

@@ -54,10 +54,7 @@ async fn ten_thousand_nested_brackets_and_braces_are_refused_and_the_server_keep
         ("list value", format!("{{ communities(first: {}) {{ totalCount }} }}", nested("[", "]", "1", n))),
         (
             "object value",
-            format!(
-                "{{ communities(filter: {}) {{ totalCount }} }}",
-                nested("{search: ", "}", "\"x\"", n)
-            ),
+            format!("{{ communities(filter: {}) {{ totalCount }} }}", nested("{search: ", "}", "\"x\"", n)),
         ),
         (
             "variable default",
@@ -187,7 +184,8 @@ async fn the_standard_introspection_query_works_and_introspection_is_costed() {
     // Twice in one request, or thousands of aliases of it, are refused.
     let twice = INTROSPECTION.replacen("__schema {", "a: __schema { types { name } } b: __schema {", 1);
     refused_for_cost(&app.gql(None, &twice, json!({})).await);
-    let aliases = (0..6_000).map(|i| format!("a{i}: __schema {{ types {{ name fields {{ name type {{ name }} }} }} }}"));
+    let aliases =
+        (0..6_000).map(|i| format!("a{i}: __schema {{ types {{ name fields {{ name type {{ name }} }} }} }}"));
     refused_for_cost(&app.gql(None, &format!("{{ {} }}", aliases.collect::<Vec<_>>().join(" ")), json!({})).await);
     let deep = "{ __schema { types { fields { type { fields { type { fields { type { fields { name } } } } } } } } } }";
     refused_for_cost(&app.gql(None, deep, json!({})).await);
@@ -210,6 +208,9 @@ async fn aliases_root_fields_selections_and_depth_are_capped() {
     refused_for_cost(&app.gql(Some(&token), &format!("{{ {many} }}"), json!({})).await);
     let many = "me { id } ".repeat(101);
     refused_for_cost(&app.gql(Some(&token), &format!("{{ ...F }} fragment F on Query {{ {many} }}"), json!({})).await);
+    // Directives: 201 on one field.
+    let directives = "@include(if: true) ".repeat(201);
+    refused_for_cost(&app.gql(Some(&token), &format!("{{ me {directives} {{ id }} }}"), json!({})).await);
     // Selections: 2,001 fields under one root field.
     let fields = "id ".repeat(2_001);
     refused_for_cost(&app.gql(Some(&token), &format!("{{ me {{ {fields} }} }}"), json!({})).await);
@@ -248,7 +249,8 @@ async fn a_mutation_may_have_at_most_ten_fields() {
 async fn errors_returned_are_capped() {
     let app = TestApp::spawn().await;
     // 100 root fields (the most allowed), each its own error.
-    let fields = (0..100).map(|i| format!("a{i}: node(id: \"bm90LWFuLWlk{i}\") {{ id }}")).collect::<Vec<_>>().join(" ");
+    let fields =
+        (0..100).map(|i| format!("a{i}: node(id: \"bm90LWFuLWlk{i}\") {{ id }}")).collect::<Vec<_>>().join(" ");
     let body = app.gql(None, &format!("{{ {fields} }}"), json!({})).await;
     let errors = body["errors"].as_array().expect("errors");
     assert_eq!(errors.len(), 50, "{body}");
@@ -270,6 +272,32 @@ async fn a_request_running_past_the_timeout_is_stopped() {
     assert_eq!(error_code(&body), "TIMEOUT", "{body}");
     assert!(body.get("data").is_none());
     drop(held);
+    still_serving(&app).await;
+}
+
+#[tokio::test]
+async fn abandoned_work_stops_at_the_timeout() {
+    // actix-web does not cancel a handler when its client leaves; the timeout does.
+    let app = TestApp::spawn_with(|s| s.request_timeout_secs = 1).await;
+    // The request waits for a database connection; its client gives up meanwhile, and
+    // the connections stay busy past the request's timeout.
+    let mut held = Vec::new();
+    for _ in 0..5 {
+        held.push(app.app.db.begin().await.expect("hold a connection"));
+    }
+    let gone = reqwest::Client::new()
+        .post(format!("{}/graphql", app.base))
+        .timeout(std::time::Duration::from_millis(300))
+        .json(&json!({ "query": "{ communities { totalCount } }" }))
+        .send()
+        .await;
+    assert!(gone.is_err(), "the client gave up");
+    tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
+    app.reset_statements();
+    drop(held);
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    let ran = app.statement_log().into_iter().filter(|sql| sql.contains("community")).count();
+    assert_eq!(ran, 0, "the abandoned request was dropped at its timeout, before it could query");
     still_serving(&app).await;
 }
 

@@ -3,7 +3,8 @@
 //! - **Nesting of the text** (`[[[…]]]`, `{a:{a:…}}`, selection sets): the parser
 //!   recurses on argument values without bound, so the query text is scanned before it
 //!   is parsed, linearly, skipping strings, block strings and comments.
-//! - **Shape**: root fields, mutation fields, aliases and field selections per document.
+//! - **Shape**: root fields, mutation fields, aliases, field selections and directives per
+//!   document.
 //! - **Cost**: connections cost their page size times what they select (see
 //!   [`super::connection::cost`]); introspection is costed with the schema's real sizes
 //!   and may cost at most what the standard introspection query of graphql-js costs.
@@ -38,6 +39,8 @@ pub const MAX_MUTATION_FIELDS: usize = 10;
 pub const MAX_ALIASES: usize = 100;
 /// Most field selections in one document.
 pub const MAX_SELECTIONS: usize = 2_000;
+/// Most directives (`@include`, `@skip`…) in one document.
+pub const MAX_DIRECTIVES: usize = 200;
 /// Most errors returned in one response; the rest are summed up in one last error.
 pub const MAX_ERRORS: usize = 50;
 
@@ -109,6 +112,7 @@ pub fn nesting_exceeds(text: &str, limit: usize) -> bool {
 struct Shape {
     selections: usize,
     aliases: usize,
+    directives: usize,
 }
 
 fn shape(doc: &ExecutableDocument) -> Shape {
@@ -117,21 +121,27 @@ fn shape(doc: &ExecutableDocument) -> Shape {
             match &item.node {
                 Selection::Field(field) => {
                     shape.selections += 1;
+                    shape.directives += field.node.directives.len();
                     if field.node.alias.as_ref().is_some_and(|a| a.node != field.node.name.node) {
                         shape.aliases += 1;
                     }
                     walk(&field.node.selection_set.node, shape);
                 }
-                Selection::InlineFragment(fragment) => walk(&fragment.node.selection_set.node, shape),
-                Selection::FragmentSpread(_) => {}
+                Selection::InlineFragment(fragment) => {
+                    shape.directives += fragment.node.directives.len();
+                    walk(&fragment.node.selection_set.node, shape);
+                }
+                Selection::FragmentSpread(spread) => shape.directives += spread.node.directives.len(),
             }
         }
     }
     let mut shape = Shape::default();
     for (_, operation) in doc.operations.iter() {
+        shape.directives += operation.node.directives.len();
         walk(&operation.node.selection_set.node, &mut shape);
     }
     for fragment in doc.fragments.values() {
+        shape.directives += fragment.node.directives.len();
         walk(&fragment.node.selection_set.node, &mut shape);
     }
     shape
@@ -296,6 +306,9 @@ fn check_document(
     let shape = shape(doc);
     if shape.selections > MAX_SELECTIONS {
         return Err(cost_error(format!("a request may select at most {MAX_SELECTIONS} fields")));
+    }
+    if shape.directives > MAX_DIRECTIVES {
+        return Err(cost_error(format!("a request may use at most {MAX_DIRECTIVES} directives")));
     }
     if shape.aliases > MAX_ALIASES {
         return Err(cost_error(format!("a request may use at most {MAX_ALIASES} aliases")));
