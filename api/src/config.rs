@@ -34,6 +34,11 @@ pub struct Settings {
     pub log: String,
     /// Database connection pool size.
     pub max_connections: u32,
+    /// PostgreSQL: the longest a statement may run, in milliseconds (`statement_timeout`).
+    pub statement_timeout_ms: u64,
+    /// PostgreSQL: the longest a statement may wait for a lock, in milliseconds
+    /// (`lock_timeout`).
+    pub lock_timeout_ms: u64,
     /// HTTP worker threads (0: one per core).
     pub workers: usize,
     /// How often (milliseconds) to look for policy changes made by other replicas.
@@ -59,6 +64,8 @@ struct Defaults {
     token_ttl_days: u32,
     log: &'static str,
     max_connections: u32,
+    statement_timeout_ms: u64,
+    lock_timeout_ms: u64,
     workers: usize,
     policy_refresh_ms: u64,
     session_ttl_hours: u32,
@@ -72,6 +79,8 @@ const DEFAULTS: Defaults = Defaults {
     token_ttl_days: 30,
     log: "info",
     max_connections: 10,
+    statement_timeout_ms: 10_000,
+    lock_timeout_ms: 5_000,
     workers: 0,
     policy_refresh_ms: 250,
     session_ttl_hours: 12,
@@ -126,6 +135,11 @@ impl Settings {
             if parsed.is_none() {
                 return Err(ConfigError("public_url (MAILLAGE_PUBLIC_URL): must be an absolute http(s) URL".into()));
             }
+        }
+        if self.statement_timeout_ms == 0 || self.lock_timeout_ms == 0 {
+            return Err(ConfigError(
+                "statement_timeout_ms, lock_timeout_ms (MAILLAGE_STATEMENT_TIMEOUT_MS, MAILLAGE_LOCK_TIMEOUT_MS): must be at least 1".into(),
+            ));
         }
         if self.max_connections == 0 {
             return Err(ConfigError("max_connections (MAILLAGE_MAX_CONNECTIONS): must be at least 1".into()));

@@ -16,7 +16,7 @@ use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable, JoinType, QueryFilter,
-    QueryResult, QuerySelect, QueryTrait, TransactionTrait,
+    QueryResult, QuerySelect, QueryTrait,
     sea_query::{Alias, Expr, ExprTrait, Func, SelectStatement},
 };
 use serde::{Deserialize, Serialize};
@@ -160,7 +160,7 @@ pub async fn create(app: &App, caller: &Caller, input: NewCommunity) -> ServiceR
     let name = validate::required_text("name", &input.name, validate::NAME_MAX)?;
     let description = validate::bounded("description", &input.description, validate::DESCRIPTION_MAX)?;
     let field = validate::optional_text("fieldOfKnowledge", input.field_of_knowledge.as_deref(), validate::NAME_MAX)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let eligibility = input.eligibility.validated(&txn).await?;
     if find_by_slug_unchecked(&txn, &slug).await?.is_some() {
         return Err(ServiceError::Conflict { field: "slug".into(), message: format!("{slug} is already taken") });
@@ -251,7 +251,7 @@ pub async fn authorized<C: ConnectionTrait>(
 
 /// Changes a community's profile and rules.
 pub async fn update(app: &App, caller: &Caller, id: i32, changes: CommunityChanges) -> ServiceResult<community::Model> {
-    let txn = app.db.begin().await?;
+    let txn = crate::db::begin_write(&app.db).await?;
     let (current, _) = authorized(app, &txn, caller, id, Action::Update).await?;
     let mut model: community::ActiveModel = current.clone().into();
     if let Some(v) = &changes.name {
@@ -296,7 +296,7 @@ pub async fn update(app: &App, caller: &Caller, id: i32, changes: CommunityChang
 
 /// Archives (read-only from then on) or restores a community.
 pub async fn archive(app: &App, caller: &Caller, id: i32, archived: bool) -> ServiceResult<community::Model> {
-    let txn = app.db.begin().await?;
+    let txn = crate::db::begin_write(&app.db).await?;
     let (current, _) = authorized(app, &txn, caller, id, Action::Archive).await?;
     if current.archived == archived {
         return Ok(current);

@@ -22,7 +22,7 @@ use entity::{
 use openidconnect::{CsrfToken, Nonce, PkceCodeChallenge, RedirectUrl, Scope, core::CoreAuthenticationFlow};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, TransactionTrait, sea_query::Expr,
+    QueryOrder, sea_query::Expr,
 };
 use secrecy::ExposeSecret;
 use serde_json::json;
@@ -301,7 +301,7 @@ async fn start_inner(
     let return_url = allowed_return(app, &organization, &return_to).ok_or_else(|| {
         Refused::new(Refusal::ReturnToNotAllowed, format!("return_to {return_to}")).at(provider.id, None)
     })?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let link_person_id = if params.link {
         let code = params.link_code.as_deref().unwrap_or_default();
         Some(sessions::consume_link_code(&txn, code, organization.id).await?.ok_or_else(|| {
@@ -466,7 +466,7 @@ async fn finish_inner(
             };
             refuse(refusal, e.to_string())
         })?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let outcome = provision(&txn, &provider, &verified, attempt.link_person_id).await.map_err(|r| Refused {
         provider_id: Some(provider.id),
         return_to: return_to.as_ref().map(Url::to_string),
