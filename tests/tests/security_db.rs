@@ -92,7 +92,7 @@ async fn nul_bytes_control_bidi_and_zero_width_characters_are_bad_input_naming_t
         (
             "query($s: String) { communities(filter: { search: $s }) { totalCount } }",
             json!({ "s": "nul\u{0}byte" }),
-            "search",
+            "filter.search",
         ),
         (
             "mutation($input: CreateOrganizationInput!) { createOrganization(input: $input) { organization { id } } }",

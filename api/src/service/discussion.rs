@@ -43,7 +43,7 @@ async fn ensure_can_post_in_subgroup<C: ConnectionTrait>(
 pub async fn create_thread(app: &App, caller: &Caller, input: NewThread) -> ServiceResult<thread::Model> {
     let actor = caller.actor()?;
     let title = validate::required_text("title", &input.title, validate::TITLE_MAX)?;
-    let body = validate::bounded("body", &input.body, validate::BODY_MAX)?;
+    let body = validate::multiline("body", &input.body, validate::BODY_MAX)?;
     let txn = crate::db::begin_write(&app.db).await?;
     let (community, _) = communities::authorized(app, &txn, caller, input.community_id, Action::Post).await?;
     if let Some(subgroup_id) = input.subgroup_id {
@@ -73,7 +73,7 @@ pub async fn create_thread(app: &App, caller: &Caller, input: NewThread) -> Serv
 /// Replies in a thread: people the policy lets post where the thread is.
 pub async fn create_post(app: &App, caller: &Caller, thread_id: i32, body: &str) -> ServiceResult<post::Model> {
     let actor = caller.actor()?;
-    let body = validate::required_text("body", body, validate::BODY_MAX)?;
+    let body = validate::required_multiline("body", body, validate::BODY_MAX)?;
     let txn = crate::db::begin_write(&app.db).await?;
     let (thread, community, roles) = readable_thread(app, &txn, caller, thread_id).await?;
     access::ensure(&app.auth, &roles, &community, Action::Post)?;

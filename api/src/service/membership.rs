@@ -351,7 +351,7 @@ pub async fn decide(
     reason: Option<&str>,
 ) -> ServiceResult<membership::Model> {
     caller.actor()?;
-    let reason = validate::optional_text("reason", reason, 2000)?;
+    let reason = validate::optional_multiline("reason", reason, 2000)?;
     let txn = crate::db::begin_write(&app.db).await?;
     let current =
         membership::Entity::find_by_id(membership_id).one(&txn).await?.ok_or(ServiceError::not_found("membership"))?;
@@ -449,7 +449,7 @@ pub async fn remove(
     reason: Option<&str>,
     ban: bool,
 ) -> ServiceResult<membership::Model> {
-    let reason = validate::optional_text("reason", reason, 2000)?;
+    let reason = validate::optional_multiline("reason", reason, 2000)?;
     let txn = crate::db::begin_write(&app.db).await?;
     let current = managed(app, &txn, caller, membership_id, Action::ManageMembers).await?;
     if !ban && matches!(current.status, MembershipStatus::Removed | MembershipStatus::Left | MembershipStatus::Denied) {

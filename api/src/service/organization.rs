@@ -212,6 +212,9 @@ pub async fn has_role<C: ConnectionTrait>(
 
 /// The organization with this slug (organizations are public).
 pub async fn find_by_slug<C: ConnectionTrait>(db: &C, slug: &str) -> ServiceResult<Option<organization::Model>> {
+    if validate::slug("slug", slug).is_err() {
+        return Ok(None);
+    }
     Ok(organization::Entity::find().filter(organization::Column::Slug.eq(slug)).one(db).await?)
 }
 

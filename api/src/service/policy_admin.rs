@@ -463,9 +463,11 @@ pub async fn audit_events(
             .filter(audit_event::Column::ScopeId.eq(scope_id));
     }
     if let Some(action) = &filter.action {
+        crate::service::validate::single_line("filter.action", action)?;
         select = select.filter(audit_event::Column::Action.eq(action.as_str()));
     }
     if let Some(target_type) = &filter.target_type {
+        crate::service::validate::single_line("filter.targetType", target_type)?;
         select = select.filter(audit_event::Column::TargetType.eq(target_type.as_str()));
     }
     if let Some(id) = filter.target_id {

@@ -35,7 +35,7 @@ pub struct NewSubgroup {
 pub async fn create(app: &App, caller: &Caller, input: NewSubgroup) -> ServiceResult<subgroup::Model> {
     let actor = caller.actor()?;
     let name = validate::required_text("name", &input.name, validate::NAME_MAX)?;
-    let description = validate::bounded("description", &input.description, validate::DESCRIPTION_MAX)?;
+    let description = validate::multiline("description", &input.description, validate::DESCRIPTION_MAX)?;
     let txn = crate::db::begin_write(&app.db).await?;
     let (c, _) = communities::authorized(app, &txn, caller, input.community_id, Action::CreateSubgroup).await?;
     let now = Utc::now();

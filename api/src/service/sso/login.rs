@@ -256,6 +256,9 @@ fn url_has_prefix(url: &Url, prefix: &Url) -> bool {
 }
 
 async fn active_organization<C: ConnectionTrait>(db: &C, slug: &str) -> Result<organization::Model, Refused> {
+    if crate::service::validate::slug("organization", slug).is_err() {
+        return Err(Refused::new(Refusal::UnknownOrganization, "not an organization slug".to_owned()));
+    }
     organization::Entity::find()
         .filter(organization::Column::Slug.eq(slug))
         .filter(organization::Column::Status.eq(RecordStatus::Active))
@@ -532,7 +535,11 @@ async fn provision(
         .await?;
     let now = Utc::now();
     let domains = providers::email_domains(provider);
-    let email = login.email.as_deref().map(|e| e.trim().to_lowercase()).filter(|e| e.contains('@'));
+    let email = login
+        .email
+        .as_deref()
+        .map(|e| e.trim().to_lowercase())
+        .filter(|e| e.contains('@') && crate::service::validate::single_line("email", e).is_ok());
     let email_allowed = |email: &str| domains.is_empty() || email_domain(email).is_some_and(|d| domains.contains(&d));
     let (person, created) = match (identity, link_person_id) {
         (Some(identity), Some(link)) if identity.person_id != link => {
@@ -570,7 +577,10 @@ async fn provision(
                 .or_else(|| login.name.clone())
                 .unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_owned());
             let person = person::ActiveModel {
-                display_name: Set(display_name.chars().take(200).collect()),
+                display_name: Set(crate::service::validate::clean_line(
+                    &display_name,
+                    crate::service::validate::NAME_MAX,
+                )),
                 email: Set(email),
                 job_title: Set(mapped.job_title.clone()),
                 profession: Set(mapped.profession.clone()),
@@ -596,7 +606,7 @@ async fn provision(
     if !created && person.organization_id == Some(provider.organization_id) {
         let mut profile: person::ActiveModel = person.clone().into();
         if let Some(name) = mapped.display_name.clone().or_else(|| login.name.clone()) {
-            profile.display_name = Set(name.chars().take(200).collect());
+            profile.display_name = Set(crate::service::validate::clean_line(&name, crate::service::validate::NAME_MAX));
         }
         if let Some(email) = email.filter(|e| email_allowed(e) && login.email_verified != Some(false)) {
             profile.email = Set(email);

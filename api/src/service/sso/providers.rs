@@ -143,6 +143,7 @@ fn check(input: &ProviderInput) -> ServiceResult<Checked> {
         if secret.trim().is_empty() || secret.len() > CLIENT_TEXT_MAX {
             return Err(ServiceError::bad_input("clientSecret", "must be 1 to 1000 characters"));
         }
+        validate::single_line("clientSecret", secret)?;
     }
     let scopes = match &input.scopes {
         Some(list) => {
