@@ -34,6 +34,11 @@ pub struct Settings {
     pub log: String,
     /// Database connection pool size.
     pub max_connections: u32,
+    /// PostgreSQL: the longest a statement may run, in milliseconds (`statement_timeout`).
+    pub statement_timeout_ms: u64,
+    /// PostgreSQL: the longest a statement may wait for a lock, in milliseconds
+    /// (`lock_timeout`).
+    pub lock_timeout_ms: u64,
     /// HTTP worker threads (0: one per core).
     pub workers: usize,
     /// How often (milliseconds) to look for policy changes made by other replicas.
@@ -75,6 +80,8 @@ struct Defaults {
     token_ttl_days: u32,
     log: &'static str,
     max_connections: u32,
+    statement_timeout_ms: u64,
+    lock_timeout_ms: u64,
     workers: usize,
     policy_refresh_ms: u64,
     session_ttl_hours: u32,
@@ -95,6 +102,8 @@ const DEFAULTS: Defaults = Defaults {
     token_ttl_days: 30,
     log: "info",
     max_connections: 10,
+    statement_timeout_ms: 10_000,
+    lock_timeout_ms: 5_000,
     workers: 0,
     policy_refresh_ms: 250,
     session_ttl_hours: 12,
@@ -158,6 +167,8 @@ impl Settings {
             }
         }
         let at_least_one = [
+            ("statement_timeout_ms (MAILLAGE_STATEMENT_TIMEOUT_MS)", self.statement_timeout_ms == 0),
+            ("lock_timeout_ms (MAILLAGE_LOCK_TIMEOUT_MS)", self.lock_timeout_ms == 0),
             ("request_timeout_secs (MAILLAGE_REQUEST_TIMEOUT_SECS)", self.request_timeout_secs == 0),
             ("max_concurrent_requests (MAILLAGE_MAX_CONCURRENT_REQUESTS)", self.max_concurrent_requests == 0),
             ("rate_limit_ip_per_minute (MAILLAGE_RATE_LIMIT_IP_PER_MINUTE)", self.rate_limit_ip_per_minute == 0),

@@ -1,10 +1,21 @@
-//! Opening the database (embedded SQLite or PostgreSQL) and running migrations.
+//! Opening the database (embedded SQLite or PostgreSQL) with its per-connection settings,
+//! running migrations, write transactions, and recognising a database that is busy.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    collections::HashMap,
+    path::{Path, PathBuf},
+    sync::{Arc, LazyLock},
+    time::Duration,
+};
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+use sea_orm::{
+    ConnAcquireErr, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, ExecResult, QueryResult, RuntimeErr, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+    sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous},
+};
 use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::config::Settings;
 
@@ -22,17 +33,88 @@ pub enum DbOpenError {
     Migrate(DbErr),
 }
 
+/// How long a PostgreSQL statement may run, and wait for a lock, before the database
+/// cancels it. Without them one held lock hung every request that touched the table
+/// until the pool ran dry (review 2026-12-01, M7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// `statement_timeout`.
+    pub statement: Duration,
+    /// `lock_timeout`.
+    pub lock: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self { statement: Duration::from_secs(10), lock: Duration::from_secs(5) }
+    }
+}
+
+/// How long a SQLite connection waits for the write lock held by another process (the
+/// CLI, a second server) before giving up.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Connects to the configured database. The embedded SQLite file (and its directory) is
-/// created when missing.
+/// created when missing, readable by this user only.
 pub async fn connect(
     settings: &Settings,
     observer: Option<StatementObserver>,
 ) -> Result<DatabaseConnection, DbOpenError> {
     if settings.database_url.is_none() {
-        std::fs::create_dir_all(&settings.data_dir)
+        private_dir(&settings.data_dir)
             .map_err(|source| DbOpenError::DataDir { path: settings.data_dir.display().to_string(), source })?;
     }
-    connect_url(&settings.database_url(), settings.max_connections, observer).await
+    let timeouts = Timeouts {
+        statement: Duration::from_millis(settings.statement_timeout_ms),
+        lock: Duration::from_millis(settings.lock_timeout_ms),
+    };
+    connect_with(&settings.database_url(), settings.max_connections, timeouts, observer).await
+}
+
+/// Creates `dir` (and its missing parents) readable by this user only (0700), whatever
+/// the umask. A directory that already exists is left as it is.
+pub fn private_dir(dir: &Path) -> std::io::Result<()> {
+    if dir.exists() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)?;
+    #[cfg(unix)]
+    std::fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
+    Ok(())
+}
+
+/// Creates a missing SQLite database file readable by this user only (0600) before
+/// SQLite opens it: SQLite then gives its `-wal` and `-shm` files the same mode. An
+/// existing file is left as it is (with a warning when others may read it).
+fn private_sqlite_file(url: &str) -> std::io::Result<()> {
+    let Ok(options) = url.parse::<SqliteConnectOptions>() else { return Ok(()) };
+    let path = options.get_filename();
+    let creates = url.split_once('?').is_some_and(|(_, query)| query.split('&').any(|p| p == "mode=rwc"));
+    if path.as_os_str().is_empty() || path == Path::new(":memory:") || url.contains("mode=memory") {
+        return Ok(());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.permissions().mode() & 0o077 != 0 => {
+                tracing::warn!(file = %path.display(), "the database file is readable by other users; chmod 600 it");
+            }
+            Ok(_) => {}
+            Err(_) if creates => {
+                std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+            }
+            Err(_) => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = creates;
+    Ok(())
 }
 
 /// PostgreSQL: plan each prepared statement once per connection instead of at every
@@ -45,12 +127,40 @@ pub async fn connect(
 /// option) so that connection poolers in session mode accept it.
 const GENERIC_PLANS: &str = "SET plan_cache_mode = force_generic_plan";
 
-/// Connects to `url`.
+/// What every new PostgreSQL connection runs first (per connection, for the same reason
+/// as [`GENERIC_PLANS`]).
+fn postgres_session(timeouts: Timeouts) -> [String; 3] {
+    [
+        GENERIC_PLANS.to_owned(),
+        format!("SET statement_timeout = {}", timeouts.statement.as_millis()),
+        format!("SET lock_timeout = {}", timeouts.lock.as_millis()),
+    ]
+}
+
+/// Connects to `url` with the default [`Timeouts`].
 pub async fn connect_url(
     url: &SecretString,
     max_connections: u32,
     observer: Option<StatementObserver>,
 ) -> Result<DatabaseConnection, DbOpenError> {
+    connect_with(url, max_connections, Timeouts::default(), observer).await
+}
+
+/// Connects to `url`. Every connection of the pool gets the session settings: on
+/// PostgreSQL the plan cache mode and the timeouts, on SQLite write-ahead logging (readers
+/// proceed while one writer writes), a busy timeout, foreign keys and `synchronous =
+/// NORMAL` (safe with WAL). Before, the SQLite pragmas ran on one pooled connection only.
+pub async fn connect_with(
+    url: &SecretString,
+    max_connections: u32,
+    timeouts: Timeouts,
+    observer: Option<StatementObserver>,
+) -> Result<DatabaseConnection, DbOpenError> {
+    if url.expose_secret().starts_with("sqlite:") {
+        private_sqlite_file(url.expose_secret())
+            .map_err(|source| DbOpenError::DataDir { path: "the SQLite database file".into(), source })?;
+    }
+    let session = Arc::new(postgres_session(timeouts));
     let mut options = ConnectOptions::new(url.expose_secret().to_owned());
     options
         .max_connections(max_connections)
@@ -58,23 +168,193 @@ pub async fn connect_url(
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false)
-        .map_sqlx_postgres_pool_opts(|pool| {
-            pool.after_connect(|conn, _| {
-                Box::pin(async move { sea_orm::sqlx::Executor::execute(conn, GENERIC_PLANS).await.map(|_| ()) })
+        .map_sqlx_postgres_pool_opts(move |pool| {
+            let session = session.clone();
+            pool.after_connect(move |conn, _| {
+                let session = session.clone();
+                Box::pin(async move {
+                    for statement in session.iter() {
+                        let statement = sea_orm::sqlx::AssertSqlSafe(statement.clone());
+                        sea_orm::sqlx::Executor::execute(&mut *conn, statement).await?;
+                    }
+                    Ok(())
+                })
             })
+        })
+        .map_sqlx_sqlite_opts(|sqlite| {
+            sqlite
+                .journal_mode(SqliteJournalMode::Wal)
+                .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                .foreign_keys(true)
+                .synchronous(SqliteSynchronous::Normal)
         });
     let mut db = Database::connect(options).await.map_err(DbOpenError::Connect)?;
-    if db.get_database_backend() == DbBackend::Sqlite {
-        // WAL lets readers proceed while one writer writes; the busy timeout makes
-        // concurrent writers wait instead of failing.
-        for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA busy_timeout=5000", "PRAGMA foreign_keys=ON"] {
-            db.execute_unprepared(pragma).await.map_err(DbOpenError::Connect)?;
-        }
-    }
     if let Some(observer) = observer {
         db.set_metric_callback(move |info| observer(&info.statement.sql));
     }
     Ok(db)
+}
+
+/// A small pool of its own (one connection) for the readiness check, so that a pool
+/// exhausted by slow requests does not make a healthy database look down.
+pub fn reserved_pool(db: &DatabaseConnection) -> DatabaseConnection {
+    let wait = Duration::from_secs(2);
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            let options = db.get_postgres_connection_pool().connect_options();
+            let pool = sea_orm::sqlx::postgres::PgPoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(wait)
+                .connect_lazy_with((*options).clone());
+            sea_orm::SqlxPostgresConnector::from_sqlx_postgres_pool(pool)
+        }
+        DbBackend::Sqlite => {
+            let options = db.get_sqlite_connection_pool().connect_options();
+            let pool = sea_orm::sqlx::sqlite::SqlitePoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(wait)
+                .connect_lazy_with((*options).clone());
+            sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(pool)
+        }
+        _ => db.clone(),
+    }
+}
+
+/// The database could not answer in time (a lock or statement timeout, a busy SQLite
+/// file, no free connection): the request may succeed if tried again.
+pub fn is_unavailable(err: &DbErr) -> bool {
+    match err {
+        DbErr::ConnectionAcquire(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e))
+        | DbErr::Conn(RuntimeErr::SqlxError(e)) => {
+            match e.as_ref() {
+                sea_orm::sqlx::Error::PoolTimedOut => true,
+                sea_orm::sqlx::Error::Database(db) => matches!(
+                    db.code().as_deref(),
+                    // lock_not_available, query_canceled (statement_timeout)
+                    Some("55P03" | "57014")
+                    // SQLITE_BUSY and its extended codes, SQLITE_LOCKED
+                    | Some("5" | "6" | "261" | "517" | "773")
+                ),
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
+/// Text the database cannot store (PostgreSQL refuses NUL bytes in text).
+pub fn is_unstorable_text(err: &DbErr) -> bool {
+    match err {
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => match e.as_ref() {
+            sea_orm::sqlx::Error::Database(db) => matches!(db.code().as_deref(), Some("22021" | "22P05")),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// A write transaction. On SQLite it holds the write lock from its first statement
+/// (`BEGIN IMMEDIATE`), and the writers of one process take turns before they borrow a
+/// connection: a deferred transaction that read first and wrote later failed at once
+/// with `SQLITE_BUSY_SNAPSHOT` when another writer had committed meanwhile, which no busy
+/// timeout covers (review 2026-12-01, M6). On PostgreSQL it is a plain transaction.
+///
+/// It derefs to the [`DatabaseTransaction`] and runs statements like it.
+pub struct WriteTxn {
+    txn: DatabaseTransaction,
+    // Dropped after `txn` (fields drop in order): the next writer starts after the
+    // rollback of an abandoned transaction has been queued.
+    _turn: Option<OwnedMutexGuard<()>>,
+}
+
+impl std::fmt::Debug for WriteTxn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WriteTxn")
+    }
+}
+
+/// How long a writer waits for its turn before the request fails as unavailable.
+const WRITER_WAIT: Duration = Duration::from_secs(15);
+
+/// One turn per SQLite database file.
+fn sqlite_turn(db: &DatabaseConnection) -> Arc<Mutex<()>> {
+    static TURNS: LazyLock<std::sync::Mutex<HashMap<PathBuf, Arc<Mutex<()>>>>> = LazyLock::new(Default::default);
+    let file = db.get_sqlite_connection_pool().connect_options().get_filename().to_path_buf();
+    let mut turns = TURNS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    turns.entry(file).or_default().clone()
+}
+
+/// Starts a write transaction (see [`WriteTxn`]).
+pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTxn, DbErr> {
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return Ok(WriteTxn { txn: db.begin().await?, _turn: None });
+    }
+    let turn = tokio::time::timeout(WRITER_WAIT, sqlite_turn(db).lock_owned())
+        .await
+        .map_err(|_| DbErr::ConnectionAcquire(ConnAcquireErr::Timeout))?;
+    let immediate =
+        TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() };
+    // Another process (the CLI, a second server) may hold the lock past the busy
+    // timeout: try once more before giving up.
+    let txn = match db.begin_with_options(immediate).await {
+        Err(err) if is_unavailable(&err) => {
+            tracing::info!(%err, "the SQLite database is busy: retrying once");
+            db.begin_with_options(immediate).await?
+        }
+        other => other?,
+    };
+    Ok(WriteTxn { txn, _turn: Some(turn) })
+}
+
+impl WriteTxn {
+    /// Commits, then lets the next writer in.
+    pub async fn commit(self) -> Result<(), DbErr> {
+        let Self { txn, _turn } = self;
+        txn.commit().await
+    }
+
+    /// Rolls back, then lets the next writer in.
+    pub async fn rollback(self) -> Result<(), DbErr> {
+        let Self { txn, _turn } = self;
+        txn.rollback().await
+    }
+}
+
+impl std::ops::Deref for WriteTxn {
+    type Target = DatabaseTransaction;
+
+    fn deref(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for WriteTxn {
+    fn get_database_backend(&self) -> DbBackend {
+        self.txn.get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.txn.execute_raw(stmt).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.txn.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.txn.query_one_raw(stmt).await
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.txn.query_all_raw(stmt).await
+    }
+
+    fn support_returning(&self) -> bool {
+        self.txn.support_returning()
+    }
 }
 
 /// Applies every pending migration.

@@ -13,7 +13,6 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    TransactionTrait,
 };
 
 use crate::{error::ServiceResult, service::community::Eligibility};
@@ -326,7 +325,7 @@ const COMMUNITIES: &[Cop] = &[
 
 /// Loads the demo network; returns a one-paragraph summary of what is there.
 pub async fn load(db: &DatabaseConnection) -> ServiceResult<String> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let now = Utc::now();
     let mut created = 0usize;
     for o in ORGANIZATIONS {

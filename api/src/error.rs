@@ -24,6 +24,10 @@ pub enum ServiceError {
     /// The input clashes with existing data (a slug already taken…).
     #[error("{field}: {message}")]
     Conflict { field: String, message: String },
+    /// The database did not answer in time (a held lock, a busy file, no free
+    /// connection); trying again later may work.
+    #[error("the service is busy; try again shortly")]
+    Unavailable,
     /// Anything else; the detail is logged, never shown.
     #[error("internal error")]
     Internal(String),
@@ -41,6 +45,7 @@ impl ServiceError {
             Self::NotFound { .. } => "NOT_FOUND",
             Self::BadInput { .. } => "BAD_USER_INPUT",
             Self::Conflict { .. } => "CONFLICT",
+            Self::Unavailable => "UNAVAILABLE",
             Self::Internal(_) => "INTERNAL",
         }
     }
@@ -77,6 +82,18 @@ impl From<DbErr> for ServiceError {
         if let Some(SqlErr::ForeignKeyConstraintViolation(detail)) = err.sql_err() {
             tracing::info!(%detail, "foreign key violation");
             return Self::NotFound { what: "referenced record" };
+        }
+        if crate::db::is_unavailable(&err) {
+            tracing::warn!(error = %err, "database unavailable");
+            return Self::Unavailable;
+        }
+        if crate::db::is_unstorable_text(&err) {
+            // Validators refuse such text first; this catches an input that skipped them.
+            tracing::warn!(error = %err, "text the database cannot store");
+            return Self::BadInput {
+                field: "input".into(),
+                message: "contains characters that are not allowed".into(),
+            };
         }
         tracing::error!(error = %err, "database error");
         Self::Internal(err.to_string())

@@ -11,6 +11,8 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod graphql;
+pub mod http;
 pub mod seed;
 pub mod server;
 pub mod service;
+pub mod watch;

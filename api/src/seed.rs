@@ -15,7 +15,7 @@ use entity::{
     },
     membership, organization, organization_role, person, post, thread,
 };
-use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use crate::error::{ServiceError, ServiceResult};
 
@@ -74,7 +74,7 @@ where
 {
     let mut count = 0;
     let mut batch = Vec::with_capacity(BATCH);
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     for row in rows {
         batch.push(row);
         if batch.len() == BATCH {

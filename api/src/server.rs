@@ -1,5 +1,5 @@
-//! The HTTP edge: `POST /graphql`, the login routes under `/auth/`, GraphiQL, and a
-//! health check.
+//! The HTTP edge: `POST /graphql`, the login routes under `/auth/`, GraphiQL, and the
+//! health checks (`http::health`).
 //!
 //! Before a GraphQL request reaches the schema it must be JSON (`415` otherwise, so no
 //! web page can send one cross-site without a preflight), within the rate limits
@@ -92,7 +92,8 @@ pub fn start_on(
     handle_signals: bool,
 ) -> std::io::Result<RunningServer> {
     let addr = listener.local_addr()?;
-    let watcher = tokio::spawn(watch_policy(app.clone(), settings.policy_refresh_ms));
+    let watcher = tokio::spawn(crate::watch::watch_policy(app.clone(), settings.policy_refresh_ms));
+    let health = web::Data::new(crate::http::health::Health::new(&app.db));
     let app_data = web::Data::new(app.clone());
     let state = web::Data::new(AppState {
         schema: graphql::build_schema(app.clone()),
@@ -133,7 +134,7 @@ pub fn start_on(
             .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
             .configure(auth::web::routes)
             .route("/graphql", web::post().to(graphql_endpoint))
-            .route("/health", web::get().to(health));
+            .configure(|cfg| crate::http::health::routes(cfg, health.clone()));
         if graphiql { web_app.route("/graphiql", web::get().to(graphiql::page)) } else { web_app }
     })
     .listen(listener)?;
@@ -152,29 +153,6 @@ pub fn start_on(
         result
     });
     Ok(RunningServer { addr, handle, task })
-}
-
-/// Keeps this process's policy in step with the database: another replica's policy
-/// change (a newer generation) is loaded within `every_ms` milliseconds.
-async fn watch_policy(app: App, every_ms: u64) {
-    let mut ticker = tokio::time::interval(std::time::Duration::from_millis(every_ms.max(50)));
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut ticks: u64 = 0;
-    loop {
-        ticker.tick().await;
-        ticks += 1;
-        // Front ends changed on another replica: every 5 seconds or so.
-        if ticks.is_multiple_of((5_000 / every_ms.max(50)).max(1))
-            && let Err(err) = app.sso.front_ends.reload(&app.db).await
-        {
-            tracing::warn!(%err, "could not reload the front ends' origins");
-        }
-        match app.auth.refresh_if_stale().await {
-            Ok(true) => tracing::info!(generation = app.auth.generation(), "policy changed elsewhere: reloaded"),
-            Ok(false) => {}
-            Err(err) => tracing::warn!(%err, "could not check the policy generation"),
-        }
-    }
 }
 
 /// Every minute, forgets the rate-limit state of callers who have been quiet.
@@ -309,8 +287,12 @@ async fn graphql_endpoint(
     let viewer = match bearer(&req) {
         Some(token) => match auth::authenticate(&state.app.db, token, state.app.sso.settings.session_idle).await {
             Ok(viewer) => viewer,
-            Err(_) => {
-                return request_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error", &request_id);
+            Err(err) => {
+                let status = match err {
+                    crate::error::ServiceError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+                    _ => StatusCode::INTERNAL_SERVER_ERROR,
+                };
+                return request_error(status, err.code(), &err.to_string(), &request_id);
             }
         },
         None => None,
@@ -369,12 +351,4 @@ async fn graphql_endpoint(
         .map_into_boxed_body()
 }
 
-async fn health(state: web::Data<AppState>) -> HttpResponse {
-    match state.app.db.ping().await {
-        Ok(()) => HttpResponse::Ok().json(json!({ "status": "ok" })),
-        Err(err) => {
-            tracing::error!(error = %err, "health check: database unreachable");
-            HttpResponse::ServiceUnavailable().json(json!({ "status": "database unreachable" }))
-        }
-    }
 }

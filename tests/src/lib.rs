@@ -287,6 +287,8 @@ fn settings(url: SecretString, public_url: &str) -> Settings {
         token_ttl_days: 1,
         log: "warn".into(),
         max_connections: 5,
+        statement_timeout_ms: 10_000,
+        lock_timeout_ms: 5_000,
         workers: 2,
         policy_refresh_ms: 100,
         public_url: Some(public_url.to_owned()),

@@ -16,7 +16,7 @@ use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable, JoinType, QueryFilter,
-    QueryResult, QuerySelect, QueryTrait, TransactionTrait,
+    QueryResult, QuerySelect, QueryTrait,
     sea_query::{Alias, Expr, ExprTrait, Func, SelectStatement},
 };
 use serde::{Deserialize, Serialize};
@@ -158,9 +158,9 @@ pub async fn create(app: &App, caller: &Caller, input: NewCommunity) -> ServiceR
     let db = &app.db;
     let slug = validate::slug("slug", &input.slug)?;
     let name = validate::required_text("name", &input.name, validate::NAME_MAX)?;
-    let description = validate::bounded("description", &input.description, validate::DESCRIPTION_MAX)?;
+    let description = validate::multiline("description", &input.description, validate::DESCRIPTION_MAX)?;
     let field = validate::optional_text("fieldOfKnowledge", input.field_of_knowledge.as_deref(), validate::NAME_MAX)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let eligibility = input.eligibility.validated(&txn).await?;
     if find_by_slug_unchecked(&txn, &slug).await?.is_some() {
         return Err(ServiceError::Conflict { field: "slug".into(), message: format!("{slug} is already taken") });
@@ -251,14 +251,14 @@ pub async fn authorized<C: ConnectionTrait>(
 
 /// Changes a community's profile and rules.
 pub async fn update(app: &App, caller: &Caller, id: i32, changes: CommunityChanges) -> ServiceResult<community::Model> {
-    let txn = app.db.begin().await?;
+    let txn = crate::db::begin_write(&app.db).await?;
     let (current, _) = authorized(app, &txn, caller, id, Action::Update).await?;
     let mut model: community::ActiveModel = current.clone().into();
     if let Some(v) = &changes.name {
         model.name = Set(validate::required_text("name", v, validate::NAME_MAX)?);
     }
     if let Some(v) = &changes.description {
-        model.description = Set(validate::bounded("description", v, validate::DESCRIPTION_MAX)?);
+        model.description = Set(validate::multiline("description", v, validate::DESCRIPTION_MAX)?);
     }
     if let Some(v) = &changes.field_of_knowledge {
         model.field_of_knowledge = Set(validate::optional_text("fieldOfKnowledge", Some(v), validate::NAME_MAX)?);
@@ -296,7 +296,7 @@ pub async fn update(app: &App, caller: &Caller, id: i32, changes: CommunityChang
 
 /// Archives (read-only from then on) or restores a community.
 pub async fn archive(app: &App, caller: &Caller, id: i32, archived: bool) -> ServiceResult<community::Model> {
-    let txn = app.db.begin().await?;
+    let txn = crate::db::begin_write(&app.db).await?;
     let (current, _) = authorized(app, &txn, caller, id, Action::Archive).await?;
     if current.archived == archived {
         return Ok(current);
@@ -335,6 +335,9 @@ async fn audit_change<C: ConnectionTrait>(
 }
 
 async fn find_by_slug_unchecked<C: ConnectionTrait>(db: &C, slug: &str) -> ServiceResult<Option<community::Model>> {
+    if validate::slug("slug", slug).is_err() {
+        return Ok(None);
+    }
     Ok(community::Entity::find().filter(community::Column::Slug.eq(slug)).one(db).await?)
 }
 
@@ -445,6 +448,7 @@ pub async fn find_with_ties<C: ConnectionTrait>(
         community::Entity::find().filter(access::visible_communities(&app.auth, db.get_database_backend(), caller));
     let select = match key {
         Key::Id(id) => select.filter(community::Column::Id.eq(id)),
+        Key::Slug(slug) if validate::slug("slug", slug).is_err() => return Ok(None),
         Key::Slug(slug) => select.filter(community::Column::Slug.eq(slug)),
     };
     let Some(person_id) = caller.person_id() else {
@@ -530,8 +534,11 @@ pub async fn list(
     want_count: bool,
 ) -> ServiceResult<(Page<community::Model>, u64)> {
     let db = &app.db;
-    if filter.search.as_ref().is_some_and(|s| s.chars().count() > validate::NAME_MAX) {
-        return Err(ServiceError::bad_input("filter.search", "is too long"));
+    if let Some(search) = &filter.search {
+        validate::single_line("filter.search", search)?;
+        if search.chars().count() > validate::NAME_MAX {
+            return Err(ServiceError::bad_input("filter.search", "is too long"));
+        }
     }
     let visible = access::visibility(&app.auth, db.get_database_backend(), caller);
     let page = page::fetch(db, filtered(visible.condition(), caller, filter), community::Column::Id, req).await?;

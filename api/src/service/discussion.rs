@@ -6,7 +6,7 @@ use entity::{community, post, subgroup, thread};
 use policy::{Action, Role};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
-    QueryTrait, TransactionTrait,
+    QueryTrait,
 };
 
 use super::{App, access, community as communities, validate};
@@ -43,8 +43,8 @@ async fn ensure_can_post_in_subgroup<C: ConnectionTrait>(
 pub async fn create_thread(app: &App, caller: &Caller, input: NewThread) -> ServiceResult<thread::Model> {
     let actor = caller.actor()?;
     let title = validate::required_text("title", &input.title, validate::TITLE_MAX)?;
-    let body = validate::bounded("body", &input.body, validate::BODY_MAX)?;
-    let txn = app.db.begin().await?;
+    let body = validate::multiline("body", &input.body, validate::BODY_MAX)?;
+    let txn = crate::db::begin_write(&app.db).await?;
     let (community, _) = communities::authorized(app, &txn, caller, input.community_id, Action::Post).await?;
     if let Some(subgroup_id) = input.subgroup_id {
         let found = subgroup::Entity::find_by_id(subgroup_id).one(&txn).await?;
@@ -73,8 +73,8 @@ pub async fn create_thread(app: &App, caller: &Caller, input: NewThread) -> Serv
 /// Replies in a thread: people the policy lets post where the thread is.
 pub async fn create_post(app: &App, caller: &Caller, thread_id: i32, body: &str) -> ServiceResult<post::Model> {
     let actor = caller.actor()?;
-    let body = validate::required_text("body", body, validate::BODY_MAX)?;
-    let txn = app.db.begin().await?;
+    let body = validate::required_multiline("body", body, validate::BODY_MAX)?;
+    let txn = crate::db::begin_write(&app.db).await?;
     let (thread, community, roles) = readable_thread(app, &txn, caller, thread_id).await?;
     access::ensure(&app.auth, &roles, &community, Action::Post)?;
     if let Some(subgroup_id) = thread.subgroup_id {

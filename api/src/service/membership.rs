@@ -10,7 +10,7 @@ use entity::{
 use policy::{Action, Role};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    TransactionTrait, TryIntoModel,
+    TryIntoModel,
 };
 use serde_json::json;
 
@@ -154,7 +154,7 @@ async fn ensure_participating<C: ConnectionTrait>(
 /// Joins an open community at once, or asks to join a community that approves requests.
 pub async fn join(app: &App, caller: &Caller, community_id: i32) -> ServiceResult<membership::Model> {
     let actor = caller.actor()?;
-    let txn = app.db.begin().await?;
+    let txn = crate::db::begin_write(&app.db).await?;
     let c =
         communities::find_by_id(app, &txn, caller, community_id).await?.ok_or(ServiceError::not_found("community"))?;
     let me = person::Entity::find_by_id(actor.person_id).one(&txn).await?.ok_or(ServiceError::Unauthenticated)?;
@@ -227,7 +227,7 @@ pub async fn invite(
     roles: &[CommunityRole],
 ) -> ServiceResult<membership::Model> {
     let roles = role_set(roles)?;
-    let txn = app.db.begin().await?;
+    let txn = crate::db::begin_write(&app.db).await?;
     let (c, _) = communities::authorized(app, &txn, caller, community_id, Action::Invite).await?;
     let invitee = person::Entity::find_by_id(person_id).one(&txn).await?.ok_or(ServiceError::not_found("person"))?;
     ensure_participating(&txn, &c, &invitee).await?;
@@ -293,7 +293,7 @@ pub async fn decline_invitation(app: &App, caller: &Caller, membership_id: i32) 
 }
 
 async fn respond(app: &App, caller: &Caller, membership_id: i32, accept: bool) -> ServiceResult<membership::Model> {
-    let txn = app.db.begin().await?;
+    let txn = crate::db::begin_write(&app.db).await?;
     let current = own_by_id(&txn, caller, membership_id).await?;
     if current.status != MembershipStatus::Invited {
         return Err(ServiceError::Conflict {
@@ -351,8 +351,8 @@ pub async fn decide(
     reason: Option<&str>,
 ) -> ServiceResult<membership::Model> {
     caller.actor()?;
-    let reason = validate::optional_text("reason", reason, 2000)?;
-    let txn = app.db.begin().await?;
+    let reason = validate::optional_multiline("reason", reason, 2000)?;
+    let txn = crate::db::begin_write(&app.db).await?;
     let current =
         membership::Entity::find_by_id(membership_id).one(&txn).await?.ok_or(ServiceError::not_found("membership"))?;
     let (c, ties) = communities::find_with_ties(app, &txn, caller, communities::Key::Id(current.community_id))
@@ -407,7 +407,7 @@ pub async fn decide(
 /// Leaves a community (or withdraws a pending request).
 pub async fn leave(app: &App, caller: &Caller, community_id: i32) -> ServiceResult<membership::Model> {
     let actor = caller.actor()?;
-    let txn = app.db.begin().await?;
+    let txn = crate::db::begin_write(&app.db).await?;
     communities::find_by_id(app, &txn, caller, community_id).await?.ok_or(ServiceError::not_found("community"))?;
     let current = communities::own_membership(&txn, actor.person_id, community_id)
         .await?
@@ -449,8 +449,8 @@ pub async fn remove(
     reason: Option<&str>,
     ban: bool,
 ) -> ServiceResult<membership::Model> {
-    let reason = validate::optional_text("reason", reason, 2000)?;
-    let txn = app.db.begin().await?;
+    let reason = validate::optional_multiline("reason", reason, 2000)?;
+    let txn = crate::db::begin_write(&app.db).await?;
     let current = managed(app, &txn, caller, membership_id, Action::ManageMembers).await?;
     if !ban && matches!(current.status, MembershipStatus::Removed | MembershipStatus::Left | MembershipStatus::Denied) {
         return Err(ServiceError::Conflict {
@@ -481,7 +481,7 @@ pub async fn assign_roles(
     roles: &[CommunityRole],
 ) -> ServiceResult<membership::Model> {
     let roles = role_set(roles)?;
-    let txn = app.db.begin().await?;
+    let txn = crate::db::begin_write(&app.db).await?;
     let current = managed(app, &txn, caller, membership_id, Action::AssignRoles).await?;
     if !matches!(current.status, MembershipStatus::Active | MembershipStatus::Invited | MembershipStatus::Pending) {
         return Err(ServiceError::Conflict {

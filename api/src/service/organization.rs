@@ -5,9 +5,7 @@ use entity::{
     enums::{OrganizationKind, OrganizationRoleKind, RecordStatus},
     organization, organization_role,
 };
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
 use policy::{Action, Role, Scope};
@@ -91,7 +89,7 @@ pub async fn create(app: &App, caller: &Caller, input: NewOrganization) -> Servi
     let name = validate::required_text("name", &input.name, validate::NAME_MAX)?;
     let sector = validate::optional_text("sector", input.sector.as_deref(), validate::NAME_MAX)?;
     let region = validate::optional_text("region", input.region.as_deref(), validate::NAME_MAX)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     if find_by_slug(&txn, &slug).await?.is_some() {
         return Err(ServiceError::Conflict { field: "slug".into(), message: format!("{slug} is already taken") });
     }
@@ -135,7 +133,7 @@ pub async fn update(
     changes: OrganizationChanges,
 ) -> ServiceResult<organization::Model> {
     let actor = caller.actor()?;
-    let txn = app.db.begin().await?;
+    let txn = crate::db::begin_write(&app.db).await?;
     let current =
         organization::Entity::find_by_id(id).one(&txn).await?.ok_or(ServiceError::not_found("organization"))?;
     let roles = roles_in(&txn, caller, id).await?;
@@ -221,6 +219,9 @@ pub async fn has_role<C: ConnectionTrait>(
 
 /// The organization with this slug (organizations are public).
 pub async fn find_by_slug<C: ConnectionTrait>(db: &C, slug: &str) -> ServiceResult<Option<organization::Model>> {
+    if validate::slug("slug", slug).is_err() {
+        return Ok(None);
+    }
     Ok(organization::Entity::find().filter(organization::Column::Slug.eq(slug)).one(db).await?)
 }
 

@@ -11,9 +11,7 @@ use entity::{
     network_role, organization_role, person,
 };
 use policy::{Action, Decision, Object, Question, Role, Rule, Scope, ScopeKind, store};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
 use super::{
@@ -129,7 +127,7 @@ fn rule_of(change: &PermissionChange) -> ServiceResult<(Rule, Scope)> {
 
 async fn change_rule(app: &App, caller: &Caller, change: PermissionChange, grant: bool) -> ServiceResult<Rule> {
     let (rule, authority) = rule_of(&change)?;
-    let txn = app.db.begin().await?;
+    let txn = crate::db::begin_write(&app.db).await?;
     let trail = ensure_manage(app, &txn, caller, authority).await?;
     let changed = if grant { store::add(&txn, &rule).await? } else { store::remove(&txn, &rule).await? };
     if !changed {
@@ -197,7 +195,7 @@ async fn change_role(
     role: &str,
     assign: bool,
 ) -> ServiceResult<()> {
-    let txn = app.db.begin().await?;
+    let txn = crate::db::begin_write(&app.db).await?;
     person::Entity::find_by_id(person_id).one(&txn).await?.ok_or(ServiceError::not_found("person"))?;
     let changed = match scope {
         None => {
@@ -392,7 +390,7 @@ pub async fn import(app: &App, caller: &Caller, csv: &str) -> ServiceResult<usiz
     if !rules.iter().any(|r| matches!(r, Rule::Permission(_))) {
         return Err(ServiceError::bad_input("csv", "the policy has no permission rule: nobody could do anything"));
     }
-    let txn = app.db.begin().await?;
+    let txn = crate::db::begin_write(&app.db).await?;
     ensure_manage(app, &txn, caller, Scope::Network).await?;
     let before = Rule::to_csv(&store::load(&txn).await?);
     store::replace_all(&txn, &rules).await?;
@@ -465,9 +463,11 @@ pub async fn audit_events(
             .filter(audit_event::Column::ScopeId.eq(scope_id));
     }
     if let Some(action) = &filter.action {
+        crate::service::validate::single_line("filter.action", action)?;
         select = select.filter(audit_event::Column::Action.eq(action.as_str()));
     }
     if let Some(target_type) = &filter.target_type {
+        crate::service::validate::single_line("filter.targetType", target_type)?;
         select = select.filter(audit_event::Column::TargetType.eq(target_type.as_str()));
     }
     if let Some(id) = filter.target_id {

@@ -7,7 +7,7 @@ use entity::{
     organization, organization_role, person,
 };
 use policy::{Action, Scope};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
 use super::{
@@ -69,7 +69,7 @@ pub async fn add_organization(
     community_id: i32,
     organization_id: i32,
 ) -> ServiceResult<community_organization::Model> {
-    let txn = app.db.begin().await?;
+    let txn = crate::db::begin_write(&app.db).await?;
     communities::authorized(app, &txn, caller, community_id, Action::ManageOrganizations).await?;
     organization::Entity::find_by_id(organization_id)
         .one(&txn)
@@ -116,7 +116,7 @@ pub async fn remove_organization(
     community_id: i32,
     organization_id: i32,
 ) -> ServiceResult<community_organization::Model> {
-    let txn = app.db.begin().await?;
+    let txn = crate::db::begin_write(&app.db).await?;
     communities::authorized(app, &txn, caller, community_id, Action::ManageOrganizations).await?;
     let current = participation(&txn, community_id, organization_id)
         .await?
@@ -142,7 +142,7 @@ pub async fn set_sponsor(
     person_id: i32,
 ) -> ServiceResult<community_organization::Model> {
     caller.actor()?;
-    let txn = app.db.begin().await?;
+    let txn = crate::db::begin_write(&app.db).await?;
     communities::find_by_id(app, &txn, caller, community_id).await?.ok_or(ServiceError::not_found("community"))?;
     let current = participation(&txn, community_id, organization_id)
         .await?

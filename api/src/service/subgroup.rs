@@ -7,8 +7,7 @@ use entity::{
 };
 use policy::Action;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
-    QueryTrait, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
 };
 use serde_json::json;
 
@@ -36,8 +35,8 @@ pub struct NewSubgroup {
 pub async fn create(app: &App, caller: &Caller, input: NewSubgroup) -> ServiceResult<subgroup::Model> {
     let actor = caller.actor()?;
     let name = validate::required_text("name", &input.name, validate::NAME_MAX)?;
-    let description = validate::bounded("description", &input.description, validate::DESCRIPTION_MAX)?;
-    let txn = app.db.begin().await?;
+    let description = validate::multiline("description", &input.description, validate::DESCRIPTION_MAX)?;
+    let txn = crate::db::begin_write(&app.db).await?;
     let (c, _) = communities::authorized(app, &txn, caller, input.community_id, Action::CreateSubgroup).await?;
     let now = Utc::now();
     let created = subgroup::ActiveModel {
@@ -91,7 +90,7 @@ pub async fn add_member(
     role: SubgroupRole,
 ) -> ServiceResult<subgroup::Model> {
     caller.actor()?;
-    let txn = app.db.begin().await?;
+    let txn = crate::db::begin_write(&app.db).await?;
     let access = access::SubgroupAccess::load(&txn, caller, subgroup_id)
         .await?
         .filter(|a| a.can(&app.auth, Action::View))

@@ -2,7 +2,7 @@
 //! prints a bearer token for them.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::DatabaseConnection;
 use secrecy::SecretString;
 use serde_json::json;
 
@@ -39,7 +39,7 @@ pub struct IssuedToken {
 
 /// Sets the person up and issues a session token, in one transaction, audited.
 pub async fn issue(db: &DatabaseConnection, request: &TokenRequest) -> ServiceResult<IssuedToken> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let organization_id = match &request.organization_slug {
         Some(slug) => Some(
             organization::find_by_slug(&txn, slug)

@@ -64,7 +64,7 @@ impl SecretCipher {
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
                 let mut key = [0u8; 32];
                 getrandom::fill(&mut key).map_err(|e| KeyError::Invalid(format!("random source: {e}")))?;
-                std::fs::create_dir_all(data_dir).map_err(file_error)?;
+                crate::db::private_dir(data_dir).map_err(file_error)?;
                 let mut options = std::fs::OpenOptions::new();
                 options.write(true).create_new(true);
                 #[cfg(unix)]

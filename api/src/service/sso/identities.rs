@@ -2,7 +2,7 @@
 //! administrators), and unlinked by themselves as long as one remains to log in with.
 
 use entity::{identity_provider, person_identity};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 
 use crate::{
@@ -35,7 +35,7 @@ pub async fn of_person(app: &App, caller: &Caller, person_id: i32) -> ServiceRes
 /// Unlinks one of the caller's identities; the last one stays.
 pub async fn unlink(app: &App, caller: &Caller, identity_id: i32) -> ServiceResult<()> {
     let actor = caller.actor()?;
-    let txn = app.db.begin().await?;
+    let txn = crate::db::begin_write(&app.db).await?;
     let identities =
         person_identity::Entity::find().filter(person_identity::Column::PersonId.eq(actor.person_id)).all(&txn).await?;
     let identity = identities.iter().find(|i| i.id == identity_id).ok_or(ServiceError::not_found("identity"))?.clone();

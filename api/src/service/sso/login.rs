@@ -396,6 +396,9 @@ fn url_has_prefix(url: &Url, prefix: &Url) -> bool {
 }
 
 async fn active_organization<C: ConnectionTrait>(db: &C, slug: &str) -> Result<organization::Model, Refused> {
+    if crate::service::validate::slug("organization", slug).is_err() {
+        return Err(Refused::new(Refusal::UnknownOrganization, "not an organization slug".to_owned()));
+    }
     organization::Entity::find()
         .filter(organization::Column::Slug.eq(slug))
         .filter(organization::Column::Status.eq(RecordStatus::Active))
@@ -484,7 +487,7 @@ async fn start_inner(
     // Always a fresh value: a value planted in the browser (by a sibling site, or over
     // plain HTTP) must not let its planter finish this login.
     let cookie = random_secret()?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     login_attempt::ActiveModel {
         state_hash: Set(hash_token(state.secret())),
         browser_hash: Set(hash_token(&cookie)),
@@ -648,7 +651,7 @@ async fn finish_inner(
     if let Some(person_id) = attempt.link_person_id {
         return prepare_link(app, &organization, &provider, person_id, &verified, link_cookie, location).await;
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let outcome = provision(&txn, &provider, &verified).await.map_err(|r| Refused {
         provider_id: Some(provider.id),
         return_to: return_to.as_ref().map(Url::to_string),
@@ -782,7 +785,7 @@ async fn confirm_link_inner(
         .await?
         .filter(|p| p.status == RecordStatus::Active)
         .ok_or_else(|| refuse(Refusal::PersonDisabled, "the linking person is gone or suspended"))?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     if !sessions::finish_link(&txn, link.id).await? {
         return Err(refuse(Refusal::ReplayedState, "the link was already confirmed"));
     }
@@ -865,7 +868,11 @@ async fn provision(
         .await?;
     let now = Utc::now();
     let domains = providers::email_domains(provider);
-    let email = login.email.as_deref().map(|e| e.trim().to_lowercase()).filter(|e| e.contains('@'));
+    let email = login
+        .email
+        .as_deref()
+        .map(|e| e.trim().to_lowercase())
+        .filter(|e| e.contains('@') && crate::service::validate::single_line("email", e).is_ok());
     let email_allowed = |email: &str| domains.is_empty() || email_domain(email).is_some_and(|d| domains.contains(&d));
     let (person, created) = match identity {
         Some(identity) => {
@@ -894,7 +901,10 @@ async fn provision(
                 .or_else(|| login.name.clone())
                 .unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_owned());
             let person = person::ActiveModel {
-                display_name: Set(display_name.chars().take(200).collect()),
+                display_name: Set(crate::service::validate::clean_line(
+                    &display_name,
+                    crate::service::validate::NAME_MAX,
+                )),
                 email: Set(email),
                 job_title: Set(mapped.job_title.clone()),
                 profession: Set(mapped.profession.clone()),
@@ -920,7 +930,7 @@ async fn provision(
     if !created && person.organization_id == Some(provider.organization_id) {
         let mut profile: person::ActiveModel = person.clone().into();
         if let Some(name) = mapped.display_name.clone().or_else(|| login.name.clone()) {
-            profile.display_name = Set(name.chars().take(200).collect());
+            profile.display_name = Set(crate::service::validate::clean_line(&name, crate::service::validate::NAME_MAX));
         }
         if let Some(email) = email.filter(|e| email_allowed(e) && login.email_verified != Some(false))
             && email != person.email

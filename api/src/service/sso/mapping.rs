@@ -63,9 +63,13 @@ pub fn validate(rules: &[ClaimMapping]) -> ServiceResult<()> {
         if claim.is_empty() || claim.len() > TEXT_MAX || claim.split('.').any(str::is_empty) {
             return Err(ServiceError::bad_input(field("claim"), "must name a claim (dots reach into objects)"));
         }
+        crate::service::validate::single_line(&field("claim"), claim)?;
         for (name, value) in [("contains", &rule.contains), ("equals", &rule.equals)] {
             if value.as_ref().is_some_and(|v| v.trim().is_empty() || v.len() > TEXT_MAX) {
                 return Err(ServiceError::bad_input(field(name), "must be 1 to 200 characters"));
+            }
+            if let Some(v) = value {
+                crate::service::validate::single_line(&field(name), v)?;
             }
         }
         match (&rule.organization_role, rule.profile_field) {
@@ -142,7 +146,7 @@ pub fn apply(rules: &[ClaimMapping], claims: &Map<String, Value>) -> Mapped {
     for rule in rules {
         let Some(value) = lookup(claims, &rule.claim) else { continue };
         if let Some(field) = rule.profile_field {
-            let text = text_of(value).map(|t| t.trim().chars().take(TEXT_MAX).collect::<String>());
+            let text = text_of(value).map(|t| crate::service::validate::clean_line(&t, TEXT_MAX));
             let Some(text) = text.filter(|t| !t.is_empty()) else { continue };
             match field {
                 ProfileField::DisplayName => mapped.display_name = Some(text),

@@ -7,10 +7,7 @@
 use chrono::Utc;
 use entity::{enums::RecordStatus, identity_provider, organization};
 use policy::{Action, Scope};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 
@@ -146,6 +143,7 @@ fn check(input: &ProviderInput) -> ServiceResult<Checked> {
         if secret.trim().is_empty() || secret.len() > CLIENT_TEXT_MAX {
             return Err(ServiceError::bad_input("clientSecret", "must be 1 to 1000 characters"));
         }
+        validate::single_line("clientSecret", secret)?;
     }
     let scopes = match &input.scopes {
         Some(list) => {
@@ -252,7 +250,7 @@ pub async fn register(
     discover(app, &issuer).await?;
     let encrypted = app.sso.cipher.encrypt(secret.expose_secret()).map_err(ServiceError::Internal)?;
     let now = Utc::now();
-    let txn = app.db.begin().await?;
+    let txn = crate::db::begin_write(&app.db).await?;
     ensure_unique(&txn, organization.id, &issuer, None).await?;
     let created = identity_provider::ActiveModel {
         organization_id: Set(organization.id),
@@ -307,7 +305,7 @@ pub async fn update(
         Some(secret) => Some(app.sso.cipher.encrypt(secret.expose_secret()).map_err(ServiceError::Internal)?),
         None => None,
     };
-    let txn = app.db.begin().await?;
+    let txn = crate::db::begin_write(&app.db).await?;
     let current = find_managed(app, &txn, caller, id).await?;
     let mut model: identity_provider::ActiveModel = current.clone().into();
     if let Some(issuer) = checked.issuer {

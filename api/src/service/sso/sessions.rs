@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use entity::{login_code, organization, person, session};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait, sea_query::Expr,
+    sea_query::Expr,
 };
 use secrecy::SecretString;
 use serde_json::json;
@@ -114,7 +114,7 @@ pub async fn start_link(app: &App, caller: &Caller, slug: &str, return_to: &str)
         .ok_or_else(|| ServiceError::bad_input("returnTo", "is not on this organization's allowedReturnUrls"))?;
     let cookie = random_secret()?;
     let now = Utc::now();
-    let txn = app.db.begin().await?;
+    let txn = crate::db::begin_write(&app.db).await?;
     login_code::ActiveModel {
         code_hash: Set(hash_token(&cookie)),
         purpose: Set(PURPOSE_LINK.to_owned()),
@@ -214,7 +214,7 @@ pub async fn finish_link<C: ConnectionTrait>(db: &C, link_id: i32) -> ServiceRes
 
 /// Exchanges a login's one-time code for a session token (`POST /auth/token`).
 pub async fn exchange(app: &App, code: &str) -> ServiceResult<IssuedSession> {
-    let txn = app.db.begin().await?;
+    let txn = crate::db::begin_write(&app.db).await?;
     let refused = || ServiceError::bad_input("code", "is unknown, already used or expired");
     let used = consume_code(&txn, code, PURPOSE_SESSION).await?.ok_or_else(refused)?;
     let person = person::Entity::find_by_id(used.person_id).one(&txn).await?.ok_or_else(refused)?;
@@ -295,7 +295,7 @@ async fn audit_revocation<C: ConnectionTrait>(
 /// Ends the caller's current session.
 pub async fn logout(app: &App, caller: &Caller) -> ServiceResult<()> {
     let actor = caller.actor()?;
-    let txn = app.db.begin().await?;
+    let txn = crate::db::begin_write(&app.db).await?;
     revoke_where(&txn, sea_orm::Condition::all().add(session::Column::Id.eq(actor.session_id))).await?;
     audit_revocation(
         &txn,
@@ -330,7 +330,7 @@ async fn ensure_may_revoke<C: ConnectionTrait>(
 /// Revokes one session (the caller's own, or one of a person they manage).
 pub async fn revoke(app: &App, caller: &Caller, session_id: i32) -> ServiceResult<session::Model> {
     caller.actor()?;
-    let txn = app.db.begin().await?;
+    let txn = crate::db::begin_write(&app.db).await?;
     let found = session::Entity::find_by_id(session_id).one(&txn).await?.ok_or(ServiceError::not_found("session"))?;
     let person =
         person::Entity::find_by_id(found.person_id).one(&txn).await?.ok_or(ServiceError::not_found("session"))?;
@@ -355,7 +355,7 @@ pub async fn revoke(app: &App, caller: &Caller, session_id: i32) -> ServiceResul
 /// Revokes every session of a person; returns how many were live.
 pub async fn revoke_all(app: &App, caller: &Caller, person_id: i32) -> ServiceResult<u64> {
     caller.actor()?;
-    let txn = app.db.begin().await?;
+    let txn = crate::db::begin_write(&app.db).await?;
     let person = person::Entity::find_by_id(person_id).one(&txn).await?.ok_or(ServiceError::not_found("person"))?;
     ensure_may_revoke(app, &txn, caller, &person).await?;
     let count = revoke_where(&txn, sea_orm::Condition::all().add(session::Column::PersonId.eq(person_id))).await?;

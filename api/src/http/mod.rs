@@ -1,0 +1,3 @@
+//! HTTP endpoints that are not GraphQL, one file each.
+
+pub mod health;
