@@ -123,7 +123,9 @@ impl From<policy::PolicyError> for ServiceError {
 }
 
 impl From<policy::Denied> for ServiceError {
+    /// The person learns what they may not do; which of their roles and rules decided
+    /// stays in the log (and in `checkAccess`, for those who may ask it).
     fn from(denied: policy::Denied) -> Self {
-        Self::Forbidden(denied.reason)
+        Self::Forbidden(denied.message)
     }
 }

@@ -18,7 +18,7 @@ pub mod rules;
 pub mod store;
 pub mod vocabulary;
 
-pub use authorizer::{Authorizer, Decision, Denied, Question};
+pub use authorizer::{Authorizer, Decision, Denied, Effect, Question, evaluate};
 pub use error::PolicyError;
 pub use rules::Rule;
 pub use vocabulary::{Action, Attrs, Object, Role, Scope, ScopeKind};

@@ -134,7 +134,52 @@ impl Rule {
                 rules.push(rule);
             }
         }
+        Self::check_inheritance(&rules)?;
         Ok(rules)
+    }
+
+    /// Refuses inheritance that loops back (`g, community:MEMBER, community:FOUNDER`
+    /// under the default lines): in a cycle every role can do what every other can, so
+    /// the least of them becomes the greatest.
+    pub fn check_inheritance(rules: &[Rule]) -> Result<(), PolicyError> {
+        let edges: Vec<(&str, &str)> = rules
+            .iter()
+            .filter_map(|r| match r {
+                Self::Inheritance(a, b) => Some((a.as_str(), b.as_str())),
+                Self::Permission(_) => None,
+            })
+            .collect();
+        // Depth-first from every role, following "inherits"; a role met again on the
+        // current path closes a cycle.
+        fn visit<'a>(
+            role: &'a str,
+            edges: &[(&'a str, &'a str)],
+            path: &mut Vec<&'a str>,
+            done: &mut std::collections::HashSet<&'a str>,
+        ) -> Result<(), PolicyError> {
+            if let Some(start) = path.iter().position(|r| *r == role) {
+                let mut cycle: Vec<&str> = path[start..].to_vec();
+                cycle.push(role);
+                return Err(PolicyError::invalid(format!(
+                    "role inheritance has a cycle: {} (each role would hold every other)",
+                    cycle.join(" -> ")
+                )));
+            }
+            if !done.insert(role) {
+                return Ok(());
+            }
+            path.push(role);
+            for (_, inherited) in edges.iter().filter(|(a, _)| *a == role) {
+                visit(inherited, edges, path, done)?;
+            }
+            path.pop();
+            Ok(())
+        }
+        let mut done = std::collections::HashSet::new();
+        for (role, _) in &edges {
+            visit(role, &edges, &mut Vec::new(), &mut done)?;
+        }
+        Ok(())
     }
 
     /// The rules as casbin CSV, inheritance first.
@@ -206,6 +251,17 @@ mod tests {
             let err = Rule::parse_csv(&text).expect_err(line).to_string();
             assert!(err.contains(expected) && err.contains("line 3"), "{line}: {err}");
         }
+    }
+
+    #[test]
+    fn inheritance_cycles_are_refused() {
+        let escalation = format!("{DEFAULT_POLICY}\ng, community:MEMBER, community:FOUNDER\n");
+        let err = Rule::parse_csv(&escalation).expect_err("a cycle").to_string();
+        assert!(err.contains("cycle") && err.contains("community:FOUNDER"), "{err}");
+        let two = "g, subgroup:LEAD, subgroup:MEMBER\ng, subgroup:MEMBER, subgroup:LEAD\n";
+        assert!(Rule::parse_csv(two).expect_err("a cycle").to_string().contains("cycle"));
+        let diamond = "g, community:ANIMATOR, community:MEMBER\ng, community:MENTOR, community:MEMBER\ng, community:FOUNDER, community:ANIMATOR\ng, community:FOUNDER, community:MENTOR\n";
+        assert!(Rule::parse_csv(diamond).is_ok(), "shared ancestors are no cycle");
     }
 
     #[test]

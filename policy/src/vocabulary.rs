@@ -174,6 +174,35 @@ words!(
     }
 );
 
+impl Action {
+    /// Actions by which network administrators keep the network governable: rules
+    /// written for one organization, community or subgroup never deny them these
+    /// (see [`crate::Authorizer`]), so no scope administrator can lock them out.
+    pub fn is_administrative(self) -> bool {
+        matches!(
+            self,
+            Self::ManagePolicy
+                | Self::ReadAudit
+                | Self::Suspend
+                | Self::ManageIdentity
+                | Self::ManageRoles
+                | Self::ManageMembers
+                | Self::AssignRoles
+                | Self::ManageOrganizations
+                | Self::NameSponsor
+                | Self::Update
+                | Self::Archive
+                | Self::Manage
+                | Self::CreateOrganization
+        )
+    }
+
+    /// The action in words (`manage policy`).
+    pub fn words(self) -> String {
+        self.as_str().replace('_', " ")
+    }
+}
+
 /// A role, as policies name it (`community:ANIMATOR`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Role {

@@ -9,10 +9,13 @@
 
 use entity::{
     community, community_organization,
-    enums::{CommunityRole, MembershipPolicy, MembershipStatus, ParticipationStatus, SubgroupVisibility, Visibility},
+    enums::{
+        CommunityRole, CommunityRoles, MembershipPolicy, MembershipStatus, ParticipationStatus, SubgroupRole,
+        SubgroupVisibility, Visibility,
+    },
     membership, subgroup, subgroup_member,
 };
-use policy::{Action, Attrs, Authorizer, Object, Question, Role, Scope};
+use policy::{Action, Attrs, Authorizer, Effect, Object, Question, Role, Scope, ScopeKind};
 use sea_orm::{
     ColumnTrait, Condition, DbBackend, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
     sea_query::{Expr, ExprTrait, SelectStatement, UnionType},
@@ -254,71 +257,180 @@ pub fn visible_memberships_of(
         .add(membership::Column::CommunityId.in_subquery(visible_community_ids(auth, backend, caller)))
 }
 
-/// The community roles whose holders may `action` in every subgroup of their community,
-/// whatever its visibility, as a bit mask over `membership.roles`.
-fn roles_reaching_all_subgroups(auth: &Authorizer, action: Action) -> i64 {
-    CommunityRole::ALL
-        .into_iter()
-        .filter(|r| {
-            auth.check(&Question {
-                roles: &[Role::CommunityParticipant, Role::Community(*r)],
-                scope: Scope::Subgroup(0),
-                object: Object::Subgroup,
-                action,
-                attrs: Attrs::subgroup(SubgroupVisibility::Members, false),
-            })
-        })
-        .fold(0, |mask, r| mask | entity::enums::CommunityRoles::bit_of(r))
+/// Roles a person may hold in a subgroup through ties to it or its community (their base
+/// roles aside).
+fn tie_roles() -> Vec<Role> {
+    let mut roles = vec![
+        Role::CommunityParticipant,
+        Role::CommunitySponsor,
+        Role::CommunityInvitee,
+        Role::CommunityApplicant,
+        Role::Subgroup(SubgroupRole::Lead),
+        Role::Subgroup(SubgroupRole::Member),
+    ];
+    roles.extend(CommunityRole::ALL.map(Role::Community));
+    roles
 }
 
-/// SQL condition on `subgroup` rows: subgroups whose content the viewer may read, once
-/// allowed to read their community's (the policy decides for subgroups open to the whole
-/// community, subgroup members, and community roles that reach every subgroup).
-pub fn readable_subgroups(auth: &Authorizer, caller: &Caller) -> Condition {
-    let subgroup_read = |roles: &[Role], visibility| {
-        auth.check(&Question {
-            roles,
-            scope: Scope::Subgroup(0),
-            object: Object::Subgroup,
-            action: Action::Read,
-            attrs: Attrs::subgroup(visibility, false),
-        })
-    };
-    let mut participant = caller.base_roles().to_vec();
-    participant.push(Role::CommunityParticipant);
-    let mut readable = Condition::any();
-    for visibility in [SubgroupVisibility::Community, SubgroupVisibility::Members] {
-        if subgroup_read(&participant, visibility) {
-            readable = readable.add(subgroup::Column::Visibility.eq(visibility));
-        }
+/// Sub-query: the communities where the person's membership has this status (and, when
+/// `mask` is not zero, one of these roles).
+fn memberships_of(person_id: i32, status: MembershipStatus, mask: i64) -> SelectStatement {
+    let mut select = membership::Entity::find()
+        .select_only()
+        .column(membership::Column::CommunityId)
+        .filter(membership::Column::PersonId.eq(person_id))
+        .filter(membership::Column::Status.eq(status));
+    if mask != 0 {
+        select = select.filter(Expr::col(membership::Column::Roles).bit_and(mask).ne(0));
     }
-    let Some(person_id) = caller.person_id() else { return readable };
-    let mut member = caller.base_roles().to_vec();
-    member.push(Role::Subgroup(entity::enums::SubgroupRole::Member));
-    if subgroup_read(&member, SubgroupVisibility::Members) {
-        readable = readable.add(
+    select.into_query()
+}
+
+/// SQL on `subgroup` rows: the person holds one of `roles` there.
+fn holds_any(roles: &[Role], person_id: i32) -> Condition {
+    let mut held = Condition::any();
+    let mask = roles
+        .iter()
+        .filter_map(|r| match r {
+            Role::Community(r) => Some(CommunityRoles::bit_of(*r)),
+            _ => None,
+        })
+        .fold(0, |mask, bit| mask | bit);
+    if mask != 0 {
+        held = held.add(subgroup::Column::CommunityId.in_subquery(memberships_of(
+            person_id,
+            MembershipStatus::Active,
+            mask,
+        )));
+    }
+    let groups: Vec<SubgroupRole> = roles
+        .iter()
+        .filter_map(|r| match r {
+            Role::Subgroup(r) => Some(*r),
+            _ => None,
+        })
+        .collect();
+    if !groups.is_empty() {
+        held = held.add(
             subgroup::Column::Id.in_subquery(
                 subgroup_member::Entity::find()
                     .select_only()
                     .column(subgroup_member::Column::SubgroupId)
                     .filter(subgroup_member::Column::PersonId.eq(person_id))
+                    .filter(subgroup_member::Column::Role.is_in(groups))
                     .into_query(),
             ),
         );
     }
-    let mask = roles_reaching_all_subgroups(auth, Action::Read);
-    if mask != 0 {
-        readable = readable.add(
-            subgroup::Column::CommunityId.in_subquery(
-                membership::Entity::find()
-                    .select_only()
-                    .column(membership::Column::CommunityId)
-                    .filter(membership::Column::PersonId.eq(person_id))
-                    .filter(membership::Column::Status.eq(MembershipStatus::Active))
-                    .filter(Expr::col(membership::Column::Roles).bit_and(mask).ne(0))
-                    .into_query(),
-            ),
-        );
+    for role in roles {
+        let communities = match role {
+            Role::CommunityParticipant => memberships_of(person_id, MembershipStatus::Active, 0),
+            Role::CommunityInvitee => memberships_of(person_id, MembershipStatus::Invited, 0),
+            Role::CommunityApplicant => memberships_of(person_id, MembershipStatus::Pending, 0),
+            Role::CommunitySponsor => sponsored_by(person_id),
+            _ => continue,
+        };
+        held = held.add(subgroup::Column::CommunityId.in_subquery(communities));
+    }
+    held
+}
+
+/// One decision of the policy as SQL on `subgroup` rows: allowed iff a role held allows
+/// and no role held is denied, the roles beyond the base ones being held through ties.
+/// `None`: never.
+fn decision_sql(auth: &Authorizer, caller: &Caller, q: &Question<'_>) -> Option<Condition> {
+    let base = caller.base_roles();
+    let mut base_allows = false;
+    for role in base {
+        match auth.effect(*role, q) {
+            Effect::Deny => return None,
+            Effect::Allow => base_allows = true,
+            Effect::Silent => {}
+        }
+    }
+    let Some(person_id) = caller.person_id() else { return base_allows.then(Condition::all) };
+    let (mut allowing, mut denying) = (Vec::new(), Vec::new());
+    for role in tie_roles() {
+        match auth.effect(role, q) {
+            Effect::Allow => allowing.push(role),
+            Effect::Deny => denying.push(role),
+            Effect::Silent => {}
+        }
+    }
+    if !base_allows && allowing.is_empty() {
+        return None;
+    }
+    let mut decision = Condition::all();
+    if !base_allows {
+        decision = decision.add(holds_any(&allowing, person_id));
+    }
+    if !denying.is_empty() {
+        decision = decision.add(holds_any(&denying, person_id).not());
+    }
+    Some(decision)
+}
+
+/// SQL on `subgroup` rows: may the caller `action` in subgroups to which the rules of
+/// `scope` apply (every subgroup, or one that has rules of its own), whatever their
+/// visibility and their community's state.
+fn subgroup_decisions(auth: &Authorizer, caller: &Caller, scope: Scope, action: Action) -> Condition {
+    let mut any = Condition::any();
+    for visibility in [SubgroupVisibility::Community, SubgroupVisibility::Members] {
+        let question = |archived| Question {
+            roles: caller.base_roles(),
+            scope,
+            object: Object::Subgroup,
+            action,
+            attrs: Attrs::subgroup(visibility, archived),
+        };
+        let effects = |archived| {
+            let q = question(archived);
+            caller.base_roles().iter().chain(tie_roles().iter()).map(|r| auth.effect(*r, &q)).collect::<Vec<_>>()
+        };
+        let of_visibility = subgroup::Column::Visibility.eq(visibility);
+        if effects(false) == effects(true) {
+            if let Some(decision) = decision_sql(auth, caller, &question(false)) {
+                any = any.add(Condition::all().add(of_visibility).add(decision));
+            }
+            continue;
+        }
+        for archived in [false, true] {
+            if let Some(decision) = decision_sql(auth, caller, &question(archived)) {
+                let in_state = subgroup::Column::CommunityId.in_subquery(
+                    community::Entity::find()
+                        .select_only()
+                        .column(community::Column::Id)
+                        .filter(community::Column::Archived.eq(archived))
+                        .into_query(),
+                );
+                any = any.add(Condition::all().add(of_visibility.clone()).add(in_state).add(decision));
+            }
+        }
+    }
+    any
+}
+
+/// SQL condition on `subgroup` rows: subgroups whose content the viewer may read, once
+/// allowed to read their community's. The same decision as `Subgroup.viewerCan` and
+/// `checkAccess`, turned into SQL: the policy's answer for each role (see
+/// [`Effect`]) — for subgroups in general and for each subgroup with rules of its own —
+/// and each role held through the tie that gives it (membership and its roles,
+/// sponsorship, invitation, subgroup membership).
+pub fn readable_subgroups(auth: &Authorizer, caller: &Caller) -> Condition {
+    let overridden = auth.overridden(ScopeKind::Subgroup);
+    let general = subgroup_decisions(auth, caller, Scope::Subgroup(0), Action::Read);
+    if overridden.is_empty() {
+        return general;
+    }
+    let mut readable =
+        Condition::any().add(Condition::all().add(subgroup::Column::Id.is_not_in(overridden.clone())).add(general));
+    for id in overridden {
+        readable = readable.add(Condition::all().add(subgroup::Column::Id.eq(id)).add(subgroup_decisions(
+            auth,
+            caller,
+            Scope::Subgroup(id),
+            Action::Read,
+        )));
     }
     readable
 }

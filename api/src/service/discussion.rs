@@ -45,10 +45,14 @@ pub async fn create_thread(app: &App, caller: &Caller, input: NewThread) -> Serv
     let title = validate::required_text("title", &input.title, validate::TITLE_MAX)?;
     let body = validate::multiline("body", &input.body, validate::BODY_MAX)?;
     let txn = crate::db::begin_write(&app.db).await?;
-    let (community, _) = communities::authorized(app, &txn, caller, input.community_id, Action::Post).await?;
+    let (community, roles) = communities::authorized(app, &txn, caller, input.community_id, Action::Post).await?;
     if let Some(subgroup_id) = input.subgroup_id {
         let found = subgroup::Entity::find_by_id(subgroup_id).one(&txn).await?;
-        if found.is_none_or(|s| s.community_id != community.id) {
+        // A subgroup of a community whose content the caller may not read is not
+        // theirs to see, as for `node` and the lists.
+        if found.is_none_or(|s| s.community_id != community.id)
+            || !access::allowed(&app.auth, &roles, &community, Action::Read)
+        {
             return Err(ServiceError::not_found("subgroup"));
         }
         ensure_can_post_in_subgroup(app, &txn, caller, subgroup_id).await?;

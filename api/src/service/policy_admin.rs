@@ -27,9 +27,8 @@ use crate::{
 
 /// Refuses unless the caller may manage the policy of `scope`: network administrators
 /// the network-wide rules, an organization's administrators that organization's, a
-/// community's administrators that community's (and its subgroups').
-/// Refuses unless the caller may manage the policy of `scope`; answers the audit trail
-/// its changes go to.
+/// community's administrators that community's (and its subgroups'). Answers the audit
+/// trail its changes go to. A scope the caller may not see is `NOT_FOUND`, as a missing one.
 async fn ensure_manage<C: ConnectionTrait>(
     app: &App,
     db: &C,
@@ -54,11 +53,26 @@ async fn ensure_manage<C: ConnectionTrait>(
         Scope::Subgroup(id) => {
             let group =
                 entity::subgroup::Entity::find_by_id(id).one(db).await?.ok_or(ServiceError::not_found("subgroup"))?;
-            communities::authorized(app, db, caller, group.community_id, Action::ManagePolicy)
-                .await
-                .map(|_| AuditScope::Community(group.community_id))
+            // A subgroup of a community the caller may not see is missing, exactly as
+            // one that does not exist ("subgroup not found" either way).
+            match communities::authorized(app, db, caller, group.community_id, Action::ManagePolicy).await {
+                Ok(_) => Ok(AuditScope::Community(group.community_id)),
+                Err(ServiceError::NotFound { .. }) => Err(ServiceError::not_found("subgroup")),
+                Err(e) => Err(e),
+            }
         }
     }
+}
+
+/// Whether the caller may manage the network-wide policy.
+fn manages_network_policy(app: &App, caller: &Caller) -> bool {
+    app.auth.check(&Question {
+        roles: caller.base_roles(),
+        scope: Scope::Network,
+        object: Object::Network,
+        action: Action::ManagePolicy,
+        attrs: policy::Attrs::NONE,
+    })
 }
 
 /// The rules of a scope: network-wide rules (every scope of a kind, and inheritance)
@@ -129,6 +143,18 @@ async fn change_rule(app: &App, caller: &Caller, change: PermissionChange, grant
     let (rule, authority) = rule_of(&change)?;
     let txn = crate::db::begin_write(&app.db).await?;
     let trail = ensure_manage(app, &txn, caller, authority).await?;
+    // A scope's administrators govern the roles of their scope, not wider ones: a rule
+    // naming a network role there (a DENY on network:ADMIN…) is for network policy
+    // managers to write.
+    if authority != Scope::Network
+        && Role::parse(&change.role).is_some_and(|r| r.kind() == Some(ScopeKind::Network))
+        && !manages_network_policy(app, caller)
+    {
+        return Err(ServiceError::bad_input(
+            "role",
+            format!("rules for one scope cannot name {}: only network administrators write them", change.role),
+        ));
+    }
     let changed = if grant { store::add(&txn, &rule).await? } else { store::remove(&txn, &rule).await? };
     if !changed {
         let message = if grant { "this rule already exists" } else { "there is no such rule" };
@@ -328,8 +354,47 @@ pub async fn revoke_role(
     change_role(app, caller, person_id, scope, role, false).await
 }
 
+/// Whether the caller may know that `scope` exists, answered as `node` does: every
+/// organization; a community they may view; a subgroup they see listed in a community
+/// whose content they may read. With `listed` false, a subgroup of a community they may
+/// view is enough (network auditors).
+async fn knows(app: &App, caller: &Caller, scope: Scope, listed: bool) -> ServiceResult<bool> {
+    let community = |id| communities::find_with_ties(app, &app.db, caller, communities::Key::Id(id));
+    Ok(match scope {
+        Scope::Network => true,
+        Scope::Organization(id) => organizations::find_by_id(&app.db, id).await?.is_some(),
+        Scope::Community(id) => community(id).await?.is_some(),
+        Scope::Subgroup(id) if listed => {
+            let Some(group) = communities::subgroups_select(app, caller)
+                .filter(entity::subgroup::Column::Id.eq(id))
+                .one(&app.db)
+                .await?
+            else {
+                return Ok(false);
+            };
+            community(group.community_id)
+                .await?
+                .is_some_and(|(c, ties)| access::allowed(&app.auth, &ties.roles(caller), &c, Action::Read))
+        }
+        Scope::Subgroup(id) => match entity::subgroup::Entity::find_by_id(id).one(&app.db).await? {
+            Some(group) => community(group.community_id).await?.is_some(),
+            None => false,
+        },
+    })
+}
+
+fn scope_not_found(scope: Scope) -> ServiceError {
+    ServiceError::not_found(match scope {
+        Scope::Network => "scope",
+        Scope::Organization(_) => "organization",
+        Scope::Community(_) => "community",
+        Scope::Subgroup(_) => "subgroup",
+    })
+}
+
 /// Explains what the policy answers for a person: the person themselves, people who
-/// manage the scope's policy, and network auditors may ask.
+/// manage the scope's policy, and network auditors may ask. A scope the caller may not
+/// see is `NOT_FOUND` exactly as a missing one, even when asking about oneself.
 pub async fn check_access(
     app: &App,
     caller: &Caller,
@@ -343,24 +408,40 @@ pub async fn check_access(
         Object::parse(object).ok_or_else(|| ServiceError::bad_input("object", format!("unknown object {object}")))?;
     let action =
         Action::parse(action).ok_or_else(|| ServiceError::bad_input("action", format!("unknown action {action}")))?;
-    if actor.person_id != person_id {
-        let auditor = app.auth.check(&Question {
-            roles: caller.base_roles(),
-            scope: Scope::Network,
-            object: Object::Network,
-            action: Action::ReadAudit,
-            attrs: policy::Attrs::NONE,
-        });
-        if !auditor {
-            ensure_manage(app, &app.db, caller, scope).await?;
+    let oneself = actor.person_id == person_id;
+    let auditor = app.auth.check(&Question {
+        roles: caller.base_roles(),
+        scope: Scope::Network,
+        object: Object::Network,
+        action: Action::ReadAudit,
+        attrs: policy::Attrs::NONE,
+    });
+    let mut manager = false;
+    if oneself {
+        if !knows(app, caller, scope, true).await? {
+            return Err(scope_not_found(scope));
         }
+    } else if auditor {
+        if !knows(app, caller, scope, false).await? {
+            return Err(scope_not_found(scope));
+        }
+    } else {
+        // NOT_FOUND for a scope the caller may not see, FORBIDDEN for one they do not manage.
+        ensure_manage(app, &app.db, caller, scope).await?;
+        manager = true;
     }
     person::Entity::find_by_id(person_id).one(&app.db).await?.ok_or(ServiceError::not_found("person"))?;
     let base = policy::resolve::base_roles(&app.db, Some(person_id)).await?;
     let (roles, attrs) = policy::resolve::roles_in(&app.db, &base, Some(person_id), scope)
         .await?
-        .ok_or(ServiceError::not_found("scope"))?;
-    Ok(app.auth.explain(&Question { roles: &roles, scope, object, action, attrs }))
+        .ok_or_else(|| scope_not_found(scope))?;
+    let mut decision = app.auth.explain(&Question { roles: &roles, scope, object, action, attrs });
+    if manager && !decision.allowed && decision.rule.is_none() {
+        // A scope's administrators learn the answer, not the other person's roles
+        // elsewhere (network roles…).
+        decision.reason = format!("no rule allows this person to {action} a {object} in {scope}");
+    }
+    Ok(decision)
 }
 
 /// The whole policy as casbin CSV (network administrators).
@@ -369,8 +450,37 @@ pub async fn export(app: &App, caller: &Caller) -> ServiceResult<String> {
     Ok(Rule::to_csv(&store::load(&app.db).await?))
 }
 
+/// Refuses a policy after which the importing caller, or network administrators, could
+/// no longer manage the network's policy: nobody could then repair it through the API.
+async fn ensure_still_governable(caller: &Caller, rules: &[Rule]) -> ServiceResult<()> {
+    let can_manage = |roles| {
+        let q = Question {
+            roles,
+            scope: Scope::Network,
+            object: Object::Network,
+            action: Action::ManagePolicy,
+            attrs: policy::Attrs::NONE,
+        };
+        async move { policy::evaluate(rules, &q).await.map(|d| d.allowed) }
+    };
+    if !can_manage(caller.base_roles()).await? {
+        return Err(ServiceError::bad_input(
+            "csv",
+            "after this import you could no longer manage_policy on the network: keep a rule that lets you",
+        ));
+    }
+    if !can_manage(&[Role::Person, Role::Network(NetworkRoleKind::Admin)]).await? {
+        return Err(ServiceError::bad_input(
+            "csv",
+            "after this import network administrators could no longer manage_policy on the network",
+        ));
+    }
+    Ok(())
+}
+
 /// Replaces the whole policy with a casbin CSV file, validated whole first: applied
-/// entirely, or not at all (network administrators). Returns the number of rules.
+/// entirely, or not at all (network administrators). Inheritance cycles and policies
+/// that would lock the policy's managers out are refused. Returns the number of rules.
 pub async fn import(app: &App, caller: &Caller, csv: &str) -> ServiceResult<usize> {
     if csv.len() > 1 << 20 {
         return Err(ServiceError::bad_input("csv", "the policy exceeds 1 MiB"));
@@ -392,6 +502,7 @@ pub async fn import(app: &App, caller: &Caller, csv: &str) -> ServiceResult<usiz
     }
     let txn = crate::db::begin_write(&app.db).await?;
     ensure_manage(app, &txn, caller, Scope::Network).await?;
+    ensure_still_governable(caller, &rules).await?;
     let before = Rule::to_csv(&store::load(&txn).await?);
     store::replace_all(&txn, &rules).await?;
     audit::record(
