@@ -26,6 +26,7 @@ mod m0019_login_attempt;
 mod m0020_login_code;
 mod m0021_sso_columns;
 mod m0022_audit_scope;
+mod m0024_membership_key_holders;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0020_login_code::Migration),
             Box::new(m0021_sso_columns::Migration),
             Box::new(m0022_audit_scope::Migration),
+            Box::new(m0024_membership_key_holders::Migration),
         ]
     }
 }

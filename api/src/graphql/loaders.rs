@@ -16,6 +16,7 @@ use crate::{
     service::{
         App, access, community as communities, discussion,
         page::{self, Page, PageRequest},
+        person as people,
     },
 };
 
@@ -46,10 +47,60 @@ macro_rules! by_id {
 }
 
 by_id!(OrganizationById, organization);
-by_id!(PersonById, person);
-by_id!(CommunityById, community);
 by_id!(ThreadById, thread);
 by_id!(SubgroupById, subgroup);
+
+/// Communities by id, as the viewer may see them (the visibility filter of every other
+/// path, in the same statement): the only way a relation reaches a community, so a
+/// former member, a removed sponsor or anyone holding an old id gets nothing from a
+/// community that is secret to them. There is deliberately no unfiltered loader.
+pub struct VisibleCommunityById {
+    app: App,
+    caller: Caller,
+}
+
+impl Loader<i32> for VisibleCommunityById {
+    type Value = community::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+        let rows = communities::visible_by_ids(&self.app, &self.caller, keys).await.map_err(Arc::new)?;
+        Ok(rows.into_iter().map(|m| (m.id, m)).collect())
+    }
+}
+
+/// People by id, for logged-in viewers only: anonymous callers never read people,
+/// whatever relation leads to them (no statement is even run).
+pub struct PersonById {
+    app: App,
+    caller: Caller,
+}
+
+impl Loader<i32> for PersonById {
+    type Value = person::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+        let rows = people::find_by_ids(&self.app.db, &self.caller, keys).await.map_err(Arc::new)?;
+        Ok(rows.into_iter().map(|m| (m.id, m)).collect())
+    }
+}
+
+/// Whose e-mail addresses the viewer may see, among people by id (one statement per batch).
+pub struct EmailVisible {
+    app: App,
+    caller: Caller,
+}
+
+impl Loader<i32> for EmailVisible {
+    type Value = bool;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+        let visible = people::emails_visible(&self.app.db, &self.caller, keys).await.map_err(Arc::new)?;
+        Ok(keys.iter().map(|k| (*k, visible.contains(k))).collect())
+    }
+}
 
 /// Batches look-ups by id.
 pub struct IdLoader<T: ById> {
@@ -230,8 +281,9 @@ pub fn register(request: async_graphql::Request, app: &App, caller: &Caller) -> 
     }
     let request = request
         .data(by_id::<OrganizationById>(db))
-        .data(by_id::<PersonById>(db))
-        .data(by_id::<CommunityById>(db))
+        .data(DataLoader::new(PersonById { app: app.clone(), caller: caller.clone() }, tokio::spawn))
+        .data(DataLoader::new(EmailVisible { app: app.clone(), caller: caller.clone() }, tokio::spawn))
+        .data(DataLoader::new(VisibleCommunityById { app: app.clone(), caller: caller.clone() }, tokio::spawn))
         .data(by_id::<ThreadById>(db))
         .data(by_id::<SubgroupById>(db))
         .data(DataLoader::new(ViewerTiesLoader { app: app.clone(), caller: caller.clone() }, tokio::spawn));
