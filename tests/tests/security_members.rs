@@ -324,6 +324,19 @@ async fn m3_one_call_gives_one_key_and_the_two_keys_need_two_people() {
     let data = t.w.app.ok(Some(&sam), DECIDE_KEY, json!({ "id": id, "ok": true, "key": "SPONSOR" })).await;
     assert_eq!(data["decideMembership"]["membership"]["status"], "ACTIVE");
     assert_eq!(data["decideMembership"]["membership"]["pendingApprovals"], json!([]));
+    let keys = t
+        .w
+        .app
+        .ok(
+            Some(&worker),
+            "query($id: ID!) { node(id: $id) { ... on Membership { animatorKeyGivenBy { displayName } sponsorKeyGivenBy { displayName } } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(
+        keys["node"],
+        json!({ "animatorKeyGivenBy": { "displayName": "francois" }, "sponsorKeyGivenBy": { "displayName": "sam" } })
+    );
 }
 
 #[tokio::test]

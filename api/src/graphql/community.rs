@@ -384,6 +384,18 @@ impl Membership {
         let Some(id) = self.0.decided_by else { return Ok(None) };
         Ok(loader::<PersonById, _>(ctx).load_one(id).await.gql()?.map(Person))
     }
+    /// Who gave the animator's key of the approval (an inviter, or the animator who
+    /// approved the request).
+    async fn animator_key_given_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Person>> {
+        let Some(id) = self.0.animator_approved_by else { return Ok(None) };
+        Ok(loader::<PersonById, _>(ctx).load_one(id).await.gql()?.map(Person))
+    }
+    /// Who gave the sponsor's key of the approval; never the same person as the
+    /// animator's key.
+    async fn sponsor_key_given_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Person>> {
+        let Some(id) = self.0.sponsor_approved_by else { return Ok(None) };
+        Ok(loader::<PersonById, _>(ctx).load_one(id).await.gql()?.map(Person))
+    }
     async fn decided_at(&self) -> Option<DateTime<Utc>> {
         self.0.decided_at
     }
