@@ -79,10 +79,8 @@ async fn h2_animator_cannot_invite_someone_as_founder_or_administrator() {
     // An ordinary invitation still works.
     let data = w.app.ok(Some(&amelie), INVITE_AS, json!({ "c": c, "p": outsider_id, "roles": ["MEMBER"] })).await;
     assert_eq!(data["inviteToCommunity"]["membership"]["roles"], json!(["MEMBER"]));
-    let accepted = w
-        .app
-        .ok(Some(&outsider), ops::ACCEPT, json!({ "id": data["inviteToCommunity"]["membership"]["id"] }))
-        .await;
+    let accepted =
+        w.app.ok(Some(&outsider), ops::ACCEPT, json!({ "id": data["inviteToCommunity"]["membership"]["id"] })).await;
     assert_eq!(accepted["acceptInvitation"]["membership"]["roles"], json!(["MEMBER"]));
     let can = own_membership(&w.app, &outsider, "aces").await["viewerCan"].clone();
     assert_eq!(can, json!({ "update": false, "assignRoles": false, "managePolicy": false }));
@@ -90,7 +88,8 @@ async fn h2_animator_cannot_invite_someone_as_founder_or_administrator() {
     // The founder may invite an administrator (a role they may assign directly)…
     let second = w.app.token("second@cisss-b.example", Some("cisss-b"), false).await;
     let second_id = gid(&w.app, &second).await;
-    let data = w.app.ok(Some(&w.founder), INVITE_AS, json!({ "c": c, "p": second_id, "roles": ["ADMINISTRATOR"] })).await;
+    let data =
+        w.app.ok(Some(&w.founder), INVITE_AS, json!({ "c": c, "p": second_id, "roles": ["ADMINISTRATOR"] })).await;
     assert_eq!(data["inviteToCommunity"]["membership"]["roles"], json!(["ADMINISTRATOR"]));
     // … but an administrator may not invite a founder (a rank above their own).
     let third = w.app.token("third@cisss-b.example", Some("cisss-b"), false).await;
@@ -176,7 +175,8 @@ async fn m1_banned_removed_and_departed_members_no_longer_read_the_secret_commun
     let leak = "{ me { memberships { edges { node { id status banned community { slug name description \
         members { totalCount edges { node { roles person { displayName email } } } } \
         organizations { edges { node { organization { slug } sponsor { displayName email } } } } } } } } } }";
-    for (how, email) in [("ban", "marie2@cisss-a.example"), ("remove", "rita@cisss-a.example"), ("leave", "leo@cisss-a.example")]
+    for (how, email) in
+        [("ban", "marie2@cisss-a.example"), ("remove", "rita@cisss-a.example"), ("leave", "leo@cisss-a.example")]
     {
         let (token, membership) = member(&w, "secret", &c, email, &[CommunityRole::Member]).await;
         // While a member, the relation shows the community.
@@ -198,7 +198,11 @@ async fn m1_banned_removed_and_departed_members_no_longer_read_the_secret_commun
         // node(id:) on the membership, and community(slug:), agree.
         let body = w
             .app
-            .gql(Some(&token), "query($id: ID!) { node(id: $id) { ... on Membership { community { slug } } } }", json!({ "id": membership }))
+            .gql(
+                Some(&token),
+                "query($id: ID!) { node(id: $id) { ... on Membership { community { slug } } } }",
+                json!({ "id": membership }),
+            )
             .await;
         assert!(body["data"]["node"]["community"].is_null(), "after {how}: {body}");
         let body = w.app.gql(Some(&token), "{ community(slug: \"secret\") { id } }", json!({})).await;
@@ -249,8 +253,13 @@ async fn two_keys() -> TwoKeys {
 async fn m3_a_sponsor_cannot_approve_their_own_request() {
     let t = two_keys().await;
     let luc = t.w.app.token("luc@cisss-b.example", Some("cisss-b"), false).await;
-    setup::participation(&t.w.app, fixtures::db_id(&t.community), t.org_b, Some(fixtures::person_id(&t.w.app, &luc).await))
-        .await;
+    setup::participation(
+        &t.w.app,
+        fixtures::db_id(&t.community),
+        t.org_b,
+        Some(fixtures::person_id(&t.w.app, &luc).await),
+    )
+    .await;
     let data = t.w.app.ok(Some(&luc), ops::JOIN, json!({ "id": t.community })).await;
     let m = data["joinCommunity"]["membership"].clone();
     assert_eq!(m["pendingApprovals"], json!(["ANIMATOR", "SPONSOR"]));
@@ -260,11 +269,14 @@ async fn m3_a_sponsor_cannot_approve_their_own_request() {
     }
     let mine = own_membership(&t.w.app, &luc, t.slug).await;
     assert_eq!(mine["viewerMembership"]["status"], "PENDING");
-    let pending = t
-        .w
-        .app
-        .ok(Some(&luc), "query($id: ID!) { node(id: $id) { ... on Membership { pendingApprovals } } }", json!({ "id": m["id"] }))
-        .await;
+    let pending =
+        t.w.app
+            .ok(
+                Some(&luc),
+                "query($id: ID!) { node(id: $id) { ... on Membership { pendingApprovals } } }",
+                json!({ "id": m["id"] }),
+            )
+            .await;
     assert_eq!(pending["node"]["pendingApprovals"], json!(["ANIMATOR", "SPONSOR"]));
 }
 
@@ -301,11 +313,14 @@ async fn m3_one_call_gives_one_key_and_the_two_keys_need_two_people() {
     assert_eq!(error_code(&body), "FORBIDDEN", "{body}");
     let body = t.w.app.gql(Some(&francois), ops::DECIDE, json!({ "id": id, "ok": true })).await;
     assert!(body["errors"].is_array(), "{body}");
-    let state = t
-        .w
-        .app
-        .ok(Some(&worker), "query($id: ID!) { node(id: $id) { ... on Membership { status pendingApprovals } } }", json!({ "id": id }))
-        .await;
+    let state =
+        t.w.app
+            .ok(
+                Some(&worker),
+                "query($id: ID!) { node(id: $id) { ... on Membership { status pendingApprovals } } }",
+                json!({ "id": id }),
+            )
+            .await;
     assert_eq!(state["node"], json!({ "status": "PENDING", "pendingApprovals": ["SPONSOR"] }));
 
     // A key the caller cannot give is refused.

@@ -59,8 +59,7 @@ impl Thread {
     }
     /// What the viewer may do with this thread.
     async fn viewer_can(&self, ctx: &Context<'_>) -> async_graphql::Result<ThreadViewerCan> {
-        let Some(community) = loader::<VisibleCommunityById, _>(ctx).load_one(self.0.community_id).await.gql()?
-        else {
+        let Some(community) = loader::<VisibleCommunityById, _>(ctx).load_one(self.0.community_id).await.gql()? else {
             return Ok(ThreadViewerCan { reply: false, moderate: false });
         };
         let ties = if caller(ctx).viewer.is_some() {

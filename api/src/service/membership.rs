@@ -9,8 +9,10 @@ use entity::{
 };
 use policy::{Action, Role, rank};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    PaginatorTrait, QueryFilter, TransactionTrait, TryIntoModel,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
+    TryIntoModel,
     sea_query::{Expr, ExprTrait},
 };
 use serde_json::json;
@@ -475,13 +477,12 @@ pub async fn decide(
     let action = if approve {
         let (given, by_other) = match key {
             ApprovalKey::Animator => (current.animator_approved, current.sponsor_approved_by),
-            ApprovalKey::Sponsor => (current.sponsor_approved || !c.sponsor_approval_required, current.animator_approved_by),
+            ApprovalKey::Sponsor => {
+                (current.sponsor_approved || !c.sponsor_approval_required, current.animator_approved_by)
+            }
         };
         if given {
-            return Err(ServiceError::Conflict {
-                field: "key".into(),
-                message: "this key was already given".into(),
-            });
+            return Err(ServiceError::Conflict { field: "key".into(), message: "this key was already given".into() });
         }
         if by_other == Some(actor.person_id) {
             return Err(ServiceError::forbidden(

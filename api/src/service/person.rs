@@ -14,8 +14,8 @@ use entity::{
     membership, network_role, organization_role, person,
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QuerySelect, QueryTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+    QueryTrait,
 };
 
 use super::{App, access, validate};
@@ -30,12 +30,20 @@ pub async fn find_by_id<C: ConnectionTrait>(db: &C, id: i32) -> ServiceResult<Op
 }
 
 /// The person with this id as the caller may see them: nobody for anonymous callers.
-pub async fn find_visible<C: ConnectionTrait>(db: &C, caller: &Caller, id: i32) -> ServiceResult<Option<person::Model>> {
+pub async fn find_visible<C: ConnectionTrait>(
+    db: &C,
+    caller: &Caller,
+    id: i32,
+) -> ServiceResult<Option<person::Model>> {
     Ok(find_by_ids(db, caller, &[id]).await?.pop())
 }
 
 /// The people with these ids as the caller may see them: nobody for anonymous callers.
-pub async fn find_by_ids<C: ConnectionTrait>(db: &C, caller: &Caller, ids: &[i32]) -> ServiceResult<Vec<person::Model>> {
+pub async fn find_by_ids<C: ConnectionTrait>(
+    db: &C,
+    caller: &Caller,
+    ids: &[i32],
+) -> ServiceResult<Vec<person::Model>> {
     if caller.viewer.is_none() || ids.is_empty() {
         return Ok(Vec::new());
     }
