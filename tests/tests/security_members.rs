@@ -170,7 +170,7 @@ async fn m1_banned_removed_and_departed_members_no_longer_read_the_secret_commun
     );
     let luc = w.app.token("luc@cisss-b.example", Some("cisss-b"), false).await;
     setup::participation(&w.app, cid, org_b, Some(fixtures::person_id(&w.app, &luc).await)).await;
-    fixtures::thread(&w.app, &w.founder, &c, "Incident response").await;
+    let thread = fixtures::thread(&w.app, &w.founder, &c, "Incident response").await;
 
     let leak = "{ me { memberships { edges { node { id status banned community { slug name description \
         members { totalCount edges { node { roles person { displayName email } } } } \
@@ -206,6 +206,15 @@ async fn m1_banned_removed_and_departed_members_no_longer_read_the_secret_commun
             .await;
         assert!(body["data"]["node"]["community"].is_null(), "after {how}: {body}");
         let body = w.app.gql(Some(&token), "{ community(slug: \"secret\") { id } }", json!({})).await;
+        assert_eq!(error_code(&body), "NOT_FOUND", "after {how}: {body}");
+        let body = w
+            .app
+            .gql(
+                Some(&token),
+                "query($id: ID!) { node(id: $id) { ... on Thread { title community { slug } } } }",
+                json!({ "id": thread }),
+            )
+            .await;
         assert_eq!(error_code(&body), "NOT_FOUND", "after {how}: {body}");
     }
 }
