@@ -11,8 +11,8 @@ use policy::{Action, Role, rank};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
-    TryIntoModel,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, PaginatorTrait, QueryFilter,
+    QuerySelect, TransactionTrait, TryIntoModel,
     sea_query::{Expr, ExprTrait},
 };
 use serde_json::json;
@@ -135,6 +135,12 @@ async fn ensure_still_governed<C: ConnectionTrait>(
     let governed_after = after_active && rank::governs(CommunityRoles(after_roles));
     if !governed_before || governed_after {
         return Ok(());
+    }
+    // Two administrators demoting each other at once must not both see the other stay:
+    // on PostgreSQL the community row is locked until commit, so such changes take turns
+    // (SQLite already lets one writer at a time).
+    if db.get_database_backend() == DbBackend::Postgres {
+        community::Entity::find_by_id(current.community_id).lock_exclusive().one(db).await?;
     }
     let others = membership::Entity::find()
         .filter(membership::Column::CommunityId.eq(current.community_id))
