@@ -23,6 +23,10 @@ pub struct Model {
     pub animator_approved: bool,
     /// Whether the sponsor key was given.
     pub sponsor_approved: bool,
+    /// Who gave the animator key (the two keys come from two different people).
+    pub animator_approved_by: Option<i32>,
+    /// Who gave the sponsor key.
+    pub sponsor_approved_by: Option<i32>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -27,6 +27,7 @@ mod m0020_login_code;
 mod m0021_sso_columns;
 mod m0022_audit_scope;
 mod m0023_audit_client_request_id;
+mod m0024_membership_key_holders;
 mod m0025_login_binding;
 
 /// Every migration, in order.
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0021_sso_columns::Migration),
             Box::new(m0022_audit_scope::Migration),
             Box::new(m0023_audit_client_request_id::Migration),
+            Box::new(m0024_membership_key_holders::Migration),
             Box::new(m0025_login_binding::Migration),
         ]
     }

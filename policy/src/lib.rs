@@ -6,13 +6,15 @@
 //! - [`store`]: the policy in the database and its generation number;
 //! - [`adapter`]: the casbin adapter over sea-orm 2;
 //! - [`authorizer`]: decisions, cached, explained;
-//! - [`resolve`]: a person's effective roles in a scope, from the data.
+//! - [`resolve`]: a person's effective roles in a scope, from the data;
+//! - [`rank`]: ranks of community roles (who may grant which role, act on whom).
 //!
 //! No HTTP, no GraphQL here.
 
 pub mod adapter;
 pub mod authorizer;
 pub mod error;
+pub mod rank;
 pub mod resolve;
 pub mod rules;
 pub mod store;

@@ -21,8 +21,8 @@ use super::{
     },
     ids::{NodeKind, from_global, to_global},
     loaders::{
-        CommunityById, CommunityMembers, CommunityOrganizations, CommunitySubgroups, CommunityThreads, IdLoader,
-        OrganizationById, PersonById, ViewerTiesLoader, loader,
+        CommunityMembers, CommunityOrganizations, CommunitySubgroups, CommunityThreads, IdLoader, OrganizationById,
+        PersonById, ViewerTiesLoader, VisibleCommunityById, loader,
     },
     organization::Organization,
     person::Person,
@@ -36,6 +36,12 @@ use crate::{
         },
     },
 };
+
+/// The community a relation leads to, when the viewer may see it: every relation to a
+/// community (memberships, participations, subgroups, threads) resolves through here.
+pub async fn visible_community(ctx: &Context<'_>, id: i32) -> async_graphql::Result<Option<Community>> {
+    Ok(loader::<VisibleCommunityById, _>(ctx).load_one(id).await.gql()?.map(Community::new))
+}
 
 /// A community in the schema, with the viewer's ties to it once known: read with the
 /// community when it was looked up alone, or batched across communities on first use.
@@ -197,7 +203,8 @@ impl Community {
         )
         .await
     }
-    /// Active members (logged-in people only).
+    /// Active members (logged-in people with a tie to the community, or any logged-in
+    /// person for a PUBLIC or NETWORK community).
     #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn members(
         &self,
@@ -209,6 +216,10 @@ impl Community {
     ) -> async_graphql::Result<Conn<Membership>> {
         if caller(ctx).viewer.is_none() {
             return Err(ServiceError::Unauthenticated).gql();
+        }
+        // View first: a community the viewer may not see is not there at all.
+        if !access::allowed(&app(ctx).auth, &self.roles(ctx).await?, &self.0, Action::View) {
+            return Err(ServiceError::not_found("community")).gql();
         }
         self.ensure(ctx, Action::ListMembers).await?;
         connection::children::<CommunityMembers, _>(ctx, self.0.id, (first, after, last, before), |m| m.id, Membership)
@@ -323,19 +334,15 @@ impl CommunityOrganization {
             .ok_or_else(|| ServiceError::not_found("organization"))
             .gql()
     }
-    async fn community(&self, ctx: &Context<'_>) -> async_graphql::Result<Community> {
-        loader::<IdLoader<CommunityById>, _>(ctx)
-            .load_one(self.0.community_id)
-            .await
-            .gql()?
-            .map(Community::new)
-            .ok_or_else(|| ServiceError::not_found("community"))
-            .gql()
+    /// The community, when the viewer may see it (null otherwise: after leaving, removal
+    /// or a ban, a secret community is out of sight).
+    async fn community(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Community>> {
+        visible_community(ctx, self.0.community_id).await
     }
     /// The manager (*parrain*) who backs the community for this organization.
     async fn sponsor(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Person>> {
         let Some(id) = self.0.sponsor_id else { return Ok(None) };
-        Ok(loader::<IdLoader<PersonById>, _>(ctx).load_one(id).await.gql()?.map(Person))
+        Ok(loader::<PersonById, _>(ctx).load_one(id).await.gql()?.map(Person))
     }
     async fn status(&self) -> ParticipationStatus {
         self.0.status.into()
@@ -356,17 +363,13 @@ impl Membership {
     pub async fn id(&self) -> ID {
         to_global(NodeKind::Membership, self.0.id)
     }
-    async fn community(&self, ctx: &Context<'_>) -> async_graphql::Result<Community> {
-        loader::<IdLoader<CommunityById>, _>(ctx)
-            .load_one(self.0.community_id)
-            .await
-            .gql()?
-            .map(Community::new)
-            .ok_or_else(|| ServiceError::not_found("community"))
-            .gql()
+    /// The community, when the viewer may see it (null otherwise: after leaving, removal
+    /// or a ban, a secret community is out of sight).
+    async fn community(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Community>> {
+        visible_community(ctx, self.0.community_id).await
     }
     async fn person(&self, ctx: &Context<'_>) -> async_graphql::Result<Person> {
-        loader::<IdLoader<PersonById>, _>(ctx)
+        loader::<PersonById, _>(ctx)
             .load_one(self.0.person_id)
             .await
             .gql()?
@@ -384,7 +387,19 @@ impl Membership {
     /// Who last decided on this membership (approved, invited, removed…).
     async fn decided_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Person>> {
         let Some(id) = self.0.decided_by else { return Ok(None) };
-        Ok(loader::<IdLoader<PersonById>, _>(ctx).load_one(id).await.gql()?.map(Person))
+        Ok(loader::<PersonById, _>(ctx).load_one(id).await.gql()?.map(Person))
+    }
+    /// Who gave the animator's key of the approval (an inviter, or the animator who
+    /// approved the request).
+    async fn animator_key_given_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Person>> {
+        let Some(id) = self.0.animator_approved_by else { return Ok(None) };
+        Ok(loader::<PersonById, _>(ctx).load_one(id).await.gql()?.map(Person))
+    }
+    /// Who gave the sponsor's key of the approval; never the same person as the
+    /// animator's key.
+    async fn sponsor_key_given_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Person>> {
+        let Some(id) = self.0.sponsor_approved_by else { return Ok(None) };
+        Ok(loader::<PersonById, _>(ctx).load_one(id).await.gql()?.map(Person))
     }
     async fn decided_at(&self) -> Option<DateTime<Utc>> {
         self.0.decided_at
@@ -400,7 +415,7 @@ impl Membership {
     /// Approvals still needed before the membership becomes active.
     #[graphql(complexity = "crate::graphql::connection::list_cost(child_complexity)")]
     async fn pending_approvals(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<super::membership::ApprovalKey>> {
-        let community = loader::<IdLoader<CommunityById>, _>(ctx).load_one(self.0.community_id).await.gql()?;
+        let community = loader::<VisibleCommunityById, _>(ctx).load_one(self.0.community_id).await.gql()?;
         let required = community.is_some_and(|c| c.sponsor_approval_required);
         Ok(crate::service::membership::pending_approvals(&self.0, required).into_iter().map(Into::into).collect())
     }
@@ -431,14 +446,10 @@ impl Subgroup {
     async fn visibility(&self) -> SubgroupVisibility {
         self.0.visibility.into()
     }
-    async fn community(&self, ctx: &Context<'_>) -> async_graphql::Result<Community> {
-        loader::<IdLoader<CommunityById>, _>(ctx)
-            .load_one(self.0.community_id)
-            .await
-            .gql()?
-            .map(Community::new)
-            .ok_or_else(|| ServiceError::not_found("community"))
-            .gql()
+    /// The community, when the viewer may see it (null otherwise: after leaving, removal
+    /// or a ban, a secret community is out of sight).
+    async fn community(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Community>> {
+        visible_community(ctx, self.0.community_id).await
     }
     /// What the viewer may do in this subgroup.
     async fn viewer_can(&self, ctx: &Context<'_>) -> async_graphql::Result<SubgroupViewerCan> {

@@ -9,7 +9,9 @@ use super::{
     community::{Community, Subgroup},
     connection::{self, Conn},
     ids::{NodeKind, from_global, to_global},
-    loaders::{CommunityById, IdLoader, PersonById, SubgroupById, ThreadById, ThreadPosts, ViewerTiesLoader, loader},
+    loaders::{
+        IdLoader, PersonById, SubgroupById, ThreadById, ThreadPosts, ViewerTiesLoader, VisibleCommunityById, loader,
+    },
     person::Person,
 };
 use policy::Action;
@@ -42,14 +44,10 @@ impl Thread {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
-    async fn community(&self, ctx: &Context<'_>) -> async_graphql::Result<Community> {
-        loader::<IdLoader<CommunityById>, _>(ctx)
-            .load_one(self.0.community_id)
-            .await
-            .gql()?
-            .map(Community::new)
-            .ok_or_else(|| ServiceError::not_found("community"))
-            .gql()
+    /// The community, when the viewer may see it (null otherwise: a secret community is out of
+    /// sight to anyone who may no longer see it).
+    async fn community(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Community>> {
+        super::community::visible_community(ctx, self.0.community_id).await
     }
     /// The subgroup it belongs to, if any.
     async fn subgroup(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Subgroup>> {
@@ -57,12 +55,11 @@ impl Thread {
         Ok(loader::<IdLoader<SubgroupById>, _>(ctx).load_one(id).await.gql()?.map(Subgroup))
     }
     async fn author(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Person>> {
-        Ok(loader::<IdLoader<PersonById>, _>(ctx).load_one(self.0.author_id).await.gql()?.map(Person))
+        Ok(loader::<PersonById, _>(ctx).load_one(self.0.author_id).await.gql()?.map(Person))
     }
     /// What the viewer may do with this thread.
     async fn viewer_can(&self, ctx: &Context<'_>) -> async_graphql::Result<ThreadViewerCan> {
-        let Some(community) = loader::<IdLoader<CommunityById>, _>(ctx).load_one(self.0.community_id).await.gql()?
-        else {
+        let Some(community) = loader::<VisibleCommunityById, _>(ctx).load_one(self.0.community_id).await.gql()? else {
             return Ok(ThreadViewerCan { reply: false, moderate: false });
         };
         let ties = if caller(ctx).viewer.is_some() {
@@ -127,7 +124,7 @@ impl Post {
             .gql()
     }
     async fn author(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Person>> {
-        Ok(loader::<IdLoader<PersonById>, _>(ctx).load_one(self.0.author_id).await.gql()?.map(Person))
+        Ok(loader::<PersonById, _>(ctx).load_one(self.0.author_id).await.gql()?.map(Person))
     }
 }
 

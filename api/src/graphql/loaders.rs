@@ -8,7 +8,7 @@ use std::{collections::HashMap, future::Future, marker::PhantomData, sync::Arc};
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use entity::{community, community_organization, membership, organization, person, post, subgroup, thread};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::{
     auth::Caller,
@@ -16,6 +16,7 @@ use crate::{
     service::{
         App, access, community as communities, discussion,
         page::{self, Page, PageRequest},
+        person as people,
     },
 };
 
@@ -25,18 +26,22 @@ pub type LoadError = Arc<ServiceError>;
 /// An entity looked up by its integer id.
 pub trait ById: Send + Sync + 'static {
     type Model: Clone + Send + Sync + 'static;
-    fn load(db: &DatabaseConnection, ids: &[i32]) -> impl Future<Output = ServiceResult<Vec<Self::Model>>> + Send;
+    fn load(app: &App, caller: &Caller, ids: &[i32]) -> impl Future<Output = ServiceResult<Vec<Self::Model>>> + Send;
     fn id(model: &Self::Model) -> i32;
 }
 
 macro_rules! by_id {
-    ($marker:ident, $module:ident) => {
-        /// Looks up rows by id (for relations of objects already authorized).
+    ($(#[$doc:meta])* $marker:ident, $module:ident, |$app:ident, $caller:ident| $filter:expr) => {
+        $(#[$doc])*
         pub struct $marker;
         impl ById for $marker {
             type Model = $module::Model;
-            async fn load(db: &DatabaseConnection, ids: &[i32]) -> ServiceResult<Vec<Self::Model>> {
-                Ok($module::Entity::find().filter($module::Column::Id.is_in(ids.iter().copied())).all(db).await?)
+            async fn load($app: &App, $caller: &Caller, ids: &[i32]) -> ServiceResult<Vec<Self::Model>> {
+                Ok($module::Entity::find()
+                    .filter($module::Column::Id.is_in(ids.iter().copied()))
+                    .filter($filter)
+                    .all(&$app.db)
+                    .await?)
             }
             fn id(model: &Self::Model) -> i32 {
                 model.id
@@ -45,15 +50,28 @@ macro_rules! by_id {
     };
 }
 
-by_id!(OrganizationById, organization);
-by_id!(PersonById, person);
-by_id!(CommunityById, community);
-by_id!(ThreadById, thread);
-by_id!(SubgroupById, subgroup);
+by_id!(
+    /// Organizations by id (the network's organizations are public).
+    OrganizationById, organization, |_app, _caller| sea_orm::Condition::all()
+);
+by_id!(
+    /// Threads by id, of communities the viewer may see (a relation never reaches
+    /// around the visibility filter; readers reach threads only through readable ones).
+    ThreadById, thread, |app, caller| thread::Column::CommunityId.in_subquery(
+        access::visible_community_ids(&app.auth, app.db.get_database_backend(), caller)
+    )
+);
+by_id!(
+    /// Subgroups by id, of communities the viewer may see.
+    SubgroupById, subgroup, |app, caller| subgroup::Column::CommunityId.in_subquery(
+        access::visible_community_ids(&app.auth, app.db.get_database_backend(), caller)
+    )
+);
 
 /// Batches look-ups by id.
 pub struct IdLoader<T: ById> {
-    db: DatabaseConnection,
+    app: App,
+    caller: Caller,
     _kind: PhantomData<T>,
 }
 
@@ -62,8 +80,60 @@ impl<T: ById> Loader<i32> for IdLoader<T> {
     type Error = LoadError;
 
     async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
-        let rows = T::load(&self.db, keys).await.map_err(Arc::new)?;
+        let rows = T::load(&self.app, &self.caller, keys).await.map_err(Arc::new)?;
         Ok(rows.into_iter().map(|m| (T::id(&m), m)).collect())
+    }
+}
+
+/// Communities by id, as the viewer may see them (the visibility filter of every other
+/// path, in the same statement): the only way a relation reaches a community, so a
+/// former member, a removed sponsor or anyone holding an old id gets nothing from a
+/// community that is secret to them. There is deliberately no unfiltered loader.
+pub struct VisibleCommunityById {
+    app: App,
+    caller: Caller,
+}
+
+impl Loader<i32> for VisibleCommunityById {
+    type Value = community::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+        let rows = communities::visible_by_ids(&self.app, &self.caller, keys).await.map_err(Arc::new)?;
+        Ok(rows.into_iter().map(|m| (m.id, m)).collect())
+    }
+}
+
+/// People by id, for logged-in viewers only: anonymous callers never read people,
+/// whatever relation leads to them (no statement is even run).
+pub struct PersonById {
+    app: App,
+    caller: Caller,
+}
+
+impl Loader<i32> for PersonById {
+    type Value = person::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+        let rows = people::find_by_ids(&self.app.db, &self.caller, keys).await.map_err(Arc::new)?;
+        Ok(rows.into_iter().map(|m| (m.id, m)).collect())
+    }
+}
+
+/// Whose e-mail addresses the viewer may see, among people by id (one statement per batch).
+pub struct EmailVisible {
+    app: App,
+    caller: Caller,
+}
+
+impl Loader<i32> for EmailVisible {
+    type Value = bool;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+        let visible = people::emails_visible(&self.app.db, &self.caller, keys).await.map_err(Arc::new)?;
+        Ok(keys.iter().map(|k| (*k, visible.contains(k))).collect())
     }
 }
 
@@ -213,9 +283,8 @@ impl Loader<i32> for ViewerTiesLoader {
 
 /// Adds one loader of each kind to a request: loaders batch only when shared.
 pub fn register(request: async_graphql::Request, app: &App, caller: &Caller) -> async_graphql::Request {
-    let db = &app.db;
-    fn by_id<T: ById>(db: &DatabaseConnection) -> DataLoader<IdLoader<T>> {
-        DataLoader::new(IdLoader { db: db.clone(), _kind: PhantomData }, tokio::spawn)
+    fn by_id<T: ById>(app: &App, caller: &Caller) -> DataLoader<IdLoader<T>> {
+        DataLoader::new(IdLoader { app: app.clone(), caller: caller.clone(), _kind: PhantomData }, tokio::spawn)
     }
     fn pages<T: ChildList>(app: &App, caller: &Caller) -> DataLoader<PageLoader<T>> {
         DataLoader::new(PageLoader { app: app.clone(), caller: caller.clone(), _kind: PhantomData }, tokio::spawn)
@@ -229,11 +298,12 @@ pub fn register(request: async_graphql::Request, app: &App, caller: &Caller) -> 
         };
     }
     let request = request
-        .data(by_id::<OrganizationById>(db))
-        .data(by_id::<PersonById>(db))
-        .data(by_id::<CommunityById>(db))
-        .data(by_id::<ThreadById>(db))
-        .data(by_id::<SubgroupById>(db))
+        .data(by_id::<OrganizationById>(app, caller))
+        .data(DataLoader::new(PersonById { app: app.clone(), caller: caller.clone() }, tokio::spawn))
+        .data(DataLoader::new(EmailVisible { app: app.clone(), caller: caller.clone() }, tokio::spawn))
+        .data(DataLoader::new(VisibleCommunityById { app: app.clone(), caller: caller.clone() }, tokio::spawn))
+        .data(by_id::<ThreadById>(app, caller))
+        .data(by_id::<SubgroupById>(app, caller))
         .data(DataLoader::new(ViewerTiesLoader { app: app.clone(), caller: caller.clone() }, tokio::spawn));
     lists!(
         request,

@@ -20,6 +20,15 @@ pub enum ApprovalKey {
     Sponsor,
 }
 
+impl From<ApprovalKey> for Key {
+    fn from(key: ApprovalKey) -> Self {
+        match key {
+            ApprovalKey::Animator => Self::Animator,
+            ApprovalKey::Sponsor => Self::Sponsor,
+        }
+    }
+}
+
 impl From<Key> for ApprovalKey {
     fn from(key: Key) -> Self {
         match key {
@@ -96,6 +105,10 @@ pub struct DecideMembershipInput {
     pub approve: bool,
     /// Why (kept with the membership and in the audit trail).
     pub reason: Option<String>,
+    /// The key this call gives (one call gives at most one key). Required when the
+    /// caller could give either (an animator who is also the sponsor of the person's
+    /// organization); the other key must then come from someone else.
+    pub key: Option<ApprovalKey>,
 }
 
 /// Input of `leaveCommunity`.
@@ -191,14 +204,25 @@ impl MembershipMutation {
 
     /// Approves or refuses a pending membership. It becomes active when every required
     /// key is given: an animator's, and the sponsor's of the person's own organization
-    /// when the community requires it. Either key holder can refuse.
+    /// when the community requires it. One call gives at most one key (`key`), the two
+    /// keys come from two different people, and nobody decides on their own membership
+    /// (`FORBIDDEN`). Either key holder can refuse.
     async fn decide_membership(
         &self,
         ctx: &Context<'_>,
         input: DecideMembershipInput,
     ) -> async_graphql::Result<DecideMembershipPayload> {
         let id = membership_id(&input.membership_id)?;
-        let m = service::decide(app(ctx), caller(ctx), id, input.approve, input.reason.as_deref()).await.gql()?;
+        let m = service::decide(
+            app(ctx),
+            caller(ctx),
+            id,
+            input.approve,
+            input.reason.as_deref(),
+            input.key.map(Into::into),
+        )
+        .await
+        .gql()?;
         Ok(DecideMembershipPayload { membership: Membership(m) })
     }
 

@@ -54,7 +54,7 @@ async fn resolve(ctx: &Context<'_>, kind: NodeKind, id: i32) -> ServiceResult<Op
     let caller = caller(ctx);
     Ok(match kind {
         NodeKind::Organization => organization::find_by_id(db, id).await?.map(|m| Node::Organization(Organization(m))),
-        NodeKind::Person => person::find_by_id(db, id).await?.map(|m| Node::Person(Person(m))),
+        NodeKind::Person => person::find_visible(db, caller, id).await?.map(|m| Node::Person(Person(m))),
         NodeKind::Community => communities::find_with_ties(app, db, caller, communities::Key::Id(id))
             .await?
             .map(|(m, ties)| Node::Community(Community::with_ties(m, ties))),

@@ -11,7 +11,7 @@ use super::{
     db,
     enums::RecordStatus,
     ids::{NodeKind, to_global},
-    loaders::{IdLoader, OrganizationById, PersonMembershipsAll, PersonMembershipsShared, loader},
+    loaders::{EmailVisible, IdLoader, OrganizationById, PersonMembershipsAll, PersonMembershipsShared, loader},
     organization::Organization,
 };
 use crate::{error::ServiceError, service::person as service};
@@ -19,7 +19,8 @@ use crate::{error::ServiceError, service::person as service};
 #[derive(Clone)]
 pub struct Person(pub db::Model);
 
-/// A person of the network: nurse, social worker, epidemiologist, manager…
+/// A person of the network: nurse, social worker, epidemiologist, manager… People are
+/// shown to logged-in viewers only.
 #[Object]
 impl Person {
     /// Global id.
@@ -29,9 +30,12 @@ impl Person {
     async fn display_name(&self) -> &str {
         &self.0.display_name
     }
-    /// E-mail address; shown to logged-in people only.
-    async fn email(&self, ctx: &Context<'_>) -> Option<&str> {
-        service::can_see_email(&caller(ctx).viewer).then_some(self.0.email.as_str())
+    /// E-mail address: shown to the person themselves, to people who share an active
+    /// community or an organization with them, and to network administrators; null for
+    /// anyone else.
+    async fn email(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<&str>> {
+        let visible = loader::<EmailVisible, _>(ctx).load_one(self.0.id).await.gql()?.unwrap_or(false);
+        Ok(visible.then_some(self.0.email.as_str()))
     }
     async fn job_title(&self) -> Option<&str> {
         self.0.job_title.as_deref()

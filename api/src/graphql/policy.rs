@@ -10,7 +10,7 @@ use super::{
     GqlResult, app, caller,
     connection::{self, Conn},
     ids::{NodeKind, from_global, from_global_any, to_global},
-    loaders::{IdLoader, PersonById, loader},
+    loaders::{PersonById, loader},
     person::Person,
 };
 use crate::{
@@ -164,7 +164,7 @@ impl AuditEvent {
     }
     async fn actor(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Person>> {
         let Some(id) = self.0.actor_id else { return Ok(None) };
-        Ok(loader::<IdLoader<PersonById>, _>(ctx).load_one(id).await.gql()?.map(Person))
+        Ok(loader::<PersonById, _>(ctx).load_one(id).await.gql()?.map(Person))
     }
     async fn before(&self) -> Option<Json<serde_json::Value>> {
         self.0.before.clone().map(Json)

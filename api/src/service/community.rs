@@ -354,6 +354,16 @@ pub async fn find_by_id<C: ConnectionTrait>(
         .await?)
 }
 
+/// The communities with these ids that the caller may know exist (relations to a
+/// community go through here, never around the visibility filter).
+pub async fn visible_by_ids(app: &App, caller: &Caller, ids: &[i32]) -> ServiceResult<Vec<community::Model>> {
+    Ok(community::Entity::find()
+        .filter(community::Column::Id.is_in(ids.iter().copied()))
+        .filter(access::visible_communities(&app.auth, app.db.get_database_backend(), caller))
+        .all(&app.db)
+        .await?)
+}
+
 /// The person's membership of a community, whatever its status.
 pub async fn own_membership<C: ConnectionTrait>(
     db: &C,

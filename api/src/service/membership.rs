@@ -7,10 +7,13 @@ use entity::{
     enums::{CommunityRole, CommunityRoles, MembershipStatus, ParticipationStatus},
     membership, organization, person,
 };
-use policy::{Action, Role};
+use policy::{Action, Role, rank};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    TryIntoModel,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, PaginatorTrait, QueryFilter,
+    QuerySelect, TransactionTrait, TryIntoModel,
+    sea_query::{Expr, ExprTrait},
 };
 use serde_json::json;
 
@@ -55,6 +58,7 @@ fn snapshot(m: &membership::Model) -> serde_json::Value {
         "roles": m.role_set().iter().map(CommunityRole::as_str).collect::<Vec<_>>(),
         "status": m.status.as_str(), "banned": m.banned,
         "animatorApproved": m.animator_approved, "sponsorApproved": m.sponsor_approved,
+        "animatorApprovedBy": m.animator_approved_by, "sponsorApprovedBy": m.sponsor_approved_by,
         "reason": m.reason,
     })
 }
@@ -84,6 +88,74 @@ async fn record(
 
 fn default_roles() -> i64 {
     CommunityRoles::default().with(CommunityRole::Member).0
+}
+
+/// Refuses unless the caller could assign `granted` directly (through
+/// `assignCommunityRoles`): any role beyond the default MEMBER needs the policy's
+/// `assign_roles`, and none may outrank the caller (see [`policy::rank`]). Every path that
+/// sets roles (invitations, role assignment, approvals) goes through here.
+fn ensure_may_grant(app: &App, roles: &[Role], c: &community::Model, granted: i64) -> ServiceResult<()> {
+    if granted != default_roles() && !access::allowed(&app.auth, roles, c, Action::AssignRoles) {
+        return Err(ServiceError::forbidden(
+            "only those who may assign community roles may give a role other than MEMBER",
+        ));
+    }
+    if !rank::may_grant(rank::of_actor(roles), CommunityRoles(granted)) {
+        return Err(ServiceError::forbidden("you may not give a role that ranks above your own"));
+    }
+    Ok(())
+}
+
+/// Refuses to act on (remove, ban, change the roles of) someone who outranks the caller.
+/// Roles count while the membership is active, invited or pending; a former member's old
+/// roles give them no rank.
+fn ensure_may_act_on(roles: &[Role], target: &membership::Model) -> ServiceResult<()> {
+    let held = match target.status {
+        MembershipStatus::Active | MembershipStatus::Invited | MembershipStatus::Pending => target.role_set(),
+        _ => CommunityRoles::default(),
+    };
+    if rank::may_act_on(rank::of_actor(roles), held) {
+        Ok(())
+    } else {
+        Err(ServiceError::forbidden("this member outranks you"))
+    }
+}
+
+/// Refuses a change that would leave the community without an active founder or
+/// administrator: `current` is the membership before the change, `after_roles` and
+/// `after_active` what it becomes.
+async fn ensure_still_governed<C: ConnectionTrait>(
+    db: &C,
+    current: &membership::Model,
+    after_roles: i64,
+    after_active: bool,
+    field: &str,
+) -> ServiceResult<()> {
+    let governed_before = current.status == MembershipStatus::Active && rank::governs(current.role_set());
+    let governed_after = after_active && rank::governs(CommunityRoles(after_roles));
+    if !governed_before || governed_after {
+        return Ok(());
+    }
+    // Two administrators demoting each other at once must not both see the other stay:
+    // on PostgreSQL the community row is locked until commit, so such changes take turns
+    // (SQLite already lets one writer at a time).
+    if db.get_database_backend() == DbBackend::Postgres {
+        community::Entity::find_by_id(current.community_id).lock_exclusive().one(db).await?;
+    }
+    let others = membership::Entity::find()
+        .filter(membership::Column::CommunityId.eq(current.community_id))
+        .filter(membership::Column::Status.eq(MembershipStatus::Active))
+        .filter(membership::Column::Id.ne(current.id))
+        .filter(Expr::col(membership::Column::Roles).bit_and(rank::governing_mask()).ne(0))
+        .count(db)
+        .await?;
+    if others == 0 {
+        return Err(ServiceError::Conflict {
+            field: field.into(),
+            message: "this is the community's last founder or administrator: name another one first".into(),
+        });
+    }
+    Ok(())
 }
 
 /// Checks the community's eligibility criteria against the person; the refusal names the
@@ -201,6 +273,8 @@ pub async fn join(app: &App, caller: &Caller, community_id: i32) -> ServiceResul
     model.banned = Set(false);
     model.animator_approved = Set(status == MembershipStatus::Active);
     model.sponsor_approved = Set(status == MembershipStatus::Active || !c.sponsor_approval_required);
+    model.animator_approved_by = Set(None);
+    model.sponsor_approved_by = Set(None);
     model.decided_by = Set(None);
     model.decided_at = Set((status == MembershipStatus::Active).then_some(now));
     model.reason = Set(None);
@@ -228,7 +302,8 @@ pub async fn invite(
 ) -> ServiceResult<membership::Model> {
     let roles = role_set(roles)?;
     let txn = crate::db::begin_write(&app.db).await?;
-    let (c, _) = communities::authorized(app, &txn, caller, community_id, Action::Invite).await?;
+    let (c, caller_roles) = communities::authorized(app, &txn, caller, community_id, Action::Invite).await?;
+    ensure_may_grant(app, &caller_roles, &c, roles)?;
     let invitee = person::Entity::find_by_id(person_id).one(&txn).await?.ok_or(ServiceError::not_found("person"))?;
     ensure_participating(&txn, &c, &invitee).await?;
     let existing = communities::own_membership(&txn, person_id, c.id).await?;
@@ -256,7 +331,9 @@ pub async fn invite(
     model.roles = Set(roles);
     model.status = Set(MembershipStatus::Invited);
     model.animator_approved = Set(true);
+    model.animator_approved_by = Set(caller.person_id());
     model.sponsor_approved = Set(!c.sponsor_approval_required);
+    model.sponsor_approved_by = Set(None);
     model.decided_by = Set(caller.person_id());
     model.decided_at = Set(Some(now));
     model.reason = Set(None);
@@ -341,7 +418,9 @@ async fn sponsors_for<C: ConnectionTrait>(
 
 /// Approves or refuses a pending request (or an invitation awaiting its sponsor). The
 /// membership becomes active when every required key is given: an animator's, and, when
-/// the community requires it, the sponsor's of the person's own organization. Either
+/// the community requires it, the sponsor's of the person's own organization. One call
+/// gives at most one key (`key`, required when the caller could give either); the two
+/// keys come from two different people; nobody decides on their own membership. Either
 /// key holder can refuse.
 pub async fn decide(
     app: &App,
@@ -349,8 +428,9 @@ pub async fn decide(
     membership_id: i32,
     approve: bool,
     reason: Option<&str>,
+    key: Option<ApprovalKey>,
 ) -> ServiceResult<membership::Model> {
-    caller.actor()?;
+    let actor = caller.actor()?;
     let reason = validate::optional_multiline("reason", reason, 2000)?;
     let txn = crate::db::begin_write(&app.db).await?;
     let current =
@@ -370,17 +450,64 @@ pub async fn decide(
             "only the community's animators, or the sponsor of the person's organization, may decide on this membership",
         ));
     }
+    if current.person_id == actor.person_id {
+        return Err(ServiceError::forbidden("nobody may decide on their own membership"));
+    }
     if !matches!(current.status, MembershipStatus::Pending | MembershipStatus::Invited) {
         return Err(ServiceError::Conflict {
             field: "membershipId".into(),
             message: "nothing is pending on this membership".into(),
         });
     }
+    let key = match (key, animator_key, sponsor_key) {
+        (Some(ApprovalKey::Animator), false, _) => {
+            return Err(ServiceError::forbidden("only the community's animators may give the animator's key"));
+        }
+        (Some(ApprovalKey::Sponsor), _, false) => {
+            return Err(ServiceError::forbidden(
+                "only the sponsor of the person's organization may give the sponsor's key",
+            ));
+        }
+        (Some(key), ..) => key,
+        (None, true, true) if approve => {
+            return Err(ServiceError::bad_input(
+                "key",
+                "you may give either key: say which one (ANIMATOR or SPONSOR); the other must come from someone else",
+            ));
+        }
+        (None, true, _) => ApprovalKey::Animator,
+        (None, false, _) => ApprovalKey::Sponsor,
+    };
     let now = Utc::now();
     let mut model: membership::ActiveModel = current.clone().into();
     let action = if approve {
-        let animator_approved = current.animator_approved || animator_key;
-        let sponsor_approved = current.sponsor_approved || sponsor_key || !c.sponsor_approval_required;
+        let (given, by_other) = match key {
+            ApprovalKey::Animator => (current.animator_approved, current.sponsor_approved_by),
+            ApprovalKey::Sponsor => {
+                (current.sponsor_approved || !c.sponsor_approval_required, current.animator_approved_by)
+            }
+        };
+        if given {
+            return Err(ServiceError::Conflict { field: "key".into(), message: "this key was already given".into() });
+        }
+        if by_other == Some(actor.person_id) {
+            return Err(ServiceError::forbidden(
+                "you already gave the other key: the two keys must come from two different people",
+            ));
+        }
+        let (mut animator_approved, mut sponsor_approved) = (current.animator_approved, current.sponsor_approved);
+        match key {
+            ApprovalKey::Animator => {
+                ensure_may_grant(app, &roles, &c, current.roles)?;
+                animator_approved = true;
+                model.animator_approved_by = Set(Some(actor.person_id));
+            }
+            ApprovalKey::Sponsor => {
+                sponsor_approved = true;
+                model.sponsor_approved_by = Set(Some(actor.person_id));
+            }
+        }
+        let sponsor_approved = sponsor_approved || !c.sponsor_approval_required;
         model.animator_approved = Set(animator_approved);
         model.sponsor_approved = Set(sponsor_approved);
         if current.status == MembershipStatus::Pending && animator_approved && sponsor_approved {
@@ -394,7 +521,7 @@ pub async fn decide(
         model.status = Set(MembershipStatus::Denied);
         "membership.deny"
     };
-    model.decided_by = Set(caller.person_id());
+    model.decided_by = Set(Some(actor.person_id));
     model.decided_at = Set(Some(now));
     model.reason = Set(reason);
     model.updated_at = Set(now);
@@ -404,7 +531,8 @@ pub async fn decide(
     Ok(saved)
 }
 
-/// Leaves a community (or withdraws a pending request).
+/// Leaves a community (or withdraws a pending request); the last founder or
+/// administrator must name another one first.
 pub async fn leave(app: &App, caller: &Caller, community_id: i32) -> ServiceResult<membership::Model> {
     let actor = caller.actor()?;
     let txn = crate::db::begin_write(&app.db).await?;
@@ -413,6 +541,7 @@ pub async fn leave(app: &App, caller: &Caller, community_id: i32) -> ServiceResu
         .await?
         .filter(|m| matches!(m.status, MembershipStatus::Active | MembershipStatus::Pending))
         .ok_or(ServiceError::not_found("membership"))?;
+    ensure_still_governed(&txn, &current, current.roles, false, "communityId").await?;
     let mut model: membership::ActiveModel = current.clone().into();
     model.status = Set(MembershipStatus::Left);
     model.updated_at = Set(Utc::now());
@@ -423,25 +552,29 @@ pub async fn leave(app: &App, caller: &Caller, community_id: i32) -> ServiceResu
     Ok(saved)
 }
 
-/// A membership of a community the caller may do `action` in.
+/// A membership of a community the caller may do `action` in, held by someone who does
+/// not outrank the caller; with the community and the caller's roles there.
 async fn managed<C: ConnectionTrait>(
     app: &App,
     txn: &C,
     caller: &Caller,
     membership_id: i32,
     action: Action,
-) -> ServiceResult<membership::Model> {
+) -> ServiceResult<(membership::Model, community::Model, Vec<Role>)> {
     let current =
         membership::Entity::find_by_id(membership_id).one(txn).await?.ok_or(ServiceError::not_found("membership"))?;
-    communities::authorized(app, txn, caller, current.community_id, action).await.map_err(|e| match e {
-        ServiceError::NotFound { .. } => ServiceError::not_found("membership"),
-        other => other,
-    })?;
-    Ok(current)
+    let (c, roles) =
+        communities::authorized(app, txn, caller, current.community_id, action).await.map_err(|e| match e {
+            ServiceError::NotFound { .. } => ServiceError::not_found("membership"),
+            other => other,
+        })?;
+    ensure_may_act_on(&roles, &current)?;
+    Ok((current, c, roles))
 }
 
 /// Removes a member (or cancels an invitation or a request); `ban` also keeps them from
-/// asking again.
+/// asking again. Nobody removes someone who outranks them, nor the community's last
+/// founder or administrator.
 pub async fn remove(
     app: &App,
     caller: &Caller,
@@ -451,13 +584,14 @@ pub async fn remove(
 ) -> ServiceResult<membership::Model> {
     let reason = validate::optional_multiline("reason", reason, 2000)?;
     let txn = crate::db::begin_write(&app.db).await?;
-    let current = managed(app, &txn, caller, membership_id, Action::ManageMembers).await?;
+    let (current, ..) = managed(app, &txn, caller, membership_id, Action::ManageMembers).await?;
     if !ban && matches!(current.status, MembershipStatus::Removed | MembershipStatus::Left | MembershipStatus::Denied) {
         return Err(ServiceError::Conflict {
             field: "membershipId".into(),
             message: "this person is not a member".into(),
         });
     }
+    ensure_still_governed(&txn, &current, current.roles, false, "membershipId").await?;
     let now = Utc::now();
     let mut model: membership::ActiveModel = current.clone().into();
     model.status = Set(MembershipStatus::Removed);
@@ -473,7 +607,8 @@ pub async fn remove(
     Ok(saved)
 }
 
-/// Sets a member's community roles.
+/// Sets a member's community roles: only roles up to the caller's rank, on someone who
+/// does not outrank them, never taking the last founder or administrator away.
 pub async fn assign_roles(
     app: &App,
     caller: &Caller,
@@ -482,13 +617,15 @@ pub async fn assign_roles(
 ) -> ServiceResult<membership::Model> {
     let roles = role_set(roles)?;
     let txn = crate::db::begin_write(&app.db).await?;
-    let current = managed(app, &txn, caller, membership_id, Action::AssignRoles).await?;
+    let (current, c, caller_roles) = managed(app, &txn, caller, membership_id, Action::AssignRoles).await?;
     if !matches!(current.status, MembershipStatus::Active | MembershipStatus::Invited | MembershipStatus::Pending) {
         return Err(ServiceError::Conflict {
             field: "membershipId".into(),
             message: "this person is not a member".into(),
         });
     }
+    ensure_may_grant(app, &caller_roles, &c, roles)?;
+    ensure_still_governed(&txn, &current, roles, true, "roles").await?;
     let mut model: membership::ActiveModel = current.clone().into();
     model.roles = Set(roles);
     model.updated_at = Set(Utc::now());
