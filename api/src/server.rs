@@ -350,5 +350,3 @@ async fn graphql_endpoint(
         .respond_to(&req)
         .map_into_boxed_body()
 }
-
-}

@@ -12,7 +12,7 @@ use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, PaginatorTrait, QueryFilter,
-    QuerySelect, TransactionTrait, TryIntoModel,
+    QuerySelect, TryIntoModel,
     sea_query::{Expr, ExprTrait},
 };
 use serde_json::json;
