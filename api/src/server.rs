@@ -5,7 +5,8 @@
 //! web page can send one cross-site without a preflight), within the rate limits
 //! (`429 RATE_LIMITED` with `Retry-After`) and find a free execution slot within
 //! `concurrency_wait_ms` (`503 UNAVAILABLE`); it then runs for at most
-//! `request_timeout_secs` (`503 TIMEOUT`, its work dropped). The schema's extension
+//! `request_timeout_secs` (`503 TIMEOUT`, its work dropped), and its work is dropped as
+//! well when its client closes the connection. The schema's extension
 //! ([`graphql::limits`]) bounds nesting, shape and cost before anything executes.
 
 mod graphiql;
@@ -134,6 +135,9 @@ pub fn start_on(
             .route("/health", web::get().to(health));
         if graphiql { web_app.route("/graphiql", web::get().to(graphiql::page)) } else { web_app }
     })
+    // A client that closes its side has given up: drop its request's work (the handler
+    // future) at once instead of running it to the end for nobody.
+    .h1_allow_half_closed(false)
     .listen(listener)?;
     if settings.workers > 0 {
         server = server.workers(settings.workers);
