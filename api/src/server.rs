@@ -195,8 +195,8 @@ fn request_error(status: StatusCode, code: &str, message: &str, request_id: &str
         .json(json!({ "errors": [{ "message": message, "extensions": { "code": code } }] }))
 }
 
-/// `429` with `Retry-After`: GraphQL-shaped on `/graphql`, like the other `/auth/`
-/// errors there.
+/// `429` with `Retry-After`: a GraphQL error (`RATE_LIMITED`) on `/graphql`, and on
+/// `/auth/…` the `{ "error", "message" }` shape of that endpoint's other errors.
 fn rate_limited(graphql: bool, retry_after: u64, request_id: Option<&str>) -> HttpResponse {
     let message = format!("too many requests: try again in {retry_after} s");
     let mut response = HttpResponse::TooManyRequests();
