@@ -51,6 +51,12 @@ async fn ten_thousand_nested_brackets_and_braces_are_refused_and_the_server_keep
     let app = TestApp::spawn().await;
     let n = 10_000;
     let cases = [
+        // The review's two requests (1,600 and 1,500 levels aborted the process).
+        ("review's list", format!("{{ communities(first: {}) {{ totalCount }} }}", nested("[", "]", "1", 1_600))),
+        (
+            "review's object",
+            format!("{{ communities(filter: {}) {{ totalCount }} }}", nested("{search: ", "}", "\"x\"", 1_500)),
+        ),
         ("list value", format!("{{ communities(first: {}) {{ totalCount }} }}", nested("[", "]", "1", n))),
         (
             "object value",
