@@ -5,7 +5,8 @@
 //! web page can send one cross-site without a preflight), within the rate limits
 //! (`429 RATE_LIMITED` with `Retry-After`) and find a free execution slot within
 //! `concurrency_wait_ms` (`503 UNAVAILABLE`); it then runs for at most
-//! `request_timeout_secs` (`503 TIMEOUT`, its work dropped). The schema's extension
+//! `request_timeout_secs` (`503 TIMEOUT`, its work dropped), and its work is dropped as
+//! well when its client closes the connection. The schema's extension
 //! ([`graphql::limits`]) bounds nesting, shape and cost before anything executes.
 
 mod graphiql;
@@ -137,6 +138,9 @@ pub fn start_on(
             .configure(|cfg| crate::http::health::routes(cfg, health.clone()));
         if graphiql { web_app.route("/graphiql", web::get().to(graphiql::page)) } else { web_app }
     })
+    // A client that closes its side has given up: drop its request's work (the handler
+    // future) at once instead of running it to the end for nobody.
+    .h1_allow_half_closed(false)
     .listen(listener)?;
     if settings.workers > 0 {
         server = server.workers(settings.workers);
@@ -171,8 +175,8 @@ fn request_error(status: StatusCode, code: &str, message: &str, request_id: &str
         .json(json!({ "errors": [{ "message": message, "extensions": { "code": code } }] }))
 }
 
-/// `429` with `Retry-After`: GraphQL-shaped on `/graphql`, like the other `/auth/`
-/// errors there.
+/// `429` with `Retry-After`: a GraphQL error (`RATE_LIMITED`) on `/graphql`, and on
+/// `/auth/…` the `{ "error", "message" }` shape of that endpoint's other errors.
 fn rate_limited(graphql: bool, retry_after: u64, request_id: Option<&str>) -> HttpResponse {
     let message = format!("too many requests: try again in {retry_after} s");
     let mut response = HttpResponse::TooManyRequests();

@@ -51,6 +51,12 @@ async fn ten_thousand_nested_brackets_and_braces_are_refused_and_the_server_keep
     let app = TestApp::spawn().await;
     let n = 10_000;
     let cases = [
+        // The review's two requests (1,600 and 1,500 levels aborted the process).
+        ("review's list", format!("{{ communities(first: {}) {{ totalCount }} }}", nested("[", "]", "1", 1_600))),
+        (
+            "review's object",
+            format!("{{ communities(filter: {}) {{ totalCount }} }}", nested("{search: ", "}", "\"x\"", 1_500)),
+        ),
         ("list value", format!("{{ communities(first: {}) {{ totalCount }} }}", nested("[", "]", "1", n))),
         (
             "object value",
@@ -276,8 +282,32 @@ async fn a_request_running_past_the_timeout_is_stopped() {
 }
 
 #[tokio::test]
+async fn work_stops_when_the_client_goes_away() {
+    let app = TestApp::spawn().await;
+    // The request waits for a database connection; its client gives up meanwhile.
+    let mut held = Vec::new();
+    for _ in 0..5 {
+        held.push(app.app.db.begin().await.expect("hold a connection"));
+    }
+    let gone = reqwest::Client::new()
+        .post(format!("{}/graphql", app.base))
+        .timeout(std::time::Duration::from_millis(300))
+        .json(&json!({ "query": "{ communities { totalCount } }" }))
+        .send()
+        .await;
+    assert!(gone.is_err(), "the client gave up");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    app.reset_statements();
+    drop(held);
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    let ran = app.statement_log().into_iter().filter(|sql| sql.contains("community")).count();
+    assert_eq!(ran, 0, "the abandoned request did not go on to query communities");
+    still_serving(&app).await;
+}
+
+#[tokio::test]
 async fn abandoned_work_stops_at_the_timeout() {
-    // actix-web does not cancel a handler when its client leaves; the timeout does.
+    // Whatever the client does, nothing runs past the timeout.
     let app = TestApp::spawn_with(|s| s.request_timeout_secs = 1).await;
     // The request waits for a database connection; its client gives up meanwhile, and
     // the connections stay busy past the request's timeout.
