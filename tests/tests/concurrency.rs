@@ -8,8 +8,7 @@ use serde_json::{Value, json};
 
 const WRITERS: usize = 50;
 
-const CREATE_THREAD: &str =
-    "mutation($input: CreateThreadInput!) { createThread(input: $input) { thread { id } } }";
+const CREATE_THREAD: &str = "mutation($input: CreateThreadInput!) { createThread(input: $input) { thread { id } } }";
 const CREATE_POST: &str = "mutation($input: CreatePostInput!) { createPost(input: $input) { post { id } } }";
 
 /// Sends every request at once; returns the bodies that carry errors.
@@ -61,7 +60,11 @@ async fn fifty_concurrent_writers_all_succeed_and_every_row_is_there() {
     // Then each of them replies in the same thread and starts a thread, all at once.
     let mut writes = Vec::new();
     for (i, token) in people.iter().enumerate() {
-        writes.push((token.clone(), CREATE_POST, json!({ "input": { "threadId": opening, "body": format!("reply {i}") } })));
+        writes.push((
+            token.clone(),
+            CREATE_POST,
+            json!({ "input": { "threadId": opening, "body": format!("reply {i}") } }),
+        ));
         writes.push((
             token.clone(),
             CREATE_THREAD,
