@@ -63,6 +63,7 @@ pub async fn connect(
     if settings.database_url.is_none() {
         private_dir(&settings.data_dir)
             .map_err(|source| DbOpenError::DataDir { path: settings.data_dir.display().to_string(), source })?;
+        tighten_embedded_files(&settings.data_dir);
     }
     let timeouts = Timeouts {
         statement: Duration::from_millis(settings.statement_timeout_ms),
@@ -85,6 +86,25 @@ pub fn private_dir(dir: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     std::fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
     Ok(())
+}
+
+/// The embedded database is Maillage's own (people, audit trail, session hashes): files
+/// an earlier version created readable by others are made private (0600).
+fn tighten_embedded_files(data_dir: &Path) {
+    #[cfg(unix)]
+    for name in ["maillage.db", "maillage.db-wal", "maillage.db-shm"] {
+        use std::os::unix::fs::PermissionsExt;
+        let path = data_dir.join(name);
+        let Ok(meta) = std::fs::metadata(&path) else { continue };
+        if meta.permissions().mode() & 0o077 != 0 {
+            match std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)) {
+                Ok(()) => tracing::info!(file = %path.display(), "made the database file private (0600)"),
+                Err(err) => tracing::warn!(file = %path.display(), %err, "the database file is readable by others"),
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = data_dir;
 }
 
 /// Creates a missing SQLite database file readable by this user only (0600) before

@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 use casbin::{Adapter, Filter, Model};
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::{DatabaseConnection, SqliteTransactionMode, TransactionOptions, TransactionTrait};
 
 use crate::{rules::Rule, store};
 
@@ -18,6 +18,15 @@ impl SeaOrmAdapter {
         Self { db }
     }
 }
+
+/// Write transactions take SQLite's write lock up front: a deferred transaction that
+/// reads before it writes fails with `SQLITE_BUSY_SNAPSHOT` when another writer commits
+/// in between (review 2026-12-01, M6). PostgreSQL ignores the mode.
+const WRITE: TransactionOptions = TransactionOptions {
+    isolation_level: None,
+    access_mode: None,
+    sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+};
 
 fn storage(err: impl std::fmt::Display) -> casbin::Error {
     casbin::Error::from(casbin::error::AdapterError(Box::new(std::io::Error::other(err.to_string()))))
@@ -53,13 +62,13 @@ impl Adapter for SeaOrmAdapter {
                 }
             }
         }
-        let txn = self.db.begin().await.map_err(storage)?;
+        let txn = self.db.begin_with_options(WRITE).await.map_err(storage)?;
         store::replace_all(&txn, &rules).await.map_err(storage)?;
         txn.commit().await.map_err(storage)
     }
 
     async fn clear_policy(&mut self) -> casbin::Result<()> {
-        let txn = self.db.begin().await.map_err(storage)?;
+        let txn = self.db.begin_with_options(WRITE).await.map_err(storage)?;
         store::replace_all(&txn, &[]).await.map_err(storage)?;
         txn.commit().await.map_err(storage)
     }
@@ -73,7 +82,7 @@ impl Adapter for SeaOrmAdapter {
     }
 
     async fn add_policies(&mut self, _sec: &str, ptype: &str, rules: Vec<Vec<String>>) -> casbin::Result<bool> {
-        let txn = self.db.begin().await.map_err(storage)?;
+        let txn = self.db.begin_with_options(WRITE).await.map_err(storage)?;
         let mut added = false;
         for values in rules {
             added |= store::add(&txn, &rule(ptype, values)?).await.map_err(storage)?;
@@ -87,7 +96,7 @@ impl Adapter for SeaOrmAdapter {
     }
 
     async fn remove_policies(&mut self, _sec: &str, ptype: &str, rules: Vec<Vec<String>>) -> casbin::Result<bool> {
-        let txn = self.db.begin().await.map_err(storage)?;
+        let txn = self.db.begin_with_options(WRITE).await.map_err(storage)?;
         let mut removed = false;
         for values in rules {
             removed |= store::remove(&txn, &rule(ptype, values)?).await.map_err(storage)?;
@@ -103,7 +112,7 @@ impl Adapter for SeaOrmAdapter {
         field_index: usize,
         field_values: Vec<String>,
     ) -> casbin::Result<bool> {
-        let txn = self.db.begin().await.map_err(storage)?;
+        let txn = self.db.begin_with_options(WRITE).await.map_err(storage)?;
         let all = store::load(&txn).await.map_err(storage)?;
         let mut removed = false;
         for r in all.iter().filter(|r| r.ptype() == ptype) {

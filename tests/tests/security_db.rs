@@ -206,4 +206,11 @@ async fn the_embedded_database_and_its_new_data_directory_are_private() {
         assert_eq!(mode(&path), 0o600, "{file}");
     }
     running.stop().await;
+
+    // A database an earlier version left world-readable is made private at the next start.
+    let db_file = data_dir.join("maillage.db");
+    std::fs::set_permissions(&db_file, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let db = db::connect(&settings, None).await.expect("reconnect");
+    assert_eq!(mode(&db_file), 0o600, "an existing world-readable database file");
+    db.close().await.expect("close");
 }
