@@ -661,7 +661,7 @@ async fn check_world(w: World) -> Result<(), TestCaseError> {
 }
 
 fn cases() -> u32 {
-    std::env::var("SECURITY_POLICY_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(24)
+    std::env::var("SECURITY_POLICY_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(16)
 }
 
 proptest! {
