@@ -411,6 +411,18 @@ async fn l8_forbidden_messages_do_not_disclose_roles_or_rules() {
         assert!(message.starts_with("you may not"), "{message}");
     }
     assert!(refusals[3]["errors"].is_null(), "{}", refusals[3]);
+
+    // A community's administrator asking about someone learns the answer, not that
+    // person's roles elsewhere (here: network administrator).
+    let admin_gid = person_gid(fixtures::person_id(&app, &admin).await);
+    for action in ["update", "post"] {
+        let why = app.ok(Some(&anna), CHECK, json!({ "p": admin_gid, "s": c, "o": "community", "a": action })).await;
+        assert!(!why.to_string().contains("network:"), "{why}");
+    }
+    let walt_gid = person_gid(walt_id);
+    let why = app.ok(Some(&anna), CHECK, json!({ "p": walt_gid, "s": c, "o": "community", "a": "post" })).await;
+    assert_eq!(why["checkAccess"]["allowed"], false);
+    assert!(!why.to_string().contains('['), "{why}");
 }
 
 // ---- Property: any DENY for a role the person holds wins, on every path ----------------
