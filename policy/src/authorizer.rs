@@ -4,9 +4,13 @@
 //! Memberships and role assignments are data: services resolve the person's roles in
 //! the scope (see [`crate::resolve`]) and pass them in; casbin holds only the policy
 //! templates and role inheritance, so memory grows with the policy, not the members.
+//! A decision is over the whole role set: allowed iff some role allows and no role held
+//! (inherited ones included) is denied — a deny on one role is not outweighed by another
+//! role's allow. Network administrators' administrative actions are decided without the
+//! denies written for one scope, so no scope administrator can lock them out.
 //! Decisions are cached under (roles, scope kind — or the scope itself when it has its
 //! own rules —, attributes, object, action, policy generation): the hot path is one hash
-//! lookup. A reload (after a policy write here, or a newer generation written by another
+//! lookup; so is each role's [`Effect`], from which lists build their SQL. A reload (after a policy write here, or a newer generation written by another
 //! replica) swaps the engine and starts a new cache.
 
 use std::{

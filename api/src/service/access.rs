@@ -72,6 +72,35 @@ pub fn ensure_in(auth: &Authorizer, roles: &[Role], scope: Scope, action: Action
 /// policy is asked for every combination of visibility, membership policy and state
 /// (cached), and the answers are folded into the simplest SQL.
 fn viewable_attrs(auth: &Authorizer, roles: &[Role]) -> Option<Condition> {
+    attrs_where(|attrs| {
+        auth.check(&Question {
+            roles,
+            scope: Scope::Community(0),
+            object: Object::Community,
+            action: Action::View,
+            attrs,
+        })
+    })
+}
+
+/// The condition on community attributes under which holding `role` forbids viewing a
+/// community (a deny on it, or on a role it inherits); `None`: never.
+fn view_denied_attrs(auth: &Authorizer, base: &[Role], role: Role) -> Option<Condition> {
+    attrs_where(|attrs| {
+        let q = Question {
+            roles: base,
+            scope: Scope::Community(0),
+            object: Object::Community,
+            action: Action::View,
+            attrs,
+        };
+        auth.effect(role, &q) == Effect::Deny
+    })
+}
+
+/// The combinations of visibility, membership policy and state for which `holds` is
+/// true, folded into the simplest SQL; `None` when there is none.
+fn attrs_where(holds: impl Fn(Attrs) -> bool) -> Option<Condition> {
     let mut whole_visibilities = Vec::new();
     let mut partial = Condition::any();
     let mut any_partial = false;
@@ -79,14 +108,7 @@ fn viewable_attrs(auth: &Authorizer, roles: &[Role]) -> Option<Condition> {
         let mut allowed = Vec::new();
         for policy in POLICIES {
             for archived in [false, true] {
-                let question = Question {
-                    roles,
-                    scope: Scope::Community(0),
-                    object: Object::Community,
-                    action: Action::View,
-                    attrs: Attrs::community(visibility, policy, archived),
-                };
-                if auth.check(&question) {
+                if holds(Attrs::community(visibility, policy, archived)) {
                     allowed.push((policy, archived));
                 }
             }
@@ -124,6 +146,9 @@ fn viewable_attrs(auth: &Authorizer, roles: &[Role]) -> Option<Condition> {
 pub struct VisibleCommunities {
     by_attributes: Option<Condition>,
     by_ties: Condition,
+    /// Communities where a role the viewer holds through a tie is denied the view (a
+    /// deny wins over the allows of their other roles); `None` in the default policy.
+    denied: Option<Condition>,
 }
 
 impl VisibleCommunities {
@@ -133,20 +158,28 @@ impl VisibleCommunities {
         if let Some(attributes) = &self.by_attributes {
             visible = visible.add(attributes.clone());
         }
-        visible.add(self.by_ties.clone())
+        self.except_denied(visible.add(self.by_ties.clone()))
+    }
+
+    fn except_denied(&self, condition: Condition) -> Condition {
+        match &self.denied {
+            Some(denied) => Condition::all().add(condition).add(denied.clone().not()),
+            None => condition,
+        }
     }
 
     /// The same rows as two disjoint conditions whose counts add up: one on attributes
     /// alone (an index answers it), and the ties outside those attributes (few rows).
     /// Counting with one OR of sub-queries would scan every community.
     pub fn disjoint_parts(&self) -> Vec<Condition> {
-        match &self.by_attributes {
+        let parts = match &self.by_attributes {
             None => vec![self.by_ties.clone()],
             Some(attributes) if self.by_ties.is_empty() => vec![attributes.clone()],
             Some(attributes) => {
                 vec![attributes.clone(), Condition::all().add(attributes.clone().not()).add(self.by_ties.clone())]
             }
-        }
+        };
+        parts.into_iter().map(|part| self.except_denied(part)).collect()
     }
 }
 
@@ -160,7 +193,7 @@ pub fn visibility(auth: &Authorizer, backend: DbBackend, caller: &Caller) -> Vis
     let base = caller.base_roles();
     let by_attributes = viewable_attrs(auth, base);
     let Some(person_id) = caller.person_id() else {
-        return VisibleCommunities { by_attributes, by_ties: Condition::any() };
+        return VisibleCommunities { by_attributes, by_ties: Condition::any(), denied: None };
     };
     // Each tie: the attributes its role may view, and the communities it links to.
     let mut ties: Vec<(Condition, SelectStatement)> = Vec::new();
@@ -217,7 +250,29 @@ pub fn visibility(auth: &Authorizer, backend: DbBackend, caller: &Caller) -> Vis
             by_ties = by_ties.add(Condition::all().add(condition).add(community::Column::Id.in_subquery(linked)));
         }
     }
-    VisibleCommunities { by_attributes, by_ties }
+    VisibleCommunities { by_attributes, by_ties, denied: view_denied_through_ties(auth, base, person_id) }
+}
+
+/// Communities where a role the person holds through a tie (membership and its roles,
+/// invitation, request, sponsorship) is denied the view; `None` when no rule denies any.
+fn view_denied_through_ties(auth: &Authorizer, base: &[Role], person_id: i32) -> Option<Condition> {
+    let mut ties: Vec<Role> =
+        vec![Role::CommunityParticipant, Role::CommunityInvitee, Role::CommunityApplicant, Role::CommunitySponsor];
+    ties.extend(CommunityRole::ALL.map(Role::Community));
+    let mut denied = Condition::any();
+    for role in ties {
+        let Some(attributes) = view_denied_attrs(auth, base, role) else { continue };
+        let linked = match role {
+            Role::CommunityParticipant => memberships_of(person_id, MembershipStatus::Active, 0),
+            Role::CommunityInvitee => memberships_of(person_id, MembershipStatus::Invited, 0),
+            Role::CommunityApplicant => memberships_of(person_id, MembershipStatus::Pending, 0),
+            Role::CommunitySponsor => sponsored_by(person_id),
+            Role::Community(r) => memberships_of(person_id, MembershipStatus::Active, CommunityRoles::bit_of(r)),
+            _ => continue,
+        };
+        denied = denied.add(Condition::all().add(attributes).add(community::Column::Id.in_subquery(linked)));
+    }
+    (!denied.is_empty()).then_some(denied)
 }
 
 /// Sub-query: communities the person sponsors.

@@ -436,10 +436,18 @@ pub async fn check_access(
         .await?
         .ok_or_else(|| scope_not_found(scope))?;
     let mut decision = app.auth.explain(&Question { roles: &roles, scope, object, action, attrs });
-    if manager && !decision.allowed && decision.rule.is_none() {
-        // A scope's administrators learn the answer, not the other person's roles
-        // elsewhere (network roles…).
-        decision.reason = format!("no rule allows this person to {action} a {object} in {scope}");
+    if manager {
+        // A scope's administrators learn the answer and their scope's rules, not the
+        // other person's roles beyond it (network roles…).
+        if decision.rule.as_deref().is_some_and(|r| r.contains("network:")) || decision.reason.contains("network:") {
+            decision.rule = None;
+            decision.reason = format!(
+                "{} by the network-wide policy (ask a network administrator why)",
+                if decision.allowed { "allowed" } else { "denied" }
+            );
+        } else if !decision.allowed && decision.rule.is_none() {
+            decision.reason = format!("no rule allows this person to {action} a {object} in {scope}");
+        }
     }
     Ok(decision)
 }
