@@ -453,3 +453,34 @@ async fn m4_emails_only_to_oneself_colleagues_co_members_and_administrators() {
     assert!(text.contains("\"displayName\":\"ana\""), "{text}");
     assert!(!text.contains('@'), "{text}");
 }
+
+#[tokio::test]
+async fn m4_emails_are_decided_in_batches_not_per_person() {
+    let w = world().await;
+    let c = community(&w, "crowd", json!({ "visibility": "NETWORK", "membershipPolicy": "OPEN" })).await;
+    let viewer = w.app.token("viewer@cisss-b.example", Some("cisss-b"), false).await;
+    let q = "{ community(slug: \"crowd\") { members(first: 50) { edges { node { person { displayName email } } } } } }";
+    let statements = |count: usize| {
+        let (app, viewer) = (&w.app, viewer.clone());
+        async move {
+            app.reset_statements();
+            let data = app.ok(Some(&viewer), q, json!({})).await;
+            assert_eq!(data["community"]["members"]["edges"].as_array().map(Vec::len), Some(count));
+            app.statements()
+        }
+    };
+    for i in 0..2 {
+        let token = w.app.token(&format!("few{i}@cisss-a.example"), Some("cisss-a"), false).await;
+        w.app.ok(Some(&token), ops::JOIN, json!({ "id": c })).await;
+    }
+    let few = statements(3).await;
+    for i in 0..12 {
+        let org = if i % 2 == 0 { "cisss-a" } else { "cisss-b" };
+        let token = w.app.token(&format!("many{i}@{org}.example"), Some(org), false).await;
+        w.app.ok(Some(&token), ops::JOIN, json!({ "id": c })).await;
+    }
+    let many = statements(15).await;
+    // DataLoader batches may split across its batching window under load; an N+1 would
+    // add twelve statements or more.
+    assert!(many <= few + 2, "{few} statements for 3 members, {many} for 15");
+}
