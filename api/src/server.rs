@@ -290,7 +290,23 @@ async fn graphql_endpoint(
     };
     let viewer = match bearer(&req) {
         Some(token) => match auth::authenticate(&state.app.db, token, state.app.sso.settings.session_idle).await {
-            Ok(viewer) => viewer,
+            Ok(Some(viewer)) => Some(viewer),
+            // A token that names no live session (unknown, expired, idle, revoked, or its
+            // person or organization suspended) is not anonymity: the front end must be
+            // able to tell "log in again" from "nothing to see".
+            Ok(None) => {
+                let mut response = request_error(
+                    StatusCode::UNAUTHORIZED,
+                    "UNAUTHENTICATED",
+                    "the token is invalid, expired or revoked: log in again",
+                    &request_id,
+                );
+                response.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    header::HeaderValue::from_static("Bearer error=\"invalid_token\""),
+                );
+                return response;
+            }
             Err(err) => {
                 let status = match err {
                     crate::error::ServiceError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,

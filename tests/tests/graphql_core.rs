@@ -6,12 +6,27 @@ use harness::{TestApp, error_code, error_field, fixtures};
 use serde_json::json;
 
 #[tokio::test]
-async fn anonymous_me_is_unauthenticated_and_a_bad_token_is_anonymous() {
+async fn anonymous_me_is_unauthenticated_and_a_bad_token_is_401() {
     let app = TestApp::spawn().await;
     let body = app.gql(None, "{ me { id } }", json!({})).await;
     assert_eq!(error_code(&body), "UNAUTHENTICATED");
-    let body = app.gql(Some("mlg_not-a-real-token"), "{ me { id } }", json!({})).await;
-    assert_eq!(error_code(&body), "UNAUTHENTICATED");
+    // A bad token is refused as a whole, even for what anonymous callers may read, so a
+    // front end can tell an expired session from an empty page.
+    for query in ["{ me { id } }", "{ communities { totalCount } }"] {
+        let response = reqwest::Client::new()
+            .post(format!("{}/graphql", app.base))
+            .bearer_auth("mlg_not-a-real-token")
+            .json(&json!({ "query": query }))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(response.status().as_u16(), 401);
+        let challenge = response.headers().get("www-authenticate").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        assert_eq!(challenge.as_deref(), Some("Bearer error=\"invalid_token\""));
+        let body: serde_json::Value = response.json().await.expect("json");
+        assert_eq!(error_code(&body), "UNAUTHENTICATED");
+        assert!(body.get("data").is_none(), "{body}");
+    }
     let token = app.token("ana@cisss.example", None, false).await;
     let data = app.ok(Some(&token), "{ me { displayName organization { slug } } }", json!({})).await;
     assert_eq!(data["me"]["displayName"], "ana");

@@ -469,7 +469,11 @@ async fn sessions_are_listed_ended_revoked_and_time_out() {
     let other = listed[1]["id"].clone();
     let done = app.ok(Some(&second), revoke, json!({ "id": other })).await;
     assert!(done["revokeSession"]["session"]["revokedAt"].is_string());
-    assert!(app.gql(Some(&first), ME, json!({})).await["data"]["me"].is_null(), "revoked token is anonymous");
+    assert_eq!(
+        error_code(&app.gql(Some(&first), ME, json!({})).await),
+        "UNAUTHENTICATED",
+        "a revoked token is refused"
+    );
     app.ok(Some(&second), "mutation { logout { revokedCount } }", json!({})).await;
     assert_eq!(error_code(&app.gql(Some(&second), SESSIONS, json!({})).await), "UNAUTHENTICATED");
 
@@ -502,7 +506,7 @@ async fn sessions_are_listed_ended_revoked_and_time_out() {
         ))
         .await
         .expect("age the session");
-    assert!(app.gql(Some(&idle), ME, json!({})).await["data"]["me"].is_null(), "idle session ended");
+    assert_eq!(error_code(&app.gql(Some(&idle), ME, json!({})).await), "UNAUTHENTICATED", "idle session ended");
 }
 
 const PROVIDERS: &str = "query($o: ID) { identityProviders(organizationId: $o) {
