@@ -137,6 +137,7 @@ const LIST: &str =
     "{ communities(first: 100, filter: { includeArchived: true }) { totalCount edges { node { slug } } } }";
 const BY_SLUG: &str = "query($s: String!) { community(slug: $s) { id threads { totalCount } } }";
 const BY_ID: &str = "query($id: ID!) { node(id: $id) { id } }";
+const MY_MEMBERSHIPS: &str = "{ me { memberships(first: 100) { edges { node { status community { slug } } } } } }";
 const MEMBERSHIPS: &str = "query($id: ID!) { node(id: $id) { ... on Person { memberships(first: 100) { totalCount edges { node { community { slug } } } } } } }";
 
 async fn check(net: Net) -> Result<(), TestCaseError> {
@@ -168,6 +169,23 @@ async fn check(net: Net) -> Result<(), TestCaseError> {
             }
             let body = app.gql(token, BY_ID, json!({ "id": community_id })).await;
             prop_assert_eq!(!body["data"]["node"].is_null(), sees(&net, viewer, c), "node {} for {:?}", c, viewer);
+        }
+        // Relations lead to a community only through the visibility filter: the viewer's
+        // own memberships, whatever their status (left, removed, denied…), name the
+        // community only while the viewer may still see it.
+        if let Some(v) = viewer {
+            let body = app.ok(token, MY_MEMBERSHIPS, json!({})).await;
+            let mine: Vec<&Value> =
+                body["me"]["memberships"]["edges"].as_array().into_iter().flatten().map(|e| &e["node"]).collect();
+            let held = (0..n).filter(|c| net.people[v].memberships[*c].is_some()).count();
+            prop_assert_eq!(mine.len(), held, "own memberships of {}: {}", v, body);
+            let named: BTreeSet<String> =
+                mine.iter().filter_map(|m| m["community"]["slug"].as_str().map(str::to_owned)).collect();
+            let expected: BTreeSet<String> = (0..n)
+                .filter(|c| net.people[v].memberships[*c].is_some() && sees(&net, viewer, *c))
+                .map(slug)
+                .collect();
+            prop_assert_eq!(&named, &expected, "communities named by the memberships of {}: {}", v, body);
         }
         // Other people's memberships: active ones, of communities the viewer sees.
         if let Some(v) = viewer {
