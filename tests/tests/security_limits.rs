@@ -220,6 +220,20 @@ async fn aliases_root_fields_selections_and_depth_are_capped() {
     // Selections: 2,001 fields under one root field.
     let fields = "id ".repeat(2_001);
     refused_for_cost(&app.gql(Some(&token), &format!("{{ me {{ {fields} }} }}"), json!({})).await);
+    // Fragments: a chain of 25,000 (`{...a0} fragment a0 on Query {...a1} …`) is refused
+    // before any of our walks follows it; 101 unused fragments too; 100 are fine.
+    let chain = (0..25_000).map(|i| format!("fragment a{i} on Query {{ ...a{} }}", i + 1)).collect::<String>();
+    let body =
+        app.gql(None, &format!("{{ ...a0 }} {chain} fragment a25000 on Query {{ __typename }}"), json!({})).await;
+    // (async-graphql's own check of spread depth, 32, may answer first.)
+    assert!(body["data"].is_null(), "{body}");
+    assert!(["COST_LIMIT_EXCEEDED", "BAD_USER_INPUT"].contains(&error_code(&body)), "{body}");
+    let unused = (0..101).map(|i| format!("fragment u{i} on Query {{ __typename }}")).collect::<String>();
+    refused_for_cost(&app.gql(Some(&token), &format!("{{ me {{ id }} }} {unused}"), json!({})).await);
+    let spread = (0..100).map(|i| format!("...u{i} ")).collect::<String>();
+    let fine = (0..100).map(|i| format!("fragment u{i} on Query {{ __typename }}")).collect::<String>();
+    let data = app.ok(Some(&token), &format!("{{ {spread} }} {fine}"), json!({})).await;
+    assert_eq!(data["__typename"], "Query");
     // Depth 17, cheap otherwise.
     let hop = "memberships(first: 1) { edges { node { community { members(first: 1) { edges { node { person { ";
     let deep = format!("{{ me {{ {hop}{hop} id {} }} }}", "} } } } } } } } ".repeat(2));

@@ -3,8 +3,8 @@
 //! - **Nesting of the text** (`[[[…]]]`, `{a:{a:…}}`, selection sets): the parser
 //!   recurses on argument values without bound, so the query text is scanned before it
 //!   is parsed, linearly, skipping strings, block strings and comments.
-//! - **Shape**: root fields, mutation fields, aliases, field selections and directives per
-//!   document.
+//! - **Shape**: fragments, root fields, mutation fields, aliases, field selections and
+//!   directives per document.
 //! - **Cost**: connections cost their page size times what they select (see
 //!   [`super::connection::cost`]); introspection is costed with the schema's real sizes
 //!   and may cost at most what the standard introspection query of graphql-js costs.
@@ -41,6 +41,9 @@ pub const MAX_ALIASES: usize = 100;
 pub const MAX_SELECTIONS: usize = 2_000;
 /// Most directives (`@include`, `@skip`…) in one document.
 pub const MAX_DIRECTIVES: usize = 200;
+/// Most fragment definitions in one document: the walks below follow spreads, so a
+/// long chain of fragments must be refused before them.
+pub const MAX_FRAGMENTS: usize = 100;
 /// Most errors returned in one response; the rest are summed up in one last error.
 pub const MAX_ERRORS: usize = 50;
 
@@ -303,6 +306,9 @@ fn check_document(
     sizes: &IntrospectionSizes,
     introspection_budget: usize,
 ) -> ServerResult<()> {
+    if doc.fragments.len() > MAX_FRAGMENTS {
+        return Err(cost_error(format!("a request may define at most {MAX_FRAGMENTS} fragments")));
+    }
     let shape = shape(doc);
     if shape.selections > MAX_SELECTIONS {
         return Err(cost_error(format!("a request may select at most {MAX_SELECTIONS} fields")));
