@@ -69,9 +69,17 @@ async fn a_organization_admins_cannot_grant_themselves_suspension() {
     let rules = app.ok(Some(&org_admin), RULES, json!({ "s": org })).await;
     assert_eq!(rules["policyRules"], json!([]), "nothing was written: {rules}");
 
+    // Nor in a community: its administrator does not give the sponsor's key.
+    let david = app.token("david@cisss.example", None, false).await;
+    let c = fixtures::community(&app, &david, "securite-ti", "NETWORK", "APPROVAL").await;
+    let rule = json!({ "role": "community:MEMBER", "s": c, "o": "community", "a": "sponsor_approve", "e": "ALLOW" });
+    let body = app.gql(Some(&david), ops::GRANT, rule).await;
+    assert_eq!(error_code(&body), "FORBIDDEN", "{body}");
+
     // What they hold themselves they may still grant in their organization, and denies
     // stay theirs to write.
-    let rule = json!({ "role": "organization:MANAGER", "s": org, "o": "organization", "a": "read_audit", "e": "ALLOW" });
+    let rule =
+        json!({ "role": "organization:MANAGER", "s": org, "o": "organization", "a": "read_audit", "e": "ALLOW" });
     app.ok(Some(&org_admin), ops::GRANT, rule).await;
     let rule = json!({ "role": "organization:MANAGER", "s": org, "o": "organization", "a": "update", "e": "DENY" });
     app.ok(Some(&org_admin), ops::GRANT, rule).await;
@@ -107,6 +115,9 @@ async fn a_a_network_suspension_cannot_be_undone_by_a_scope_level_rule() {
 
     let data = app.ok(Some(&network_admin), SUSPEND, json!({ "id": org, "s": "ACTIVE" })).await;
     assert_eq!(data["updateOrganization"]["organization"]["status"], "ACTIVE");
+    // Such leftover rules can still be revoked.
+    let rule = json!({ "role": "person", "s": org, "o": "organization", "a": "suspend", "e": "ALLOW" });
+    app.ok(Some(&network_admin), ops::REVOKE, rule).await;
 }
 
 // ---- B: a hidden subgroup is missing for the policy API too -------------------------------
@@ -120,9 +131,8 @@ async fn b_hidden_subgroups_are_not_found_through_the_policy_api() {
     let c = fixtures::community(&app, &francois, "prevention", "NETWORK", "OPEN").await;
     let member_id = fixtures::person_id(&app, &member).await;
     fixtures::add_member(&app, &c, member_id, &[CommunityRole::Member]).await;
-    let created = app
-        .ok(Some(&francois), CREATE_SUBGROUP, json!({ "c": c, "n": "Cellule de crise", "v": "MEMBERS" }))
-        .await;
+    let created =
+        app.ok(Some(&francois), CREATE_SUBGROUP, json!({ "c": c, "n": "Cellule de crise", "v": "MEMBERS" })).await;
     let hidden = created["createSubgroup"]["subgroup"]["id"].clone();
     let missing = maillage_api::graphql::ids::to_global(maillage_api::graphql::ids::NodeKind::Subgroup, 99_999).0;
 
