@@ -215,3 +215,21 @@ async fn d_organization_admins_cannot_end_network_admins_sessions() {
     let nurse_gid = maillage_api::graphql::ids::to_global(maillage_api::graphql::ids::NodeKind::Person, nurse_id).0;
     app.ok(Some(&org_admin), REVOKE_ALL, json!({ "p": nurse_gid })).await;
 }
+
+#[tokio::test]
+async fn c_policy_writes_per_person_are_rate_limited() {
+    let app = TestApp::spawn().await;
+    let david = app.token("david@cisss.example", None, false).await;
+    let c = fixtures::community(&app, &david, "boucle", "NETWORK", "OPEN").await;
+    // The attacker's loop: grant, revoke, grant, revoke…
+    let rule = json!({ "role": "community:MEMBER", "s": c, "o": "community", "a": "post", "e": "DENY" });
+    for i in 0..60 {
+        let op = if i % 2 == 0 { ops::GRANT } else { ops::REVOKE };
+        app.ok(Some(&david), op, rule.clone()).await;
+    }
+    let body = app.gql(Some(&david), ops::GRANT, rule.clone()).await;
+    assert_eq!(error_code(&body), "RATE_LIMITED", "{body}");
+    // Network administrators repairing the policy are not held back.
+    let admin = app.token("admin@network.example", None, true).await;
+    app.ok(Some(&admin), ops::GRANT, rule).await;
+}

@@ -189,6 +189,32 @@ async fn ensure_may_allow<C: ConnectionTrait>(
     }
 }
 
+/// How many rules a person who does not manage the network's policy may grant or revoke
+/// per minute: every change reloads the policy and empties every decision cache.
+pub const MAX_RULE_CHANGES_PER_MINUTE: u64 = 60;
+
+/// Refuses a rule change beyond [`MAX_RULE_CHANGES_PER_MINUTE`], counted in the audit
+/// trail (so across every replica). Network policy managers are not limited.
+async fn ensure_not_too_often<C: ConnectionTrait>(app: &App, db: &C, caller: &Caller) -> ServiceResult<()> {
+    let Some(person_id) = caller.person_id() else { return Ok(()) };
+    if manages_network_policy(app, caller) {
+        return Ok(());
+    }
+    let since = Utc::now() - chrono::Duration::minutes(1);
+    let recent = audit_event::Entity::find()
+        .filter(audit_event::Column::ActorId.eq(person_id))
+        .filter(audit_event::Column::Action.is_in(["policy.grant", "policy.revoke"]))
+        .filter(audit_event::Column::CreatedAt.gt(since))
+        .count(db)
+        .await?;
+    if recent >= MAX_RULE_CHANGES_PER_MINUTE {
+        return Err(ServiceError::RateLimited(format!(
+            "at most {MAX_RULE_CHANGES_PER_MINUTE} permission changes a minute: try again in a minute"
+        )));
+    }
+    Ok(())
+}
+
 /// Refuses a new rule in a scope that already has [`MAX_RULES_PER_SCOPE`] of its own.
 async fn ensure_room<C: ConnectionTrait>(db: &C, scope: Scope) -> ServiceResult<()> {
     if scope == Scope::Network {
@@ -212,6 +238,7 @@ async fn change_rule(app: &App, caller: &Caller, change: PermissionChange, grant
     let parsed = rule_of(&change)?;
     let txn = crate::db::begin_write(&app.db).await?;
     let trail = ensure_manage(app, &txn, caller, parsed.authority).await?;
+    ensure_not_too_often(app, &txn, caller).await?;
     // A scope's administrators govern the roles of their scope, not wider ones: a rule
     // naming a network role there (a DENY on network:ADMIN…) is for network policy
     // managers to write.
