@@ -149,8 +149,10 @@ async fn b_hidden_subgroups_are_not_found_through_the_policy_api() {
             }
         }
     }
-    // Its animator still manages it.
+    // Its animator still manages it, and allows there what he may do himself.
     app.ok(Some(&francois), RULES, json!({ "s": hidden })).await;
+    let rule = json!({ "role": "community:WATCHER", "s": hidden, "o": "subgroup", "a": "post", "e": "ALLOW" });
+    app.ok(Some(&francois), ops::GRANT, rule).await;
 }
 
 // ---- C: policy growth is bounded -----------------------------------------------------------
