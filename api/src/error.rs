@@ -24,6 +24,9 @@ pub enum ServiceError {
     /// The input clashes with existing data (a slug already taken…).
     #[error("{field}: {message}")]
     Conflict { field: String, message: String },
+    /// Too many requests of this kind for now; trying again later works.
+    #[error("{0}")]
+    RateLimited(String),
     /// The database did not answer in time (a held lock, a busy file, no free
     /// connection); trying again later may work.
     #[error("the service is busy; try again shortly")]
@@ -45,6 +48,7 @@ impl ServiceError {
             Self::NotFound { .. } => "NOT_FOUND",
             Self::BadInput { .. } => "BAD_USER_INPUT",
             Self::Conflict { .. } => "CONFLICT",
+            Self::RateLimited(_) => "RATE_LIMITED",
             Self::Unavailable => "UNAVAILABLE",
             Self::Internal(_) => "INTERNAL",
         }

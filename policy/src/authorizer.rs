@@ -415,6 +415,21 @@ impl Authorizer {
         allowed
     }
 
+    /// What the rules written for every scope of a kind answer, rules written for one
+    /// scope (`organization:7`) ignored: for decisions that belong to the network (an
+    /// organization's suspension), which no scope-level rule may widen or narrow.
+    pub fn check_network_wide(&self, q: &Question<'_>) -> bool {
+        // No rule names a negative id (`Rule::validate` refuses them), so only the
+        // rules for every scope of the kind match this one.
+        let scope = match q.scope {
+            Scope::Network => Scope::Network,
+            Scope::Organization(_) => Scope::Organization(-1),
+            Scope::Community(_) => Scope::Community(-1),
+            Scope::Subgroup(_) => Scope::Subgroup(-1),
+        };
+        self.check(&Question { roles: q.roles, scope, object: q.object, action: q.action, attrs: q.attrs })
+    }
+
     /// What `role` contributes to the decision on `q` (cached): whoever holds a role
     /// whose effect is [`Effect::Deny`] is refused, and otherwise allowed iff one of
     /// their roles has [`Effect::Allow`]. `q.roles` are the other roles held, which

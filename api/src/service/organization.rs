@@ -139,7 +139,18 @@ pub async fn update(
     let roles = roles_in(&txn, caller, id).await?;
     access::ensure_in(&app.auth, &roles, Scope::Organization(id), Action::Update)?;
     if changes.status.is_some() {
-        access::ensure_in(&app.auth, &roles, Scope::Organization(id), Action::Suspend)?;
+        // Suspending or reactivating an organization is the network's decision: only
+        // the rules for every organization count, never one written for this one.
+        let question = policy::Question {
+            roles: &roles,
+            scope: Scope::Organization(id),
+            object: policy::Object::Organization,
+            action: Action::Suspend,
+            attrs: policy::Attrs::NONE,
+        };
+        if !app.auth.check_network_wide(&question) {
+            return Err(ServiceError::forbidden("you may not suspend on this organization"));
+        }
     }
     if changes.allowed_return_urls.is_some() {
         access::ensure_in(&app.auth, &roles, Scope::Organization(id), Action::ManageIdentity)?;

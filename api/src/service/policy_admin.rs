@@ -11,7 +11,9 @@ use entity::{
     network_role, organization_role, person,
 };
 use policy::{Action, Decision, Object, Question, Role, Rule, Scope, ScopeKind, store};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+};
 use serde_json::json;
 
 use super::{
@@ -55,9 +57,15 @@ async fn ensure_manage<C: ConnectionTrait>(
                 entity::subgroup::Entity::find_by_id(id).one(db).await?.ok_or(ServiceError::not_found("subgroup"))?;
             // A subgroup of a community the caller may not see is missing, exactly as
             // one that does not exist ("subgroup not found" either way).
+            // So is a hidden subgroup of a community they see: they learn that it
+            // exists only where the subgroup lists would show it to them.
             match communities::authorized(app, db, caller, group.community_id, Action::ManagePolicy).await {
                 Ok(_) => Ok(AuditScope::Community(group.community_id)),
                 Err(ServiceError::NotFound { .. }) => Err(ServiceError::not_found("subgroup")),
+                Err(e) if !knows(app, caller, scope, true).await? => {
+                    tracing::debug!(error = %e, "refused on a subgroup the caller may not know");
+                    Err(ServiceError::not_found("subgroup"))
+                }
                 Err(e) => Err(e),
             }
         }
@@ -112,7 +120,15 @@ fn kind_of(object: Object) -> ScopeKind {
     }
 }
 
-fn rule_of(change: &PermissionChange) -> ServiceResult<(Rule, Scope)> {
+/// A rule to change, the scope whose administrators may change it, and what it is about.
+struct RuleChange {
+    rule: Rule,
+    authority: Scope,
+    object: Object,
+    action: Action,
+}
+
+fn rule_of(change: &PermissionChange) -> ServiceResult<RuleChange> {
     let role = Role::parse(&change.role)
         .ok_or_else(|| ServiceError::bad_input("role", format!("unknown role {}", change.role)))?;
     let object = Object::parse(&change.object)
@@ -136,17 +152,97 @@ fn rule_of(change: &PermissionChange) -> ServiceResult<(Rule, Scope)> {
     };
     let rule = Rule::permission(role, &domain, object, action, change.allow);
     rule.validate().map_err(|e| ServiceError::bad_input("role", e.to_string()))?;
-    Ok((rule, authority))
+    Ok(RuleChange { rule, authority, object, action })
+}
+
+/// How many rules one organization, community or subgroup may have of its own: every
+/// rule is matched on every decision, and every change reloads the policy everywhere.
+pub const MAX_RULES_PER_SCOPE: u64 = 50;
+
+/// Refuses an ALLOW that gives what the caller could not do themselves in that scope
+/// (decided by the policy in force, with the caller's own roles there): nobody grants,
+/// through any path, what they could not do directly. Network policy managers excepted.
+async fn ensure_may_allow<C: ConnectionTrait>(
+    app: &App,
+    db: &C,
+    caller: &Caller,
+    change: &RuleChange,
+) -> ServiceResult<()> {
+    if change.authority == Scope::Network || manages_network_policy(app, caller) {
+        return Ok(());
+    }
+    let held = policy::resolve::roles_in(db, caller.base_roles(), caller.person_id(), change.authority).await?;
+    let holds = held.is_some_and(|(roles, attrs)| {
+        app.auth.check(&Question {
+            roles: &roles,
+            scope: change.authority,
+            object: change.object,
+            action: change.action,
+            attrs,
+        })
+    });
+    if holds {
+        Ok(())
+    } else {
+        tracing::info!(rule = %change.rule, "refused: granting what the granter does not hold");
+        Err(ServiceError::forbidden("you may only allow what you may do yourself in this scope"))
+    }
+}
+
+/// How many rules a person who does not manage the network's policy may grant or revoke
+/// per minute: every change reloads the policy and empties every decision cache.
+pub const MAX_RULE_CHANGES_PER_MINUTE: u64 = 60;
+
+/// Refuses a rule change beyond [`MAX_RULE_CHANGES_PER_MINUTE`], counted in the audit
+/// trail (so across every replica). Network policy managers are not limited.
+async fn ensure_not_too_often<C: ConnectionTrait>(app: &App, db: &C, caller: &Caller) -> ServiceResult<()> {
+    let Some(person_id) = caller.person_id() else { return Ok(()) };
+    if manages_network_policy(app, caller) {
+        return Ok(());
+    }
+    let since = Utc::now() - chrono::Duration::minutes(1);
+    let recent = audit_event::Entity::find()
+        .filter(audit_event::Column::ActorId.eq(person_id))
+        .filter(audit_event::Column::Action.is_in(["policy.grant", "policy.revoke"]))
+        .filter(audit_event::Column::CreatedAt.gt(since))
+        .count(db)
+        .await?;
+    if recent >= MAX_RULE_CHANGES_PER_MINUTE {
+        return Err(ServiceError::RateLimited(format!(
+            "at most {MAX_RULE_CHANGES_PER_MINUTE} permission changes a minute: try again in a minute"
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses a new rule in a scope that already has [`MAX_RULES_PER_SCOPE`] of its own.
+async fn ensure_room<C: ConnectionTrait>(db: &C, scope: Scope) -> ServiceResult<()> {
+    if scope == Scope::Network {
+        return Ok(());
+    }
+    let count = entity::casbin_rule::Entity::find()
+        .filter(entity::casbin_rule::Column::Ptype.eq("p"))
+        .filter(entity::casbin_rule::Column::V1.eq(scope.domain()))
+        .count(db)
+        .await?;
+    if count >= MAX_RULES_PER_SCOPE {
+        return Err(ServiceError::Conflict {
+            field: "scopeId".into(),
+            message: format!("this scope already has {MAX_RULES_PER_SCOPE} rules of its own: revoke one first"),
+        });
+    }
+    Ok(())
 }
 
 async fn change_rule(app: &App, caller: &Caller, change: PermissionChange, grant: bool) -> ServiceResult<Rule> {
-    let (rule, authority) = rule_of(&change)?;
+    let parsed = rule_of(&change)?;
     let txn = crate::db::begin_write(&app.db).await?;
-    let trail = ensure_manage(app, &txn, caller, authority).await?;
+    let trail = ensure_manage(app, &txn, caller, parsed.authority).await?;
+    ensure_not_too_often(app, &txn, caller).await?;
     // A scope's administrators govern the roles of their scope, not wider ones: a rule
     // naming a network role there (a DENY on network:ADMIN…) is for network policy
     // managers to write.
-    if authority != Scope::Network
+    if parsed.authority != Scope::Network
         && Role::parse(&change.role).is_some_and(|r| r.kind() == Some(ScopeKind::Network))
         && !manages_network_policy(app, caller)
     {
@@ -155,6 +251,21 @@ async fn change_rule(app: &App, caller: &Caller, change: PermissionChange, grant
             format!("rules for one scope cannot name {}: only network administrators write them", change.role),
         ));
     }
+    if grant {
+        if change.allow {
+            ensure_may_allow(app, &txn, caller, &parsed).await?;
+        }
+        // Rules for one organization no longer decide its suspension (see
+        // `organization::update`); such rules left from before can still be revoked.
+        if parsed.action == Action::Suspend && parsed.authority != Scope::Network {
+            return Err(ServiceError::bad_input(
+                "action",
+                "suspending an organization is decided for every organization at once (network-wide rules)",
+            ));
+        }
+        ensure_room(&txn, parsed.authority).await?;
+    }
+    let rule = parsed.rule;
     let changed = if grant { store::add(&txn, &rule).await? } else { store::remove(&txn, &rule).await? };
     if !changed {
         let message = if grant { "this rule already exists" } else { "there is no such rule" };

@@ -321,6 +321,12 @@ async fn ensure_may_revoke<C: ConnectionTrait>(
     if actor.person_id == person.id || actor.network_admin {
         return Ok(());
     }
+    // Nobody logs out someone who outranks them: an organization's administrators do
+    // not end the sessions of a network administrator or auditor who belongs to it.
+    let theirs = policy::resolve::base_roles(db, Some(person.id)).await?;
+    if theirs.iter().any(|r| r.kind() == Some(policy::ScopeKind::Network) && !caller.base_roles().contains(r)) {
+        return Err(ServiceError::forbidden("you may not end the sessions of someone who outranks you"));
+    }
     match person.organization_id {
         Some(org) => providers::ensure_manage(app, db, caller, org).await,
         None => Err(ServiceError::forbidden("only network administrators may end this person's sessions")),
