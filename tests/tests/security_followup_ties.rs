@@ -10,8 +10,7 @@ use entity::enums::{CommunityRole, CommunityRoles, MembershipStatus};
 use harness::{TestApp, error_code, fixtures, ops, setup};
 use serde_json::{Value, json};
 
-const REVOKE_ROLE: &str =
-    "mutation($p: ID!, $s: ID, $r: String!) { revokeRole(input: { personId: $p, scopeId: $s, role: $r }) { person { id } } }";
+const REVOKE_ROLE: &str = "mutation($p: ID!, $s: ID, $r: String!) { revokeRole(input: { personId: $p, scopeId: $s, role: $r }) { person { id } } }";
 const SECRET: &str = "query($s: String!) { community(slug: $s) { slug members { edges { node { person { displayName } } } } threads { edges { node { title } } } } }";
 const MEMBERSHIP_NODE: &str =
     "query($id: ID!) { node(id: $id) { ... on Membership { roles person { displayName } community { slug } } } }";
@@ -162,8 +161,14 @@ async fn ties3_an_invitee_does_not_list_members_through_other_paths() {
         .clone();
     let ines = w.app.token("ines@cisss-a.example", Some("cisss-a"), false).await;
     let ines_id = fixtures::person_id(&w.app, &ines).await;
-    setup::membership(&w.app, fixtures::db_id(&w.community), ines_id, CommunityRoles::default(), MembershipStatus::Invited)
-        .await;
+    setup::membership(
+        &w.app,
+        fixtures::db_id(&w.community),
+        ines_id,
+        CommunityRoles::default(),
+        MembershipStatus::Invited,
+    )
+    .await;
     // The invitee sees the community but may not list its members.
     let body = w.app.gql(Some(&ines), SECRET, json!({ "s": "securite-ti" })).await;
     assert_eq!(error_code(&body), "FORBIDDEN", "{body}");
