@@ -114,6 +114,18 @@ async fn ties1_the_sponsor_must_be_a_manager_from_that_organization_and_not_bann
 }
 
 #[tokio::test]
+async fn ties1_a_person_the_community_removed_cannot_be_named_its_sponsor() {
+    let w = world().await;
+    let data = w.app.ok(Some(&w.david), ops::REMOVE, json!({ "id": w.marie_membership })).await;
+    assert_eq!(data["removeMember"]["membership"]["status"], json!("REMOVED"));
+    w.app.ok(Some(&w.admin), ops::ASSIGN_ROLE, json!({ "p": w.marie_gid, "s": w.org_a, "r": "MANAGER" })).await;
+    let body =
+        w.app.gql(Some(&w.admin), ops::SET_SPONSOR, json!({ "c": w.community, "o": w.org_a, "p": w.marie_gid })).await;
+    assert_eq!(error_code(&body), "CONFLICT", "a removed person named sponsor: {body}");
+    assert!(!sees_secret(&w, &w.marie).await);
+}
+
+#[tokio::test]
 async fn ties1_a_ban_wins_over_a_sponsor_tie() {
     let w = world().await;
     // Marie, a cisss-a manager, sponsors the community for cisss-a (named before her ban).

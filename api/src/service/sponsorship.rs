@@ -3,11 +3,11 @@
 use chrono::Utc;
 use entity::{
     community_organization,
-    enums::{OrganizationRoleKind, ParticipationStatus},
+    enums::{MembershipStatus, OrganizationRoleKind, ParticipationStatus},
     membership, organization, organization_role, person,
 };
 use policy::{Action, Scope};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter};
 use serde_json::json;
 
 use super::{
@@ -134,7 +134,7 @@ pub async fn remove_organization(
 
 /// Names the sponsor who backs the community for an organization: a person of that
 /// organization who manages it, named by its administrators (or a network
-/// administrator); never someone the community banned.
+/// administrator); never someone the community banned or removed.
 pub async fn set_sponsor(
     app: &App,
     caller: &Caller,
@@ -164,11 +164,16 @@ pub async fn set_sponsor(
     if manager.is_none() {
         return Err(ServiceError::bad_input("personId", "the sponsor must be a manager of that organization"));
     }
-    // A community's ban is not undone by an organization naming the person sponsor.
+    // A community's ban or removal is not undone by an organization naming the person
+    // sponsor.
     let banned = membership::Entity::find()
         .filter(membership::Column::CommunityId.eq(community_id))
         .filter(membership::Column::PersonId.eq(person_id))
-        .filter(membership::Column::Banned.eq(true))
+        .filter(
+            Condition::any()
+                .add(membership::Column::Banned.eq(true))
+                .add(membership::Column::Status.eq(MembershipStatus::Removed)),
+        )
         .one(&txn)
         .await?;
     if banned.is_some() {
