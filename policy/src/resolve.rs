@@ -6,10 +6,13 @@
 
 use entity::{
     community, community_organization,
-    enums::{MembershipStatus, NetworkRoleKind, ParticipationStatus},
-    membership, network_role, organization_role, subgroup, subgroup_member,
+    enums::{MembershipStatus, NetworkRoleKind, OrganizationRoleKind, ParticipationStatus, RecordStatus},
+    membership, network_role, organization, organization_role, subgroup, subgroup_member,
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
+    sea_query::{Expr, ExprTrait},
+};
 
 use crate::{
     error::PolicyError,
@@ -45,12 +48,58 @@ pub fn membership_roles(membership: Option<&membership::Model>) -> Vec<Role> {
     }
 }
 
-/// Whether the person sponsors the community for one of its participating organizations.
+/// SQL on `community_organization` rows: the participations through which the person is a
+/// sponsor *now*. Naming a sponsor is not enough: the participation is active, the
+/// organization is active, the person still holds MANAGER or ADMIN there, and the
+/// community has not banned them (a ban wins over the sponsor tie). One predicate with
+/// correlated sub-queries, shared by every path that asks (single decisions, lists,
+/// the community's `viewer_sponsors`, the sponsor's approval key), so that they agree
+/// and none costs an extra statement.
+pub fn live_sponsorships(person_id: i32) -> Condition {
+    let participation = |column: community_organization::Column| Expr::col((community_organization::Entity, column));
+    let organization_active = organization::Entity::find()
+        .select_only()
+        .expr(Expr::val(1))
+        .filter(
+            Expr::col((organization::Entity, organization::Column::Id))
+                .equals((community_organization::Entity, community_organization::Column::OrganizationId)),
+        )
+        .filter(organization::Column::Status.eq(RecordStatus::Active))
+        .into_query();
+    let still_manager = organization_role::Entity::find()
+        .select_only()
+        .expr(Expr::val(1))
+        .filter(
+            Expr::col((organization_role::Entity, organization_role::Column::OrganizationId))
+                .equals((community_organization::Entity, community_organization::Column::OrganizationId)),
+        )
+        .filter(organization_role::Column::PersonId.eq(person_id))
+        .filter(organization_role::Column::Role.is_in([OrganizationRoleKind::Manager, OrganizationRoleKind::Admin]))
+        .into_query();
+    let banned = membership::Entity::find()
+        .select_only()
+        .expr(Expr::val(1))
+        .filter(
+            Expr::col((membership::Entity, membership::Column::CommunityId))
+                .equals((community_organization::Entity, community_organization::Column::CommunityId)),
+        )
+        .filter(membership::Column::PersonId.eq(person_id))
+        .filter(membership::Column::Banned.eq(true))
+        .into_query();
+    Condition::all()
+        .add(participation(community_organization::Column::SponsorId).eq(person_id))
+        .add(participation(community_organization::Column::Status).eq(ParticipationStatus::Active))
+        .add(Expr::exists(organization_active))
+        .add(Expr::exists(still_manager))
+        .add(Expr::exists(banned).not())
+}
+
+/// Whether the person sponsors the community for one of its participating organizations
+/// (see [`live_sponsorships`]).
 pub async fn is_sponsor<C: ConnectionTrait>(db: &C, person_id: i32, community_id: i32) -> Result<bool, PolicyError> {
     Ok(community_organization::Entity::find()
         .filter(community_organization::Column::CommunityId.eq(community_id))
-        .filter(community_organization::Column::SponsorId.eq(person_id))
-        .filter(community_organization::Column::Status.eq(ParticipationStatus::Active))
+        .filter(live_sponsorships(person_id))
         .one(db)
         .await?
         .is_some())

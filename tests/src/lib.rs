@@ -437,10 +437,10 @@ pub mod ops {
 pub mod setup {
     use entity::{
         community_organization,
-        enums::{CommunityRoles, MembershipStatus, ParticipationStatus},
-        membership,
+        enums::{CommunityRoles, MembershipStatus, OrganizationRoleKind, ParticipationStatus},
+        membership, organization_role,
     };
-    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 
     use super::TestApp;
 
@@ -467,9 +467,13 @@ pub mod setup {
         .expect("insert membership");
     }
 
-    /// Makes an organization take part in a community, with a sponsor.
+    /// Makes an organization take part in a community, with a sponsor (made a MANAGER of
+    /// the organization: the sponsor tie counts only while they manage it).
     pub async fn participation(app: &TestApp, community_id: i32, organization_id: i32, sponsor_id: Option<i32>) {
         let now = chrono::Utc::now();
+        if let Some(sponsor) = sponsor_id {
+            manager(app, organization_id, sponsor).await;
+        }
         community_organization::ActiveModel {
             community_id: Set(community_id),
             organization_id: Set(organization_id),
@@ -482,5 +486,29 @@ pub mod setup {
         .insert(&app.db)
         .await
         .expect("insert participation");
+    }
+
+    /// Makes a person a MANAGER of an organization (if not already).
+    pub async fn manager(app: &TestApp, organization_id: i32, person_id: i32) {
+        let held = organization_role::Entity::find()
+            .filter(organization_role::Column::OrganizationId.eq(organization_id))
+            .filter(organization_role::Column::PersonId.eq(person_id))
+            .filter(organization_role::Column::Role.eq(OrganizationRoleKind::Manager))
+            .one(&app.db)
+            .await
+            .expect("find organization role");
+        if held.is_none() {
+            organization_role::ActiveModel {
+                person_id: Set(person_id),
+                organization_id: Set(organization_id),
+                role: Set(OrganizationRoleKind::Manager),
+                created_at: Set(chrono::Utc::now()),
+                provider_id: Set(None),
+                ..Default::default()
+            }
+            .insert(&app.db)
+            .await
+            .expect("insert organization role");
+        }
     }
 }

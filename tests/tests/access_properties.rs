@@ -79,6 +79,17 @@ fn sees(net: &Net, viewer: Option<usize>, c: usize) -> bool {
         || community.sponsor == Some(v)
 }
 
+/// …and list its members (the default policy: anyone logged in in a PUBLIC or NETWORK
+/// community, its active members and sponsors, network administrators)?
+fn lists_members(net: &Net, viewer: Option<usize>, c: usize) -> bool {
+    let Some(v) = viewer else { return false };
+    let active = net.people[v].memberships[c].is_some_and(|(s, _)| STATUSES[s] == MembershipStatus::Active);
+    net.people[v].network_admin
+        || VISIBILITIES[net.communities[c].visibility] != "MEMBERS"
+        || active
+        || net.communities[c].sponsor == Some(v)
+}
+
 /// …and read its discussions?
 fn reads(net: &Net, viewer: Option<usize>, c: usize) -> bool {
     let Some(v) = viewer else { return false };
@@ -187,7 +198,8 @@ async fn check(net: Net) -> Result<(), TestCaseError> {
                 .collect();
             prop_assert_eq!(&named, &expected, "communities named by the memberships of {}: {}", v, body);
         }
-        // Other people's memberships: active ones, of communities the viewer sees.
+        // Other people's memberships: active ones, of communities the viewer sees and may
+        // list the members of (an invitee or applicant of a secret community may not).
         if let Some(v) = viewer {
             for (p, person) in net.people.iter().enumerate() {
                 if p == v || net.people[v].network_admin {
@@ -200,6 +212,7 @@ async fn check(net: Net) -> Result<(), TestCaseError> {
                     .filter(|c| {
                         person.memberships[*c].is_some_and(|(s, _)| STATUSES[s] == MembershipStatus::Active)
                             && sees(&net, viewer, *c)
+                            && lists_members(&net, viewer, *c)
                     })
                     .count();
                 prop_assert_eq!(

@@ -339,6 +339,7 @@ async fn m3_one_call_gives_one_key_and_the_two_keys_need_two_people() {
     // Another sponsor of cisss-b gives the second key: active.
     let sam = t.w.app.token("sam@cisss-b.example", Some("cisss-b"), false).await;
     let sam_id = fixtures::person_id(&t.w.app, &sam).await;
+    setup::manager(&t.w.app, t.org_b, sam_id).await;
     sea_orm::ConnectionTrait::execute_unprepared(
         &t.w.app.db,
         &format!("UPDATE community_organization SET sponsor_id = {sam_id} WHERE community_id = {cid}"),

@@ -63,7 +63,7 @@ impl Person {
     }
     /// Communities the person belongs to. A person sees all of their own memberships
     /// (pending requests and invitations too); others see active memberships of the
-    /// communities they may see.
+    /// communities they may see and whose members they may list.
     #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn memberships(
         &self,

@@ -10,8 +10,7 @@
 use entity::{
     community, community_organization,
     enums::{
-        CommunityRole, CommunityRoles, MembershipPolicy, MembershipStatus, ParticipationStatus, SubgroupRole,
-        SubgroupVisibility, Visibility,
+        CommunityRole, CommunityRoles, MembershipPolicy, MembershipStatus, SubgroupRole, SubgroupVisibility, Visibility,
     },
     membership, subgroup, subgroup_member,
 };
@@ -275,13 +274,13 @@ fn view_denied_through_ties(auth: &Authorizer, base: &[Role], person_id: i32) ->
     (!denied.is_empty()).then_some(denied)
 }
 
-/// Sub-query: communities the person sponsors.
+/// Sub-query: communities the person sponsors (while the tie holds: see
+/// [`policy::resolve::live_sponsorships`]).
 fn sponsored_by(person_id: i32) -> SelectStatement {
     community_organization::Entity::find()
         .select_only()
         .column(community_organization::Column::CommunityId)
-        .filter(community_organization::Column::SponsorId.eq(person_id))
-        .filter(community_organization::Column::Status.eq(ParticipationStatus::Active))
+        .filter(policy::resolve::live_sponsorships(person_id))
         .into_query()
 }
 
@@ -294,9 +293,9 @@ pub fn visible_community_ids(auth: &Authorizer, backend: DbBackend, caller: &Cal
         .into_query()
 }
 
-/// SQL condition on `membership` rows: memberships the viewer may see listed on a person.
-/// A person sees all their own (network administrators too); others see active
-/// memberships of visible communities.
+/// SQL condition on `membership` rows: memberships the viewer may see listed on a person
+/// or by id. A person sees all their own (network administrators too); others see active
+/// memberships of communities the viewer sees and may list the members of.
 pub fn visible_memberships_of(
     auth: &Authorizer,
     backend: DbBackend,
@@ -307,9 +306,145 @@ pub fn visible_memberships_of(
     if own {
         return Condition::all();
     }
+    // Others' memberships are the community's member list: shown only where the viewer
+    // may see the community and list its members (the same decision as
+    // `Community.members`, as SQL).
+    let listable = community::Entity::find()
+        .select_only()
+        .column(community::Column::Id)
+        .filter(visible_communities(auth, backend, caller))
+        .filter(communities_allowing(auth, caller, Action::ListMembers))
+        .into_query();
     Condition::all()
         .add(membership::Column::Status.eq(MembershipStatus::Active))
-        .add(membership::Column::CommunityId.in_subquery(visible_community_ids(auth, backend, caller)))
+        .add(membership::Column::CommunityId.in_subquery(listable))
+}
+
+/// Roles a person may hold in a community through ties to it (their base roles aside).
+fn community_tie_roles() -> Vec<Role> {
+    let mut roles =
+        vec![Role::CommunityParticipant, Role::CommunitySponsor, Role::CommunityInvitee, Role::CommunityApplicant];
+    roles.extend(CommunityRole::ALL.map(Role::Community));
+    roles
+}
+
+/// SQL on `community` rows: the person holds one of `roles` there through a tie.
+fn community_holds_any(roles: &[Role], person_id: i32) -> Condition {
+    let mut held = Condition::any();
+    let mask = roles
+        .iter()
+        .filter_map(|r| match r {
+            Role::Community(r) => Some(CommunityRoles::bit_of(*r)),
+            _ => None,
+        })
+        .fold(0, |mask, bit| mask | bit);
+    if mask != 0 {
+        held = held.add(community::Column::Id.in_subquery(memberships_of(person_id, MembershipStatus::Active, mask)));
+    }
+    for role in roles {
+        let communities = match role {
+            Role::CommunityParticipant => memberships_of(person_id, MembershipStatus::Active, 0),
+            Role::CommunityInvitee => memberships_of(person_id, MembershipStatus::Invited, 0),
+            Role::CommunityApplicant => memberships_of(person_id, MembershipStatus::Pending, 0),
+            Role::CommunitySponsor => sponsored_by(person_id),
+            _ => continue,
+        };
+        held = held.add(community::Column::Id.in_subquery(communities));
+    }
+    held
+}
+
+/// One decision of the policy as SQL on `community` rows: allowed iff a role held
+/// allows and no role held is denied (see [`decision_sql`]). `None`: never.
+fn community_decision_sql(auth: &Authorizer, caller: &Caller, q: &Question<'_>) -> Option<Condition> {
+    let base = caller.base_roles();
+    let mut base_allows = false;
+    for role in base {
+        match auth.effect(*role, q) {
+            Effect::Deny => return None,
+            Effect::Allow => base_allows = true,
+            Effect::Silent => {}
+        }
+    }
+    let Some(person_id) = caller.person_id() else { return base_allows.then(Condition::all) };
+    let (mut allowing, mut denying) = (Vec::new(), Vec::new());
+    for role in community_tie_roles() {
+        match auth.effect(role, q) {
+            Effect::Allow => allowing.push(role),
+            Effect::Deny => denying.push(role),
+            Effect::Silent => {}
+        }
+    }
+    if !base_allows && allowing.is_empty() {
+        return None;
+    }
+    let mut decision = Condition::all();
+    if !base_allows {
+        decision = decision.add(community_holds_any(&allowing, person_id));
+    }
+    if !denying.is_empty() {
+        decision = decision.add(community_holds_any(&denying, person_id).not());
+    }
+    Some(decision)
+}
+
+/// SQL on `community` rows: may the caller `action` in communities to which the rules
+/// of `scope` apply, by their attributes (visibility, membership policy, state).
+fn community_decisions(auth: &Authorizer, caller: &Caller, scope: Scope, action: Action) -> Condition {
+    let mut any = Condition::any();
+    let question = |attrs| Question { roles: caller.base_roles(), scope, object: Object::Community, action, attrs };
+    let effects = |attrs| {
+        let q = question(attrs);
+        caller.base_roles().iter().chain(community_tie_roles().iter()).map(|r| auth.effect(*r, &q)).collect::<Vec<_>>()
+    };
+    for visibility in VISIBILITIES {
+        let of_visibility = community::Column::Visibility.eq(visibility);
+        let states: Vec<(MembershipPolicy, bool)> =
+            POLICIES.into_iter().flat_map(|p| [(p, false), (p, true)]).collect();
+        let first = Attrs::community(visibility, POLICIES[0], false);
+        if states.iter().all(|(p, a)| effects(Attrs::community(visibility, *p, *a)) == effects(first)) {
+            if let Some(decision) = community_decision_sql(auth, caller, &question(first)) {
+                any = any.add(Condition::all().add(of_visibility).add(decision));
+            }
+            continue;
+        }
+        for (policy, archived) in states {
+            if let Some(decision) =
+                community_decision_sql(auth, caller, &question(Attrs::community(visibility, policy, archived)))
+            {
+                any = any.add(
+                    Condition::all()
+                        .add(of_visibility.clone())
+                        .add(community::Column::MembershipPolicy.eq(policy))
+                        .add(community::Column::Archived.eq(archived))
+                        .add(decision),
+                );
+            }
+        }
+    }
+    any
+}
+
+/// SQL condition on `community` rows: communities where the caller may `action`, as
+/// single decisions answer it (rules for communities in general, and each community's
+/// own rules), whatever the caller may see.
+pub fn communities_allowing(auth: &Authorizer, caller: &Caller, action: Action) -> Condition {
+    let overridden = auth.overridden(ScopeKind::Community);
+    let general = community_decisions(auth, caller, Scope::Community(0), action);
+    if overridden.is_empty() {
+        return general;
+    }
+    let mut allowed =
+        Condition::any().add(Condition::all().add(community::Column::Id.is_not_in(overridden.clone())).add(general));
+    for id in overridden {
+        allowed = allowed.add(Condition::all().add(community::Column::Id.eq(id)).add(community_decisions(
+            auth,
+            caller,
+            Scope::Community(id),
+            action,
+        )));
+    }
+    allowed
 }
 
 /// Roles a person may hold in a subgroup through ties to it or its community (their base

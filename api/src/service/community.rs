@@ -420,8 +420,7 @@ fn with_ties(mut query: SelectStatement, person_id: i32) -> SelectStatement {
             Expr::col((community_organization::Entity, community_organization::Column::CommunityId))
                 .equals((community::Entity, community::Column::Id)),
         )
-        .filter(community_organization::Column::SponsorId.eq(person_id))
-        .filter(community_organization::Column::Status.eq(ParticipationStatus::Active))
+        .filter(policy::resolve::live_sponsorships(person_id))
         .into_query();
     query
         .expr_as(Expr::exists(sponsors), Alias::new(VIEWER_SPONSORS))

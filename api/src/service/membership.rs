@@ -409,8 +409,7 @@ async fn sponsors_for<C: ConnectionTrait>(
     Ok(community_organization::Entity::find()
         .filter(community_organization::Column::CommunityId.eq(community_id))
         .filter(community_organization::Column::OrganizationId.eq(org))
-        .filter(community_organization::Column::SponsorId.eq(me))
-        .filter(community_organization::Column::Status.eq(ParticipationStatus::Active))
+        .filter(policy::resolve::live_sponsorships(me))
         .one(db)
         .await?
         .is_some())

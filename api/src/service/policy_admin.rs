@@ -333,7 +333,7 @@ async fn change_role(
     assign: bool,
 ) -> ServiceResult<()> {
     let txn = crate::db::begin_write(&app.db).await?;
-    person::Entity::find_by_id(person_id).one(&txn).await?.ok_or(ServiceError::not_found("person"))?;
+    let target = person::Entity::find_by_id(person_id).one(&txn).await?.ok_or(ServiceError::not_found("person"))?;
     let changed = match scope {
         None => {
             let role = NetworkRoleKind::parse(role)
@@ -372,6 +372,14 @@ async fn change_role(
                 .ok_or(ServiceError::not_found("organization"))?;
             let roles = organizations::roles_in(&txn, caller, org).await?;
             access::ensure_in(&app.auth, &roles, Scope::Organization(org), Action::ManageRoles)?;
+            // An organization's administrators manage the roles of its own people only:
+            // giving an outsider MANAGER there would let them name that outsider sponsor
+            // of any community the organization takes part in. Network administrators
+            // may (and revoking stays possible, to clean up).
+            let network_admin = caller.viewer.as_ref().is_some_and(|v| v.network_admin);
+            if assign && !network_admin && target.organization_id != Some(org) {
+                return Err(ServiceError::bad_input("personId", "this person does not belong to that organization"));
+            }
             let existing = organization_role::Entity::find()
                 .filter(organization_role::Column::PersonId.eq(person_id))
                 .filter(organization_role::Column::OrganizationId.eq(org))

@@ -3,11 +3,11 @@
 use chrono::Utc;
 use entity::{
     community_organization,
-    enums::{OrganizationRoleKind, ParticipationStatus},
-    organization, organization_role, person,
+    enums::{MembershipStatus, OrganizationRoleKind, ParticipationStatus},
+    membership, organization, organization_role, person,
 };
 use policy::{Action, Scope};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter};
 use serde_json::json;
 
 use super::{
@@ -132,8 +132,9 @@ pub async fn remove_organization(
     Ok(saved)
 }
 
-/// Names the sponsor who backs the community for an organization: a manager of that
-/// organization, named by its administrators (or a network administrator).
+/// Names the sponsor who backs the community for an organization: a person of that
+/// organization who manages it, named by its administrators (or a network
+/// administrator); never someone the community banned or removed.
 pub async fn set_sponsor(
     app: &App,
     caller: &Caller,
@@ -150,7 +151,10 @@ pub async fn set_sponsor(
         .ok_or(ServiceError::not_found("participating organization"))?;
     let roles = organizations::roles_in(&txn, caller, organization_id).await?;
     access::ensure_in(&app.auth, &roles, Scope::Organization(organization_id), Action::NameSponsor)?;
-    person::Entity::find_by_id(person_id).one(&txn).await?.ok_or(ServiceError::not_found("person"))?;
+    let sponsor = person::Entity::find_by_id(person_id).one(&txn).await?.ok_or(ServiceError::not_found("person"))?;
+    if sponsor.organization_id != Some(organization_id) {
+        return Err(ServiceError::bad_input("personId", "the sponsor must be a person of that organization"));
+    }
     let manager = organization_role::Entity::find()
         .filter(organization_role::Column::PersonId.eq(person_id))
         .filter(organization_role::Column::OrganizationId.eq(organization_id))
@@ -159,6 +163,24 @@ pub async fn set_sponsor(
         .await?;
     if manager.is_none() {
         return Err(ServiceError::bad_input("personId", "the sponsor must be a manager of that organization"));
+    }
+    // A community's ban or removal is not undone by an organization naming the person
+    // sponsor.
+    let banned = membership::Entity::find()
+        .filter(membership::Column::CommunityId.eq(community_id))
+        .filter(membership::Column::PersonId.eq(person_id))
+        .filter(
+            Condition::any()
+                .add(membership::Column::Banned.eq(true))
+                .add(membership::Column::Status.eq(MembershipStatus::Removed)),
+        )
+        .one(&txn)
+        .await?;
+    if banned.is_some() {
+        return Err(ServiceError::Conflict {
+            field: "personId".into(),
+            message: "this person cannot sponsor this community".into(),
+        });
     }
     let mut model: community_organization::ActiveModel = current.clone().into();
     model.sponsor_id = Set(Some(person_id));
