@@ -344,6 +344,33 @@ impl Authorizer {
     }
 
     /// The ids of the scopes of `kind` that have rules of their own (`subgroup:9`).
+    pub fn overridden_for(&self, kind: ScopeKind, object: Object, action: Action) -> Vec<i32> {
+        // A scope's own rules only match questions about that scope, this object and this
+        // action (see the matcher): a scope whose rules are all about other actions
+        // decides this one exactly as every scope of its kind does, and needs no decision
+        // of its own. Lists ask per scope only where it can differ.
+        let engine = self.engine();
+        let mut ids: Vec<i32> = engine
+            .rules
+            .iter()
+            .filter_map(|rule| match rule {
+                Rule::Permission(v)
+                    if v.get(2).map(String::as_str) == Some(object.as_str())
+                        && v.get(3).map(String::as_str) == Some(action.as_str()) =>
+                {
+                    v.get(1).and_then(|d| Scope::parse_domain(d))
+                }
+                _ => None,
+            })
+            .filter(|(k, _)| *k == kind)
+            .filter_map(|(_, id)| id)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    /// Every scope of `kind` that has rules of its own, whatever they are about.
     pub fn overridden(&self, kind: ScopeKind) -> Vec<i32> {
         let mut ids: Vec<i32> = self
             .engine()

@@ -84,7 +84,13 @@ pub fn live_sponsorships(person_id: i32) -> Condition {
                 .equals((community_organization::Entity, community_organization::Column::CommunityId)),
         )
         .filter(membership::Column::PersonId.eq(person_id))
-        .filter(membership::Column::Banned.eq(true))
+        // Removed (or banned) by the community: the sponsor tie gives them nothing there
+        // either, as `setCommunitySponsor` refuses to name them.
+        .filter(
+            Condition::any()
+                .add(membership::Column::Banned.eq(true))
+                .add(membership::Column::Status.eq(MembershipStatus::Removed)),
+        )
         .into_query();
     Condition::all()
         .add(participation(community_organization::Column::SponsorId).eq(person_id))

@@ -76,7 +76,14 @@ fn sees(net: &Net, viewer: Option<usize>, c: usize) -> bool {
     person.network_admin
         || VISIBILITIES[community.visibility] != "MEMBERS"
         || matches!(status, Some(MembershipStatus::Active | MembershipStatus::Invited | MembershipStatus::Pending))
-        || community.sponsor == Some(v)
+        || sponsors(net, v, c)
+}
+
+/// Does person `v` sponsor community `c`? Only while the community has not removed (or
+/// banned) them: a removal wins over the sponsor tie.
+fn sponsors(net: &Net, v: usize, c: usize) -> bool {
+    let removed = net.people[v].memberships[c].is_some_and(|(s, _)| STATUSES[s] == MembershipStatus::Removed);
+    net.communities[c].sponsor == Some(v) && !removed
 }
 
 /// …and list its members (the default policy: anyone logged in in a PUBLIC or NETWORK
@@ -87,14 +94,14 @@ fn lists_members(net: &Net, viewer: Option<usize>, c: usize) -> bool {
     net.people[v].network_admin
         || VISIBILITIES[net.communities[c].visibility] != "MEMBERS"
         || active
-        || net.communities[c].sponsor == Some(v)
+        || sponsors(net, v, c)
 }
 
 /// …and read its discussions?
 fn reads(net: &Net, viewer: Option<usize>, c: usize) -> bool {
     let Some(v) = viewer else { return false };
     let active = net.people[v].memberships[c].is_some_and(|(s, _)| STATUSES[s] == MembershipStatus::Active);
-    active || net.communities[c].sponsor == Some(v)
+    active || sponsors(net, v, c)
 }
 
 fn slug(c: usize) -> String {

@@ -235,3 +235,104 @@ async fn c_policy_writes_per_person_are_rate_limited() {
     let admin = app.token("admin@network.example", None, true).await;
     app.ok(Some(&admin), ops::GRANT, rule).await;
 }
+
+#[tokio::test]
+async fn c_a_community_and_its_subgroups_share_one_budget_of_rules() {
+    // Second attack pass: subgroups are free to create, so a budget per subgroup let one
+    // person add rules without end.
+    let app = TestApp::spawn().await;
+    let david = app.token("david@cisss.example", None, false).await;
+    let c = fixtures::community(&app, &david, "budget", "NETWORK", "OPEN").await;
+    let mut subgroups = Vec::new();
+    for i in 0..6 {
+        let data = app.ok(Some(&david), CREATE_SUBGROUP, json!({ "c": c, "n": format!("g{i}"), "v": "MEMBERS" })).await;
+        subgroups.push(data["createSubgroup"]["subgroup"]["id"].clone());
+    }
+    let actions = [
+        "post",
+        "join",
+        "moderate",
+        "invite",
+        "approve",
+        "manage_members",
+        "assign_roles",
+        "request",
+        "respond_invitation",
+    ];
+    let mut written = 0;
+    let mut refused = None;
+    'outer: for group in &subgroups {
+        for action in actions {
+            let rule = json!({ "role": "community:WATCHER", "s": group, "o": "subgroup", "a": action, "e": "DENY" });
+            let body = app.gql(Some(&david), ops::GRANT, rule).await;
+            if body["errors"].is_array() {
+                refused = Some(body);
+                break 'outer;
+            }
+            written += 1;
+        }
+    }
+    let body = refused.expect("the community's 51st rule is refused, whichever subgroup it is for");
+    assert_eq!(error_code(&body), "CONFLICT", "{body}");
+    assert_eq!(written, 50, "50 rules for a community and its subgroups together");
+    let rule = json!({ "role": "community:WATCHER", "s": c, "o": "community", "a": "post", "e": "DENY" });
+    assert_eq!(error_code(&app.gql(Some(&david), ops::GRANT, rule).await), "CONFLICT");
+}
+
+#[tokio::test]
+async fn c_many_subgroups_with_rules_of_their_own_do_not_break_thread_lists() {
+    // Second attack pass: with 530 subgroups having rules of their own anywhere in the
+    // network, every thread list built one SQL branch per subgroup and SQLite refused it
+    // ("Expression tree is too large"), after deciding each subgroup on its own. Lists
+    // now decide on their own only the subgroups whose rules are about reading, and have
+    // one SQL branch per distinct decision.
+    let app = TestApp::spawn().await;
+    let david = app.token("david@cisss.example", None, false).await;
+    let c = fixtures::community(&app, &david, "grande", "NETWORK", "OPEN").await;
+    fixtures::thread(&app, &david, &c, "Ouvert à tous").await;
+    let group = app.ok(Some(&david), CREATE_SUBGROUP, json!({ "c": c, "n": "privé", "v": "COMMUNITY" })).await
+        ["createSubgroup"]["subgroup"]["id"]
+        .clone();
+    let thread = "mutation($c: ID!, $g: ID!) { createThread(input: { communityId: $c, subgroupId: $g, title: \"Sous-groupe\", body: \"b\" }) { thread { id } } }";
+    app.ok(Some(&david), thread, json!({ "c": c, "g": group })).await;
+    let sophie = app.token("sophie@cisss.example", None, false).await;
+    app.ok(
+        Some(&sophie),
+        "mutation($c: ID!) { joinCommunity(input: { communityId: $c }) { membership { id } } }",
+        json!({ "c": c }),
+    )
+    .await;
+    // 600 subgroups elsewhere with rules of their own (about posting), and one on this one
+    // about reading.
+    let rules = (0..600).map(|i| {
+        let action = if i % 2 == 0 { "post" } else { "moderate" };
+        entity::casbin_rule::ActiveModel {
+            ptype: Set("p".into()),
+            v0: Set("community:PARTICIPANT".into()),
+            v1: Set(format!("subgroup:{}", 10_000 + i)),
+            v2: Set("subgroup".into()),
+            v3: Set(action.into()),
+            v4: Set("*".into()),
+            v5: Set("*".into()),
+            v6: Set("*".into()),
+            v7: Set("deny".into()),
+            ..Default::default()
+        }
+    });
+    entity::casbin_rule::Entity::insert_many(rules).exec(&app.db).await.expect("insert rules");
+    let group_id = fixtures::db_id(&group);
+    let own = format!("subgroup:{group_id}");
+    store_rule(&app, ["community:PARTICIPANT", &own, "subgroup", "read", "*", "*", "*", "deny"]).await;
+    let list =
+        "query($s: String!) { community(slug: $s) { threads(first: 20) { totalCount edges { node { title } } } } }";
+    let body = app.gql(Some(&sophie), list, json!({ "s": "grande" })).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    let titles: Vec<&str> = body["data"]["community"]["threads"]["edges"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["node"]["title"].as_str())
+        .collect();
+    assert_eq!(titles, ["Ouvert à tous"], "the subgroup's own deny still hides its thread: {body}");
+    assert_eq!(app.count_rows("thread").await, 2, "the subgroup's thread exists");
+}

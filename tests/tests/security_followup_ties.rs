@@ -138,6 +138,22 @@ async fn ties1_a_ban_wins_over_a_sponsor_tie() {
     assert!(body["data"]["node"]["community"].is_null(), "{body}");
 }
 
+#[tokio::test]
+async fn ties1_a_removal_wins_over_a_sponsor_tie_named_before_it() {
+    // Second attack pass: a sponsor who was also a member, then removed (not banned),
+    // kept reading the community, and what was posted after, through the sponsor tie.
+    let w = world().await;
+    w.app.ok(Some(&w.admin), ops::ASSIGN_ROLE, json!({ "p": w.marie_gid, "s": w.org_a, "r": "MANAGER" })).await;
+    w.app.ok(Some(&w.admin), ops::SET_SPONSOR, json!({ "c": w.community, "o": w.org_a, "p": w.marie_gid })).await;
+    let data = w.app.ok(Some(&w.david), ops::REMOVE, json!({ "id": w.marie_membership })).await;
+    assert_eq!(data["removeMember"]["membership"]["status"], "REMOVED");
+    fixtures::thread(&w.app, &w.david, &w.community, "Written after the removal").await;
+    assert!(!sees_secret(&w, &w.marie).await, "a removed member reads nothing more through the sponsor tie");
+    let check = "query($p: ID!, $s: ID!) { checkAccess(personId: $p, scopeId: $s, object: \"community\", action: \"read\") { allowed } }";
+    let body = w.app.gql(Some(&w.marie), check, json!({ "p": w.marie_gid, "s": w.community })).await;
+    assert_eq!(error_code(&body), "NOT_FOUND", "{body}");
+}
+
 // ---- 2: the sponsor tie outlives the sponsor's roles ------------------------------------
 
 #[tokio::test]

@@ -429,22 +429,46 @@ fn community_decisions(auth: &Authorizer, caller: &Caller, scope: Scope, action:
 /// single decisions answer it (rules for communities in general, and each community's
 /// own rules), whatever the caller may see.
 pub fn communities_allowing(auth: &Authorizer, caller: &Caller, action: Action) -> Condition {
-    let overridden = auth.overridden(ScopeKind::Community);
+    let overridden = auth.overridden_for(ScopeKind::Community, Object::Community, action);
     let general = community_decisions(auth, caller, Scope::Community(0), action);
     if overridden.is_empty() {
         return general;
     }
+    let groups =
+        group_by_decision(&general, overridden, |id| community_decisions(auth, caller, Scope::Community(id), action));
+    let distinct: Vec<i32> = groups.iter().flat_map(|(_, ids)| ids.iter().copied()).collect();
     let mut allowed =
-        Condition::any().add(Condition::all().add(community::Column::Id.is_not_in(overridden.clone())).add(general));
-    for id in overridden {
-        allowed = allowed.add(Condition::all().add(community::Column::Id.eq(id)).add(community_decisions(
-            auth,
-            caller,
-            Scope::Community(id),
-            action,
-        )));
+        Condition::any().add(Condition::all().add(community::Column::Id.is_not_in(distinct)).add(general));
+    for (decision, ids) in groups {
+        allowed = allowed.add(Condition::all().add(community::Column::Id.is_in(ids)).add(decision));
     }
     allowed
+}
+
+/// The scopes with rules of their own, grouped by the SQL decision they give this caller,
+/// leaving out those that decide like the general rules. The SQL then has one branch per
+/// distinct decision, not one per scope: hundreds of subgroups with rules of their own
+/// (anyone may create communities and subgroups) must not make every list's statement
+/// grow with them (SQLite refuses an expression tree deeper than 1,000).
+fn group_by_decision(
+    general: &Condition,
+    overridden: Vec<i32>,
+    decide: impl Fn(i32) -> Condition,
+) -> Vec<(Condition, Vec<i32>)> {
+    let general_key = format!("{general:?}");
+    let mut groups: Vec<(String, Condition, Vec<i32>)> = Vec::new();
+    for id in overridden {
+        let decision = decide(id);
+        let key = format!("{decision:?}");
+        if key == general_key {
+            continue;
+        }
+        match groups.iter_mut().find(|(k, ..)| *k == key) {
+            Some((_, _, ids)) => ids.push(id),
+            None => groups.push((key, decision, vec![id])),
+        }
+    }
+    groups.into_iter().map(|(_, decision, ids)| (decision, ids)).collect()
 }
 
 /// Roles a person may hold in a subgroup through ties to it or its community (their base
@@ -607,20 +631,19 @@ fn subgroup_decisions(auth: &Authorizer, caller: &Caller, scope: Scope, action: 
 /// and each role held through the tie that gives it (membership and its roles,
 /// sponsorship, invitation, subgroup membership).
 pub fn readable_subgroups(auth: &Authorizer, caller: &Caller) -> Condition {
-    let overridden = auth.overridden(ScopeKind::Subgroup);
+    let overridden = auth.overridden_for(ScopeKind::Subgroup, Object::Subgroup, Action::Read);
     let general = subgroup_decisions(auth, caller, Scope::Subgroup(0), Action::Read);
     if overridden.is_empty() {
         return general;
     }
+    let groups = group_by_decision(&general, overridden, |id| {
+        subgroup_decisions(auth, caller, Scope::Subgroup(id), Action::Read)
+    });
+    let distinct: Vec<i32> = groups.iter().flat_map(|(_, ids)| ids.iter().copied()).collect();
     let mut readable =
-        Condition::any().add(Condition::all().add(subgroup::Column::Id.is_not_in(overridden.clone())).add(general));
-    for id in overridden {
-        readable = readable.add(Condition::all().add(subgroup::Column::Id.eq(id)).add(subgroup_decisions(
-            auth,
-            caller,
-            Scope::Subgroup(id),
-            Action::Read,
-        )));
+        Condition::any().add(Condition::all().add(subgroup::Column::Id.is_not_in(distinct)).add(general));
+    for (decision, ids) in groups {
+        readable = readable.add(Condition::all().add(subgroup::Column::Id.is_in(ids)).add(decision));
     }
     readable
 }

@@ -216,19 +216,41 @@ async fn ensure_not_too_often<C: ConnectionTrait>(app: &App, db: &C, caller: &Ca
 }
 
 /// Refuses a new rule in a scope that already has [`MAX_RULES_PER_SCOPE`] of its own.
+///
+/// A community and its subgroups share one budget: subgroups are free to create, so a
+/// budget per subgroup would not bound what one community's administrators can add to
+/// the policy every list is decided by.
 async fn ensure_room<C: ConnectionTrait>(db: &C, scope: Scope) -> ServiceResult<()> {
-    if scope == Scope::Network {
-        return Ok(());
-    }
+    let community_id = match scope {
+        Scope::Network => return Ok(()),
+        Scope::Organization(_) => None,
+        Scope::Community(id) => Some(id),
+        Scope::Subgroup(id) => entity::subgroup::Entity::find_by_id(id).one(db).await?.map(|g| g.community_id),
+    };
+    let domains = match community_id {
+        None => vec![scope.domain()],
+        Some(community_id) => {
+            let subgroups = entity::subgroup::Entity::find()
+                .filter(entity::subgroup::Column::CommunityId.eq(community_id))
+                .all(db)
+                .await?;
+            std::iter::once(Scope::Community(community_id).domain())
+                .chain(subgroups.into_iter().map(|g| Scope::Subgroup(g.id).domain()))
+                .collect()
+        }
+    };
     let count = entity::casbin_rule::Entity::find()
         .filter(entity::casbin_rule::Column::Ptype.eq("p"))
-        .filter(entity::casbin_rule::Column::V1.eq(scope.domain()))
+        .filter(entity::casbin_rule::Column::V1.is_in(domains))
         .count(db)
         .await?;
     if count >= MAX_RULES_PER_SCOPE {
         return Err(ServiceError::Conflict {
             field: "scopeId".into(),
-            message: format!("this scope already has {MAX_RULES_PER_SCOPE} rules of its own: revoke one first"),
+            message: format!(
+                "this scope already has {MAX_RULES_PER_SCOPE} rules of its own (a community and its subgroups \
+                 together): revoke one first"
+            ),
         });
     }
     Ok(())
