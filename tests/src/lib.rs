@@ -512,3 +512,21 @@ pub mod setup {
         }
     }
 }
+
+/// Polls every future together (no spawning) and returns their outputs in order.
+pub async fn join_all<T, F: std::future::Future<Output = T>>(calls: impl Iterator<Item = F>) -> Vec<T> {
+    let mut calls: Vec<_> = calls.map(Box::pin).collect();
+    let mut out: Vec<Option<T>> = calls.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        for (call, slot) in calls.iter_mut().zip(out.iter_mut()) {
+            if slot.is_none()
+                && let std::task::Poll::Ready(value) = call.as_mut().poll(cx)
+            {
+                *slot = Some(value);
+            }
+        }
+        if out.iter().all(Option::is_some) { std::task::Poll::Ready(()) } else { std::task::Poll::Pending }
+    })
+    .await;
+    out.into_iter().flatten().collect()
+}

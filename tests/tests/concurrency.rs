@@ -3,7 +3,7 @@
 //! ("database is locked"). Every write must succeed and every row must be there, on
 //! SQLite and on PostgreSQL alike.
 
-use harness::{TestApp, fixtures, ops};
+use harness::{TestApp, fixtures, join_all, ops};
 use serde_json::{Value, json};
 
 const WRITERS: usize = 50;
@@ -16,24 +16,6 @@ async fn all_at_once(app: &TestApp, requests: Vec<(String, &'static str, Value)>
     let calls = requests.iter().map(|(token, query, variables)| app.gql(Some(token), query, variables.clone()));
     let bodies = join_all(calls).await;
     bodies.into_iter().filter(|body| body.get("errors").is_some()).collect()
-}
-
-/// Polls every future together (no spawning) and returns their outputs in order.
-async fn join_all<T, F: std::future::Future<Output = T>>(calls: impl Iterator<Item = F>) -> Vec<T> {
-    let mut calls: Vec<_> = calls.map(Box::pin).collect();
-    let mut out: Vec<Option<T>> = calls.iter().map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        for (call, slot) in calls.iter_mut().zip(out.iter_mut()) {
-            if slot.is_none()
-                && let std::task::Poll::Ready(value) = call.as_mut().poll(cx)
-            {
-                *slot = Some(value);
-            }
-        }
-        if out.iter().all(Option::is_some) { std::task::Poll::Ready(()) } else { std::task::Poll::Pending }
-    })
-    .await;
-    out.into_iter().flatten().collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

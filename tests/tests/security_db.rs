@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use harness::{PG_ENV, TestApp, error_code, error_field, fixtures};
+use harness::{PG_ENV, TestApp, error_code, error_field, fixtures, join_all};
 use serde_json::{Value, json};
 
 const CREATE_COMMUNITY: &str =
@@ -13,24 +13,6 @@ const CREATE_COMMUNITY: &str =
 
 fn community_input(name: &str, description: &str) -> Value {
     json!({ "input": { "slug": "texte", "name": name, "description": description } })
-}
-
-/// Polls every future together (no spawning) and returns their outputs in order.
-async fn join_all<T, F: std::future::Future<Output = T>>(calls: impl Iterator<Item = F>) -> Vec<T> {
-    let mut calls: Vec<_> = calls.map(Box::pin).collect();
-    let mut out: Vec<Option<T>> = calls.iter().map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        for (call, slot) in calls.iter_mut().zip(out.iter_mut()) {
-            if slot.is_none()
-                && let std::task::Poll::Ready(value) = call.as_mut().poll(cx)
-            {
-                *slot = Some(value);
-            }
-        }
-        if out.iter().all(Option::is_some) { std::task::Poll::Ready(()) } else { std::task::Poll::Pending }
-    })
-    .await;
-    out.into_iter().flatten().collect()
 }
 
 #[tokio::test]
