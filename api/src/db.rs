@@ -188,6 +188,20 @@ pub async fn connect_with(
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false)
+        // sqlx pings a connection each time it hands one out (a round trip that carries
+        // no query, on every statement); only a connection idle long enough to have been
+        // dropped by the server or a firewall is checked now. A broken connection still
+        // fails its statement and leaves the pool (review 2026-12-01, performance).
+        .test_before_acquire_if_idle_for(IDLE_BEFORE_PING);
+    let loopback_tls_off = plain_on_loopback(url.expose_secret());
+    options
+        .map_sqlx_postgres_opts(move |pg| {
+            if loopback_tls_off && is_loopback_host(pg.get_host()) {
+                pg.ssl_mode(sea_orm::sqlx::postgres::PgSslMode::Disable)
+            } else {
+                pg
+            }
+        })
         .map_sqlx_postgres_pool_opts(move |pool| {
             let session = session.clone();
             pool.after_connect(move |conn, _| {
@@ -213,6 +227,25 @@ pub async fn connect_with(
         db.set_metric_callback(move |info| observer(&info.statement.sql));
     }
     Ok(db)
+}
+
+/// A pooled connection unused this long is pinged before it is handed out again.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(30);
+
+/// Whether TLS is left out for a PostgreSQL on this machine: when the URL does not
+/// choose (`sslmode` absent), sqlx's default `prefer` would negotiate TLS even over
+/// loopback, where it protects nothing and costs CPU on both ends. A URL with `sslmode`
+/// is obeyed as written; remote hosts keep `prefer` (or what the URL says).
+fn plain_on_loopback(url: &str) -> bool {
+    let query = url.split_once('?').map_or("", |(_, q)| q);
+    !query.split('&').any(|pair| pair.split('=').next().is_some_and(|k| k.eq_ignore_ascii_case("sslmode")))
+}
+
+/// `localhost`, a loopback address, or a Unix socket directory.
+fn is_loopback_host(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host.starts_with('/')
+        || host.trim_matches(['[', ']']).parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// A small pool of its own (one connection) for the readiness check, so that a pool
@@ -380,4 +413,44 @@ impl ConnectionTrait for WriteTxn {
 /// Applies every pending migration.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbOpenError> {
     Migrator::up(db, None).await.map_err(DbOpenError::Migrate)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tls_is_left_out_only_on_loopback_when_the_url_does_not_choose() {
+        assert!(plain_on_loopback("postgres://postgres@127.0.0.1:5432/postgres"));
+        assert!(!plain_on_loopback("postgres://u@127.0.0.1/db?sslmode=require"));
+        assert!(!plain_on_loopback("postgres://u@db.example/db?application_name=x&SSLMODE=verify-full"));
+        for host in ["127.0.0.1", "::1", "[::1]", "localhost", "/var/run/postgresql", "127.0.0.2"] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in ["db.example", "10.0.0.5", "192.168.1.1", "localhost.example", "::2"] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
+    }
+
+    #[tokio::test]
+    async fn connections_on_loopback_do_not_use_tls_unless_asked() {
+        let Ok(url) = std::env::var("TEST_DATABASE_URL") else { return };
+        if !url.starts_with("postgres") {
+            return;
+        }
+        let db = connect_url(&SecretString::from(url.clone()), 1, None).await.expect("connect");
+        let row = db
+            .query_one_raw(Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT COALESCE((SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), false) AS ssl",
+            ))
+            .await
+            .expect("query")
+            .expect("row");
+        let ssl: bool = row.try_get("", "ssl").expect("ssl");
+        let loopback = url.contains("127.0.0.1") || url.contains("localhost");
+        if loopback && !url.contains("sslmode") {
+            assert!(!ssl, "TLS was negotiated on loopback");
+        }
+    }
 }

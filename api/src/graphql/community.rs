@@ -22,7 +22,7 @@ use super::{
     ids::{NodeKind, from_global, to_global},
     loaders::{
         CommunityMembers, CommunityOrganizations, CommunitySubgroups, CommunityThreads, IdLoader, OrganizationById,
-        PersonById, ViewerTiesLoader, VisibleCommunityById, loader,
+        PersonById, ReadAhead, ThreadPosts, ViewerTiesLoader, VisibleCommunityById, loader,
     },
     organization::Organization,
     person::Person,
@@ -34,6 +34,7 @@ use crate::{
         community::{
             self as service, CommunityChanges, CommunityFilter, Eligibility as EligibilityRules, NewCommunity, Ties,
         },
+        discussion::ThreadsAhead,
     },
 };
 
@@ -529,12 +530,36 @@ impl CommunityQuery {
 
     /// The community with this slug (`NOT_FOUND` if none, or if it is secret to the viewer).
     async fn community(&self, ctx: &Context<'_>, slug: String) -> async_graphql::Result<Community> {
-        service::find_with_ties(app(ctx), db(ctx), caller(ctx), service::Key::Slug(&slug))
-            .await
-            .and_then(|c| c.ok_or(ServiceError::not_found("community")))
-            .map(|(c, ties)| Community::with_ties(c, ties))
-            .gql()
+        let ahead = threads_ahead(ctx);
+        let (community, ties, read_ahead) =
+            service::find_reading_ahead(app(ctx), db(ctx), caller(ctx), service::Key::Slug(&slug), ahead.as_ref())
+                .await
+                .and_then(|c| c.ok_or(ServiceError::not_found("community")))
+                .gql()?;
+        if let (Some(ahead), Some(pages)) = (ahead, read_ahead) {
+            ctx.data_unchecked::<ReadAhead<CommunityThreads>>().put(community.id, ahead.threads, pages.threads);
+            if let Some(posts_req) = ahead.posts {
+                let posts = ctx.data_unchecked::<ReadAhead<ThreadPosts>>();
+                for (thread_id, page) in pages.posts {
+                    posts.put(thread_id, posts_req, page);
+                }
+            }
+        }
+        Ok(Community::with_ties(community, ties))
     }
+}
+
+/// The threads page (and the posts page under each thread) the query asks for under the
+/// community being resolved, when it asks for exactly one of each: read with the
+/// community in one statement instead of one statement per level.
+fn threads_ahead(ctx: &Context<'_>) -> Option<ThreadsAhead> {
+    let field = ctx.field();
+    let mut threads = field.selection_set().filter(|f| f.name() == "threads");
+    let (Some(threads), None) = (threads.next(), threads.next()) else { return None };
+    Some(ThreadsAhead {
+        threads: connection::page_request_of(&threads)?,
+        posts: connection::only_node_field(&threads, "posts").and_then(|posts| connection::page_request_of(&posts)),
+    })
 }
 
 /// Eligibility criteria of a closed community; an empty list admits anyone on that

@@ -1,7 +1,7 @@
 //! Relay cursor connections: argument checks, and building a connection from a page.
 
 use async_graphql::{
-    Context, OutputType, SimpleObject,
+    Context, OutputType, SelectionField, SimpleObject, Value,
     connection::{Connection, CursorType, Edge, EmptyFields},
 };
 
@@ -74,6 +74,56 @@ pub fn page_request(
     Ok(PageRequest { after: cursor("after", after)?, before: cursor("before", before)?, limit, from_end })
 }
 
+/// The page a connection field of the query asks for, from its arguments (variables
+/// resolved), when they are valid; `None` otherwise (the field then reports the error
+/// itself when it resolves).
+pub fn page_request_of(field: &SelectionField<'_>) -> Option<PageRequest> {
+    let args = field.arguments().ok()?;
+    let mut first = None;
+    let mut last = None;
+    let mut after = None;
+    let mut before = None;
+    for (name, value) in args {
+        let size = |value: &Value| match value {
+            Value::Null => Some(None),
+            Value::Number(n) => n.as_i64().and_then(|n| i32::try_from(n).ok()).map(Some),
+            _ => None,
+        };
+        let cursor = |value: Value| match value {
+            Value::Null => Some(None),
+            Value::String(s) => Some(Some(s)),
+            _ => None,
+        };
+        match name.as_str() {
+            "first" => first = size(&value)?,
+            "last" => last = size(&value)?,
+            "after" => after = cursor(value)?,
+            "before" => before = cursor(value)?,
+            _ => return None,
+        }
+    }
+    page_request(first, after, last, before).ok()
+}
+
+/// The only field named `name` among the nodes of connection field `field` (through
+/// `edges { node }` and `nodes`, fragments included); `None` when there is none or more
+/// than one (aliases asking for different pages).
+pub fn only_node_field<'a>(field: &SelectionField<'a>, name: &str) -> Option<SelectionField<'a>> {
+    let mut found = Vec::new();
+    for child in field.selection_set() {
+        match child.name() {
+            "edges" => {
+                for node in child.selection_set().filter(|f| f.name() == "node") {
+                    found.extend(node.selection_set().filter(|f| f.name() == name));
+                }
+            }
+            "nodes" => found.extend(child.selection_set().filter(|f| f.name() == name)),
+            _ => {}
+        }
+    }
+    (found.len() == 1).then(|| found.pop()).flatten()
+}
+
 /// Whether the query asks for `totalCount` on this field (counting costs a query).
 pub fn wants_count(ctx: &Context<'_>) -> bool {
     ctx.look_ahead().field("totalCount").exists()
@@ -104,10 +154,14 @@ where
 {
     use super::{
         GqlResult,
-        loaders::{CountLoader, PageLoader, loader},
+        loaders::{CountLoader, PageLoader, ReadAhead, loader},
     };
     let req = page_request(args.0, args.1, args.2, args.3).gql()?;
-    let page = loader::<PageLoader<T>, _>(ctx).load_one((parent, req)).await.gql()?.unwrap_or_else(Page::empty);
+    let read_ahead = ctx.data_opt::<ReadAhead<T>>().and_then(|pages| pages.take(parent, req));
+    let page = match read_ahead {
+        Some(page) => page,
+        None => loader::<PageLoader<T>, _>(ctx).load_one((parent, req)).await.gql()?.unwrap_or_else(Page::empty),
+    };
     let total =
         if wants_count(ctx) { loader::<CountLoader<T>, _>(ctx).load_one(parent).await.gql()?.unwrap_or(0) } else { 0 };
     Ok(build(page, total, id_of, wrap))

@@ -281,6 +281,35 @@ impl Loader<i32> for ViewerTiesLoader {
     }
 }
 
+/// Pages of a child list read ahead with their parent (in the parent's statement), kept
+/// for the request until the list's field resolves and takes them. What is kept is what
+/// [`PageLoader`] would read for the same parent, page and caller — the same filters
+/// build both — so taking it instead of loading changes no answer.
+pub struct ReadAhead<T: ChildList>(std::sync::Mutex<PagesByParent<T::Model>>);
+
+/// Pages by parent id and page request.
+type PagesByParent<M> = HashMap<(i32, PageRequest), Page<M>>;
+
+impl<T: ChildList> Default for ReadAhead<T> {
+    fn default() -> Self {
+        Self(std::sync::Mutex::default())
+    }
+}
+
+impl<T: ChildList> ReadAhead<T> {
+    /// Keeps the page of `parent` for `req`.
+    pub fn put(&self, parent: i32, req: PageRequest, page: Page<T::Model>) {
+        if let Ok(mut pages) = self.0.lock() {
+            pages.insert((parent, req), page);
+        }
+    }
+
+    /// Takes the page of `parent` for `req`, if it was read ahead.
+    pub fn take(&self, parent: i32, req: PageRequest) -> Option<Page<T::Model>> {
+        self.0.lock().ok()?.remove(&(parent, req))
+    }
+}
+
 /// Adds one loader of each kind to a request: loaders batch only when shared.
 pub fn register(request: async_graphql::Request, app: &App, caller: &Caller) -> async_graphql::Request {
     fn by_id<T: ById>(app: &App, caller: &Caller) -> DataLoader<IdLoader<T>> {
@@ -304,7 +333,9 @@ pub fn register(request: async_graphql::Request, app: &App, caller: &Caller) -> 
         .data(DataLoader::new(VisibleCommunityById { app: app.clone(), caller: caller.clone() }, tokio::spawn))
         .data(by_id::<ThreadById>(app, caller))
         .data(by_id::<SubgroupById>(app, caller))
-        .data(DataLoader::new(ViewerTiesLoader { app: app.clone(), caller: caller.clone() }, tokio::spawn));
+        .data(DataLoader::new(ViewerTiesLoader { app: app.clone(), caller: caller.clone() }, tokio::spawn))
+        .data(ReadAhead::<CommunityThreads>::default())
+        .data(ReadAhead::<ThreadPosts>::default());
     lists!(
         request,
         CommunityOrganizations,

@@ -15,8 +15,8 @@ use entity::{
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable, JoinType, QueryFilter,
-    QueryResult, QuerySelect, QueryTrait,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, IdenStatic, Iterable, JoinType,
+    QueryFilter, QueryResult, QuerySelect, QueryTrait,
     sea_query::{Alias, Expr, ExprTrait, Func, SelectStatement},
 };
 use serde::{Deserialize, Serialize};
@@ -27,6 +27,7 @@ use policy::{Action, Role, Scope};
 use super::{
     App, access,
     audit::{self, AuditRecord, AuditScope},
+    discussion,
     page::{self, Page, PageRequest},
     validate,
 };
@@ -453,6 +454,23 @@ pub async fn find_with_ties<C: ConnectionTrait>(
     caller: &Caller,
     key: Key<'_>,
 ) -> ServiceResult<Option<(community::Model, Ties)>> {
+    Ok(find_reading_ahead(app, db, caller, key, None).await?.map(|(c, ties, _)| (c, ties)))
+}
+
+/// Result column of the threads read ahead.
+const THREADS_AHEAD: &str = "threads_ahead";
+
+/// [`find_with_ties`], reading ahead in the same statement, on PostgreSQL, the threads
+/// (and their posts) the query will ask for next. They are read under the same filters
+/// as the lists' loaders; whether the caller may read them at all is still decided when
+/// the `threads` field resolves, from the ties read here.
+pub async fn find_reading_ahead<C: ConnectionTrait>(
+    app: &App,
+    db: &C,
+    caller: &Caller,
+    key: Key<'_>,
+    ahead: Option<&discussion::ThreadsAhead>,
+) -> ServiceResult<Option<(community::Model, Ties, Option<discussion::ThreadPages>)>> {
     let select =
         community::Entity::find().filter(access::visible_communities(&app.auth, db.get_database_backend(), caller));
     let select = match key {
@@ -460,12 +478,22 @@ pub async fn find_with_ties<C: ConnectionTrait>(
         Key::Slug(slug) if validate::slug("slug", slug).is_err() => return Ok(None),
         Key::Slug(slug) => select.filter(community::Column::Slug.eq(slug)),
     };
-    let Some(person_id) = caller.person_id() else {
-        return Ok(select.one(db).await?.map(|c| (c, Ties::default())));
-    };
-    let query = with_ties(select.limit(1).into_query(), person_id);
+    let mut query = select.limit(1).into_query();
+    if let Some(person_id) = caller.person_id() {
+        query = with_ties(query, person_id);
+    }
+    let ahead = ahead.filter(|_| db.get_database_backend() == DbBackend::Postgres);
+    if let Some(ahead) = ahead {
+        let json = Expr::cust_with_exprs("CAST($1 AS text)", [discussion::threads_ahead_json(app, caller, ahead)]);
+        query.expr_as(json, Alias::new(THREADS_AHEAD));
+    }
     let Some(row) = db.query_one(&query).await? else { return Ok(None) };
-    Ok(Some((community::Model::from_query_result(&row, "")?, ties_from_row(&row)?)))
+    let ties = if caller.person_id().is_some() { ties_from_row(&row)? } else { Ties::default() };
+    let read_ahead = match ahead {
+        Some(ahead) => Some(discussion::threads_ahead_from_json(&row.try_get::<String>("", THREADS_AHEAD)?, ahead)?),
+        None => None,
+    };
+    Ok(Some((community::Model::from_query_result(&row, "")?, ties, read_ahead)))
 }
 
 /// The caller's ties to these communities, by community id, in one statement.
@@ -550,14 +578,12 @@ pub async fn list(
         }
     }
     let visible = access::visibility(&app.auth, db.get_database_backend(), caller);
-    let page = page::fetch(db, filtered(visible.condition(), caller, filter), community::Column::Id, req).await?;
-    let total = if want_count {
-        let parts = visible.disjoint_parts().into_iter().map(|part| filtered(part, caller, filter)).collect();
-        page::count_parts(db, parts).await?
-    } else {
-        0
-    };
-    Ok((page, total))
+    let select = filtered(visible.condition(), caller, filter);
+    if !want_count {
+        return Ok((page::fetch(db, select, community::Column::Id, req).await?, 0));
+    }
+    let parts = visible.disjoint_parts().into_iter().map(|part| filtered(part, caller, filter)).collect();
+    page::fetch_with_count(db, select, community::Column::Id, req, parts).await
 }
 
 /// Participating organizations of each community (active participations).

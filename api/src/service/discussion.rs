@@ -5,11 +5,18 @@ use chrono::Utc;
 use entity::{community, post, subgroup, thread};
 use policy::{Action, Role};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
-    QueryTrait,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
+    sea_query::{Alias, Expr},
 };
+use serde::de::IgnoredAny;
 
-use super::{App, access, community as communities, validate};
+use super::{
+    App, access, community as communities,
+    page::{self, Page, PageRequest},
+    validate,
+};
 use crate::{
     auth::Caller,
     error::{ServiceError, ServiceResult},
@@ -139,4 +146,67 @@ pub fn threads_select(app: &App, caller: &Caller) -> sea_orm::Select<thread::Ent
 /// Posts (of threads already checked readable).
 pub fn posts_select() -> sea_orm::Select<post::Entity> {
     post::Entity::find()
+}
+
+/// What a read of one community takes along, on PostgreSQL, when the query asks for its
+/// threads (and their posts): the pages the loaders would otherwise read in one
+/// statement each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThreadsAhead {
+    /// The page of threads asked for.
+    pub threads: PageRequest,
+    /// The page of posts asked for under each thread, if any.
+    pub posts: Option<PageRequest>,
+}
+
+/// Threads read ahead with their community, and the posts read under each of them.
+#[derive(Debug, Clone)]
+pub struct ThreadPages {
+    pub threads: Page<thread::Model>,
+    /// Each thread's page of posts (only when [`ThreadsAhead::posts`] was asked).
+    pub posts: Vec<(i32, Page<post::Model>)>,
+}
+
+/// Alias of the threads' page in [`threads_ahead_json`].
+const THREADS_ALIAS: &str = "ahead_thread";
+
+/// The JSON sub-query, correlated to the enclosing query's `community.id`, that reads the
+/// threads page of [`threads_select`] (and, per thread, the posts page of
+/// [`posts_select`]) exactly as [`crate::graphql::loaders`]' lists would.
+pub fn threads_ahead_json(app: &App, caller: &Caller, ahead: &ThreadsAhead) -> Expr {
+    let posts = ahead.posts.map(|req| {
+        page::page_json(
+            posts_select(),
+            post::Column::Id,
+            post::Column::ThreadId,
+            Expr::col((Alias::new(THREADS_ALIAS), thread::Column::Id)),
+            &req,
+            "ahead_post",
+            None,
+        )
+    });
+    page::page_json(
+        threads_select(app, caller),
+        thread::Column::Id,
+        thread::Column::CommunityId,
+        Expr::col((community::Entity, community::Column::Id)),
+        &ahead.threads,
+        THREADS_ALIAS,
+        posts,
+    )
+}
+
+/// Reads back what [`threads_ahead_json`] returned (as text).
+pub fn threads_ahead_from_json(text: &str, ahead: &ThreadsAhead) -> ServiceResult<ThreadPages> {
+    type Posts = Vec<page::JsonItem<post::Model, IgnoredAny>>;
+    let items: Vec<page::JsonItem<thread::Model, Posts>> = serde_json::from_str(text)
+        .map_err(|err| ServiceError::Internal(format!("threads read ahead: unexpected JSON: {err}")))?;
+    let (threads, nested) = page::page_from_json(items, |t| t.id, &ahead.threads);
+    let posts = match ahead.posts {
+        Some(req) => {
+            nested.into_iter().map(|(id, items)| (id, page::page_from_json(items, |p| p.id, &req).0)).collect()
+        }
+        None => Vec::new(),
+    };
+    Ok(ThreadPages { threads, posts })
 }

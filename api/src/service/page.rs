@@ -11,7 +11,9 @@ use std::collections::HashMap;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, Order, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, QueryTrait, Select, Statement, Value,
-    sea_query::{Asterisk, Expr, ExprTrait, PostgresQueryBuilder, Query, UnionType, WindowStatement},
+    sea_query::{
+        Asterisk, Expr, ExprTrait, PostgresQueryBuilder, Query, QueryStatementBuilder, UnionType, WindowStatement,
+    },
 };
 
 use crate::error::ServiceResult;
@@ -119,6 +121,48 @@ where
     Ok(total)
 }
 
+/// One page of `select` and the number of rows the disjoint `parts` match together, in
+/// one statement: the total rides on each row of the page as the sum of one scalar
+/// `COUNT(*)` sub-query per part (each keeps its own plan, as in [`count_parts`]). An
+/// empty page carries no row, so its total is counted apart.
+pub async fn fetch_with_count<E, C>(
+    db: &C,
+    select: Select<E>,
+    id: E::Column,
+    req: &PageRequest,
+    parts: Vec<Select<E>>,
+) -> ServiceResult<(Page<E::Model>, u64)>
+where
+    E: EntityTrait,
+    E::Model: FromQueryResult,
+    C: ConnectionTrait,
+{
+    let total = parts
+        .iter()
+        .map(|part| {
+            let count = part.clone().select_only().column_as(Expr::col(Asterisk).count(), "n").into_query();
+            Expr::SubQuery(None, Box::new(count.into_sub_query_statement()))
+        })
+        .reduce(|sum, next| sum.add(next));
+    let Some(total) = total else { return Ok((fetch(db, select, id, req).await?, 0)) };
+    let query = with_cursor(select, id, req)
+        .order_by(id, order(req))
+        .limit(req.limit + 1)
+        .into_query()
+        .expr_as(total, PAGE_TOTAL)
+        .to_owned();
+    let rows = db.query_all(&query).await?;
+    let Some(first) = rows.first() else {
+        return Ok((Page::from_rows(Vec::new(), req), count_parts(db, parts).await?));
+    };
+    let total = u64::try_from(first.try_get::<i64>("", PAGE_TOTAL)?).unwrap_or(0);
+    let models = rows.iter().map(|row| E::Model::from_query_result(row, "")).collect::<Result<Vec<_>, _>>()?;
+    Ok((Page::from_rows(models, req), total))
+}
+
+/// Result column of [`fetch_with_count`]'s total.
+const PAGE_TOTAL: &str = "page_total";
+
 /// One page of children for each parent, in one statement.
 pub async fn fetch_per_parent<E, C>(
     db: &C,
@@ -185,6 +229,68 @@ where
     );
     let rows = E::find().from_raw_sql(Statement::from_sql_and_values(DbBackend::Postgres, sql, values)).all(db).await?;
     Ok(group_pages(rows, parent_of, req))
+}
+
+/// PostgreSQL: a scalar sub-query that reads, for the row of the enclosing query whose
+/// column `outer` it is correlated to, one page of `select` (the rows whose `parent`
+/// equals `outer`) as one JSON array of `[row, nested]` pairs, `nested` being what
+/// `nested` computes for that row (correlated to `alias`), or null.
+///
+/// This is how one statement reads a parent and the pages under it (a community, its
+/// threads, their posts), as PostGraphile and Hasura do: the page is the same as the
+/// one [`fetch_per_parent`] reads for that parent (same `select`, cursor, order and
+/// `LIMIT n + 1`), so what is read ahead this way is exactly what the batched loader
+/// would have read, and nothing else.
+pub fn page_json<E: EntityTrait>(
+    select: Select<E>,
+    id: E::Column,
+    parent: E::Column,
+    outer: Expr,
+    req: &PageRequest,
+    alias: &str,
+    nested: Option<Expr>,
+) -> Expr {
+    let page = with_cursor(select, id, req)
+        .filter(Expr::col(parent).eq(outer))
+        .order_by(id, order(req))
+        .limit(req.limit + 1)
+        .into_query();
+    let nested = nested.unwrap_or_else(|| Expr::cust("NULL"));
+    let item = Expr::cust_with_exprs(format!("json_build_array(to_jsonb(\"{alias}\"), $1)"), [nested]);
+    let aggregate = Query::select()
+        .expr(Expr::cust_with_exprs("COALESCE(json_agg($1), '[]'::json)", [item]))
+        .from_subquery(page, sea_orm::sea_query::Alias::new(alias))
+        .to_owned();
+    Expr::SubQuery(None, Box::new(aggregate.into_sub_query_statement()))
+}
+
+/// One item of [`page_json`]'s array: the row, and what was read under it.
+pub type JsonItem<M, N> = (M, Option<N>);
+
+/// Turns the items of a [`page_json`] array into a page (their order restored, whatever
+/// order the aggregate kept) and what was read under each item, by the item's id.
+pub fn page_from_json<M, N>(
+    mut items: Vec<JsonItem<M, N>>,
+    id_of: impl Fn(&M) -> i32,
+    req: &PageRequest,
+) -> (Page<M>, Vec<(i32, N)>) {
+    items.sort_by_key(|(m, _)| id_of(m));
+    if req.from_end {
+        items.reverse();
+    }
+    let mut nested = Vec::new();
+    let mut rows = Vec::with_capacity(items.len());
+    for (model, under) in items {
+        if let Some(under) = under {
+            nested.push((id_of(&model), under));
+        }
+        rows.push(model);
+    }
+    // A parent without rows gets the empty page, as in `fetch_per_parent`'s callers.
+    let page = if rows.is_empty() { Page::empty() } else { Page::from_rows(rows, req) };
+    let kept: std::collections::HashSet<i32> = page.items.iter().map(&id_of).collect();
+    nested.retain(|(id, _)| kept.contains(id));
+    (page, nested)
 }
 
 /// Splits rows (each parent's in page order) into one page per parent.

@@ -1,0 +1,171 @@
+//! `community(slug) { threads { … posts { … } } }` reads the community, its threads page
+//! and each thread's posts page in one statement on PostgreSQL (the same three loaders
+//! elsewhere). What it reads ahead must be exactly what the loaders read: the same
+//! pages, the same cursors, the same refusals, for every kind of viewer.
+
+use entity::enums::CommunityRole;
+use harness::{TestApp, fixtures};
+use serde_json::{Value, json};
+
+const PAGE: &str = "pageInfo { hasNextPage hasPreviousPage }";
+
+/// The threads connection asked with these arguments, through `community(slug)` (read
+/// ahead) and through `communities` (the loaders' path).
+async fn both_ways(app: &TestApp, token: Option<&str>, threads: &str, posts: &str, vars: &Value) -> (Value, Value) {
+    let selection = format!(
+        "threads({threads}) {{ {PAGE} edges {{ cursor node {{ id title posts({posts}) {{ {PAGE} edges {{ cursor node {{ id body }} }} }} }} }} }}"
+    );
+    let mut cursors = String::new();
+    for (name, used) in [("tc", threads.contains("$tc")), ("pc", posts.contains("$pc"))] {
+        if used {
+            cursors.push_str(&format!(", ${name}: String"));
+        }
+    }
+    let direct = app
+        .gql(
+            token,
+            &format!("query($slug: String!{cursors}) {{ community(slug: $slug) {{ {selection} }} }}"),
+            vars.clone(),
+        )
+        .await;
+    let mut listed_vars = vars.clone();
+    listed_vars.as_object_mut().map(|v| v.remove("slug"));
+    let declared = cursors.trim_start_matches(", ");
+    let declared = if declared.is_empty() { String::new() } else { format!("({declared})") };
+    let listed = app
+        .gql(
+            token,
+            &format!(
+                "query{declared} {{ communities(first: 1, filter: {{ search: \"Community ahead\" }}) {{ edges {{ node {{ slug {selection} }} }} }} }}"
+            ),
+            listed_vars,
+        )
+        .await;
+    (direct, listed)
+}
+
+fn threads_of(direct: &Value) -> (Value, Value) {
+    let codes: Vec<Value> = direct["errors"]
+        .as_array()
+        .map(|e| e.iter().map(|e| e["extensions"]["code"].clone()).collect())
+        .unwrap_or_default();
+    (direct["data"]["community"]["threads"].clone(), Value::from(codes))
+}
+
+fn listed_threads(listed: &Value) -> (Value, Value) {
+    let codes: Vec<Value> = listed["errors"]
+        .as_array()
+        .map(|e| e.iter().map(|e| e["extensions"]["code"].clone()).collect())
+        .unwrap_or_default();
+    (listed["data"]["communities"]["edges"][0]["node"]["threads"].clone(), Value::from(codes))
+}
+
+#[tokio::test]
+async fn threads_read_ahead_are_the_pages_the_loaders_read() {
+    let app = TestApp::spawn().await;
+    let admin = app.token("admin@network.example", None, true).await;
+    fixtures::organization(&app, &admin, "home").await;
+    fixtures::organization(&app, &admin, "other").await;
+    let ana = app.token("ana@home.example", Some("home"), false).await;
+    let bob = app.token("bob@home.example", Some("home"), false).await;
+    let carol = app.token("carol@other.example", Some("other"), false).await;
+    let community = fixtures::community(&app, &ana, "ahead", "NETWORK", "OPEN").await;
+    let bob_id = fixtures::person_id(&app, &bob).await;
+    fixtures::add_member(&app, &community, bob_id, &[CommunityRole::Member]).await;
+
+    // A subgroup bob is not in, with a thread of its own: members-only subgroups hide
+    // their threads from the community's other members.
+    let created = app
+        .ok(
+            Some(&ana),
+            "mutation($c: ID!) { createSubgroup(input: { communityId: $c, name: \"Comité\", visibility: MEMBERS }) { subgroup { id } } }",
+            json!({ "c": community }),
+        )
+        .await;
+    let subgroup = created["createSubgroup"]["subgroup"]["id"].clone();
+    for t in 0..6 {
+        let thread = if t == 2 {
+            let data = app
+                .ok(
+                    Some(&ana),
+                    "mutation($c: ID!, $s: ID!) { createThread(input: { communityId: $c, subgroupId: $s, title: \"Hidden\" }) { thread { id } } }",
+                    json!({ "c": community, "s": subgroup }),
+                )
+                .await;
+            data["createThread"]["thread"]["id"].clone()
+        } else {
+            fixtures::thread(&app, &ana, &community, &format!("Thread {t}")).await
+        };
+        for p in 0..(t + 2) {
+            fixtures::post(&app, &ana, &thread, &format!("Reply {t}.{p}")).await;
+        }
+    }
+
+    // Cursors to page from: the second thread ana sees, the second post of the first.
+    let all = app
+        .ok(
+            Some(&ana),
+            "{ community(slug: \"ahead\") { threads(first: 20) { edges { cursor node { posts(first: 20) { edges { cursor } } } } } } }",
+            json!({}),
+        )
+        .await;
+    let edges = &all["community"]["threads"]["edges"];
+    assert_eq!(edges.as_array().map(Vec::len), Some(6), "ana sees every thread: {all}");
+    let vars =
+        json!({ "slug": "ahead", "tc": edges[1]["cursor"], "pc": edges[0]["node"]["posts"]["edges"][1]["cursor"] });
+
+    let threads_args = ["first: 2", "first: 3, after: $tc", "last: 2", "last: 3, before: $tc", "first: 20", "first: 0"];
+    let posts_args = ["first: 2", "last: 3", "first: 2, after: $pc", "last: 1, before: $pc", "first: 100"];
+    let viewers = [
+        ("ana", Some(ana.as_str())),
+        ("bob", Some(bob.as_str())),
+        ("carol", Some(carol.as_str())),
+        ("anonymous", None),
+    ];
+    for (who, token) in viewers {
+        for threads in threads_args {
+            for posts in posts_args {
+                let (direct, listed) = both_ways(&app, token, threads, posts, &vars).await;
+                if harness::error_code(&direct) == "NOT_FOUND" {
+                    // Not even listed: nothing to compare but that.
+                    assert_eq!(listed["data"]["communities"]["edges"], json!([]), "{who}: {listed}");
+                    assert_eq!(who, "anonymous", "{direct}");
+                    continue;
+                }
+                assert_eq!(
+                    threads_of(&direct),
+                    listed_threads(&listed),
+                    "{who}, threads({threads}) posts({posts}):\nread ahead: {direct}\nloaders: {listed}"
+                );
+            }
+        }
+    }
+
+    // What each viewer gets, as a person would notice it.
+    let count = |body: &Value| body["data"]["community"]["threads"]["edges"].as_array().map(Vec::len);
+    let (direct, _) = both_ways(&app, Some(&bob), "first: 20", "first: 5", &vars).await;
+    assert_eq!(count(&direct), Some(5), "bob does not see the subgroup's thread: {direct}");
+    assert!(!direct.to_string().contains("Hidden"));
+    let (direct, _) = both_ways(&app, Some(&carol), "first: 20", "first: 5", &vars).await;
+    assert_eq!(harness::error_code(&direct), "FORBIDDEN", "carol may see the community, not its discussions: {direct}");
+    assert!(!direct.to_string().contains("Reply"), "{direct}");
+    let (direct, _) = both_ways(&app, None, "first: 20", "first: 5", &vars).await;
+    assert_eq!(harness::error_code(&direct), "NOT_FOUND", "a network community is not for anonymous callers: {direct}");
+    assert!(!direct.to_string().contains("Reply"), "{direct}");
+
+    // On PostgreSQL the read-ahead is one statement for the three levels.
+    if app.is_postgres() {
+        let query = "query($slug: String!) { community(slug: $slug) { threads(first: 20) { edges { node { title posts(first: 5) { edges { node { body } } } } } } } }";
+        app.ok(Some(&bob), query, json!({ "slug": "ahead" })).await;
+        app.reset_statements();
+        let data = app.ok(Some(&bob), query, json!({ "slug": "ahead" })).await;
+        let statements = app.statement_log();
+        let reads: Vec<&String> = statements.iter().filter(|s| s.contains("\"thread\"")).collect();
+        assert_eq!(reads.len(), 1, "threads and posts read with the community: {statements:#?}");
+        assert!(reads[0].contains("\"post\"") && reads[0].contains("\"community\""), "{}", reads[0]);
+        assert_eq!(
+            data["community"]["threads"]["edges"][4]["node"]["posts"]["edges"].as_array().map(Vec::len),
+            Some(5)
+        );
+    }
+}
