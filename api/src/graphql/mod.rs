@@ -21,6 +21,7 @@ pub mod node;
 pub mod organization;
 pub mod person;
 pub mod policy;
+pub mod prepared;
 pub mod sponsorship;
 pub mod sso;
 pub mod subgroup;
@@ -56,6 +57,9 @@ pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 pub fn build_schema(app: App) -> AppSchema {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .data(app)
+        // Outermost: what parsing and validating a known operation gave (only what the
+        // limits below accepted) is reused.
+        .extension(prepared::PreparedDocuments::default())
         // Depth, cost and shape are checked by the extension, with error codes.
         .extension(limits::RequestLimits)
         .finish()
