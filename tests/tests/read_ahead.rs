@@ -12,9 +12,30 @@ const PAGE: &str = "pageInfo { hasNextPage hasPreviousPage }";
 /// The threads connection asked with these arguments, through `community(slug)` (read
 /// ahead) and through `communities` (the loaders' path).
 async fn both_ways(app: &TestApp, token: Option<&str>, threads: &str, posts: &str, vars: &Value) -> (Value, Value) {
-    let selection = format!(
-        "threads({threads}) {{ {PAGE} edges {{ cursor node {{ id title posts({posts}) {{ {PAGE} edges {{ cursor node {{ id body }} }} }} }} }} }}"
-    );
+    both_ways_selecting(app, token, threads, posts, vars, false).await
+}
+
+/// [`both_ways`], selecting every field of threads and posts (`all`: none may read a
+/// column left out of the JSON) or a few (those the JSON then carries alone).
+async fn both_ways_selecting(
+    app: &TestApp,
+    token: Option<&str>,
+    threads: &str,
+    posts: &str,
+    vars: &Value,
+    few: bool,
+) -> (Value, Value) {
+    let selection = if few {
+        format!(
+            "threads({threads}) {{ edges {{ node {{ title posts({posts}) {{ edges {{ node {{ body }} }} }} }} }} }}"
+        )
+    } else {
+        format!(
+            "threads({threads}) {{ {PAGE} edges {{ cursor node {{ id title body createdAt author {{ displayName }} \
+         community {{ slug }} subgroup {{ name }} viewerCan {{ reply moderate }} \
+         posts({posts}) {{ {PAGE} edges {{ cursor node {{ id body createdAt author {{ displayName }} thread {{ title }} }} }} }} }} }} }}"
+        )
+    };
     let mut cursors = String::new();
     for (name, used) in [("tc", threads.contains("$tc")), ("pc", posts.contains("$pc"))] {
         if used {
@@ -138,6 +159,13 @@ async fn threads_read_ahead_are_the_pages_the_loaders_read() {
                     "{who}, threads({threads}) posts({posts}):\nread ahead: {direct}\nloaders: {listed}"
                 );
             }
+        }
+    }
+
+    for (who, token) in viewers {
+        let (direct, listed) = both_ways_selecting(&app, token, "first: 20", "last: 3", &vars, true).await;
+        if who != "anonymous" {
+            assert_eq!(threads_of(&direct), listed_threads(&listed), "{who}, few fields");
         }
     }
 

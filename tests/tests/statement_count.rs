@@ -112,3 +112,68 @@ async fn nested_query_statement_count_does_not_grow_with_rows() {
     assert!(small <= CEILING, "{small} statements with 2 communities");
     assert!(large <= CEILING, "{large} statements with 12 communities: the count grows with the rows");
 }
+
+/// The three operations `bench/side_by_side.sh` measures, as a partner front end sends them.
+const BENCH_OPERATIONS: [(&str, &str); 3] = [
+    ("communities page", "{ communities(first: 50) { edges { node { id slug name visibility } } } }"),
+    (
+        "communities page and total",
+        "{ communities(first: 50) { totalCount edges { node { id slug name visibility } } } }",
+    ),
+    (
+        "threads and posts of a community",
+        "{ community(slug: \"cop-0\") { threads(first: 20) { edges { node { title posts(first: 5) { edges { node { body } } } } } } } }",
+    ),
+];
+
+/// Statements each benchmark operation costs once the viewer's session is known: one
+/// each on PostgreSQL (the communities with their total; the community, its threads and
+/// their posts read together); SQLite reads each level of the last one apart.
+fn bench_ceiling(postgres: bool, operation: usize) -> usize {
+    match (postgres, operation) {
+        (false, 2) => 3,
+        _ => 1,
+    }
+}
+
+async fn bench_statements(app: &TestApp, token: &str) -> Vec<(usize, serde_json::Value)> {
+    let mut counts = Vec::new();
+    for (_, query) in BENCH_OPERATIONS {
+        app.ok(Some(token), query, json!({})).await; // the session is read once, then known
+        app.reset_statements();
+        let data = app.ok(Some(token), query, json!({})).await;
+        if std::env::var_os("SHOW_SQL").is_some() {
+            for sql in app.statement_log() {
+                println!("  {}", sql.chars().take(200).collect::<String>());
+            }
+        }
+        counts.push((app.statements(), data));
+    }
+    counts
+}
+
+#[tokio::test]
+async fn the_benchmarks_operations_cost_a_fixed_number_of_statements() {
+    let app = TestApp::spawn().await;
+    let admin = app.token("admin@network.example", None, true).await;
+    fixtures::organization(&app, &admin, "home").await;
+    let ana = app.token("ana@cisss.example", Some("home"), false).await;
+
+    grow(&app, &ana, 0, 2, 2, 2).await;
+    let small = bench_statements(&app, &ana).await;
+    grow(&app, &ana, 2, 10, 3, 6).await;
+    let large = bench_statements(&app, &ana).await;
+
+    for (i, (name, _)) in BENCH_OPERATIONS.iter().enumerate() {
+        let ceiling = bench_ceiling(app.is_postgres(), i);
+        println!("{name}: {} statements with 2 communities, {} with 12", small[i].0, large[i].0);
+        assert_eq!(small[i].0, large[i].0, "{name}: the count grows with the rows");
+        assert!(large[i].0 <= ceiling, "{name}: {} statements, at most {ceiling} expected", large[i].0);
+    }
+    // The answers are whole: 12 communities, their total, and cop-0's threads and posts.
+    assert_eq!(large[0].1["communities"]["edges"].as_array().map(Vec::len), Some(12));
+    assert_eq!(large[1].1["communities"]["totalCount"], 12);
+    let threads = &large[2].1["community"]["threads"]["edges"];
+    assert_eq!(threads.as_array().map(Vec::len), Some(2));
+    assert_eq!(threads[1]["node"]["posts"]["edges"].as_array().map(Vec::len), Some(2));
+}

@@ -14,7 +14,7 @@ use super::{
     GqlResult, app, caller,
     connection::{self, Conn},
     db,
-    discussion::Thread,
+    discussion::{Post, Thread},
     enums::{
         CommunityRole, CreationMode, InteractionMode, MembershipPolicy, MembershipStatus, ParticipationStatus, Stage,
         SubgroupKind, SubgroupVisibility, Visibility,
@@ -556,9 +556,12 @@ fn threads_ahead(ctx: &Context<'_>) -> Option<ThreadsAhead> {
     let field = ctx.field();
     let mut threads = field.selection_set().filter(|f| f.name() == "threads");
     let (Some(threads), None) = (threads.next(), threads.next()) else { return None };
+    let posts = connection::only_node_field(&threads, "posts");
     Some(ThreadsAhead {
         threads: connection::page_request_of(&threads)?,
-        posts: connection::only_node_field(&threads, "posts").and_then(|posts| connection::page_request_of(&posts)),
+        thread_columns: connection::node_columns(&threads, Thread::columns_for),
+        posts: posts.as_ref().and_then(connection::page_request_of),
+        post_columns: posts.map(|posts| connection::node_columns(&posts, Post::columns_for)).unwrap_or_default(),
     })
 }
 

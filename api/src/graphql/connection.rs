@@ -124,6 +124,34 @@ pub fn only_node_field<'a>(field: &SelectionField<'a>, name: &str) -> Option<Sel
     (found.len() == 1).then(|| found.pop()).flatten()
 }
 
+/// The columns the nodes of connection field `field` read, by `columns_for` of their
+/// type's fields (see [`super::discussion::Thread::columns_for`]); empty (meaning every
+/// column) as soon as one field is not known to `columns_for`.
+pub fn node_columns<C: sea_orm::IdenStatic + Copy + 'static>(
+    field: &SelectionField<'_>,
+    columns_for: impl Fn(&str) -> Option<&'static [C]>,
+) -> Vec<C> {
+    let mut columns = Vec::new();
+    for child in field.selection_set() {
+        let nodes: Vec<SelectionField<'_>> = match child.name() {
+            "edges" => child.selection_set().filter(|f| f.name() == "node").collect(),
+            "nodes" => vec![child],
+            _ => continue,
+        };
+        for node in nodes {
+            for used in node.selection_set() {
+                let Some(read) = columns_for(used.name()) else { return Vec::new() };
+                for column in read {
+                    if !columns.iter().any(|c: &C| c.as_str() == column.as_str()) {
+                        columns.push(*column);
+                    }
+                }
+            }
+        }
+    }
+    columns
+}
+
 /// Whether the query asks for `totalCount` on this field (counting costs a query).
 pub fn wants_count(ctx: &Context<'_>) -> bool {
     ctx.look_ahead().field("totalCount").exists()

@@ -27,6 +27,26 @@ use crate::{
 #[derive(Clone)]
 pub struct Thread(pub thread::Model);
 
+impl Thread {
+    /// The columns of its row each field of `Thread` reads, for reading threads ahead with
+    /// their community; `None` for a field not listed (the whole row is then read). A
+    /// field added to `Thread` must be added here (a test checks every field is).
+    pub fn columns_for(field: &str) -> Option<&'static [thread::Column]> {
+        use thread::Column as C;
+        Some(match field {
+            "id" | "posts" | "__typename" => &[],
+            "title" => &[C::Title],
+            "body" => &[C::Body],
+            "createdAt" => &[C::CreatedAt],
+            "community" => &[C::CommunityId],
+            "subgroup" => &[C::SubgroupId],
+            "author" => &[C::AuthorId],
+            "viewerCan" => &[C::CommunityId, C::SubgroupId],
+            _ => return None,
+        })
+    }
+}
+
 /// A discussion thread in a community (or one of its subgroups).
 #[Object]
 impl Thread {
@@ -91,6 +111,21 @@ impl Thread {
 
 #[derive(Clone)]
 pub struct Post(pub post::Model);
+
+impl Post {
+    /// The columns of its row each field of `Post` reads (see [`Thread::columns_for`]).
+    pub fn columns_for(field: &str) -> Option<&'static [post::Column]> {
+        use post::Column as C;
+        Some(match field {
+            "id" | "__typename" => &[],
+            "body" => &[C::Body],
+            "createdAt" => &[C::CreatedAt],
+            "thread" => &[C::ThreadId],
+            "author" => &[C::AuthorId],
+            _ => return None,
+        })
+    }
+}
 
 /// What the viewer may do with a thread.
 #[derive(SimpleObject)]
@@ -183,5 +218,51 @@ impl DiscussionMutation {
         let thread_id = from_global("threadId", NodeKind::Thread, &input.thread_id).gql()?;
         let post = service::create_post(app(ctx), caller(ctx), thread_id, &input.body).await.gql()?;
         Ok(CreatePostPayload { post: Post(post) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fields of object type `name` in the schema's SDL.
+    fn fields_of(sdl: &str, name: &str) -> Vec<String> {
+        let start = sdl.find(&format!("\ntype {name} ")).unwrap_or_else(|| panic!("type {name} in the schema"));
+        let body = &sdl[start..];
+        let body = &body[body.find('{').unwrap_or(0) + 1..body.find("\n}").unwrap_or(body.len())];
+        let mut fields = Vec::new();
+        let mut in_description = false;
+        for line in body.lines().map(str::trim) {
+            if line.starts_with("\"\"\"") {
+                in_description = !(line.len() > 3 && line.ends_with("\"\"\"")) && !in_description;
+                continue;
+            }
+            if in_description || line.is_empty() || line.starts_with('"') || line.starts_with('@') {
+                continue;
+            }
+            let name: String = line.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            if !name.is_empty() {
+                fields.push(name);
+            }
+        }
+        fields
+    }
+
+    #[test]
+    fn every_field_of_threads_and_posts_says_which_columns_it_reads() {
+        let sdl = crate::graphql::sdl();
+        let threads = fields_of(&sdl, "Thread");
+        for expected in ["id", "title", "createdAt", "viewerCan", "posts"] {
+            assert!(threads.contains(&expected.to_owned()), "{expected} in {threads:?}");
+        }
+        for field in threads {
+            assert!(Thread::columns_for(&field).is_some(), "Thread.{field}: add it to Thread::columns_for");
+        }
+        let posts = fields_of(&sdl, "Post");
+        assert!(posts.contains(&"body".to_owned()), "{posts:?}");
+        for field in posts {
+            assert!(Post::columns_for(&field).is_some(), "Post.{field}: add it to Post::columns_for");
+        }
+        assert!(Thread::columns_for("somethingNew").is_none(), "an unknown field reads the whole row");
     }
 }

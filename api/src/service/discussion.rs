@@ -151,12 +151,16 @@ pub fn posts_select() -> sea_orm::Select<post::Entity> {
 /// What a read of one community takes along, on PostgreSQL, when the query asks for its
 /// threads (and their posts): the pages the loaders would otherwise read in one
 /// statement each.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct ThreadsAhead {
     /// The page of threads asked for.
     pub threads: PageRequest,
+    /// The columns of threads the query uses (empty: all).
+    pub thread_columns: Vec<thread::Column>,
     /// The page of posts asked for under each thread, if any.
     pub posts: Option<PageRequest>,
+    /// The columns of posts the query uses (empty: all).
+    pub post_columns: Vec<post::Column>,
 }
 
 /// Threads read ahead with their community, and the posts read under each of them.
@@ -182,6 +186,7 @@ pub fn threads_ahead_json(app: &App, caller: &Caller, ahead: &ThreadsAhead) -> E
             Expr::col((Alias::new(THREADS_ALIAS), thread::Column::Id)),
             &req,
             "ahead_post",
+            &ahead.post_columns,
             None,
         )
     });
@@ -192,6 +197,7 @@ pub fn threads_ahead_json(app: &App, caller: &Caller, ahead: &ThreadsAhead) -> E
         Expr::col((community::Entity, community::Column::Id)),
         &ahead.threads,
         THREADS_ALIAS,
+        &ahead.thread_columns,
         posts,
     )
 }

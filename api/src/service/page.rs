@@ -9,8 +9,8 @@
 use std::collections::HashMap;
 
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, Order, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Select, Statement, Value,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, IdenStatic, Iterable, Order, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Statement, Value,
     sea_query::{
         Asterisk, Expr, ExprTrait, PostgresQueryBuilder, Query, QueryStatementBuilder, UnionType, WindowStatement,
     },
@@ -241,6 +241,12 @@ where
 /// one [`fetch_per_parent`] reads for that parent (same `select`, cursor, order and
 /// `LIMIT n + 1`), so what is read ahead this way is exactly what the batched loader
 /// would have read, and nothing else.
+///
+/// Each row is a JSON object of `columns` only (all of them when `columns` is empty, the
+/// id always): turning a whole row into JSON, timestamps and long texts included, cost
+/// PostgreSQL several times what reading it did (`bench/README.md`), so the caller names
+/// the columns the query will use and the model takes its defaults for the others.
+#[expect(clippy::too_many_arguments, reason = "the parts of one SQL sub-query, each named at the call")]
 pub fn page_json<E: EntityTrait>(
     select: Select<E>,
     id: E::Column,
@@ -248,15 +254,28 @@ pub fn page_json<E: EntityTrait>(
     outer: Expr,
     req: &PageRequest,
     alias: &str,
+    columns: &[E::Column],
     nested: Option<Expr>,
 ) -> Expr {
+    let mut keep: Vec<E::Column> = if columns.is_empty() { E::Column::iter().collect() } else { columns.to_vec() };
+    if !keep.iter().any(|c| c.as_str() == id.as_str()) {
+        keep.insert(0, id);
+    }
+    let mut object = String::from("json_build_object(");
+    for (i, column) in keep.iter().enumerate() {
+        if i > 0 {
+            object.push_str(", ");
+        }
+        object.push_str(&format!("'{0}', \"{alias}\".\"{0}\"", column.as_str()));
+    }
+    object.push(')');
     let page = with_cursor(select, id, req)
         .filter(Expr::col(parent).eq(outer))
         .order_by(id, order(req))
         .limit(req.limit + 1)
         .into_query();
     let nested = nested.unwrap_or_else(|| Expr::cust("NULL"));
-    let item = Expr::cust_with_exprs(format!("json_build_array(to_jsonb(\"{alias}\"), $1)"), [nested]);
+    let item = Expr::cust_with_exprs(format!("json_build_array({object}, $1)"), [nested]);
     let aggregate = Query::select()
         .expr(Expr::cust_with_exprs("COALESCE(json_agg($1), '[]'::json)", [item]))
         .from_subquery(page, sea_orm::sea_query::Alias::new(alias))
