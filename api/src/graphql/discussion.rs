@@ -234,7 +234,7 @@ mod tests {
         let mut in_description = false;
         for line in body.lines().map(str::trim) {
             if line.starts_with("\"\"\"") {
-                in_description = !(line.len() > 3 && line.ends_with("\"\"\"")) && !in_description;
+                in_description = !(in_description || line.len() > 3 && line.ends_with("\"\"\""));
                 continue;
             }
             if in_description || line.is_empty() || line.starts_with('"') || line.starts_with('@') {
