@@ -290,7 +290,8 @@ fn settings(url: SecretString, public_url: &str) -> Settings {
         statement_timeout_ms: 10_000,
         lock_timeout_ms: 5_000,
         workers: 2,
-        policy_refresh_ms: 100,
+        // The backend's default: PostgreSQL's notifications, SQLite's fast poll.
+        policy_refresh_ms: None,
         public_url: Some(public_url.to_owned()),
         secret_key: Some(SecretString::from(TEST_SECRET_KEY)),
         session_ttl_hours: 12,
