@@ -196,6 +196,7 @@ async fn listen(app: App, listening: watch::Sender<bool>) {
         // Notifications sent while nobody listened are lost: start afresh.
         app.sessions.forget_all();
         app.sessions.listener_alive();
+        tracing::debug!("listening for changes");
         listening.send_replace(true);
         refresh_policy(&app).await;
         let why = serve(&app, listener).await;

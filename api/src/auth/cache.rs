@@ -85,7 +85,7 @@ pub struct SessionCache {
     needs_listener: bool,
     /// Milliseconds since `started` until which the listener is known to be alive.
     alive_until: AtomicU64,
-    /// Milliseconds since `started` of the last look-up.
+    /// Milliseconds since `started` of the last look-up, plus one (0: none yet).
     last_used: AtomicU64,
     started: Instant,
     /// Asks the listener for a proof of life (the cache is in use without one).
@@ -153,7 +153,7 @@ impl SessionCache {
     }
 
     fn get(&self, key: &Key, now: DateTime<Utc>, idle: Duration) -> Option<Actor> {
-        self.last_used.store(self.millis(), Ordering::Relaxed);
+        self.last_used.store(self.millis().saturating_add(1), Ordering::Relaxed);
         if !self.serving() {
             return None;
         }
@@ -223,8 +223,10 @@ impl SessionCache {
 
     /// Whether the listener should prove it is alive: the cache was used lately.
     pub fn wants_heartbeat(&self) -> bool {
-        let idle_for = self.millis().saturating_sub(self.last_used.load(Ordering::Relaxed));
-        idle_for < u64::try_from(self.max_age.as_millis()).unwrap_or(u64::MAX)
+        match self.last_used.load(Ordering::Relaxed) {
+            0 => false,
+            used => u128::from(self.millis().saturating_add(1).saturating_sub(used)) < self.max_age.as_millis(),
+        }
     }
 
     /// Resolves when an entry was stored while the listener's proof of life had lapsed.
@@ -311,6 +313,7 @@ mod tests {
     #[test]
     fn with_a_listener_entries_are_served_only_while_it_is_known_alive() {
         let cache = SessionCache::with(MAX_AGE, true);
+        assert!(!cache.wants_heartbeat(), "not used yet");
         cached(&cache, "mlg_a", live(1, Duration::hours(1), Duration::zero(), false));
         assert!(cache.get(&digest("mlg_a"), Utc::now(), IDLE).is_none(), "no listener yet");
         cache.listener_alive();
