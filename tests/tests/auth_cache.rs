@@ -159,7 +159,7 @@ async fn changes_take_effect_on_the_next_request_of_the_server_that_made_them() 
 
 /// Polls `base` with `token` until the answer is `UNAUTHENTICATED` (or, with `query`,
 /// `FORBIDDEN`); fails after a second. Returns how long it took.
-async fn refused_within_a_second(app: &TestApp, base: &str, token: &str, query: &str, code: &str) -> Duration {
+async fn refused_within_a_second(base: &str, token: &str, query: &str, code: &str) -> Duration {
     let started = Instant::now();
     loop {
         let (status, body) = post_at(base, token, query).await;
@@ -206,7 +206,7 @@ async fn a_suspension_written_behind_the_servers_back_takes_effect_within_a_seco
         .execute_unprepared(&format!("UPDATE person SET status = 'SUSPENDED' WHERE id = {me}"))
         .await
         .expect("suspend");
-    let took = refused_within_a_second(&app, &app.base, &token, ME, "UNAUTHENTICATED").await;
+    let took = refused_within_a_second(&app.base, &token, ME, "UNAUTHENTICATED").await;
     println!("the suspension took effect after {took:?}");
 }
 
@@ -294,7 +294,7 @@ async fn two_server_processes_see_each_others_changes_within_a_second() {
     let anna = app.token("anna@cisss.example", None, false).await;
     warm(&app, &two, &anna, ME).await;
     app.gql_at(&one, Some(&anna), LOGOUT, json!({})).await;
-    took.push(("logout", refused_within_a_second(&app, &two, &anna, ME, "UNAUTHENTICATED").await));
+    took.push(("logout", refused_within_a_second(&two, &anna, ME, "UNAUTHENTICATED").await));
 
     // An administrator revoking someone's sessions.
     let bob = app.token("bob@cisss.example", None, false).await;
@@ -302,7 +302,7 @@ async fn two_server_processes_see_each_others_changes_within_a_second() {
     warm(&app, &two, &bob, ME).await;
     let body = app.gql_at(&one, Some(&admin), REVOKE_ALL, json!({ "p": bob_id })).await;
     assert_eq!(body["data"]["revokePersonSessions"]["revokedCount"], 1, "{body}");
-    took.push(("revocation", refused_within_a_second(&app, &two, &bob, ME, "UNAUTHENTICATED").await));
+    took.push(("revocation", refused_within_a_second(&two, &bob, ME, "UNAUTHENTICATED").await));
 
     // A network role taken away.
     let otto = app.token("otto@cisss.example", None, false).await;
@@ -318,7 +318,7 @@ async fn two_server_processes_see_each_others_changes_within_a_second() {
     warm(&app, &two, &otto, AUDIT).await;
     let body = app.gql_at(&one, Some(&admin), REVOKE_ROLE, json!({ "p": otto_id, "r": "AUDITOR" })).await;
     assert!(body.get("errors").is_none(), "{body}");
-    took.push(("role removal", refused_within_a_second(&app, &two, &otto, AUDIT, "FORBIDDEN").await));
+    took.push(("role removal", refused_within_a_second(&two, &otto, AUDIT, "FORBIDDEN").await));
 
     // An organization suspended.
     let org = {
@@ -336,7 +336,7 @@ async fn two_server_processes_see_each_others_changes_within_a_second() {
     warm(&app, &two, &karine, ME).await;
     let body = app.gql_at(&one, Some(&admin), SUSPEND, json!({ "input": { "id": org, "status": "SUSPENDED" } })).await;
     assert!(body.get("errors").is_none(), "{body}");
-    took.push(("organization suspension", refused_within_a_second(&app, &two, &karine, ME, "UNAUTHENTICATED").await));
+    took.push(("organization suspension", refused_within_a_second(&two, &karine, ME, "UNAUTHENTICATED").await));
 
     // A person suspended by an operator, in the database: both servers.
     let carl = app.token("carl@cisss.example", None, false).await;
@@ -347,8 +347,8 @@ async fn two_server_processes_see_each_others_changes_within_a_second() {
         .execute_unprepared(&format!("UPDATE person SET status = 'SUSPENDED' WHERE id = {carl_id}"))
         .await
         .expect("suspend");
-    took.push(("person suspension (1)", refused_within_a_second(&app, &one, &carl, ME, "UNAUTHENTICATED").await));
-    took.push(("person suspension (2)", refused_within_a_second(&app, &two, &carl, ME, "UNAUTHENTICATED").await));
+    took.push(("person suspension (1)", refused_within_a_second(&one, &carl, ME, "UNAUTHENTICATED").await));
+    took.push(("person suspension (2)", refused_within_a_second(&two, &carl, ME, "UNAUTHENTICATED").await));
 
     // Policy: granted through one server, in force on the other; revoked through that
     // other, gone from the first.
