@@ -1,6 +1,6 @@
 //! The `maillage` command line: serve (default), migrate, schema, token, demo.
 
-use std::{net::SocketAddr, path::PathBuf};
+use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
 
 use clap::{Args, Parser, Subcommand};
 use migration::{Migrator, MigratorTrait};
@@ -129,6 +129,38 @@ pub enum CliError {
     Database(#[from] db::DbOpenError),
     #[error("{0}")]
     Other(String),
+}
+
+/// The `maillage` command: reads the command line and the settings, sets up logging,
+/// runs. (A function of the library so that the integration tests can build the same
+/// command and start servers as processes of their own.)
+pub async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut settings = match Settings::load(cli.config.as_deref()) {
+        Ok(settings) => settings,
+        Err(err) => {
+            eprintln!("maillage: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(listen) = cli.listen {
+        settings.listen = listen;
+    }
+    let filter = match tracing_subscriber::EnvFilter::try_new(&settings.log) {
+        Ok(filter) => filter,
+        Err(err) => {
+            eprintln!("maillage: invalid configuration: log (MAILLAGE_LOG): {err}");
+            return ExitCode::from(2);
+        }
+    };
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    match run(cli, settings).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("maillage: {err}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// Runs the command line.

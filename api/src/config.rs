@@ -41,8 +41,10 @@ pub struct Settings {
     pub lock_timeout_ms: u64,
     /// HTTP worker threads (0: one per core).
     pub workers: usize,
-    /// How often (milliseconds) to look for policy changes made by other replicas.
-    pub policy_refresh_ms: u64,
+    /// How often (milliseconds) to compare the policy generation with the database's:
+    /// other replicas' changes are seen this late at worst. When absent, 10,000 on
+    /// PostgreSQL (which notifies every change at once) and 250 on SQLite.
+    pub policy_refresh_ms: Option<u64>,
     /// The URL browsers reach this server at (login callbacks are built from it);
     /// `http://{listen}` when absent.
     pub public_url: Option<String>,
@@ -83,7 +85,6 @@ struct Defaults {
     statement_timeout_ms: u64,
     lock_timeout_ms: u64,
     workers: usize,
-    policy_refresh_ms: u64,
     session_ttl_hours: u32,
     session_idle_minutes: u32,
     request_timeout_secs: u64,
@@ -105,7 +106,6 @@ const DEFAULTS: Defaults = Defaults {
     statement_timeout_ms: 10_000,
     lock_timeout_ms: 5_000,
     workers: 0,
-    policy_refresh_ms: 250,
     session_ttl_hours: 12,
     session_idle_minutes: 120,
     request_timeout_secs: 15,

@@ -289,7 +289,7 @@ async fn graphql_endpoint(
         }
     };
     let viewer = match bearer(&req) {
-        Some(token) => match auth::authenticate(&state.app.db, token, state.app.sso.settings.session_idle).await {
+        Some(token) => match state.app.sessions.authenticate(&state.app.db, token, state.app.session_idle()).await {
             Ok(Some(viewer)) => Some(viewer),
             // A token that names no live session (unknown, expired, idle, revoked, or its
             // person or organization suspended) is not anonymity: the front end must be

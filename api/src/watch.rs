@@ -1,6 +1,17 @@
-//! The background loop that keeps this process in step with changes other replicas make:
-//! the policy (checked every `policy_refresh_ms`) and the front ends' origins (every few
-//! seconds).
+//! The background loops that keep this process in step with changes other replicas (or
+//! the CLI) make: the policy, the sessions cache, and the front ends' origins (reloaded
+//! every few seconds).
+//!
+//! On PostgreSQL a listener, on a connection of its own, receives the notifications that
+//! the database's triggers send at each commit (migration `m0026`): on `maillage_policy`
+//! the policy is reloaded, on `maillage_auth` the sessions cache is emptied. The policy
+//! generation is still compared every `policy_refresh_ms` (10 s by default) as a safety
+//! net, every [`SQLITE_POLICY_POLL`] while the listener is away. When the listener is
+//! lost, the sessions cache is bypassed (see [`crate::auth::cache`]) while it reconnects
+//! with backoff; once it listens again the cache is emptied and the policy refreshed, as
+//! notifications may have been missed. SQLite has no notifications: the policy is
+//! polled every `policy_refresh_ms` (250 ms by default) and cached sessions live a
+//! second.
 //!
 //! While the database is down the checks back off (doubling up to [`MAX_BACKOFF`]) and
 //! only state changes are logged: one warning when a check starts failing, one line when
@@ -8,15 +19,41 @@
 
 use std::time::Duration;
 
-use tokio::time::Instant;
+use sea_orm::{
+    DbBackend,
+    sqlx::{
+        self,
+        postgres::{PgListener, PgPoolOptions},
+    },
+};
+use tokio::{sync::watch, time::Instant};
 
-use crate::service::App;
+use crate::{auth::cache, service::App};
 
 /// The longest pause between two checks of a failing database.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 /// How often the front ends' origins are reloaded while the database answers.
 const ORIGINS_EVERY: Duration = Duration::from_secs(5);
+
+/// The default pace of the policy check on PostgreSQL, where notifications do the work.
+pub const POSTGRES_POLICY_POLL: Duration = Duration::from_secs(10);
+/// The default pace of the policy check on SQLite (and on PostgreSQL while the listener
+/// is away).
+pub const SQLITE_POLICY_POLL: Duration = Duration::from_millis(250);
+
+/// The channel of the notifications that reload the policy.
+pub const POLICY_CHANNEL: &str = "maillage_policy";
+
+/// How often the policy generation is compared: `policy_refresh_ms` when set, otherwise
+/// the backend's default.
+pub fn policy_poll(backend: DbBackend, policy_refresh_ms: Option<u64>) -> Duration {
+    match (policy_refresh_ms, backend) {
+        (Some(ms), _) => Duration::from_millis(ms.max(50)),
+        (None, DbBackend::Postgres) => POSTGRES_POLICY_POLL,
+        (None, _) => SQLITE_POLICY_POLL,
+    }
+}
 
 /// A periodic check that may fail: when to run it next, and which outcomes to log.
 #[derive(Debug, Clone)]
@@ -57,12 +94,27 @@ impl Backoff {
 }
 
 /// Runs until the server stops.
-pub async fn watch_policy(app: App, every_ms: u64) {
-    let mut policy = Backoff::new(Duration::from_millis(every_ms.max(50)), MAX_BACKOFF);
+pub async fn watch_policy(app: App, policy_refresh_ms: Option<u64>) {
+    let backend = app.db.get_database_backend();
+    let every = policy_poll(backend, policy_refresh_ms);
+    if backend == DbBackend::Postgres {
+        let (listening, heard) = watch::channel(false);
+        tokio::join!(poll(app.clone(), every, Some(heard)), listen(app, listening));
+    } else {
+        poll(app, every, None).await;
+    }
+}
+
+/// Compares the policy generation every `every` (every [`SQLITE_POLICY_POLL`] at most
+/// while `listening` says the listener is away, and once at once when it goes away), and
+/// reloads the front ends' origins.
+async fn poll(app: App, every: Duration, mut listening: Option<watch::Receiver<bool>>) {
+    let mut policy = Backoff::new(every, MAX_BACKOFF);
+    let mut unheard = Backoff::new(every.min(SQLITE_POLICY_POLL), MAX_BACKOFF);
     let mut origins = Backoff::new(ORIGINS_EVERY, MAX_BACKOFF);
     let mut origins_due = Instant::now() + origins.delay();
     loop {
-        tokio::time::sleep(policy.delay()).await;
+        pause(&mut listening, &policy, &unheard).await;
         if Instant::now() >= origins_due {
             match app.sso.front_ends.reload(&app.db).await {
                 Ok(()) if origins.succeeded() => tracing::info!("front ends' origins: reloaded again"),
@@ -76,6 +128,7 @@ pub async fn watch_policy(app: App, every_ms: u64) {
         }
         match app.auth.refresh_if_stale().await {
             Ok(changed) => {
+                unheard.succeeded();
                 if policy.succeeded() {
                     tracing::info!("policy generation: the database answers again");
                 }
@@ -83,11 +136,146 @@ pub async fn watch_policy(app: App, every_ms: u64) {
                     tracing::info!(generation = app.auth.generation(), "policy changed elsewhere: reloaded");
                 }
             }
-            Err(err) if policy.failed() => {
-                tracing::warn!(%err, "could not check the policy generation; retrying with backoff")
+            Err(err) => {
+                unheard.failed();
+                if policy.failed() {
+                    tracing::warn!(%err, "could not check the policy generation; retrying with backoff")
+                } else {
+                    tracing::debug!(%err, failures = policy.failures(), "policy generation: still failing")
+                }
             }
-            Err(err) => tracing::debug!(%err, failures = policy.failures(), "policy generation: still failing"),
         }
+    }
+}
+
+/// Waits until the next check: `policy`'s delay while the listener listens (cut short
+/// when it goes away), `unheard`'s while it does not.
+async fn pause(listening: &mut Option<watch::Receiver<bool>>, policy: &Backoff, unheard: &Backoff) {
+    let Some(heard) = listening.as_mut() else {
+        return tokio::time::sleep(policy.delay()).await;
+    };
+    let is_listening = *heard.borrow_and_update();
+    if !is_listening {
+        return tokio::time::sleep(unheard.delay()).await;
+    }
+    let gone = tokio::select! {
+        () = tokio::time::sleep(policy.delay()) => false,
+        changed = heard.changed() => changed.is_err(),
+    };
+    if gone {
+        *listening = None;
+    }
+}
+
+/// A pause before listening again after a loss, so a database that drops every new
+/// connection is not hammered.
+const RELISTEN_PAUSE: Duration = Duration::from_millis(100);
+
+/// PostgreSQL: listens for the notifications, reconnecting with backoff; `listening`
+/// tells the poll whether it may keep its slow pace.
+async fn listen(app: App, listening: watch::Sender<bool>) {
+    let mut backoff = Backoff::new(Duration::from_millis(250), MAX_BACKOFF);
+    let mut lost = false;
+    loop {
+        let listener = match connect(&app).await {
+            Ok(listener) => listener,
+            Err(err) => {
+                if backoff.failed() {
+                    tracing::warn!(%err, "cannot listen for changes (cached sessions are bypassed); retrying with backoff");
+                } else {
+                    tracing::debug!(%err, failures = backoff.failures(), "listener: still failing");
+                }
+                tokio::time::sleep(backoff.delay()).await;
+                continue;
+            }
+        };
+        backoff.succeeded();
+        if std::mem::take(&mut lost) {
+            tracing::info!("listening for changes again");
+        }
+        // Notifications sent while nobody listened are lost: start afresh.
+        app.sessions.forget_all();
+        app.sessions.listener_alive();
+        tracing::debug!("listening for changes");
+        listening.send_replace(true);
+        refresh_policy(&app).await;
+        let why = serve(&app, listener).await;
+        listening.send_replace(false);
+        app.sessions.listener_lost();
+        lost = true;
+        tracing::warn!(why, "lost the listener: cached sessions are bypassed until it is back");
+        tokio::time::sleep(RELISTEN_PAUSE).await;
+    }
+}
+
+/// The `application_name` of the listener's connection (in `pg_stat_activity`).
+pub const LISTENER_NAME: &str = "maillage-listener";
+
+/// A listener on a connection of its own (not one of the pool's), on both channels.
+async fn connect(app: &App) -> Result<PgListener, sqlx::Error> {
+    let options = app.db.get_postgres_connection_pool().connect_options();
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(Duration::from_secs(10))
+        .max_lifetime(None)
+        .idle_timeout(None)
+        .connect_lazy_with((*options).clone().application_name(LISTENER_NAME));
+    let mut listener = PgListener::connect_with(&pool).await?;
+    listener.ignore_pool_close_event(true);
+    // A lost connection is reported at once: this loop reconnects itself.
+    listener.eager_reconnect(false);
+    listener.listen_all([cache::CHANNEL, POLICY_CHANNEL]).await?;
+    Ok(listener)
+}
+
+/// Handles notifications until the connection is lost; returns why.
+async fn serve(app: &App, mut listener: PgListener) -> String {
+    loop {
+        let heartbeat = tokio::select! {
+            received = listener.try_recv() => match received {
+                Ok(Some(notification)) => {
+                    handle(app, notification.channel()).await;
+                    app.sessions.listener_alive();
+                    false
+                }
+                Ok(None) => return "the connection was closed".to_owned(),
+                Err(err) => return err.to_string(),
+            },
+            () = app.sessions.woken() => true,
+            () = tokio::time::sleep(cache::HEARTBEAT) => app.sessions.wants_heartbeat(),
+        };
+        if !heartbeat {
+            continue;
+        }
+        // While the cache is in use, prove the connection alive every second: an answer
+        // comes after every notification committed before the question.
+        match tokio::time::timeout(cache::HEARTBEAT, sqlx::Executor::execute(&mut listener, "SELECT 1")).await {
+            Ok(Ok(_)) => {
+                while let Some(notification) = listener.next_buffered() {
+                    handle(app, notification.channel()).await;
+                }
+                app.sessions.listener_alive();
+            }
+            Ok(Err(err)) => return err.to_string(),
+            Err(_) => return format!("no answer within {:?}", cache::HEARTBEAT),
+        }
+    }
+}
+
+async fn handle(app: &App, channel: &str) {
+    match channel {
+        cache::CHANNEL => app.sessions.forget_all(),
+        POLICY_CHANNEL => refresh_policy(app).await,
+        _ => {}
+    }
+}
+
+async fn refresh_policy(app: &App) {
+    match app.auth.refresh_if_stale().await {
+        Ok(true) => tracing::info!(generation = app.auth.generation(), "policy changed elsewhere: reloaded"),
+        Ok(false) => {}
+        // The poll retries.
+        Err(err) => tracing::warn!(%err, "could not reload the policy after a notification"),
     }
 }
 

@@ -29,6 +29,7 @@ mod m0022_audit_scope;
 mod m0023_audit_client_request_id;
 mod m0024_membership_key_holders;
 mod m0025_login_binding;
+mod m0026_change_notifications;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -63,6 +64,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0023_audit_client_request_id::Migration),
             Box::new(m0024_membership_key_holders::Migration),
             Box::new(m0025_login_binding::Migration),
+            Box::new(m0026_change_notifications::Migration),
         ]
     }
 }

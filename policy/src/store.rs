@@ -2,6 +2,9 @@
 //!
 //! Every write takes the caller's connection, so a domain change and its policy change
 //! commit (or roll back) together, and bumps the generation in the same transaction.
+//! On PostgreSQL a trigger on `policy_state` (migration `m0026`) then notifies
+//! `maillage_policy` at commit, and every server reloads at once; servers also compare
+//! the generation now and then, and on SQLite that is how they learn of changes.
 
 use chrono::Utc;
 use entity::{casbin_rule, policy_state};

@@ -134,6 +134,11 @@ impl TestApp {
         request.send().await.expect("send").json().await.expect("JSON body")
     }
 
+    /// The URL of this app's database (for other servers on it).
+    pub fn database_url(&self) -> &SecretString {
+        &self.url
+    }
+
     /// Whether this app runs on PostgreSQL.
     pub fn is_postgres(&self) -> bool {
         matches!(self.cleanup, Cleanup::Postgres { .. })
@@ -276,7 +281,7 @@ fn replace_database(url: &str, name: &str) -> String {
 }
 
 /// The key encrypting identity-provider secrets in tests (replicas share it).
-const TEST_SECRET_KEY: &str = "bWFpbGxhZ2UtdGVzdC1rZXktMzItYnl0ZXMtbG9uZyE=";
+pub const TEST_SECRET_KEY: &str = "bWFpbGxhZ2UtdGVzdC1rZXktMzItYnl0ZXMtbG9uZyE=";
 
 fn settings(url: SecretString, public_url: &str) -> Settings {
     Settings {
@@ -290,7 +295,8 @@ fn settings(url: SecretString, public_url: &str) -> Settings {
         statement_timeout_ms: 10_000,
         lock_timeout_ms: 5_000,
         workers: 2,
-        policy_refresh_ms: 100,
+        // The backend's default: PostgreSQL's notifications, SQLite's fast poll.
+        policy_refresh_ms: None,
         public_url: Some(public_url.to_owned()),
         secret_key: Some(SecretString::from(TEST_SECRET_KEY)),
         session_ttl_hours: 12,

@@ -3,9 +3,12 @@
 //! Tokens are 32 random bytes, shown once; only their SHA-256 is stored. A missing,
 //! unknown, expired or revoked token, or the token of a person who or whose
 //! organization is suspended, makes the request anonymous.
+//!
+//! Servers resolve tokens through the [`cache::SessionCache`], so that a token used
+//! lately costs no statement.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use entity::{
     enums::{NetworkRoleKind, RecordStatus},
     network_role, organization, person, session,
@@ -21,6 +24,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{ServiceError, ServiceResult};
 
+pub mod cache;
 pub mod web;
 
 /// Prefix of Maillage bearer tokens, so that leaked ones are recognisable.
@@ -94,13 +98,41 @@ pub async fn issue_session<C: ConnectionTrait>(
 /// most once per this interval.
 const TOUCH_EVERY: Duration = Duration::seconds(60);
 
+/// Whether a bearer token is worth looking up (Maillage's prefix, a sane length).
+fn well_formed(token: &str) -> bool {
+    token.starts_with(TOKEN_PREFIX) && token.len() <= 200
+}
+
 /// Resolves a bearer token to its actor, or `None` when it is not a live session of an
-/// active person. Login sessions (`oidc`) also end after `idle` without use.
+/// active person. Login sessions (`oidc`) also end after `idle` without use. Runs one
+/// statement (two when `last_seen_at` is due): servers go through the
+/// [`cache::SessionCache`] instead.
 pub async fn authenticate<C: ConnectionTrait>(db: &C, token: &str, idle: Duration) -> ServiceResult<Viewer> {
-    if !token.starts_with(TOKEN_PREFIX) || token.len() > 200 {
+    if !well_formed(token) {
         return Ok(None);
     }
-    let now = Utc::now();
+    Ok(resolve(db, &hash_token(token), idle, Utc::now()).await?.map(|live| live.actor))
+}
+
+/// A live session as [`resolve`] found it: its actor, and what bounds its life.
+#[derive(Debug, Clone)]
+struct LiveSession {
+    actor: Actor,
+    expires_at: DateTime<Utc>,
+    /// `last_seen_at` as it now stands in the database (after the touch, if one was due).
+    last_seen: DateTime<Utc>,
+    /// A login session (`oidc`), which ends after the idle limit.
+    idle_limited: bool,
+}
+
+/// The live session whose token hashes to `token_hash`, touching `last_seen_at` when it
+/// is [`TOUCH_EVERY`] old.
+async fn resolve<C: ConnectionTrait>(
+    db: &C,
+    token_hash: &str,
+    idle: Duration,
+    now: DateTime<Utc>,
+) -> ServiceResult<Option<LiveSession>> {
     // One statement: the live session, its active person, and their network roles
     // (one row per role, or one row with none).
     let query = Query::select()
@@ -109,6 +141,8 @@ pub async fn authenticate<C: ConnectionTrait>(db: &C, token: &str, idle: Duratio
         .expr_as(Expr::col((person::Entity, person::Column::OrganizationId)), "organization_id")
         .expr_as(Expr::col((network_role::Entity, network_role::Column::Role)), "network_role")
         .expr_as(Expr::col((session::Entity, session::Column::LastSeenAt)), "last_seen_at")
+        .expr_as(Expr::col((session::Entity, session::Column::ExpiresAt)), "expires_at")
+        .expr_as(Expr::col((session::Entity, session::Column::Origin)), "origin")
         .from(session::Entity)
         .inner_join(
             person::Entity,
@@ -126,7 +160,7 @@ pub async fn authenticate<C: ConnectionTrait>(db: &C, token: &str, idle: Duratio
             Expr::col((network_role::Entity, network_role::Column::PersonId))
                 .equals((person::Entity, person::Column::Id)),
         )
-        .and_where(Expr::col((session::Entity, session::Column::TokenHash)).eq(hash_token(token)))
+        .and_where(Expr::col((session::Entity, session::Column::TokenHash)).eq(token_hash))
         .and_where(Expr::col((session::Entity, session::Column::RevokedAt)).is_null())
         .and_where(Expr::col((session::Entity, session::Column::ExpiresAt)).gt(now))
         .cond_where(
@@ -144,16 +178,22 @@ pub async fn authenticate<C: ConnectionTrait>(db: &C, token: &str, idle: Duratio
     let rows = db.query_all_raw(db.get_database_backend().build(&query)).await?;
     let Some(first) = rows.first() else { return Ok(None) };
     let session_id: i32 = first.try_get("", "session_id")?;
-    let last_seen: Option<chrono::DateTime<Utc>> = first.try_get("", "last_seen_at")?;
-    if last_seen.is_none_or(|seen| seen < now - TOUCH_EVERY) {
-        session::Entity::update_many()
-            .col_expr(session::Column::LastSeenAt, Expr::value(now))
-            .filter(session::Column::Id.eq(session_id))
-            .exec(db)
-            .await?;
-    }
+    let last_seen: Option<DateTime<Utc>> = first.try_get("", "last_seen_at")?;
+    let last_seen = match last_seen {
+        Some(seen) if seen >= now - TOUCH_EVERY => seen,
+        _ => {
+            session::Entity::update_many()
+                .col_expr(session::Column::LastSeenAt, Expr::value(now))
+                .filter(session::Column::Id.eq(session_id))
+                .exec(db)
+                .await?;
+            now
+        }
+    };
     let person_id: i32 = first.try_get("", "person_id")?;
     let organization_id: Option<i32> = first.try_get("", "organization_id")?;
+    let expires_at: DateTime<Utc> = first.try_get("", "expires_at")?;
+    let origin: String = first.try_get("", "origin")?;
     let mut base_roles = vec![Role::Person];
     for row in &rows {
         let role: Option<String> = row.try_get("", "network_role")?;
@@ -161,12 +201,17 @@ pub async fn authenticate<C: ConnectionTrait>(db: &C, token: &str, idle: Duratio
             base_roles.push(Role::Network(role));
         }
     }
-    Ok(Some(Actor {
-        person_id,
-        organization_id,
-        network_admin: base_roles.contains(&Role::Network(NetworkRoleKind::Admin)),
-        session_id,
-        base_roles,
+    Ok(Some(LiveSession {
+        actor: Actor {
+            person_id,
+            organization_id,
+            network_admin: base_roles.contains(&Role::Network(NetworkRoleKind::Admin)),
+            session_id,
+            base_roles,
+        },
+        expires_at,
+        last_seen,
+        idle_limited: origin == OIDC_ORIGIN,
     }))
 }
 

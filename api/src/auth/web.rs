@@ -257,7 +257,7 @@ async fn start_link(app: web::Data<App>, req: HttpRequest, path: web::Path<Strin
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim);
     let viewer = match token {
-        Some(token) => match super::authenticate(&app.db, token, app.sso.settings.session_idle).await {
+        Some(token) => match app.sessions.authenticate(&app.db, token, app.sso.settings.session_idle).await {
             Ok(viewer) => viewer,
             Err(err) => {
                 tracing::error!(%err, "authentication failed");

@@ -7,6 +7,8 @@ use std::sync::Arc;
 use policy::Authorizer;
 use sea_orm::DatabaseConnection;
 
+use crate::auth::cache::SessionCache;
+
 pub mod access;
 pub mod audit;
 pub mod community;
@@ -22,13 +24,16 @@ pub mod subgroup;
 pub mod token;
 pub mod validate;
 
-/// What every service needs: the database, the Authorizer and the single sign-on
-/// context.
+/// What every service needs: the database, the Authorizer, the single sign-on context
+/// and the sessions cache.
 #[derive(Clone, Debug)]
 pub struct App {
     pub db: DatabaseConnection,
     pub auth: Arc<Authorizer>,
     pub sso: Arc<sso::Sso>,
+    /// Sessions resolved lately: a service that changes what authentication answers calls
+    /// `sessions.forget_all()` after its commit.
+    pub sessions: Arc<SessionCache>,
 }
 
 impl App {
@@ -36,6 +41,12 @@ impl App {
     pub async fn load(db: DatabaseConnection, sso: sso::Sso) -> Result<Self, policy::PolicyError> {
         let auth = Arc::new(Authorizer::load(db.clone()).await?);
         sso.front_ends.reload(&db).await.map_err(policy::PolicyError::from)?;
-        Ok(Self { db, auth, sso: Arc::new(sso) })
+        let sessions = Arc::new(SessionCache::new(db.get_database_backend()));
+        Ok(Self { db, auth, sso: Arc::new(sso), sessions })
+    }
+
+    /// How long a login session may go unused.
+    pub fn session_idle(&self) -> chrono::Duration {
+        self.sso.settings.session_idle
     }
 }

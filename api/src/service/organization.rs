@@ -198,6 +198,10 @@ pub async fn update(
     )
     .await?;
     txn.commit().await?;
+    if changes.status.is_some() {
+        // Its people's sessions end or resume with it.
+        app.sessions.forget_all();
+    }
     if changes.allowed_return_urls.is_some() {
         app.sso.front_ends.reload(&app.db).await?;
     }

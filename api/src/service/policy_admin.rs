@@ -470,6 +470,10 @@ async fn change_role(
     )
     .await?;
     txn.commit().await?;
+    if scope.is_none() {
+        // Network roles are part of the authenticated actor.
+        app.sessions.forget_all();
+    }
     Ok(())
 }
 

@@ -306,6 +306,7 @@ pub async fn logout(app: &App, caller: &Caller) -> ServiceResult<()> {
     )
     .await?;
     txn.commit().await?;
+    app.sessions.forget_all();
     Ok(())
 }
 
@@ -355,6 +356,7 @@ pub async fn revoke(app: &App, caller: &Caller, session_id: i32) -> ServiceResul
     .await?;
     let updated = session::Entity::find_by_id(session_id).one(&txn).await?.ok_or(ServiceError::not_found("session"))?;
     txn.commit().await?;
+    app.sessions.forget_all();
     Ok(updated)
 }
 
@@ -374,6 +376,7 @@ pub async fn revoke_all(app: &App, caller: &Caller, person_id: i32) -> ServiceRe
     )
     .await?;
     txn.commit().await?;
+    app.sessions.forget_all();
     Ok(count)
 }
 
