@@ -150,11 +150,11 @@ fn migrate_status_lists_every_migration() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let out = maillage(dir.path(), &["migrate", "status"]);
     let status = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(status.lines().filter(|l| l.contains("Applied")).count(), 25, "{status}");
-    let out = maillage(dir.path(), &["migrate", "down", "--steps", "25"]);
+    assert_eq!(status.lines().filter(|l| l.contains("Applied")).count(), 26, "{status}");
+    let out = maillage(dir.path(), &["migrate", "down", "--steps", "26"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let out = maillage(dir.path(), &["migrate", "status"]);
-    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().filter(|l| l.contains("Pending")).count(), 25);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().filter(|l| l.contains("Pending")).count(), 26);
 }
 
 #[test]

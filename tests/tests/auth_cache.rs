@@ -399,7 +399,9 @@ async fn an_idle_server_does_not_poll_the_policy() {
         return;
     }
     let app = TestApp::spawn().await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Once listening, the server reads the policy generation once.
+    listening(&app, 1).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
     app.reset_statements();
     tokio::time::sleep(Duration::from_secs(2)).await;
     let log = app.statement_log();
