@@ -49,6 +49,8 @@ pub const MAX_CLIENT_REQUEST_ID: usize = 64;
 
 struct AppState {
     schema: AppSchema,
+    /// Queries already parsed and checked.
+    prepared: graphql::prepared::PreparedDocuments,
     app: App,
     rate_limits: RateLimits,
     /// One permit per GraphQL execution running at once.
@@ -98,6 +100,7 @@ pub fn start_on(
     let app_data = web::Data::new(app.clone());
     let state = web::Data::new(AppState {
         schema: graphql::build_schema(app.clone()),
+        prepared: graphql::prepared::PreparedDocuments::default(),
         app,
         rate_limits: RateLimits::new(settings),
         executions: Semaphore::new(settings.max_concurrent_requests),
@@ -334,21 +337,32 @@ async fn graphql_endpoint(
         response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
         return response;
     };
-    let caller = Caller::new(viewer, Some(Arc::new(ids)));
-    let request = loaders::register(request, &state.app, &caller).data(caller);
-    // On timeout the execution future is dropped: its resolvers stop at their next
-    // await (a DataLoader batch already started finishes on its own, bounded by a page).
-    let Ok(mut response) = tokio::time::timeout(state.request_timeout, state.schema.execute(request)).await else {
-        tracing::warn!(request_id, operation, person, "graphql request timed out");
-        return request_error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "TIMEOUT",
-            &format!("the request took longer than {} s and was stopped", state.request_timeout.as_secs()),
-            &request_id,
-        );
+    let mut request = request;
+    let mut response = match state.prepared.prepare(&request.query).await {
+        Err(refused) => async_graphql::Response::from_errors(vec![refused]),
+        Ok(document) => {
+            request.set_parsed_query(document);
+            let caller = Caller::new(viewer, Some(Arc::new(ids)));
+            let request = loaders::register(request, &state.app, &caller).data(caller);
+            // On timeout the execution future is dropped: its resolvers stop at their next
+            // await (a DataLoader batch already started finishes on its own, bounded by a page).
+            let Ok(response) = tokio::time::timeout(state.request_timeout, state.schema.execute(request)).await else {
+                tracing::warn!(request_id, operation, person, "graphql request timed out");
+                return request_error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "TIMEOUT",
+                    &format!("the request took longer than {} s and was stopped", state.request_timeout.as_secs()),
+                    &request_id,
+                );
+            };
+            response
+        }
     };
     graphql::limits::cap_errors(&mut response.errors);
     for error in &mut response.errors {
+        if let Some(refusal) = graphql::limits::cost_refusal(error) {
+            *error = refusal;
+        }
         // Errors raised before resolvers run (syntax, unknown fields, wrong types) are
         // the client's input.
         let extensions = error.extensions.get_or_insert_with(ErrorExtensionValues::default);

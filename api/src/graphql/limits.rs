@@ -346,10 +346,12 @@ impl ExtensionFactory for RequestLimits {
 
 struct RequestLimitsExtension;
 
+/// The introspection sizes and budget of the schema, computed once.
+static INTROSPECTION: std::sync::OnceLock<(IntrospectionSizes, usize)> = std::sync::OnceLock::new();
+
 /// The introspection sizes and budget of a schema, computed once.
 fn introspection_budget(registry: &Registry) -> (IntrospectionSizes, usize) {
-    static CACHE: std::sync::OnceLock<(IntrospectionSizes, usize)> = std::sync::OnceLock::new();
-    *CACHE.get_or_init(|| {
+    *INTROSPECTION.get_or_init(|| {
         let sizes = IntrospectionSizes::of(registry);
         let budget = async_graphql::parser::parse_query(STANDARD_INTROSPECTION_QUERY)
             .map(|doc| introspection_cost(&doc, &sizes))
@@ -393,6 +395,49 @@ impl Extension for RequestLimitsExtension {
             return Err(vec![cost_error(format!("the query is nested deeper than {MAX_DEPTH} fields"))]);
         }
         Ok(result)
+    }
+}
+
+/// Checks a request's query text before execution, as [`RequestLimits`] does at parsing:
+/// nesting, then the parsed document's shape and introspection cost. The server runs
+/// this itself (see [`super::prepared`]) rather than as a schema extension: any
+/// extension sends every field's resolution through its hooks (a boxed future and a
+/// registry look-up per field and list item), about a tenth of the server's CPU under
+/// load (`bench/README.md`). Complexity and depth are then checked by async-graphql's
+/// own limits ([`cost_refusal`] gives them their code).
+pub async fn check_query(query: &str) -> ServerResult<ExecutableDocument> {
+    if nesting_exceeds(query, MAX_NESTING) {
+        return Err(nesting_error());
+    }
+    let doc = async_graphql::parser::parse_query(query).map_err(ServerError::from)?;
+    let (sizes, budget) = match INTROSPECTION.get() {
+        Some(known) => *known,
+        None => {
+            // The registry is not public: a schema with the extension, asked once, reads it.
+            let probe = async_graphql::Schema::build(
+                super::Query::default(),
+                super::Mutation::default(),
+                async_graphql::EmptySubscription,
+            )
+            .extension(RequestLimits)
+            .finish();
+            let _ = probe.execute("{ __typename }").await;
+            INTROSPECTION.get().copied().ok_or_else(|| ServerError::new("the schema's limits are unknown", None))?
+        }
+    };
+    check_document(&doc, &sizes, budget)?;
+    Ok(doc)
+}
+
+/// async-graphql's refusals of [`MAX_COMPLEXITY`] and [`MAX_DEPTH`] (set on the schema),
+/// worded and coded as the rest of this module's: `None` for any other error.
+pub fn cost_refusal(error: &ServerError) -> Option<ServerError> {
+    match error.message.as_str() {
+        "Query is too complex." => Some(cost_error(format!(
+            "the query costs more than {MAX_COMPLEXITY} (a connection costs its page size times what it selects)"
+        ))),
+        "Query is nested too deep." => Some(cost_error(format!("the query is nested deeper than {MAX_DEPTH} fields"))),
+        _ => None,
     }
 }
 

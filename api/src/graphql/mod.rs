@@ -57,11 +57,11 @@ pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 pub fn build_schema(app: App) -> AppSchema {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .data(app)
-        // Outermost: what parsing and validating a known operation gave (only what the
-        // limits below accepted) is reused.
-        .extension(prepared::PreparedDocuments::default())
-        // Depth, cost and shape are checked by the extension, with error codes.
-        .extension(limits::RequestLimits)
+        // Nesting, shape and introspection cost are checked before execution, by the
+        // server (`prepared`, `limits::check_query`); cost and depth here. No schema
+        // extension: each one would wrap every field's resolution.
+        .limit_complexity(limits::MAX_COMPLEXITY)
+        .limit_depth(limits::MAX_DEPTH)
         .finish()
 }
 

@@ -201,18 +201,29 @@ pub fn visibility(auth: &Authorizer, backend: DbBackend, caller: &Caller) -> Vis
         (MembershipStatus::Invited, Role::CommunityInvitee),
         (MembershipStatus::Pending, Role::CommunityApplicant),
     ];
+    let memberships = |statuses: Vec<MembershipStatus>| {
+        membership::Entity::find()
+            .select_only()
+            .column(membership::Column::CommunityId)
+            .filter(membership::Column::PersonId.eq(person_id))
+            .filter(membership::Column::Status.is_in(statuses))
+            .into_query()
+    };
+    // Statuses whose role may view communities whatever their attributes.
+    let mut unconditional = Vec::new();
     for (status, role) in by_status {
         let mut roles = base.to_vec();
         roles.push(role);
-        if let Some(condition) = viewable_attrs(auth, &roles) {
-            let linked = membership::Entity::find()
-                .select_only()
-                .column(membership::Column::CommunityId)
-                .filter(membership::Column::PersonId.eq(person_id))
-                .filter(membership::Column::Status.eq(status))
-                .into_query();
-            ties.push((condition, linked));
+        match viewable_attrs(auth, &roles) {
+            Some(condition) if condition.is_empty() => unconditional.push(status),
+            Some(condition) => ties.push((condition, memberships(vec![status]))),
+            None => {}
         }
+    }
+    if !unconditional.is_empty() {
+        // One look-up of the person's memberships in these statuses (one index range),
+        // rather than one per status.
+        ties.push((Condition::all(), memberships(unconditional)));
     }
     let mut sponsor = base.to_vec();
     sponsor.push(Role::CommunitySponsor);
