@@ -102,10 +102,11 @@ async fn liveness_and_readiness_answer_get_and_head() {
     }
 }
 
-/// Holds `LOCK TABLE session IN ACCESS EXCLUSIVE MODE` from another connection (as the
-/// review did in psql): authenticated requests need that table. They must fail with a
-/// clear code instead of hanging until the lock goes, and neither liveness nor readiness
-/// may report the database down while it is up.
+/// Holds `LOCK TABLE … IN ACCESS EXCLUSIVE MODE` from another connection (as the review
+/// did in psql, there on `session`): requests that need the table must fail with a clear
+/// code instead of hanging until the lock goes, and neither liveness nor readiness may
+/// report the database down while it is up. The table is `person`, which `me` reads:
+/// since sessions are cached, a request with a known token no longer reads `session`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_held_lock_fails_requests_with_a_clear_code_and_readiness_stays_up() {
     let app = TestApp::spawn().await;
@@ -118,7 +119,7 @@ async fn a_held_lock_fails_requests_with_a_clear_code_and_readiness_stays_up() {
 
     use sea_orm::{ConnectionTrait, TransactionTrait};
     let locker = app.db.begin().await.expect("begin");
-    locker.execute_unprepared("LOCK TABLE session IN ACCESS EXCLUSIVE MODE").await.expect("lock");
+    locker.execute_unprepared("LOCK TABLE person IN ACCESS EXCLUSIVE MODE").await.expect("lock");
 
     // More requests than the server has connections (5 in tests), plus an anonymous one.
     let calls = join_all((0..8).map(|_| app.post(Some(&ana), "{ me { id } }", json!({}))));
@@ -141,7 +142,9 @@ async fn a_held_lock_fails_requests_with_a_clear_code_and_readiness_stays_up() {
     for (status, body) in &results {
         let code = error_code(body);
         assert!(code == "UNAVAILABLE" || code == "TIMEOUT", "{status} {body}");
-        assert_eq!(*status, 503, "{body}");
+        // 503 when the request failed before execution (the whole request timed out or
+        // the server was saturated); a GraphQL answer whose field failed otherwise.
+        assert!(*status == 503 || (*status == 200 && body["data"].is_null()), "{status} {body}");
     }
     // Once the lock is gone, the same request works again.
     assert!(app.ok(Some(&ana), "{ me { id } }", json!({})).await["me"]["id"].is_string());
