@@ -193,10 +193,14 @@ pub async fn connect_with(
         // dropped by the server or a firewall is checked now. A broken connection still
         // fails its statement and leaves the pool (review 2026-12-01, performance).
         .test_before_acquire_if_idle_for(IDLE_BEFORE_PING);
-    let loopback_tls_off = plain_on_loopback(url.expose_secret());
+    let loopback_tls_off = plain_on_loopback(url.expose_secret(), std::env::var_os("PGSSLMODE").as_deref());
     options
         .map_sqlx_postgres_opts(move |pg| {
-            if loopback_tls_off && is_loopback_host(pg.get_host()) {
+            // Only sqlx's default mode is ever replaced, however the mode was chosen.
+            if loopback_tls_off
+                && matches!(pg.get_ssl_mode(), sea_orm::sqlx::postgres::PgSslMode::Prefer)
+                && is_loopback_host(pg.get_host())
+            {
                 pg.ssl_mode(sea_orm::sqlx::postgres::PgSslMode::Disable)
             } else {
                 pg
@@ -232,13 +236,21 @@ pub async fn connect_with(
 /// A pooled connection unused this long is pinged before it is handed out again.
 const IDLE_BEFORE_PING: Duration = Duration::from_secs(30);
 
-/// Whether TLS is left out for a PostgreSQL on this machine: when the URL does not
-/// choose (`sslmode` absent), sqlx's default `prefer` would negotiate TLS even over
-/// loopback, where it protects nothing and costs CPU on both ends. A URL with `sslmode`
-/// is obeyed as written; remote hosts keep `prefer` (or what the URL says).
-fn plain_on_loopback(url: &str) -> bool {
-    let query = url.split_once('?').map_or("", |(_, q)| q);
-    !query.split('&').any(|pair| pair.split('=').next().is_some_and(|k| k.eq_ignore_ascii_case("sslmode")))
+/// Whether TLS is left out for a PostgreSQL on this machine: when nothing chooses the
+/// TLS mode (no `sslmode` in the URL, nor `PGSSLMODE` in the environment, which sqlx
+/// reads too: `env_ssl_mode`), sqlx's default `prefer` would negotiate TLS even over
+/// loopback, where it protects nothing and costs CPU on both ends. A mode chosen either
+/// way is obeyed as written; remote hosts keep `prefer` (or what was chosen).
+///
+/// The URL's parameters are read as sqlx reads them: percent-decoded, and `ssl-mode` is
+/// `sslmode` too (review 2026-12-01: `?ssl-mode=require` on 127.0.0.1 was turned off).
+/// A URL that does not parse keeps sqlx's defaults.
+fn plain_on_loopback(url: &str, env_ssl_mode: Option<&std::ffi::OsStr>) -> bool {
+    let Ok(parsed) = url::Url::parse(url) else { return false };
+    let chosen_in_url = parsed
+        .query_pairs()
+        .any(|(key, _)| key.eq_ignore_ascii_case("sslmode") || key.eq_ignore_ascii_case("ssl-mode"));
+    !chosen_in_url && env_ssl_mode.is_none()
 }
 
 /// `localhost`, a loopback address, or a Unix socket directory.
@@ -421,9 +433,16 @@ mod tests {
 
     #[test]
     fn tls_is_left_out_only_on_loopback_when_the_url_does_not_choose() {
-        assert!(plain_on_loopback("postgres://postgres@127.0.0.1:5432/postgres"));
-        assert!(!plain_on_loopback("postgres://u@127.0.0.1/db?sslmode=require"));
-        assert!(!plain_on_loopback("postgres://u@db.example/db?application_name=x&SSLMODE=verify-full"));
+        assert!(plain_on_loopback("postgres://postgres@127.0.0.1:5432/postgres", None));
+        assert!(!plain_on_loopback("postgres://u@127.0.0.1/db?sslmode=require", None));
+        assert!(!plain_on_loopback("postgres://u@db.example/db?application_name=x&SSLMODE=verify-full", None));
+        // sqlx reads `ssl-mode` as `sslmode`, and decodes the parameters' names.
+        assert!(!plain_on_loopback("postgres://u@127.0.0.1/db?ssl-mode=require", None));
+        assert!(!plain_on_loopback("postgres://u@127.0.0.1/db?ssl%6Dode=verify-full", None));
+        assert!(!plain_on_loopback("postgres://u@localhost/db?application_name=x&ssl-mode=require", None));
+        // `PGSSLMODE` chooses too.
+        assert!(!plain_on_loopback("postgres://u@127.0.0.1/db", Some(std::ffi::OsStr::new("require"))));
+        assert!(plain_on_loopback("postgres://u@127.0.0.1/db?application_name=sslmode", None));
         for host in ["127.0.0.1", "::1", "[::1]", "localhost", "/var/run/postgresql", "127.0.0.2"] {
             assert!(is_loopback_host(host), "{host}");
         }

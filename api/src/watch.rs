@@ -249,12 +249,13 @@ async fn serve(app: &App, mut listener: PgListener) -> String {
         }
         // While the cache is in use, prove the connection alive every second: an answer
         // comes after every notification committed before the question.
+        let asked = app.sessions.clock();
         match tokio::time::timeout(cache::HEARTBEAT, sqlx::Executor::execute(&mut listener, "SELECT 1")).await {
             Ok(Ok(_)) => {
                 while let Some(notification) = listener.next_buffered() {
                     handle(app, notification.channel()).await;
                 }
-                app.sessions.listener_alive();
+                app.sessions.listener_alive_since(asked);
             }
             Ok(Err(err)) => return err.to_string(),
             Err(_) => return format!("no answer within {:?}", cache::HEARTBEAT),

@@ -116,9 +116,14 @@ impl TestApp {
     /// Starts another server (a replica, with its own Authorizer and caches) on the same
     /// database; returns its base URL.
     pub async fn spawn_replica(&self) -> (String, RunningServer) {
-        let db = db::connect_url(&self.url, 3, None).await.expect("connect");
+        self.spawn_replica_at(self.url.clone()).await
+    }
+
+    /// [`Self::spawn_replica`], reaching the same database at `url` (through a proxy…).
+    pub async fn spawn_replica_at(&self, url: SecretString) -> (String, RunningServer) {
+        let db = db::connect_url(&url, 3, None).await.expect("connect");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-        let settings = settings(self.url.clone(), &format!("http://{}", listener.local_addr().expect("address")));
+        let settings = settings(url, &format!("http://{}", listener.local_addr().expect("address")));
         let app = App::load(db, settings.sso_context().expect("sso")).await.expect("load the policy");
         let server = server::start_on(listener, &settings, app, false).expect("start replica");
         (format!("http://{}", server.addr), server)

@@ -116,13 +116,17 @@ async fn a_held_lock_fails_requests_with_a_clear_code_and_readiness_stays_up() {
     }
     let ana = app.token("ana@network.example", None, false).await;
     assert!(app.ok(Some(&ana), "{ me { id } }", json!({})).await["me"]["id"].is_string());
+    // A token the server has not seen: one it has resolved lately is served from its
+    // sessions cache without reading `session` (review of 56d8e5f: this test then saw
+    // 200s and failed, and the bound it guards went untested).
+    let fresh = app.token("ana@network.example", None, false).await;
 
     use sea_orm::{ConnectionTrait, TransactionTrait};
     let locker = app.db.begin().await.expect("begin");
     locker.execute_unprepared("LOCK TABLE person IN ACCESS EXCLUSIVE MODE").await.expect("lock");
 
     // More requests than the server has connections (5 in tests), plus an anonymous one.
-    let calls = join_all((0..8).map(|_| app.post(Some(&ana), "{ me { id } }", json!({}))));
+    let calls = join_all((0..8).map(|_| app.post(Some(&fresh), "{ me { id } }", json!({}))));
     let probes = async {
         // While the authenticated requests wait on the lock, the process is alive and the
         // database answers on the readiness check's own connection.

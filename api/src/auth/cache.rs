@@ -19,7 +19,7 @@
 //! On PostgreSQL, entries are served only while this process's listener is known to be
 //! connected (see `crate::watch`): a lost listener empties the cache and it is bypassed
 //! until the listener is back (and has emptied it again, since notifications may have
-//! been missed); the listener proves it is alive at least every second while the cache
+//! been missed); the listener proves it is alive every [`HEARTBEAT`] while the cache
 //! is in use. Entries are kept at most [`MAX_AGE`] whatever happens. On SQLite, which
 //! has no notifications while another process (the CLI, a second server) may write,
 //! entries live [`SQLITE_MAX_AGE`].
@@ -48,10 +48,14 @@ pub const CAPACITY: usize = 10_000;
 pub const MAX_AGE: StdDuration = StdDuration::from_secs(60);
 /// The longest an entry is served on SQLite, where nothing announces changes.
 pub const SQLITE_MAX_AGE: StdDuration = StdDuration::from_secs(1);
-/// PostgreSQL: how long a proof that the listener is alive lets the cache serve.
-pub const LEASE: StdDuration = StdDuration::from_secs(2);
-/// PostgreSQL: how often the listener proves it is alive while the cache is in use.
-pub const HEARTBEAT: StdDuration = StdDuration::from_secs(1);
+/// PostgreSQL: how long a proof that the listener is alive lets the cache serve. A
+/// change whose notification is lost with a silently dead connection (no reset, no
+/// answer) is served from the cache at most this long: under a second, as promised.
+pub const LEASE: StdDuration = StdDuration::from_millis(900);
+/// PostgreSQL: how often the listener proves it is alive while the cache is in use, and
+/// how long it waits for the answer (two of these fit in a [`LEASE`], so a live
+/// connection keeps the cache serving).
+pub const HEARTBEAT: StdDuration = StdDuration::from_millis(300);
 
 /// The channel of the notifications that empty the cache.
 pub const CHANNEL: &str = "maillage_auth";
@@ -210,8 +214,22 @@ impl SessionCache {
     /// The listener is connected and listening, and every notification sent before now
     /// has been handled: entries may be served for [`LEASE`].
     pub fn listener_alive(&self) {
-        let until = self.millis().saturating_add(u64::try_from(LEASE.as_millis()).unwrap_or(u64::MAX));
-        self.alive_until.store(until, Ordering::SeqCst);
+        self.listener_alive_since(self.clock());
+    }
+
+    /// Every notification sent before `asked` (a [`Self::clock`] reading: when the
+    /// listener sent the question its answer proves this) has been handled: entries may
+    /// be served for [`LEASE`] from then. Counted from the question, not the answer: a
+    /// change committed while the question was on its way may be announced after the
+    /// answer, on a connection that may die right after it (review 2026-12-01).
+    pub fn listener_alive_since(&self, asked: u64) {
+        let until = asked.saturating_add(u64::try_from(LEASE.as_millis()).unwrap_or(u64::MAX));
+        self.alive_until.fetch_max(until, Ordering::SeqCst);
+    }
+
+    /// This cache's clock, for [`Self::listener_alive_since`].
+    pub fn clock(&self) -> u64 {
+        self.millis()
     }
 
     /// The listener is lost: notifications may be missed from now on, so nothing cached

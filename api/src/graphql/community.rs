@@ -22,7 +22,7 @@ use super::{
     ids::{NodeKind, from_global, to_global},
     loaders::{
         CommunityMembers, CommunityOrganizations, CommunitySubgroups, CommunityThreads, IdLoader, OrganizationById,
-        PersonById, ReadAhead, ThreadPosts, ViewerTiesLoader, VisibleCommunityById, loader,
+        PersonById, ReadAhead, ThreadPosts, ViewerTiesLoader, VisibleCommunityById, column_names, loader,
     },
     organization::Organization,
     person::Person,
@@ -537,11 +537,13 @@ impl CommunityQuery {
                 .and_then(|c| c.ok_or(ServiceError::not_found("community")))
                 .gql()?;
         if let (Some(ahead), Some(pages)) = (ahead, read_ahead) {
-            ctx.data_unchecked::<ReadAhead<CommunityThreads>>().put(community.id, ahead.threads, pages.threads);
+            let threads = ctx.data_unchecked::<ReadAhead<CommunityThreads>>();
+            threads.put(community.id, ahead.threads, column_names(&ahead.thread_columns), pages.threads);
             if let Some(posts_req) = ahead.posts {
                 let posts = ctx.data_unchecked::<ReadAhead<ThreadPosts>>();
+                let columns = column_names(&ahead.post_columns);
                 for (thread_id, page) in pages.posts {
-                    posts.put(thread_id, posts_req, page);
+                    posts.put(thread_id, posts_req, columns.clone(), page);
                 }
             }
         }

@@ -185,7 +185,7 @@ where
         loaders::{CountLoader, PageLoader, ReadAhead, loader},
     };
     let req = page_request(args.0, args.1, args.2, args.3).gql()?;
-    let read_ahead = ctx.data_opt::<ReadAhead<T>>().and_then(|pages| pages.take(parent, req));
+    let read_ahead = ctx.data_opt::<ReadAhead<T>>().and_then(|pages| pages.take(parent, req, &ctx.field()));
     let page = match read_ahead {
         Some(page) => page,
         None => loader::<PageLoader<T>, _>(ctx).load_one((parent, req)).await.gql()?.unwrap_or_else(Page::empty),

@@ -6,7 +6,10 @@
 
 use std::{collections::HashMap, future::Future, marker::PhantomData, sync::Arc};
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::{
+    SelectionField,
+    dataloader::{DataLoader, Loader},
+};
 use entity::{community, community_organization, membership, organization, person, post, subgroup, thread};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
@@ -284,30 +287,68 @@ impl Loader<i32> for ViewerTiesLoader {
 /// Pages of a child list read ahead with their parent (in the parent's statement), kept
 /// for the request until the list's field resolves and takes them. What is kept is what
 /// [`PageLoader`] would read for the same parent, page and caller — the same filters
-/// build both — so taking it instead of loading changes no answer.
-pub struct ReadAhead<T: ChildList>(std::sync::Mutex<PagesByParent<T::Model>>);
-
-/// Pages by parent id and page request.
-type PagesByParent<M> = HashMap<(i32, PageRequest), Page<M>>;
-
-impl<T: ChildList> Default for ReadAhead<T> {
-    fn default() -> Self {
-        Self(std::sync::Mutex::default())
-    }
+/// build both — but its rows carry only the columns the query's field said its nodes
+/// use: a page is handed only to a field whose nodes use no other column. Another field
+/// of the request asking for the same parent and page (another alias, another path to
+/// the same community or thread, resolving while the page waits) reads through the
+/// loader, never rows whose other columns took their defaults.
+pub struct ReadAhead<T: ChildList> {
+    pages: std::sync::Mutex<PagesByParent<T::Model>>,
+    /// The columns the nodes of a field of this list read (empty: all of them).
+    columns_of: fn(&SelectionField<'_>) -> Vec<&'static str>,
 }
 
+/// Pages by parent id and page request, with the columns their rows carry (empty: all).
+type PagesByParent<M> = HashMap<(i32, PageRequest), (Page<M>, Vec<&'static str>)>;
+
 impl<T: ChildList> ReadAhead<T> {
-    /// Keeps the page of `parent` for `req`.
-    pub fn put(&self, parent: i32, req: PageRequest, page: Page<T::Model>) {
-        if let Ok(mut pages) = self.0.lock() {
-            pages.insert((parent, req), page);
+    /// An empty store for a list whose fields' nodes read `columns_of` (empty: all).
+    pub fn new(columns_of: fn(&SelectionField<'_>) -> Vec<&'static str>) -> Self {
+        Self { pages: std::sync::Mutex::default(), columns_of }
+    }
+
+    /// Keeps the page of `parent` for `req`, whose rows carry `columns` (empty: all).
+    pub fn put(&self, parent: i32, req: PageRequest, columns: Vec<&'static str>, page: Page<T::Model>) {
+        if let Ok(mut pages) = self.pages.lock() {
+            pages.insert((parent, req), (page, columns));
         }
     }
 
-    /// Takes the page of `parent` for `req`, if it was read ahead.
-    pub fn take(&self, parent: i32, req: PageRequest) -> Option<Page<T::Model>> {
-        self.0.lock().ok()?.remove(&(parent, req))
+    /// Takes the page of `parent` for `req` for connection field `field`, if it was read
+    /// ahead with every column the nodes of `field` read.
+    pub fn take(&self, parent: i32, req: PageRequest, field: &SelectionField<'_>) -> Option<Page<T::Model>> {
+        let mut pages = self.pages.lock().ok()?;
+        let (_, carried) = pages.get(&(parent, req))?;
+        if !covers(carried, || (self.columns_of)(field)) {
+            return None;
+        }
+        pages.remove(&(parent, req)).map(|(page, _)| page)
     }
+}
+
+/// Whether rows carrying the columns `carried` (empty: all) hold every column a field
+/// reads (`needed`; empty: all, or the id alone, which every row carries).
+fn covers(carried: &[&'static str], needed: impl FnOnce() -> Vec<&'static str>) -> bool {
+    if carried.is_empty() {
+        return true;
+    }
+    let needed = needed();
+    !needed.is_empty() && needed.iter().all(|column| carried.contains(column))
+}
+
+/// The names of these columns.
+pub fn column_names<C: sea_orm::IdenStatic>(columns: &[C]) -> Vec<&'static str> {
+    columns.iter().map(sea_orm::IdenStatic::as_str).collect()
+}
+
+/// The columns of `thread` the nodes of a `threads` field read.
+fn thread_columns(field: &SelectionField<'_>) -> Vec<&'static str> {
+    column_names(&super::connection::node_columns(field, super::discussion::Thread::columns_for))
+}
+
+/// The columns of `post` the nodes of a `posts` field read.
+fn post_columns(field: &SelectionField<'_>) -> Vec<&'static str> {
+    column_names(&super::connection::node_columns(field, super::discussion::Post::columns_for))
 }
 
 /// Adds one loader of each kind to a request: loaders batch only when shared.
@@ -334,8 +375,8 @@ pub fn register(request: async_graphql::Request, app: &App, caller: &Caller) -> 
         .data(by_id::<ThreadById>(app, caller))
         .data(by_id::<SubgroupById>(app, caller))
         .data(DataLoader::new(ViewerTiesLoader { app: app.clone(), caller: caller.clone() }, tokio::spawn))
-        .data(ReadAhead::<CommunityThreads>::default())
-        .data(ReadAhead::<ThreadPosts>::default());
+        .data(ReadAhead::<CommunityThreads>::new(thread_columns))
+        .data(ReadAhead::<ThreadPosts>::new(post_columns));
     lists!(
         request,
         CommunityOrganizations,
@@ -354,4 +395,25 @@ pub fn loader<'a, L: Loader<K>, K: Send + Sync + std::hash::Hash + Eq + Clone + 
     ctx: &'a async_graphql::Context<'_>,
 ) -> &'a DataLoader<L> {
     ctx.data_unchecked::<DataLoader<L>>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::covers;
+
+    #[test]
+    fn a_page_read_ahead_goes_only_to_a_field_reading_no_other_column() {
+        let all = || vec![];
+        // Rows carrying every column serve any field.
+        assert!(covers(&[], all));
+        assert!(covers(&[], || vec!["body"]));
+        // Pruned rows serve a field reading those columns, or fewer.
+        assert!(covers(&["title", "body"], || vec!["title"]));
+        assert!(covers(&["title", "body"], || vec!["body", "title"]));
+        // Not a field reading another column (it would read a default: an empty title,
+        // community 0, no subgroup), nor one reading them all.
+        assert!(!covers(&["title"], || vec!["title", "subgroup_id"]));
+        assert!(!covers(&["community_id"], || vec!["community_id", "subgroup_id"]));
+        assert!(!covers(&["title"], all));
+    }
 }

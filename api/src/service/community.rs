@@ -485,12 +485,21 @@ pub async fn find_reading_ahead<C: ConnectionTrait>(
     let ahead = ahead.filter(|_| db.get_database_backend() == DbBackend::Postgres);
     if let Some(ahead) = ahead {
         let json = Expr::cust_with_exprs("CAST($1 AS text)", [discussion::threads_ahead_json(app, caller, ahead)]);
-        query.expr_as(json, Alias::new(THREADS_AHEAD));
+        // Only where the caller may read the discussions: in a community they may see but
+        // not read, no work is done whose duration would tell how much is said there
+        // (the `threads` field refuses before reading anything). Should this SQL and the
+        // policy ever disagree, the field reads through its loader (NULL) or refuses.
+        let readable = access::communities_allowing(&app.auth, caller, Action::Read);
+        query.expr_as(Expr::case(readable, json).finally(Expr::cust("NULL")), Alias::new(THREADS_AHEAD));
     }
     let Some(row) = db.query_one(&query).await? else { return Ok(None) };
     let ties = if caller.person_id().is_some() { ties_from_row(&row)? } else { Ties::default() };
     let read_ahead = match ahead {
-        Some(ahead) => Some(discussion::threads_ahead_from_json(&row.try_get::<String>("", THREADS_AHEAD)?, ahead)?),
+        // NULL: not read ahead (the caller may not read the discussions).
+        Some(ahead) => match row.try_get::<Option<String>>("", THREADS_AHEAD)? {
+            Some(json) => Some(discussion::threads_ahead_from_json(&json, ahead)?),
+            None => None,
+        },
         None => None,
     };
     Ok(Some((community::Model::from_query_result(&row, "")?, ties, read_ahead)))
