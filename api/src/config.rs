@@ -16,6 +16,9 @@ use serde::{Deserialize, Serialize};
 /// The file read when `--config` is not given (only if it exists).
 pub const DEFAULT_CONFIG_FILE: &str = "maillage.toml";
 
+/// The largest `max_batch_size` accepted: the answer to a batch is held whole in memory.
+pub const MAX_BATCH_SIZE: usize = 100;
+
 /// Everything the server can be told.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -68,6 +71,11 @@ pub struct Settings {
     pub rate_limit_person_per_minute: u32,
     /// Requests per minute one IP address may send to `/auth/…` (logins, token exchange).
     pub rate_limit_auth_per_minute: u32,
+    /// Most operations in one batch (a JSON array posted to `/graphql`); `0` refuses
+    /// batches. Each operation counts as one request for the rate limits and is bounded
+    /// like one; the batch runs them one after the other in one execution slot, all within
+    /// `request_timeout_secs`.
+    pub max_batch_size: usize,
     /// Let identity providers be on loopback (`http://127.0.0.1:…`, `localhost`):
     /// development and tests only. Off by default: providers must be public `https`.
     pub allow_loopback_providers: bool,
@@ -93,6 +101,7 @@ struct Defaults {
     rate_limit_ip_per_minute: u32,
     rate_limit_person_per_minute: u32,
     rate_limit_auth_per_minute: u32,
+    max_batch_size: usize,
     allow_loopback_providers: bool,
 }
 
@@ -114,6 +123,7 @@ const DEFAULTS: Defaults = Defaults {
     rate_limit_ip_per_minute: 600,
     rate_limit_person_per_minute: 300,
     rate_limit_auth_per_minute: 30,
+    max_batch_size: 10,
     allow_loopback_providers: false,
 };
 
@@ -180,6 +190,11 @@ impl Settings {
         ];
         if let Some((name, _)) = at_least_one.iter().find(|(_, zero)| *zero) {
             return Err(ConfigError(format!("{name}: must be at least 1")));
+        }
+        if self.max_batch_size > MAX_BATCH_SIZE {
+            return Err(ConfigError(format!(
+                "max_batch_size (MAILLAGE_MAX_BATCH_SIZE): must be at most {MAX_BATCH_SIZE}"
+            )));
         }
         if self.max_connections == 0 {
             return Err(ConfigError("max_connections (MAILLAGE_MAX_CONNECTIONS): must be at least 1".into()));

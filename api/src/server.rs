@@ -1,13 +1,18 @@
-//! The HTTP edge: `POST /graphql`, the login routes under `/auth/`, GraphiQL, and the
-//! health checks (`http::health`).
+//! The HTTP edge: `/graphql` (`POST`, and `GET` for queries), the login routes under
+//! `/auth/`, GraphiQL, and the health checks (`http::health`).
 //!
 //! Before a GraphQL request reaches the schema it must be JSON (`415` otherwise, so no
 //! web page can send one cross-site without a preflight), within the rate limits
 //! (`429 RATE_LIMITED` with `Retry-After`) and find a free execution slot within
 //! `concurrency_wait_ms` (`503 UNAVAILABLE`); it then runs for at most
 //! `request_timeout_secs` (`503 TIMEOUT`, its work dropped), and its work is dropped as
-//! well when its client closes the connection. The schema's extension
-//! ([`graphql::limits`]) bounds nesting, shape and cost before anything executes.
+//! well when its client closes the connection. Its query is parsed and checked by
+//! [`graphql::prepared`] and [`graphql::limits`] (nesting, shape, cost) before anything
+//! executes. Media types, status codes of request errors, `GET` and its caching follow
+//! GraphQL over HTTP ([`crate::http::graphql_http`]). A batch (a JSON array) counts as
+//! many requests as it holds operations for the rate limits, takes one execution slot,
+//! and runs its operations one after the other within one `request_timeout_secs`, each
+//! checked and bounded like a request of its own.
 
 mod graphiql;
 mod rate_limit;
@@ -20,22 +25,25 @@ use std::{
 
 use actix_cors::Cors;
 use actix_web::{
-    HttpRequest, HttpResponse, HttpServer, Responder,
+    HttpRequest, HttpResponse, HttpServer,
     body::MessageBody,
     dev::{ServerHandle, ServiceRequest, ServiceResponse},
     http::{Method, StatusCode, header},
     middleware::{DefaultHeaders, Next, from_fn},
     web,
 };
-use async_graphql::ErrorExtensionValues;
-use async_graphql_actix_web::GraphQLResponse;
+use async_graphql::{
+    ErrorExtensionValues, ServerError,
+    parser::types::{ExecutableDocument, OperationType},
+};
 use serde_json::json;
 use tokio::sync::Semaphore;
 
 use crate::{
     auth::{self, Caller},
     config::Settings,
-    graphql::{self, AppSchema, loaders},
+    graphql::{self, AppSchema, limits::COST_LIMIT_EXCEEDED, loaders},
+    http::graphql_http::{self, GRAPHQL_PARSE_FAILED, MediaType},
     service::{App, audit::RequestId},
 };
 
@@ -57,6 +65,7 @@ struct AppState {
     executions: Semaphore,
     concurrency_wait: Duration,
     request_timeout: Duration,
+    max_batch_size: usize,
 }
 
 /// A running server.
@@ -106,6 +115,7 @@ pub fn start_on(
         executions: Semaphore::new(settings.max_concurrent_requests),
         concurrency_wait: Duration::from_millis(settings.concurrency_wait_ms),
         request_timeout: Duration::from_secs(settings.request_timeout_secs),
+        max_batch_size: settings.max_batch_size,
     });
     let sweeper = tokio::spawn(forget_idle_callers(state.clone()));
     let graphiql = settings.graphiql;
@@ -137,7 +147,12 @@ pub fn start_on(
             .app_data(app_data.clone())
             .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
             .configure(auth::web::routes)
-            .route("/graphql", web::post().to(graphql_endpoint))
+            .service(
+                web::resource("/graphql")
+                    .route(web::post().to(graphql_endpoint))
+                    .route(web::get().to(graphql_get))
+                    .default_service(web::to(graphql_method_not_allowed)),
+            )
             .configure(|cfg| crate::http::health::routes(cfg, health.clone()));
         if graphiql { web_app.route("/graphiql", web::get().to(graphiql::page)) } else { web_app }
     })
@@ -171,27 +186,37 @@ async fn forget_idle_callers(state: web::Data<AppState>) {
     }
 }
 
-/// A GraphQL-shaped error response for requests that never reached the schema.
-fn request_error(status: StatusCode, code: &str, message: &str, request_id: &str) -> HttpResponse {
+/// A GraphQL-shaped error response for requests that never reached the schema, in the
+/// negotiated media type.
+fn request_error(status: StatusCode, code: &str, message: &str, request_id: &str, media: MediaType) -> HttpResponse {
+    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
     HttpResponse::build(status)
+        .content_type(media.content_type())
+        .insert_header((header::CACHE_CONTROL, graphql_http::CACHE_NONE))
         .insert_header(("X-Request-Id", request_id))
-        .json(json!({ "errors": [{ "message": message, "extensions": { "code": code } }] }))
+        .body(body.to_string())
 }
 
-/// `429` with `Retry-After`: a GraphQL error (`RATE_LIMITED`) on `/graphql`, and on
-/// `/auth/…` the `{ "error", "message" }` shape of that endpoint's other errors.
-fn rate_limited(graphql: bool, retry_after: u64, request_id: Option<&str>) -> HttpResponse {
+/// `429` with `Retry-After`: a GraphQL error (`RATE_LIMITED`) on `/graphql` (in the
+/// media type given), and on `/auth/…` the `{ "error", "message" }` shape of that
+/// endpoint's other errors.
+fn rate_limited(graphql: Option<MediaType>, retry_after: u64, request_id: Option<&str>) -> HttpResponse {
     let message = format!("too many requests: try again in {retry_after} s");
-    let mut response = HttpResponse::TooManyRequests();
-    response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
-    if let Some(id) = request_id {
-        response.insert_header(("X-Request-Id", id));
+    let mut response = match graphql {
+        Some(media) => request_error(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", &message, "", media),
+        None => HttpResponse::TooManyRequests().json(json!({ "error": "rate_limited", "message": message })),
+    };
+    let headers = response.headers_mut();
+    headers.insert(header::RETRY_AFTER, header::HeaderValue::from(retry_after));
+    match request_id.map(header::HeaderValue::from_str) {
+        Some(Ok(id)) => {
+            headers.insert(header::HeaderName::from_static("x-request-id"), id);
+        }
+        _ => {
+            headers.remove("x-request-id");
+        }
     }
-    if graphql {
-        response.json(json!({ "errors": [{ "message": message, "extensions": { "code": "RATE_LIMITED" } }] }))
-    } else {
-        response.json(json!({ "error": "rate_limited", "message": message }))
-    }
+    response
 }
 
 /// Whether the request says its body is JSON (`application/json`, any parameters).
@@ -219,7 +244,8 @@ async fn edge_guard(
             if graphql { state.rate_limits.graphql_ip(peer.ip()) } else { state.rate_limits.auth_ip(peer.ip()) };
         if let Err(retry_after) = counted {
             tracing::info!(path, ip = %peer.ip(), "rate limited");
-            let response = rate_limited(graphql, retry_after, None);
+            let media = graphql.then(|| MediaType::negotiate(req.headers().get(header::ACCEPT)));
+            let response = rate_limited(media, retry_after, None);
             return Ok(req.into_response(response).map_into_right_body());
         }
     }
@@ -256,20 +282,39 @@ fn bearer(req: &HttpRequest) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
+/// What a `/graphql` request asks to run.
+enum Operations {
+    One(async_graphql::Request),
+    /// A batch (a JSON array of requests, `POST` only).
+    Batch(Vec<async_graphql::Request>),
+}
+
+/// How one operation ended.
+enum Ran {
+    /// Its response, and whether it is a request error (refused before anything ran).
+    Answered(async_graphql::Response, bool),
+    /// It ran out of time (its work was dropped).
+    TimedOut,
+    /// A mutation sent with `GET`: not run.
+    MutationOverGet,
+}
+
+/// `POST /graphql`: one request, or a batch, in JSON.
 async fn graphql_endpoint(
     state: web::Data<AppState>,
     req: HttpRequest,
     body: Result<web::Bytes, actix_web::Error>,
 ) -> HttpResponse {
     let started = Instant::now();
+    let media = MediaType::negotiate(req.headers().get(header::ACCEPT));
     let ids = request_id(&req);
-    let request_id = ids.id.clone();
     if !is_json(&req) {
         return request_error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "BAD_USER_INPUT",
             "send the GraphQL request as JSON, with Content-Type: application/json",
-            &request_id,
+            &ids.id,
+            media,
         );
     }
     let body = match body {
@@ -281,17 +326,87 @@ async fn graphql_endpoint(
             } else {
                 (StatusCode::BAD_REQUEST, "the request body could not be read".to_owned())
             };
-            return request_error(status, "BAD_USER_INPUT", &message, &request_id);
+            return request_error(status, "BAD_USER_INPUT", &message, &ids.id, media);
         }
     };
-    let request: async_graphql::Request = match serde_json::from_slice(&body) {
-        Ok(request) => request,
+    let operations = if graphql_http::is_batch(&body) {
+        serde_json::from_slice(&body).map(Operations::Batch)
+    } else {
+        serde_json::from_slice(&body).map(Operations::One)
+    };
+    let operations = match operations {
+        Ok(operations) => operations,
         Err(err) => {
             let message = format!("the request body is not a GraphQL request in JSON: {err}");
-            return request_error(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &message, &request_id);
+            return request_error(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &message, &ids.id, media);
         }
     };
-    let viewer = match bearer(&req) {
+    serve(&state, &req, media, ids, started, operations, false).await
+}
+
+/// `GET /graphql?query=…&variables=…&operationName=…`: queries only.
+async fn graphql_get(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let started = Instant::now();
+    let media = MediaType::negotiate(req.headers().get(header::ACCEPT));
+    let ids = request_id(&req);
+    let request = web::Query::<graphql_http::GetParams>::from_query(req.query_string())
+        .map_err(|err| format!("the URL's parameters are not a GraphQL request: {err}"))
+        .and_then(|params| params.into_inner().into_request());
+    match request {
+        Ok(request) => serve(&state, &req, media, ids, started, Operations::One(request), true).await,
+        Err(message) => request_error(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &message, &ids.id, media),
+    }
+}
+
+/// Any other method on `/graphql`.
+async fn graphql_method_not_allowed(req: HttpRequest) -> HttpResponse {
+    let media = MediaType::negotiate(req.headers().get(header::ACCEPT));
+    let mut response = request_error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "BAD_USER_INPUT",
+        "send GraphQL requests with POST (or queries with GET)",
+        &request_id(&req).id,
+        media,
+    );
+    response.headers_mut().insert(header::ALLOW, header::HeaderValue::from_static("GET, POST"));
+    response
+}
+
+/// Authenticates, counts and runs the operations of a request, and answers.
+async fn serve(
+    state: &AppState,
+    req: &HttpRequest,
+    media: MediaType,
+    ids: RequestId,
+    started: Instant,
+    operations: Operations,
+    get: bool,
+) -> HttpResponse {
+    let request_id = ids.id.clone();
+    let count = match &operations {
+        Operations::One(_) => 1,
+        Operations::Batch(batch) => batch.len(),
+    };
+    if let Operations::Batch(_) = operations {
+        let max = state.max_batch_size;
+        if max == 0 {
+            let message = "this server does not accept batches: send one operation per request";
+            return request_error(StatusCode::BAD_REQUEST, COST_LIMIT_EXCEEDED, message, &request_id, media);
+        }
+        if count == 0 || count > max {
+            let message = format!("a batch holds from 1 to {max} operations, not {count}");
+            return request_error(StatusCode::BAD_REQUEST, COST_LIMIT_EXCEEDED, &message, &request_id, media);
+        }
+        // The edge counted the HTTP request once; each other operation counts as well.
+        if let Some(peer) = req.peer_addr()
+            && let Err(retry_after) = state.rate_limits.graphql_ip_n(peer.ip(), (count - 1) as u32)
+        {
+            tracing::info!(request_id, ip = %peer.ip(), count, "batch rate limited");
+            return rate_limited(Some(media), retry_after, Some(&request_id));
+        }
+    }
+    let authenticated = bearer(req).is_some();
+    let viewer = match bearer(req) {
         Some(token) => match state.app.sessions.authenticate(&state.app.db, token, state.app.session_idle()).await {
             Ok(Some(viewer)) => Some(viewer),
             // A token that names no live session (unknown, expired, idle, revoked, or its
@@ -303,6 +418,7 @@ async fn graphql_endpoint(
                     "UNAUTHENTICATED",
                     "the token is invalid, expired or revoked: log in again",
                     &request_id,
+                    media,
                 );
                 response.headers_mut().insert(
                     header::WWW_AUTHENTICATE,
@@ -315,72 +431,220 @@ async fn graphql_endpoint(
                     crate::error::ServiceError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
                     _ => StatusCode::INTERNAL_SERVER_ERROR,
                 };
-                return request_error(status, err.code(), &err.to_string(), &request_id);
+                return request_error(status, err.code(), &err.to_string(), &request_id, media);
             }
         },
         None => None,
     };
-    let operation = request.operation_name.clone().unwrap_or_default();
     let person = viewer.as_ref().map(|a| a.person_id);
-    if let Some(person) = person
-        && let Err(retry_after) = state.rate_limits.graphql_person(person)
-    {
-        tracing::info!(request_id, person, "rate limited");
-        return rate_limited(true, retry_after, Some(&request_id));
+    if let Some(person) = person {
+        let counted = if count == 1 {
+            state.rate_limits.graphql_person(person)
+        } else {
+            state.rate_limits.graphql_person_n(person, count as u32)
+        };
+        if let Err(retry_after) = counted {
+            tracing::info!(request_id, person, "rate limited");
+            return rate_limited(Some(media), retry_after, Some(&request_id));
+        }
     }
     // A bounded number of executions at once: the others wait a little, then are told
-    // to come back rather than queue without end.
+    // to come back rather than queue without end. A batch takes one slot and runs its
+    // operations one after the other.
     let Ok(Ok(_permit)) = tokio::time::timeout(state.concurrency_wait, state.executions.acquire()).await else {
         tracing::warn!(request_id, "every execution slot busy");
-        let mut response =
-            request_error(StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE", "the server is busy: try again", &request_id);
+        let mut response = request_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "UNAVAILABLE",
+            "the server is busy: try again",
+            &request_id,
+            media,
+        );
         response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
         return response;
     };
-    let mut request = request;
-    let mut response = match state.prepared.prepare(&request.query).await {
-        Err(refused) => async_graphql::Response::from_errors(vec![refused]),
+    // The whole request, batch or not, runs within one `request_timeout`.
+    let deadline = tokio::time::Instant::now() + state.request_timeout;
+    let ids = Arc::new(ids);
+    match operations {
+        Operations::One(request) => {
+            let operation = request.operation_name.clone().unwrap_or_default();
+            if request.query.trim().is_empty() {
+                return request_error(
+                    StatusCode::BAD_REQUEST,
+                    GRAPHQL_PARSE_FAILED,
+                    "the request has no query",
+                    &request_id,
+                    media,
+                );
+            }
+            let ran = run(state, request, &viewer, &ids, deadline, get).await;
+            log_operation(&request_id, &operation, person, &ran, started);
+            let (response, request_error_) = match ran {
+                Ran::Answered(response, request_error_) => (response, request_error_),
+                Ran::TimedOut => {
+                    return request_error(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "TIMEOUT",
+                        &timeout_message(state),
+                        &request_id,
+                        media,
+                    );
+                }
+                Ran::MutationOverGet => {
+                    let mut response = request_error(
+                        StatusCode::METHOD_NOT_ALLOWED,
+                        "BAD_USER_INPUT",
+                        "mutations are sent with POST, never GET",
+                        &request_id,
+                        media,
+                    );
+                    response.headers_mut().insert(header::ALLOW, header::HeaderValue::from_static("POST"));
+                    return response;
+                }
+            };
+            let body = if request_error_ {
+                serde_json::to_vec(&graphql_http::RequestErrors { errors: &response.errors })
+            } else {
+                serde_json::to_vec(&response)
+            };
+            let Ok(body) = body else {
+                return request_error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "INTERNAL",
+                    "the answer could not be written",
+                    &request_id,
+                    media,
+                );
+            };
+            let status = if request_error_ { media.request_error_status() } else { StatusCode::OK };
+            let mut answer = HttpResponse::build(status);
+            answer.content_type(media.content_type()).insert_header(("X-Request-Id", request_id));
+            if get && status == StatusCode::OK {
+                let etag = graphql_http::etag(media, &body);
+                let cache = if authenticated { graphql_http::CACHE_NONE } else { graphql_http::CACHE_ANONYMOUS_GET };
+                answer.insert_header((header::CACHE_CONTROL, cache)).insert_header((header::VARY, graphql_http::VARY));
+                if graphql_http::none_match(req.headers().get(header::IF_NONE_MATCH), &etag) {
+                    return answer.status(StatusCode::NOT_MODIFIED).insert_header((header::ETAG, etag)).finish();
+                }
+                answer.insert_header((header::ETAG, etag));
+            } else {
+                answer.insert_header((header::CACHE_CONTROL, graphql_http::CACHE_NONE));
+            }
+            answer.body(body)
+        }
+        Operations::Batch(requests) => {
+            let mut body = Vec::with_capacity(256 * requests.len());
+            body.push(b'[');
+            for (index, request) in requests.into_iter().enumerate() {
+                if index > 0 {
+                    body.push(b',');
+                }
+                let operation = request.operation_name.clone().unwrap_or_default();
+                let ran = if request.query.trim().is_empty() {
+                    let mut error = ServerError::new("the request has no query", None);
+                    graphql_http::code_refusal(&mut error);
+                    Ran::Answered(async_graphql::Response::from_errors(vec![error]), true)
+                } else if tokio::time::Instant::now() >= deadline {
+                    Ran::TimedOut
+                } else {
+                    run(state, request, &viewer, &ids, deadline, false).await
+                };
+                log_operation(&request_id, &operation, person, &ran, started);
+                let written = match ran {
+                    Ran::Answered(response, false) => serde_json::to_writer(&mut body, &response),
+                    Ran::Answered(response, true) => {
+                        serde_json::to_writer(&mut body, &graphql_http::RequestErrors { errors: &response.errors })
+                    }
+                    Ran::TimedOut | Ran::MutationOverGet => {
+                        let mut error = ServerError::new(timeout_message(state), None);
+                        error.extensions.get_or_insert_with(ErrorExtensionValues::default).set("code", "TIMEOUT");
+                        serde_json::to_writer(&mut body, &graphql_http::RequestErrors { errors: &[error] })
+                    }
+                };
+                if written.is_err() {
+                    return request_error(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "INTERNAL",
+                        "the answer could not be written",
+                        &request_id,
+                        media,
+                    );
+                }
+            }
+            body.push(b']');
+            HttpResponse::Ok()
+                .content_type(media.content_type())
+                .insert_header((header::CACHE_CONTROL, graphql_http::CACHE_NONE))
+                .insert_header(("X-Request-Id", request_id))
+                .body(body)
+        }
+    }
+}
+
+fn timeout_message(state: &AppState) -> String {
+    format!("the request took longer than {} s and was stopped", state.request_timeout.as_secs())
+}
+
+fn log_operation(request_id: &str, operation: &str, person: Option<i32>, ran: &Ran, started: Instant) {
+    match ran {
+        Ran::Answered(response, _) => tracing::info!(
+            request_id,
+            operation,
+            person,
+            errors = response.errors.len(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "graphql"
+        ),
+        Ran::TimedOut => tracing::warn!(request_id, operation, person, "graphql request timed out"),
+        Ran::MutationOverGet => tracing::info!(request_id, operation, person, "mutation over GET refused"),
+    }
+}
+
+/// Prepares (parses and checks, or finds already prepared) and executes one operation
+/// by `deadline`, and codes its errors.
+async fn run(
+    state: &AppState,
+    mut request: async_graphql::Request,
+    viewer: &crate::auth::Viewer,
+    ids: &Arc<RequestId>,
+    deadline: tokio::time::Instant,
+    get: bool,
+) -> Ran {
+    let (mut response, request_error) = match state.prepared.prepare(&request.query).await {
+        Err(mut refused) => {
+            graphql_http::code_refusal(&mut refused);
+            (async_graphql::Response::from_errors(vec![refused]), true)
+        }
         Ok(document) => {
+            if get && is_mutation(&document, request.operation_name.as_deref()) {
+                return Ran::MutationOverGet;
+            }
             request.set_parsed_query(document);
-            let caller = Caller::new(viewer, Some(Arc::new(ids)));
+            let caller = Caller::new(viewer.clone(), Some(ids.clone()));
             let request = loaders::register(request, &state.app, &caller).data(caller);
             // On timeout the execution future is dropped: its resolvers stop at their next
             // await (a DataLoader batch already started finishes on its own, bounded by a page).
-            let Ok(response) = tokio::time::timeout(state.request_timeout, state.schema.execute(request)).await else {
-                tracing::warn!(request_id, operation, person, "graphql request timed out");
-                return request_error(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "TIMEOUT",
-                    &format!("the request took longer than {} s and was stopped", state.request_timeout.as_secs()),
-                    &request_id,
-                );
+            let Ok(mut response) = tokio::time::timeout_at(deadline, state.schema.execute(request)).await else {
+                return Ran::TimedOut;
             };
-            response
+            for error in &mut response.errors {
+                if let Some(refusal) = graphql::limits::cost_refusal(error) {
+                    *error = refusal;
+                }
+            }
+            let request_error = graphql_http::code_execution(&mut response);
+            (response, request_error)
         }
     };
     graphql::limits::cap_errors(&mut response.errors);
-    for error in &mut response.errors {
-        if let Some(refusal) = graphql::limits::cost_refusal(error) {
-            *error = refusal;
-        }
-        // Errors raised before resolvers run (syntax, unknown fields, wrong types) are
-        // the client's input.
-        let extensions = error.extensions.get_or_insert_with(ErrorExtensionValues::default);
-        if extensions.get("code").is_none() {
-            extensions.set("code", "BAD_USER_INPUT");
-        }
-    }
-    tracing::info!(
-        request_id,
-        operation,
-        person,
-        errors = response.errors.len(),
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "graphql"
-    );
-    GraphQLResponse::from(response)
-        .customize()
-        .insert_header(("X-Request-Id", request_id))
-        .respond_to(&req)
-        .map_into_boxed_body()
+    Ran::Answered(response, request_error)
+}
+
+/// Whether the operation a request selects (by name, or the only one) is a mutation.
+fn is_mutation(document: &ExecutableDocument, name: Option<&str>) -> bool {
+    document.operations.iter().any(|(operation_name, operation)| {
+        operation.node.ty == OperationType::Mutation
+            && name.is_none_or(|name| operation_name.is_some_and(|n| n.as_str() == name))
+    })
 }

@@ -1,3 +1,5 @@
-//! HTTP endpoints that are not GraphQL, one file each.
+//! HTTP endpoints that are not GraphQL, one file each, and the GraphQL-over-HTTP rules of
+//! `/graphql` (`graphql_http`).
 
+pub mod graphql_http;
 pub mod health;

@@ -57,6 +57,27 @@ impl RateLimits {
         self.graphql_person.check_key(&person).map_err(|n| retry_after(&n, &self.clock))
     }
 
+    /// Counts `n` more requests from `ip` to `/graphql` (the other operations of a
+    /// batch), all or none.
+    pub fn graphql_ip_n(&self, ip: IpAddr, n: u32) -> Result<(), u64> {
+        let Some(n) = NonZeroU32::new(n) else { return Ok(()) };
+        match self.graphql_ip.check_key_n(&ip, n) {
+            Ok(counted) => counted.map_err(|n| retry_after(&n, &self.clock)),
+            // More than a whole minute's allowance: it will never fit.
+            Err(_) => Err(60),
+        }
+    }
+
+    /// Counts `n` requests of `person` to `/graphql` (the operations of a batch), all or
+    /// none.
+    pub fn graphql_person_n(&self, person: i32, n: u32) -> Result<(), u64> {
+        let Some(n) = NonZeroU32::new(n) else { return Ok(()) };
+        match self.graphql_person.check_key_n(&person, n) {
+            Ok(counted) => counted.map_err(|n| retry_after(&n, &self.clock)),
+            Err(_) => Err(60),
+        }
+    }
+
     /// Counts a request from `ip` to `/auth/…`.
     pub fn auth_ip(&self, ip: IpAddr) -> Result<(), u64> {
         self.auth_ip.check_key(&ip).map_err(|n| retry_after(&n, &self.clock))
