@@ -314,6 +314,7 @@ fn settings(url: SecretString, public_url: &str) -> Settings {
         rate_limit_ip_per_minute: 1_000_000,
         rate_limit_person_per_minute: 1_000_000,
         rate_limit_auth_per_minute: 1_000_000,
+        max_batch_size: 10,
         // The tests' OpenID providers run on loopback.
         allow_loopback_providers: true,
     }
