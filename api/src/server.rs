@@ -130,8 +130,9 @@ pub fn start_on(
                 header::AUTHORIZATION,
                 header::CONTENT_TYPE,
                 header::HeaderName::from_static("x-request-id"),
+                header::IF_NONE_MATCH,
             ])
-            .expose_headers([header::HeaderName::from_static("x-request-id")])
+            .expose_headers([header::HeaderName::from_static("x-request-id"), header::ETAG])
             // `POST /auth/{organization}/link` sets the link cookie of the browser.
             .supports_credentials()
             .max_age(600);
@@ -283,6 +284,10 @@ fn bearer(req: &HttpRequest) -> Option<&str> {
 }
 
 /// What a `/graphql` request asks to run.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one per request, moved once: boxing would add an allocation to every request"
+)]
 enum Operations {
     One(async_graphql::Request),
     /// A batch (a JSON array of requests, `POST` only).
@@ -290,6 +295,10 @@ enum Operations {
 }
 
 /// How one operation ended.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one per operation, moved once: boxing would add an allocation to every request"
+)]
 enum Ran {
     /// Its response, and whether it is a request error (refused before anything ran).
     Answered(async_graphql::Response, bool),
@@ -387,6 +396,18 @@ async fn serve(
         Operations::One(_) => 1,
         Operations::Batch(batch) => batch.len(),
     };
+    if let Operations::One(request) = &operations
+        && request.query.trim().is_empty()
+    {
+        // Not a GraphQL request at all (under either media type): nothing to parse.
+        return request_error(
+            StatusCode::BAD_REQUEST,
+            GRAPHQL_PARSE_FAILED,
+            "the request has no query",
+            &request_id,
+            media,
+        );
+    }
     if let Operations::Batch(_) = operations {
         let max = state.max_batch_size;
         if max == 0 {
@@ -469,15 +490,6 @@ async fn serve(
     match operations {
         Operations::One(request) => {
             let operation = request.operation_name.clone().unwrap_or_default();
-            if request.query.trim().is_empty() {
-                return request_error(
-                    StatusCode::BAD_REQUEST,
-                    GRAPHQL_PARSE_FAILED,
-                    "the request has no query",
-                    &request_id,
-                    media,
-                );
-            }
             let ran = run(state, request, &viewer, &ids, deadline, get).await;
             log_operation(&request_id, &operation, person, &ran, started);
             let (response, request_error_) = match ran {
@@ -556,11 +568,13 @@ async fn serve(
                     Ran::Answered(response, true) => {
                         serde_json::to_writer(&mut body, &graphql_http::RequestErrors { errors: &response.errors })
                     }
-                    Ran::TimedOut | Ran::MutationOverGet => {
+                    Ran::TimedOut => {
                         let mut error = ServerError::new(timeout_message(state), None);
                         error.extensions.get_or_insert_with(ErrorExtensionValues::default).set("code", "TIMEOUT");
                         serde_json::to_writer(&mut body, &graphql_http::RequestErrors { errors: &[error] })
                     }
+                    // Batches are posted: no operation of theirs came with GET.
+                    Ran::MutationOverGet => serde_json::to_writer(&mut body, &json!(null)),
                 };
                 if written.is_err() {
                     return request_error(

@@ -44,30 +44,30 @@ async fn an_oversized_body_is_refused_before_parsing() {
 }
 
 #[tokio::test]
-async fn syntax_errors_wrong_types_and_unknown_fields_are_bad_input_and_write_nothing() {
+async fn syntax_errors_wrong_types_and_unknown_fields_are_request_errors_and_write_nothing() {
     let app = TestApp::spawn().await;
     let ana = app.token("ana@cisss.example", None, false).await;
     let before = community_rows(&app).await;
 
     let body = app.gql(Some(&ana), "{ communities { ", json!({})).await;
-    assert_eq!(error_code(&body), "BAD_USER_INPUT", "syntax error: {body}");
+    assert_eq!(error_code(&body), "GRAPHQL_PARSE_FAILED", "syntax error: {body}");
 
     let body =
         app.gql(Some(&ana), CREATE_COMMUNITY, json!({ "input": { "slug": 42, "name": "Numbers as slugs" } })).await;
-    assert_eq!(error_code(&body), "BAD_USER_INPUT", "wrong type: {body}");
+    assert_eq!(error_code(&body), "GRAPHQL_VALIDATION_FAILED", "wrong type: {body}");
 
     let body = app
         .gql(Some(&ana), CREATE_COMMUNITY, json!({ "input": { "slug": "ok", "name": "Ok", "visibility": "EVERYONE" } }))
         .await;
-    assert_eq!(error_code(&body), "BAD_USER_INPUT", "unknown enum value: {body}");
+    assert_eq!(error_code(&body), "GRAPHQL_VALIDATION_FAILED", "unknown enum value: {body}");
 
     let body = app
         .gql(Some(&ana), CREATE_COMMUNITY, json!({ "input": { "slug": "ok", "name": "Ok", "colour": "red" } }))
         .await;
-    assert_eq!(error_code(&body), "BAD_USER_INPUT", "unknown field: {body}");
+    assert_eq!(error_code(&body), "GRAPHQL_VALIDATION_FAILED", "unknown field: {body}");
 
     let body = app.gql(Some(&ana), "{ communities { edges { node { secretColumn } } } }", json!({})).await;
-    assert_eq!(error_code(&body), "BAD_USER_INPUT", "unknown output field: {body}");
+    assert_eq!(error_code(&body), "GRAPHQL_VALIDATION_FAILED", "unknown output field: {body}");
 
     assert_eq!(community_rows(&app).await, before);
     assert_still_serving(&app).await;

@@ -344,3 +344,27 @@ async fn a_batch_is_bounded_and_counts_as_its_operations_for_the_rate_limits() {
     assert_eq!(error_code(&body), "COST_LIMIT_EXCEEDED");
     assert!(body["errors"][0]["message"].as_str().unwrap_or_default().contains("batches"), "{body}");
 }
+
+#[tokio::test]
+async fn a_batch_runs_within_one_request_timeout() {
+    let app = TestApp::spawn_with(|s| s.request_timeout_secs = 1).await;
+    // Every connection of the server's pool busy: each operation would wait past the
+    // timeout. Five operations with a timeout each would hold the slot five seconds.
+    let mut held = Vec::new();
+    for _ in 0..5 {
+        held.push(sea_orm::TransactionTrait::begin(&app.app.db).await.expect("hold a connection"));
+    }
+    let started = std::time::Instant::now();
+    let (status, body) =
+        batch(&app, None, Value::Array(vec![json!({ "query": "{ communities { totalCount } }" }); 5])).await;
+    let elapsed = started.elapsed();
+    drop(held);
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let answers = body.as_array().expect("answers");
+    assert_eq!(answers.len(), 5);
+    for answer in answers {
+        assert_eq!(error_code(answer), "TIMEOUT", "{body}");
+        assert!(answer.get("data").is_none());
+    }
+    assert!(elapsed < std::time::Duration::from_secs(4), "one deadline for the whole batch: {elapsed:?}");
+}
