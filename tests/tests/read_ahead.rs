@@ -197,3 +197,73 @@ async fn threads_read_ahead_are_the_pages_the_loaders_read() {
         );
     }
 }
+
+/// On PostgreSQL, whether the discussions are read ahead is decided in SQL from the
+/// viewer's ties the statement joins (membership row, sponsorship). That decision must
+/// agree with the policy: where the viewer may read, the pages come with the community
+/// (no loader statement after it, which a wrong `NULL` would cost); where they may not,
+/// they are refused. A DENY on a role the viewer does not hold changes nothing for them
+/// (a missing membership row must not count as a denied one).
+#[tokio::test]
+async fn the_read_ahead_decision_follows_the_ties_the_statement_joined() {
+    let app = TestApp::spawn().await;
+    if !app.is_postgres() {
+        return;
+    }
+    let admin = app.token("admin@network.example", None, true).await;
+    fixtures::organization(&app, &admin, "home").await;
+    fixtures::organization(&app, &admin, "other").await;
+    let third = fixtures::db_id(&fixtures::organization(&app, &admin, "third").await);
+    let ana = app.token("ana@home.example", Some("home"), false).await;
+    let bob = app.token("bob@home.example", Some("home"), false).await;
+    let dora = app.token("dora@third.example", Some("third"), false).await;
+    let carol = app.token("carol@other.example", Some("other"), false).await;
+    let community = fixtures::community(&app, &ana, "ahead", "MEMBERS", "OPEN").await;
+    let community_id = fixtures::db_id(&community);
+    let bob_id = fixtures::person_id(&app, &bob).await;
+    fixtures::add_member(&app, &community, bob_id, &[CommunityRole::Member]).await;
+    // Dora sponsors the community for her organization, which takes part in it, without
+    // being a member of it.
+    let dora_id = fixtures::person_id(&app, &dora).await;
+    harness::setup::participation(&app, community_id, third, Some(dora_id)).await;
+    let thread = fixtures::thread(&app, &ana, &community, "Thread").await;
+    fixtures::post(&app, &ana, &thread, "Reply").await;
+
+    let query = "query($slug: String!) { community(slug: $slug) { threads(first: 20) { edges { node { title posts(first: 5) { edges { node { body } } } } } } } }";
+    // Statements that read threads or posts, and the answer.
+    let run = |token: String| {
+        let app = &app;
+        async move {
+            app.gql(Some(&token), query, json!({ "slug": "ahead" })).await;
+            app.reset_statements();
+            let body = app.gql(Some(&token), query, json!({ "slug": "ahead" })).await;
+            let reads =
+                app.statement_log().iter().filter(|s| s.contains("\"thread\"") || s.contains("\"post\"")).count();
+            (reads, body)
+        }
+    };
+    let replies = |body: &Value| body["data"]["community"]["threads"]["edges"][0]["node"]["posts"]["edges"].clone();
+    let read_in_one = |who: &str, (reads, body): (usize, Value)| {
+        assert_eq!(reads, 1, "{who}: the discussions come with the community, in one statement: {body}");
+        assert_eq!(replies(&body), json!([{ "node": { "body": "Reply" } }]), "{who}: {body}");
+    };
+
+    read_in_one("ana, founder", run(ana.clone()).await);
+    read_in_one("bob, member", run(bob.clone()).await);
+    read_in_one("dora, sponsor and not a member", run(dora.clone()).await);
+    let (_, body) = run(carol.clone()).await;
+    assert_eq!(harness::error_code(&body), "NOT_FOUND", "carol has no tie to a members-only community: {body}");
+
+    // A DENY on a role neither bob nor dora holds: nothing changes for them.
+    let deny = |role: &str| json!({ "role": role, "s": community, "o": "community", "a": "read", "e": "DENY" });
+    app.ok(Some(&admin), harness::ops::GRANT, deny("community:WATCHER")).await;
+    read_in_one("bob, member, after a deny on watchers", run(bob.clone()).await);
+    read_in_one("dora, sponsor, after a deny on watchers", run(dora.clone()).await);
+
+    // A DENY on members: bob may no longer read; dora, who is no member, still reads.
+    app.ok(Some(&admin), harness::ops::GRANT, deny("community:MEMBER")).await;
+    let (_, body) = run(bob.clone()).await;
+    assert_eq!(harness::error_code(&body), "FORBIDDEN", "the deny on members wins for bob: {body}");
+    assert!(!body.to_string().contains("Reply"), "{body}");
+    read_in_one("dora, sponsor, after a deny on members", run(dora.clone()).await);
+}

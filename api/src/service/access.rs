@@ -17,7 +17,7 @@ use entity::{
 use policy::{Action, Attrs, Authorizer, Effect, Object, Question, Role, Scope, ScopeKind};
 use sea_orm::{
     ColumnTrait, Condition, DbBackend, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
-    sea_query::{Expr, ExprTrait, SelectStatement, UnionType},
+    sea_query::{Alias, Expr, ExprTrait, SelectStatement, SimpleExpr, UnionType},
 };
 
 use crate::{
@@ -339,8 +339,18 @@ fn community_tie_roles() -> Vec<Role> {
     roles
 }
 
+/// Where the SQL of a decision finds the caller's ties to the `community` row it decides.
+#[derive(Debug, Clone)]
+enum TieSource {
+    /// Sub-queries on the person's memberships and sponsorships.
+    Lookup(i32),
+    /// Columns the statement already has: the person's membership row, left joined under
+    /// this alias (NULL when there is none), and whether they sponsor the community.
+    Joined { membership: &'static str, sponsor: SimpleExpr },
+}
+
 /// SQL on `community` rows: the person holds one of `roles` there through a tie.
-fn community_holds_any(roles: &[Role], person_id: i32) -> Condition {
+fn community_holds_any(roles: &[Role], ties: &TieSource) -> Condition {
     let mut held = Condition::any();
     let mask = roles
         .iter()
@@ -349,25 +359,60 @@ fn community_holds_any(roles: &[Role], person_id: i32) -> Condition {
             _ => None,
         })
         .fold(0, |mask, bit| mask | bit);
-    if mask != 0 {
-        held = held.add(community::Column::Id.in_subquery(memberships_of(person_id, MembershipStatus::Active, mask)));
-    }
-    for role in roles {
-        let communities = match role {
-            Role::CommunityParticipant => memberships_of(person_id, MembershipStatus::Active, 0),
-            Role::CommunityInvitee => memberships_of(person_id, MembershipStatus::Invited, 0),
-            Role::CommunityApplicant => memberships_of(person_id, MembershipStatus::Pending, 0),
-            Role::CommunitySponsor => sponsored_by(person_id),
-            _ => continue,
-        };
-        held = held.add(community::Column::Id.in_subquery(communities));
+    match ties {
+        TieSource::Lookup(person_id) => {
+            let person_id = *person_id;
+            if mask != 0 {
+                held = held.add(community::Column::Id.in_subquery(memberships_of(
+                    person_id,
+                    MembershipStatus::Active,
+                    mask,
+                )));
+            }
+            for role in roles {
+                let communities = match role {
+                    Role::CommunityParticipant => memberships_of(person_id, MembershipStatus::Active, 0),
+                    Role::CommunityInvitee => memberships_of(person_id, MembershipStatus::Invited, 0),
+                    Role::CommunityApplicant => memberships_of(person_id, MembershipStatus::Pending, 0),
+                    Role::CommunitySponsor => sponsored_by(person_id),
+                    _ => continue,
+                };
+                held = held.add(community::Column::Id.in_subquery(communities));
+            }
+        }
+        TieSource::Joined { membership, sponsor } => {
+            // `IS NOT NULL` first: with no membership row the comparisons are NULL, and
+            // a NULL under the NOT of a deny would drop the row instead of keeping it.
+            let alias = Alias::new(*membership);
+            let with_status = |status: MembershipStatus| {
+                Condition::all()
+                    .add(Expr::col((alias.clone(), membership::Column::Status)).is_not_null())
+                    .add(Expr::col((alias.clone(), membership::Column::Status)).eq(status.as_str()))
+            };
+            if mask != 0 {
+                held = held.add(
+                    with_status(MembershipStatus::Active)
+                        .add(Expr::col((alias.clone(), membership::Column::Roles)).bit_and(mask).ne(0)),
+                );
+            }
+            for role in roles {
+                let tie = match role {
+                    Role::CommunityParticipant => with_status(MembershipStatus::Active),
+                    Role::CommunityInvitee => with_status(MembershipStatus::Invited),
+                    Role::CommunityApplicant => with_status(MembershipStatus::Pending),
+                    Role::CommunitySponsor => Condition::all().add(sponsor.clone()),
+                    _ => continue,
+                };
+                held = held.add(tie);
+            }
+        }
     }
     held
 }
 
 /// One decision of the policy as SQL on `community` rows: allowed iff a role held
 /// allows and no role held is denied (see [`decision_sql`]). `None`: never.
-fn community_decision_sql(auth: &Authorizer, caller: &Caller, q: &Question<'_>) -> Option<Condition> {
+fn community_decision_sql(auth: &Authorizer, caller: &Caller, ties: &TieSource, q: &Question<'_>) -> Option<Condition> {
     let base = caller.base_roles();
     let mut base_allows = false;
     for role in base {
@@ -377,7 +422,9 @@ fn community_decision_sql(auth: &Authorizer, caller: &Caller, q: &Question<'_>) 
             Effect::Silent => {}
         }
     }
-    let Some(person_id) = caller.person_id() else { return base_allows.then(Condition::all) };
+    if caller.person_id().is_none() {
+        return base_allows.then(Condition::all);
+    }
     let (mut allowing, mut denying) = (Vec::new(), Vec::new());
     for role in community_tie_roles() {
         match auth.effect(role, q) {
@@ -391,37 +438,50 @@ fn community_decision_sql(auth: &Authorizer, caller: &Caller, q: &Question<'_>) 
     }
     let mut decision = Condition::all();
     if !base_allows {
-        decision = decision.add(community_holds_any(&allowing, person_id));
+        decision = decision.add(community_holds_any(&allowing, ties));
     }
     if !denying.is_empty() {
-        decision = decision.add(community_holds_any(&denying, person_id).not());
+        decision = decision.add(community_holds_any(&denying, ties).not());
     }
     Some(decision)
 }
 
 /// SQL on `community` rows: may the caller `action` in communities to which the rules
 /// of `scope` apply, by their attributes (visibility, membership policy, state).
-fn community_decisions(auth: &Authorizer, caller: &Caller, scope: Scope, action: Action) -> Condition {
-    let mut any = Condition::any();
+fn community_decisions(
+    auth: &Authorizer,
+    caller: &Caller,
+    ties: &TieSource,
+    scope: Scope,
+    action: Action,
+) -> Condition {
     let question = |attrs| Question { roles: caller.base_roles(), scope, object: Object::Community, action, attrs };
     let effects = |attrs| {
         let q = question(attrs);
         caller.base_roles().iter().chain(community_tie_roles().iter()).map(|r| auth.effect(*r, &q)).collect::<Vec<_>>()
     };
+    let states: Vec<(MembershipPolicy, bool)> = POLICIES.into_iter().flat_map(|p| [(p, false), (p, true)]).collect();
+    let first = Attrs::community(VISIBILITIES[0], POLICIES[0], false);
+    let same_everywhere = VISIBILITIES
+        .iter()
+        .all(|v| states.iter().all(|(p, a)| effects(Attrs::community(*v, *p, *a)) == effects(first)));
+    if same_everywhere {
+        // The usual case (e.g. `read`: by ties alone): one decision, no attribute tests.
+        return community_decision_sql(auth, caller, ties, &question(first)).unwrap_or_else(Condition::any);
+    }
+    let mut any = Condition::any();
     for visibility in VISIBILITIES {
         let of_visibility = community::Column::Visibility.eq(visibility);
-        let states: Vec<(MembershipPolicy, bool)> =
-            POLICIES.into_iter().flat_map(|p| [(p, false), (p, true)]).collect();
         let first = Attrs::community(visibility, POLICIES[0], false);
         if states.iter().all(|(p, a)| effects(Attrs::community(visibility, *p, *a)) == effects(first)) {
-            if let Some(decision) = community_decision_sql(auth, caller, &question(first)) {
+            if let Some(decision) = community_decision_sql(auth, caller, ties, &question(first)) {
                 any = any.add(Condition::all().add(of_visibility).add(decision));
             }
             continue;
         }
-        for (policy, archived) in states {
+        for (policy, archived) in states.iter().copied() {
             if let Some(decision) =
-                community_decision_sql(auth, caller, &question(Attrs::community(visibility, policy, archived)))
+                community_decision_sql(auth, caller, ties, &question(Attrs::community(visibility, policy, archived)))
             {
                 any = any.add(
                     Condition::all()
@@ -440,13 +500,33 @@ fn community_decisions(auth: &Authorizer, caller: &Caller, scope: Scope, action:
 /// single decisions answer it (rules for communities in general, and each community's
 /// own rules), whatever the caller may see.
 pub fn communities_allowing(auth: &Authorizer, caller: &Caller, action: Action) -> Condition {
+    let ties = TieSource::Lookup(caller.person_id().unwrap_or(-1));
+    communities_allowing_with(auth, caller, &ties, action)
+}
+
+/// [`communities_allowing`] in a statement that has already joined the caller's ties
+/// to each community row: their membership row under the alias `membership` (left
+/// joined on the community and the caller) and `sponsor`, true when they sponsor it.
+/// The decision then reads those columns instead of looking the ties up again.
+pub fn communities_allowing_on_joined_ties(
+    auth: &Authorizer,
+    caller: &Caller,
+    action: Action,
+    membership: &'static str,
+    sponsor: SimpleExpr,
+) -> Condition {
+    communities_allowing_with(auth, caller, &TieSource::Joined { membership, sponsor }, action)
+}
+
+fn communities_allowing_with(auth: &Authorizer, caller: &Caller, ties: &TieSource, action: Action) -> Condition {
     let overridden = auth.overridden_for(ScopeKind::Community, Object::Community, action);
-    let general = community_decisions(auth, caller, Scope::Community(0), action);
+    let general = community_decisions(auth, caller, ties, Scope::Community(0), action);
     if overridden.is_empty() {
         return general;
     }
-    let groups =
-        group_by_decision(&general, overridden, |id| community_decisions(auth, caller, Scope::Community(id), action));
+    let groups = group_by_decision(&general, overridden, |id| {
+        community_decisions(auth, caller, ties, Scope::Community(id), action)
+    });
     let distinct: Vec<i32> = groups.iter().flat_map(|(_, ids)| ids.iter().copied()).collect();
     let mut allowed =
         Condition::any().add(Condition::all().add(community::Column::Id.is_not_in(distinct)).add(general));

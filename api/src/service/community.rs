@@ -17,7 +17,7 @@ use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, IdenStatic, Iterable, JoinType,
     QueryFilter, QueryResult, QuerySelect, QueryTrait,
-    sea_query::{Alias, Expr, ExprTrait, Func, SelectStatement},
+    sea_query::{Alias, Expr, ExprTrait, Func, SelectStatement, SimpleExpr},
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -414,17 +414,8 @@ fn with_ties(mut query: SelectStatement, person_id: i32) -> SelectStatement {
     for column in membership::Column::iter() {
         query.expr_as(Expr::col((vm.clone(), column)), Alias::new(format!("{MEMBERSHIP_PREFIX}{}", column.as_str())));
     }
-    let sponsors = community_organization::Entity::find()
-        .select_only()
-        .expr(Expr::val(1))
-        .filter(
-            Expr::col((community_organization::Entity, community_organization::Column::CommunityId))
-                .equals((community::Entity, community::Column::Id)),
-        )
-        .filter(policy::resolve::live_sponsorships(person_id))
-        .into_query();
     query
-        .expr_as(Expr::exists(sponsors), Alias::new(VIEWER_SPONSORS))
+        .expr_as(sponsors(person_id), Alias::new(VIEWER_SPONSORS))
         .join_as(
             JoinType::LeftJoin,
             membership::Entity,
@@ -437,6 +428,22 @@ fn with_ties(mut query: SelectStatement, person_id: i32) -> SelectStatement {
                 .add(Expr::col((vm, membership::Column::PersonId)).eq(person_id)),
         )
         .to_owned()
+}
+
+/// SQL on `community` rows: whether the person sponsors the community (while the tie
+/// holds: see [`policy::resolve::live_sponsorships`]).
+fn sponsors(person_id: i32) -> SimpleExpr {
+    Expr::exists(
+        community_organization::Entity::find()
+            .select_only()
+            .expr(Expr::val(1))
+            .filter(
+                Expr::col((community_organization::Entity, community_organization::Column::CommunityId))
+                    .equals((community::Entity, community::Column::Id)),
+            )
+            .filter(policy::resolve::live_sponsorships(person_id))
+            .into_query(),
+    )
 }
 
 fn ties_from_row(row: &QueryResult) -> ServiceResult<Ties> {
@@ -489,7 +496,17 @@ pub async fn find_reading_ahead<C: ConnectionTrait>(
         // not read, no work is done whose duration would tell how much is said there
         // (the `threads` field refuses before reading anything). Should this SQL and the
         // policy ever disagree, the field reads through its loader (NULL) or refuses.
-        let readable = access::communities_allowing(&app.auth, caller, Action::Read);
+        let readable = match caller.person_id() {
+            // Decided from the ties the statement has joined (`with_ties`).
+            Some(person_id) => access::communities_allowing_on_joined_ties(
+                &app.auth,
+                caller,
+                Action::Read,
+                VIEWER_MEMBERSHIP,
+                sponsors(person_id),
+            ),
+            None => access::communities_allowing(&app.auth, caller, Action::Read),
+        };
         query.expr_as(Expr::case(readable, json).finally(Expr::cust("NULL")), Alias::new(THREADS_AHEAD));
     }
     let Some(row) = db.query_one(&query).await? else { return Ok(None) };
