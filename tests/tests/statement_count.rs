@@ -177,3 +177,60 @@ async fn the_benchmarks_operations_cost_a_fixed_number_of_statements() {
     assert_eq!(threads.as_array().map(Vec::len), Some(2));
     assert_eq!(threads[1]["node"]["posts"]["edges"].as_array().map(Vec::len), Some(2));
 }
+
+/// Every field of a community, as a partner would ask for it.
+const EVERY_COMMUNITY_FIELD: &str = "id slug name description fieldOfKnowledge visibility membershipPolicy \
+    creationMode interactionMode stage archived eligibility { organizations { slug } professions jobTitles sectors regions } \
+    sponsorApprovalRequired openToAllOrganizations createdAt updatedAt viewerCan { read join post update } \
+    viewerMembership { status roles }";
+
+/// A page of communities reads the columns its fields need (and the attributes access
+/// decisions test), not whole rows; what the page shows is what the whole rows say.
+#[tokio::test]
+async fn a_page_of_communities_reads_the_columns_it_shows() {
+    let app = TestApp::spawn().await;
+    let founder = app.token("founder@network.example", None, false).await;
+    for i in 0..3 {
+        fixtures::community(&app, &founder, &format!("cop-{i}"), "NETWORK", "OPEN").await;
+    }
+    let page_statement = |app: &TestApp| {
+        app.statement_log().into_iter().find(|s| s.contains("FROM \"community\"")).expect("the page's statement")
+    };
+
+    app.reset_statements();
+    let few = app.ok(Some(&founder), "{ communities(first: 10) { edges { node { id name } } } }", json!({})).await;
+    let sql = page_statement(&app);
+    assert!(sql.contains("\"name\""), "{sql}");
+    for unread in ["\"description\"", "\"eligibility\"", "\"field_of_knowledge\"", "\"created_at\""] {
+        assert!(!sql.contains(unread), "{unread} is not asked for: {sql}");
+    }
+    assert_eq!(few["communities"]["edges"][1]["node"]["name"], "Community cop-1", "{few}");
+    app.reset_statements();
+    let alone = app.ok(Some(&founder), "{ community(slug: \"cop-2\") { name viewerCan { read } } }", json!({})).await;
+    let sql = page_statement(&app);
+    assert!(sql.contains("\"name\"") && !sql.contains("\"description\""), "community(slug) too: {sql}");
+    assert_eq!(alone["community"], json!({ "name": "Community cop-2", "viewerCan": { "read": true } }));
+
+    // Every field through the page equals every field through `community(slug)`, which
+    // reads the whole row; and with `totalCount` (the page and its count together).
+    for count in ["", "totalCount"] {
+        let listed = app
+            .ok(
+                Some(&founder),
+                &format!("{{ communities(first: 10) {{ {count} edges {{ node {{ {EVERY_COMMUNITY_FIELD} }} }} }} }}"),
+                json!({}),
+            )
+            .await;
+        for (i, edge) in listed["communities"]["edges"].as_array().expect("edges").iter().enumerate() {
+            let alone = app
+                .ok(
+                    Some(&founder),
+                    &format!("query($s: String!) {{ community(slug: $s) {{ {EVERY_COMMUNITY_FIELD} }} }}"),
+                    json!({ "s": format!("cop-{i}") }),
+                )
+                .await;
+            assert_eq!(edge["node"], alone["community"], "cop-{i} listed ({count}) and alone");
+            assert_eq!(edge["node"]["description"], "A community of practice.");
+        }
+    }
+}

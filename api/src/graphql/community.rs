@@ -85,6 +85,46 @@ impl Community {
         let roles = self.roles(ctx).await?;
         access::ensure(&app(ctx).auth, &roles, &self.0, action).gql()
     }
+
+    /// The columns the fields selected under `field` (a community) read, by
+    /// [`Self::columns_for`]; `None` (every column) as soon as one is not listed.
+    pub fn columns_of(field: &async_graphql::SelectionField<'_>) -> Option<Vec<db::Column>> {
+        let mut columns: Vec<db::Column> = Vec::new();
+        for used in field.selection_set() {
+            for column in Self::columns_for(used.name())? {
+                if !columns.iter().any(|c| sea_orm::IdenStatic::as_str(c) == sea_orm::IdenStatic::as_str(column)) {
+                    columns.push(*column);
+                }
+            }
+        }
+        Some(columns)
+    }
+
+    /// The columns of its row each field of `Community` reads beyond those a page of
+    /// communities always reads (id, slug and the attributes decisions test: see
+    /// [`service::ALWAYS_READ`]); `None` for a field not listed (the whole row is then
+    /// read). A field added to `Community` must be added here (a test checks every
+    /// field is).
+    pub fn columns_for(field: &str) -> Option<&'static [db::Column]> {
+        use db::Column as C;
+        Some(match field {
+            "id" | "slug" | "visibility" | "membershipPolicy" | "archived" | "__typename" => &[],
+            // By id, or from the viewer's ties and the attributes.
+            "viewerMembership" | "viewerCan" | "organizations" | "members" | "subgroups" | "threads" => &[],
+            "name" => &[C::Name],
+            "description" => &[C::Description],
+            "fieldOfKnowledge" => &[C::FieldOfKnowledge],
+            "creationMode" => &[C::CreationMode],
+            "interactionMode" => &[C::InteractionMode],
+            "stage" => &[C::Stage],
+            "eligibility" => &[C::Eligibility],
+            "sponsorApprovalRequired" => &[C::SponsorApprovalRequired],
+            "openToAllOrganizations" => &[C::OpenToAllOrganizations],
+            "createdAt" => &[C::CreatedAt],
+            "updatedAt" => &[C::UpdatedAt],
+            _ => return None,
+        })
+    }
 }
 
 /// A community of practice (*communauté de pratique*): people of one or several
@@ -523,19 +563,27 @@ impl CommunityQuery {
             member_only: filter.member_only,
             include_archived: filter.include_archived,
         };
+        let columns = connection::node_columns(&ctx.field(), Community::columns_for);
         let (page, total) =
-            service::list(app(ctx), caller(ctx), &filter, &req, connection::wants_count(ctx)).await.gql()?;
+            service::list(app(ctx), caller(ctx), &filter, &req, connection::wants_count(ctx), &columns).await.gql()?;
         Ok(connection::build(page, total, |m| m.id, Community::new))
     }
 
     /// The community with this slug (`NOT_FOUND` if none, or if it is secret to the viewer).
     async fn community(&self, ctx: &Context<'_>, slug: String) -> async_graphql::Result<Community> {
         let ahead = threads_ahead(ctx);
-        let (community, ties, read_ahead) =
-            service::find_reading_ahead(app(ctx), db(ctx), caller(ctx), service::Key::Slug(&slug), ahead.as_ref())
-                .await
-                .and_then(|c| c.ok_or(ServiceError::not_found("community")))
-                .gql()?;
+        let columns = Community::columns_of(&ctx.field());
+        let (community, ties, read_ahead) = service::find_reading_ahead(
+            app(ctx),
+            db(ctx),
+            caller(ctx),
+            service::Key::Slug(&slug),
+            ahead.as_ref(),
+            columns.as_deref(),
+        )
+        .await
+        .and_then(|c| c.ok_or(ServiceError::not_found("community")))
+        .gql()?;
         if let (Some(ahead), Some(pages)) = (ahead, read_ahead) {
             let threads = ctx.data_unchecked::<ReadAhead<CommunityThreads>>();
             threads.put(community.id, ahead.threads, column_names(&ahead.thread_columns), pages.threads);

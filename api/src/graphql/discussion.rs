@@ -265,4 +265,17 @@ mod tests {
         }
         assert!(Thread::columns_for("somethingNew").is_none(), "an unknown field reads the whole row");
     }
+
+    #[test]
+    fn every_field_of_communities_says_which_columns_it_reads() {
+        use crate::graphql::community::Community;
+        let communities = fields_of(&crate::graphql::sdl(), "Community");
+        for expected in ["id", "name", "description", "eligibility", "viewerCan", "threads"] {
+            assert!(communities.contains(&expected.to_owned()), "{expected} in {communities:?}");
+        }
+        for field in communities {
+            assert!(Community::columns_for(&field).is_some(), "Community.{field}: add it to Community::columns_for");
+        }
+        assert!(Community::columns_for("somethingNew").is_none(), "an unknown field reads the whole row");
+    }
 }

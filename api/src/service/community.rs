@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entity::{
     community, community_organization,
     enums::{
@@ -15,8 +15,8 @@ use entity::{
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, IdenStatic, Iterable, JoinType,
-    QueryFilter, QueryResult, QuerySelect, QueryTrait,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, IdenStatic, Iterable,
+    JoinType, QueryFilter, QueryResult, QuerySelect, QueryTrait,
     sea_query::{Alias, Expr, ExprTrait, Func, SelectStatement, SimpleExpr},
 };
 use serde::{Deserialize, Serialize};
@@ -461,13 +461,14 @@ pub async fn find_with_ties<C: ConnectionTrait>(
     caller: &Caller,
     key: Key<'_>,
 ) -> ServiceResult<Option<(community::Model, Ties)>> {
-    Ok(find_reading_ahead(app, db, caller, key, None).await?.map(|(c, ties, _)| (c, ties)))
+    Ok(find_reading_ahead(app, db, caller, key, None, None).await?.map(|(c, ties, _)| (c, ties)))
 }
 
 /// Result column of the threads read ahead.
 const THREADS_AHEAD: &str = "threads_ahead";
 
-/// [`find_with_ties`], reading ahead in the same statement, on PostgreSQL, the threads
+/// [`find_with_ties`] reading `columns` only besides [`ALWAYS_READ`] (`None`: all; the
+/// others are left empty in the model), and reading ahead in the same statement, on PostgreSQL, the threads
 /// (and their posts) the query will ask for next. They are read under the same filters
 /// as the lists' loaders; whether the caller may read them at all is still decided when
 /// the `threads` field resolves, from the ties read here.
@@ -477,9 +478,13 @@ pub async fn find_reading_ahead<C: ConnectionTrait>(
     caller: &Caller,
     key: Key<'_>,
     ahead: Option<&discussion::ThreadsAhead>,
+    columns: Option<&[community::Column]>,
 ) -> ServiceResult<Option<(community::Model, Ties, Option<discussion::ThreadPages>)>> {
-    let select =
+    let mut select =
         community::Entity::find().filter(access::visible_communities(&app.auth, db.get_database_backend(), caller));
+    if let Some(columns) = columns {
+        select = select.select_only().columns(columns_to_read(columns));
+    }
     let select = match key {
         Key::Id(id) => select.filter(community::Column::Id.eq(id)),
         Key::Slug(slug) if validate::slug("slug", slug).is_err() => return Ok(None),
@@ -519,7 +524,7 @@ pub async fn find_reading_ahead<C: ConnectionTrait>(
         },
         None => None,
     };
-    Ok(Some((community::Model::from_query_result(&row, "")?, ties, read_ahead)))
+    Ok(Some((PartialCommunity::from_query_result(&row, "")?.0, ties, read_ahead)))
 }
 
 /// The caller's ties to these communities, by community id, in one statement.
@@ -588,13 +593,70 @@ fn filtered(visible: Condition, caller: &Caller, filter: &CommunityFilter) -> se
     select
 }
 
+/// The columns a page of communities always reads: the id, the slug and the attributes
+/// access decisions test (see [`access::attrs`]).
+pub const ALWAYS_READ: [community::Column; 5] = [
+    community::Column::Id,
+    community::Column::Slug,
+    community::Column::Visibility,
+    community::Column::MembershipPolicy,
+    community::Column::Archived,
+];
+
+/// [`ALWAYS_READ`] and `columns`.
+fn columns_to_read(columns: &[community::Column]) -> Vec<community::Column> {
+    let mut read = ALWAYS_READ.to_vec();
+    read.extend(columns.iter().filter(|c| !ALWAYS_READ.iter().any(|a| a.as_str() == c.as_str())));
+    read
+}
+
+/// A community row read with some of its columns only (see [`list`]): the others are
+/// left empty, and no field of the query reads them. Reading fewer columns makes
+/// PostgreSQL's work for a page markedly lighter (see `bench/README.md`).
+struct PartialCommunity(community::Model);
+
+impl FromQueryResult for PartialCommunity {
+    fn from_query_result(row: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+        use community::Column as C;
+        let names = row.column_names();
+        let read = |column: C| names.iter().any(|name| name.strip_prefix(pre) == Some(column.as_str()));
+        macro_rules! column {
+            ($column:expr, $empty:expr) => {
+                if read($column) { row.try_get(pre, $column.as_str())? } else { $empty }
+            };
+        }
+        Ok(Self(community::Model {
+            id: row.try_get(pre, C::Id.as_str())?,
+            slug: row.try_get(pre, C::Slug.as_str())?,
+            visibility: row.try_get(pre, C::Visibility.as_str())?,
+            membership_policy: row.try_get(pre, C::MembershipPolicy.as_str())?,
+            archived: row.try_get(pre, C::Archived.as_str())?,
+            name: column!(C::Name, String::new()),
+            description: column!(C::Description, String::new()),
+            field_of_knowledge: column!(C::FieldOfKnowledge, None),
+            creation_mode: column!(C::CreationMode, CreationMode::Spontaneous),
+            interaction_mode: column!(C::InteractionMode, InteractionMode::Virtual),
+            stage: column!(C::Stage, Stage::Potential),
+            eligibility: column!(C::Eligibility, serde_json::Value::Null),
+            sponsor_approval_required: column!(C::SponsorApprovalRequired, false),
+            open_to_all_organizations: column!(C::OpenToAllOrganizations, false),
+            created_by: column!(C::CreatedBy, None),
+            created_at: column!(C::CreatedAt, DateTime::<Utc>::UNIX_EPOCH),
+            updated_at: column!(C::UpdatedAt, DateTime::<Utc>::UNIX_EPOCH),
+        }))
+    }
+}
+
 /// A page of the communities the viewer may see, filtered, with the total when asked.
+/// Only `columns` are read besides [`ALWAYS_READ`] (all of them when `columns` is empty):
+/// the others are left empty in the models.
 pub async fn list(
     app: &App,
     caller: &Caller,
     filter: &CommunityFilter,
     req: &PageRequest,
     want_count: bool,
+    columns: &[community::Column],
 ) -> ServiceResult<(Page<community::Model>, u64)> {
     let db = &app.db;
     if let Some(search) = &filter.search {
@@ -604,12 +666,17 @@ pub async fn list(
         }
     }
     let visible = access::visibility(&app.auth, db.get_database_backend(), caller);
-    let select = filtered(visible.condition(), caller, filter);
-    if !want_count {
-        return Ok((page::fetch(db, select, community::Column::Id, req).await?, 0));
+    let mut select = filtered(visible.condition(), caller, filter);
+    if !columns.is_empty() {
+        select = select.select_only().columns(columns_to_read(columns));
     }
-    let parts = visible.disjoint_parts().into_iter().map(|part| filtered(part, caller, filter)).collect();
-    page::fetch_with_count(db, select, community::Column::Id, req, parts).await
+    let (page, total) = if want_count {
+        let parts = visible.disjoint_parts().into_iter().map(|part| filtered(part, caller, filter)).collect();
+        page::fetch_with_count::<_, PartialCommunity, _>(db, select, community::Column::Id, req, parts).await?
+    } else {
+        (page::fetch_into::<_, PartialCommunity, _>(db, select, community::Column::Id, req).await?, 0)
+    };
+    Ok((page.map(|c| c.0), total))
 }
 
 /// Participating organizations of each community (active participations).

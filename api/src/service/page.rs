@@ -87,7 +87,18 @@ where
     E: EntityTrait,
     C: ConnectionTrait,
 {
-    let rows = with_cursor(select, id, req).order_by(id, order(req)).limit(req.limit + 1).all(db).await?;
+    fetch_into::<E, E::Model, C>(db, select, id, req).await
+}
+
+/// [`fetch`], reading each row as `M` (a select of some columns only, say).
+pub async fn fetch_into<E, M, C>(db: &C, select: Select<E>, id: E::Column, req: &PageRequest) -> ServiceResult<Page<M>>
+where
+    E: EntityTrait,
+    M: FromQueryResult,
+    C: ConnectionTrait,
+{
+    let rows =
+        with_cursor(select, id, req).order_by(id, order(req)).limit(req.limit + 1).into_model::<M>().all(db).await?;
     Ok(Page::from_rows(rows, req))
 }
 
@@ -125,16 +136,16 @@ where
 /// one statement: the total rides on each row of the page as the sum of one scalar
 /// `COUNT(*)` sub-query per part (each keeps its own plan, as in [`count_parts`]). An
 /// empty page carries no row, so its total is counted apart.
-pub async fn fetch_with_count<E, C>(
+pub async fn fetch_with_count<E, M, C>(
     db: &C,
     select: Select<E>,
     id: E::Column,
     req: &PageRequest,
     parts: Vec<Select<E>>,
-) -> ServiceResult<(Page<E::Model>, u64)>
+) -> ServiceResult<(Page<M>, u64)>
 where
     E: EntityTrait,
-    E::Model: FromQueryResult,
+    M: FromQueryResult,
     C: ConnectionTrait,
 {
     let total = parts
@@ -144,7 +155,7 @@ where
             Expr::SubQuery(None, Box::new(count.into_sub_query_statement()))
         })
         .reduce(|sum, next| sum.add(next));
-    let Some(total) = total else { return Ok((fetch(db, select, id, req).await?, 0)) };
+    let Some(total) = total else { return Ok((fetch_into(db, select, id, req).await?, 0)) };
     let query = with_cursor(select, id, req)
         .order_by(id, order(req))
         .limit(req.limit + 1)
@@ -156,7 +167,7 @@ where
         return Ok((Page::from_rows(Vec::new(), req), count_parts(db, parts).await?));
     };
     let total = u64::try_from(first.try_get::<i64>("", PAGE_TOTAL)?).unwrap_or(0);
-    let models = rows.iter().map(|row| E::Model::from_query_result(row, "")).collect::<Result<Vec<_>, _>>()?;
+    let models = rows.iter().map(|row| M::from_query_result(row, "")).collect::<Result<Vec<_>, _>>()?;
     Ok((Page::from_rows(models, req), total))
 }
 
