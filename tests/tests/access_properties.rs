@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 
 use entity::enums::{CommunityRole, CommunityRoles, MembershipStatus};
 use harness::{TestApp, fixtures, setup};
+use maillage_api::graphql::ids::{NodeKind, to_global};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
@@ -155,6 +156,7 @@ const LIST: &str =
     "{ communities(first: 100, filter: { includeArchived: true }) { totalCount edges { node { slug } } } }";
 const BY_SLUG: &str = "query($s: String!) { community(slug: $s) { id threads { totalCount } } }";
 const BY_ID: &str = "query($id: ID!) { node(id: $id) { id } }";
+const BY_IDS: &str = "query($ids: [ID!]!) { nodes(ids: $ids) { id } }";
 const MY_MEMBERSHIPS: &str = "{ me { memberships(first: 100) { edges { node { status community { slug } } } } } }";
 const MEMBERSHIPS: &str = "query($id: ID!) { node(id: $id) { ... on Person { memberships(first: 100) { totalCount edges { node { community { slug } } } } } } }";
 
@@ -188,6 +190,15 @@ async fn check(net: Net) -> Result<(), TestCaseError> {
             let body = app.gql(token, BY_ID, json!({ "id": community_id })).await;
             prop_assert_eq!(!body["data"]["node"].is_null(), sees(&net, viewer, c), "node {} for {:?}", c, viewer);
         }
+        // `nodes(ids:)` answers as `node(id:)` does, id by id, in one request (and an id
+        // that exists nowhere reads like a hidden one).
+        let mut ids: Vec<Value> = community_ids.iter().rev().cloned().collect();
+        ids.push(json!(to_global(NodeKind::Community, 999_999).0));
+        let body = app.ok(token, BY_IDS, json!({ "ids": ids })).await;
+        let answered: Vec<bool> = body["nodes"].as_array().into_iter().flatten().map(|n| !n.is_null()).collect();
+        let mut expected: Vec<bool> = (0..n).rev().map(|c| sees(&net, viewer, c)).collect();
+        expected.push(false);
+        prop_assert_eq!(answered, expected, "nodes for {:?}: {}", viewer, body);
         // Relations lead to a community only through the visibility filter: the viewer's
         // own memberships, whatever their status (left, removed, denied…), name the
         // community only while the viewer may still see it.

@@ -18,7 +18,7 @@ use super::{
 use crate::{
     auth::Caller,
     error::{ServiceError, ServiceResult},
-    service::{App, access, community as communities, discussion, organization, person},
+    service::{App, access, community as communities, discussion, node as nodes, organization, person},
 };
 
 /// An object with a global id.
@@ -37,7 +37,7 @@ pub enum Node {
 #[derive(Default)]
 pub struct NodeQuery;
 
-/// `node(id:)`.
+/// `node(id:)` and `nodes(ids:)`.
 #[Object]
 impl NodeQuery {
     /// The object with this global id; `NOT_FOUND` when it does not exist or the viewer
@@ -46,7 +46,62 @@ impl NodeQuery {
         let (kind, id) = from_global_any("id", &id).gql()?;
         resolve(ctx, kind, id).await.and_then(|n| n.ok_or(ServiceError::not_found("node"))).gql()
     }
+
+    /// The objects with these global ids, in the same order: `null` in place of an id
+    /// that does not exist or that the viewer may not see (the two are
+    /// indistinguishable), as `node(id:)` answers `NOT_FOUND` for both. At most 100 ids
+    /// (`BAD_USER_INPUT` on `ids` beyond, or for an id that is not a global id). The
+    /// objects are read in a few statements per kind, however many ids are asked for.
+    #[graphql(complexity = "ids.len().saturating_mul(child_complexity).saturating_add(1)")]
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global ids (at most 100), of any kinds; repeats are allowed.")] ids: Vec<ID>,
+    ) -> async_graphql::Result<Vec<Option<Node>>> {
+        if ids.len() > MAX_NODES {
+            return Err(ServiceError::bad_input("ids", format!("takes at most {MAX_NODES} ids"))).gql();
+        }
+        let parsed = ids.iter().map(|id| from_global_any("ids", id)).collect::<Result<Vec<_>, _>>().gql()?;
+        let mut wanted = nodes::Wanted::default();
+        for (kind, id) in &parsed {
+            let list = match kind {
+                NodeKind::Organization => &mut wanted.organizations,
+                NodeKind::Person => &mut wanted.people,
+                NodeKind::Community => &mut wanted.communities,
+                NodeKind::Membership => &mut wanted.memberships,
+                NodeKind::Subgroup => &mut wanted.subgroups,
+                NodeKind::Thread => &mut wanted.threads,
+                NodeKind::Post => &mut wanted.posts,
+                // As in `node(id:)`: reached only through the fields that check who asks.
+                NodeKind::IdentityProvider | NodeKind::Session | NodeKind::Identity => continue,
+            };
+            if !list.contains(id) {
+                list.push(*id);
+            }
+        }
+        let found = nodes::find_many(app(ctx), caller(ctx), &wanted).await.gql()?;
+        Ok(parsed
+            .into_iter()
+            .map(|(kind, id)| match kind {
+                NodeKind::Organization => {
+                    found.organizations.get(&id).cloned().map(|m| Node::Organization(Organization(m)))
+                }
+                NodeKind::Person => found.people.get(&id).cloned().map(|m| Node::Person(Person(m))),
+                NodeKind::Community => {
+                    found.communities.get(&id).cloned().map(|(m, ties)| Node::Community(Community::with_ties(m, ties)))
+                }
+                NodeKind::Membership => found.memberships.get(&id).cloned().map(|m| Node::Membership(Membership(m))),
+                NodeKind::Subgroup => found.subgroups.get(&id).cloned().map(|m| Node::Subgroup(Subgroup(m))),
+                NodeKind::Thread => found.threads.get(&id).cloned().map(|m| Node::Thread(Thread(m))),
+                NodeKind::Post => found.posts.get(&id).cloned().map(|m| Node::Post(Post(m))),
+                NodeKind::IdentityProvider | NodeKind::Session | NodeKind::Identity => None,
+            })
+            .collect())
+    }
 }
+
+/// The most ids `nodes(ids:)` takes at once.
+pub const MAX_NODES: usize = 100;
 
 async fn resolve(ctx: &Context<'_>, kind: NodeKind, id: i32) -> ServiceResult<Option<Node>> {
     let app = app(ctx);

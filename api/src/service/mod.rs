@@ -14,6 +14,7 @@ pub mod audit;
 pub mod community;
 pub mod discussion;
 pub mod membership;
+pub mod node;
 pub mod organization;
 pub mod page;
 pub mod person;
