@@ -66,6 +66,8 @@ struct AppState {
     concurrency_wait: Duration,
     request_timeout: Duration,
     max_batch_size: usize,
+    /// Automatic persisted queries, by hash.
+    persisted: graphql::persisted::PersistedQueries,
 }
 
 /// A running server.
@@ -116,6 +118,7 @@ pub fn start_on(
         concurrency_wait: Duration::from_millis(settings.concurrency_wait_ms),
         request_timeout: Duration::from_secs(settings.request_timeout_secs),
         max_batch_size: settings.max_batch_size,
+        persisted: graphql::persisted::PersistedQueries::default(),
     });
     let sweeper = tokio::spawn(forget_idle_callers(state.clone()));
     let graphiql = settings.graphiql;
@@ -381,6 +384,24 @@ async fn graphql_method_not_allowed(req: HttpRequest) -> HttpResponse {
     response
 }
 
+/// The answer to a request whose persisted query could not be used: a request error
+/// (nothing ran), coded so that clients know to send the query with its hash.
+fn persisted_query_error(err: graphql::persisted::PersistedError, request_id: &str, media: MediaType) -> HttpResponse {
+    use graphql::persisted::{NOT_FOUND_MESSAGE, PERSISTED_QUERY_NOT_FOUND, PersistedError};
+    match err {
+        PersistedError::NotFound => {
+            request_error(media.request_error_status(), PERSISTED_QUERY_NOT_FOUND, NOT_FOUND_MESSAGE, request_id, media)
+        }
+        PersistedError::Invalid(why) => request_error(
+            media.request_error_status(),
+            "BAD_USER_INPUT",
+            &format!("extensions.persistedQuery {why}"),
+            request_id,
+            media,
+        ),
+    }
+}
+
 /// Authenticates, counts and runs the operations of a request, and answers.
 async fn serve(
     state: &AppState,
@@ -388,7 +409,7 @@ async fn serve(
     media: MediaType,
     ids: RequestId,
     started: Instant,
-    operations: Operations,
+    mut operations: Operations,
     get: bool,
 ) -> HttpResponse {
     let request_id = ids.id.clone();
@@ -396,6 +417,15 @@ async fn serve(
         Operations::One(_) => 1,
         Operations::Batch(batch) => batch.len(),
     };
+    if count <= state.max_batch_size.max(1) {
+        let applied = match &mut operations {
+            Operations::One(request) => state.persisted.apply(request),
+            Operations::Batch(batch) => batch.iter_mut().try_for_each(|request| state.persisted.apply(request)),
+        };
+        if let Err(err) = applied {
+            return persisted_query_error(err, &request_id, media);
+        }
+    }
     if let Operations::One(request) = &operations
         && request.query.trim().is_empty()
     {

@@ -19,6 +19,7 @@ pub mod loaders;
 pub mod membership;
 pub mod node;
 pub mod organization;
+pub mod persisted;
 pub mod person;
 pub mod policy;
 pub mod prepared;
