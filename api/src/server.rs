@@ -664,6 +664,12 @@ async fn run(
             if get && is_mutation(&document, request.operation_name.as_deref()) {
                 return Ran::MutationOverGet;
             }
+            if let Some(actor) = viewer
+                && let Some(refused) = graphql::scopes::refusal(&document, request.operation_name.as_deref(), actor)
+            {
+                // Refused before anything ran, like a request error.
+                return Ran::Answered(async_graphql::Response::from_errors(vec![refused]), true);
+            }
             request.set_parsed_query(document);
             let caller = Caller::new(viewer.clone(), Some(ids.clone()));
             let request = loaders::register(request, &state.app, &caller).data(caller);

@@ -253,3 +253,17 @@ mod tests {
         assert_eq!(with_junk.iter().count(), 2);
     }
 }
+
+string_enum!(
+    /// What a personal access token may be used for, beyond what its person may do.
+    TokenScope {
+        /// Queries only.
+        Read = "READ",
+        /// Queries, and the mutations of community life (communities, discussions,
+        /// memberships, subgroups).
+        Write = "WRITE",
+        /// Everything its person may do, administration included (organizations, access
+        /// policy, identity providers, sessions and tokens).
+        Admin = "ADMIN",
+    }
+);

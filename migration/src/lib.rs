@@ -30,6 +30,7 @@ mod m0023_audit_client_request_id;
 mod m0024_membership_key_holders;
 mod m0025_login_binding;
 mod m0026_change_notifications;
+mod m0027_personal_access_token;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -65,6 +66,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0024_membership_key_holders::Migration),
             Box::new(m0025_login_binding::Migration),
             Box::new(m0026_change_notifications::Migration),
+            Box::new(m0027_personal_access_token::Migration),
         ]
     }
 }

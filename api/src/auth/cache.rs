@@ -267,6 +267,7 @@ mod tests {
                 network_admin: false,
                 session_id: person_id,
                 base_roles: vec![Role::Person],
+                scopes: None,
             },
             expires_at: now + expires_in,
             last_seen: now - seen_ago,

@@ -10,7 +10,7 @@
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Duration, Utc};
 use entity::{
-    enums::{NetworkRoleKind, RecordStatus},
+    enums::{NetworkRoleKind, RecordStatus, TokenScope},
     network_role, organization, person, session,
 };
 use policy::Role;
@@ -41,6 +41,25 @@ pub struct Actor {
     pub session_id: i32,
     /// Roles held everywhere: `person` and network roles.
     pub base_roles: Vec<Role>,
+    /// The scopes of the personal access token the request uses; `None` for a login
+    /// session, which may do whatever its person may.
+    pub scopes: Option<Vec<TokenScope>>,
+}
+
+impl Actor {
+    /// Whether the token used allows `scope` (a login session allows everything).
+    pub fn allows(&self, scope: TokenScope) -> bool {
+        self.scopes.as_ref().is_none_or(|scopes| scopes.contains(&scope))
+    }
+}
+
+/// `session.origin` of personal access tokens.
+pub const PAT_ORIGIN: &str = "pat";
+
+/// Reads `session.scopes` (comma-separated); unknown names are dropped, so a scope that
+/// no longer exists grants nothing.
+pub fn parse_scopes(text: &str) -> Vec<TokenScope> {
+    text.split(',').filter_map(|s| TokenScope::parse(s.trim())).collect()
 }
 
 /// Who is asking: a person, or nobody.
@@ -77,10 +96,23 @@ pub async fn issue_session<C: ConnectionTrait>(
     origin: &str,
     ttl: Duration,
 ) -> ServiceResult<(SecretString, chrono::DateTime<Utc>)> {
+    let expires_at = Utc::now() + ttl;
+    let (token, _) = issue_token(db, person_id, origin, expires_at, |_| {}).await?;
+    Ok((token, expires_at))
+}
+
+/// Creates a session row (a login session or a personal access token, which `more`
+/// completes) and returns its token (the only time it exists in clear) and its id.
+pub async fn issue_token<C: ConnectionTrait>(
+    db: &C,
+    person_id: i32,
+    origin: &str,
+    expires_at: DateTime<Utc>,
+    more: impl FnOnce(&mut session::ActiveModel),
+) -> ServiceResult<(SecretString, i32)> {
     let token = generate_token()?;
     let now = Utc::now();
-    let expires_at = now + ttl;
-    session::Entity::insert(session::ActiveModel {
+    let mut model = session::ActiveModel {
         token_hash: Set(hash_token(token.expose_secret())),
         person_id: Set(person_id),
         origin: Set(origin.to_owned()),
@@ -88,10 +120,10 @@ pub async fn issue_session<C: ConnectionTrait>(
         expires_at: Set(expires_at),
         last_seen_at: Set(Some(now)),
         ..Default::default()
-    })
-    .exec(db)
-    .await?;
-    Ok((token, expires_at))
+    };
+    more(&mut model);
+    let inserted = session::Entity::insert(model).exec(db).await?;
+    Ok((token, inserted.last_insert_id))
 }
 
 /// Sessions opened by a login end after this long unused; `last_seen_at` is written at
@@ -143,6 +175,7 @@ async fn resolve<C: ConnectionTrait>(
         .expr_as(Expr::col((session::Entity, session::Column::LastSeenAt)), "last_seen_at")
         .expr_as(Expr::col((session::Entity, session::Column::ExpiresAt)), "expires_at")
         .expr_as(Expr::col((session::Entity, session::Column::Origin)), "origin")
+        .expr_as(Expr::col((session::Entity, session::Column::Scopes)), "scopes")
         .from(session::Entity)
         .inner_join(
             person::Entity,
@@ -194,6 +227,9 @@ async fn resolve<C: ConnectionTrait>(
     let organization_id: Option<i32> = first.try_get("", "organization_id")?;
     let expires_at: DateTime<Utc> = first.try_get("", "expires_at")?;
     let origin: String = first.try_get("", "origin")?;
+    let scopes: Option<String> = first.try_get("", "scopes")?;
+    // A personal access token without scopes (which nothing creates) may only read.
+    let scopes = (origin == PAT_ORIGIN).then(|| parse_scopes(scopes.as_deref().unwrap_or_default()));
     let mut base_roles = vec![Role::Person];
     for row in &rows {
         let role: Option<String> = row.try_get("", "network_role")?;
@@ -208,6 +244,7 @@ async fn resolve<C: ConnectionTrait>(
             network_admin: base_roles.contains(&Role::Network(NetworkRoleKind::Admin)),
             session_id,
             base_roles,
+            scopes,
         },
         expires_at,
         last_seen,

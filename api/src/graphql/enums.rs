@@ -164,3 +164,17 @@ mirror!(
         Members,
     }
 );
+
+mirror!(
+    /// What a personal access token may be used for, on top of what its person may do.
+    TokenScope = TokenScope {
+        /// Queries only.
+        Read,
+        /// Queries, and the mutations of community life (communities, discussions,
+        /// memberships, subgroups).
+        Write,
+        /// Everything its person may do, administration included (organizations, access
+        /// policy, identity providers, sessions and tokens).
+        Admin,
+    }
+);

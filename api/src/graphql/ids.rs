@@ -21,10 +21,11 @@ pub enum NodeKind {
     IdentityProvider,
     Session,
     Identity,
+    PersonalAccessToken,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 10] = [
+    const ALL: [NodeKind; 11] = [
         Self::Organization,
         Self::Person,
         Self::Community,
@@ -35,6 +36,7 @@ impl NodeKind {
         Self::IdentityProvider,
         Self::Session,
         Self::Identity,
+        Self::PersonalAccessToken,
     ];
 
     fn name(self) -> &'static str {
@@ -49,6 +51,7 @@ impl NodeKind {
             Self::IdentityProvider => "IdentityProvider",
             Self::Session => "Session",
             Self::Identity => "Identity",
+            Self::PersonalAccessToken => "PersonalAccessToken",
         }
     }
 }

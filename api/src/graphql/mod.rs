@@ -9,6 +9,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::{auth::Caller, error::ServiceError, service::App};
 
+pub mod access_token;
 pub mod community;
 pub mod connection;
 pub mod discussion;
@@ -23,6 +24,7 @@ pub mod persisted;
 pub mod person;
 pub mod policy;
 pub mod prepared;
+pub mod scopes;
 pub mod sponsorship;
 pub mod sso;
 pub mod subgroup;
@@ -49,6 +51,7 @@ pub struct Mutation(
     subgroup::SubgroupMutation,
     policy::PolicyMutation,
     sso::SsoMutation,
+    access_token::AccessTokenMutation,
 );
 
 /// The schema type.

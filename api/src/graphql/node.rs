@@ -73,7 +73,9 @@ impl NodeQuery {
                 NodeKind::Thread => &mut wanted.threads,
                 NodeKind::Post => &mut wanted.posts,
                 // As in `node(id:)`: reached only through the fields that check who asks.
-                NodeKind::IdentityProvider | NodeKind::Session | NodeKind::Identity => continue,
+                NodeKind::IdentityProvider | NodeKind::Session | NodeKind::Identity | NodeKind::PersonalAccessToken => {
+                    continue;
+                }
             };
             if !list.contains(id) {
                 list.push(*id);
@@ -94,7 +96,9 @@ impl NodeQuery {
                 NodeKind::Subgroup => found.subgroups.get(&id).cloned().map(|m| Node::Subgroup(Subgroup(m))),
                 NodeKind::Thread => found.threads.get(&id).cloned().map(|m| Node::Thread(Thread(m))),
                 NodeKind::Post => found.posts.get(&id).cloned().map(|m| Node::Post(Post(m))),
-                NodeKind::IdentityProvider | NodeKind::Session | NodeKind::Identity => None,
+                NodeKind::IdentityProvider | NodeKind::Session | NodeKind::Identity | NodeKind::PersonalAccessToken => {
+                    None
+                }
             })
             .collect())
     }
@@ -142,9 +146,10 @@ async fn resolve(ctx: &Context<'_>, kind: NodeKind, id: i32) -> ServiceResult<Op
                 Err(e) => return Err(e),
             }
         }
-        // Reached through `identityProviders`, `mySessions` and `Person.identities`, which
+        // Reached through `identityProviders`, `mySessions`, `Person.identities` and
+        // `Person.personalAccessTokens`, which
         // check who asks.
-        NodeKind::IdentityProvider | NodeKind::Session | NodeKind::Identity => None,
+        NodeKind::IdentityProvider | NodeKind::Session | NodeKind::Identity | NodeKind::PersonalAccessToken => None,
     })
 }
 

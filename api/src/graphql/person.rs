@@ -61,6 +61,19 @@ impl Person {
         let list = crate::service::sso::identities::of_person(super::app(ctx), caller(ctx), self.0.id).await.gql()?;
         Ok(list.map(|l| l.into_iter().map(super::sso::LinkedIdentity).collect()))
     }
+    /// The person's live personal access tokens (neither revoked nor expired), newest
+    /// first: shown to the person themselves only (null for anyone else, network
+    /// administrators included). Their secrets are never shown again.
+    #[graphql(complexity = "crate::graphql::connection::list_cost(child_complexity)")]
+    async fn personal_access_tokens(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<Vec<super::access_token::PersonalAccessToken>>> {
+        if caller(ctx).person_id() != Some(self.0.id) {
+            return Ok(None);
+        }
+        Ok(Some(super::access_token::mine(ctx).await?))
+    }
     /// Communities the person belongs to. A person sees all of their own memberships
     /// (pending requests and invitations too); others see active memberships of the
     /// communities they may see and whose members they may list.

@@ -10,6 +10,7 @@ use sea_orm::DatabaseConnection;
 use crate::auth::cache::SessionCache;
 
 pub mod access;
+pub mod access_token;
 pub mod audit;
 pub mod community;
 pub mod discussion;

@@ -253,6 +253,8 @@ pub async fn list_mine(app: &App, caller: &Caller) -> ServiceResult<Vec<session:
     Ok(session::Entity::find()
         .filter(session::Column::PersonId.eq(actor.person_id))
         .filter(session::Column::RevokedAt.is_null())
+        // Personal access tokens are listed apart (`Person.personalAccessTokens`).
+        .filter(session::Column::Origin.ne(crate::auth::PAT_ORIGIN))
         .filter(session::Column::ExpiresAt.gt(Utc::now()))
         .order_by_desc(session::Column::Id)
         .all(&app.db)
