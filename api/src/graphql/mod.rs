@@ -59,7 +59,8 @@ fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
     use connection::Conn;
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .override_output_type_description::<chrono::DateTime<chrono::Utc>>(
-            "A date and time in UTC, as an RFC 3339 string (`2026-12-01T14:05:00Z`).",
+            "A date and time, as an RFC 3339 string. The server answers in UTC, with the fraction of a second \
+             when there is one (`2026-12-01T14:05:00.123456+00:00`); inputs may use any offset.",
         )
         .override_output_type_description::<Conn<organization::Organization>>(CONNECTION)
         .override_output_type_description::<Conn<community::Community>>(CONNECTION)
