@@ -15,10 +15,10 @@ use crate::{
     service::access_token::{self as service, NewToken},
 };
 
-/// A personal access token: a bearer token its person created for their own scripts and
-/// integrations, limited to its scopes. Its secret is shown once, when it is created.
 pub struct PersonalAccessToken(pub session::Model);
 
+/// A personal access token: a bearer token its person created for their own scripts and
+/// integrations, limited to its scopes. Its secret is shown once, when it is created.
 #[Object]
 impl PersonalAccessToken {
     /// Global id.
@@ -97,7 +97,7 @@ impl AccessTokenMutation {
     async fn create_personal_access_token(
         &self,
         ctx: &Context<'_>,
-        input: CreatePersonalAccessTokenInput,
+        #[graphql(desc = "The token's name, scopes and expiry.")] input: CreatePersonalAccessTokenInput,
     ) -> async_graphql::Result<CreatePersonalAccessTokenPayload> {
         let new = NewToken {
             name: input.name,
@@ -116,7 +116,7 @@ impl AccessTokenMutation {
     async fn revoke_personal_access_token(
         &self,
         ctx: &Context<'_>,
-        input: RevokePersonalAccessTokenInput,
+        #[graphql(desc = "Which of the caller's tokens to revoke.")] input: RevokePersonalAccessTokenInput,
     ) -> async_graphql::Result<RevokePersonalAccessTokenPayload> {
         let id = from_global("id", NodeKind::PersonalAccessToken, &input.id).gql()?;
         let model = service::revoke(app(ctx), caller(ctx), id).await.gql()?;

@@ -139,9 +139,12 @@ impl Community {
     async fn slug(&self) -> &str {
         &self.0.slug
     }
+    /// Display name (1 to 200 characters).
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// What the community is about, in plain text (line breaks kept; may be empty; at most
+    /// 10,000 characters).
     async fn description(&self) -> &str {
         &self.0.description
     }
@@ -149,18 +152,23 @@ impl Community {
     async fn field_of_knowledge(&self) -> Option<&str> {
         self.0.field_of_knowledge.as_deref()
     }
+    /// Who can see that the community exists.
     async fn visibility(&self) -> Visibility {
         self.0.visibility.into()
     }
+    /// How people join: at once, on approved request, or by invitation.
     async fn membership_policy(&self) -> MembershipPolicy {
         self.0.membership_policy.into()
     }
+    /// Whether the community was born of its members' initiative or created by an organization.
     async fn creation_mode(&self) -> CreationMode {
         self.0.creation_mode.into()
     }
+    /// How members meet: online, in person, or both.
     async fn interaction_mode(&self) -> InteractionMode {
         self.0.interaction_mode.into()
     }
+    /// The community's development stage.
     async fn stage(&self) -> Stage {
         self.0.stage.into()
     }
@@ -181,9 +189,11 @@ impl Community {
     async fn open_to_all_organizations(&self) -> bool {
         self.0.open_to_all_organizations
     }
+    /// When the community was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// When its profile or rules last changed (creation, `updateCommunity`, `archiveCommunity`).
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
@@ -230,9 +240,21 @@ impl Community {
     async fn organizations(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items to return from the start of the list (after `after` if given): 0 to 100. When neither `first` nor `last` is given, a page holds 20 items. Cannot be combined with `last`; out of range is `BAD_USER_INPUT` naming `first`."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Returns the items after this cursor (the `cursor` of an edge, or `pageInfo.endCursor`, of this same list). An unreadable cursor is `BAD_USER_INPUT` naming `after`."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end of the list (before `before` if given): 0 to 100. Cannot be combined with `first`; out of range is `BAD_USER_INPUT` naming `last`."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "Returns the items before this cursor (the `cursor` of an edge, or `pageInfo.startCursor`, of this same list). An unreadable cursor is `BAD_USER_INPUT` naming `before`."
+        )]
         before: Option<String>,
     ) -> async_graphql::Result<Conn<CommunityOrganization>> {
         connection::children::<CommunityOrganizations, _>(
@@ -250,9 +272,21 @@ impl Community {
     async fn members(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items to return from the start of the list (after `after` if given): 0 to 100. When neither `first` nor `last` is given, a page holds 20 items. Cannot be combined with `last`; out of range is `BAD_USER_INPUT` naming `first`."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Returns the items after this cursor (the `cursor` of an edge, or `pageInfo.endCursor`, of this same list). An unreadable cursor is `BAD_USER_INPUT` naming `after`."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end of the list (before `before` if given): 0 to 100. Cannot be combined with `first`; out of range is `BAD_USER_INPUT` naming `last`."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "Returns the items before this cursor (the `cursor` of an edge, or `pageInfo.startCursor`, of this same list). An unreadable cursor is `BAD_USER_INPUT` naming `before`."
+        )]
         before: Option<String>,
     ) -> async_graphql::Result<Conn<Membership>> {
         if caller(ctx).viewer.is_none() {
@@ -271,9 +305,21 @@ impl Community {
     async fn subgroups(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items to return from the start of the list (after `after` if given): 0 to 100. When neither `first` nor `last` is given, a page holds 20 items. Cannot be combined with `last`; out of range is `BAD_USER_INPUT` naming `first`."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Returns the items after this cursor (the `cursor` of an edge, or `pageInfo.endCursor`, of this same list). An unreadable cursor is `BAD_USER_INPUT` naming `after`."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end of the list (before `before` if given): 0 to 100. Cannot be combined with `first`; out of range is `BAD_USER_INPUT` naming `last`."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "Returns the items before this cursor (the `cursor` of an edge, or `pageInfo.startCursor`, of this same list). An unreadable cursor is `BAD_USER_INPUT` naming `before`."
+        )]
         before: Option<String>,
     ) -> async_graphql::Result<Conn<Subgroup>> {
         self.ensure(ctx, Action::Read).await?;
@@ -285,9 +331,21 @@ impl Community {
     async fn threads(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items to return from the start of the list (after `after` if given): 0 to 100. When neither `first` nor `last` is given, a page holds 20 items. Cannot be combined with `last`; out of range is `BAD_USER_INPUT` naming `first`."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Returns the items after this cursor (the `cursor` of an edge, or `pageInfo.endCursor`, of this same list). An unreadable cursor is `BAD_USER_INPUT` naming `after`."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end of the list (before `before` if given): 0 to 100. Cannot be combined with `first`; out of range is `BAD_USER_INPUT` naming `last`."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "Returns the items before this cursor (the `cursor` of an edge, or `pageInfo.startCursor`, of this same list). An unreadable cursor is `BAD_USER_INPUT` naming `before`."
+        )]
         before: Option<String>,
     ) -> async_graphql::Result<Conn<Thread>> {
         self.ensure(ctx, Action::Read).await?;
@@ -337,9 +395,11 @@ pub struct Eligibility(EligibilityRules);
 /// criterion.
 #[Object]
 impl Eligibility {
+    /// Professions admitted (compared with the person's profession, ignoring ASCII case).
     async fn professions(&self) -> &[String] {
         &self.0.professions
     }
+    /// Job titles admitted (compared with the person's job title, ignoring ASCII case).
     async fn job_titles(&self) -> &[String] {
         &self.0.job_titles
     }
@@ -352,9 +412,13 @@ impl Eligibility {
             .gql()?;
         Ok(self.0.organization_ids.iter().filter_map(|id| found.get(id).cloned().map(Organization)).collect())
     }
+    /// Sectors admitted (compared with the sector of the person's organization, ignoring
+    /// ASCII case).
     async fn sectors(&self) -> &[String] {
         &self.0.sectors
     }
+    /// Regions admitted (compared with the region of the person's organization, ignoring
+    /// ASCII case).
     async fn regions(&self) -> &[String] {
         &self.0.regions
     }
@@ -366,6 +430,7 @@ pub struct CommunityOrganization(pub community_organization::Model);
 /// An organization taking part in a community, and its sponsor there.
 #[Object]
 impl CommunityOrganization {
+    /// The participating organization.
     async fn organization(&self, ctx: &Context<'_>) -> async_graphql::Result<Organization> {
         loader::<IdLoader<OrganizationById>, _>(ctx)
             .load_one(self.0.organization_id)
@@ -385,6 +450,7 @@ impl CommunityOrganization {
         let Some(id) = self.0.sponsor_id else { return Ok(None) };
         Ok(loader::<PersonById, _>(ctx).load_one(id).await.gql()?.map(Person))
     }
+    /// Whether the organization still takes part.
     async fn status(&self) -> ParticipationStatus {
         self.0.status.into()
     }
@@ -409,6 +475,7 @@ impl Membership {
     async fn community(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Community>> {
         visible_community(ctx, self.0.community_id).await
     }
+    /// The member (or the person invited, or asking to join).
     async fn person(&self, ctx: &Context<'_>) -> async_graphql::Result<Person> {
         loader::<PersonById, _>(ctx)
             .load_one(self.0.person_id)
@@ -422,6 +489,7 @@ impl Membership {
     async fn roles(&self) -> Vec<CommunityRole> {
         self.0.role_set().iter().map(Into::into).collect()
     }
+    /// Where the membership stands.
     async fn status(&self) -> MembershipStatus {
         self.0.status.into()
     }
@@ -442,6 +510,8 @@ impl Membership {
         let Some(id) = self.0.sponsor_approved_by else { return Ok(None) };
         Ok(loader::<PersonById, _>(ctx).load_one(id).await.gql()?.map(Person))
     }
+    /// When it was last decided (joined, approved, refused, removed…); null while pending
+    /// or invited.
     async fn decided_at(&self) -> Option<DateTime<Utc>> {
         self.0.decided_at
     }
@@ -460,6 +530,7 @@ impl Membership {
         let required = community.is_some_and(|c| c.sponsor_approval_required);
         Ok(crate::service::membership::pending_approvals(&self.0, required).into_iter().map(Into::into).collect())
     }
+    /// When the person first joined, asked to join or was invited.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
@@ -475,15 +546,19 @@ impl Subgroup {
     pub async fn id(&self) -> ID {
         to_global(NodeKind::Subgroup, self.0.id)
     }
+    /// Display name (1 to 200 characters).
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// What the subgroup is for, in plain text (may be empty).
     async fn description(&self) -> &str {
         &self.0.description
     }
+    /// Working group or interest group.
     async fn kind(&self) -> SubgroupKind {
         self.0.kind.into()
     }
+    /// Who can see the subgroup and its threads.
     async fn visibility(&self) -> SubgroupVisibility {
         self.0.visibility.into()
     }
@@ -516,8 +591,11 @@ pub struct SubgroupViewerCan {
 pub struct CommunityFilterInput {
     /// Words to find in the name or field of knowledge (case-insensitive).
     pub search: Option<String>,
+    /// Only communities with one of these visibilities.
     pub visibility: Option<Vec<Visibility>>,
+    /// Only communities with one of these membership policies.
     pub membership_policy: Option<Vec<MembershipPolicy>>,
+    /// Only communities at one of these stages.
     pub stage: Option<Vec<Stage>>,
     /// Only communities this organization takes part in.
     pub organization_id: Option<ID>,
@@ -540,10 +618,25 @@ impl CommunityQuery {
     async fn communities(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Narrows the list; all given filters must match. Without it, every community the viewer may see that is not archived."
+        )]
         filter: Option<CommunityFilterInput>,
+        #[graphql(
+            desc = "How many items to return from the start of the list (after `after` if given): 0 to 100. When neither `first` nor `last` is given, a page holds 20 items. Cannot be combined with `last`; out of range is `BAD_USER_INPUT` naming `first`."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Returns the items after this cursor (the `cursor` of an edge, or `pageInfo.endCursor`, of this same list). An unreadable cursor is `BAD_USER_INPUT` naming `after`."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end of the list (before `before` if given): 0 to 100. Cannot be combined with `first`; out of range is `BAD_USER_INPUT` naming `last`."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "Returns the items before this cursor (the `cursor` of an edge, or `pageInfo.startCursor`, of this same list). An unreadable cursor is `BAD_USER_INPUT` naming `before`."
+        )]
         before: Option<String>,
     ) -> async_graphql::Result<Conn<Community>> {
         let req = connection::page_request(first, after, last, before).gql()?;
@@ -570,7 +663,11 @@ impl CommunityQuery {
     }
 
     /// The community with this slug (`NOT_FOUND` if none, or if it is secret to the viewer).
-    async fn community(&self, ctx: &Context<'_>, slug: String) -> async_graphql::Result<Community> {
+    async fn community(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The community's slug (as in its URL).")] slug: String,
+    ) -> async_graphql::Result<Community> {
         let ahead = threads_ahead(ctx);
         let columns = Community::columns_of(&ctx.field());
         let (community, ties, read_ahead) = service::find_reading_ahead(
@@ -619,15 +716,26 @@ fn threads_ahead(ctx: &Context<'_>) -> Option<ThreadsAhead> {
 /// criterion.
 #[derive(InputObject, Default)]
 pub struct EligibilityInput {
+    /// Professions admitted: at most 100, each one line of 1 to 200 characters; matched
+    /// with the person's profession ignoring ASCII case. Empty (the default) admits any.
     #[graphql(default)]
     pub professions: Vec<String>,
+    /// Job titles admitted: at most 100, each one line of 1 to 200 characters; matched
+    /// with the person's job title ignoring ASCII case. Empty (the default) admits any.
     #[graphql(default)]
     pub job_titles: Vec<String>,
-    /// Ids of organizations whose people may join.
+    /// Global ids of organizations whose people may join (at most 100, each must exist).
+    /// Empty (the default) admits any.
     #[graphql(default)]
     pub organization_ids: Vec<ID>,
+    /// Sectors admitted: at most 100, each one line of 1 to 200 characters; matched with
+    /// the sector of the person's organization ignoring ASCII case. Empty (the default)
+    /// admits any.
     #[graphql(default)]
     pub sectors: Vec<String>,
+    /// Regions admitted: at most 100, each one line of 1 to 200 characters; matched with
+    /// the region of the person's organization ignoring ASCII case. Empty (the default)
+    /// admits any.
     #[graphql(default)]
     pub regions: Vec<String>,
 }
@@ -652,25 +760,39 @@ impl EligibilityInput {
 /// Input of `createCommunity`.
 #[derive(InputObject)]
 pub struct CreateCommunityInput {
-    /// 2 to 64 characters of a-z, 0-9 and inner hyphens; unique.
+    /// 2 to 64 characters of a-z, 0-9 and inner hyphens; unique (`CONFLICT` if taken).
     pub slug: String,
+    /// Display name: one line, 1 to 200 characters once trimmed.
     pub name: String,
+    /// What the community is about: plain text, line breaks allowed, at most 10,000
+    /// characters (empty by default).
     #[graphql(default)]
     pub description: String,
+    /// The shared field of knowledge: one line, at most 200 characters; blank means none.
     pub field_of_knowledge: Option<String>,
+    /// Who can see it exists (`NETWORK` by default).
     #[graphql(default_with = "Visibility::Network")]
     pub visibility: Visibility,
+    /// How people join (`OPEN` by default).
     #[graphql(default_with = "MembershipPolicy::Open")]
     pub membership_policy: MembershipPolicy,
+    /// How it came to be (`SPONTANEOUS` by default).
     #[graphql(default_with = "CreationMode::Spontaneous")]
     pub creation_mode: CreationMode,
+    /// How members meet (`VIRTUAL` by default).
     #[graphql(default_with = "InteractionMode::Virtual")]
     pub interaction_mode: InteractionMode,
+    /// Development stage (`POTENTIAL` by default).
     #[graphql(default_with = "Stage::Potential")]
     pub stage: Stage,
+    /// Who may join; omitted, anyone may (subject to `openToAllOrganizations`).
     pub eligibility: Option<EligibilityInput>,
+    /// Whether a request to join also needs the approval of the sponsor of the person's
+    /// organization (`false` by default).
     #[graphql(default)]
     pub sponsor_approval_required: bool,
+    /// Whether people of any organization may join, not only those of participating
+    /// organizations (`true` by default).
     #[graphql(default = true)]
     pub open_to_all_organizations: bool,
 }
@@ -678,35 +800,50 @@ pub struct CreateCommunityInput {
 /// Result of `createCommunity`.
 #[derive(SimpleObject)]
 pub struct CreateCommunityPayload {
+    /// The new community.
     pub community: Community,
 }
 
 /// Input of `updateCommunity`: omitted fields are left as they are.
 #[derive(InputObject)]
 pub struct UpdateCommunityInput {
+    /// Global id of the community.
     pub id: ID,
+    /// New display name: one line, 1 to 200 characters once trimmed.
     pub name: Option<String>,
+    /// New description: plain text, line breaks allowed, at most 10,000 characters.
     pub description: Option<String>,
+    /// New field of knowledge (at most 200 characters); an empty string clears it.
     pub field_of_knowledge: Option<String>,
+    /// New visibility.
     pub visibility: Option<Visibility>,
+    /// New membership policy.
     pub membership_policy: Option<MembershipPolicy>,
+    /// New creation mode.
     pub creation_mode: Option<CreationMode>,
+    /// New interaction mode.
     pub interaction_mode: Option<InteractionMode>,
+    /// New development stage.
     pub stage: Option<Stage>,
+    /// New eligibility criteria: replaces all of them (lists omitted here become empty).
     pub eligibility: Option<EligibilityInput>,
+    /// Whether requests to join also need the sponsor's approval.
     pub sponsor_approval_required: Option<bool>,
+    /// Whether people of any organization may join.
     pub open_to_all_organizations: Option<bool>,
 }
 
 /// Result of `updateCommunity`.
 #[derive(SimpleObject)]
 pub struct UpdateCommunityPayload {
+    /// The community as changed.
     pub community: Community,
 }
 
 /// Input of `archiveCommunity`.
 #[derive(InputObject)]
 pub struct ArchiveCommunityInput {
+    /// Global id of the community.
     pub id: ID,
     /// `false` restores an archived community.
     #[graphql(default = true)]
@@ -716,6 +853,7 @@ pub struct ArchiveCommunityInput {
 /// Result of `archiveCommunity`.
 #[derive(SimpleObject)]
 pub struct ArchiveCommunityPayload {
+    /// The community, archived or restored.
     pub community: Community,
 }
 
@@ -729,7 +867,7 @@ impl CommunityMutation {
     async fn create_community(
         &self,
         ctx: &Context<'_>,
-        input: CreateCommunityInput,
+        #[graphql(desc = "The new community's profile and rules.")] input: CreateCommunityInput,
     ) -> async_graphql::Result<CreateCommunityPayload> {
         let eligibility = input.eligibility.unwrap_or_default().into_rules().gql()?;
         let new = NewCommunity {
@@ -754,6 +892,7 @@ impl CommunityMutation {
     async fn update_community(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The community and the changes; omitted fields are left as they are.")]
         input: UpdateCommunityInput,
     ) -> async_graphql::Result<UpdateCommunityPayload> {
         let id = from_global("id", NodeKind::Community, &input.id).gql()?;
@@ -779,6 +918,7 @@ impl CommunityMutation {
     async fn archive_community(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The community, and whether to archive (default) or restore it.")]
         input: ArchiveCommunityInput,
     ) -> async_graphql::Result<ArchiveCommunityPayload> {
         let id = from_global("id", NodeKind::Community, &input.id).gql()?;

@@ -54,6 +54,7 @@ impl Thread {
     pub async fn id(&self) -> ID {
         to_global(NodeKind::Thread, self.0.id)
     }
+    /// Title: one line, 1 to 300 characters.
     async fn title(&self) -> &str {
         &self.0.title
     }
@@ -61,6 +62,7 @@ impl Thread {
     async fn body(&self) -> &str {
         &self.0.body
     }
+    /// When the thread was started.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
@@ -74,6 +76,7 @@ impl Thread {
         let Some(id) = self.0.subgroup_id else { return Ok(None) };
         Ok(loader::<IdLoader<SubgroupById>, _>(ctx).load_one(id).await.gql()?.map(Subgroup))
     }
+    /// Who started it; null for anonymous viewers (people are shown to logged-in viewers only).
     async fn author(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Person>> {
         Ok(loader::<PersonById, _>(ctx).load_one(self.0.author_id).await.gql()?.map(Person))
     }
@@ -100,9 +103,21 @@ impl Thread {
     async fn posts(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items to return from the start of the list (after `after` if given): 0 to 100. When neither `first` nor `last` is given, a page holds 20 items. Cannot be combined with `last`; out of range is `BAD_USER_INPUT` naming `first`."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Returns the items after this cursor (the `cursor` of an edge, or `pageInfo.endCursor`, of this same list). An unreadable cursor is `BAD_USER_INPUT` naming `after`."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end of the list (before `before` if given): 0 to 100. Cannot be combined with `first`; out of range is `BAD_USER_INPUT` naming `last`."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "Returns the items before this cursor (the `cursor` of an edge, or `pageInfo.startCursor`, of this same list). An unreadable cursor is `BAD_USER_INPUT` naming `before`."
+        )]
         before: Option<String>,
     ) -> async_graphql::Result<Conn<Post>> {
         connection::children::<ThreadPosts, _>(ctx, self.0.id, (first, after, last, before), |m| m.id, Post).await
@@ -143,12 +158,15 @@ impl Post {
     pub async fn id(&self) -> ID {
         to_global(NodeKind::Post, self.0.id)
     }
+    /// The reply, in plain text (line breaks kept; 1 to 50,000 characters).
     async fn body(&self) -> &str {
         &self.0.body
     }
+    /// When the reply was posted.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// The thread it replies in.
     async fn thread(&self, ctx: &Context<'_>) -> async_graphql::Result<Thread> {
         loader::<IdLoader<ThreadById>, _>(ctx)
             .load_one(self.0.thread_id)
@@ -158,6 +176,7 @@ impl Post {
             .ok_or_else(|| ServiceError::not_found("thread"))
             .gql()
     }
+    /// Who posted it; null for anonymous viewers (people are shown to logged-in viewers only).
     async fn author(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Person>> {
         Ok(loader::<PersonById, _>(ctx).load_one(self.0.author_id).await.gql()?.map(Person))
     }
@@ -166,10 +185,14 @@ impl Post {
 /// Input of `createThread`.
 #[derive(InputObject)]
 pub struct CreateThreadInput {
+    /// Global id of the community.
     pub community_id: ID,
     /// Post in this subgroup of the community.
     pub subgroup_id: Option<ID>,
+    /// Title: one line, 1 to 300 characters once trimmed.
     pub title: String,
+    /// The opening message: plain text, line breaks allowed, at most 50,000 characters
+    /// (empty by default).
     #[graphql(default)]
     pub body: String,
 }
@@ -177,19 +200,23 @@ pub struct CreateThreadInput {
 /// Result of `createThread`.
 #[derive(SimpleObject)]
 pub struct CreateThreadPayload {
+    /// The new thread.
     pub thread: Thread,
 }
 
 /// Input of `createPost`.
 #[derive(InputObject)]
 pub struct CreatePostInput {
+    /// Global id of the thread to reply in.
     pub thread_id: ID,
+    /// The reply: plain text, line breaks allowed, 1 to 50,000 characters once trimmed.
     pub body: String,
 }
 
 /// Result of `createPost`.
 #[derive(SimpleObject)]
 pub struct CreatePostPayload {
+    /// The new reply.
     pub post: Post,
 }
 
@@ -203,7 +230,7 @@ impl DiscussionMutation {
     async fn create_thread(
         &self,
         ctx: &Context<'_>,
-        input: CreateThreadInput,
+        #[graphql(desc = "Where to start the thread, its title and opening message.")] input: CreateThreadInput,
     ) -> async_graphql::Result<CreateThreadPayload> {
         let community_id = from_global("communityId", NodeKind::Community, &input.community_id).gql()?;
         let subgroup_id =
@@ -214,7 +241,11 @@ impl DiscussionMutation {
     }
 
     /// Replies in a thread (active members of its community).
-    async fn create_post(&self, ctx: &Context<'_>, input: CreatePostInput) -> async_graphql::Result<CreatePostPayload> {
+    async fn create_post(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The thread and the reply.")] input: CreatePostInput,
+    ) -> async_graphql::Result<CreatePostPayload> {
         let thread_id = from_global("threadId", NodeKind::Thread, &input.thread_id).gql()?;
         let post = service::create_post(app(ctx), caller(ctx), thread_id, &input.body).await.gql()?;
         Ok(CreatePostPayload { post: Post(post) })
@@ -232,6 +263,9 @@ mod tests {
         let body = &body[body.find('{').unwrap_or(0) + 1..body.find("\n}").unwrap_or(body.len())];
         let mut fields = Vec::new();
         let mut in_description = false;
+        // Inside a field's argument list (printed one argument a line when they have
+        // descriptions).
+        let mut in_arguments = false;
         for line in body.lines().map(str::trim) {
             if line.starts_with("\"\"\"") {
                 in_description = !(in_description || line.len() > 3 && line.ends_with("\"\"\""));
@@ -240,10 +274,15 @@ mod tests {
             if in_description || line.is_empty() || line.starts_with('"') || line.starts_with('@') {
                 continue;
             }
+            if in_arguments {
+                in_arguments = !line.starts_with(')');
+                continue;
+            }
             let name: String = line.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
             if !name.is_empty() {
                 fields.push(name);
             }
+            in_arguments = line.ends_with('(');
         }
         fields
     }

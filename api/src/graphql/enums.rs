@@ -32,6 +32,7 @@ mirror!(
         Admin,
         /// A manager (gestionnaire); may sponsor communities.
         Manager,
+        /// A person of the organization with no management role.
         Member,
     }
 );
@@ -49,13 +50,19 @@ mirror!(
         CommunityOrganization,
         /// A ministry or government agency.
         Government,
+        /// Any other kind of institution.
         Other,
     }
 );
 
 mirror!(
     /// Whether an organization or a person takes part in the network.
-    RecordStatus = RecordStatus { Active, Suspended }
+    RecordStatus = RecordStatus {
+        /// Takes part: can log in (a person) or back communities (an organization).
+        Active,
+        /// Suspended by a network administrator: a suspended person cannot log in or act.
+        Suspended,
+    }
 );
 
 mirror!(
@@ -94,24 +101,40 @@ mirror!(
 
 mirror!(
     /// How a community's members meet.
-    InteractionMode = InteractionMode { Virtual, InPerson, Hybrid }
+    InteractionMode = InteractionMode {
+        /// Online only (video calls, the forum).
+        Virtual,
+        /// Face to face only.
+        InPerson,
+        /// Both online and face to face.
+        Hybrid,
+    }
 );
 
 mirror!(
     /// Development stage of a community of practice.
     Stage = Stage {
+        /// *Potentiel*: people with a shared concern find each other; the community is being formed.
         Potential,
-        /// *Unification*.
+        /// *Unification*: members come together, build trust and start activities.
         Coalescing,
+        /// *Maturité*: the community defines its domain and organizes its shared knowledge.
         Maturing,
+        /// *Momentum* (*élan*): established and active; it sustains its practice over time.
         Momentum,
+        /// *Transformation*: the community is changing deeply, merging or winding down.
         Transformation,
     }
 );
 
 mirror!(
     /// Whether a participating organization still backs a community.
-    ParticipationStatus = ParticipationStatus { Active, Withdrawn }
+    ParticipationStatus = ParticipationStatus {
+        /// The organization takes part in the community.
+        Active,
+        /// The organization withdrew from the community (its history is kept).
+        Withdrawn,
+    }
 );
 
 mirror!(
@@ -121,8 +144,12 @@ mirror!(
         Pending,
         /// Invited, awaiting the person's answer.
         Invited,
+        /// A member of the community.
         Active,
+        /// The person left the community (`leaveCommunity`); they may join (or ask to) again.
         Left,
+        /// Removed (`removeMember`) or banned (`banMember`); a removed person may join (or ask to)
+        /// again, a banned one may not.
         Removed,
         /// Request refused.
         Denied,
@@ -136,7 +163,9 @@ mirror!(
         Founder,
         /// *Animateur*: facilitates, approves requests, invites, moderates.
         Animator,
+        /// *Administrateur*: manages the community's settings, roles and organizations.
         Administrator,
+        /// An ordinary member: reads and takes part in discussions.
         Member,
         /// *Expert de contenu*.
         ContentExpert,
@@ -144,6 +173,7 @@ mirror!(
         Watcher,
         /// *Personne-ressource TI*.
         ItResource,
+        /// *Mentor*: guides newer members.
         Mentor,
         /// *Rapporteur*.
         Reporter,
@@ -152,7 +182,12 @@ mirror!(
 
 mirror!(
     /// The kind of a subgroup.
-    SubgroupKind = SubgroupKind { WorkingGroup, InterestGroup }
+    SubgroupKind = SubgroupKind {
+        /// A working group (*groupe de travail*) with a task to deliver.
+        WorkingGroup,
+        /// An interest group (*groupe d'intérêt*) on a shared topic.
+        InterestGroup,
+    }
 );
 
 mirror!(

@@ -44,6 +44,7 @@ macro_rules! payload {
         $(#[$doc])*
         #[derive(SimpleObject)]
         pub struct $name {
+            /// The membership as it stands after the change.
             pub membership: Membership,
         }
     )+};
@@ -73,13 +74,16 @@ payload!(
 /// Input of `joinCommunity`.
 #[derive(InputObject)]
 pub struct JoinCommunityInput {
+    /// Global id of the community.
     pub community_id: ID,
 }
 
 /// Input of `inviteToCommunity`.
 #[derive(InputObject)]
 pub struct InviteToCommunityInput {
+    /// Global id of the community.
     pub community_id: ID,
+    /// Global id of the person to invite.
     pub person_id: ID,
     /// Roles the person will hold (MEMBER by default).
     #[graphql(default_with = "vec![CommunityRole::Member]")]
@@ -89,21 +93,26 @@ pub struct InviteToCommunityInput {
 /// Input of `acceptInvitation`.
 #[derive(InputObject)]
 pub struct AcceptInvitationInput {
+    /// Global id of the viewer's invited membership.
     pub membership_id: ID,
 }
 
 /// Input of `declineInvitation`.
 #[derive(InputObject)]
 pub struct DeclineInvitationInput {
+    /// Global id of the viewer's invited membership.
     pub membership_id: ID,
 }
 
 /// Input of `decideMembership`.
 #[derive(InputObject)]
 pub struct DecideMembershipInput {
+    /// Global id of the pending membership.
     pub membership_id: ID,
+    /// `true` gives the caller's key; `false` refuses the request (status `DENIED`).
     pub approve: bool,
-    /// Why (kept with the membership and in the audit trail).
+    /// Why (kept with the membership and in the audit trail): plain text, line breaks
+    /// allowed, at most 2,000 characters.
     pub reason: Option<String>,
     /// The key this call gives (one call gives at most one key). Required when the
     /// caller could give either (an animator who is also the sponsor of the person's
@@ -114,27 +123,35 @@ pub struct DecideMembershipInput {
 /// Input of `leaveCommunity`.
 #[derive(InputObject)]
 pub struct LeaveCommunityInput {
+    /// Global id of the community to leave.
     pub community_id: ID,
 }
 
 /// Input of `removeMember`.
 #[derive(InputObject)]
 pub struct RemoveMemberInput {
+    /// Global id of the membership (active, invited or pending).
     pub membership_id: ID,
+    /// Why: plain text, line breaks allowed, at most 2,000 characters; blank means none. Kept with the membership (`reason`) and in the audit trail.
     pub reason: Option<String>,
 }
 
 /// Input of `banMember`.
 #[derive(InputObject)]
 pub struct BanMemberInput {
+    /// Global id of the membership (any status: a person who left can be banned too).
     pub membership_id: ID,
+    /// Why: plain text, line breaks allowed, at most 2,000 characters; blank means none. Kept with the membership (`reason`) and in the audit trail.
     pub reason: Option<String>,
 }
 
 /// Input of `assignCommunityRoles`.
 #[derive(InputObject)]
 pub struct AssignCommunityRolesInput {
+    /// Global id of the membership (active, invited or pending).
     pub membership_id: ID,
+    /// The roles the member will hold, replacing the current ones: at least one. A caller
+    /// may grant only roles they outrank, and the community must keep someone who governs it.
     pub roles: Vec<CommunityRole>,
 }
 
@@ -162,7 +179,7 @@ impl MembershipMutation {
     async fn join_community(
         &self,
         ctx: &Context<'_>,
-        input: JoinCommunityInput,
+        #[graphql(desc = "The community to join.")] input: JoinCommunityInput,
     ) -> async_graphql::Result<JoinCommunityPayload> {
         let m = service::join(app(ctx), caller(ctx), community_id(&input.community_id)?).await.gql()?;
         Ok(JoinCommunityPayload { membership: Membership(m) })
@@ -172,7 +189,7 @@ impl MembershipMutation {
     async fn invite_to_community(
         &self,
         ctx: &Context<'_>,
-        input: InviteToCommunityInput,
+        #[graphql(desc = "The community, the person and the roles they will hold.")] input: InviteToCommunityInput,
     ) -> async_graphql::Result<InviteToCommunityPayload> {
         let person = from_global("personId", NodeKind::Person, &input.person_id).gql()?;
         let m =
@@ -186,7 +203,7 @@ impl MembershipMutation {
     async fn accept_invitation(
         &self,
         ctx: &Context<'_>,
-        input: AcceptInvitationInput,
+        #[graphql(desc = "The invitation to accept.")] input: AcceptInvitationInput,
     ) -> async_graphql::Result<AcceptInvitationPayload> {
         let m = service::accept_invitation(app(ctx), caller(ctx), membership_id(&input.membership_id)?).await.gql()?;
         Ok(AcceptInvitationPayload { membership: Membership(m) })
@@ -196,7 +213,7 @@ impl MembershipMutation {
     async fn decline_invitation(
         &self,
         ctx: &Context<'_>,
-        input: DeclineInvitationInput,
+        #[graphql(desc = "The invitation to decline.")] input: DeclineInvitationInput,
     ) -> async_graphql::Result<DeclineInvitationPayload> {
         let m = service::decline_invitation(app(ctx), caller(ctx), membership_id(&input.membership_id)?).await.gql()?;
         Ok(DeclineInvitationPayload { membership: Membership(m) })
@@ -210,7 +227,7 @@ impl MembershipMutation {
     async fn decide_membership(
         &self,
         ctx: &Context<'_>,
-        input: DecideMembershipInput,
+        #[graphql(desc = "The pending membership, the decision, and which key it gives.")] input: DecideMembershipInput,
     ) -> async_graphql::Result<DecideMembershipPayload> {
         let id = membership_id(&input.membership_id)?;
         let m = service::decide(
@@ -230,7 +247,7 @@ impl MembershipMutation {
     async fn leave_community(
         &self,
         ctx: &Context<'_>,
-        input: LeaveCommunityInput,
+        #[graphql(desc = "The community to leave.")] input: LeaveCommunityInput,
     ) -> async_graphql::Result<LeaveCommunityPayload> {
         let m = service::leave(app(ctx), caller(ctx), community_id(&input.community_id)?).await.gql()?;
         Ok(LeaveCommunityPayload { membership: Membership(m) })
@@ -240,7 +257,7 @@ impl MembershipMutation {
     async fn remove_member(
         &self,
         ctx: &Context<'_>,
-        input: RemoveMemberInput,
+        #[graphql(desc = "The membership to end, and why.")] input: RemoveMemberInput,
     ) -> async_graphql::Result<RemoveMemberPayload> {
         let id = membership_id(&input.membership_id)?;
         let m = service::remove(app(ctx), caller(ctx), id, input.reason.as_deref(), false).await.gql()?;
@@ -248,7 +265,11 @@ impl MembershipMutation {
     }
 
     /// Removes a member for good: a banned person cannot ask to join again.
-    async fn ban_member(&self, ctx: &Context<'_>, input: BanMemberInput) -> async_graphql::Result<BanMemberPayload> {
+    async fn ban_member(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The membership to end for good, and why.")] input: BanMemberInput,
+    ) -> async_graphql::Result<BanMemberPayload> {
         let id = membership_id(&input.membership_id)?;
         let m = service::remove(app(ctx), caller(ctx), id, input.reason.as_deref(), true).await.gql()?;
         Ok(BanMemberPayload { membership: Membership(m) })
@@ -258,7 +279,7 @@ impl MembershipMutation {
     async fn assign_community_roles(
         &self,
         ctx: &Context<'_>,
-        input: AssignCommunityRolesInput,
+        #[graphql(desc = "The membership and its new roles.")] input: AssignCommunityRolesInput,
     ) -> async_graphql::Result<AssignCommunityRolesPayload> {
         let id = membership_id(&input.membership_id)?;
         let m = service::assign_roles(app(ctx), caller(ctx), id, &roles(&input.roles)).await.gql()?;

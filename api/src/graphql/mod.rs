@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, EmptySubscription, ErrorExtensions, MergedObject, Schema};
+use async_graphql::{Context, EmptySubscription, ErrorExtensions, MergedObject, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
 use crate::{auth::Caller, error::ServiceError, service::App};
@@ -57,9 +57,33 @@ pub struct Mutation(
 /// The schema type.
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
+/// The schema's types with the descriptions the derives cannot give: the library's
+/// generic connection types and its `DateTime` scalar.
+fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    use connection::Conn;
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .override_output_type_description::<chrono::DateTime<chrono::Utc>>(
+            "A date and time, as an RFC 3339 string. The server answers in UTC, with the fraction of a second \
+             when there is one (`2026-12-01T14:05:00.123456+00:00`); inputs may use any offset.",
+        )
+        .override_output_type_description::<Conn<organization::Organization>>(CONNECTION)
+        .override_output_type_description::<Conn<community::Community>>(CONNECTION)
+        .override_output_type_description::<Conn<community::CommunityOrganization>>(CONNECTION)
+        .override_output_type_description::<Conn<community::Membership>>(CONNECTION)
+        .override_output_type_description::<Conn<community::Subgroup>>(CONNECTION)
+        .override_output_type_description::<Conn<discussion::Thread>>(CONNECTION)
+        .override_output_type_description::<Conn<discussion::Post>>(CONNECTION)
+        .override_output_type_description::<Conn<policy::AuditEvent>>(CONNECTION)
+}
+
+/// The description of every `…Connection` type.
+const CONNECTION: &str = "One page of a list (a Relay cursor connection): its items as `edges` (each with a \
+     `cursor`) or `nodes`, `pageInfo` to fetch the next or previous page, and `totalCount`. Pages hold 20 items \
+     unless `first` or `last` (at most 100) says otherwise.";
+
 /// Builds the schema over the services' context.
 pub fn build_schema(app: App) -> AppSchema {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+    builder()
         .data(app)
         // Nesting, shape and introspection cost are checked before execution, by the
         // server (`prepared`, `limits::check_query`); cost and depth here. No schema
@@ -69,9 +93,10 @@ pub fn build_schema(app: App) -> AppSchema {
         .finish()
 }
 
-/// The schema in SDL, as committed in `api/schema.graphql`.
+/// The schema in SDL, as committed in `api/schema.graphql`: as introspection shows it,
+/// `@specifiedBy` of scalars included.
 pub fn sdl() -> String {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription).finish().sdl()
+    builder().finish().sdl_with_options(async_graphql::SDLExportOptions::new().include_specified_by())
 }
 
 /// The services' context (database and Authorizer).

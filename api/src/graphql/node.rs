@@ -42,7 +42,14 @@ pub struct NodeQuery;
 impl NodeQuery {
     /// The object with this global id; `NOT_FOUND` when it does not exist or the viewer
     /// may not see it (the two are indistinguishable).
-    async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Node> {
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "A global id, as returned by any `id` field. A malformed id is `BAD_USER_INPUT` naming `id`."
+        )]
+        id: ID,
+    ) -> async_graphql::Result<Node> {
         let (kind, id) = from_global_any("id", &id).gql()?;
         resolve(ctx, kind, id).await.and_then(|n| n.ok_or(ServiceError::not_found("node"))).gql()
     }

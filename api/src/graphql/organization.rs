@@ -32,9 +32,11 @@ impl Organization {
     async fn slug(&self) -> &str {
         &self.0.slug
     }
+    /// Display name (1 to 200 characters).
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// What kind of institution it is.
     async fn kind(&self) -> OrganizationKind {
         self.0.kind.into()
     }
@@ -46,9 +48,11 @@ impl Organization {
     async fn region(&self) -> Option<&str> {
         self.0.region.as_deref()
     }
+    /// Whether the organization takes part in the network or is suspended.
     async fn status(&self) -> RecordStatus {
         self.0.status.into()
     }
+    /// When the organization was added to the network.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
@@ -68,9 +72,21 @@ impl Organization {
     async fn communities(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items to return from the start of the list (after `after` if given): 0 to 100. When neither `first` nor `last` is given, a page holds 20 items. Cannot be combined with `last`; out of range is `BAD_USER_INPUT` naming `first`."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Returns the items after this cursor (the `cursor` of an edge, or `pageInfo.endCursor`, of this same list). An unreadable cursor is `BAD_USER_INPUT` naming `after`."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end of the list (before `before` if given): 0 to 100. Cannot be combined with `first`; out of range is `BAD_USER_INPUT` naming `last`."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "Returns the items before this cursor (the `cursor` of an edge, or `pageInfo.startCursor`, of this same list). An unreadable cursor is `BAD_USER_INPUT` naming `before`."
+        )]
         before: Option<String>,
     ) -> async_graphql::Result<Conn<super::community::CommunityOrganization>> {
         connection::children::<OrganizationCommunities, _>(
@@ -95,9 +111,21 @@ impl OrganizationQuery {
     async fn organizations(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items to return from the start of the list (after `after` if given): 0 to 100. When neither `first` nor `last` is given, a page holds 20 items. Cannot be combined with `last`; out of range is `BAD_USER_INPUT` naming `first`."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Returns the items after this cursor (the `cursor` of an edge, or `pageInfo.endCursor`, of this same list). An unreadable cursor is `BAD_USER_INPUT` naming `after`."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end of the list (before `before` if given): 0 to 100. Cannot be combined with `first`; out of range is `BAD_USER_INPUT` naming `last`."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "Returns the items before this cursor (the `cursor` of an edge, or `pageInfo.startCursor`, of this same list). An unreadable cursor is `BAD_USER_INPUT` naming `before`."
+        )]
         before: Option<String>,
     ) -> async_graphql::Result<Conn<Organization>> {
         let req = connection::page_request(first, after, last, before).gql()?;
@@ -106,7 +134,11 @@ impl OrganizationQuery {
     }
 
     /// The organization with this slug (`NOT_FOUND` if none).
-    async fn organization(&self, ctx: &Context<'_>, slug: String) -> async_graphql::Result<Organization> {
+    async fn organization(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The organization's slug (`cisss-monteregie-centre`).")] slug: String,
+    ) -> async_graphql::Result<Organization> {
         service::find_by_slug(db(ctx), &slug)
             .await
             .and_then(|o| o.ok_or(ServiceError::not_found("organization")))
@@ -118,28 +150,38 @@ impl OrganizationQuery {
 /// Input of `createOrganization`.
 #[derive(InputObject)]
 pub struct CreateOrganizationInput {
-    /// 2 to 64 characters of a-z, 0-9 and inner hyphens; unique.
+    /// 2 to 64 characters of a-z, 0-9 and inner hyphens; unique (`CONFLICT` if taken).
     pub slug: String,
+    /// Display name: one line, 1 to 200 characters once trimmed.
     pub name: String,
+    /// What kind of institution it is (`OTHER` when omitted).
     #[graphql(default_with = "OrganizationKind::Other")]
     pub kind: OrganizationKind,
+    /// Sector of activity: one line, at most 200 characters; blank means none.
     pub sector: Option<String>,
+    /// Administrative region: one line, at most 200 characters; blank means none.
     pub region: Option<String>,
 }
 
 /// Result of `createOrganization`.
 #[derive(SimpleObject)]
 pub struct CreateOrganizationPayload {
+    /// The new organization.
     pub organization: Organization,
 }
 
 /// Input of `updateOrganization`: omitted fields are left as they are.
 #[derive(InputObject)]
 pub struct UpdateOrganizationInput {
+    /// Global id of the organization.
     pub id: ID,
+    /// New display name: one line, 1 to 200 characters once trimmed.
     pub name: Option<String>,
+    /// New kind of institution.
     pub kind: Option<OrganizationKind>,
+    /// New sector of activity (at most 200 characters); an empty string clears it.
     pub sector: Option<String>,
+    /// New administrative region (at most 200 characters); an empty string clears it.
     pub region: Option<String>,
     /// Suspend or reinstate (network administrators only).
     pub status: Option<RecordStatus>,
@@ -152,6 +194,7 @@ pub struct UpdateOrganizationInput {
 /// Result of `updateOrganization`.
 #[derive(SimpleObject)]
 pub struct UpdateOrganizationPayload {
+    /// The organization as changed.
     pub organization: Organization,
 }
 
@@ -165,7 +208,7 @@ impl OrganizationMutation {
     async fn create_organization(
         &self,
         ctx: &Context<'_>,
-        input: CreateOrganizationInput,
+        #[graphql(desc = "The new organization.")] input: CreateOrganizationInput,
     ) -> async_graphql::Result<CreateOrganizationPayload> {
         let new = NewOrganization {
             slug: input.slug,
@@ -182,6 +225,7 @@ impl OrganizationMutation {
     async fn update_organization(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The organization and the changes; omitted fields are left as they are.")]
         input: UpdateOrganizationInput,
     ) -> async_graphql::Result<UpdateOrganizationPayload> {
         let id = from_global("id", NodeKind::Organization, &input.id).gql()?;

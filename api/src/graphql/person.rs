@@ -27,6 +27,7 @@ impl Person {
     pub async fn id(&self) -> ID {
         to_global(NodeKind::Person, self.0.id)
     }
+    /// The name shown to others.
     async fn display_name(&self) -> &str {
         &self.0.display_name
     }
@@ -37,9 +38,11 @@ impl Person {
         let visible = loader::<EmailVisible, _>(ctx).load_one(self.0.id).await.gql()?.unwrap_or(false);
         Ok(visible.then_some(self.0.email.as_str()))
     }
+    /// Job title (from the person's identity provider), if known.
     async fn job_title(&self) -> Option<&str> {
         self.0.job_title.as_deref()
     }
+    /// Profession (nurse, social worker…), if known.
     async fn profession(&self) -> Option<&str> {
         self.0.profession.as_deref()
     }
@@ -48,9 +51,11 @@ impl Person {
         let Some(id) = self.0.organization_id else { return Ok(None) };
         Ok(loader::<IdLoader<OrganizationById>, _>(ctx).load_one(id).await.gql()?.map(Organization))
     }
+    /// Whether the person takes part in the network or is suspended.
     async fn status(&self) -> RecordStatus {
         self.0.status.into()
     }
+    /// When the person was first known to the network.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
@@ -81,9 +86,21 @@ impl Person {
     async fn memberships(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items to return from the start of the list (after `after` if given): 0 to 100. When neither `first` nor `last` is given, a page holds 20 items. Cannot be combined with `last`; out of range is `BAD_USER_INPUT` naming `first`."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Returns the items after this cursor (the `cursor` of an edge, or `pageInfo.endCursor`, of this same list). An unreadable cursor is `BAD_USER_INPUT` naming `after`."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end of the list (before `before` if given): 0 to 100. Cannot be combined with `first`; out of range is `BAD_USER_INPUT` naming `last`."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "Returns the items before this cursor (the `cursor` of an edge, or `pageInfo.startCursor`, of this same list). An unreadable cursor is `BAD_USER_INPUT` naming `before`."
+        )]
         before: Option<String>,
     ) -> async_graphql::Result<Conn<Membership>> {
         let viewer = &caller(ctx).viewer;

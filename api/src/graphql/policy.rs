@@ -51,6 +51,7 @@ impl From<Rule> for PolicyRule {
 /// The answer to `checkAccess`.
 #[derive(SimpleObject)]
 pub struct AccessDecision {
+    /// Whether the person may do it.
     pub allowed: bool,
     /// The rule that decided, when one did.
     pub rule: Option<String>,
@@ -61,7 +62,9 @@ pub struct AccessDecision {
 /// Allow or deny.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Effect {
+    /// The rule permits the action.
     Allow,
+    /// The rule forbids the action, whatever other rules allow.
     Deny,
 }
 
@@ -78,6 +81,7 @@ pub struct PermissionInput {
     pub object: String,
     /// `read`, `post`, `invite`, `approve`, …
     pub action: String,
+    /// Whether the rule allows (the default) or denies.
     #[graphql(default_with = "Effect::Allow")]
     pub effect: Effect,
 }
@@ -97,6 +101,7 @@ impl PermissionInput {
 /// Result of `grantPermission` and `revokePermission`.
 #[derive(SimpleObject)]
 pub struct PermissionPayload {
+    /// The rule added or removed.
     pub rule: PolicyRule,
     /// The policy generation now in force.
     pub generation: i64,
@@ -105,16 +110,20 @@ pub struct PermissionPayload {
 /// Input of `assignRole` and `revokeRole`.
 #[derive(InputObject)]
 pub struct RoleInput {
+    /// Global id of the person.
     pub person_id: ID,
     /// An organization for organization roles (ADMIN, MANAGER, MEMBER); the network
     /// (ADMIN, AUDITOR) when omitted.
     pub scope_id: Option<ID>,
+    /// The role's name in that scope: `ADMIN`, `MANAGER`, `MEMBER` (organization) or
+    /// `ADMIN`, `AUDITOR` (network); anything else is `BAD_USER_INPUT`.
     pub role: String,
 }
 
 /// Result of `assignRole` and `revokeRole`.
 #[derive(SimpleObject)]
 pub struct RolePayload {
+    /// The person whose role changed.
     pub person: Person,
 }
 
@@ -128,7 +137,9 @@ pub struct ImportPolicyInput {
 /// Result of `importPolicy`.
 #[derive(SimpleObject)]
 pub struct ImportPolicyPayload {
+    /// How many rules the policy now holds.
     pub rule_count: i32,
+    /// The policy generation now in force.
     pub generation: i64,
 }
 
@@ -139,6 +150,7 @@ pub struct AuditEventFilter {
     pub action: Option<String>,
     /// `Community`, `Membership`, `Policy`…
     pub target_type: Option<String>,
+    /// Only events caused by this person (global id).
     pub actor_id: Option<ID>,
     /// One trail: an organization's (for its administrators) or a community's (for its
     /// administrators; its subgroups' changes included). When omitted, every trail
@@ -152,9 +164,12 @@ pub struct AuditEvent(pub audit_event::Model);
 /// Something a person or an administrator did, with the state before and after.
 #[Object]
 impl AuditEvent {
+    /// What was done, as `object.verb`: `community.create`, `membership.approve`,
+    /// `policy.grant`…
     async fn action(&self) -> &str {
         &self.0.action
     }
+    /// The kind of thing changed: `Community`, `Membership`, `Policy`…
     async fn target_type(&self) -> &str {
         &self.0.target_type
     }
@@ -162,13 +177,16 @@ impl AuditEvent {
     async fn target_number(&self) -> Option<i32> {
         self.0.target_id
     }
+    /// Who did it; null for changes made by the server itself or from the command line.
     async fn actor(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Person>> {
         let Some(id) = self.0.actor_id else { return Ok(None) };
         Ok(loader::<PersonById, _>(ctx).load_one(id).await.gql()?.map(Person))
     }
+    /// The target's state before the change, as a JSON object; null for a creation.
     async fn before(&self) -> Option<Json<serde_json::Value>> {
         self.0.before.clone().map(Json)
     }
+    /// The target's state after the change, as a JSON object; null for a deletion.
     async fn after(&self) -> Option<Json<serde_json::Value>> {
         self.0.after.clone().map(Json)
     }
@@ -182,6 +200,7 @@ impl AuditEvent {
     async fn client_request_id(&self) -> Option<&str> {
         self.0.client_request_id.as_deref()
     }
+    /// When the change was made (committed with it).
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
@@ -205,7 +224,14 @@ pub struct PolicyQuery;
 impl PolicyQuery {
     /// The rules of a scope (its overrides), or the network-wide rules when omitted.
     #[graphql(complexity = "crate::graphql::connection::list_cost(child_complexity)")]
-    async fn policy_rules(&self, ctx: &Context<'_>, scope_id: Option<ID>) -> async_graphql::Result<Vec<PolicyRule>> {
+    async fn policy_rules(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Global id of an organization, community or subgroup; the network-wide rules when omitted. Any other id is `BAD_USER_INPUT` naming `scopeId`."
+        )]
+        scope_id: Option<ID>,
+    ) -> async_graphql::Result<Vec<PolicyRule>> {
         let scope = scope("scopeId", scope_id.as_ref()).gql()?;
         Ok(service::rules(app(ctx), caller(ctx), scope).await.gql()?.into_iter().map(PolicyRule::from).collect())
     }
@@ -214,9 +240,19 @@ impl PolicyQuery {
     async fn check_access(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Global id of the person asked about: oneself, or anyone for those who manage the scope (or audit the network)."
+        )]
         person_id: ID,
+        #[graphql(desc = "Global id of the organization, community or subgroup where the person would act.")]
         scope_id: ID,
+        #[graphql(
+            desc = "What the person would act on: `network`, `organization`, `community` or `subgroup` (`BAD_USER_INPUT` naming `object` otherwise)."
+        )]
         object: String,
+        #[graphql(
+            desc = "What the person would do, as policies name it: `read`, `post`, `invite`, `approve`… (`BAD_USER_INPUT` naming `action` for an unknown one)."
+        )]
         action: String,
     ) -> async_graphql::Result<AccessDecision> {
         let person = from_global("personId", NodeKind::Person, &person_id).gql()?;
@@ -237,10 +273,24 @@ impl PolicyQuery {
     async fn audit_events(
         &self,
         ctx: &Context<'_>,
-        filter: Option<AuditEventFilter>,
+        #[graphql(desc = "Narrows the trail; all given filters must match (exact values).")] filter: Option<
+            AuditEventFilter,
+        >,
+        #[graphql(
+            desc = "How many items to return from the start of the list (after `after` if given): 0 to 100. When neither `first` nor `last` is given, a page holds 20 items. Cannot be combined with `last`; out of range is `BAD_USER_INPUT` naming `first`."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Returns the items after this cursor (the `cursor` of an edge, or `pageInfo.endCursor`, of this same list). An unreadable cursor is `BAD_USER_INPUT` naming `after`."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end of the list (before `before` if given): 0 to 100. Cannot be combined with `first`; out of range is `BAD_USER_INPUT` naming `last`."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "Returns the items before this cursor (the `cursor` of an edge, or `pageInfo.startCursor`, of this same list). An unreadable cursor is `BAD_USER_INPUT` naming `before`."
+        )]
         before: Option<String>,
     ) -> async_graphql::Result<Conn<AuditEvent>> {
         let req = connection::page_request(first, after, last, before).gql()?;
@@ -276,7 +326,7 @@ impl PolicyMutation {
     async fn grant_permission(
         &self,
         ctx: &Context<'_>,
-        input: PermissionInput,
+        #[graphql(desc = "The rule to add.")] input: PermissionInput,
     ) -> async_graphql::Result<PermissionPayload> {
         let rule = service::grant(app(ctx), caller(ctx), input.change().gql()?).await.gql()?;
         Ok(PermissionPayload { rule: rule.into(), generation: app(ctx).auth.generation() })
@@ -286,7 +336,7 @@ impl PolicyMutation {
     async fn revoke_permission(
         &self,
         ctx: &Context<'_>,
-        input: PermissionInput,
+        #[graphql(desc = "The rule to remove, as it was granted.")] input: PermissionInput,
     ) -> async_graphql::Result<PermissionPayload> {
         let rule = service::revoke(app(ctx), caller(ctx), input.change().gql()?).await.gql()?;
         Ok(PermissionPayload { rule: rule.into(), generation: app(ctx).auth.generation() })
@@ -294,12 +344,20 @@ impl PolicyMutation {
 
     /// Gives a person a network role (ADMIN, AUDITOR) or an organization role (ADMIN,
     /// MANAGER, MEMBER).
-    async fn assign_role(&self, ctx: &Context<'_>, input: RoleInput) -> async_graphql::Result<RolePayload> {
+    async fn assign_role(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The person, the scope and the role to give.")] input: RoleInput,
+    ) -> async_graphql::Result<RolePayload> {
         role(ctx, input, true).await
     }
 
     /// Takes a network or organization role back.
-    async fn revoke_role(&self, ctx: &Context<'_>, input: RoleInput) -> async_graphql::Result<RolePayload> {
+    async fn revoke_role(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The person, the scope and the role to take back.")] input: RoleInput,
+    ) -> async_graphql::Result<RolePayload> {
         role(ctx, input, false).await
     }
 
@@ -308,7 +366,7 @@ impl PolicyMutation {
     async fn import_policy(
         &self,
         ctx: &Context<'_>,
-        input: ImportPolicyInput,
+        #[graphql(desc = "The new policy.")] input: ImportPolicyInput,
     ) -> async_graphql::Result<ImportPolicyPayload> {
         let count = service::import(app(ctx), caller(ctx), &input.csv).await.gql()?;
         Ok(ImportPolicyPayload {

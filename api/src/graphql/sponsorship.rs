@@ -12,14 +12,18 @@ use crate::service::sponsorship as service;
 /// Input of `addCommunityOrganization` and `removeCommunityOrganization`.
 #[derive(InputObject)]
 pub struct CommunityOrganizationInput {
+    /// Global id of the community.
     pub community_id: ID,
+    /// Global id of the organization.
     pub organization_id: ID,
 }
 
 /// Input of `setCommunitySponsor`.
 #[derive(InputObject)]
 pub struct SetCommunitySponsorInput {
+    /// Global id of the community.
     pub community_id: ID,
+    /// Global id of a participating organization.
     pub organization_id: ID,
     /// A manager of that organization.
     pub person_id: ID,
@@ -28,6 +32,7 @@ pub struct SetCommunitySponsorInput {
 /// Result of the participation mutations.
 #[derive(SimpleObject)]
 pub struct CommunityOrganizationPayload {
+    /// The organization's participation as it stands after the change.
     pub community_organization: CommunityOrganization,
 }
 
@@ -48,7 +53,7 @@ impl SponsorshipMutation {
     async fn add_community_organization(
         &self,
         ctx: &Context<'_>,
-        input: CommunityOrganizationInput,
+        #[graphql(desc = "The community and the organization to bring in.")] input: CommunityOrganizationInput,
     ) -> async_graphql::Result<CommunityOrganizationPayload> {
         let (community, organization) = ids(&input)?;
         let saved = service::add_organization(app(ctx), caller(ctx), community, organization).await.gql()?;
@@ -59,7 +64,7 @@ impl SponsorshipMutation {
     async fn remove_community_organization(
         &self,
         ctx: &Context<'_>,
-        input: CommunityOrganizationInput,
+        #[graphql(desc = "The community and the organization to withdraw.")] input: CommunityOrganizationInput,
     ) -> async_graphql::Result<CommunityOrganizationPayload> {
         let (community, organization) = ids(&input)?;
         let saved = service::remove_organization(app(ctx), caller(ctx), community, organization).await.gql()?;
@@ -71,6 +76,7 @@ impl SponsorshipMutation {
     async fn set_community_sponsor(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The community, the organization and the manager who will sponsor.")]
         input: SetCommunitySponsorInput,
     ) -> async_graphql::Result<CommunityOrganizationPayload> {
         let community = from_global("communityId", NodeKind::Community, &input.community_id).gql()?;

@@ -42,6 +42,7 @@ impl IdentityProvider {
     async fn issuer(&self) -> &str {
         &self.0.issuer
     }
+    /// The client id Maillage uses at the provider.
     async fn client_id(&self) -> &str {
         &self.0.client_id
     }
@@ -67,6 +68,7 @@ impl IdentityProvider {
     async fn display_name(&self) -> &str {
         &self.0.display_name
     }
+    /// Whether people may log in through it (`disableIdentityProvider` turns it off).
     async fn enabled(&self) -> bool {
         self.0.enabled
     }
@@ -80,9 +82,11 @@ impl IdentityProvider {
         let slug = self.organization_slug(ctx).await?;
         Ok(app(ctx).sso.callback_url(&slug))
     }
+    /// When it was registered.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// When it was last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
@@ -103,8 +107,11 @@ impl IdentityProvider {
 /// A profile field a claim can fill.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProfileField {
+    /// The person's display name (`Person.displayName`).
     DisplayName,
+    /// The person's job title (`Person.jobTitle`).
     JobTitle,
+    /// The person's profession (`Person.profession`).
     Profession,
 }
 
@@ -164,10 +171,16 @@ impl From<ClaimMapping> for ClaimMappingRule {
 /// `profileField` alone.
 #[derive(InputObject)]
 pub struct ClaimMappingInput {
+    /// The claim's name, 1 to 200 characters; dots reach into objects (`realm_access.roles`).
     pub claim: String,
+    /// Grants `organizationRole` when the claim is a list holding this value (1 to 200
+    /// characters). Give exactly one of `contains` and `equals` with a role.
     pub contains: Option<String>,
+    /// Grants `organizationRole` when the claim equals this value (1 to 200 characters).
     pub equals: Option<String>,
+    /// The role granted in the provider's organization when the condition holds.
     pub organization_role: Option<OrganizationRole>,
+    /// The profile field the claim's value fills (given alone, without a condition).
     pub profile_field: Option<ProfileField>,
 }
 
@@ -188,15 +201,20 @@ impl From<ClaimMappingInput> for ClaimMapping {
 /// Input of `registerIdentityProvider`.
 #[derive(InputObject)]
 pub struct RegisterIdentityProviderInput {
+    /// Global id of the organization whose people will log in through it.
     pub organization_id: ID,
     /// The issuer URL; discovery runs on it before anything is saved.
     pub issuer: String,
+    /// The client id registered at the provider: one line, 1 to 1,000 characters.
     pub client_id: String,
     /// Write-only: stored encrypted, never returned.
     pub client_secret: String,
     /// Extra scopes (`email` and `profile` are always asked).
     pub scopes: Option<Vec<String>>,
+    /// E-mail domains (`cisss.example`) whose people may be provisioned on first login, at
+    /// most 100; they also route `loginOptions`. None: any domain.
     pub allowed_email_domains: Option<Vec<String>>,
+    /// Claim mapping rules (at most 50), applied at each login; none by default.
     pub claim_mappings: Option<Vec<ClaimMappingInput>>,
     /// Defaults to the organization's name.
     pub display_name: Option<String>,
@@ -205,34 +223,44 @@ pub struct RegisterIdentityProviderInput {
 /// Input of `updateIdentityProvider`: omitted fields are left as they are.
 #[derive(InputObject)]
 pub struct UpdateIdentityProviderInput {
+    /// Global id of the identity provider.
     pub id: ID,
+    /// New issuer URL; discovery runs on it again before anything is saved.
     pub issuer: Option<String>,
+    /// New client id: one line, 1 to 1,000 characters.
     pub client_id: Option<String>,
     /// Write-only: replaces the stored secret.
     pub client_secret: Option<String>,
+    /// New extra scopes (replaces the list; at most 20).
     pub scopes: Option<Vec<String>>,
+    /// New e-mail domains (replaces the list; at most 100).
     pub allowed_email_domains: Option<Vec<String>>,
-    /// Replaces every rule.
+    /// Claim mapping rules (at most 50), applied at each login. Replaces every rule.
     pub claim_mappings: Option<Vec<ClaimMappingInput>>,
+    /// New name for login buttons: one line, 1 to 200 characters.
     pub display_name: Option<String>,
+    /// Turn logins through it on or off.
     pub enabled: Option<bool>,
 }
 
 /// Input of `disableIdentityProvider`.
 #[derive(InputObject)]
 pub struct DisableIdentityProviderInput {
+    /// Global id of the identity provider.
     pub id: ID,
 }
 
 /// Result of the identity provider mutations.
 #[derive(SimpleObject)]
 pub struct IdentityProviderPayload {
+    /// The identity provider as it stands after the change.
     pub identity_provider: IdentityProvider,
 }
 
 /// Where a person can log in.
 #[derive(SimpleObject)]
 pub struct LoginOption {
+    /// The organization whose identity provider this is.
     pub organization: Organization,
     /// The provider's name, for the login button.
     pub display_name: String,
@@ -249,6 +277,7 @@ pub struct Session {
 /// A login session. Its token is never shown again after it was issued.
 #[Object]
 impl Session {
+    /// Global id (for `revokeSession`).
     async fn id(&self) -> ID {
         to_global(NodeKind::Session, self.model.id)
     }
@@ -256,9 +285,11 @@ impl Session {
     async fn origin(&self) -> &str {
         &self.model.origin
     }
+    /// When the session was opened.
     async fn created_at(&self) -> DateTime<Utc> {
         self.model.created_at
     }
+    /// When its token stops working.
     async fn expires_at(&self) -> DateTime<Utc> {
         self.model.expires_at
     }
@@ -266,6 +297,7 @@ impl Session {
     async fn last_seen_at(&self) -> Option<DateTime<Utc>> {
         self.model.last_seen_at
     }
+    /// When it was ended (logout or revocation); null while it is live.
     async fn revoked_at(&self) -> Option<DateTime<Utc>> {
         self.model.revoked_at
     }
@@ -278,18 +310,21 @@ impl Session {
 /// Input of `revokeSession`.
 #[derive(InputObject)]
 pub struct RevokeSessionInput {
+    /// Global id of the session (`mySessions`, or `Session.id`).
     pub session_id: ID,
 }
 
 /// Result of `revokeSession`.
 #[derive(SimpleObject)]
 pub struct RevokeSessionPayload {
+    /// The session, now ended.
     pub session: Session,
 }
 
 /// Input of `revokePersonSessions`.
 #[derive(InputObject)]
 pub struct RevokePersonSessionsInput {
+    /// Global id of the person.
     pub person_id: ID,
 }
 
@@ -306,9 +341,11 @@ pub struct LinkedIdentity(pub identities::Linked);
 /// Who a person is at an identity provider: (issuer, subject), never an e-mail.
 #[Object]
 impl LinkedIdentity {
+    /// Global id (for `unlinkIdentity`).
     async fn id(&self) -> ID {
         to_global(NodeKind::Identity, self.0.0.id)
     }
+    /// The identity provider's issuer URL.
     async fn issuer(&self) -> &str {
         &self.0.0.issuer
     }
@@ -324,9 +361,11 @@ impl LinkedIdentity {
             .gql()?
             .map(Organization))
     }
+    /// When the identity was linked (its first login).
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.0.created_at
     }
+    /// When the person last logged in with it.
     async fn last_login_at(&self) -> Option<DateTime<Utc>> {
         self.0.0.last_login_at
     }
@@ -335,6 +374,7 @@ impl LinkedIdentity {
 /// Input of `unlinkIdentity`.
 #[derive(InputObject)]
 pub struct UnlinkIdentityInput {
+    /// Global id of one of the caller's identities (`Person.identities`).
     pub identity_id: ID,
 }
 
@@ -386,7 +426,7 @@ impl SsoQuery {
     async fn identity_providers(
         &self,
         ctx: &Context<'_>,
-        organization_id: Option<ID>,
+        #[graphql(desc = "Global id of the organization; the caller's own when omitted.")] organization_id: Option<ID>,
     ) -> async_graphql::Result<Vec<IdentityProvider>> {
         let org =
             organization_id.map(|id| from_global("organizationId", NodeKind::Organization, &id)).transpose().gql()?;
@@ -396,7 +436,14 @@ impl SsoQuery {
 
     /// Home-realm discovery: where a person with this e-mail logs in (no login needed).
     #[graphql(complexity = "crate::graphql::connection::list_cost(child_complexity)")]
-    async fn login_options(&self, ctx: &Context<'_>, email: String) -> async_graphql::Result<Vec<LoginOption>> {
+    async fn login_options(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The person's e-mail address (at most 320 characters; `BAD_USER_INPUT` naming `email` when it is not one). Only its domain is used: the answer lists the enabled providers that accept that domain, and is empty when none does."
+        )]
+        email: String,
+    ) -> async_graphql::Result<Vec<LoginOption>> {
         let options = sessions::login_options(app(ctx), &email).await.gql()?;
         Ok(options
             .into_iter()
@@ -428,6 +475,7 @@ impl SsoMutation {
     async fn register_identity_provider(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The organization, the provider's issuer and client credentials, and its rules.")]
         input: RegisterIdentityProviderInput,
     ) -> async_graphql::Result<IdentityProviderPayload> {
         let org = from_global("organizationId", NodeKind::Organization, &input.organization_id).gql()?;
@@ -439,6 +487,7 @@ impl SsoMutation {
     async fn update_identity_provider(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The identity provider and the changes; omitted fields are left as they are.")]
         input: UpdateIdentityProviderInput,
     ) -> async_graphql::Result<IdentityProviderPayload> {
         let id = from_global("id", NodeKind::IdentityProvider, &input.id).gql()?;
@@ -450,7 +499,7 @@ impl SsoMutation {
     async fn disable_identity_provider(
         &self,
         ctx: &Context<'_>,
-        input: DisableIdentityProviderInput,
+        #[graphql(desc = "The identity provider to disable.")] input: DisableIdentityProviderInput,
     ) -> async_graphql::Result<IdentityProviderPayload> {
         let id = from_global("id", NodeKind::IdentityProvider, &input.id).gql()?;
         let updated = providers::disable(app(ctx), caller(ctx), id).await.gql()?;
@@ -468,7 +517,7 @@ impl SsoMutation {
     async fn revoke_session(
         &self,
         ctx: &Context<'_>,
-        input: RevokeSessionInput,
+        #[graphql(desc = "The session to end.")] input: RevokeSessionInput,
     ) -> async_graphql::Result<RevokeSessionPayload> {
         let id = from_global("sessionId", NodeKind::Session, &input.session_id).gql()?;
         let model = sessions::revoke(app(ctx), caller(ctx), id).await.gql()?;
@@ -481,7 +530,7 @@ impl SsoMutation {
     async fn revoke_person_sessions(
         &self,
         ctx: &Context<'_>,
-        input: RevokePersonSessionsInput,
+        #[graphql(desc = "The person whose sessions to end.")] input: RevokePersonSessionsInput,
     ) -> async_graphql::Result<RevokedSessionsPayload> {
         let person = from_global("personId", NodeKind::Person, &input.person_id).gql()?;
         let revoked_count = sessions::revoke_all(app(ctx), caller(ctx), person).await.gql()?;
@@ -492,7 +541,7 @@ impl SsoMutation {
     async fn unlink_identity(
         &self,
         ctx: &Context<'_>,
-        input: UnlinkIdentityInput,
+        #[graphql(desc = "The identity to unlink.")] input: UnlinkIdentityInput,
     ) -> async_graphql::Result<UnlinkIdentityPayload> {
         let id = from_global("identityId", NodeKind::Identity, &input.identity_id).gql()?;
         identities::unlink(app(ctx), caller(ctx), id).await.gql()?;

@@ -14,19 +14,27 @@ use crate::service::subgroup::{self as service, NewSubgroup};
 /// Roles a person holds in a subgroup.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SubgroupRole {
+    /// Leads the subgroup: may add members to it.
     Lead,
+    /// Takes part in the subgroup.
     Member,
 }
 
 /// Input of `createSubgroup`.
 #[derive(InputObject)]
 pub struct CreateSubgroupInput {
+    /// Global id of the community.
     pub community_id: ID,
+    /// Display name: one line, 1 to 200 characters once trimmed.
     pub name: String,
+    /// What the subgroup is for: plain text, line breaks allowed, at most 10,000
+    /// characters (empty by default).
     #[graphql(default)]
     pub description: String,
+    /// Working group (the default) or interest group.
     #[graphql(default_with = "SubgroupKind::WorkingGroup")]
     pub kind: SubgroupKind,
+    /// Who can see it and its threads (`MEMBERS`, its own members, by default).
     #[graphql(default_with = "SubgroupVisibility::Members")]
     pub visibility: SubgroupVisibility,
 }
@@ -34,8 +42,12 @@ pub struct CreateSubgroupInput {
 /// Input of `addSubgroupMember`.
 #[derive(InputObject)]
 pub struct AddSubgroupMemberInput {
+    /// Global id of the subgroup.
     pub subgroup_id: ID,
+    /// Global id of the person: an active member of the community (`BAD_USER_INPUT`
+    /// naming `personId` otherwise).
     pub person_id: ID,
+    /// Their role in the subgroup (`MEMBER` by default).
     #[graphql(default_with = "SubgroupRole::Member")]
     pub role: SubgroupRole,
 }
@@ -43,6 +55,7 @@ pub struct AddSubgroupMemberInput {
 /// Result of the subgroup mutations.
 #[derive(SimpleObject)]
 pub struct SubgroupPayload {
+    /// The subgroup.
     pub subgroup: Subgroup,
 }
 
@@ -56,7 +69,7 @@ impl SubgroupMutation {
     async fn create_subgroup(
         &self,
         ctx: &Context<'_>,
-        input: CreateSubgroupInput,
+        #[graphql(desc = "The community and the new subgroup.")] input: CreateSubgroupInput,
     ) -> async_graphql::Result<SubgroupPayload> {
         let community_id = from_global("communityId", NodeKind::Community, &input.community_id).gql()?;
         let new = NewSubgroup {
@@ -75,7 +88,7 @@ impl SubgroupMutation {
     async fn add_subgroup_member(
         &self,
         ctx: &Context<'_>,
-        input: AddSubgroupMemberInput,
+        #[graphql(desc = "The subgroup, the person and their role.")] input: AddSubgroupMemberInput,
     ) -> async_graphql::Result<SubgroupPayload> {
         let subgroup_id = from_global("subgroupId", NodeKind::Subgroup, &input.subgroup_id).gql()?;
         let person_id = from_global("personId", NodeKind::Person, &input.person_id).gql()?;
