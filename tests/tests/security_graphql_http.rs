@@ -1,0 +1,147 @@
+//! Regression tests for an outside attack on GraphQL over HTTP (`/graphql`: `GET`,
+//! `POST`, batches, and the bounds checked before a query runs). Each drives the real
+//! server over HTTP as the attacker did.
+//!
+//! Work the server does before a request's timeout can stop it (parsing, checking,
+//! validating: plain CPU with no await in it) must be bounded by the request's size, or
+//! one small anonymous request holds a worker thread, and every client behind it, for
+//! as long as the attacker likes.
+
+use std::time::{Duration, Instant};
+
+use harness::{TestApp, error_code};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+/// A client that gives up after `secs`: a server stuck on an earlier request fails the
+/// test instead of hanging it.
+fn client(secs: u64) -> reqwest::Client {
+    reqwest::Client::builder().timeout(Duration::from_secs(secs)).build().expect("client")
+}
+
+async fn post_json(app: &TestApp, body: &Value, secs: u64) -> Result<(StatusCode, Value), String> {
+    let response = client(secs)
+        .post(format!("{}/graphql", app.base))
+        .json(body)
+        .send()
+        .await
+        .map_err(|e| format!("no answer within {secs} s: {e}"))?;
+    let status = response.status();
+    let body = response.json().await.map_err(|e| format!("not JSON: {e}"))?;
+    Ok((status, body))
+}
+
+/// `/livez` answers within a second or two: no worker is stuck.
+async fn still_serving(app: &TestApp) {
+    for _ in 0..4 {
+        let response = client(3).get(format!("{}/livez", app.base)).send().await;
+        assert!(response.is_ok_and(|r| r.status().is_success()), "the server stopped answering");
+    }
+    let (status, body) = post_json(app, &json!({ "query": "{ __typename }" }), 3).await.expect("a query answers");
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["data"]["__typename"], "Query", "{body}");
+}
+
+/// `fragment F0 { ...F1 ...F1 } fragment F1 { ...F2 ...F2 } … fragment Fn { __typename }`:
+/// `fan^levels` selections once spread, in about 40 bytes a level.
+fn fanned_fragments(levels: usize, fan: usize) -> String {
+    let mut query = String::from("{ ...F0 }");
+    for level in 0..levels {
+        let spreads = vec![format!("...F{}", level + 1); fan].join(" ");
+        query.push_str(&format!(" fragment F{level} on Query {{ {spreads} }}"));
+    }
+    query.push_str(&format!(" fragment F{levels} on Query {{ __typename }}"));
+    query
+}
+
+#[tokio::test]
+async fn fragments_spread_exponentially_are_refused_at_once_and_the_server_keeps_serving() {
+    let app = TestApp::spawn().await;
+    // 31 levels (async-graphql's own limit of fragment recursion is 32): 2^31 selections
+    // in 1.3 KB, then 3^20 in 1.2 KB. Each of them used to hold a worker thread for hours,
+    // past the request timeout, and two of them stopped the whole server.
+    for (levels, fan) in [(31, 2), (20, 3)] {
+        let query = fanned_fragments(levels, fan);
+        assert!(query.len() < 1_500, "{}", query.len());
+        for _ in 0..2 {
+            let started = Instant::now();
+            let (status, body) = post_json(&app, &json!({ "query": query }), 10).await.expect("an answer");
+            assert_eq!(status, StatusCode::OK, "{body}");
+            assert_eq!(error_code(&body), "COST_LIMIT_EXCEEDED", "{body}");
+            assert!(body.get("data").is_none(), "{body}");
+            let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+            assert!(message.contains("fragments"), "the refusal says why: {message}");
+            assert!(started.elapsed() < Duration::from_secs(2), "refused cheaply: {:?}", started.elapsed());
+        }
+        still_serving(&app).await;
+    }
+
+    // Over GET too (the same checks, whatever the method).
+    let query = fanned_fragments(31, 2);
+    let response = client(10)
+        .get(format!("{}/graphql", app.base))
+        .query(&[("query", query.as_str())])
+        .send()
+        .await
+        .expect("an answer to GET");
+    let body: Value = response.json().await.expect("JSON");
+    assert_eq!(error_code(&body), "COST_LIMIT_EXCEEDED", "{body}");
+
+    // Fragments spread as front ends spread them still work: one fragment used in many
+    // places, and fragments using fragments.
+    let query = format!(
+        "{{ {} }} fragment C on Community {{ id name ...S }} fragment S on Community {{ slug visibility }}",
+        (0..20).map(|n| format!("c{n}: communities(first: 5) {{ nodes {{ ...C }} }}")).collect::<Vec<_>>().join(" ")
+    );
+    let (status, body) = post_json(&app, &json!({ "query": query }), 10).await.expect("an answer");
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.get("errors").is_none(), "{body}");
+}
+
+/// Two fields answering under one name, each with `n` arguments: async-graphql compares
+/// their arguments pairwise (`n²`).
+fn many_arguments(n: usize) -> String {
+    let arguments = (0..n).map(|i| format!("x{i}: 1")).collect::<Vec<_>>().join(", ");
+    format!("{{ a: __typename({arguments}) a: __typename({arguments}) }}")
+}
+
+#[tokio::test]
+async fn fields_with_thousands_of_arguments_are_refused_at_once() {
+    let app = TestApp::spawn().await;
+    // 44,000 arguments twice, 1 MB: used to answer after about 20 s of one worker's CPU
+    // (quadratic), past the request timeout, which cannot stop work that never awaits.
+    let query = many_arguments(44_000);
+    assert!(query.len() < maillage_api::server::MAX_BODY_BYTES - 100);
+    let started = Instant::now();
+    let (status, body) = post_json(&app, &json!({ "query": query }), 30).await.expect("an answer");
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(error_code(&body), "COST_LIMIT_EXCEEDED", "{body}");
+    let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("arguments"), "the refusal says why: {message}");
+    // Parsing a megabyte takes a moment in a debug build on a busy machine; the
+    // quadratic comparison took ten times more.
+    assert!(started.elapsed() < Duration::from_secs(6), "refused cheaply: {:?}", started.elapsed());
+
+    // The same on a directive, and directives on variable definitions count as directives.
+    let arguments = (0..1_000).map(|i| format!("x{i}: 1")).collect::<Vec<_>>().join(", ");
+    let query = format!("{{ __typename @include(if: true, {arguments}) }}");
+    let (_, body) = post_json(&app, &json!({ "query": query }), 20).await.expect("an answer");
+    assert_eq!(error_code(&body), "COST_LIMIT_EXCEEDED", "{body}");
+    let query = format!("query($a: Int {}) {{ __typename }}", vec!["@skip(if: true)"; 5_000].join(" "));
+    let (_, body) = post_json(&app, &json!({ "query": query }), 20).await.expect("an answer");
+    assert_eq!(error_code(&body), "COST_LIMIT_EXCEEDED", "{body}");
+    let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("directives"), "{message}");
+
+    // Fields with the arguments they take still work.
+    let (status, body) = post_json(
+        &app,
+        &json!({ "query": "{ a: communities(first: 2, filter: { search: \"x\" }) { totalCount } b: communities(first: 2) { totalCount } }" }),
+        10,
+    )
+    .await
+    .expect("an answer");
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.get("errors").is_none(), "{body}");
+    still_serving(&app).await;
+}
