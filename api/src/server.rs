@@ -339,7 +339,18 @@ async fn graphql_endpoint(
         }
     };
     let operations = if graphql_http::is_batch(&body) {
-        serde_json::from_slice(&body).map(Operations::Batch)
+        // Counted before anything is kept: a request takes a few kilobytes once read, so a
+        // megabyte of `{}` read whole would take hundreds of megabytes before its size
+        // was looked at.
+        match serde_json::from_slice::<Vec<serde::de::IgnoredAny>>(&body) {
+            Ok(items) => {
+                if let Some(refusal) = batch_refusal(state.max_batch_size, items.len()) {
+                    return request_error(StatusCode::BAD_REQUEST, COST_LIMIT_EXCEEDED, &refusal, &ids.id, media);
+                }
+                serde_json::from_slice(&body).map(Operations::Batch)
+            }
+            Err(err) => Err(err),
+        }
     } else {
         serde_json::from_slice(&body).map(Operations::One)
     };
@@ -351,6 +362,18 @@ async fn graphql_endpoint(
         }
     };
     serve(&state, &req, media, ids, started, operations, false).await
+}
+
+/// Why a batch of `count` operations is refused when at most `max` are allowed (`0`: no
+/// batches), if it is.
+fn batch_refusal(max: usize, count: usize) -> Option<String> {
+    if max == 0 {
+        Some("this server does not accept batches: send one operation per request".to_owned())
+    } else if count == 0 || count > max {
+        Some(format!("a batch holds from 1 to {max} operations, not {count}"))
+    } else {
+        None
+    }
 }
 
 /// `GET /graphql?query=…&variables=…&operationName=…`: queries only.
@@ -409,14 +432,8 @@ async fn serve(
         );
     }
     if let Operations::Batch(_) = operations {
-        let max = state.max_batch_size;
-        if max == 0 {
-            let message = "this server does not accept batches: send one operation per request";
-            return request_error(StatusCode::BAD_REQUEST, COST_LIMIT_EXCEEDED, message, &request_id, media);
-        }
-        if count == 0 || count > max {
-            let message = format!("a batch holds from 1 to {max} operations, not {count}");
-            return request_error(StatusCode::BAD_REQUEST, COST_LIMIT_EXCEEDED, &message, &request_id, media);
+        if let Some(refusal) = batch_refusal(state.max_batch_size, count) {
+            return request_error(StatusCode::BAD_REQUEST, COST_LIMIT_EXCEEDED, &refusal, &request_id, media);
         }
         // The edge counted the HTTP request once; each other operation counts as well.
         if let Some(peer) = req.peer_addr()

@@ -145,3 +145,69 @@ async fn fields_with_thousands_of_arguments_are_refused_at_once() {
     assert!(body.get("errors").is_none(), "{body}");
     still_serving(&app).await;
 }
+
+/// The most memory this process has held at once (`VmHWM`), in kB.
+#[cfg(target_os = "linux")]
+fn peak_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn an_oversized_batch_is_refused_before_its_operations_are_read() {
+    let app = TestApp::spawn().await;
+    // Just under the 1 MiB body limit: 349,000 empty operations. Each one used to become
+    // a whole `async_graphql::Request` before the batch size was looked at: about 300 MB
+    // for one request, gigabytes for a few at once.
+    let count = (harness_body_limit() - 2) / 3;
+    let body = format!("[{}]", vec!["{}"; count].join(","));
+    assert!(body.len() <= harness_body_limit());
+    let before = peak_kb();
+    let answers = harness::join_all((0..4).map(|_| async {
+        let response = client(30)
+            .post(format!("{}/graphql", app.base))
+            .header("content-type", "application/json")
+            .body(body.clone())
+            .send()
+            .await
+            .expect("an answer");
+        (response.status(), response.json::<Value>().await.expect("JSON"))
+    }))
+    .await;
+    let grown_mb = peak_kb().saturating_sub(before) / 1024;
+    for (status, body) in answers {
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(error_code(&body), "COST_LIMIT_EXCEEDED", "{body}");
+        let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(&count.to_string()), "the count is still given: {message}");
+    }
+    // The bodies themselves (4 MB here, as many in the client) and some slack.
+    assert!(grown_mb < 100, "four refused batches took {grown_mb} MB more at their peak");
+
+    // Arrays of anything but requests, nested arrays and empty ones are refused as such.
+    for (body, code) in [("[1, 2]", "BAD_USER_INPUT"), ("[[{\"query\": \"{ __typename }\"}]]", "BAD_USER_INPUT")] {
+        let (status, reply) = app.post_raw(body.to_owned(), "application/json").await;
+        assert_eq!(status, 400, "{body}: {reply}");
+        assert_eq!(error_code(&reply), code, "{body}: {reply}");
+    }
+    let (status, reply) = app.post_raw("[]".to_owned(), "application/json").await;
+    assert_eq!(status, 400, "{reply}");
+    assert_eq!(error_code(&reply), "COST_LIMIT_EXCEEDED", "{reply}");
+    // A batch within the limit still runs.
+    let batch = json!([{ "query": "{ __typename }" }, { "query": "{ a: __typename }" }]);
+    let (status, reply) = app.post_raw(batch.to_string(), "application/json").await;
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(reply[1]["data"]["a"], "Query", "{reply}");
+}
+
+fn harness_body_limit() -> usize {
+    maillage_api::server::MAX_BODY_BYTES
+}
