@@ -506,7 +506,7 @@ async fn serve(
     let ids = Arc::new(ids);
     match operations {
         Operations::One(request) => {
-            let operation = request.operation_name.clone().unwrap_or_default();
+            let operation = logged_name(request.operation_name.as_deref());
             let ran = run(state, request, &viewer, &ids, deadline, get).await;
             log_operation(&request_id, &operation, person, &ran, started);
             let (response, request_error_) = match ran {
@@ -569,7 +569,7 @@ async fn serve(
                 if index > 0 {
                     body.push(b',');
                 }
-                let operation = request.operation_name.clone().unwrap_or_default();
+                let operation = logged_name(request.operation_name.as_deref());
                 let ran = if request.query.trim().is_empty() {
                     let mut error = ServerError::new("the request has no query", None);
                     graphql_http::code_refusal(&mut error);
@@ -611,6 +611,21 @@ async fn serve(
                 .body(body)
         }
     }
+}
+
+/// Longest operation name written to the log (the client chooses it: whole, it could
+/// make every request write a megabyte of log).
+pub const MAX_LOGGED_OPERATION_NAME: usize = 100;
+
+/// The operation name as logged: its first [`MAX_LOGGED_OPERATION_NAME`] bytes (at a
+/// character boundary), `…` marking a cut.
+fn logged_name(name: Option<&str>) -> String {
+    let name = name.unwrap_or_default();
+    if name.len() <= MAX_LOGGED_OPERATION_NAME {
+        return name.to_owned();
+    }
+    let kept = name.get(..name.floor_char_boundary(MAX_LOGGED_OPERATION_NAME)).unwrap_or_default();
+    format!("{kept}…")
 }
 
 fn timeout_message(state: &AppState) -> String {
@@ -678,4 +693,20 @@ fn is_mutation(document: &ExecutableDocument, name: Option<&str>) -> bool {
         operation.node.ty == OperationType::Mutation
             && name.is_none_or(|name| operation_name.is_some_and(|n| n.as_str() == name))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operation_names_are_logged_cut_at_a_character_boundary() {
+        assert_eq!(logged_name(None), "");
+        assert_eq!(logged_name(Some("Orgs")), "Orgs");
+        let exact = "a".repeat(MAX_LOGGED_OPERATION_NAME);
+        assert_eq!(logged_name(Some(&exact)), exact);
+        // 99 ASCII bytes, then a two-byte character across the limit: cut before it.
+        let across = format!("{}é{}", "a".repeat(MAX_LOGGED_OPERATION_NAME - 1), "b".repeat(1_000));
+        assert_eq!(logged_name(Some(&across)), format!("{}…", "a".repeat(MAX_LOGGED_OPERATION_NAME - 1)));
+    }
 }

@@ -211,3 +211,47 @@ async fn an_oversized_batch_is_refused_before_its_operations_are_read() {
 fn harness_body_limit() -> usize {
     maillage_api::server::MAX_BODY_BYTES
 }
+
+/// Log lines written by every server of this test binary.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log buffer").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn operation_names_are_logged_cut_short() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    tracing_subscriber::fmt().with_ansi(false).with_writer(move || writer.clone()).init();
+    let app = TestApp::spawn().await;
+    // A 500 KB operation name, alone and ten times in a batch: each used to be written
+    // whole into the log (a megabyte of log per request, 600 requests a minute for one
+    // address under the default limits).
+    let name = "A".repeat(500_000);
+    let (status, body) =
+        post_json(&app, &json!({ "query": "{ __typename }", "operationName": name }), 10).await.expect("an answer");
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let batch =
+        Value::Array(vec![json!({ "query": "query B { __typename }", "operationName": "B".repeat(90_000) }); 10]);
+    let (status, body) = post_json(&app, &batch, 10).await.expect("an answer");
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // A usual name is logged as it is.
+    let (_, body) = post_json(&app, &json!({ "query": "query Usual { __typename }", "operationName": "Usual" }), 10)
+        .await
+        .expect("an answer");
+    assert_eq!(body["data"]["__typename"], "Query", "{body}");
+
+    let logs = String::from_utf8_lossy(&captured.0.lock().expect("logs")).into_owned();
+    assert!(logs.contains("operation=\"Usual\""), "{logs}");
+    let longest = logs.lines().map(str::len).max().unwrap_or(0);
+    assert!(longest < 1_000, "a log line of {longest} bytes");
+    assert!(logs.len() < 50_000, "{} bytes of log for three requests", logs.len());
+}
