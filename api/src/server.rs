@@ -657,7 +657,11 @@ async fn run(
     deadline: tokio::time::Instant,
     get: bool,
 ) -> Ran {
-    let (mut response, request_error) = match state.prepared.prepare(&request.query).await {
+    let prepared = match graphql::limits::check_variables(&request.variables) {
+        Ok(()) => state.prepared.prepare(&request.query).await,
+        Err(refused) => Err(refused),
+    };
+    let (mut response, request_error) = match prepared {
         Err(mut refused) => {
             graphql_http::code_refusal(&mut refused);
             (async_graphql::Response::from_errors(vec![refused]), true)

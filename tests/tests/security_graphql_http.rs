@@ -255,3 +255,56 @@ async fn operation_names_are_logged_cut_short() {
     assert!(longest < 1_000, "a log line of {longest} bytes");
     assert!(logs.len() < 50_000, "{} bytes of log for three requests", logs.len());
 }
+
+#[tokio::test]
+async fn variables_are_bounded_and_long_enum_lists_cost_no_more_than_their_distinct_values() {
+    let app = TestApp::spawn().await;
+    // 100 aliases sharing one variable whose `visibility` lists PUBLIC 100,000 times
+    // (0.9 MB): every alias read the 100,000 entries again and built a statement with
+    // 100,000 parameters, which SQLite refused (`INTERNAL`, "too many SQL variables")
+    // after more than a minute of one worker's CPU, past the request timeout, while
+    // the pool starved every other request.
+    let aliases =
+        (0..100).map(|n| format!("a{n}: communities(filter: $f, first: 1) {{ totalCount }}")).collect::<Vec<_>>();
+    let query = format!("query($f: CommunityFilterInput) {{ {} }}", aliases.join(" "));
+    let filter = json!({ "visibility": vec!["PUBLIC"; 100_000], "stage": vec!["MATURING"; 1_000] });
+    let body = json!({ "query": query, "variables": { "f": filter } });
+    assert!(body.to_string().len() < maillage_api::server::MAX_BODY_BYTES);
+    let started = Instant::now();
+    let (status, reply) = post_json(&app, &body, 60).await.expect("an answer");
+    assert_eq!(status, StatusCode::OK, "{reply}");
+    assert_eq!(error_code(&reply), "BAD_USER_INPUT", "{reply}");
+    assert_eq!(reply["errors"][0]["extensions"]["field"], "variables", "{reply}");
+    assert!(reply.get("data").is_none(), "nothing ran: {reply}");
+    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    // The same in a batch, and under the other media type: a request error, 400.
+    let response = client(30)
+        .post(format!("{}/graphql", app.base))
+        .header("accept", "application/graphql-response+json")
+        .json(&body)
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let small = json!({ "query": "{ __typename }" });
+    let batch = json!([small, { "query": "query($v: [Int]) { __typename }", "variables": { "v": vec![1; 20_000] } }]);
+    let (status, reply) = post_json(&app, &batch, 30).await.expect("an answer");
+    assert_eq!(status, StatusCode::OK, "{reply}");
+    assert_eq!(reply[0]["data"]["__typename"], "Query", "{reply}");
+    assert_eq!(reply[1]["errors"][0]["extensions"]["field"], "variables", "{reply}");
+    // Variables within the bound pass.
+    let usual = json!({ "f": { "visibility": vec!["PUBLIC"; 9_000], "search": "a" } });
+    let (status, reply) = post_json(&app, &json!({ "query": query, "variables": usual }), 60).await.expect("an answer");
+    assert_eq!(status, StatusCode::OK, "{reply}");
+    assert!(reply.get("errors").is_none(), "{reply}");
+
+    // A long list written in the query itself (each alias its own): each value once in
+    // the statement. 40,000 entries used to be 40,000 parameters: `INTERNAL` on SQLite.
+    let literal = vec!["PUBLIC"; 40_000].join(", ");
+    let query = format!("{{ communities(filter: {{ visibility: [{literal}] }}, first: 1) {{ totalCount }} }}");
+    let (status, reply) = post_json(&app, &json!({ "query": query }), 60).await.expect("an answer");
+    assert_eq!(status, StatusCode::OK, "{reply}");
+    assert!(reply.get("errors").is_none(), "{reply}");
+    assert!(reply["data"]["communities"]["totalCount"].is_number(), "{reply}");
+    still_serving(&app).await;
+}

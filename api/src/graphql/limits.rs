@@ -55,6 +55,11 @@ pub const MAX_DIRECTIVES: usize = 200;
 /// Most fragment definitions in one document: the walks below follow spreads, so a
 /// long chain of fragments must be refused before them.
 pub const MAX_FRAGMENTS: usize = 100;
+/// Most values (each scalar, list and object, at any depth) in a request's variables. A
+/// variable is read again by every field it is given to: a list of 100,000 entries given
+/// to 100 aliases is ten million values to read, in work no timeout stops. The largest
+/// lists an input takes hold 100 entries; a long text (a policy) is one value.
+pub const MAX_VARIABLE_VALUES: usize = 10_000;
 /// Most errors returned in one response; the rest are summed up in one last error.
 pub const MAX_ERRORS: usize = 50;
 
@@ -521,6 +526,35 @@ pub fn cost_refusal(error: &ServerError) -> Option<ServerError> {
         "Query is nested too deep." => Some(cost_error(format!("the query is nested deeper than {MAX_DEPTH} fields"))),
         _ => None,
     }
+}
+
+/// Refuses variables holding more than [`MAX_VARIABLE_VALUES`] values
+/// (`BAD_USER_INPUT`, field `variables`); counts without recursion and stops at the limit.
+pub fn check_variables(variables: &Variables) -> ServerResult<()> {
+    let mut pending: Vec<&async_graphql::Value> = variables.values().collect();
+    let mut count = pending.len();
+    while let Some(value) = pending.pop() {
+        if count > MAX_VARIABLE_VALUES {
+            let mut error =
+                ServerError::new(format!("variables: hold more than {MAX_VARIABLE_VALUES} values in all"), None);
+            let extensions = error.extensions.get_or_insert_with(Default::default);
+            extensions.set("code", "BAD_USER_INPUT");
+            extensions.set("field", "variables");
+            return Err(error);
+        }
+        match value {
+            async_graphql::Value::List(items) => {
+                count = count.saturating_add(items.len());
+                pending.extend(items);
+            }
+            async_graphql::Value::Object(fields) => {
+                count = count.saturating_add(fields.len());
+                pending.extend(fields.values());
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Keeps at most [`MAX_ERRORS`] errors, summing up the rest in one last error.
