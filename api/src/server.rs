@@ -65,6 +65,8 @@ struct AppState {
     executions: Semaphore,
     concurrency_wait: Duration,
     request_timeout: Duration,
+    /// The longest a request's body may take to arrive (from its head).
+    body_timeout: Duration,
     max_batch_size: usize,
 }
 
@@ -115,6 +117,7 @@ pub fn start_on(
         executions: Semaphore::new(settings.max_concurrent_requests),
         concurrency_wait: Duration::from_millis(settings.concurrency_wait_ms),
         request_timeout: Duration::from_secs(settings.request_timeout_secs),
+        body_timeout: Duration::from_secs(settings.request_timeout_secs),
         max_batch_size: settings.max_batch_size,
     });
     let sweeper = tokio::spawn(forget_idle_callers(state.clone()));
@@ -229,8 +232,50 @@ fn is_json(req: &HttpRequest) -> bool {
         .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
 }
 
-/// Before routing: the per-IP rate limits of `/graphql` and `/auth/…`, and JSON-only
-/// `POST /auth/token` (a form or `text/plain` post could come from any web page).
+/// The body of a request, failing (`TimedOut`) once its deadline has passed without it
+/// having arrived: actix bounds the time a request's head may take, not its body.
+struct BodyDeadline {
+    body: actix_web::dev::Payload,
+    deadline: std::pin::Pin<Box<tokio::time::Sleep>>,
+}
+
+impl futures_core::Stream for BodyDeadline {
+    type Item = Result<web::Bytes, actix_web::error::PayloadError>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        use std::{future::Future as _, task::Poll};
+        // What has arrived is read first: a body complete in time is never cut.
+        if let Poll::Ready(item) = std::pin::Pin::new(&mut self.body).poll_next(cx) {
+            return Poll::Ready(item);
+        }
+        match self.deadline.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Some(Err(actix_web::error::PayloadError::Io(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the request body did not arrive in time",
+            ))))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+/// A request body as actix streams it.
+type BoxedBody =
+    std::pin::Pin<Box<dyn futures_core::Stream<Item = Result<web::Bytes, actix_web::error::PayloadError>>>>;
+
+/// Whether reading a body failed on its [`BodyDeadline`].
+fn body_timed_out(err: &actix_web::Error) -> bool {
+    err.as_error::<actix_web::error::PayloadError>().is_some_and(
+        |err| matches!(err, actix_web::error::PayloadError::Io(io) if io.kind() == std::io::ErrorKind::TimedOut),
+    )
+}
+
+/// Before routing: the per-IP rate limits of `/graphql` and `/auth/…`, JSON-only
+/// `POST /auth/token` (a form or `text/plain` post could come from any web page), and a
+/// deadline on every request's body (`request_timeout_secs` from its head): a client
+/// sending its body a byte at a time held its connection for as long as it liked.
 async fn edge_guard(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -255,6 +300,12 @@ async fn edge_guard(
             .json(json!({ "error": "invalid_request", "message": "send JSON with Content-Type: application/json" }));
         return Ok(req.into_response(response).map_into_right_body());
     }
+    let Some(limit) = req.app_data::<web::Data<AppState>>().map(|state| state.body_timeout) else {
+        return next.call(req).await.map(ServiceResponse::map_into_left_body);
+    };
+    let (request, body) = req.into_parts();
+    let body = BodyDeadline { body, deadline: Box::pin(tokio::time::sleep(limit)) };
+    let req = ServiceRequest::from_parts(request, actix_web::dev::Payload::from(Box::pin(body) as BoxedBody));
     next.call(req).await.map(ServiceResponse::map_into_left_body)
 }
 
@@ -330,12 +381,24 @@ async fn graphql_endpoint(
         Ok(body) => body,
         Err(err) => {
             let too_large = err.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE;
-            let (status, message) = if too_large {
-                (StatusCode::PAYLOAD_TOO_LARGE, format!("the request body exceeds {MAX_BODY_BYTES} bytes"))
+            let (status, code, message) = if too_large {
+                (
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "BAD_USER_INPUT",
+                    format!("the request body exceeds {MAX_BODY_BYTES} bytes"),
+                )
+            } else if body_timed_out(&err) {
+                let message = format!("the request body did not arrive within {} s", state.body_timeout.as_secs());
+                (StatusCode::REQUEST_TIMEOUT, "TIMEOUT", message)
             } else {
-                (StatusCode::BAD_REQUEST, "the request body could not be read".to_owned())
+                (StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "the request body could not be read".to_owned())
             };
-            return request_error(status, "BAD_USER_INPUT", &message, &ids.id, media);
+            let mut response = request_error(status, code, &message, &ids.id, media);
+            if status == StatusCode::REQUEST_TIMEOUT {
+                // The rest of the body is never read: the connection cannot carry another request.
+                response.head_mut().set_connection_type(actix_web::http::ConnectionType::Close);
+            }
+            return response;
         }
     };
     let operations = if graphql_http::is_batch(&body) {

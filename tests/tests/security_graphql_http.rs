@@ -308,3 +308,61 @@ async fn variables_are_bounded_and_long_enum_lists_cost_no_more_than_their_disti
     assert!(reply["data"]["communities"]["totalCount"].is_number(), "{reply}");
     still_serving(&app).await;
 }
+
+/// Sends a request head announcing a body of 100 bytes, then one byte a second; returns
+/// the status line the server answers with, how long it took and whether the server then
+/// closed the connection (within 3 s), or `None` if it had not answered after `give_up`.
+async fn dribble(app: &TestApp, path: &str, give_up: Duration) -> Option<(String, Duration, bool)> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = app.base.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.expect("connect");
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{"
+    );
+    stream.write_all(head.as_bytes()).await.expect("head");
+    let started = Instant::now();
+    let mut buffer = vec![0u8; 4096];
+    while started.elapsed() < give_up {
+        match tokio::time::timeout(Duration::from_secs(1), stream.read(&mut buffer)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => return Some(("closed".to_owned(), started.elapsed(), true)),
+            Ok(Ok(n)) => {
+                let text = String::from_utf8_lossy(&buffer[..n]).into_owned();
+                let line = text.lines().next().unwrap_or_default().to_owned();
+                let elapsed = started.elapsed();
+                let mut closed = false;
+                while let Ok(read) = tokio::time::timeout(Duration::from_secs(3), stream.read(&mut buffer)).await {
+                    if matches!(read, Ok(0) | Err(_)) {
+                        closed = true;
+                        break;
+                    }
+                }
+                return Some((line, elapsed, closed));
+            }
+            Err(_) => {
+                if stream.write_all(b" ").await.is_err() {
+                    return Some(("closed".to_owned(), started.elapsed(), true));
+                }
+            }
+        }
+    }
+    None
+}
+
+#[tokio::test]
+async fn a_body_sent_a_byte_at_a_time_does_not_hold_a_connection_forever() {
+    // A request's body must arrive within `request_timeout_secs` of its head.
+    let app = TestApp::spawn_with(|s| s.request_timeout_secs = 1).await;
+    // Each used to stay open as long as a byte came now and then (at least 40 s seen):
+    // 600 such requests a minute from one address, never ending, use up the server's
+    // connections.
+    for path in ["/graphql", "/auth/token"] {
+        let answered = dribble(&app, path, Duration::from_secs(15)).await;
+        let (line, after, closed) = answered.unwrap_or_else(|| panic!("{path}: still open after 15 s"));
+        // `/auth/token` answers a body it could not read as its other unreadable bodies.
+        let expected = if path == "/graphql" { "408" } else { " 40" };
+        assert!(line.contains(expected), "{path}: {line}");
+        assert!(after < Duration::from_secs(4), "{path}: {after:?}");
+        assert!(closed, "{path}: the connection, its body unread, is closed");
+    }
+    still_serving(&app).await;
+}
