@@ -65,6 +65,8 @@ struct AppState {
     executions: Semaphore,
     concurrency_wait: Duration,
     request_timeout: Duration,
+    /// The longest a request's body may take to arrive (from its head).
+    body_timeout: Duration,
     max_batch_size: usize,
     /// Automatic persisted queries, by hash.
     persisted: graphql::persisted::PersistedQueries,
@@ -117,6 +119,7 @@ pub fn start_on(
         executions: Semaphore::new(settings.max_concurrent_requests),
         concurrency_wait: Duration::from_millis(settings.concurrency_wait_ms),
         request_timeout: Duration::from_secs(settings.request_timeout_secs),
+        body_timeout: Duration::from_secs(settings.request_timeout_secs),
         max_batch_size: settings.max_batch_size,
         persisted: graphql::persisted::PersistedQueries::default(),
     });
@@ -232,8 +235,50 @@ fn is_json(req: &HttpRequest) -> bool {
         .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
 }
 
-/// Before routing: the per-IP rate limits of `/graphql` and `/auth/…`, and JSON-only
-/// `POST /auth/token` (a form or `text/plain` post could come from any web page).
+/// The body of a request, failing (`TimedOut`) once its deadline has passed without it
+/// having arrived: actix bounds the time a request's head may take, not its body.
+struct BodyDeadline {
+    body: actix_web::dev::Payload,
+    deadline: std::pin::Pin<Box<tokio::time::Sleep>>,
+}
+
+impl futures_core::Stream for BodyDeadline {
+    type Item = Result<web::Bytes, actix_web::error::PayloadError>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        use std::{future::Future as _, task::Poll};
+        // What has arrived is read first: a body complete in time is never cut.
+        if let Poll::Ready(item) = std::pin::Pin::new(&mut self.body).poll_next(cx) {
+            return Poll::Ready(item);
+        }
+        match self.deadline.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Some(Err(actix_web::error::PayloadError::Io(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the request body did not arrive in time",
+            ))))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+/// A request body as actix streams it.
+type BoxedBody =
+    std::pin::Pin<Box<dyn futures_core::Stream<Item = Result<web::Bytes, actix_web::error::PayloadError>>>>;
+
+/// Whether reading a body failed on its [`BodyDeadline`].
+fn body_timed_out(err: &actix_web::Error) -> bool {
+    err.as_error::<actix_web::error::PayloadError>().is_some_and(
+        |err| matches!(err, actix_web::error::PayloadError::Io(io) if io.kind() == std::io::ErrorKind::TimedOut),
+    )
+}
+
+/// Before routing: the per-IP rate limits of `/graphql` and `/auth/…`, JSON-only
+/// `POST /auth/token` (a form or `text/plain` post could come from any web page), and a
+/// deadline on every request's body (`request_timeout_secs` from its head): a client
+/// sending its body a byte at a time held its connection for as long as it liked.
 async fn edge_guard(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -258,6 +303,12 @@ async fn edge_guard(
             .json(json!({ "error": "invalid_request", "message": "send JSON with Content-Type: application/json" }));
         return Ok(req.into_response(response).map_into_right_body());
     }
+    let Some(limit) = req.app_data::<web::Data<AppState>>().map(|state| state.body_timeout) else {
+        return next.call(req).await.map(ServiceResponse::map_into_left_body);
+    };
+    let (request, body) = req.into_parts();
+    let body = BodyDeadline { body, deadline: Box::pin(tokio::time::sleep(limit)) };
+    let req = ServiceRequest::from_parts(request, actix_web::dev::Payload::from(Box::pin(body) as BoxedBody));
     next.call(req).await.map(ServiceResponse::map_into_left_body)
 }
 
@@ -333,16 +384,39 @@ async fn graphql_endpoint(
         Ok(body) => body,
         Err(err) => {
             let too_large = err.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE;
-            let (status, message) = if too_large {
-                (StatusCode::PAYLOAD_TOO_LARGE, format!("the request body exceeds {MAX_BODY_BYTES} bytes"))
+            let (status, code, message) = if too_large {
+                (
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "BAD_USER_INPUT",
+                    format!("the request body exceeds {MAX_BODY_BYTES} bytes"),
+                )
+            } else if body_timed_out(&err) {
+                let message = format!("the request body did not arrive within {} s", state.body_timeout.as_secs());
+                (StatusCode::REQUEST_TIMEOUT, "TIMEOUT", message)
             } else {
-                (StatusCode::BAD_REQUEST, "the request body could not be read".to_owned())
+                (StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "the request body could not be read".to_owned())
             };
-            return request_error(status, "BAD_USER_INPUT", &message, &ids.id, media);
+            let mut response = request_error(status, code, &message, &ids.id, media);
+            if status == StatusCode::REQUEST_TIMEOUT {
+                // The rest of the body is never read: the connection cannot carry another request.
+                response.head_mut().set_connection_type(actix_web::http::ConnectionType::Close);
+            }
+            return response;
         }
     };
     let operations = if graphql_http::is_batch(&body) {
-        serde_json::from_slice(&body).map(Operations::Batch)
+        // Counted before anything is kept: a request takes a few kilobytes once read, so a
+        // megabyte of `{}` read whole would take hundreds of megabytes before its size
+        // was looked at.
+        match serde_json::from_slice::<Vec<serde::de::IgnoredAny>>(&body) {
+            Ok(items) => {
+                if let Some(refusal) = batch_refusal(state.max_batch_size, items.len()) {
+                    return request_error(StatusCode::BAD_REQUEST, COST_LIMIT_EXCEEDED, &refusal, &ids.id, media);
+                }
+                serde_json::from_slice(&body).map(Operations::Batch)
+            }
+            Err(err) => Err(err),
+        }
     } else {
         serde_json::from_slice(&body).map(Operations::One)
     };
@@ -354,6 +428,18 @@ async fn graphql_endpoint(
         }
     };
     serve(&state, &req, media, ids, started, operations, false).await
+}
+
+/// Why a batch of `count` operations is refused when at most `max` are allowed (`0`: no
+/// batches), if it is.
+fn batch_refusal(max: usize, count: usize) -> Option<String> {
+    if max == 0 {
+        Some("this server does not accept batches: send one operation per request".to_owned())
+    } else if count == 0 || count > max {
+        Some(format!("a batch holds from 1 to {max} operations, not {count}"))
+    } else {
+        None
+    }
 }
 
 /// `GET /graphql?query=…&variables=…&operationName=…`: queries only.
@@ -439,14 +525,8 @@ async fn serve(
         );
     }
     if let Operations::Batch(_) = operations {
-        let max = state.max_batch_size;
-        if max == 0 {
-            let message = "this server does not accept batches: send one operation per request";
-            return request_error(StatusCode::BAD_REQUEST, COST_LIMIT_EXCEEDED, message, &request_id, media);
-        }
-        if count == 0 || count > max {
-            let message = format!("a batch holds from 1 to {max} operations, not {count}");
-            return request_error(StatusCode::BAD_REQUEST, COST_LIMIT_EXCEEDED, &message, &request_id, media);
+        if let Some(refusal) = batch_refusal(state.max_batch_size, count) {
+            return request_error(StatusCode::BAD_REQUEST, COST_LIMIT_EXCEEDED, &refusal, &request_id, media);
         }
         // The edge counted the HTTP request once; each other operation counts as well.
         if let Some(peer) = req.peer_addr()
@@ -519,7 +599,7 @@ async fn serve(
     let ids = Arc::new(ids);
     match operations {
         Operations::One(request) => {
-            let operation = request.operation_name.clone().unwrap_or_default();
+            let operation = logged_name(request.operation_name.as_deref());
             let ran = run(state, request, &viewer, &ids, deadline, get).await;
             log_operation(&request_id, &operation, person, &ran, started);
             let (response, request_error_) = match ran {
@@ -582,7 +662,7 @@ async fn serve(
                 if index > 0 {
                     body.push(b',');
                 }
-                let operation = request.operation_name.clone().unwrap_or_default();
+                let operation = logged_name(request.operation_name.as_deref());
                 let ran = if request.query.trim().is_empty() {
                     let mut error = ServerError::new("the request has no query", None);
                     graphql_http::code_refusal(&mut error);
@@ -626,6 +706,21 @@ async fn serve(
     }
 }
 
+/// Longest operation name written to the log (the client chooses it: whole, it could
+/// make every request write a megabyte of log).
+pub const MAX_LOGGED_OPERATION_NAME: usize = 100;
+
+/// The operation name as logged: its first [`MAX_LOGGED_OPERATION_NAME`] bytes (at a
+/// character boundary), `…` marking a cut.
+fn logged_name(name: Option<&str>) -> String {
+    let name = name.unwrap_or_default();
+    if name.len() <= MAX_LOGGED_OPERATION_NAME {
+        return name.to_owned();
+    }
+    let kept = name.get(..name.floor_char_boundary(MAX_LOGGED_OPERATION_NAME)).unwrap_or_default();
+    format!("{kept}…")
+}
+
 fn timeout_message(state: &AppState) -> String {
     format!("the request took longer than {} s and was stopped", state.request_timeout.as_secs())
 }
@@ -655,7 +750,11 @@ async fn run(
     deadline: tokio::time::Instant,
     get: bool,
 ) -> Ran {
-    let (mut response, request_error) = match state.prepared.prepare(&request.query).await {
+    let prepared = match graphql::limits::check_variables(&request.variables) {
+        Ok(()) => state.prepared.prepare(&request.query).await,
+        Err(refused) => Err(refused),
+    };
+    let (mut response, request_error) = match prepared {
         Err(mut refused) => {
             graphql_http::code_refusal(&mut refused);
             (async_graphql::Response::from_errors(vec![refused]), true)
@@ -697,4 +796,20 @@ fn is_mutation(document: &ExecutableDocument, name: Option<&str>) -> bool {
         operation.node.ty == OperationType::Mutation
             && name.is_none_or(|name| operation_name.is_some_and(|n| n.as_str() == name))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operation_names_are_logged_cut_at_a_character_boundary() {
+        assert_eq!(logged_name(None), "");
+        assert_eq!(logged_name(Some("Orgs")), "Orgs");
+        let exact = "a".repeat(MAX_LOGGED_OPERATION_NAME);
+        assert_eq!(logged_name(Some(&exact)), exact);
+        // 99 ASCII bytes, then a two-byte character across the limit: cut before it.
+        let across = format!("{}é{}", "a".repeat(MAX_LOGGED_OPERATION_NAME - 1), "b".repeat(1_000));
+        assert_eq!(logged_name(Some(&across)), format!("{}…", "a".repeat(MAX_LOGGED_OPERATION_NAME - 1)));
+    }
 }

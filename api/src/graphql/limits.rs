@@ -3,8 +3,13 @@
 //! - **Nesting of the text** (`[[[…]]]`, `{a:{a:…}}`, selection sets): the parser
 //!   recurses on argument values without bound, so the query text is scanned before it
 //!   is parsed, linearly, skipping strings, block strings and comments.
-//! - **Shape**: fragments, root fields, mutation fields, aliases, field selections and
-//!   directives per document.
+//! - **Shape**: fragments, root fields, mutation fields, aliases, field selections,
+//!   directives per document, and arguments per field or directive; field selections once
+//!   fragment spreads are replaced by their fragments. async-graphql's own walks (its
+//!   fragment recursion check, validation, complexity, depth, execution) follow every
+//!   spread, and its comparison of fields answering under one name compares their
+//!   arguments pairwise: without these bounds a query of a kilobyte holds a worker thread
+//!   for hours, which no timeout stops (it never awaits).
 //! - **Cost**: connections cost their page size times what they select (see
 //!   [`super::connection::cost`]); introspection is costed with the schema's real sizes
 //!   and may cost at most what the standard introspection query of graphql-js costs.
@@ -17,9 +22,9 @@
 use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::{
-    ServerError, ServerResult, ValidationResult, Variables,
+    Positioned, ServerError, ServerResult, ValidationResult, Variables,
     extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation},
-    parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet},
+    parser::types::{Directive, ExecutableDocument, OperationType, Selection, SelectionSet},
     registry::{MetaType, Registry},
 };
 
@@ -39,11 +44,22 @@ pub const MAX_MUTATION_FIELDS: usize = 10;
 pub const MAX_ALIASES: usize = 100;
 /// Most field selections in one document.
 pub const MAX_SELECTIONS: usize = 2_000;
+/// Most field selections in a document once every fragment spread is replaced by its
+/// fragment (a fragment spread in many places counts in each).
+pub const MAX_EXPANDED_SELECTIONS: usize = 10_000;
+/// Most arguments of one field or directive (no field of the schema takes more than a
+/// handful).
+pub const MAX_ARGUMENTS: usize = 20;
 /// Most directives (`@include`, `@skip`…) in one document.
 pub const MAX_DIRECTIVES: usize = 200;
 /// Most fragment definitions in one document: the walks below follow spreads, so a
 /// long chain of fragments must be refused before them.
 pub const MAX_FRAGMENTS: usize = 100;
+/// Most values (each scalar, list and object, at any depth) in a request's variables. A
+/// variable is read again by every field it is given to: a list of 100,000 entries given
+/// to 100 aliases is ten million values to read, in work no timeout stops. The largest
+/// lists an input takes hold 100 entries; a long text (a policy) is one value.
+pub const MAX_VARIABLE_VALUES: usize = 10_000;
 /// Most errors returned in one response; the rest are summed up in one last error.
 pub const MAX_ERRORS: usize = 50;
 
@@ -116,6 +132,17 @@ struct Shape {
     selections: usize,
     aliases: usize,
     directives: usize,
+    /// The most arguments of one field or directive.
+    widest: usize,
+}
+
+impl Shape {
+    fn directives(&mut self, directives: &[Positioned<Directive>]) {
+        self.directives = self.directives.saturating_add(directives.len());
+        for directive in directives {
+            self.widest = self.widest.max(directive.node.arguments.len());
+        }
+    }
 }
 
 fn shape(doc: &ExecutableDocument) -> Shape {
@@ -124,30 +151,82 @@ fn shape(doc: &ExecutableDocument) -> Shape {
             match &item.node {
                 Selection::Field(field) => {
                     shape.selections += 1;
-                    shape.directives += field.node.directives.len();
+                    shape.widest = shape.widest.max(field.node.arguments.len());
+                    shape.directives(&field.node.directives);
                     if field.node.alias.as_ref().is_some_and(|a| a.node != field.node.name.node) {
                         shape.aliases += 1;
                     }
                     walk(&field.node.selection_set.node, shape);
                 }
                 Selection::InlineFragment(fragment) => {
-                    shape.directives += fragment.node.directives.len();
+                    shape.directives(&fragment.node.directives);
                     walk(&fragment.node.selection_set.node, shape);
                 }
-                Selection::FragmentSpread(spread) => shape.directives += spread.node.directives.len(),
+                Selection::FragmentSpread(spread) => shape.directives(&spread.node.directives),
             }
         }
     }
     let mut shape = Shape::default();
     for (_, operation) in doc.operations.iter() {
-        shape.directives += operation.node.directives.len();
+        shape.directives(&operation.node.directives);
+        for variable in &operation.node.variable_definitions {
+            shape.directives(&variable.node.directives);
+        }
         walk(&operation.node.selection_set.node, &mut shape);
     }
     for fragment in doc.fragments.values() {
-        shape.directives += fragment.node.directives.len();
+        shape.directives(&fragment.node.directives);
         walk(&fragment.node.selection_set.node, &mut shape);
     }
     shape
+}
+
+/// The field selections of a document's operations once every fragment spread is
+/// replaced by its fragment, each fragment's count computed once (linear in the text
+/// however often fragments spread each other). A spread counts one besides its
+/// fragment's fields; a spread into a cycle or of an unknown fragment counts one
+/// (validation refuses them later).
+fn expanded_selections(doc: &ExecutableDocument) -> usize {
+    struct Walk<'a> {
+        doc: &'a ExecutableDocument,
+        /// Fragment counts by name; `None` while being counted.
+        memo: HashMap<&'a str, Option<usize>>,
+    }
+    impl<'a> Walk<'a> {
+        fn set(&mut self, set: &'a SelectionSet) -> usize {
+            let mut count = 0usize;
+            for item in &set.items {
+                let add = match &item.node {
+                    Selection::Field(field) => self.set(&field.node.selection_set.node).saturating_add(1),
+                    Selection::InlineFragment(fragment) => self.set(&fragment.node.selection_set.node),
+                    Selection::FragmentSpread(spread) => {
+                        let name = spread.node.fragment_name.node.as_str();
+                        let inner = match self.memo.get(name) {
+                            Some(known) => known.unwrap_or(0),
+                            None => match self.doc.fragments.get(name) {
+                                Some(fragment) => {
+                                    self.memo.insert(name, None);
+                                    let count = self.set(&fragment.node.selection_set.node);
+                                    self.memo.insert(name, Some(count));
+                                    count
+                                }
+                                None => 0,
+                            },
+                        };
+                        inner.saturating_add(1)
+                    }
+                };
+                count = count.saturating_add(add);
+            }
+            count
+        }
+    }
+    let mut walk = Walk { doc, memo: HashMap::new() };
+    let mut count = 0usize;
+    for (_, operation) in doc.operations.iter() {
+        count = count.saturating_add(walk.set(&operation.node.selection_set.node));
+    }
+    count
 }
 
 /// Fields at the root of a selection set, through fragments (each spread fragment once,
@@ -319,6 +398,14 @@ fn check_document(
     if shape.aliases > MAX_ALIASES {
         return Err(cost_error(format!("a request may use at most {MAX_ALIASES} aliases")));
     }
+    if shape.widest > MAX_ARGUMENTS {
+        return Err(cost_error(format!("a field or directive may have at most {MAX_ARGUMENTS} arguments")));
+    }
+    if expanded_selections(doc) > MAX_EXPANDED_SELECTIONS {
+        return Err(cost_error(format!(
+            "a request may select at most {MAX_EXPANDED_SELECTIONS} fields once its fragments are spread"
+        )));
+    }
     for (_, operation) in doc.operations.iter() {
         let roots = root_fields(doc, &operation.node.selection_set.node);
         if operation.node.ty == OperationType::Mutation && roots > MAX_MUTATION_FIELDS {
@@ -441,6 +528,35 @@ pub fn cost_refusal(error: &ServerError) -> Option<ServerError> {
     }
 }
 
+/// Refuses variables holding more than [`MAX_VARIABLE_VALUES`] values
+/// (`BAD_USER_INPUT`, field `variables`); counts without recursion and stops at the limit.
+pub fn check_variables(variables: &Variables) -> ServerResult<()> {
+    let mut pending: Vec<&async_graphql::Value> = variables.values().collect();
+    let mut count = pending.len();
+    while let Some(value) = pending.pop() {
+        if count > MAX_VARIABLE_VALUES {
+            let mut error =
+                ServerError::new(format!("variables: hold more than {MAX_VARIABLE_VALUES} values in all"), None);
+            let extensions = error.extensions.get_or_insert_with(Default::default);
+            extensions.set("code", "BAD_USER_INPUT");
+            extensions.set("field", "variables");
+            return Err(error);
+        }
+        match value {
+            async_graphql::Value::List(items) => {
+                count = count.saturating_add(items.len());
+                pending.extend(items);
+            }
+            async_graphql::Value::Object(fields) => {
+                count = count.saturating_add(fields.len());
+                pending.extend(fields.values());
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// Keeps at most [`MAX_ERRORS`] errors, summing up the rest in one last error.
 pub fn cap_errors(errors: &mut Vec<ServerError>) {
     if errors.len() > MAX_ERRORS {
@@ -479,6 +595,27 @@ mod tests {
             async_graphql::Value::String(code) => Some(code.clone()),
             _ => None,
         }
+    }
+
+    #[test]
+    fn fragments_count_wherever_they_are_spread_each_counted_once() {
+        let parse = |q: &str| async_graphql::parser::parse_query(q).unwrap();
+        // Each spread of F counts its two fields and itself.
+        let doc = parse("{ a: __typename ...F ...F } fragment F on Query { b: __typename c: __typename }");
+        assert_eq!(expanded_selections(&doc), 1 + 3 + 3);
+        // 2^60 once spread, counted without spreading anything (saturating).
+        let mut fanned = String::from("{ ...F0 }");
+        for n in 0..60 {
+            fanned.push_str(&format!(" fragment F{n} on Query {{ ...F{m} ...F{m} }}", m = n + 1));
+        }
+        fanned.push_str(" fragment F60 on Query { __typename }");
+        assert!(expanded_selections(&parse(&fanned)) > 1 << 60);
+        // A cycle is left to validation.
+        let cycle = parse("{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }");
+        assert_eq!(expanded_selections(&cycle), 3);
+        // The standard introspection query is far below the bound.
+        let standard = expanded_selections(&parse(STANDARD_INTROSPECTION_QUERY));
+        assert!(standard < MAX_EXPANDED_SELECTIONS / 10, "{standard}");
     }
 
     #[tokio::test]

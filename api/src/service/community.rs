@@ -543,6 +543,19 @@ pub async fn ties_to<C: ConnectionTrait>(
     rows.iter().map(|row| Ok((row.try_get::<i32>("", "tied_community_id")?, ties_from_row(row)?))).collect()
 }
 
+/// The distinct values of an enum list, in their first order: a list may repeat a value
+/// any number of times, but a statement gets each once (a 100,000-entry list would
+/// otherwise make a statement of 100,000 parameters, which the database refuses).
+fn distinct<T: Copy + PartialEq>(values: &[T]) -> Vec<T> {
+    let mut out = Vec::new();
+    for value in values {
+        if !out.contains(value) {
+            out.push(*value);
+        }
+    }
+    out
+}
+
 fn filtered(visible: Condition, caller: &Caller, filter: &CommunityFilter) -> sea_orm::Select<community::Entity> {
     let mut select = community::Entity::find().filter(visible);
     if !filter.include_archived {
@@ -557,13 +570,13 @@ fn filtered(visible: Condition, caller: &Caller, filter: &CommunityFilter) -> se
         );
     }
     if let Some(v) = &filter.visibility {
-        select = select.filter(community::Column::Visibility.is_in(v.iter().copied()));
+        select = select.filter(community::Column::Visibility.is_in(distinct(v)));
     }
     if let Some(v) = &filter.membership_policy {
-        select = select.filter(community::Column::MembershipPolicy.is_in(v.iter().copied()));
+        select = select.filter(community::Column::MembershipPolicy.is_in(distinct(v)));
     }
     if let Some(v) = &filter.stage {
-        select = select.filter(community::Column::Stage.is_in(v.iter().copied()));
+        select = select.filter(community::Column::Stage.is_in(distinct(v)));
     }
     if let Some(organization_id) = filter.organization_id {
         select = select.filter(
