@@ -19,6 +19,9 @@ pub const DEFAULT_CONFIG_FILE: &str = "maillage.toml";
 /// The largest `max_batch_size` accepted: the answer to a batch is held whole in memory.
 pub const MAX_BATCH_SIZE: usize = 100;
 
+/// The smallest `max_response_bytes` accepted: room for a page of a front end.
+pub const MIN_RESPONSE_BYTES: usize = 64 * 1024;
+
 /// Everything the server can be told.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -65,12 +68,18 @@ pub struct Settings {
     pub max_concurrent_requests: usize,
     /// How long a GraphQL request waits for a free slot before `503 UNAVAILABLE`.
     pub concurrency_wait_ms: u64,
-    /// Requests per minute one IP address may send to `/graphql` (`429 RATE_LIMITED`).
-    pub rate_limit_ip_per_minute: u32,
-    /// Requests per minute one logged-in person may send to `/graphql`.
-    pub rate_limit_person_per_minute: u32,
-    /// Requests per minute one IP address may send to `/auth/…` (logins, token exchange).
+    /// Cost points per minute one logged-in person may spend on `/graphql`
+    /// (`429 RATE_LIMITED`; see the README's "Rate limits"). Per replica.
+    pub rate_limit_person_cost_per_minute: u64,
+    /// Cost points per minute anonymous requests from one IP address may spend on
+    /// `/graphql`. Per replica.
+    pub rate_limit_ip_cost_per_minute: u64,
+    /// Requests per minute one IP address may send to `/auth/…` (logins, token exchange),
+    /// and invalid tokens it may present to `/graphql`.
     pub rate_limit_auth_per_minute: u32,
+    /// The largest answer `/graphql` sends, in bytes of JSON before compression: a larger
+    /// one is replaced by a `RESPONSE_TOO_LARGE` error.
+    pub max_response_bytes: usize,
     /// Most operations in one batch (a JSON array posted to `/graphql`); `0` refuses
     /// batches. Each operation counts as one request for the rate limits and is bounded
     /// like one; the batch runs them one after the other in one execution slot, all within
@@ -98,9 +107,10 @@ struct Defaults {
     request_timeout_secs: u64,
     max_concurrent_requests: usize,
     concurrency_wait_ms: u64,
-    rate_limit_ip_per_minute: u32,
-    rate_limit_person_per_minute: u32,
+    rate_limit_person_cost_per_minute: u64,
+    rate_limit_ip_cost_per_minute: u64,
     rate_limit_auth_per_minute: u32,
+    max_response_bytes: usize,
     max_batch_size: usize,
     allow_loopback_providers: bool,
 }
@@ -120,9 +130,10 @@ const DEFAULTS: Defaults = Defaults {
     request_timeout_secs: 15,
     max_concurrent_requests: 32,
     concurrency_wait_ms: 2_000,
-    rate_limit_ip_per_minute: 600,
-    rate_limit_person_per_minute: 300,
+    rate_limit_person_cost_per_minute: 200_000,
+    rate_limit_ip_cost_per_minute: 100_000,
     rate_limit_auth_per_minute: 30,
+    max_response_bytes: 4 << 20,
     max_batch_size: 10,
     allow_loopback_providers: false,
 };
@@ -181,15 +192,30 @@ impl Settings {
             ("lock_timeout_ms (MAILLAGE_LOCK_TIMEOUT_MS)", self.lock_timeout_ms == 0),
             ("request_timeout_secs (MAILLAGE_REQUEST_TIMEOUT_SECS)", self.request_timeout_secs == 0),
             ("max_concurrent_requests (MAILLAGE_MAX_CONCURRENT_REQUESTS)", self.max_concurrent_requests == 0),
-            ("rate_limit_ip_per_minute (MAILLAGE_RATE_LIMIT_IP_PER_MINUTE)", self.rate_limit_ip_per_minute == 0),
-            (
-                "rate_limit_person_per_minute (MAILLAGE_RATE_LIMIT_PERSON_PER_MINUTE)",
-                self.rate_limit_person_per_minute == 0,
-            ),
             ("rate_limit_auth_per_minute (MAILLAGE_RATE_LIMIT_AUTH_PER_MINUTE)", self.rate_limit_auth_per_minute == 0),
         ];
         if let Some((name, _)) = at_least_one.iter().find(|(_, zero)| *zero) {
             return Err(ConfigError(format!("{name}: must be at least 1")));
+        }
+        let cost = crate::graphql::limits::MAX_COMPLEXITY as u64;
+        let budgets = [
+            (
+                "rate_limit_person_cost_per_minute (MAILLAGE_RATE_LIMIT_PERSON_COST_PER_MINUTE)",
+                self.rate_limit_person_cost_per_minute,
+            ),
+            (
+                "rate_limit_ip_cost_per_minute (MAILLAGE_RATE_LIMIT_IP_COST_PER_MINUTE)",
+                self.rate_limit_ip_cost_per_minute,
+            ),
+        ];
+        if let Some((name, _)) = budgets.iter().find(|(_, budget)| *budget < cost) {
+            // Below the most an operation may cost, some operations would never fit.
+            return Err(ConfigError(format!("{name}: must be at least {cost} (the most one operation may cost)")));
+        }
+        if self.max_response_bytes < MIN_RESPONSE_BYTES {
+            return Err(ConfigError(format!(
+                "max_response_bytes (MAILLAGE_MAX_RESPONSE_BYTES): must be at least {MIN_RESPONSE_BYTES}"
+            )));
         }
         if self.max_batch_size > MAX_BATCH_SIZE {
             return Err(ConfigError(format!(
@@ -289,6 +315,32 @@ mod tests {
             jail.set_env("MAILLAGE_SESSION_IDLE_MINUTES", "0");
             let err = Settings::load(None).expect_err("zero idle");
             assert!(err.to_string().contains("session_idle_minutes"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn budgets_must_hold_the_costliest_operation_and_answers_a_page() {
+        figment::Jail::expect_with(|jail| {
+            let settings = Settings::load(None).expect("defaults load");
+            assert_eq!(settings.rate_limit_person_cost_per_minute, 200_000);
+            assert_eq!(settings.rate_limit_ip_cost_per_minute, 100_000);
+            assert_eq!(settings.max_response_bytes, 4 << 20);
+            let most = crate::graphql::limits::MAX_COMPLEXITY;
+            jail.set_env("MAILLAGE_RATE_LIMIT_PERSON_COST_PER_MINUTE", most.to_string());
+            jail.set_env("MAILLAGE_RATE_LIMIT_IP_COST_PER_MINUTE", (most - 1).to_string());
+            let err = Settings::load(None).expect_err("below the costliest operation");
+            assert!(err.to_string().contains("MAILLAGE_RATE_LIMIT_IP_COST_PER_MINUTE"), "{err}");
+            jail.set_env("MAILLAGE_RATE_LIMIT_IP_COST_PER_MINUTE", most.to_string());
+            jail.set_env("MAILLAGE_MAX_RESPONSE_BYTES", (MIN_RESPONSE_BYTES - 1).to_string());
+            let err = Settings::load(None).expect_err("too small for a page");
+            assert!(err.to_string().contains("max_response_bytes"), "{err}");
+            jail.set_env("MAILLAGE_MAX_RESPONSE_BYTES", MIN_RESPONSE_BYTES.to_string());
+            assert!(Settings::load(None).is_ok());
+            // The request counts they replace are gone: a setting left behind is named.
+            jail.set_env("MAILLAGE_RATE_LIMIT_PERSON_PER_MINUTE", "300");
+            let err = Settings::load(None).expect_err("a removed setting");
+            assert!(err.to_string().contains("rate_limit_person_per_minute"), "{err}");
             Ok(())
         });
     }

@@ -19,8 +19,25 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::config::Settings;
 
-/// Called with each SQL statement the server runs (used by tests to count them).
+/// Called with each SQL statement the server runs (used by tests to count them). The
+/// observer runs in the task that ran the statement, so [`in_background`] tells it
+/// whether a request or a background loop did.
 pub type StatementObserver = Arc<dyn Fn(&str) + Send + Sync>;
+
+tokio::task_local! {
+    /// Set while a background loop (policy and origins checks) runs.
+    static BACKGROUND: ();
+}
+
+/// Runs `work` as background work: statements it runs are not a request's.
+pub async fn background<F: std::future::Future>(work: F) -> F::Output {
+    BACKGROUND.scope((), work).await
+}
+
+/// Whether the current task is background work (see [`background`]).
+pub fn in_background() -> bool {
+    BACKGROUND.try_with(|()| ()).is_ok()
+}
 
 /// Why the database could not be opened.
 #[derive(Debug, thiserror::Error)]

@@ -2,23 +2,27 @@
 //! `/auth/`, GraphiQL, and the health checks (`http::health`).
 //!
 //! Before a GraphQL request reaches the schema it must be JSON (`415` otherwise, so no
-//! web page can send one cross-site without a preflight), within the rate limits
-//! (`429 RATE_LIMITED` with `Retry-After`) and find a free execution slot within
-//! `concurrency_wait_ms` (`503 UNAVAILABLE`); it then runs for at most
+//! web page can send one cross-site without a preflight) and find a free execution slot
+//! within `concurrency_wait_ms` (`503 UNAVAILABLE`). Its query is parsed and checked by
+//! [`graphql::prepared`] and [`graphql::limits`] (nesting, shape, cost) and its requested
+//! cost measured ([`graphql::cost`]) before anything executes; its caller's budget of
+//! cost points must hold that cost (`429 RATE_LIMITED` with `Retry-After`; see
+//! [`rate_limit`]), and gets back what the answer did not use. It then runs for at most
 //! `request_timeout_secs` (`503 TIMEOUT`, its work dropped), and its work is dropped as
-//! well when its client closes the connection. Its query is parsed and checked by
-//! [`graphql::prepared`] and [`graphql::limits`] (nesting, shape, cost) before anything
-//! executes. Media types, status codes of request errors, `GET` and its caching follow
-//! GraphQL over HTTP ([`crate::http::graphql_http`]). A batch (a JSON array) counts as
-//! many requests as it holds operations for the rate limits, takes one execution slot,
-//! and runs its operations one after the other within one `request_timeout_secs`, each
-//! checked and bounded like a request of its own.
+//! well when its client closes the connection. Every answer carries the `RateLimit-*`
+//! headers of its caller, and its cost in `extensions.cost`; it is at most
+//! `max_response_bytes` long (`RESPONSE_TOO_LARGE` otherwise) and compressed (gzip, br)
+//! when the client accepts it. Media types, status codes of request errors, `GET` and its
+//! caching follow GraphQL over HTTP ([`crate::http::graphql_http`]). A batch (a JSON
+//! array) is charged the sum of its operations, takes one execution slot, and runs its
+//! operations one after the other within one `request_timeout_secs`, each checked and
+//! bounded like a request of its own.
 
 mod graphiql;
 mod rate_limit;
 
 use std::{
-    net::TcpListener,
+    net::{IpAddr, Ipv4Addr, TcpListener},
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -29,7 +33,7 @@ use actix_web::{
     body::MessageBody,
     dev::{ServerHandle, ServiceRequest, ServiceResponse},
     http::{Method, StatusCode, header},
-    middleware::{DefaultHeaders, Next, from_fn},
+    middleware::{Compress, DefaultHeaders, Next, from_fn},
     web,
 };
 use async_graphql::{
@@ -42,12 +46,22 @@ use tokio::sync::Semaphore;
 use crate::{
     auth::{self, Caller},
     config::Settings,
-    graphql::{self, AppSchema, limits::COST_LIMIT_EXCEEDED, loaders},
-    http::graphql_http::{self, GRAPHQL_PARSE_FAILED, MediaType},
+    db,
+    graphql::{
+        self, AppSchema,
+        cost::{self, Cost},
+        limits::{self, COST_LIMIT_EXCEEDED},
+        loaders,
+    },
+    http::{
+        graphql_http::{self, GRAPHQL_PARSE_FAILED, MediaType},
+        response_size::{Bounded, RESPONSE_TOO_LARGE},
+    },
     service::{App, audit::RequestId},
 };
 
-use self::rate_limit::RateLimits;
+pub use self::rate_limit::MIN_CHARGE;
+use self::rate_limit::{Payer, RateLimits};
 
 /// Largest request body accepted on `/graphql`.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
@@ -65,11 +79,12 @@ struct AppState {
     executions: Semaphore,
     concurrency_wait: Duration,
     request_timeout: Duration,
+    max_batch_size: usize,
     /// The longest a request's body may take to arrive (from its head).
     body_timeout: Duration,
-    max_batch_size: usize,
     /// Automatic persisted queries, by hash.
     persisted: graphql::persisted::PersistedQueries,
+    max_response_bytes: usize,
 }
 
 /// A running server.
@@ -108,7 +123,7 @@ pub fn start_on(
     handle_signals: bool,
 ) -> std::io::Result<RunningServer> {
     let addr = listener.local_addr()?;
-    let watcher = tokio::spawn(crate::watch::watch_policy(app.clone(), settings.policy_refresh_ms));
+    let watcher = tokio::spawn(db::background(crate::watch::watch_policy(app.clone(), settings.policy_refresh_ms)));
     let health = web::Data::new(crate::http::health::Health::new(&app.db));
     let app_data = web::Data::new(app.clone());
     let state = web::Data::new(AppState {
@@ -119,9 +134,10 @@ pub fn start_on(
         executions: Semaphore::new(settings.max_concurrent_requests),
         concurrency_wait: Duration::from_millis(settings.concurrency_wait_ms),
         request_timeout: Duration::from_secs(settings.request_timeout_secs),
-        body_timeout: Duration::from_secs(settings.request_timeout_secs),
         max_batch_size: settings.max_batch_size,
+        body_timeout: Duration::from_secs(settings.request_timeout_secs),
         persisted: graphql::persisted::PersistedQueries::default(),
+        max_response_bytes: settings.max_response_bytes,
     });
     let sweeper = tokio::spawn(forget_idle_callers(state.clone()));
     let graphiql = settings.graphiql;
@@ -138,7 +154,16 @@ pub fn start_on(
                 header::HeaderName::from_static("x-request-id"),
                 header::IF_NONE_MATCH,
             ])
-            .expose_headers([header::HeaderName::from_static("x-request-id"), header::ETAG])
+            // Front ends read their budget (`RateLimit-*`) and when to come back.
+            .expose_headers([
+                header::HeaderName::from_static("x-request-id"),
+                header::ETAG,
+                header::RETRY_AFTER,
+                header::HeaderName::from_static("ratelimit-limit"),
+                header::HeaderName::from_static("ratelimit-remaining"),
+                header::HeaderName::from_static("ratelimit-reset"),
+                header::HeaderName::from_static("ratelimit-policy"),
+            ])
             // `POST /auth/{organization}/link` sets the link cookie of the browser.
             .supports_credentials()
             .max_age(600);
@@ -150,6 +175,9 @@ pub fn start_on(
                     .add((header::X_FRAME_OPTIONS, "DENY")),
             )
             .wrap(cors)
+            // Outermost: every answer, refusals included, is compressed when the client
+            // accepts gzip or br (`Vary: accept-encoding` then).
+            .wrap(Compress::default())
             .app_data(state.clone())
             .app_data(app_data.clone())
             .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
@@ -275,28 +303,23 @@ fn body_timed_out(err: &actix_web::Error) -> bool {
     )
 }
 
-/// Before routing: the per-IP rate limits of `/graphql` and `/auth/…`, JSON-only
-/// `POST /auth/token` (a form or `text/plain` post could come from any web page), and a
-/// deadline on every request's body (`request_timeout_secs` from its head): a client
-/// sending its body a byte at a time held its connection for as long as it liked.
+/// Before routing: the per-IP rate limit of `/auth/…`, JSON-only `POST /auth/token`
+/// (a form or `text/plain` post could come from any web page), and a deadline on every
+/// request's body (`request_timeout_secs` from its head): a client sending its body a
+/// byte at a time held its connection for as long as it liked. `/graphql` is limited by
+/// cost, once its caller is known ([`serve`]).
 async fn edge_guard(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let path = req.path();
-    let graphql = path == "/graphql";
-    let auth = path.starts_with("/auth/");
-    if (graphql || auth)
+    if path.starts_with("/auth/")
         && let (Some(state), Some(peer)) = (req.app_data::<web::Data<AppState>>(), req.peer_addr())
+        && let Err(retry_after) = state.rate_limits.auth_ip(peer.ip())
     {
-        let counted =
-            if graphql { state.rate_limits.graphql_ip(peer.ip()) } else { state.rate_limits.auth_ip(peer.ip()) };
-        if let Err(retry_after) = counted {
-            tracing::info!(path, ip = %peer.ip(), "rate limited");
-            let media = graphql.then(|| MediaType::negotiate(req.headers().get(header::ACCEPT)));
-            let response = rate_limited(media, retry_after, None);
-            return Ok(req.into_response(response).map_into_right_body());
-        }
+        tracing::info!(path, ip = %peer.ip(), "rate limited");
+        let response = rate_limited(None, retry_after, None);
+        return Ok(req.into_response(response).map_into_right_body());
     }
     if path == "/auth/token" && req.method() == Method::POST && !is_json(req.request()) {
         let response = HttpResponse::UnsupportedMediaType()
@@ -430,18 +453,6 @@ async fn graphql_endpoint(
     serve(&state, &req, media, ids, started, operations, false).await
 }
 
-/// Why a batch of `count` operations is refused when at most `max` are allowed (`0`: no
-/// batches), if it is.
-fn batch_refusal(max: usize, count: usize) -> Option<String> {
-    if max == 0 {
-        Some("this server does not accept batches: send one operation per request".to_owned())
-    } else if count == 0 || count > max {
-        Some(format!("a batch holds from 1 to {max} operations, not {count}"))
-    } else {
-        None
-    }
-}
-
 /// `GET /graphql?query=…&variables=…&operationName=…`: queries only.
 async fn graphql_get(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     let started = Instant::now();
@@ -488,7 +499,20 @@ fn persisted_query_error(err: graphql::persisted::PersistedError, request_id: &s
     }
 }
 
-/// Authenticates, counts and runs the operations of a request, and answers.
+/// Why a batch of `count` operations is refused when at most `max` are allowed (`0`: no
+/// batches), if it is.
+fn batch_refusal(max: usize, count: usize) -> Option<String> {
+    if max == 0 {
+        Some("this server does not accept batches: send one operation per request".to_owned())
+    } else if count == 0 || count > max {
+        Some(format!("a batch holds from 1 to {max} operations, not {count}"))
+    } else {
+        None
+    }
+}
+
+/// Authenticates the caller, and answers with the `RateLimit-*` headers of whoever pays
+/// for the request (the person, or the address of an anonymous request).
 async fn serve(
     state: &AppState,
     req: &HttpRequest,
@@ -524,19 +548,18 @@ async fn serve(
             media,
         );
     }
-    if let Operations::Batch(_) = operations {
-        if let Some(refusal) = batch_refusal(state.max_batch_size, count) {
-            return request_error(StatusCode::BAD_REQUEST, COST_LIMIT_EXCEEDED, &refusal, &request_id, media);
-        }
-        // The edge counted the HTTP request once; each other operation counts as well.
-        if let Some(peer) = req.peer_addr()
-            && let Err(retry_after) = state.rate_limits.graphql_ip_n(peer.ip(), (count - 1) as u32)
-        {
-            tracing::info!(request_id, ip = %peer.ip(), count, "batch rate limited");
-            return rate_limited(Some(media), retry_after, Some(&request_id));
-        }
+    if let Operations::Batch(_) = operations
+        && let Some(refusal) = batch_refusal(state.max_batch_size, count)
+    {
+        return request_error(StatusCode::BAD_REQUEST, COST_LIMIT_EXCEEDED, &refusal, &request_id, media);
     }
+    let ip = req.peer_addr().map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |peer| peer.ip());
     let authenticated = bearer(req).is_some();
+    if authenticated && let Err(retry_after) = state.rate_limits.token_allowed(ip) {
+        // This address presented too many invalid tokens lately: no more look-ups.
+        tracing::info!(request_id, %ip, "too many invalid tokens");
+        return rate_limited(Some(media), retry_after, Some(&request_id));
+    }
     let viewer = match bearer(req) {
         Some(token) => match state.app.sessions.authenticate(&state.app.db, token, state.app.session_idle()).await {
             Ok(Some(viewer)) => Some(viewer),
@@ -544,6 +567,7 @@ async fn serve(
             // person or organization suspended) is not anonymity: the front end must be
             // able to tell "log in again" from "nothing to see".
             Ok(None) => {
+                state.rate_limits.token_refused(ip);
                 let mut response = request_error(
                     StatusCode::UNAUTHORIZED,
                     "UNAUTHENTICATED",
@@ -568,157 +592,218 @@ async fn serve(
         None => None,
     };
     let person = viewer.as_ref().map(|a| a.person_id);
-    if let Some(person) = person {
-        let counted = if count == 1 {
-            state.rate_limits.graphql_person(person)
-        } else {
-            state.rate_limits.graphql_person_n(person, count as u32)
-        };
-        if let Err(retry_after) = counted {
-            tracing::info!(request_id, person, "rate limited");
-            return rate_limited(Some(media), retry_after, Some(&request_id));
+    let payer = person.map_or(Payer::Address(ip), Payer::Person);
+    let call = Call { state, req, media, ids, started, get, authenticated, viewer, payer };
+    let mut response = call.answer(operations, count).await;
+    state.rate_limits.budget(payer).write(response.headers_mut());
+    response
+}
+
+/// A `/graphql` request whose caller is known.
+struct Call<'a> {
+    state: &'a AppState,
+    req: &'a HttpRequest,
+    media: MediaType,
+    ids: RequestId,
+    started: Instant,
+    get: bool,
+    authenticated: bool,
+    viewer: crate::auth::Viewer,
+    payer: Payer,
+}
+
+/// An operation ready to run (with its requested cost), or answered without running.
+enum Prepared {
+    Ready(async_graphql::Request, usize),
+    Done(Ran),
+}
+
+impl Call<'_> {
+    /// Checks, costs, charges and runs the operations of the request, and answers.
+    async fn answer(self, operations: Operations, count: usize) -> HttpResponse {
+        let Call { state, media, payer, .. } = self;
+        let request_id = self.ids.id.clone();
+        // Nothing to do for a caller whose budget cannot hold even the least charge.
+        let least = rate_limit::MIN_CHARGE.saturating_mul(count as u64);
+        if let Err(refused) = state.rate_limits.check(payer, least) {
+            tracing::info!(request_id, ?payer, "rate limited");
+            return rate_limited(Some(media), refused.retry_after, Some(&request_id));
         }
+        // A bounded number of executions at once: the others wait a little, then are told
+        // to come back rather than queue without end. A batch takes one slot and runs its
+        // operations one after the other.
+        let Ok(Ok(_permit)) = tokio::time::timeout(state.concurrency_wait, state.executions.acquire()).await else {
+            tracing::warn!(request_id, "every execution slot busy");
+            let mut response = request_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "UNAVAILABLE",
+                "the server is busy: try again",
+                &request_id,
+                media,
+            );
+            response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+            return response;
+        };
+        let (one, requests) = match operations {
+            Operations::One(request) => (true, vec![request]),
+            Operations::Batch(requests) => (false, requests),
+        };
+        let mut names = Vec::with_capacity(requests.len());
+        let mut prepared = Vec::with_capacity(requests.len());
+        for request in requests {
+            names.push(logged_name(request.operation_name.as_deref()));
+            prepared.push(prepare(state, request, self.get, &self.viewer).await);
+        }
+        // The request is admitted, whole, when the budget holds the requested costs of
+        // all its operations; what they did not use is given back once they ran.
+        let held = prepared
+            .iter()
+            .map(|p| match p {
+                Prepared::Ready(_, requested) => rate_limit::hold(*requested),
+                Prepared::Done(_) => rate_limit::MIN_CHARGE,
+            })
+            .fold(0u64, u64::saturating_add);
+        if let Err(refused) = state.rate_limits.take(payer, held) {
+            if held > refused.budget.limit {
+                // Only a batch can ask for more than a whole budget: it would never fit.
+                let message = format!(
+                    "the batch costs {held}, more than the whole budget of {} points a minute: send fewer \
+                     operations at once",
+                    refused.budget.limit
+                );
+                return request_error(StatusCode::BAD_REQUEST, COST_LIMIT_EXCEEDED, &message, &request_id, media);
+            }
+            tracing::info!(request_id, ?payer, held, "rate limited");
+            return rate_limited(Some(media), refused.retry_after, Some(&request_id));
+        }
+        // The whole request, batch or not, runs within one `request_timeout`.
+        let deadline = tokio::time::Instant::now() + state.request_timeout;
+        let ids = Arc::new(self.ids.clone());
+        let person = self.viewer.as_ref().map(|a| a.person_id);
+        let mut charged = 0u64;
+        let mut ran = Vec::with_capacity(prepared.len());
+        for (prepared, operation) in prepared.into_iter().zip(&names) {
+            let (outcome, charge) = match prepared {
+                Prepared::Done(done) => (done, rate_limit::MIN_CHARGE),
+                Prepared::Ready(request, requested) => {
+                    let outcome = execute(state, request, requested, &self.viewer, &ids, deadline).await;
+                    let charge = match &outcome {
+                        Ran::Answered(response, _) => rate_limit::charge(requested, cost::actual(&response.data)),
+                        _ => rate_limit::hold(requested),
+                    };
+                    (outcome, charge)
+                }
+            };
+            log_operation(&request_id, operation, person, &outcome, self.started);
+            charged = charged.saturating_add(charge);
+            ran.push(outcome);
+        }
+        state.rate_limits.settle(payer, held, charged);
+        if one && let Some(outcome) = ran.pop() { self.write_one(outcome) } else { self.write_batch(ran) }
     }
-    // A bounded number of executions at once: the others wait a little, then are told
-    // to come back rather than queue without end. A batch takes one slot and runs its
-    // operations one after the other.
-    let Ok(Ok(_permit)) = tokio::time::timeout(state.concurrency_wait, state.executions.acquire()).await else {
-        tracing::warn!(request_id, "every execution slot busy");
-        let mut response = request_error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "UNAVAILABLE",
-            "the server is busy: try again",
-            &request_id,
-            media,
-        );
-        response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
-        return response;
-    };
-    // The whole request, batch or not, runs within one `request_timeout`.
-    let deadline = tokio::time::Instant::now() + state.request_timeout;
-    let ids = Arc::new(ids);
-    match operations {
-        Operations::One(request) => {
-            let operation = logged_name(request.operation_name.as_deref());
-            let ran = run(state, request, &viewer, &ids, deadline, get).await;
-            log_operation(&request_id, &operation, person, &ran, started);
-            let (response, request_error_) = match ran {
-                Ran::Answered(response, request_error_) => (response, request_error_),
-                Ran::TimedOut => {
-                    return request_error(
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        "TIMEOUT",
-                        &timeout_message(state),
-                        &request_id,
-                        media,
-                    );
-                }
-                Ran::MutationOverGet => {
-                    let mut response = request_error(
-                        StatusCode::METHOD_NOT_ALLOWED,
-                        "BAD_USER_INPUT",
-                        "mutations are sent with POST, never GET",
-                        &request_id,
-                        media,
-                    );
-                    response.headers_mut().insert(header::ALLOW, header::HeaderValue::from_static("POST"));
-                    return response;
-                }
-            };
-            let body = if request_error_ {
-                serde_json::to_vec(&graphql_http::RequestErrors { errors: &response.errors })
-            } else {
-                serde_json::to_vec(&response)
-            };
-            let Ok(body) = body else {
+
+    /// The answer to one operation.
+    fn write_one(&self, ran: Ran) -> HttpResponse {
+        let (state, media, request_id) = (self.state, self.media, self.ids.id.as_str());
+        let (response, request_error_) = match ran {
+            Ran::Answered(response, request_error_) => (response, request_error_),
+            Ran::TimedOut => {
                 return request_error(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "INTERNAL",
-                    "the answer could not be written",
-                    &request_id,
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "TIMEOUT",
+                    &timeout_message(state),
+                    request_id,
                     media,
                 );
+            }
+            Ran::MutationOverGet => {
+                let mut response = request_error(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "BAD_USER_INPUT",
+                    "mutations are sent with POST, never GET",
+                    request_id,
+                    media,
+                );
+                response.headers_mut().insert(header::ALLOW, header::HeaderValue::from_static("POST"));
+                return response;
+            }
+        };
+        let (body, too_large) = match write_answer(&response, request_error_, state.max_response_bytes) {
+            Some(body) => (body, false),
+            None => (too_large_answer(&response, state.max_response_bytes), true),
+        };
+        let status = if request_error_ || too_large { media.request_error_status() } else { StatusCode::OK };
+        let mut answer = HttpResponse::build(status);
+        answer.content_type(media.content_type()).insert_header(("X-Request-Id", request_id));
+        if self.get && status == StatusCode::OK && !too_large {
+            let etag = graphql_http::etag(media, &body);
+            let cache = if self.authenticated { graphql_http::CACHE_NONE } else { graphql_http::CACHE_ANONYMOUS_GET };
+            answer.insert_header((header::CACHE_CONTROL, cache)).insert_header((header::VARY, graphql_http::VARY));
+            if graphql_http::none_match(self.req.headers().get(header::IF_NONE_MATCH), &etag) {
+                return answer.status(StatusCode::NOT_MODIFIED).insert_header((header::ETAG, etag)).finish();
+            }
+            answer.insert_header((header::ETAG, etag));
+        } else {
+            answer.insert_header((header::CACHE_CONTROL, graphql_http::CACHE_NONE));
+        }
+        answer.body(body)
+    }
+
+    /// The answer to a batch: an array of answers, within `max_response_bytes` together
+    /// (an answer that does not fit in what is left is replaced by its error).
+    fn write_batch(&self, ran: Vec<Ran>) -> HttpResponse {
+        let (state, max) = (self.state, self.state.max_response_bytes);
+        let mut body = Vec::with_capacity(256 * ran.len());
+        body.push(b'[');
+        for (index, ran) in ran.into_iter().enumerate() {
+            if index > 0 {
+                body.push(b',');
+            }
+            let room = max.saturating_sub(body.len().saturating_add(1));
+            let written = match ran {
+                Ran::Answered(response, request_error_) => {
+                    write_answer(&response, request_error_, room).unwrap_or_else(|| too_large_answer(&response, max))
+                }
+                Ran::TimedOut => {
+                    let mut error = ServerError::new(timeout_message(state), None);
+                    error.extensions.get_or_insert_with(ErrorExtensionValues::default).set("code", "TIMEOUT");
+                    serde_json::to_vec(&graphql_http::RequestErrors { errors: &[error], extensions: None })
+                        .unwrap_or_default()
+                }
+                // Batches are posted: no operation of theirs came with GET.
+                Ran::MutationOverGet => b"null".to_vec(),
             };
-            let status = if request_error_ { media.request_error_status() } else { StatusCode::OK };
-            let mut answer = HttpResponse::build(status);
-            answer.content_type(media.content_type()).insert_header(("X-Request-Id", request_id));
-            if get && status == StatusCode::OK {
-                let etag = graphql_http::etag(media, &body);
-                let cache = if authenticated { graphql_http::CACHE_NONE } else { graphql_http::CACHE_ANONYMOUS_GET };
-                answer.insert_header((header::CACHE_CONTROL, cache)).insert_header((header::VARY, graphql_http::VARY));
-                if graphql_http::none_match(req.headers().get(header::IF_NONE_MATCH), &etag) {
-                    return answer.status(StatusCode::NOT_MODIFIED).insert_header((header::ETAG, etag)).finish();
-                }
-                answer.insert_header((header::ETAG, etag));
-            } else {
-                answer.insert_header((header::CACHE_CONTROL, graphql_http::CACHE_NONE));
-            }
-            answer.body(body)
+            body.extend_from_slice(&written);
         }
-        Operations::Batch(requests) => {
-            let mut body = Vec::with_capacity(256 * requests.len());
-            body.push(b'[');
-            for (index, request) in requests.into_iter().enumerate() {
-                if index > 0 {
-                    body.push(b',');
-                }
-                let operation = logged_name(request.operation_name.as_deref());
-                let ran = if request.query.trim().is_empty() {
-                    let mut error = ServerError::new("the request has no query", None);
-                    graphql_http::code_refusal(&mut error);
-                    Ran::Answered(async_graphql::Response::from_errors(vec![error]), true)
-                } else if tokio::time::Instant::now() >= deadline {
-                    Ran::TimedOut
-                } else {
-                    run(state, request, &viewer, &ids, deadline, false).await
-                };
-                log_operation(&request_id, &operation, person, &ran, started);
-                let written = match ran {
-                    Ran::Answered(response, false) => serde_json::to_writer(&mut body, &response),
-                    Ran::Answered(response, true) => {
-                        serde_json::to_writer(&mut body, &graphql_http::RequestErrors { errors: &response.errors })
-                    }
-                    Ran::TimedOut => {
-                        let mut error = ServerError::new(timeout_message(state), None);
-                        error.extensions.get_or_insert_with(ErrorExtensionValues::default).set("code", "TIMEOUT");
-                        serde_json::to_writer(&mut body, &graphql_http::RequestErrors { errors: &[error] })
-                    }
-                    // Batches are posted: no operation of theirs came with GET.
-                    Ran::MutationOverGet => serde_json::to_writer(&mut body, &json!(null)),
-                };
-                if written.is_err() {
-                    return request_error(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        "INTERNAL",
-                        "the answer could not be written",
-                        &request_id,
-                        media,
-                    );
-                }
-            }
-            body.push(b']');
-            HttpResponse::Ok()
-                .content_type(media.content_type())
-                .insert_header((header::CACHE_CONTROL, graphql_http::CACHE_NONE))
-                .insert_header(("X-Request-Id", request_id))
-                .body(body)
-        }
+        body.push(b']');
+        HttpResponse::Ok()
+            .content_type(self.media.content_type())
+            .insert_header((header::CACHE_CONTROL, graphql_http::CACHE_NONE))
+            .insert_header(("X-Request-Id", self.ids.id.as_str()))
+            .body(body)
     }
 }
 
-/// Longest operation name written to the log (the client chooses it: whole, it could
-/// make every request write a megabyte of log).
-pub const MAX_LOGGED_OPERATION_NAME: usize = 100;
+/// The JSON of an answer (without `data` for a request error), if it fits in `max`
+/// bytes.
+fn write_answer(response: &async_graphql::Response, request_error: bool, max: usize) -> Option<Vec<u8>> {
+    let mut out = Bounded::new(max);
+    let written = if request_error {
+        let extensions = (!response.extensions.is_empty()).then_some(&response.extensions);
+        out.append_json(&graphql_http::RequestErrors { errors: &response.errors, extensions })
+    } else {
+        out.append_json(response)
+    };
+    written.ok().map(|()| out.into_inner())
+}
 
-/// The operation name as logged: its first [`MAX_LOGGED_OPERATION_NAME`] bytes (at a
-/// character boundary), `…` marking a cut.
-fn logged_name(name: Option<&str>) -> String {
-    let name = name.unwrap_or_default();
-    if name.len() <= MAX_LOGGED_OPERATION_NAME {
-        return name.to_owned();
-    }
-    let kept = name.get(..name.floor_char_boundary(MAX_LOGGED_OPERATION_NAME)).unwrap_or_default();
-    format!("{kept}…")
+/// What replaces an answer larger than `max` bytes: an error and its cost, no `data`.
+fn too_large_answer(response: &async_graphql::Response, max: usize) -> Vec<u8> {
+    let mut error =
+        ServerError::new(format!("the answer is larger than {max} bytes: ask for fewer fields or smaller pages"), None);
+    error.extensions.get_or_insert_with(ErrorExtensionValues::default).set("code", RESPONSE_TOO_LARGE);
+    let extensions = (!response.extensions.is_empty()).then_some(&response.extensions);
+    serde_json::to_vec(&graphql_http::RequestErrors { errors: &[error], extensions }).unwrap_or_default()
 }
 
 fn timeout_message(state: &AppState) -> String {
@@ -740,53 +825,94 @@ fn log_operation(request_id: &str, operation: &str, person: Option<i32>, ran: &R
     }
 }
 
-/// Prepares (parses and checks, or finds already prepared) and executes one operation
-/// by `deadline`, and codes its errors.
-async fn run(
+/// A request error answered without running anything, with its cost.
+fn refused(mut error: ServerError, requested: usize) -> Prepared {
+    graphql_http::code_refusal(&mut error);
+    let mut response = async_graphql::Response::from_errors(vec![error]);
+    Cost { requested, actual: 0 }.attach(&mut response);
+    Prepared::Done(Ran::Answered(response, true))
+}
+
+/// Longest operation name written to the log (the client chooses it: whole, it could
+/// make every request write a megabyte of log).
+pub const MAX_LOGGED_OPERATION_NAME: usize = 100;
+
+/// The operation name as logged: its first [`MAX_LOGGED_OPERATION_NAME`] bytes (at a
+/// character boundary), `…` marking a cut.
+fn logged_name(name: Option<&str>) -> String {
+    let name = name.unwrap_or_default();
+    if name.len() <= MAX_LOGGED_OPERATION_NAME {
+        return name.to_owned();
+    }
+    let kept = name.get(..name.floor_char_boundary(MAX_LOGGED_OPERATION_NAME)).unwrap_or_default();
+    format!("{kept}…")
+}
+
+/// Prepares one operation: parses and checks it (or finds it already prepared), and
+/// measures its requested cost, refusing it when it is over the limits.
+async fn prepare(
     state: &AppState,
     mut request: async_graphql::Request,
+    get: bool,
+    viewer: &crate::auth::Viewer,
+) -> Prepared {
+    if request.query.trim().is_empty() {
+        return refused(ServerError::new("the request has no query", None), 0);
+    }
+    if let Err(error) = limits::check_variables(&request.variables) {
+        return refused(error, 0);
+    }
+    let document = match state.prepared.prepare(&request.query).await {
+        Ok(document) => document,
+        Err(error) => return refused(error, 0),
+    };
+    if get && is_mutation(&document, request.operation_name.as_deref()) {
+        return Prepared::Done(Ran::MutationOverGet);
+    }
+    if let Some(actor) = viewer
+        && let Some(error) = graphql::scopes::refusal(&document, request.operation_name.as_deref(), actor)
+    {
+        // A personal access token's scopes do not allow it: refused before anything ran.
+        return refused(error, 0);
+    }
+    let measured = cost::measure(document.clone(), &request).await;
+    if let Some(measured) = measured
+        && let Some(error) = limits::over_limits(measured.complexity, measured.depth)
+    {
+        return refused(error, measured.complexity);
+    }
+    request.set_parsed_query(document);
+    // Not measured: the document does not validate, which execution reports.
+    Prepared::Ready(request, measured.map_or(0, |m| m.complexity))
+}
+
+/// Executes one prepared operation by `deadline`, codes its errors and attaches its cost.
+async fn execute(
+    state: &AppState,
+    request: async_graphql::Request,
+    requested: usize,
     viewer: &crate::auth::Viewer,
     ids: &Arc<RequestId>,
     deadline: tokio::time::Instant,
-    get: bool,
 ) -> Ran {
-    let prepared = match graphql::limits::check_variables(&request.variables) {
-        Ok(()) => state.prepared.prepare(&request.query).await,
-        Err(refused) => Err(refused),
+    if tokio::time::Instant::now() >= deadline {
+        return Ran::TimedOut;
+    }
+    let caller = Caller::new(viewer.clone(), Some(ids.clone()));
+    let request = loaders::register(request, &state.app, &caller).data(caller);
+    // On timeout the execution future is dropped: its resolvers stop at their next
+    // await (a DataLoader batch already started finishes on its own, bounded by a page).
+    let Ok(mut response) = tokio::time::timeout_at(deadline, state.schema.execute(request)).await else {
+        return Ran::TimedOut;
     };
-    let (mut response, request_error) = match prepared {
-        Err(mut refused) => {
-            graphql_http::code_refusal(&mut refused);
-            (async_graphql::Response::from_errors(vec![refused]), true)
+    for error in &mut response.errors {
+        if let Some(refusal) = limits::cost_refusal(error) {
+            *error = refusal;
         }
-        Ok(document) => {
-            if get && is_mutation(&document, request.operation_name.as_deref()) {
-                return Ran::MutationOverGet;
-            }
-            if let Some(actor) = viewer
-                && let Some(refused) = graphql::scopes::refusal(&document, request.operation_name.as_deref(), actor)
-            {
-                // Refused before anything ran, like a request error.
-                return Ran::Answered(async_graphql::Response::from_errors(vec![refused]), true);
-            }
-            request.set_parsed_query(document);
-            let caller = Caller::new(viewer.clone(), Some(ids.clone()));
-            let request = loaders::register(request, &state.app, &caller).data(caller);
-            // On timeout the execution future is dropped: its resolvers stop at their next
-            // await (a DataLoader batch already started finishes on its own, bounded by a page).
-            let Ok(mut response) = tokio::time::timeout_at(deadline, state.schema.execute(request)).await else {
-                return Ran::TimedOut;
-            };
-            for error in &mut response.errors {
-                if let Some(refusal) = graphql::limits::cost_refusal(error) {
-                    *error = refusal;
-                }
-            }
-            let request_error = graphql_http::code_execution(&mut response);
-            (response, request_error)
-        }
-    };
-    graphql::limits::cap_errors(&mut response.errors);
+    }
+    let request_error = graphql_http::code_execution(&mut response);
+    limits::cap_errors(&mut response.errors);
+    Cost { requested, actual: cost::actual(&response.data) }.attach(&mut response);
     Ran::Answered(response, request_error)
 }
 

@@ -45,6 +45,8 @@ pub struct TestApp {
     statements: Arc<AtomicUsize>,
     /// Their text.
     statement_log: Arc<std::sync::Mutex<Vec<String>>>,
+    /// Every statement since the last reset, background checks included.
+    every_log: Arc<std::sync::Mutex<Vec<String>>>,
     client: reqwest::Client,
     server: Option<RunningServer>,
     cleanup: Cleanup,
@@ -83,7 +85,16 @@ impl TestApp {
         let counter = statements.clone();
         let statement_log = Arc::new(std::sync::Mutex::new(Vec::new()));
         let log = statement_log.clone();
+        let every_log = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let every = every_log.clone();
         let observer: db::StatementObserver = Arc::new(move |sql: &str| {
+            if let Ok(mut every) = every.lock() {
+                every.push(sql.to_owned());
+            }
+            // The policy and origins checks run on their own pace: not a request's work.
+            if db::in_background() {
+                return;
+            }
             counter.fetch_add(1, Ordering::SeqCst);
             if let Ok(mut log) = log.lock() {
                 log.push(sql.to_owned());
@@ -107,6 +118,7 @@ impl TestApp {
             url,
             statements,
             statement_log,
+            every_log,
             client: reqwest::Client::new(),
             server: Some(server),
             cleanup,
@@ -217,17 +229,27 @@ impl TestApp {
     /// Resets the SQL statement counter.
     pub fn reset_statements(&self) {
         self.statements.store(0, Ordering::SeqCst);
-        if let Ok(mut log) = self.statement_log.lock() {
-            log.clear();
+        for log in [&self.statement_log, &self.every_log] {
+            if let Ok(mut log) = log.lock() {
+                log.clear();
+            }
         }
     }
 
-    /// The SQL statements the server ran since the last reset.
+    /// The SQL statements the server ran for requests since the last reset (its
+    /// background checks of the policy and origins left out).
     pub fn statement_log(&self) -> Vec<String> {
         self.statement_log.lock().map(|log| log.clone()).unwrap_or_default()
     }
 
-    /// SQL statements the server ran since the last reset.
+    /// Every SQL statement the server ran since the last reset, its background checks
+    /// included.
+    pub fn every_statement(&self) -> Vec<String> {
+        self.every_log.lock().map(|log| log.clone()).unwrap_or_default()
+    }
+
+    /// SQL statements the server ran for requests since the last reset (its background
+    /// checks left out).
     pub fn statements(&self) -> usize {
         self.statements.load(Ordering::SeqCst)
     }
@@ -311,9 +333,10 @@ fn settings(url: SecretString, public_url: &str) -> Settings {
         concurrency_wait_ms: 10_000,
         // The suite sends thousands of requests from 127.0.0.1: limits are tested with
         // low values in `security_limits.rs`.
-        rate_limit_ip_per_minute: 1_000_000,
-        rate_limit_person_per_minute: 1_000_000,
+        rate_limit_person_cost_per_minute: 1_000_000_000,
+        rate_limit_ip_cost_per_minute: 1_000_000_000,
         rate_limit_auth_per_minute: 1_000_000,
+        max_response_bytes: 4 << 20,
         max_batch_size: 10,
         // The tests' OpenID providers run on loopback.
         allow_loopback_providers: true,

@@ -5,6 +5,7 @@
 //! real server over HTTP as the review did.
 
 use harness::{TestApp, error_code, fixtures};
+use maillage_api::server::MIN_CHARGE;
 use proptest::{
     prelude::*,
     strategy::{Strategy, ValueTree},
@@ -389,8 +390,9 @@ async fn get_status(url: &str, token: Option<&str>) -> (u16, Option<String>, Val
 
 #[tokio::test]
 async fn a_burst_from_one_address_is_refused_with_429_and_retry_after() {
+    // `{ __typename }` is charged the least charge: 10 of them fit.
     let app = TestApp::spawn_with(|s| {
-        s.rate_limit_ip_per_minute = 10;
+        s.rate_limit_ip_cost_per_minute = 10 * MIN_CHARGE;
         s.rate_limit_auth_per_minute = 5;
     })
     .await;
@@ -418,7 +420,7 @@ async fn a_burst_from_one_address_is_refused_with_429_and_retry_after() {
 
 #[tokio::test]
 async fn a_person_has_a_budget_of_their_own() {
-    let app = TestApp::spawn_with(|s| s.rate_limit_person_per_minute = 5).await;
+    let app = TestApp::spawn_with(|s| s.rate_limit_person_cost_per_minute = 5 * MIN_CHARGE).await;
     let token = app.token("busy@example.org", None, false).await;
     let other = app.token("calm@example.org", None, false).await;
     let graphql = format!("{}/graphql", app.base);
@@ -439,8 +441,8 @@ async fn a_person_has_a_budget_of_their_own() {
 async fn normal_use_under_the_default_limits_is_not_throttled() {
     // The documented defaults.
     let app = TestApp::spawn_with(|s| {
-        s.rate_limit_ip_per_minute = 600;
-        s.rate_limit_person_per_minute = 300;
+        s.rate_limit_ip_cost_per_minute = 100_000;
+        s.rate_limit_person_cost_per_minute = 200_000;
         s.rate_limit_auth_per_minute = 30;
     })
     .await;

@@ -516,6 +516,18 @@ pub async fn check_query(query: &str) -> ServerResult<ExecutableDocument> {
     Ok(doc)
 }
 
+/// The refusal of a measured operation over [`MAX_COMPLEXITY`] or [`MAX_DEPTH`]
+/// ([`super::cost::measure`]), if it is.
+pub fn over_limits(complexity: usize, depth: usize) -> Option<ServerError> {
+    if complexity > MAX_COMPLEXITY {
+        return Some(cost_error(format!(
+            "the query costs {complexity} and at most {MAX_COMPLEXITY} is allowed (a connection costs its page size \
+             times what it selects)"
+        )));
+    }
+    (depth > MAX_DEPTH).then(|| cost_error(format!("the query is nested deeper than {MAX_DEPTH} fields")))
+}
+
 /// async-graphql's refusals of [`MAX_COMPLEXITY`] and [`MAX_DEPTH`] (set on the schema),
 /// worded and coded as the rest of this module's: `None` for any other error.
 pub fn cost_refusal(error: &ServerError) -> Option<ServerError> {

@@ -12,6 +12,7 @@ use crate::{auth::Caller, error::ServiceError, service::App};
 pub mod access_token;
 pub mod community;
 pub mod connection;
+pub mod cost;
 pub mod discussion;
 pub mod enums;
 pub mod ids;

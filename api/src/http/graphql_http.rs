@@ -12,6 +12,9 @@
 //!   `application/json`, as the specification asks for each.
 //! - **GET**: queries only (a mutation is `405` with `Allow: POST`); the answer carries an
 //!   `ETag` (a hash of what was sent) and `If-None-Match` answers `304` with no body.
+//!   The tag is weak (`W/"…"`): the answer may be sent gzip- or brotli-compressed, and
+//!   RFC 9110 (§8.8.3) lets one strong tag name one representation only, while a weak
+//!   tag names every encoding of the same content (and `If-None-Match` compares weakly).
 
 use actix_web::http::header::HeaderValue;
 use async_graphql::{ErrorExtensionValues, ServerError};
@@ -34,7 +37,7 @@ pub const CACHE_ANONYMOUS_GET: &str = "private, no-cache";
 /// shared workstation after the person left.
 pub const CACHE_NONE: &str = "private, no-store";
 /// What a `/graphql` answer depends on besides its URL and body.
-pub const VARY: &str = "Accept, Authorization";
+pub const VARY: &str = "Accept, Accept-Encoding, Authorization";
 
 /// The media type of a `/graphql` answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -165,26 +168,31 @@ pub fn code_execution(response: &mut async_graphql::Response) -> bool {
     request_error
 }
 
-/// The body of an answer to a request error: its errors, and no `data` (nothing ran).
+/// The body of an answer to a request error: its errors, and no `data` (nothing ran);
+/// its `extensions` (the cost) when there are any.
 #[derive(Serialize)]
 pub struct RequestErrors<'a> {
     pub errors: &'a [ServerError],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extensions: Option<&'a std::collections::BTreeMap<String, async_graphql::Value>>,
 }
 
-/// The entity tag of an answer: a hash of its media type and body.
+/// The entity tag of an answer: a hash of its media type and body, weak since the same
+/// content is sent compressed or not.
 pub fn etag(media: MediaType, body: &[u8]) -> String {
     let mut hash = Sha256::new();
     hash.update(media.content_type().as_bytes());
     hash.update([0]);
     hash.update(body);
     let digest = hash.finalize();
-    format!("\"{}\"", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..18]))
+    format!("W/\"{}\"", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..18]))
 }
 
 /// Whether `If-None-Match` names `etag` (weak comparison, as RFC 9110 asks for it).
-pub fn none_match(if_none_match: Option<&HeaderValue>, etag: &str) -> bool {
+pub fn none_match<'a>(if_none_match: Option<&'a HeaderValue>, etag: &'a str) -> bool {
     let Some(value) = if_none_match.and_then(|v| v.to_str().ok()) else { return false };
-    value.split(',').map(str::trim).any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag)
+    let opaque = |tag: &'a str| tag.strip_prefix("W/").unwrap_or(tag);
+    value.split(',').map(str::trim).any(|tag| tag == "*" || opaque(tag) == opaque(etag))
 }
 
 #[cfg(test)]
@@ -219,8 +227,11 @@ mod tests {
     #[test]
     fn if_none_match_compares_weakly() {
         let tag = etag(MediaType::Json, b"{}");
+        assert!(tag.starts_with("W/\""), "{tag}");
         assert!(none_match(Some(&HeaderValue::from_str(&tag).unwrap()), &tag));
-        assert!(none_match(Some(&HeaderValue::from_str(&format!("\"x\", W/{tag}")).unwrap()), &tag));
+        let strong = tag.trim_start_matches("W/");
+        assert!(none_match(Some(&HeaderValue::from_str(strong).unwrap()), &tag));
+        assert!(none_match(Some(&HeaderValue::from_str(&format!("\"x\", {tag}")).unwrap()), &tag));
         assert!(none_match(Some(&HeaderValue::from_static("*")), &tag));
         assert!(!none_match(Some(&HeaderValue::from_static("\"x\"")), &tag));
         assert!(!none_match(None, &tag));

@@ -3,3 +3,4 @@
 
 pub mod graphql_http;
 pub mod health;
+pub mod response_size;
