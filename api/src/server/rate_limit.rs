@@ -347,6 +347,7 @@ mod tests {
     fn one_64_network_shares_one_budget() {
         let limits = RateLimits {
             person: Buckets::new(100),
+            api_client: Buckets::new(100),
             address: Buckets::new(100),
             bad_tokens: Buckets::new(2),
             auth_ip: RateLimiter::keyed(Quota::per_minute(NonZeroU32::MIN.saturating_add(1))),
@@ -363,6 +364,10 @@ mod tests {
         assert!(limits.auth_ip(ip("2001:db8::1")).is_ok());
         assert!(limits.auth_ip(ip("2001:db8::ffff")).is_ok());
         assert!(limits.auth_ip(ip("2001:db8::abcd")).is_err());
+        // A person and an API client with the same number have budgets of their own.
+        assert!(limits.take(Payer::Person(7), 60).is_ok());
+        assert!(limits.take(Payer::ApiClient(7), 60).is_ok());
+        assert!(limits.take(Payer::ApiClient(7), 60).is_err());
     }
 
     #[test]
