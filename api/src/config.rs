@@ -282,7 +282,9 @@ impl Settings {
             session_ttl: chrono::Duration::hours(i64::from(self.session_ttl_hours)),
             session_idle: chrono::Duration::minutes(i64::from(self.session_idle_minutes)),
             allow_loopback_providers: self.allow_loopback_providers,
-            api_client_token_ttl: chrono::Duration::seconds(i64::try_from(self.api_client_token_ttl_secs).unwrap_or(3_600)),
+            api_client_token_ttl: chrono::Duration::seconds(
+                i64::try_from(self.api_client_token_ttl_secs).unwrap_or(3_600),
+            ),
             api_client_secret_grace: chrono::Duration::seconds(
                 i64::try_from(self.api_client_secret_grace_secs).unwrap_or(86_400),
             ),

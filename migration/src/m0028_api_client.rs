@@ -53,7 +53,10 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         if manager.get_database_backend() == DbBackend::Postgres {
-            manager.get_connection().execute_unprepared("DROP TRIGGER IF EXISTS api_client_auth_changed ON api_client").await?;
+            manager
+                .get_connection()
+                .execute_unprepared("DROP TRIGGER IF EXISTS api_client_auth_changed ON api_client")
+                .await?;
         }
         drop_table(manager, "api_client").await
     }

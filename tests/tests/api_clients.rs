@@ -15,8 +15,10 @@ use serde_json::{Value, json};
 const CREATE: &str = "mutation($input: CreateApiClientInput!) { createApiClient(input: $input) { clientSecret client { id clientId name scopes lastUsedAt createdAt organization { id slug } } } }";
 const ROTATE: &str = "mutation($id: ID!) { rotateApiClientSecret(input: { id: $id }) { clientSecret client { id previousSecretExpiresAt } } }";
 const REVOKE: &str = "mutation($id: ID!) { revokeApiClient(input: { id: $id }) { client { id revokedAt } } }";
-const LIST: &str = "query($slug: String!) { organization(slug: $slug) { apiClients { id clientId name scopes lastUsedAt } } }";
-const VIEWER: &str = "{ viewer { __typename ... on Person { id } ... on ApiClient { id name scopes organization { id } } } }";
+const LIST: &str =
+    "query($slug: String!) { organization(slug: $slug) { apiClients { id clientId name scopes lastUsedAt } } }";
+const VIEWER: &str =
+    "{ viewer { __typename ... on Person { id } ... on ApiClient { id name scopes organization { id } } } }";
 const NODE: &str = "query($id: ID!) { node(id: $id) { __typename id ... on ApiClient { clientId } } }";
 const NODES: &str = "query($ids: [ID!]!) { nodes(ids: $ids) { id } }";
 
@@ -44,7 +46,9 @@ async fn network(app: &TestApp) -> Network {
 
 /// Creates a client as `token`; returns its secret and the client.
 async fn create(app: &TestApp, token: &str, org: &Value, name: &str, scopes: &[&str]) -> (String, Value) {
-    let data = app.ok(Some(token), CREATE, json!({ "input": { "organizationId": org, "name": name, "scopes": scopes } })).await;
+    let data = app
+        .ok(Some(token), CREATE, json!({ "input": { "organizationId": org, "name": name, "scopes": scopes } }))
+        .await;
     let created = &data["createApiClient"];
     (created["clientSecret"].as_str().expect("a secret").to_owned(), created["client"].clone())
 }
@@ -163,8 +167,9 @@ async fn an_api_client_lives_from_creation_to_revocation() {
     assert!(body["errors"][0]["message"].as_str().unwrap_or_default().contains("WRITE"), "{body}");
     assert!(body["data"].is_null(), "{body}");
     // A client never manages clients, whatever its scopes.
-    let body =
-        app.gql(Some(&write), CREATE, json!({ "input": { "organizationId": net.cisss, "name": "x", "scopes": ["READ"] } })).await;
+    let body = app
+        .gql(Some(&write), CREATE, json!({ "input": { "organizationId": net.cisss, "name": "x", "scopes": ["READ"] } }))
+        .await;
     assert_eq!(error_code(&body), "FORBIDDEN", "{body}");
 
     // Revocation ends its tokens and its secret at once.
@@ -221,7 +226,9 @@ async fn only_who_administers_the_organization_sees_and_manages_its_clients() {
     }
     let body = app.gql(None, NODE, id.clone()).await;
     assert_eq!(error_code(&body), "NOT_FOUND", "{body}");
-    let body = app.gql(None, CREATE, json!({ "input": { "organizationId": net.cisss, "name": "x", "scopes": ["READ"] } })).await;
+    let body = app
+        .gql(None, CREATE, json!({ "input": { "organizationId": net.cisss, "name": "x", "scopes": ["READ"] } }))
+        .await;
     assert_eq!(error_code(&body), "UNAUTHENTICATED", "{body}");
     // A personal access token, even ADMIN, does not create clients.
     let pat = app
@@ -282,7 +289,8 @@ async fn a_client_is_limited_by_the_policy_like_a_person_of_its_organization_who
     fixtures::community(&app, &net.alice, "secret-cisss", "MEMBERS", "INVITATION").await;
     let open = fixtures::community(&app, &net.olga, "ouverte", "NETWORK", "OPEN").await;
     for slug in ["secret-inspq", "secret-cisss"] {
-        let body = app.gql(Some(&token), "query($s: String!) { community(slug: $s) { id } }", json!({ "s": slug })).await;
+        let body =
+            app.gql(Some(&token), "query($s: String!) { community(slug: $s) { id } }", json!({ "s": slug })).await;
         assert_eq!(error_code(&body), "NOT_FOUND", "{slug}: {body}");
     }
     let visible = app.ok(Some(&token), "{ communities { totalCount edges { node { slug } } } }", json!({})).await;

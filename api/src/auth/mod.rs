@@ -10,8 +10,9 @@
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Duration, Utc};
 use entity::{
+    api_client,
     enums::{NetworkRoleKind, RecordStatus, TokenScope},
-    api_client, network_role, organization, person, session,
+    network_role, organization, person, session,
 };
 use policy::Role;
 use sea_orm::{
@@ -256,8 +257,8 @@ async fn resolve<C: ConnectionTrait>(
     let scopes: Option<String> = first.try_get("", "scopes")?;
     let api_client_id: Option<i32> = first.try_get("", "api_client_id")?;
     // A token without scopes (which nothing creates) may do nothing a scope guards.
-    let scopes = (origin == PAT_ORIGIN || origin == CLIENT_ORIGIN)
-        .then(|| parse_scopes(scopes.as_deref().unwrap_or_default()));
+    let scopes =
+        (origin == PAT_ORIGIN || origin == CLIENT_ORIGIN).then(|| parse_scopes(scopes.as_deref().unwrap_or_default()));
     let mut base_roles = vec![Role::Person];
     // An API client's service account holds no network role, whatever a row says.
     for row in rows.iter().filter(|_| api_client_id.is_none()) {

@@ -8,8 +8,9 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use policy::Action;
 
 use super::{
-    GqlResult, app, caller,
+    GqlResult,
     api_client::ApiClient,
+    app, caller,
     community::{Community, Membership, Subgroup},
     discussion::{Post, Thread},
     ids::{NodeKind, from_global_any},

@@ -228,7 +228,8 @@ async fn token(
             if status == StatusCode::INTERNAL_SERVER_ERROR {
                 tracing::error!(error = %err, "token request failed");
             }
-            let code = if status == StatusCode::SERVICE_UNAVAILABLE { "temporarily_unavailable" } else { "server_error" };
+            let code =
+                if status == StatusCode::SERVICE_UNAVAILABLE { "temporarily_unavailable" } else { "server_error" };
             error(status, code, "the token could not be issued: try again later")
         }
     }

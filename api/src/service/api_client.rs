@@ -104,7 +104,12 @@ pub async fn ensure_not_service_account<C: ConnectionTrait>(db: &C, person_id: i
 
 /// The client with this id if the caller may manage it; `NOT_FOUND` otherwise, exactly as
 /// for a missing one.
-async fn find_managed<C: ConnectionTrait>(app: &App, db: &C, caller: &Caller, id: i32) -> ServiceResult<api_client::Model> {
+async fn find_managed<C: ConnectionTrait>(
+    app: &App,
+    db: &C,
+    caller: &Caller,
+    id: i32,
+) -> ServiceResult<api_client::Model> {
     let not_found = || ServiceError::not_found("API client");
     let client = api_client::Entity::find_by_id(id).one(db).await?.ok_or_else(not_found)?;
     match ensure_manage(app, db, caller, client.organization_id).await {
@@ -116,7 +121,11 @@ async fn find_managed<C: ConnectionTrait>(app: &App, db: &C, caller: &Caller, id
 
 /// Creates a client for an organization; returns it with its secret (the only time it
 /// exists in clear).
-pub async fn create(app: &App, caller: &Caller, input: NewApiClient) -> ServiceResult<(api_client::Model, SecretString)> {
+pub async fn create(
+    app: &App,
+    caller: &Caller,
+    input: NewApiClient,
+) -> ServiceResult<(api_client::Model, SecretString)> {
     let actor = from_login_session(caller)?;
     let name = validate::required_text("name", &input.name, NAME_MAX)?;
     let mut scopes = input.scopes;
@@ -314,7 +323,8 @@ pub async fn find_visible(app: &App, caller: &Caller, ids: &[i32]) -> ServiceRes
     if caller.viewer.is_none() || ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let clients = api_client::Entity::find().filter(api_client::Column::Id.is_in(ids.iter().copied())).all(&app.db).await?;
+    let clients =
+        api_client::Entity::find().filter(api_client::Column::Id.is_in(ids.iter().copied())).all(&app.db).await?;
     let mut allowed: HashMap<i32, bool> = HashMap::new();
     let mut found = HashMap::new();
     for client in clients {
@@ -428,7 +438,8 @@ pub async fn grant(
     }
     let txn = crate::db::begin_write(&app.db).await?;
     let account = person::Entity::find_by_id(client.person_id).one(&txn).await?.ok_or(GrantError::InvalidClient)?;
-    let org = organization::Entity::find_by_id(client.organization_id).one(&txn).await?.ok_or(GrantError::InvalidClient)?;
+    let org =
+        organization::Entity::find_by_id(client.organization_id).one(&txn).await?.ok_or(GrantError::InvalidClient)?;
     if account.status != RecordStatus::Active || org.status != RecordStatus::Active {
         return Err(GrantError::InvalidGrant);
     }
