@@ -383,6 +383,29 @@ mod tests {
     }
 
     #[test]
+    fn api_client_settings_are_bounded() {
+        figment::Jail::expect_with(|jail| {
+            let settings = Settings::load(None).expect("defaults load");
+            assert_eq!(settings.api_client_token_ttl_secs, 3_600);
+            assert_eq!(settings.api_client_secret_grace_secs, 86_400);
+            assert_eq!(settings.rate_limit_api_client_cost_per_minute, 200_000);
+            for (name, bad, good) in [
+                ("MAILLAGE_API_CLIENT_TOKEN_TTL_SECS", "59", "60"),
+                ("MAILLAGE_API_CLIENT_TOKEN_TTL_SECS", "86401", "86400"),
+                ("MAILLAGE_API_CLIENT_SECRET_GRACE_SECS", "2592001", "0"),
+                ("MAILLAGE_RATE_LIMIT_API_CLIENT_COST_PER_MINUTE", "49999", "50000"),
+            ] {
+                jail.set_env(name, bad);
+                let err = Settings::load(None).expect_err("out of bounds");
+                assert!(err.to_string().contains(name), "{err}");
+                jail.set_env(name, good);
+                assert!(Settings::load(None).is_ok(), "{name}={good}");
+            }
+            Ok(())
+        });
+    }
+
+    #[test]
     fn an_unknown_key_in_the_file_is_refused() {
         figment::Jail::expect_with(|jail| {
             jail.create_file("maillage.toml", "lisen = \"127.0.0.1:1\"")?;

@@ -31,7 +31,7 @@ pub struct Model {
     pub created_by: Option<i32>,
     pub created_at: DateTimeUtc,
     pub revoked_at: Option<DateTimeUtc>,
-    /// Its last token request (to the minute).
+    /// Its last token request.
     pub last_used_at: Option<DateTimeUtc>,
 }
 

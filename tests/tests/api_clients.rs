@@ -381,6 +381,25 @@ async fn a_rotated_secret_works_for_the_grace_period_only() {
 }
 
 #[tokio::test]
+async fn suspending_the_organization_stops_its_clients() {
+    let app = TestApp::spawn().await;
+    let net = network(&app).await;
+    let (secret, client) = create(&app, &net.alice, &net.cisss, "Suspended", &["READ"]).await;
+    let token = access_token(&app, client_id(&client), &secret, None).await;
+    const STATUS: &str = "mutation($id: ID!, $s: RecordStatus!) { updateOrganization(input: { id: $id, status: $s }) { organization { status } } }";
+    app.ok(Some(&net.admin), STATUS, json!({ "id": net.cisss, "s": "SUSPENDED" })).await;
+    let (status, body) = app.post(Some(&token), VIEWER, json!({})).await;
+    assert_eq!(status, 401, "{body}");
+    let (status, _, body) =
+        token_request(&app, Some((client_id(&client), &secret)), &[("grant_type", "client_credentials")]).await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")), "{body}");
+    app.ok(Some(&net.admin), STATUS, json!({ "id": net.cisss, "s": "ACTIVE" })).await;
+    let token = access_token(&app, client_id(&client), &secret, None).await;
+    app.ok(Some(&token), VIEWER, json!({})).await;
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn the_token_endpoint_refuses_as_rfc_6749_says() {
     let app = TestApp::spawn().await;
     let net = network(&app).await;
@@ -400,6 +419,20 @@ async fn the_token_endpoint_refuses_as_rfc_6749_says() {
         assert_eq!((status, body["error"].as_str()), (401, Some("invalid_client")), "{body}");
         let challenge = headers.get("www-authenticate").and_then(|v| v.to_str().ok()).unwrap_or_default();
         assert!(challenge.starts_with("Basic"), "{challenge}");
+    }
+    // Hostile or foreign Authorization headers are not credentials.
+    for header in ["Basic !!!not-base64", "Basic bWxjX25vY29sb24=", "Bearer mlg_x", "Basic"] {
+        let response = reqwest::Client::new()
+            .post(format!("{}/oauth/token", app.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("authorization", header)
+            .body("grant_type=client_credentials")
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(response.status().as_u16(), 401, "{header}");
+        let body: Value = response.json().await.expect("JSON");
+        assert_eq!(body["error"], "invalid_client", "{header}");
     }
     let cases: Vec<(u16, &str, (u16, reqwest::header::HeaderMap, Value))> = vec![
         (400, "unsupported_grant_type", token_request(&app, Some((&id, &secret)), &[("grant_type", "password")]).await),
