@@ -1,5 +1,6 @@
 //! The HTTP edge: `/graphql` (`POST`, and `GET` for queries), the login routes under
-//! `/auth/`, GraphiQL, and the health checks (`http::health`).
+//! `/auth/`, `POST /oauth/token` for API clients (`http::oauth`), GraphiQL, and the health
+//! checks (`http::health`).
 //!
 //! Before a GraphQL request reaches the schema it must be JSON (`415` otherwise, so no
 //! web page can send one cross-site without a preflight) and find a free execution slot
