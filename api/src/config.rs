@@ -22,6 +22,9 @@ pub const MAX_BATCH_SIZE: usize = 100;
 /// The smallest `max_response_bytes` accepted: room for a page of a front end.
 pub const MIN_RESPONSE_BYTES: usize = 64 * 1024;
 
+/// The longest `api_client_secret_grace_secs` accepted (30 days).
+pub const MAX_SECRET_GRACE_SECS: u64 = 30 * 86_400;
+
 /// Everything the server can be told.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -74,6 +77,14 @@ pub struct Settings {
     /// Cost points per minute anonymous requests from one IP address may spend on
     /// `/graphql`. Per replica.
     pub rate_limit_ip_cost_per_minute: u64,
+    /// Cost points per minute one API client may spend on `/graphql` (its own budget,
+    /// apart from people's). Per replica.
+    pub rate_limit_api_client_cost_per_minute: u64,
+    /// Lifetime of an access token issued by `POST /oauth/token`, in seconds (60 to 86,400).
+    pub api_client_token_ttl_secs: u64,
+    /// How long an API client's previous secret keeps working after `rotateApiClientSecret`,
+    /// in seconds (0: it stops at once; at most 30 days).
+    pub api_client_secret_grace_secs: u64,
     /// Requests per minute one IP address may send to `/auth/…` (logins, token exchange),
     /// and invalid tokens it may present to `/graphql`.
     pub rate_limit_auth_per_minute: u32,
@@ -109,6 +120,9 @@ struct Defaults {
     concurrency_wait_ms: u64,
     rate_limit_person_cost_per_minute: u64,
     rate_limit_ip_cost_per_minute: u64,
+    rate_limit_api_client_cost_per_minute: u64,
+    api_client_token_ttl_secs: u64,
+    api_client_secret_grace_secs: u64,
     rate_limit_auth_per_minute: u32,
     max_response_bytes: usize,
     max_batch_size: usize,
@@ -132,6 +146,9 @@ const DEFAULTS: Defaults = Defaults {
     concurrency_wait_ms: 2_000,
     rate_limit_person_cost_per_minute: 200_000,
     rate_limit_ip_cost_per_minute: 100_000,
+    rate_limit_api_client_cost_per_minute: 200_000,
+    api_client_token_ttl_secs: 3_600,
+    api_client_secret_grace_secs: 86_400,
     rate_limit_auth_per_minute: 30,
     max_response_bytes: 4 << 20,
     max_batch_size: 10,
@@ -207,6 +224,10 @@ impl Settings {
                 "rate_limit_ip_cost_per_minute (MAILLAGE_RATE_LIMIT_IP_COST_PER_MINUTE)",
                 self.rate_limit_ip_cost_per_minute,
             ),
+            (
+                "rate_limit_api_client_cost_per_minute (MAILLAGE_RATE_LIMIT_API_CLIENT_COST_PER_MINUTE)",
+                self.rate_limit_api_client_cost_per_minute,
+            ),
         ];
         if let Some((name, _)) = budgets.iter().find(|(_, budget)| *budget < cost) {
             // Below the most an operation may cost, some operations would never fit.
@@ -220,6 +241,16 @@ impl Settings {
         if self.max_batch_size > MAX_BATCH_SIZE {
             return Err(ConfigError(format!(
                 "max_batch_size (MAILLAGE_MAX_BATCH_SIZE): must be at most {MAX_BATCH_SIZE}"
+            )));
+        }
+        if !(60..=86_400).contains(&self.api_client_token_ttl_secs) {
+            return Err(ConfigError(
+                "api_client_token_ttl_secs (MAILLAGE_API_CLIENT_TOKEN_TTL_SECS): must be between 60 and 86400".into(),
+            ));
+        }
+        if self.api_client_secret_grace_secs > MAX_SECRET_GRACE_SECS {
+            return Err(ConfigError(format!(
+                "api_client_secret_grace_secs (MAILLAGE_API_CLIENT_SECRET_GRACE_SECS): must be at most {MAX_SECRET_GRACE_SECS}"
             )));
         }
         if self.max_connections == 0 {
@@ -251,6 +282,12 @@ impl Settings {
             session_ttl: chrono::Duration::hours(i64::from(self.session_ttl_hours)),
             session_idle: chrono::Duration::minutes(i64::from(self.session_idle_minutes)),
             allow_loopback_providers: self.allow_loopback_providers,
+            api_client_token_ttl: chrono::Duration::seconds(
+                i64::try_from(self.api_client_token_ttl_secs).unwrap_or(3_600),
+            ),
+            api_client_secret_grace: chrono::Duration::seconds(
+                i64::try_from(self.api_client_secret_grace_secs).unwrap_or(86_400),
+            ),
         })
     }
 
@@ -341,6 +378,29 @@ mod tests {
             jail.set_env("MAILLAGE_RATE_LIMIT_PERSON_PER_MINUTE", "300");
             let err = Settings::load(None).expect_err("a removed setting");
             assert!(err.to_string().contains("rate_limit_person_per_minute"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn api_client_settings_are_bounded() {
+        figment::Jail::expect_with(|jail| {
+            let settings = Settings::load(None).expect("defaults load");
+            assert_eq!(settings.api_client_token_ttl_secs, 3_600);
+            assert_eq!(settings.api_client_secret_grace_secs, 86_400);
+            assert_eq!(settings.rate_limit_api_client_cost_per_minute, 200_000);
+            for (name, bad, good) in [
+                ("MAILLAGE_API_CLIENT_TOKEN_TTL_SECS", "59", "60"),
+                ("MAILLAGE_API_CLIENT_TOKEN_TTL_SECS", "86401", "86400"),
+                ("MAILLAGE_API_CLIENT_SECRET_GRACE_SECS", "2592001", "0"),
+                ("MAILLAGE_RATE_LIMIT_API_CLIENT_COST_PER_MINUTE", "49999", "50000"),
+            ] {
+                jail.set_env(name, bad);
+                let err = Settings::load(None).expect_err("out of bounds");
+                assert!(err.to_string().contains(name), "{err}");
+                jail.set_env(name, good);
+                assert!(Settings::load(None).is_ok(), "{name}={good}");
+            }
             Ok(())
         });
     }

@@ -1,5 +1,6 @@
 //! The HTTP edge: `/graphql` (`POST`, and `GET` for queries), the login routes under
-//! `/auth/`, GraphiQL, and the health checks (`http::health`).
+//! `/auth/`, `POST /oauth/token` for API clients (`http::oauth`), GraphiQL, and the health
+//! checks (`http::health`).
 //!
 //! Before a GraphQL request reaches the schema it must be JSON (`415` otherwise, so no
 //! web page can send one cross-site without a preflight) and find a free execution slot
@@ -19,7 +20,7 @@
 //! bounded like a request of its own.
 
 mod graphiql;
-mod rate_limit;
+pub(crate) mod rate_limit;
 
 use std::{
     net::{IpAddr, Ipv4Addr, TcpListener},
@@ -74,7 +75,7 @@ struct AppState {
     /// Queries already parsed and checked.
     prepared: graphql::prepared::PreparedDocuments,
     app: App,
-    rate_limits: RateLimits,
+    rate_limits: web::Data<RateLimits>,
     /// One permit per GraphQL execution running at once.
     executions: Semaphore,
     concurrency_wait: Duration,
@@ -126,11 +127,12 @@ pub fn start_on(
     let watcher = tokio::spawn(db::background(crate::watch::watch_policy(app.clone(), settings.policy_refresh_ms)));
     let health = web::Data::new(crate::http::health::Health::new(&app.db));
     let app_data = web::Data::new(app.clone());
+    let rate_limits = web::Data::new(RateLimits::new(settings));
     let state = web::Data::new(AppState {
         schema: graphql::build_schema(app.clone()),
         prepared: graphql::prepared::PreparedDocuments::default(),
         app,
-        rate_limits: RateLimits::new(settings),
+        rate_limits: rate_limits.clone(),
         executions: Semaphore::new(settings.max_concurrent_requests),
         concurrency_wait: Duration::from_millis(settings.concurrency_wait_ms),
         request_timeout: Duration::from_secs(settings.request_timeout_secs),
@@ -181,7 +183,9 @@ pub fn start_on(
             .app_data(state.clone())
             .app_data(app_data.clone())
             .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
+            .app_data(rate_limits.clone())
             .configure(auth::web::routes)
+            .configure(crate::http::oauth::routes)
             .service(
                 web::resource("/graphql")
                     .route(web::post().to(graphql_endpoint))
@@ -591,8 +595,11 @@ async fn serve(
         },
         None => None,
     };
-    let person = viewer.as_ref().map(|a| a.person_id);
-    let payer = person.map_or(Payer::Address(ip), Payer::Person);
+    // An API client pays from its own budget, a person from theirs.
+    let payer = match viewer.as_ref() {
+        Some(actor) => actor.api_client_id.map_or(Payer::Person(actor.person_id), Payer::ApiClient),
+        None => Payer::Address(ip),
+    };
     let call = Call { state, req, media, ids, started, get, authenticated, viewer, payer };
     let mut response = call.answer(operations, count).await;
     state.rate_limits.budget(payer).write(response.headers_mut());

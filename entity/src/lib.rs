@@ -3,6 +3,7 @@
 //! Nothing here knows about HTTP, GraphQL or casbin. Enums are stored as short upper-case
 //! strings so that a database dump reads like the API.
 
+pub mod api_client;
 pub mod audit_event;
 pub mod casbin_rule;
 pub mod community;
@@ -26,6 +27,7 @@ pub mod thread;
 
 pub mod prelude {
     //! The entities under short names, for `use entity::prelude::*`.
+    pub use crate::api_client::Entity as ApiClient;
     pub use crate::audit_event::Entity as AuditEvent;
     pub use crate::casbin_rule::Entity as CasbinRule;
     pub use crate::community::Entity as Community;

@@ -335,6 +335,9 @@ fn settings(url: SecretString, public_url: &str) -> Settings {
         // low values in `security_limits.rs`.
         rate_limit_person_cost_per_minute: 1_000_000_000,
         rate_limit_ip_cost_per_minute: 1_000_000_000,
+        rate_limit_api_client_cost_per_minute: 1_000_000_000,
+        api_client_token_ttl_secs: 3_600,
+        api_client_secret_grace_secs: 86_400,
         rate_limit_auth_per_minute: 1_000_000,
         max_response_bytes: 4 << 20,
         max_batch_size: 10,

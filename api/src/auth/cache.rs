@@ -268,6 +268,7 @@ mod tests {
                 session_id: person_id,
                 base_roles: vec![Role::Person],
                 scopes: None,
+                api_client_id: None,
             },
             expires_at: now + expires_in,
             last_seen: now - seen_ago,

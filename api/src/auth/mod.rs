@@ -10,6 +10,7 @@
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Duration, Utc};
 use entity::{
+    api_client,
     enums::{NetworkRoleKind, RecordStatus, TokenScope},
     network_role, organization, person, session,
 };
@@ -41,9 +42,12 @@ pub struct Actor {
     pub session_id: i32,
     /// Roles held everywhere: `person` and network roles.
     pub base_roles: Vec<Role>,
-    /// The scopes of the personal access token the request uses; `None` for a login
-    /// session, which may do whatever its person may.
+    /// The scopes of the personal access token or API client token the request uses;
+    /// `None` for a login session, which may do whatever its person may.
     pub scopes: Option<Vec<TokenScope>>,
+    /// The API client whose access token the request uses (`person_id` is then its
+    /// service-account person).
+    pub api_client_id: Option<i32>,
 }
 
 impl Actor {
@@ -55,6 +59,8 @@ impl Actor {
 
 /// `session.origin` of personal access tokens.
 pub const PAT_ORIGIN: &str = "pat";
+/// `session.origin` of the access tokens of API clients (`POST /oauth/token`).
+pub const CLIENT_ORIGIN: &str = "client";
 
 /// Reads `session.scopes` (comma-separated); unknown names are dropped, so a scope that
 /// no longer exists grants nothing.
@@ -176,6 +182,7 @@ async fn resolve<C: ConnectionTrait>(
         .expr_as(Expr::col((session::Entity, session::Column::ExpiresAt)), "expires_at")
         .expr_as(Expr::col((session::Entity, session::Column::Origin)), "origin")
         .expr_as(Expr::col((session::Entity, session::Column::Scopes)), "scopes")
+        .expr_as(Expr::col((api_client::Entity, api_client::Column::Id)), "api_client_id")
         .from(session::Entity)
         .inner_join(
             person::Entity,
@@ -187,6 +194,26 @@ async fn resolve<C: ConnectionTrait>(
             organization::Entity,
             Expr::col((organization::Entity, organization::Column::Id))
                 .equals((person::Entity, person::Column::OrganizationId)),
+        )
+        // A service-account person is only ever its API client's tokens, and only while
+        // the client is not revoked.
+        .left_join(
+            api_client::Entity,
+            Expr::col((api_client::Entity, api_client::Column::PersonId)).equals((person::Entity, person::Column::Id)),
+        )
+        .cond_where(
+            Condition::any()
+                .add(
+                    Expr::col((api_client::Entity, api_client::Column::Id))
+                        .is_null()
+                        .and(Expr::col((session::Entity, session::Column::Origin)).ne(CLIENT_ORIGIN)),
+                )
+                .add(
+                    Expr::col((api_client::Entity, api_client::Column::RevokedAt))
+                        .is_null()
+                        .and(Expr::col((api_client::Entity, api_client::Column::Id)).is_not_null())
+                        .and(Expr::col((session::Entity, session::Column::Origin)).eq(CLIENT_ORIGIN)),
+                ),
         )
         .left_join(
             network_role::Entity,
@@ -228,10 +255,13 @@ async fn resolve<C: ConnectionTrait>(
     let expires_at: DateTime<Utc> = first.try_get("", "expires_at")?;
     let origin: String = first.try_get("", "origin")?;
     let scopes: Option<String> = first.try_get("", "scopes")?;
-    // A personal access token without scopes (which nothing creates) may only read.
-    let scopes = (origin == PAT_ORIGIN).then(|| parse_scopes(scopes.as_deref().unwrap_or_default()));
+    let api_client_id: Option<i32> = first.try_get("", "api_client_id")?;
+    // A token without scopes (which nothing creates) may do nothing a scope guards.
+    let scopes =
+        (origin == PAT_ORIGIN || origin == CLIENT_ORIGIN).then(|| parse_scopes(scopes.as_deref().unwrap_or_default()));
     let mut base_roles = vec![Role::Person];
-    for row in &rows {
+    // An API client's service account holds no network role, whatever a row says.
+    for row in rows.iter().filter(|_| api_client_id.is_none()) {
         let role: Option<String> = row.try_get("", "network_role")?;
         if let Some(role) = role.as_deref().and_then(NetworkRoleKind::parse) {
             base_roles.push(Role::Network(role));
@@ -245,6 +275,7 @@ async fn resolve<C: ConnectionTrait>(
             session_id,
             base_roles,
             scopes,
+            api_client_id,
         },
         expires_at,
         last_seen,

@@ -22,10 +22,11 @@ pub enum NodeKind {
     Session,
     Identity,
     PersonalAccessToken,
+    ApiClient,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 11] = [
+    const ALL: [NodeKind; 12] = [
         Self::Organization,
         Self::Person,
         Self::Community,
@@ -37,6 +38,7 @@ impl NodeKind {
         Self::Session,
         Self::Identity,
         Self::PersonalAccessToken,
+        Self::ApiClient,
     ];
 
     fn name(self) -> &'static str {
@@ -52,6 +54,7 @@ impl NodeKind {
             Self::Session => "Session",
             Self::Identity => "Identity",
             Self::PersonalAccessToken => "PersonalAccessToken",
+            Self::ApiClient => "ApiClient",
         }
     }
 }

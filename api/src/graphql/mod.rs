@@ -10,6 +10,7 @@ use sea_orm::DatabaseConnection;
 use crate::{auth::Caller, error::ServiceError, service::App};
 
 pub mod access_token;
+pub mod api_client;
 pub mod community;
 pub mod connection;
 pub mod cost;
@@ -39,6 +40,7 @@ pub struct Query(
     node::NodeQuery,
     policy::PolicyQuery,
     sso::SsoQuery,
+    api_client::ApiClientQuery,
 );
 
 /// Every mutation.
@@ -53,6 +55,7 @@ pub struct Mutation(
     policy::PolicyMutation,
     sso::SsoMutation,
     access_token::AccessTokenMutation,
+    api_client::ApiClientMutation,
 );
 
 /// The schema type.

@@ -8,7 +8,9 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use policy::Action;
 
 use super::{
-    GqlResult, app, caller,
+    GqlResult,
+    api_client::ApiClient,
+    app, caller,
     community::{Community, Membership, Subgroup},
     discussion::{Post, Thread},
     ids::{NodeKind, from_global_any},
@@ -32,6 +34,7 @@ pub enum Node {
     Subgroup(Subgroup),
     Thread(Thread),
     Post(Post),
+    ApiClient(ApiClient),
 }
 
 #[derive(Default)]
@@ -70,6 +73,7 @@ impl NodeQuery {
         }
         let parsed = ids.iter().map(|id| from_global_any("ids", id)).collect::<Result<Vec<_>, _>>().gql()?;
         let mut wanted = nodes::Wanted::default();
+        let mut clients = Vec::new();
         for (kind, id) in &parsed {
             let list = match kind {
                 NodeKind::Organization => &mut wanted.organizations,
@@ -79,6 +83,7 @@ impl NodeQuery {
                 NodeKind::Subgroup => &mut wanted.subgroups,
                 NodeKind::Thread => &mut wanted.threads,
                 NodeKind::Post => &mut wanted.posts,
+                NodeKind::ApiClient => &mut clients,
                 // As in `node(id:)`: reached only through the fields that check who asks.
                 NodeKind::IdentityProvider | NodeKind::Session | NodeKind::Identity | NodeKind::PersonalAccessToken => {
                     continue;
@@ -89,6 +94,7 @@ impl NodeQuery {
             }
         }
         let found = nodes::find_many(app(ctx), caller(ctx), &wanted).await.gql()?;
+        let clients = crate::service::api_client::find_visible(app(ctx), caller(ctx), &clients).await.gql()?;
         Ok(parsed
             .into_iter()
             .map(|(kind, id)| match kind {
@@ -103,6 +109,7 @@ impl NodeQuery {
                 NodeKind::Subgroup => found.subgroups.get(&id).cloned().map(|m| Node::Subgroup(Subgroup(m))),
                 NodeKind::Thread => found.threads.get(&id).cloned().map(|m| Node::Thread(Thread(m))),
                 NodeKind::Post => found.posts.get(&id).cloned().map(|m| Node::Post(Post(m))),
+                NodeKind::ApiClient => clients.get(&id).cloned().map(|m| Node::ApiClient(ApiClient(m))),
                 NodeKind::IdentityProvider | NodeKind::Session | NodeKind::Identity | NodeKind::PersonalAccessToken => {
                     None
                 }
@@ -153,6 +160,10 @@ async fn resolve(ctx: &Context<'_>, kind: NodeKind, id: i32) -> ServiceResult<Op
                 Err(e) => return Err(e),
             }
         }
+        NodeKind::ApiClient => crate::service::api_client::find_visible(app, caller, &[id])
+            .await?
+            .remove(&id)
+            .map(|m| Node::ApiClient(ApiClient(m))),
         // Reached through `identityProviders`, `mySessions`, `Person.identities` and
         // `Person.personalAccessTokens`, which
         // check who asks.

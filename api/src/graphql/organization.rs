@@ -67,6 +67,13 @@ impl Organization {
         let list = crate::service::sso::providers::list(super::app(ctx), caller(ctx), Some(self.0.id)).await.gql()?;
         Ok(list.into_iter().map(super::sso::IdentityProvider).collect())
     }
+    /// The organization's live API clients (OAuth 2.0 client credentials), oldest first:
+    /// for who may manage its identity (its administrators and network administrators;
+    /// `FORBIDDEN` for anyone else). Secrets are never shown.
+    #[graphql(complexity = "crate::graphql::connection::list_cost(child_complexity)")]
+    async fn api_clients(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<super::api_client::ApiClient>> {
+        super::api_client::of_organization(ctx, self.0.id).await
+    }
     /// Communities this organization takes part in, among those the viewer may see.
     #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn communities(

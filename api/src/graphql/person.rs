@@ -120,9 +120,11 @@ pub struct PersonQuery;
 /// Queries about people.
 #[Object]
 impl PersonQuery {
-    /// The logged-in person (`UNAUTHENTICATED` without a valid token).
+    /// The logged-in person (`UNAUTHENTICATED` without a valid token; `FORBIDDEN` for an
+    /// API client, which is no person: see `viewer`).
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Person> {
         let actor = caller(ctx).actor().gql()?;
+        crate::service::api_client::ensure_person(caller(ctx), "use `me`: ask `viewer`").gql()?;
         service::find_by_id(db(ctx), actor.person_id)
             .await
             .and_then(|p| p.ok_or(ServiceError::Unauthenticated))

@@ -60,6 +60,9 @@ const ADMIN: &[&str] = &[
     "unlinkIdentity",
     "createPersonalAccessToken",
     "revokePersonalAccessToken",
+    "createApiClient",
+    "rotateApiClientSecret",
+    "revokeApiClient",
 ];
 
 /// The scope a mutation needs (`None`: any).
@@ -119,7 +122,8 @@ pub fn refusal(document: &ExecutableDocument, name: Option<&str>, actor: &Actor)
             {
                 let mut error = ServerError::new(
                     format!(
-                        "this personal access token may not run `{field}`: that takes the {} scope",
+                        "this {} may not run `{field}`: that takes the {} scope",
+                        if actor.api_client_id.is_some() { "API client's token" } else { "personal access token" },
                         scope.as_str()
                     ),
                     Some(Pos::default()),

@@ -3,4 +3,5 @@
 
 pub mod graphql_http;
 pub mod health;
+pub mod oauth;
 pub mod response_size;

@@ -10,6 +10,11 @@
 //!   least [`MIN_CHARGE`]. A batch is admitted, and charged, for the sum of its
 //!   operations. A logged-in person is charged on their own budget only, so people behind
 //!   one address (an office, a proxy) do not share one.
+//! - **API clients** (`POST /oauth/token` tokens) have budgets of their own
+//!   (`rate_limit_api_client_cost_per_minute`), keyed by client, apart from people's: a
+//!   partner back end never spends a person's budget, nor shares one with its
+//!   organization's people.
+//! - **Bad client credentials at `POST /oauth/token`** count with invalid tokens below.
 //! - **Unknown tokens on `/graphql`**: `rate_limit_auth_per_minute` per IP address, like
 //!   the login routes; when an address has presented that many invalid tokens in a
 //!   minute, its requests with a token are refused before the token is looked up.
@@ -66,6 +71,8 @@ pub fn charge(requested: usize, actual: usize) -> u64 {
 pub enum Payer {
     /// A logged-in person.
     Person(i32),
+    /// An API client (by its id), whatever token of it is used.
+    ApiClient(i32),
     /// An anonymous request, by address.
     Address(IpAddr),
 }
@@ -193,6 +200,7 @@ impl<K: Eq + Hash + Copy> Buckets<K> {
 /// The limits of one server process.
 pub struct RateLimits {
     person: Buckets<i32>,
+    api_client: Buckets<i32>,
     address: Buckets<IpAddr>,
     bad_tokens: Buckets<IpAddr>,
     auth_ip: DefaultKeyedRateLimiter<IpAddr>,
@@ -226,6 +234,7 @@ impl RateLimits {
         let auth = settings.rate_limit_auth_per_minute;
         Self {
             person: Buckets::new(settings.rate_limit_person_cost_per_minute),
+            api_client: Buckets::new(settings.rate_limit_api_client_cost_per_minute),
             address: Buckets::new(settings.rate_limit_ip_cost_per_minute),
             bad_tokens: Buckets::new(u64::from(auth)),
             auth_ip: RateLimiter::keyed(Quota::per_minute(NonZeroU32::new(auth).unwrap_or(NonZeroU32::MIN))),
@@ -238,6 +247,7 @@ impl RateLimits {
         let now = Instant::now();
         match payer {
             Payer::Person(person) => self.person.peek(person, now),
+            Payer::ApiClient(client) => self.api_client.peek(client, now),
             Payer::Address(ip) => self.address.peek(address_key(ip), now),
         }
     }
@@ -247,6 +257,9 @@ impl RateLimits {
         let now = Instant::now();
         let (budget, per_second, capacity) = match payer {
             Payer::Person(person) => (self.person.peek(person, now), self.person.per_second, self.person.capacity),
+            Payer::ApiClient(client) => {
+                (self.api_client.peek(client, now), self.api_client.per_second, self.api_client.capacity)
+            }
             Payer::Address(ip) => {
                 (self.address.peek(address_key(ip), now), self.address.per_second, self.address.capacity)
             }
@@ -265,6 +278,7 @@ impl RateLimits {
         let now = Instant::now();
         match payer {
             Payer::Person(person) => self.person.take(person, points, now),
+            Payer::ApiClient(client) => self.api_client.take(client, points, now),
             Payer::Address(ip) => self.address.take(address_key(ip), points, now),
         }
     }
@@ -276,6 +290,7 @@ impl RateLimits {
         let back = held as f64 - charged as f64;
         match payer {
             Payer::Person(person) => self.person.give_back(person, back, now),
+            Payer::ApiClient(client) => self.api_client.give_back(client, back, now),
             Payer::Address(ip) => self.address.give_back(address_key(ip), back, now),
         }
     }
@@ -302,6 +317,7 @@ impl RateLimits {
     pub fn forget_idle(&self) {
         let now = Instant::now();
         self.person.forget_full(now);
+        self.api_client.forget_full(now);
         self.address.forget_full(now);
         self.bad_tokens.forget_full(now);
         self.auth_ip.retain_recent();
@@ -331,6 +347,7 @@ mod tests {
     fn one_64_network_shares_one_budget() {
         let limits = RateLimits {
             person: Buckets::new(100),
+            api_client: Buckets::new(100),
             address: Buckets::new(100),
             bad_tokens: Buckets::new(2),
             auth_ip: RateLimiter::keyed(Quota::per_minute(NonZeroU32::MIN.saturating_add(1))),
@@ -347,6 +364,10 @@ mod tests {
         assert!(limits.auth_ip(ip("2001:db8::1")).is_ok());
         assert!(limits.auth_ip(ip("2001:db8::ffff")).is_ok());
         assert!(limits.auth_ip(ip("2001:db8::abcd")).is_err());
+        // A person and an API client with the same number have budgets of their own.
+        assert!(limits.take(Payer::Person(7), 60).is_ok());
+        assert!(limits.take(Payer::ApiClient(7), 60).is_ok());
+        assert!(limits.take(Payer::ApiClient(7), 60).is_err());
     }
 
     #[test]

@@ -155,6 +155,8 @@ fn snapshot(c: &community::Model) -> serde_json::Value {
 /// and their home organization its first participating organization.
 pub async fn create(app: &App, caller: &Caller, input: NewCommunity) -> ServiceResult<community::Model> {
     let actor = caller.actor()?;
+    // Its creator becomes its founder: an API client's service account holds no role.
+    super::api_client::ensure_person(caller, "create a community")?;
     access::ensure_in(&app.auth, caller.base_roles(), Scope::Network, Action::CreateCommunity)?;
     let db = &app.db;
     let slug = validate::slug("slug", &input.slug)?;

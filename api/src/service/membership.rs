@@ -226,6 +226,7 @@ async fn ensure_participating<C: ConnectionTrait>(
 /// Joins an open community at once, or asks to join a community that approves requests.
 pub async fn join(app: &App, caller: &Caller, community_id: i32) -> ServiceResult<membership::Model> {
     let actor = caller.actor()?;
+    super::api_client::ensure_person(caller, "join a community")?;
     let txn = crate::db::begin_write(&app.db).await?;
     let c =
         communities::find_by_id(app, &txn, caller, community_id).await?.ok_or(ServiceError::not_found("community"))?;
@@ -305,6 +306,7 @@ pub async fn invite(
     let (c, caller_roles) = communities::authorized(app, &txn, caller, community_id, Action::Invite).await?;
     ensure_may_grant(app, &caller_roles, &c, roles)?;
     let invitee = person::Entity::find_by_id(person_id).one(&txn).await?.ok_or(ServiceError::not_found("person"))?;
+    super::api_client::ensure_not_service_account(&txn, person_id, "personId").await?;
     ensure_participating(&txn, &c, &invitee).await?;
     let existing = communities::own_membership(&txn, person_id, c.id).await?;
     if let Some(m) = &existing {

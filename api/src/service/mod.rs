@@ -11,6 +11,7 @@ use crate::auth::cache::SessionCache;
 
 pub mod access;
 pub mod access_token;
+pub mod api_client;
 pub mod audit;
 pub mod community;
 pub mod discussion;

@@ -356,6 +356,9 @@ async fn change_role(
 ) -> ServiceResult<()> {
     let txn = crate::db::begin_write(&app.db).await?;
     let target = person::Entity::find_by_id(person_id).one(&txn).await?.ok_or(ServiceError::not_found("person"))?;
+    if assign {
+        super::api_client::ensure_not_service_account(&txn, person_id, "personId").await?;
+    }
     let changed = match scope {
         None => {
             let role = NetworkRoleKind::parse(role)

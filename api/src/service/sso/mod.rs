@@ -37,6 +37,11 @@ pub struct SsoSettings {
     /// Identity providers may be on loopback (plain `http` too): development and tests
     /// only. Private and link-local addresses are refused whatever this says.
     pub allow_loopback_providers: bool,
+    /// Lifetime of an API client's access token (`POST /oauth/token`): kept here with the
+    /// other credentials' lifetimes.
+    pub api_client_token_ttl: Duration,
+    /// How long an API client's previous secret works after a rotation.
+    pub api_client_secret_grace: Duration,
 }
 
 /// What single sign-on needs at run time.
