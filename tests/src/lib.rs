@@ -28,6 +28,8 @@ use secrecy::SecretString;
 use serde_json::{Value, json};
 
 pub mod oidc;
+pub mod postgres;
+pub mod prometheus;
 
 /// The variable naming a PostgreSQL server for the tests.
 pub const PG_ENV: &str = "TEST_DATABASE_URL";
@@ -340,6 +342,10 @@ fn settings(url: SecretString, public_url: &str) -> Settings {
         max_batch_size: 10,
         // The tests' OpenID providers run on loopback.
         allow_loopback_providers: true,
+        metrics_token: None,
+        log_format: maillage_api::config::LogFormat::Text,
+        shutdown_grace_secs: 5,
+        db_acquire_timeout_ms: 3_000,
     }
 }
 

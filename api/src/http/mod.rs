@@ -3,4 +3,6 @@
 
 pub mod graphql_http;
 pub mod health;
+pub mod metrics;
 pub mod response_size;
+pub mod shutdown;
