@@ -126,8 +126,7 @@ pub fn start_on(
     let watcher = tokio::spawn(db::background(crate::watch::watch_policy(app.clone(), settings.policy_refresh_ms)));
     let health = web::Data::new(crate::http::health::Health::new(&app));
     let metrics_access = web::Data::new(crate::http::metrics::MetricsAccess::new(settings.metrics_token.clone()));
-    let draining = web::Data::new(crate::http::shutdown::Draining::default());
-    let draining_ = draining.clone();
+
     let app_data = web::Data::new(app.clone());
     let state = web::Data::new(AppState {
         schema: graphql::build_schema(app.clone()),
@@ -186,10 +185,8 @@ pub fn start_on(
             // Outermost: every answer, refusals included, is compressed when the client
             // accepts gzip or br (`Vary: accept-encoding` then).
             .wrap(Compress::default())
-            .wrap(from_fn(crate::http::shutdown::refuse_while_draining))
             // Outermost: the request's log span and its count cover everything.
             .wrap(from_fn(crate::http::metrics::observe))
-            .app_data(draining_.clone())
             .app_data(state.clone())
             .app_data(app_data.clone())
             .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
@@ -208,7 +205,7 @@ pub fn start_on(
     // future) at once instead of running it to the end for nobody.
     .h1_allow_half_closed(false)
     .shutdown_timeout(settings.shutdown_grace_secs)
-    // Signals are ours (`http::shutdown`): refuse new requests while draining.
+    // Signals are ours (`http::shutdown`).
     .disable_signals()
     .listen(listener)?;
     if settings.workers > 0 {
@@ -216,8 +213,7 @@ pub fn start_on(
     }
     let server = server.run();
     let handle = server.handle();
-    let signals = handle_signals
-        .then(|| tokio::spawn(crate::http::shutdown::on_signal(handle.clone(), draining.get_ref().clone())));
+    let signals = handle_signals.then(|| tokio::spawn(crate::http::shutdown::on_signal(handle.clone())));
     let task = tokio::spawn(async move {
         let result = server.await;
         watcher.abort();
