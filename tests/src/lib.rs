@@ -24,7 +24,7 @@ use maillage_api::{
     },
 };
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret as _, SecretString};
 use serde_json::{Value, json};
 
 pub mod oidc;
@@ -56,7 +56,12 @@ pub struct TestApp {
 
 enum Cleanup {
     Sqlite(#[expect(dead_code, reason = "held so the directory lives as long as the app")] tempfile::TempDir),
-    Postgres { admin_url: String, name: String },
+    Postgres {
+        admin_url: String,
+        name: String,
+    },
+    /// A database the test owns.
+    External,
 }
 
 impl TestApp {
@@ -83,6 +88,16 @@ impl TestApp {
                 (url, Cleanup::Sqlite(dir))
             }
         };
+        Self::start(url, cleanup, configure).await
+    }
+
+    /// Starts a server on the database at `url` (already there, left as it is at the
+    /// end): a PostgreSQL server the test runs itself ([`postgres::TempPostgres`]).
+    pub async fn spawn_on(url: &str, configure: impl FnOnce(&mut Settings)) -> Self {
+        Self::start(url.to_owned(), Cleanup::External, configure).await
+    }
+
+    async fn start(url: String, cleanup: Cleanup, configure: impl FnOnce(&mut Settings)) -> Self {
         let statements = Arc::new(AtomicUsize::new(0));
         let counter = statements.clone();
         let statement_log = Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -103,13 +118,20 @@ impl TestApp {
             }
         });
         let url = SecretString::from(url);
-        let server_db = db::connect_url(&url, 5, Some(observer)).await.expect("connect");
-        db::migrate(&server_db).await.expect("migrate");
-        let test_db = db::connect_url(&url, 2, None).await.expect("connect");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         let base = format!("http://{}", listener.local_addr().expect("address"));
         let mut settings = settings(url.clone(), &base);
         configure(&mut settings);
+        // The server's pool as `maillage serve` opens it, with the settings' timeouts.
+        let timeouts = db::Timeouts {
+            statement: std::time::Duration::from_millis(settings.statement_timeout_ms),
+            lock: std::time::Duration::from_millis(settings.lock_timeout_ms),
+            acquire: std::time::Duration::from_millis(settings.db_acquire_timeout_ms),
+        };
+        let server_db =
+            db::connect_with(&url, settings.max_connections, timeouts, Some(observer)).await.expect("connect");
+        db::migrate(&server_db).await.expect("migrate");
+        let test_db = db::connect_url(&url, 2, None).await.expect("connect");
         let sso = settings.sso_context().expect("single sign-on context");
         let app = App::load(server_db, sso).await.expect("load the policy");
         let server = server::start_on(listener, &settings, app.clone(), false).expect("start server");
@@ -160,7 +182,7 @@ impl TestApp {
 
     /// Whether this app runs on PostgreSQL.
     pub fn is_postgres(&self) -> bool {
-        matches!(self.cleanup, Cleanup::Postgres { .. })
+        self.url.expose_secret().starts_with("postgres")
     }
 
     /// Issues a token for a person (created if missing), as `maillage token` does.
