@@ -249,3 +249,32 @@ async fn the_cors_preflight_allows_trace_context_and_apollo_headers() {
         .expect("send");
     assert_eq!(response.status().as_u16(), 200);
 }
+
+/// Polls `/readyz` until it answers `status`, for at most 10 s; returns its last body.
+async fn readyz_until(app: &TestApp, status: u16) -> String {
+    let started = std::time::Instant::now();
+    loop {
+        let (got, body) = app.get("/readyz").await;
+        if got == status {
+            return body;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "/readyz stays {got}: {body}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn readiness_fails_while_no_policy_is_loaded_and_recovers() {
+    let app = TestApp::spawn_with(|s| s.policy_refresh_ms = Some(100)).await;
+    readyz_until(&app, 200).await;
+    // The policy vanishes from the database (a truncated table): every server reloads an
+    // empty one, under which nobody may do anything.
+    app.db.execute_unprepared("DELETE FROM casbin_rule").await.expect("delete the rules");
+    app.db.execute_unprepared("UPDATE policy_state SET generation = generation + 1").await.expect("bump");
+    let body: Value = serde_json::from_str(&readyz_until(&app, 503).await).expect("JSON");
+    assert_eq!(body, json!({ "status": "unavailable", "reason": "policy not loaded" }));
+    // The default policy written back: ready again, without a restart.
+    policy::store::seed_if_empty(&app.db).await.expect("seed");
+    app.db.execute_unprepared("UPDATE policy_state SET generation = generation + 1").await.expect("bump");
+    readyz_until(&app, 200).await;
+}
