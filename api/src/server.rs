@@ -606,7 +606,11 @@ async fn serve(
                     crate::error::ServiceError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
                     _ => StatusCode::INTERNAL_SERVER_ERROR,
                 };
-                return request_error(status, err.code(), &err.to_string(), &request_id, media);
+                let mut response = request_error(status, err.code(), &err.to_string(), &request_id, media);
+                if status == StatusCode::SERVICE_UNAVAILABLE {
+                    response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+                }
+                return response;
             }
         },
         None => None,

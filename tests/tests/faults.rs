@@ -105,6 +105,17 @@ async fn a_postgres_outage_is_answered_503_quickly_and_recovered_from_without_lo
     assert_eq!(error_code(&body), "UNAVAILABLE", "{body}");
     assert_no_detail(&body.to_string());
     let started = Instant::now();
+    let response = reqwest::Client::new()
+        .post(format!("{}/graphql", app.base))
+        .bearer_auth(&ana)
+        .json(&json!({ "query": "{ me { id } }" }))
+        .send()
+        .await
+        .expect("send");
+    quickly(started, "a read, again");
+    assert_eq!(response.status().as_u16(), 503);
+    assert_eq!(response.headers().get("retry-after").and_then(|v| v.to_str().ok()), Some("1"), "clients retry");
+    let started = Instant::now();
     let (status, body) = app.post(Some(&ana), CREATE, community("during-outage")).await;
     quickly(started, "a write");
     assert_eq!(status, 503, "{body}");
