@@ -1,5 +1,6 @@
 //! The HTTP edge: `/graphql` (`POST`, and `GET` for queries), the login routes under
-//! `/auth/`, GraphiQL, and the health checks (`http::health`).
+//! `/auth/`, GraphiQL, the health checks (`http::health`) and `/metrics`
+//! (`http::metrics`, whose middleware also gives every request its log span).
 //!
 //! Before a GraphQL request reaches the schema it must be JSON (`415` otherwise, so no
 //! web page can send one cross-site without a preflight) and find a free execution slot
@@ -126,7 +127,6 @@ pub fn start_on(
     let watcher = tokio::spawn(db::background(crate::watch::watch_policy(app.clone(), settings.policy_refresh_ms)));
     let health = web::Data::new(crate::http::health::Health::new(&app));
     let metrics_access = web::Data::new(crate::http::metrics::MetricsAccess::new(settings.metrics_token.clone()));
-
     let app_data = web::Data::new(app.clone());
     let state = web::Data::new(AppState {
         schema: graphql::build_schema(app.clone()),
@@ -182,8 +182,8 @@ pub fn start_on(
                     .add((header::X_FRAME_OPTIONS, "DENY")),
             )
             .wrap(cors)
-            // Outermost: every answer, refusals included, is compressed when the client
-            // accepts gzip or br (`Vary: accept-encoding` then).
+            // Every answer, refusals included, is compressed when the client accepts gzip
+            // or br (`Vary: accept-encoding` then).
             .wrap(Compress::default())
             // Outermost: the request's log span and its count cover everything.
             .wrap(from_fn(crate::http::metrics::observe))
