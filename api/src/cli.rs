@@ -153,7 +153,7 @@ pub async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    crate::telemetry::init_logging(filter, settings.log_format);
     match run(cli, settings).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

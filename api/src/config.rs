@@ -25,6 +25,13 @@ pub const MIN_RESPONSE_BYTES: usize = 64 * 1024;
 /// The longest `api_client_secret_grace_secs` accepted (30 days).
 pub const MAX_SECRET_GRACE_SECS: u64 = 30 * 86_400;
 
+/// The longest `shutdown_grace_secs` accepted (an orchestrator kills a process that
+/// takes longer anyway: Kubernetes' default is 30 s).
+pub const MAX_SHUTDOWN_GRACE_SECS: u64 = 600;
+
+/// The shortest `metrics_token` accepted: a short one could be guessed.
+pub const MIN_METRICS_TOKEN_BYTES: usize = 16;
+
 /// Everything the server can be told.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -99,6 +106,32 @@ pub struct Settings {
     /// Let identity providers be on loopback (`http://127.0.0.1:…`, `localhost`):
     /// development and tests only. Off by default: providers must be public `https`.
     pub allow_loopback_providers: bool,
+    /// The bearer token `GET /metrics` asks for (`Authorization: Bearer …`). When absent,
+    /// `/metrics` answers loopback callers only (a scraper on the same host or through a
+    /// sidecar); set it to scrape from elsewhere.
+    pub metrics_token: Option<SecretString>,
+    /// How log lines are written to stderr: `text` (for people) or `json` (one object a
+    /// line, for log collectors).
+    pub log_format: LogFormat,
+    /// On SIGTERM or SIGINT, how many seconds requests in flight have to finish while no
+    /// new connection is accepted and new requests get `503 UNAVAILABLE`; the process then
+    /// exits.
+    pub shutdown_grace_secs: u64,
+    /// How long a request waits for a database connection, in milliseconds, before
+    /// `503 UNAVAILABLE` (the database is down or every connection busy). Kept well under
+    /// `request_timeout_secs` so that a database outage is answered quickly.
+    pub db_acquire_timeout_ms: u64,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines (colour only when stderr is a terminal).
+    #[default]
+    Text,
+    /// One JSON object per line, with the request's span fields.
+    Json,
 }
 
 /// Built-in defaults, as serialisable values so figment can layer over them.
@@ -127,6 +160,9 @@ struct Defaults {
     max_response_bytes: usize,
     max_batch_size: usize,
     allow_loopback_providers: bool,
+    log_format: LogFormat,
+    shutdown_grace_secs: u64,
+    db_acquire_timeout_ms: u64,
 }
 
 const DEFAULTS: Defaults = Defaults {
@@ -153,6 +189,9 @@ const DEFAULTS: Defaults = Defaults {
     max_response_bytes: 4 << 20,
     max_batch_size: 10,
     allow_loopback_providers: false,
+    log_format: LogFormat::Text,
+    shutdown_grace_secs: 30,
+    db_acquire_timeout_ms: 3_000,
 };
 
 /// A setting that cannot be used; the message names it.
@@ -210,6 +249,7 @@ impl Settings {
             ("request_timeout_secs (MAILLAGE_REQUEST_TIMEOUT_SECS)", self.request_timeout_secs == 0),
             ("max_concurrent_requests (MAILLAGE_MAX_CONCURRENT_REQUESTS)", self.max_concurrent_requests == 0),
             ("rate_limit_auth_per_minute (MAILLAGE_RATE_LIMIT_AUTH_PER_MINUTE)", self.rate_limit_auth_per_minute == 0),
+            ("db_acquire_timeout_ms (MAILLAGE_DB_ACQUIRE_TIMEOUT_MS)", self.db_acquire_timeout_ms == 0),
         ];
         if let Some((name, _)) = at_least_one.iter().find(|(_, zero)| *zero) {
             return Err(ConfigError(format!("{name}: must be at least 1")));
@@ -251,6 +291,26 @@ impl Settings {
         if self.api_client_secret_grace_secs > MAX_SECRET_GRACE_SECS {
             return Err(ConfigError(format!(
                 "api_client_secret_grace_secs (MAILLAGE_API_CLIENT_SECRET_GRACE_SECS): must be at most {MAX_SECRET_GRACE_SECS}"
+            )));
+        }
+        if self.db_acquire_timeout_ms >= self.request_timeout_secs.saturating_mul(1_000) {
+            // Otherwise a request waiting for a connection of a database that went away
+            // would time out instead of being told the database is unavailable.
+            return Err(ConfigError(
+                "db_acquire_timeout_ms (MAILLAGE_DB_ACQUIRE_TIMEOUT_MS): must be shorter than request_timeout_secs"
+                    .into(),
+            ));
+        }
+        if self.shutdown_grace_secs > MAX_SHUTDOWN_GRACE_SECS {
+            return Err(ConfigError(format!(
+                "shutdown_grace_secs (MAILLAGE_SHUTDOWN_GRACE_SECS): must be at most {MAX_SHUTDOWN_GRACE_SECS}"
+            )));
+        }
+        if let Some(token) = &self.metrics_token
+            && token.expose_secret().len() < MIN_METRICS_TOKEN_BYTES
+        {
+            return Err(ConfigError(format!(
+                "metrics_token (MAILLAGE_METRICS_TOKEN): must be at least {MIN_METRICS_TOKEN_BYTES} characters"
             )));
         }
         if self.max_connections == 0 {
@@ -401,6 +461,39 @@ mod tests {
                 jail.set_env(name, good);
                 assert!(Settings::load(None).is_ok(), "{name}={good}");
             }
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn operations_settings_are_checked() {
+        figment::Jail::expect_with(|jail| {
+            let settings = Settings::load(None).expect("defaults load");
+            assert_eq!(settings.log_format, LogFormat::Text);
+            assert_eq!(settings.shutdown_grace_secs, 30);
+            assert!(settings.metrics_token.is_none());
+            jail.set_env("MAILLAGE_LOG_FORMAT", "json");
+            assert_eq!(Settings::load(None).expect("json").log_format, LogFormat::Json);
+            jail.set_env("MAILLAGE_LOG_FORMAT", "yaml");
+            let err = Settings::load(None).expect_err("unknown format");
+            assert!(err.to_string().contains("log_format"), "{err}");
+            jail.set_env("MAILLAGE_LOG_FORMAT", "text");
+            jail.set_env("MAILLAGE_METRICS_TOKEN", "short");
+            let err = Settings::load(None).expect_err("short token");
+            assert!(err.to_string().contains("MAILLAGE_METRICS_TOKEN"), "{err}");
+            jail.set_env("MAILLAGE_METRICS_TOKEN", "a-long-enough-metrics-token");
+            assert!(Settings::load(None).is_ok());
+            jail.set_env("MAILLAGE_SHUTDOWN_GRACE_SECS", (MAX_SHUTDOWN_GRACE_SECS + 1).to_string());
+            let err = Settings::load(None).expect_err("grace too long");
+            assert!(err.to_string().contains("shutdown_grace_secs"), "{err}");
+            jail.set_env("MAILLAGE_SHUTDOWN_GRACE_SECS", "0");
+            assert!(Settings::load(None).is_ok(), "no grace: stop at once");
+            jail.set_env("MAILLAGE_DB_ACQUIRE_TIMEOUT_MS", "15000");
+            let err = Settings::load(None).expect_err("as long as the request timeout");
+            assert!(err.to_string().contains("db_acquire_timeout_ms"), "{err}");
+            jail.set_env("MAILLAGE_DB_ACQUIRE_TIMEOUT_MS", "0");
+            let err = Settings::load(None).expect_err("zero");
+            assert!(err.to_string().contains("db_acquire_timeout_ms"), "{err}");
             Ok(())
         });
     }

@@ -59,11 +59,14 @@ pub struct Timeouts {
     pub statement: Duration,
     /// `lock_timeout`.
     pub lock: Duration,
+    /// The longest a statement waits for a pooled connection (connecting included):
+    /// while the database is away, requests fail this quickly with `UNAVAILABLE`.
+    pub acquire: Duration,
 }
 
 impl Default for Timeouts {
     fn default() -> Self {
-        Self { statement: Duration::from_secs(10), lock: Duration::from_secs(5) }
+        Self { statement: Duration::from_secs(10), lock: Duration::from_secs(5), acquire: Duration::from_secs(3) }
     }
 }
 
@@ -85,6 +88,7 @@ pub async fn connect(
     let timeouts = Timeouts {
         statement: Duration::from_millis(settings.statement_timeout_ms),
         lock: Duration::from_millis(settings.lock_timeout_ms),
+        acquire: Duration::from_millis(settings.db_acquire_timeout_ms),
     };
     connect_with(&settings.database_url(), settings.max_connections, timeouts, observer).await
 }
@@ -202,8 +206,8 @@ pub async fn connect_with(
     options
         .max_connections(max_connections)
         .min_connections(1)
-        .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(10))
+        .connect_timeout(timeouts.acquire)
+        .acquire_timeout(timeouts.acquire)
         .sqlx_logging(false)
         // sqlx pings a connection each time it hands one out (a round trip that carries
         // no query, on every statement); only a connection idle long enough to have been
@@ -311,7 +315,18 @@ pub fn is_unavailable(err: &DbErr) -> bool {
         | DbErr::Query(RuntimeErr::SqlxError(e))
         | DbErr::Conn(RuntimeErr::SqlxError(e)) => {
             match e.as_ref() {
-                sea_orm::sqlx::Error::PoolTimedOut => true,
+                // The database went away (refused, reset, shut down) or the pool gave up
+                // waiting for a connection: trying again later may work.
+                sea_orm::sqlx::Error::PoolTimedOut
+                | sea_orm::sqlx::Error::PoolClosed
+                | sea_orm::sqlx::Error::Io(_)
+                | sea_orm::sqlx::Error::WorkerCrashed => true,
+                sea_orm::sqlx::Error::Database(db)
+                    if db.code().is_some_and(|code| code.starts_with("08") || code.starts_with("57P")) =>
+                {
+                    // connection_exception; admin_shutdown, crash_shutdown, cannot_connect_now
+                    true
+                }
                 sea_orm::sqlx::Error::Database(db) => matches!(
                     db.code().as_deref(),
                     // lock_not_available, query_canceled (statement_timeout)

@@ -15,4 +15,5 @@ pub mod http;
 pub mod seed;
 pub mod server;
 pub mod service;
+pub mod telemetry;
 pub mod watch;

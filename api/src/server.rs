@@ -1,6 +1,7 @@
 //! The HTTP edge: `/graphql` (`POST`, and `GET` for queries), the login routes under
-//! `/auth/`, `POST /oauth/token` for API clients (`http::oauth`), GraphiQL, and the health
-//! checks (`http::health`).
+//! `/auth/`, `POST /oauth/token` for API clients (`http::oauth`), GraphiQL, the health
+//! checks (`http::health`) and `/metrics` (`http::metrics`, whose middleware also gives
+//! every request its log span).
 //!
 //! Before a GraphQL request reaches the schema it must be JSON (`415` otherwise, so no
 //! web page can send one cross-site without a preflight) and find a free execution slot
@@ -125,7 +126,8 @@ pub fn start_on(
 ) -> std::io::Result<RunningServer> {
     let addr = listener.local_addr()?;
     let watcher = tokio::spawn(db::background(crate::watch::watch_policy(app.clone(), settings.policy_refresh_ms)));
-    let health = web::Data::new(crate::http::health::Health::new(&app.db));
+    let health = web::Data::new(crate::http::health::Health::new(&app));
+    let metrics_access = web::Data::new(crate::http::metrics::MetricsAccess::new(settings.metrics_token.clone()));
     let app_data = web::Data::new(app.clone());
     let rate_limits = web::Data::new(RateLimits::new(settings));
     let state = web::Data::new(AppState {
@@ -155,6 +157,11 @@ pub fn start_on(
                 header::CONTENT_TYPE,
                 header::HeaderName::from_static("x-request-id"),
                 header::IF_NONE_MATCH,
+                // W3C trace context, and the names Apollo's clients give themselves.
+                header::HeaderName::from_static("traceparent"),
+                header::HeaderName::from_static("tracestate"),
+                header::HeaderName::from_static("apollographql-client-name"),
+                header::HeaderName::from_static("apollographql-client-version"),
             ])
             // Front ends read their budget (`RateLimit-*`) and when to come back.
             .expose_headers([
@@ -177,9 +184,11 @@ pub fn start_on(
                     .add((header::X_FRAME_OPTIONS, "DENY")),
             )
             .wrap(cors)
-            // Outermost: every answer, refusals included, is compressed when the client
-            // accepts gzip or br (`Vary: accept-encoding` then).
+            // Every answer, refusals included, is compressed when the client accepts gzip
+            // or br (`Vary: accept-encoding` then).
             .wrap(Compress::default())
+            // Outermost: the request's log span and its count cover everything.
+            .wrap(from_fn(crate::http::metrics::observe))
             .app_data(state.clone())
             .app_data(app_data.clone())
             .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
@@ -192,25 +201,30 @@ pub fn start_on(
                     .route(web::get().to(graphql_get))
                     .default_service(web::to(graphql_method_not_allowed)),
             )
-            .configure(|cfg| crate::http::health::routes(cfg, health.clone()));
+            .configure(|cfg| crate::http::health::routes(cfg, health.clone()))
+            .configure(|cfg| crate::http::metrics::routes(cfg, metrics_access.clone()));
         if graphiql { web_app.route("/graphiql", web::get().to(graphiql::page)) } else { web_app }
     })
     // A client that closes its side has given up: drop its request's work (the handler
     // future) at once instead of running it to the end for nobody.
     .h1_allow_half_closed(false)
+    .shutdown_timeout(settings.shutdown_grace_secs)
+    // Signals are ours (`http::shutdown`).
+    .disable_signals()
     .listen(listener)?;
     if settings.workers > 0 {
         server = server.workers(settings.workers);
     }
-    if !handle_signals {
-        server = server.disable_signals();
-    }
     let server = server.run();
     let handle = server.handle();
+    let signals = handle_signals.then(|| tokio::spawn(crate::http::shutdown::on_signal(handle.clone())));
     let task = tokio::spawn(async move {
         let result = server.await;
         watcher.abort();
         sweeper.abort();
+        if let Some(signals) = signals {
+            signals.abort();
+        }
         result
     });
     Ok(RunningServer { addr, handle, task })
@@ -240,6 +254,7 @@ fn request_error(status: StatusCode, code: &str, message: &str, request_id: &str
 /// media type given), and on `/auth/…` the `{ "error", "message" }` shape of that
 /// endpoint's other errors.
 fn rate_limited(graphql: Option<MediaType>, retry_after: u64, request_id: Option<&str>) -> HttpResponse {
+    crate::telemetry::metrics().rate_limited(if graphql.is_some() { "graphql" } else { "auth" });
     let message = format!("too many requests: try again in {retry_after} s");
     let mut response = match graphql {
         Some(media) => request_error(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", &message, "", media),
@@ -339,10 +354,15 @@ async fn edge_guard(
     next.call(req).await.map(ServiceResponse::map_into_left_body)
 }
 
-/// A new request id (kept in the audit trail and sent back in `X-Request-Id`), with the
+/// The request's id (kept in the audit trail and sent back in `X-Request-Id`), with the
 /// client's own `X-Request-Id` kept apart: printable ASCII only, at most
-/// [`MAX_CLIENT_REQUEST_ID`] characters.
-fn request_id(req: &HttpRequest) -> RequestId {
+/// [`MAX_CLIENT_REQUEST_ID`] characters. Given once, when the request arrives
+/// ([`crate::http::metrics::observe`]), so that its log span names it too.
+pub(crate) fn request_id(req: &HttpRequest) -> RequestId {
+    use actix_web::HttpMessage as _;
+    if let Some(ids) = req.extensions().get::<RequestId>() {
+        return ids.clone();
+    }
     let client = req
         .headers()
         .get("X-Request-Id")
@@ -590,7 +610,11 @@ async fn serve(
                     crate::error::ServiceError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
                     _ => StatusCode::INTERNAL_SERVER_ERROR,
                 };
-                return request_error(status, err.code(), &err.to_string(), &request_id, media);
+                let mut response = request_error(status, err.code(), &err.to_string(), &request_id, media);
+                if status == StatusCode::SERVICE_UNAVAILABLE {
+                    response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+                }
+                return response;
             }
         },
         None => None,
@@ -658,8 +682,16 @@ impl Call<'_> {
         let mut names = Vec::with_capacity(requests.len());
         let mut prepared = Vec::with_capacity(requests.len());
         for request in requests {
-            names.push(logged_name(request.operation_name.as_deref()));
-            prepared.push(prepare(state, request, self.get, &self.viewer).await);
+            let mut name = logged_name(request.operation_name.as_deref());
+            let mut ready = prepare(state, request, self.get, &self.viewer).await;
+            if name.is_empty()
+                && let Prepared::Ready(request, _) = &mut ready
+            {
+                // Without `operationName`, the name of the document's only operation.
+                name = only_operation_name(request).map(|n| logged_name(Some(n))).unwrap_or_default();
+            }
+            names.push(name);
+            prepared.push(ready);
         }
         // The request is admitted, whole, when the budget holds the requested costs of
         // all its operations; what they did not use is given back once they ran.
@@ -701,7 +733,7 @@ impl Call<'_> {
                     (outcome, charge)
                 }
             };
-            log_operation(&request_id, operation, person, &outcome, self.started);
+            log_operation(&request_id, operation, person, &outcome, self.started, charge);
             charged = charged.saturating_add(charge);
             ran.push(outcome);
         }
@@ -739,8 +771,20 @@ impl Call<'_> {
             Some(body) => (body, false),
             None => (too_large_answer(&response, state.max_response_bytes), true),
         };
-        let status = if request_error_ || too_large { media.request_error_status() } else { StatusCode::OK };
+        // The database went away while it ran: say so with the status too, so that load
+        // balancers and clients retry (its `data`, if any, is incomplete).
+        let unavailable = !request_error_ && has_code(&response, "UNAVAILABLE");
+        let status = if request_error_ || too_large {
+            media.request_error_status()
+        } else if unavailable {
+            StatusCode::SERVICE_UNAVAILABLE
+        } else {
+            StatusCode::OK
+        };
         let mut answer = HttpResponse::build(status);
+        if unavailable {
+            answer.insert_header((header::RETRY_AFTER, "1"));
+        }
         answer.content_type(media.content_type()).insert_header(("X-Request-Id", request_id));
         if self.get && status == StatusCode::OK && !too_large {
             let etag = graphql_http::etag(media, &body);
@@ -817,7 +861,30 @@ fn timeout_message(state: &AppState) -> String {
     format!("the request took longer than {} s and was stopped", state.request_timeout.as_secs())
 }
 
-fn log_operation(request_id: &str, operation: &str, person: Option<i32>, ran: &Ran, started: Instant) {
+/// Whether one of the answer's errors has this `extensions.code`.
+fn has_code(response: &async_graphql::Response, code: &str) -> bool {
+    response.errors.iter().any(|error| {
+        error
+            .extensions
+            .as_ref()
+            .and_then(|ext| ext.get("code"))
+            .is_some_and(|value| matches!(value, async_graphql::Value::String(c) if c == code))
+    })
+}
+
+/// Logs one operation and counts it in the metrics.
+fn log_operation(request_id: &str, operation: &str, person: Option<i32>, ran: &Ran, started: Instant, charged: u64) {
+    use crate::telemetry::Outcome;
+    let outcome = match ran {
+        Ran::Answered(_, true) | Ran::MutationOverGet => Outcome::Refused,
+        Ran::Answered(response, false) if has_code(response, "UNAVAILABLE") => Outcome::Unavailable,
+        Ran::Answered(response, false) if !response.errors.is_empty() => Outcome::Error,
+        Ran::Answered(..) => Outcome::Ok,
+        Ran::TimedOut => Outcome::Timeout,
+    };
+    let metrics = crate::telemetry::metrics();
+    let label = metrics.operation_label(operation, matches!(ran, Ran::Answered(_, false)));
+    metrics.operation(&label, outcome, started.elapsed(), charged);
     match ran {
         Ran::Answered(response, _) => tracing::info!(
             request_id,
@@ -921,6 +988,16 @@ async fn execute(
     limits::cap_errors(&mut response.errors);
     Cost { requested, actual: cost::actual(&response.data) }.attach(&mut response);
     Ran::Answered(response, request_error)
+}
+
+/// The name of the only operation of a parsed request's document, if it has one.
+fn only_operation_name(request: &mut async_graphql::Request) -> Option<&str> {
+    match &request.parsed_query().ok()?.operations {
+        async_graphql::parser::types::DocumentOperations::Multiple(operations) if operations.len() == 1 => {
+            operations.keys().next().map(|name| name.as_str())
+        }
+        _ => None,
+    }
 }
 
 /// Whether the operation a request selects (by name, or the only one) is a mutation.

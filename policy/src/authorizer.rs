@@ -287,6 +287,9 @@ pub struct Authorizer {
     engine: RwLock<Arc<Engine>>,
     cache: RwLock<HashMap<Key, bool>>,
     effects: RwLock<HashMap<RoleKey, Effect>>,
+    /// Decisions found in `cache`, and not found (for the operators' hit rate).
+    hits: std::sync::atomic::AtomicU64,
+    misses: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for Authorizer {
@@ -323,6 +326,8 @@ impl Authorizer {
             engine: RwLock::new(Arc::new(engine)),
             cache: RwLock::new(HashMap::new()),
             effects: RwLock::new(HashMap::new()),
+            hits: std::sync::atomic::AtomicU64::new(0),
+            misses: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -331,6 +336,12 @@ impl Authorizer {
             Ok(engine) => engine.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
         }
+    }
+
+    /// How many decisions [`Self::check`] found in its cache, and did not, since start.
+    pub fn cache_lookups(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (self.hits.load(Relaxed), self.misses.load(Relaxed))
     }
 
     /// The generation of the rules in force.
@@ -435,8 +446,10 @@ impl Authorizer {
             action: q.action,
         };
         if let Some(allowed) = self.cache.read().ok().and_then(|c| c.get(&key).copied()) {
+            self.hits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             return allowed;
         }
+        self.misses.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let allowed = engine.decide(q).allowed;
         remember(&self.cache, key, allowed);
         allowed

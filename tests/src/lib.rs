@@ -24,10 +24,12 @@ use maillage_api::{
     },
 };
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret as _, SecretString};
 use serde_json::{Value, json};
 
 pub mod oidc;
+pub mod postgres;
+pub mod prometheus;
 
 /// The variable naming a PostgreSQL server for the tests.
 pub const PG_ENV: &str = "TEST_DATABASE_URL";
@@ -54,7 +56,12 @@ pub struct TestApp {
 
 enum Cleanup {
     Sqlite(#[expect(dead_code, reason = "held so the directory lives as long as the app")] tempfile::TempDir),
-    Postgres { admin_url: String, name: String },
+    Postgres {
+        admin_url: String,
+        name: String,
+    },
+    /// A database the test owns.
+    External,
 }
 
 impl TestApp {
@@ -81,6 +88,16 @@ impl TestApp {
                 (url, Cleanup::Sqlite(dir))
             }
         };
+        Self::start(url, cleanup, configure).await
+    }
+
+    /// Starts a server on the database at `url` (already there, left as it is at the
+    /// end): a PostgreSQL server the test runs itself ([`postgres::TempPostgres`]).
+    pub async fn spawn_on(url: &str, configure: impl FnOnce(&mut Settings)) -> Self {
+        Self::start(url.to_owned(), Cleanup::External, configure).await
+    }
+
+    async fn start(url: String, cleanup: Cleanup, configure: impl FnOnce(&mut Settings)) -> Self {
         let statements = Arc::new(AtomicUsize::new(0));
         let counter = statements.clone();
         let statement_log = Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -101,13 +118,20 @@ impl TestApp {
             }
         });
         let url = SecretString::from(url);
-        let server_db = db::connect_url(&url, 5, Some(observer)).await.expect("connect");
-        db::migrate(&server_db).await.expect("migrate");
-        let test_db = db::connect_url(&url, 2, None).await.expect("connect");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         let base = format!("http://{}", listener.local_addr().expect("address"));
         let mut settings = settings(url.clone(), &base);
         configure(&mut settings);
+        // The server's pool as `maillage serve` opens it, with the settings' timeouts.
+        let timeouts = db::Timeouts {
+            statement: std::time::Duration::from_millis(settings.statement_timeout_ms),
+            lock: std::time::Duration::from_millis(settings.lock_timeout_ms),
+            acquire: std::time::Duration::from_millis(settings.db_acquire_timeout_ms),
+        };
+        let server_db =
+            db::connect_with(&url, settings.max_connections, timeouts, Some(observer)).await.expect("connect");
+        db::migrate(&server_db).await.expect("migrate");
+        let test_db = db::connect_url(&url, 2, None).await.expect("connect");
         let sso = settings.sso_context().expect("single sign-on context");
         let app = App::load(server_db, sso).await.expect("load the policy");
         let server = server::start_on(listener, &settings, app.clone(), false).expect("start server");
@@ -158,7 +182,7 @@ impl TestApp {
 
     /// Whether this app runs on PostgreSQL.
     pub fn is_postgres(&self) -> bool {
-        matches!(self.cleanup, Cleanup::Postgres { .. })
+        self.url.expose_secret().starts_with("postgres")
     }
 
     /// Issues a token for a person (created if missing), as `maillage token` does.
@@ -343,6 +367,10 @@ fn settings(url: SecretString, public_url: &str) -> Settings {
         max_batch_size: 10,
         // The tests' OpenID providers run on loopback.
         allow_loopback_providers: true,
+        metrics_token: None,
+        log_format: maillage_api::config::LogFormat::Text,
+        shutdown_grace_secs: 5,
+        db_acquire_timeout_ms: 3_000,
     }
 }
 

@@ -234,10 +234,20 @@ async fn callback(
     let params = CallbackParams { code: query.code, state: query.state, iss: query.iss, error: query.error };
     let browser = read_cookie(&app, &req, &format!("{LOGIN_COOKIE}_{key}"));
     let link = read_cookie(&app, &req, LINK_COOKIE);
+    let metrics = crate::telemetry::metrics();
     match login::finish(&app, &path, params, browser.as_deref(), link.as_deref()).await {
-        Ok(Finished::Redirect(to)) => redirect(&app, to),
-        Ok(Finished::ConfirmLink(confirm)) => confirmation_page(&confirm),
-        Err(refusal) => refused(&refusal),
+        Ok(Finished::Redirect(to)) => {
+            metrics.login("ok");
+            redirect(&app, to)
+        }
+        Ok(Finished::ConfirmLink(confirm)) => {
+            metrics.login("link_confirmation");
+            confirmation_page(&confirm)
+        }
+        Err(refusal) => {
+            metrics.login(refusal.refusal.code());
+            refused(&refusal)
+        }
     }
 }
 

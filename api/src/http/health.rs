@@ -4,16 +4,22 @@
 //!   locked database never gets a healthy process restarted.
 //! - `GET/HEAD /readyz`: the database answers `SELECT 1` within [`READY_WITHIN`], on a
 //!   connection of its own: a pool exhausted by slow requests does not make a healthy
-//!   database look down (review 2026-12-01, M7).
+//!   database look down (review 2026-12-01, M7); no migration of this binary is
+//!   pending on it (a replica started against a database another version migrated
+//!   must not take traffic); and the authorization policy is loaded. Otherwise `503`
+//!   with `{ "status": "unavailable", "reason": … }`, the reason one of a fixed few
+//!   (the detail goes to the log).
 //! - `GET/HEAD /health`: the same as `/readyz` (kept for existing monitors).
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use actix_web::{HttpResponse, web};
+use migration::{Migrator, MigratorTrait};
+use policy::Authorizer;
 use sea_orm::DatabaseConnection;
 use serde_json::json;
 
-use crate::db;
+use crate::{db, service::App};
 
 /// How long the readiness check waits for the database.
 pub const READY_WITHIN: Duration = Duration::from_secs(2);
@@ -21,12 +27,13 @@ pub const READY_WITHIN: Duration = Duration::from_secs(2);
 /// The readiness check's own connection pool.
 pub struct Health {
     reserved: DatabaseConnection,
+    auth: Arc<Authorizer>,
 }
 
 impl Health {
-    /// A one-connection pool to the same database as `db`.
-    pub fn new(db: &DatabaseConnection) -> Self {
-        Self { reserved: db::reserved_pool(db) }
+    /// A one-connection pool to the same database as `app`'s, and its Authorizer.
+    pub fn new(app: &App) -> Self {
+        Self { reserved: db::reserved_pool(&app.db), auth: app.auth.clone() }
     }
 }
 
@@ -43,9 +50,22 @@ async fn live() -> HttpResponse {
 }
 
 async fn ready(health: web::Data<Health>) -> HttpResponse {
-    let outcome = tokio::time::timeout(READY_WITHIN, health.reserved.ping()).await;
+    let checks = async {
+        health.reserved.ping().await?;
+        Migrator::get_pending_migrations(&health.reserved).await
+    };
+    let outcome = tokio::time::timeout(READY_WITHIN, checks).await;
     match outcome {
-        Ok(Ok(())) => HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(json!({ "status": "ok" })),
+        Ok(Ok(pending)) if !pending.is_empty() => {
+            let names = pending.iter().map(|m| m.name().to_owned()).collect::<Vec<_>>();
+            tracing::error!(?names, "readiness: migrations pending: run `maillage migrate up`");
+            unavailable("migrations pending")
+        }
+        Ok(Ok(_)) if health.auth.rules().is_empty() => {
+            tracing::error!("readiness: the authorization policy is not loaded");
+            unavailable("policy not loaded")
+        }
+        Ok(Ok(_)) => HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(json!({ "status": "ok" })),
         Ok(Err(err)) => {
             tracing::error!(error = %err, "readiness: database unreachable");
             unavailable("database unreachable")
@@ -60,9 +80,9 @@ async fn ready(health: web::Data<Health>) -> HttpResponse {
     }
 }
 
-fn unavailable(status: &str) -> HttpResponse {
+fn unavailable(reason: &'static str) -> HttpResponse {
     HttpResponse::ServiceUnavailable()
         .insert_header(("Cache-Control", "no-store"))
         .insert_header(("Retry-After", "5"))
-        .json(json!({ "status": status }))
+        .json(json!({ "status": "unavailable", "reason": reason }))
 }

@@ -4,4 +4,6 @@
 pub mod graphql_http;
 pub mod health;
 pub mod oauth;
+pub mod metrics;
 pub mod response_size;
+pub mod shutdown;
