@@ -31,6 +31,7 @@ mod m0024_membership_key_holders;
 mod m0025_login_binding;
 mod m0026_change_notifications;
 mod m0027_personal_access_token;
+mod m0029_list_order_indexes;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -67,6 +68,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0025_login_binding::Migration),
             Box::new(m0026_change_notifications::Migration),
             Box::new(m0027_personal_access_token::Migration),
+            Box::new(m0029_list_order_indexes::Migration),
         ]
     }
 }

@@ -7,6 +7,7 @@ use entity::audit_event;
 use policy::{Rule, Scope};
 
 use super::{
+    order::{AuditEventOrder, list_order},
     GqlResult, app, caller,
     connection::{self, Conn},
     ids::{NodeKind, from_global, from_global_any, to_global},
@@ -273,6 +274,10 @@ impl PolicyQuery {
     async fn audit_events(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How the list is sorted; by default oldest first (by id). A cursor serves only the order it was made in: with another `orderBy` (or none) it is `BAD_USER_INPUT` naming `after` or `before`."
+        )]
+        order_by: Option<AuditEventOrder>,
         #[graphql(desc = "Narrows the trail; all given filters must match (exact values).")] filter: Option<
             AuditEventFilter,
         >,
@@ -293,7 +298,8 @@ impl PolicyQuery {
         )]
         before: Option<String>,
     ) -> async_graphql::Result<Conn<AuditEvent>> {
-        let req = connection::page_request(first, after, last, before).gql()?;
+        let order = list_order(order_by.as_ref());
+        let req = connection::page_request(first, after, last, before, order).gql()?;
         let filter = filter.unwrap_or_default();
         let scope = scope("filter.scopeId", filter.scope_id.as_ref()).gql()?;
         let filter = AuditFilter {
@@ -310,7 +316,7 @@ impl PolicyQuery {
         };
         let (page, total) =
             service::audit_events(app(ctx), caller(ctx), &filter, &req, connection::wants_count(ctx)).await.gql()?;
-        Ok(connection::build(page, total, |m| m.id, AuditEvent))
+        Ok(connection::build(page, total, order, |m| m.id, AuditEvent))
     }
 }
 

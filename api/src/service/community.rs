@@ -681,7 +681,14 @@ pub async fn list(
     let visible = access::visibility(&app.auth, db.get_database_backend(), caller);
     let mut select = filtered(visible.condition(), caller, filter);
     if !columns.is_empty() {
-        select = select.select_only().columns(columns_to_read(columns));
+        let mut read = columns_to_read(columns);
+        // The sort key makes the edges' cursors.
+        if let Some(key) = req.order.key
+            && !read.iter().any(|c| c.as_str() == key.column_name())
+        {
+            read.extend(community::Column::iter().filter(|c| c.as_str() == key.column_name()));
+        }
+        select = select.select_only().columns(read);
     }
     let (page, total) = if want_count {
         let parts = visible.disjoint_parts().into_iter().map(|part| filtered(part, caller, filter)).collect();
