@@ -260,13 +260,21 @@ async fn sorted_lists_cost_the_statements_of_the_default_order() {
         for query in [query.clone(), sorted(&query)] {
             assert_ne!(query.contains("orderBy"), counts.is_empty(), "{name}: the sorted query is sorted");
             app.ok(Some(&ana), &query, json!({})).await;
-            app.reset_statements();
-            let data = app.ok(Some(&ana), &query, json!({})).await;
-            counts.push((app.statements(), data));
+            // The fewest of three runs: a session's periodic bookkeeping may fall in any
+            // one of them, and a statement sorting added would be in all three.
+            let mut fewest: Option<(usize, Vec<String>)> = None;
+            for _ in 0..3 {
+                app.reset_statements();
+                app.ok(Some(&ana), &query, json!({})).await;
+                if fewest.as_ref().is_none_or(|(n, _)| app.statements() < *n) {
+                    fewest = Some((app.statements(), app.statement_log()));
+                }
+            }
+            counts.push(fewest.expect("three runs"));
         }
         let (plain, sorted_count) = (counts[0].0, counts[1].0);
         println!("{name}: {plain} statements in the default order, {sorted_count} sorted");
-        assert_eq!(sorted_count, plain, "{name}: sorting costs no statement");
+        assert_eq!(sorted_count, plain, "{name}: sorting costs no statement: {:#?}", counts);
     }
     // The sorted nested answer is sorted at each level.
     let data = app.ok(Some(&ana), &sorted(BENCH_OPERATIONS[2].1), json!({})).await;
