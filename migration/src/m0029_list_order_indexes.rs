@@ -3,7 +3,10 @@
 //! parent = $p AND (key, id) > ($k, $i) ORDER BY key, id LIMIT n + 1` — so PostgreSQL
 //! walks the index from the cursor, forwards or backwards, and stops after one page,
 //! whatever the list's size or the number of rows sharing a key (the id, in the index,
-//! orders them). The default order (by id) keeps the indexes it had.
+//! orders them). The default order (by id) keeps the indexes it had. Members sorted by
+//! name have no index: the name is the person's, in another table, so PostgreSQL sorts
+//! one community's active members (one community's size, read through the
+//! `(community_id, person_id)` index) to return a page.
 
 use crate::helpers::*;
 use sea_orm_migration::prelude::*;

@@ -66,11 +66,11 @@ async fn walk(
 
 /// The row id a cursor holds (`c:id`, or `k:key:direction:id:value`).
 fn cursor_id(cursor: &Value) -> i32 {
-    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(cursor.as_str().expect("a cursor")).expect("base64"))
-        .expect("text");
+    let text =
+        String::from_utf8(URL_SAFE_NO_PAD.decode(cursor.as_str().expect("a cursor")).expect("base64")).expect("text");
     let id = match text.strip_prefix("c:") {
         Some(id) => id,
-        None => text.splitn(5, ':').nth(3).expect("a keyed cursor"),
+        None => text.split(':').nth(3).expect("a keyed cursor"),
     };
     id.parse().expect("an id")
 }
@@ -198,7 +198,9 @@ fn communities_query(args: &str, order: &str) -> String {
 }
 
 async fn all_communities(app: &TestApp, token: Option<&str>) -> Vec<Value> {
-    let data = app.ok(token, "{ communities(first: 100) { edges { cursor node { id name slug createdAt } } } }", json!({})).await;
+    let data = app
+        .ok(token, "{ communities(first: 100) { edges { cursor node { id name slug createdAt } } } }", json!({}))
+        .await;
     nodes_of(&data["communities"])
 }
 
@@ -256,7 +258,8 @@ async fn a_cursor_serves_only_its_own_order_and_tampering_is_refused() {
     let founder = network(&app).await;
     let token = Some(founder.as_str());
     let cursor_of = |data: &Value| data["communities"]["pageInfo"]["endCursor"].clone();
-    let by_name = cursor_of(&app.ok(token, &communities_query("first: 2, after: $c", "{ field: NAME }"), json!({})).await);
+    let by_name =
+        cursor_of(&app.ok(token, &communities_query("first: 2, after: $c", "{ field: NAME }"), json!({})).await);
     let by_id = cursor_of(
         &app.ok(token, "query($c: String) { communities(first: 2, after: $c) { pageInfo { endCursor } } }", json!({}))
             .await,
@@ -281,14 +284,14 @@ async fn a_cursor_serves_only_its_own_order_and_tampering_is_refused() {
         }
     }
     // A name cursor used without orderBy (the default order) is refused as well.
-    let body = app
-        .gql(token, "query($c: String) { communities(after: $c) { totalCount } }", json!({ "c": by_name }))
-        .await;
+    let body =
+        app.gql(token, "query($c: String) { communities(after: $c) { totalCount } }", json!({ "c": by_name })).await;
     assert_eq!((harness::error_code(&body), harness::error_field(&body)), ("BAD_USER_INPUT", "after"), "{body}");
 
     // A value meant as SQL is a value: it sorts after every name, nothing is broken.
     let hostile = URL_SAFE_NO_PAD.encode("k:cn:a:1:' OR 1=1; DROP TABLE community; --");
-    let data = app.ok(token, &communities_query("first: 100, after: $c", "{ field: NAME }"), json!({ "c": hostile })).await;
+    let data =
+        app.ok(token, &communities_query("first: 100, after: $c", "{ field: NAME }"), json!({ "c": hostile })).await;
     let after: Vec<&str> = data["communities"]["edges"]
         .as_array()
         .expect("edges")
@@ -372,8 +375,16 @@ async fn threads_and_posts_page_in_every_order() {
             )
         };
         let total = posts.len();
-        check_orders(&app, token, &posts_query, &["node", "posts"], &posts, &[("CREATED_AT", "createdAt")], Some(total))
-            .await;
+        check_orders(
+            &app,
+            token,
+            &posts_query,
+            &["node", "posts"],
+            &posts,
+            &[("CREATED_AT", "createdAt")],
+            Some(total),
+        )
+        .await;
     }
 }
 
@@ -422,10 +433,13 @@ async fn sorted_pages_read_ahead_are_the_pages_the_loaders_read() {
                         declared.push(format!("${name}: String"));
                     }
                 }
-                let declared =
-                    if declared.is_empty() { String::new() } else { format!("({})", declared.join(", ")) };
+                let declared = if declared.is_empty() { String::new() } else { format!("({})", declared.join(", ")) };
                 let direct = app
-                    .gql(Some(token), &format!("query{declared} {{ community(slug: \"talk\") {{ {sel} }} }}"), vars.clone())
+                    .gql(
+                        Some(token),
+                        &format!("query{declared} {{ community(slug: \"talk\") {{ {sel} }} }}"),
+                        vars.clone(),
+                    )
                     .await;
                 let listed = app
                     .gql(
@@ -440,7 +454,10 @@ async fn sorted_pages_read_ahead_are_the_pages_the_loaders_read() {
                 let direct = &direct["data"]["community"]["threads"];
                 let listed = &listed["data"]["communities"]["edges"][0]["node"]["threads"];
                 assert!(direct["edges"].as_array().is_some_and(|e| !e.is_empty()), "{direct}");
-                assert_eq!(direct, listed, "{threads_order} {posts_order}: threads({threads_args}) posts({posts_args})");
+                assert_eq!(
+                    direct, listed,
+                    "{threads_order} {posts_order}: threads({threads_args}) posts({posts_args})"
+                );
             }
         }
     }
@@ -458,14 +475,24 @@ async fn members_and_audit_events_page_in_every_order() {
         fixtures::add_member(&app, &community, id, &[CommunityRole::Member]).await;
     }
     exec(&app, "UPDATE membership SET created_at = (SELECT MIN(created_at) FROM membership) WHERE id % 2 = 1").await;
+    // Names shared by several members (ASCII capitals: the same order in any collation).
+    exec(
+        &app,
+        "UPDATE person SET display_name = CASE WHEN id % 3 = 0 THEN 'Camille' WHEN id % 3 = 1 THEN 'Alex' \
+         ELSE 'Dominique' END",
+    )
+    .await;
     let all = app
         .ok(
             Some(&ana),
-            "{ community(slug: \"many\") { members(first: 100) { edges { cursor node { id createdAt } } } } }",
+            "{ community(slug: \"many\") { members(first: 100) { edges { cursor node { id createdAt person { displayName } } } } } }",
             json!({}),
         )
         .await;
-    let members = nodes_of(&all["community"]["members"]);
+    let mut members = nodes_of(&all["community"]["members"]);
+    for member in &mut members {
+        member["name"] = member["person"]["displayName"].clone();
+    }
     assert_eq!(members.len(), 9, "the founder and eight members");
     let members_query = |args: &str, order: &str| {
         format!(
@@ -479,13 +506,14 @@ async fn members_and_audit_events_page_in_every_order() {
         &members_query,
         &["community", "members"],
         &members,
-        &[("CREATED_AT", "createdAt")],
+        &[("CREATED_AT", "createdAt"), ("NAME", "name")],
         Some(9),
     )
     .await;
 
     exec(&app, "UPDATE audit_event SET created_at = (SELECT MIN(created_at) FROM audit_event) WHERE id % 2 = 0").await;
-    let all = app.ok(Some(&admin), "{ auditEvents(first: 100) { edges { cursor node { createdAt } } } }", json!({})).await;
+    let all =
+        app.ok(Some(&admin), "{ auditEvents(first: 100) { edges { cursor node { createdAt } } } }", json!({})).await;
     let events = nodes_of(&all["auditEvents"]);
     assert!(events.len() >= 3, "{all}");
     let audit_query = |args: &str, order: &str| {
@@ -495,8 +523,16 @@ async fn members_and_audit_events_page_in_every_order() {
         )
     };
     let total = events.len();
-    check_orders(&app, Some(&admin), &audit_query, &["auditEvents"], &events, &[("CREATED_AT", "createdAt")], Some(total))
-        .await;
+    check_orders(
+        &app,
+        Some(&admin),
+        &audit_query,
+        &["auditEvents"],
+        &events,
+        &[("CREATED_AT", "createdAt")],
+        Some(total),
+    )
+    .await;
     // Nobody else reads the trail, in any order.
     let body = app.gql(Some(&ana), &audit_query("first: 5, after: $c", "{ field: CREATED_AT }"), json!({})).await;
     assert_eq!(harness::error_code(&body), "FORBIDDEN", "{body}");
@@ -514,10 +550,7 @@ async fn sorted_reads_use_the_order_indexes_on_postgres() {
         return;
     }
     let reads = [
-        (
-            "SELECT id FROM community WHERE (name, id) > ('Beta', 3) ORDER BY name, id LIMIT 51",
-            "ix_community_name_id",
-        ),
+        ("SELECT id FROM community WHERE (name, id) > ('Beta', 3) ORDER BY name, id LIMIT 51", "ix_community_name_id"),
         (
             "SELECT id FROM community WHERE (name, id) < ('Beta', 3) ORDER BY name DESC, id DESC LIMIT 51",
             "Scan Backward using ix_community_name_id",
@@ -547,7 +580,8 @@ async fn sorted_reads_use_the_order_indexes_on_postgres() {
     ];
     for (sql, index) in reads {
         let txn = sea_orm::TransactionTrait::begin(&app.db).await.expect("begin");
-        for set in ["SET LOCAL enable_seqscan = off", "SET LOCAL enable_sort = off", "SET LOCAL enable_bitmapscan = off"]
+        for set in
+            ["SET LOCAL enable_seqscan = off", "SET LOCAL enable_sort = off", "SET LOCAL enable_bitmapscan = off"]
         {
             txn.execute_unprepared(set).await.expect(set);
         }

@@ -647,6 +647,10 @@ pub struct CommunityQuery;
 impl CommunityQuery {
     /// Communities the viewer may see (secret ones only to their members), oldest first.
     #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "a list field's arguments: its filter, orderBy and the four of Relay"
+    )]
     async fn communities(
         &self,
         ctx: &Context<'_>,

@@ -182,9 +182,11 @@ pub fn build<M: Keyed, N: OutputType>(
         page.has_next,
         ListInfo { total_count: i64::try_from(total).unwrap_or(i64::MAX) },
     );
+    let mut keys = page.keys.into_iter();
     conn.edges.extend(page.items.into_iter().map(|m| {
-        let place = Position { id: id_of(&m), key: order.key.and_then(|key| m.key_value(key)) };
-        Edge::new(ListCursor { order, place }, wrap(m))
+        let read = keys.next().flatten();
+        let key = order.key.and_then(|key| m.key_value(key)).or(read);
+        Edge::new(ListCursor { order, place: Position { id: id_of(&m), key } }, wrap(m))
     }));
     conn
 }
@@ -247,7 +249,10 @@ mod tests {
         let place = Position { id: 3, key: Some(KeyValue::Text("b".into())) };
         let named = ListCursor { order: by_name, place: place.clone() }.encode_cursor();
         let field = |r: Result<PageRequest, ServiceError>| r.err().and_then(|e| e.field().map(str::to_owned));
-        assert_eq!(page_request(None, Some(named.clone()), None, None, by_name).ok().and_then(|r| r.after), Some(place));
+        assert_eq!(
+            page_request(None, Some(named.clone()), None, None, by_name).ok().and_then(|r| r.after),
+            Some(place)
+        );
         for other in [ListOrder::default(), by_name_desc, by_slug] {
             assert_eq!(field(page_request(None, Some(named.clone()), None, None, other)).as_deref(), Some("after"));
             assert_eq!(field(page_request(None, None, Some(1), Some(named.clone()), other)).as_deref(), Some("before"));

@@ -124,7 +124,8 @@ impl CursorType for ListCursor {
             return number.parse::<i32>().map(Self::id).map_err(|_| bad());
         }
         let mut parts = text.strip_prefix("k:").ok_or_else(bad)?.splitn(4, ':');
-        let (Some(tag), Some(direction), Some(id), Some(value)) = (parts.next(), parts.next(), parts.next(), parts.next())
+        let (Some(tag), Some(direction), Some(id), Some(value)) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return Err(bad());
         };

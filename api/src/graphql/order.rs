@@ -80,6 +80,8 @@ order_input!(
     MemberOrderField {
         /// When the person first joined, asked to join or was invited (`Membership.createdAt`).
         CreatedAt => MembershipCreatedAt,
+        /// The member's display name (`Person.displayName`).
+        Name => MemberName,
     }
 );
 

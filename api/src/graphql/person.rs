@@ -108,9 +108,25 @@ impl Person {
         let sees_all = viewer.as_ref().is_some_and(|a| a.person_id == self.0.id || a.network_admin);
         let args = (first, after, last, before);
         if sees_all {
-            connection::children::<PersonMembershipsAll, _>(ctx, self.0.id, args, ListOrder::default(), |m| m.id, Membership).await
+            connection::children::<PersonMembershipsAll, _>(
+                ctx,
+                self.0.id,
+                args,
+                ListOrder::default(),
+                |m| m.id,
+                Membership,
+            )
+            .await
         } else {
-            connection::children::<PersonMembershipsShared, _>(ctx, self.0.id, args, ListOrder::default(), |m| m.id, Membership).await
+            connection::children::<PersonMembershipsShared, _>(
+                ctx,
+                self.0.id,
+                args,
+                ListOrder::default(),
+                |m| m.id,
+                Membership,
+            )
+            .await
         }
     }
 }

@@ -7,11 +7,11 @@ use entity::audit_event;
 use policy::{Rule, Scope};
 
 use super::{
-    order::{AuditEventOrder, list_order},
     GqlResult, app, caller,
     connection::{self, Conn},
     ids::{NodeKind, from_global, from_global_any, to_global},
     loaders::{PersonById, loader},
+    order::{AuditEventOrder, list_order},
     person::Person,
 };
 use crate::{
@@ -271,6 +271,10 @@ impl PolicyQuery {
     /// auditors; one organization's or community's (`filter.scopeId`) for those the
     /// policy lets read it (by default its administrators).
     #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "a list field's arguments: its filter, orderBy and the four of Relay"
+    )]
     async fn audit_events(
         &self,
         ctx: &Context<'_>,

@@ -28,7 +28,7 @@ use super::{
     App, access,
     audit::{self, AuditRecord, AuditScope},
     discussion,
-    page::{self, Page, PageRequest},
+    page::{self, Page, PageRequest, SortKey},
     validate,
 };
 use crate::{
@@ -683,10 +683,10 @@ pub async fn list(
     if !columns.is_empty() {
         let mut read = columns_to_read(columns);
         // The sort key makes the edges' cursors.
-        if let Some(key) = req.order.key
-            && !read.iter().any(|c| c.as_str() == key.column_name())
+        if let Some(column) = req.order.key.and_then(SortKey::column_name)
+            && !read.iter().any(|c| c.as_str() == column)
         {
-            read.extend(community::Column::iter().filter(|c| c.as_str() == key.column_name()));
+            read.extend(community::Column::iter().filter(|c| c.as_str() == column));
         }
         select = select.select_only().columns(read);
     }

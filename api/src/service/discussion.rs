@@ -209,9 +209,7 @@ pub fn threads_ahead_from_json(text: &str, ahead: &ThreadsAhead) -> ServiceResul
         .map_err(|err| ServiceError::Internal(format!("threads read ahead: unexpected JSON: {err}")))?;
     let (threads, nested) = page::page_from_json(items, |t| t.id, &ahead.threads);
     let posts = match &ahead.posts {
-        Some(req) => {
-            nested.into_iter().map(|(id, items)| (id, page::page_from_json(items, |p| p.id, req).0)).collect()
-        }
+        Some(req) => nested.into_iter().map(|(id, items)| (id, page::page_from_json(items, |p| p.id, req).0)).collect(),
         None => Vec::new(),
     };
     Ok(ThreadPages { threads, posts })

@@ -25,7 +25,9 @@ use sea_orm::{
 };
 
 use chrono::{DateTime, Utc};
-use entity::{audit_event, community, community_organization, membership, organization, post, subgroup, thread};
+use entity::{
+    audit_event, community, community_organization, membership, organization, person, post, subgroup, thread,
+};
 use sea_orm::IntoSimpleExpr;
 
 use crate::error::ServiceResult;
@@ -38,6 +40,8 @@ pub enum SortKey {
     CommunitySlug,
     CommunityCreatedAt,
     MembershipCreatedAt,
+    /// The member's display name: a column of `person`, not of `membership`.
+    MemberName,
     ThreadCreatedAt,
     ThreadTitle,
     PostCreatedAt,
@@ -53,11 +57,12 @@ pub enum KeyKind {
 
 impl SortKey {
     /// Every key, for reading one back from its [`SortKey::tag`].
-    const ALL: [SortKey; 8] = [
+    const ALL: [SortKey; 9] = [
         Self::CommunityName,
         Self::CommunitySlug,
         Self::CommunityCreatedAt,
         Self::MembershipCreatedAt,
+        Self::MemberName,
         Self::ThreadCreatedAt,
         Self::ThreadTitle,
         Self::PostCreatedAt,
@@ -71,6 +76,7 @@ impl SortKey {
             Self::CommunitySlug => "cs",
             Self::CommunityCreatedAt => "cc",
             Self::MembershipCreatedAt => "mc",
+            Self::MemberName => "mn",
             Self::ThreadCreatedAt => "tc",
             Self::ThreadTitle => "tt",
             Self::PostCreatedAt => "pc",
@@ -86,19 +92,21 @@ impl SortKey {
     /// What its values are.
     pub fn kind(self) -> KeyKind {
         match self {
-            Self::CommunityName | Self::CommunitySlug | Self::ThreadTitle => KeyKind::Text,
+            Self::CommunityName | Self::CommunitySlug | Self::MemberName | Self::ThreadTitle => KeyKind::Text,
             _ => KeyKind::Time,
         }
     }
 
-    /// Its column's name in its table.
-    pub fn column_name(self) -> &'static str {
-        match self {
+    /// Its column's name in the list's own table; `None` for a key read from another
+    /// table (its value then rides on each row as [`PAGE_KEY`]).
+    pub fn column_name(self) -> Option<&'static str> {
+        Some(match self {
             Self::CommunityName => community::Column::Name.as_str(),
             Self::CommunitySlug => community::Column::Slug.as_str(),
             Self::ThreadTitle => thread::Column::Title.as_str(),
+            Self::MemberName => return None,
             _ => "created_at",
-        }
+        })
     }
 
     /// Its column, qualified by its table.
@@ -108,6 +116,22 @@ impl SortKey {
             Self::CommunitySlug => community::Column::Slug.into_simple_expr(),
             Self::CommunityCreatedAt => community::Column::CreatedAt.into_simple_expr(),
             Self::MembershipCreatedAt => membership::Column::CreatedAt.into_simple_expr(),
+            // A scalar sub-query rather than a join: the list's select stays a select of
+            // memberships, and the person is found by primary key.
+            Self::MemberName => Expr::SubQuery(
+                None,
+                Box::new(
+                    Query::select()
+                        .column((person::Entity, person::Column::DisplayName))
+                        .from(person::Entity)
+                        .and_where(
+                            Expr::col((person::Entity, person::Column::Id))
+                                .equals((membership::Entity, membership::Column::PersonId)),
+                        )
+                        .to_owned()
+                        .into_sub_query_statement(),
+                ),
+            ),
             Self::ThreadCreatedAt => thread::Column::CreatedAt.into_simple_expr(),
             Self::ThreadTitle => thread::Column::Title.into_simple_expr(),
             Self::PostCreatedAt => post::Column::CreatedAt.into_simple_expr(),
@@ -241,6 +265,9 @@ pub struct Page<T> {
     pub items: Vec<T>,
     pub has_next: bool,
     pub has_previous: bool,
+    /// The sort key of each item, when the list is sorted by a key its rows do not hold
+    /// (see [`SortKey::column_name`]); empty otherwise.
+    pub keys: Vec<Option<KeyValue>>,
 }
 
 impl<T> Page<T> {
@@ -249,15 +276,22 @@ impl<T> Page<T> {
         rows.truncate(usize::try_from(req.limit).unwrap_or(usize::MAX));
         if req.from_end {
             rows.reverse();
-            Page { items: rows, has_next: req.before.is_some(), has_previous: more }
+            Page { items: rows, has_next: req.before.is_some(), has_previous: more, keys: Vec::new() }
         } else {
-            Page { items: rows, has_next: more, has_previous: req.after.is_some() }
+            Page { items: rows, has_next: more, has_previous: req.after.is_some(), keys: Vec::new() }
         }
+    }
+
+    /// [`Page::from_rows`] of rows read with their sort key's value.
+    fn from_keyed_rows(rows: Vec<(T, Option<KeyValue>)>, req: &PageRequest) -> Self {
+        let page = Page::from_rows(rows, req);
+        let (items, keys) = page.items.into_iter().unzip();
+        Page { items, has_next: page.has_next, has_previous: page.has_previous, keys }
     }
 
     /// An empty page (for a parent with no children).
     pub fn empty() -> Self {
-        Page { items: Vec::new(), has_next: false, has_previous: false }
+        Page { items: Vec::new(), has_next: false, has_previous: false, keys: Vec::new() }
     }
 
     /// Keeps the page shape while converting its items.
@@ -266,6 +300,7 @@ impl<T> Page<T> {
             items: self.items.into_iter().map(f).collect(),
             has_next: self.has_next,
             has_previous: self.has_previous,
+            keys: self.keys,
         }
     }
 }
@@ -421,6 +456,9 @@ where
     let mut window = WindowStatement::partition_by(parent);
     if let Some(key) = req.order.key {
         window.order_by_expr(key.expr(), order(req));
+        if key.column_name().is_none() {
+            inner.expr_as(key.expr(), PAGE_KEY);
+        }
     }
     window.order_by(id, order(req));
     inner.expr_window_as(Expr::cust("ROW_NUMBER()"), window, "page_row");
@@ -433,8 +471,38 @@ where
     } else {
         outer.order_by("id", order(req));
     }
-    let rows = E::find().from_raw_sql(db.get_database_backend().build(&outer)).all(db).await?;
+    let statement = db.get_database_backend().build(&outer);
+    if let Some(key) = req.order.key.filter(|key| key.column_name().is_none()) {
+        let rows = read_keyed::<E, C>(db, statement, key).await?;
+        return Ok(group_keyed_pages(rows, parent_of, req));
+    }
+    let rows = E::find().from_raw_sql(statement).all(db).await?;
     Ok(group_pages(rows, parent_of, req))
+}
+
+/// Result column of a sort key read from another table (see [`SortKey::column_name`]).
+const PAGE_KEY: &str = "page_key";
+
+/// Rows of `statement`, each with its [`PAGE_KEY`] value.
+async fn read_keyed<E, C>(
+    db: &C,
+    statement: Statement,
+    key: SortKey,
+) -> ServiceResult<Vec<(E::Model, Option<KeyValue>)>>
+where
+    E: EntityTrait,
+    E::Model: FromQueryResult,
+    C: ConnectionTrait,
+{
+    let mut rows = Vec::new();
+    for row in db.query_all_raw(statement).await? {
+        let value = match key.kind() {
+            KeyKind::Text => row.try_get::<Option<String>>("", PAGE_KEY)?.map(KeyValue::Text),
+            KeyKind::Time => row.try_get::<Option<DateTime<Utc>>>("", PAGE_KEY)?.map(KeyValue::Time),
+        };
+        rows.push((E::Model::from_query_result(&row, "")?, value));
+    }
+    Ok(rows)
 }
 
 /// PostgreSQL: `LATERAL (… LIMIT n + 1)` per parent, so each parent's page is read
@@ -456,10 +524,14 @@ where
     if parents.is_empty() {
         return Ok(HashMap::new());
     }
-    let inner = ordered(with_cursor(select, id, req), id, req)
+    let mut inner = ordered(with_cursor(select, id, req), id, req)
         .filter(Expr::col(parent).equals(("parents", "parent_id")))
         .limit(req.limit + 1)
         .into_query();
+    let foreign = req.order.key.filter(|key| key.column_name().is_none());
+    if let Some(key) = foreign {
+        inner.expr_as(key.expr(), PAGE_KEY);
+    }
     let (inner_sql, mut values) = inner.build(PostgresQueryBuilder);
     // The parents are one array parameter, so the statement's text is the same whatever
     // the parents: it is prepared and planned once per connection, not per request.
@@ -468,7 +540,12 @@ where
         "SELECT paged.* FROM unnest(CAST(${} AS int4[])) AS parents (parent_id) CROSS JOIN LATERAL ({inner_sql}) AS paged",
         values.0.len()
     );
-    let rows = E::find().from_raw_sql(Statement::from_sql_and_values(DbBackend::Postgres, sql, values)).all(db).await?;
+    let statement = Statement::from_sql_and_values(DbBackend::Postgres, sql, values);
+    if let Some(key) = foreign {
+        let rows = read_keyed::<E, C>(db, statement, key).await?;
+        return Ok(group_keyed_pages(rows, parent_of, req));
+    }
+    let rows = E::find().from_raw_sql(statement).all(db).await?;
     Ok(group_pages(rows, parent_of, req))
 }
 
@@ -503,10 +580,10 @@ pub fn page_json<E: EntityTrait>(
         keep.insert(0, id);
     }
     // The sort key makes the rows' cursors.
-    if let Some(key) = req.order.key
-        && !keep.iter().any(|c| c.as_str() == key.column_name())
+    if let Some(column) = req.order.key.and_then(SortKey::column_name)
+        && !keep.iter().any(|c| c.as_str() == column)
     {
-        keep.extend(E::Column::iter().filter(|c| c.as_str() == key.column_name()));
+        keep.extend(E::Column::iter().filter(|c| c.as_str() == column));
     }
     let mut object = String::from("json_build_object(");
     for (i, column) in keep.iter().enumerate() {
@@ -524,10 +601,11 @@ pub fn page_json<E: EntityTrait>(
     let item = Expr::cust_with_exprs(format!("json_build_array({object}, $1)"), [nested]);
     // A sorted page keeps its order in the array (text sorts by the database's
     // collation, which the reader cannot redo); the default one is sorted back by id.
-    let agg_order = match req.order.key {
-        Some(key) => {
+    // (Lists read this way, threads and posts, are sorted by their own columns only.)
+    let agg_order = match req.order.key.and_then(SortKey::column_name) {
+        Some(column) => {
             let dir = if order(req) == Order::Desc { "DESC" } else { "ASC" };
-            format!(" ORDER BY \"{alias}\".\"{}\" {dir}, \"{alias}\".\"{}\" {dir}", key.column_name(), id.as_str())
+            format!(" ORDER BY \"{alias}\".\"{column}\" {dir}, \"{alias}\".\"{}\" {dir}", id.as_str())
         }
         None => String::new(),
     };
@@ -577,6 +655,19 @@ fn group_pages<M>(rows: Vec<M>, parent_of: impl Fn(&M) -> i32, req: &PageRequest
         grouped.entry(parent_of(&row)).or_default().push(row);
     }
     grouped.into_iter().map(|(k, rows)| (k, Page::from_rows(rows, req))).collect()
+}
+
+/// [`group_pages`] of rows read with their sort key's value.
+fn group_keyed_pages<M>(
+    rows: Vec<(M, Option<KeyValue>)>,
+    parent_of: impl Fn(&M) -> i32,
+    req: &PageRequest,
+) -> HashMap<i32, Page<M>> {
+    let mut grouped: HashMap<i32, Vec<(M, Option<KeyValue>)>> = HashMap::new();
+    for row in rows {
+        grouped.entry(parent_of(&row.0)).or_default().push(row);
+    }
+    grouped.into_iter().map(|(k, rows)| (k, Page::from_keyed_rows(rows, req))).collect()
 }
 
 /// How many children each parent has, in one statement.
