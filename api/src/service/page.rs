@@ -693,3 +693,74 @@ where
         .await?;
     Ok(rows.into_iter().map(|(k, n)| (k, u64::try_from(n).unwrap_or(0))).collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::{DbBackend, QueryTrait};
+
+    fn sql(req: &PageRequest) -> String {
+        let select = community::Entity::find().select_only().column(community::Column::Id);
+        ordered(with_cursor(select, community::Column::Id, req), community::Column::Id, req)
+            .limit(req.limit + 1)
+            .build(DbBackend::Postgres)
+            .to_string()
+    }
+
+    fn req(order: ListOrder, after: Option<Position>, before: Option<Position>, from_end: bool) -> PageRequest {
+        PageRequest { after, before, limit: 2, from_end, order }
+    }
+
+    #[test]
+    fn the_default_order_reads_by_id_as_before() {
+        let plain = ListOrder::default();
+        assert_eq!(
+            sql(&req(plain, Some(Position::id(5)), None, false)),
+            r#"SELECT "community"."id" FROM "community" WHERE "community"."id" > 5 ORDER BY "community"."id" ASC LIMIT 3"#
+        );
+        assert_eq!(
+            sql(&req(plain, None, Some(Position::id(5)), true)),
+            r#"SELECT "community"."id" FROM "community" WHERE "community"."id" < 5 ORDER BY "community"."id" DESC LIMIT 3"#
+        );
+    }
+
+    #[test]
+    fn a_sorted_order_compares_the_key_and_the_id_together() {
+        let by_name = ListOrder { key: Some(SortKey::CommunityName), desc: false };
+        let at = Some(Position { id: 5, key: Some(KeyValue::Text("Neil".into())) });
+        assert_eq!(
+            sql(&req(by_name, at.clone(), None, false)),
+            r#"SELECT "community"."id" FROM "community" WHERE ("community"."name", "community"."id") > ('Neil', 5) ORDER BY "community"."name" ASC, "community"."id" ASC LIMIT 3"#
+        );
+        // Descending, the last page before a place: rows after it in the list's order,
+        // fetched from the end (ascending), then turned round.
+        let desc = ListOrder { desc: true, ..by_name };
+        assert_eq!(
+            sql(&req(desc, None, at.clone(), true)),
+            r#"SELECT "community"."id" FROM "community" WHERE ("community"."name", "community"."id") > ('Neil', 5) ORDER BY "community"."name" ASC, "community"."id" ASC LIMIT 3"#
+        );
+        assert_eq!(
+            sql(&req(desc, at, None, false)),
+            r#"SELECT "community"."id" FROM "community" WHERE ("community"."name", "community"."id") < ('Neil', 5) ORDER BY "community"."name" DESC, "community"."id" DESC LIMIT 3"#
+        );
+    }
+
+    #[test]
+    fn a_place_without_the_lists_key_matches_nothing() {
+        let by_name = ListOrder { key: Some(SortKey::CommunityName), desc: false };
+        let time = KeyValue::Time(DateTime::<Utc>::UNIX_EPOCH);
+        for place in [Position::id(5), Position { id: 5, key: Some(time) }] {
+            let text = sql(&req(by_name, Some(place), None, false));
+            assert!(text.contains("WHERE FALSE"), "{text}");
+        }
+    }
+
+    #[test]
+    fn tags_are_distinct_and_read_back() {
+        for key in SortKey::ALL {
+            assert_eq!(SortKey::from_tag(key.tag()), Some(key));
+            assert_eq!(SortKey::ALL.iter().filter(|k| k.tag() == key.tag()).count(), 1);
+        }
+        assert_eq!(SortKey::from_tag("id"), None);
+    }
+}
