@@ -274,6 +274,7 @@ async fn a_cursor_serves_only_its_own_order_and_tampering_is_refused() {
         (URL_SAFE_NO_PAD.encode("k:cn:a:x:Beta").into(), "{ field: NAME }"),
         (URL_SAFE_NO_PAD.encode(format!("k:cn:a:1:{}", "B".repeat(3000))).into(), "{ field: NAME }"),
         (json!("not base64 !"), "{ field: NAME }"),
+        (URL_SAFE_NO_PAD.encode("k:cn:a:1:B\u{0}").into(), "{ field: NAME }"),
     ];
     for (cursor, order) in cases {
         for (args, field) in [("first: 2, after: $c", "after"), ("last: 2, before: $c", "before")] {

@@ -137,6 +137,9 @@ impl CursorType for ListCursor {
         };
         let id = id.parse::<i32>().map_err(|_| bad())?;
         let value = match key.kind() {
+            // Names and titles are one line of text: a control character (NUL, which
+            // PostgreSQL refuses in text) is no value of theirs.
+            KeyKind::Text if value.chars().any(char::is_control) => return Err(bad()),
             KeyKind::Text => KeyValue::Text(value.to_owned()),
             KeyKind::Time => {
                 KeyValue::Time(DateTime::parse_from_rfc3339(value).map_err(|_| bad())?.with_timezone(&Utc))
@@ -183,6 +186,9 @@ mod tests {
         for (key, value) in [
             (SortKey::CommunityName, KeyValue::Text("Soins: palliatifs, été".into())),
             (SortKey::ThreadTitle, KeyValue::Text(String::new())),
+            // The longest title, in the widest characters, fits under the cursor bound.
+            (SortKey::ThreadTitle, KeyValue::Text("𝄞".repeat(crate::service::validate::TITLE_MAX))),
+            (SortKey::MemberName, KeyValue::Text("𝄞".repeat(crate::service::validate::NAME_MAX))),
             (SortKey::PostCreatedAt, KeyValue::Time(time.unwrap_or_default())),
         ] {
             for desc in [false, true] {
@@ -205,6 +211,8 @@ mod tests {
             "k:cc:a:1:yesterday",
             "k:cc:a:99999999999:2026-01-01T00:00:00Z",
             "c:1 OR 1=1",
+            "k:cn:a:1:nul\u{0}",
+            "k:tt:a:1:two\nlines",
         ] {
             assert!(ListCursor::decode_cursor(&URL_SAFE_NO_PAD.encode(text)).is_err(), "{text}");
         }
