@@ -32,6 +32,7 @@ mod m0025_login_binding;
 mod m0026_change_notifications;
 mod m0027_personal_access_token;
 mod m0028_api_client;
+mod m0029_list_order_indexes;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -69,6 +70,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0026_change_notifications::Migration),
             Box::new(m0027_personal_access_token::Migration),
             Box::new(m0028_api_client::Migration),
+            Box::new(m0029_list_order_indexes::Migration),
         ]
     }
 }

@@ -234,3 +234,73 @@ async fn a_page_of_communities_reads_the_columns_it_shows() {
         }
     }
 }
+
+/// The benchmark's operations and the nested query with `orderBy` on every level that
+/// has one: sorting changes the SQL's `WHERE` and `ORDER BY`, never how many statements
+/// a query costs (the nested pages are still read ahead, or batched, per level).
+#[tokio::test]
+async fn sorted_lists_cost_the_statements_of_the_default_order() {
+    let app = TestApp::spawn().await;
+    let admin = app.token("admin@network.example", None, true).await;
+    fixtures::organization(&app, &admin, "home").await;
+    let ana = app.token("ana@cisss.example", Some("home"), false).await;
+    grow(&app, &ana, 0, 4, 3, 3).await;
+
+    let sorted = |query: &str| {
+        query
+            .replace("communities(first: 50)", "communities(first: 50, orderBy: { field: NAME, direction: DESC })")
+            .replace("threads(first: 20)", "threads(first: 20, orderBy: { field: TITLE, direction: DESC })")
+            .replace("posts(first: 5)", "posts(first: 5, orderBy: { field: CREATED_AT, direction: DESC })")
+            .replace("members(first: 10)", "members(first: 10, orderBy: { field: NAME, direction: DESC })")
+    };
+    let mut operations: Vec<(&str, String)> = BENCH_OPERATIONS.iter().map(|(n, q)| (*n, (*q).to_owned())).collect();
+    operations.push(("nested", NESTED.to_owned()));
+    for (name, query) in operations {
+        let mut counts = Vec::new();
+        for query in [query.clone(), sorted(&query)] {
+            assert_ne!(query.contains("orderBy"), counts.is_empty(), "{name}: the sorted query is sorted");
+            app.ok(Some(&ana), &query, json!({})).await;
+            // The fewest of three runs: a session's periodic bookkeeping may fall in any
+            // one of them, and a statement sorting added would be in all three.
+            let mut fewest: Option<(usize, Vec<String>)> = None;
+            for _ in 0..3 {
+                app.reset_statements();
+                app.ok(Some(&ana), &query, json!({})).await;
+                if fewest.as_ref().is_none_or(|(n, _)| app.statements() < *n) {
+                    fewest = Some((app.statements(), app.statement_log()));
+                }
+            }
+            counts.push(fewest.expect("three runs"));
+        }
+        let (plain, sorted_count) = (counts[0].0, counts[1].0);
+        println!("{name}: {plain} statements in the default order, {sorted_count} sorted");
+        // Look-ups by id (people, organizations) batch by timing (see `CEILING`): the
+        // lists' statements must be the same in number, the whole within the ceiling.
+        let lists = |log: &[String]| {
+            log.iter()
+                .filter(|s| !s.starts_with("SELECT \"person\"") && !s.starts_with("SELECT \"organization\""))
+                .count()
+        };
+        assert_eq!(lists(&counts[1].1), lists(&counts[0].1), "{name}: sorting costs no statement: {counts:#?}");
+        assert!(sorted_count <= CEILING, "{name}: {counts:#?}");
+        if name != "nested" {
+            assert_eq!(sorted_count, plain, "{name}: sorting costs no statement: {counts:#?}");
+        }
+    }
+    // The sorted nested answer is sorted at each level.
+    let data = app.ok(Some(&ana), &sorted(BENCH_OPERATIONS[2].1), json!({})).await;
+    let titles: Vec<&str> = data["community"]["threads"]["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .filter_map(|e| e["node"]["title"].as_str())
+        .collect();
+    assert_eq!(titles, ["Thread 2", "Thread 1", "Thread 0"]);
+    let bodies: Vec<&str> = data["community"]["threads"]["edges"][0]["node"]["posts"]["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .filter_map(|e| e["node"]["body"].as_str())
+        .collect();
+    assert_eq!(bodies, ["Reply 2", "Reply 1", "Reply 0"]);
+}

@@ -24,6 +24,7 @@ use super::{
         CommunityMembers, CommunityOrganizations, CommunitySubgroups, CommunityThreads, IdLoader, OrganizationById,
         PersonById, ReadAhead, ThreadPosts, ViewerTiesLoader, VisibleCommunityById, column_names, loader,
     },
+    order::{CommunityOrder, MemberOrder, PostOrder, ThreadOrder, list_order},
     organization::Organization,
     person::Person,
 };
@@ -35,6 +36,7 @@ use crate::{
             self as service, CommunityChanges, CommunityFilter, Eligibility as EligibilityRules, NewCommunity, Ties,
         },
         discussion::ThreadsAhead,
+        page::ListOrder,
     },
 };
 
@@ -261,6 +263,7 @@ impl Community {
             ctx,
             self.0.id,
             (first, after, last, before),
+            ListOrder::default(),
             |m| m.id,
             CommunityOrganization,
         )
@@ -272,6 +275,10 @@ impl Community {
     async fn members(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How the list is sorted; by default oldest membership first (by id). A cursor serves only the order it was made in: with another `orderBy` (or none) it is `BAD_USER_INPUT` naming `after` or `before`."
+        )]
+        order_by: Option<MemberOrder>,
         #[graphql(
             desc = "How many items to return from the start of the list (after `after` if given): 0 to 100. When neither `first` nor `last` is given, a page holds 20 items. Cannot be combined with `last`; out of range is `BAD_USER_INPUT` naming `first`."
         )]
@@ -297,8 +304,15 @@ impl Community {
             return Err(ServiceError::not_found("community")).gql();
         }
         self.ensure(ctx, Action::ListMembers).await?;
-        connection::children::<CommunityMembers, _>(ctx, self.0.id, (first, after, last, before), |m| m.id, Membership)
-            .await
+        connection::children::<CommunityMembers, _>(
+            ctx,
+            self.0.id,
+            (first, after, last, before),
+            list_order(order_by.as_ref()),
+            |m| m.id,
+            Membership,
+        )
+        .await
     }
     /// Working and interest groups (members of the community only).
     #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
@@ -323,14 +337,25 @@ impl Community {
         before: Option<String>,
     ) -> async_graphql::Result<Conn<Subgroup>> {
         self.ensure(ctx, Action::Read).await?;
-        connection::children::<CommunitySubgroups, _>(ctx, self.0.id, (first, after, last, before), |m| m.id, Subgroup)
-            .await
+        connection::children::<CommunitySubgroups, _>(
+            ctx,
+            self.0.id,
+            (first, after, last, before),
+            ListOrder::default(),
+            |m| m.id,
+            Subgroup,
+        )
+        .await
     }
     /// Discussion threads, oldest first (members of the community only).
     #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn threads(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How the list is sorted; by default oldest first (by id). A cursor serves only the order it was made in: with another `orderBy` (or none) it is `BAD_USER_INPUT` naming `after` or `before`."
+        )]
+        order_by: Option<ThreadOrder>,
         #[graphql(
             desc = "How many items to return from the start of the list (after `after` if given): 0 to 100. When neither `first` nor `last` is given, a page holds 20 items. Cannot be combined with `last`; out of range is `BAD_USER_INPUT` naming `first`."
         )]
@@ -349,8 +374,15 @@ impl Community {
         before: Option<String>,
     ) -> async_graphql::Result<Conn<Thread>> {
         self.ensure(ctx, Action::Read).await?;
-        connection::children::<CommunityThreads, _>(ctx, self.0.id, (first, after, last, before), |m| m.id, Thread)
-            .await
+        connection::children::<CommunityThreads, _>(
+            ctx,
+            self.0.id,
+            (first, after, last, before),
+            list_order(order_by.as_ref()),
+            |m| m.id,
+            Thread,
+        )
+        .await
     }
 }
 
@@ -615,9 +647,17 @@ pub struct CommunityQuery;
 impl CommunityQuery {
     /// Communities the viewer may see (secret ones only to their members), oldest first.
     #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "a list field's arguments: its filter, orderBy and the four of Relay"
+    )]
     async fn communities(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How the list is sorted; by default oldest first (by id). A cursor serves only the order it was made in: with another `orderBy` (or none) it is `BAD_USER_INPUT` naming `after` or `before`."
+        )]
+        order_by: Option<CommunityOrder>,
         #[graphql(
             desc = "Narrows the list; all given filters must match. Without it, every community the viewer may see that is not archived."
         )]
@@ -639,7 +679,8 @@ impl CommunityQuery {
         )]
         before: Option<String>,
     ) -> async_graphql::Result<Conn<Community>> {
-        let req = connection::page_request(first, after, last, before).gql()?;
+        let order = list_order(order_by.as_ref());
+        let req = connection::page_request(first, after, last, before, order).gql()?;
         let filter = filter.unwrap_or_default();
         let organization_id = filter
             .organization_id
@@ -659,7 +700,7 @@ impl CommunityQuery {
         let columns = connection::node_columns(&ctx.field(), Community::columns_for);
         let (page, total) =
             service::list(app(ctx), caller(ctx), &filter, &req, connection::wants_count(ctx), &columns).await.gql()?;
-        Ok(connection::build(page, total, |m| m.id, Community::new))
+        Ok(connection::build(page, total, order, |m| m.id, Community::new))
     }
 
     /// The community with this slug (`NOT_FOUND` if none, or if it is secret to the viewer).
@@ -688,7 +729,7 @@ impl CommunityQuery {
                 let posts = ctx.data_unchecked::<ReadAhead<ThreadPosts>>();
                 let columns = column_names(&ahead.post_columns);
                 for (thread_id, page) in pages.posts {
-                    posts.put(thread_id, posts_req, columns.clone(), page);
+                    posts.put(thread_id, posts_req.clone(), columns.clone(), page);
                 }
             }
         }
@@ -705,9 +746,9 @@ fn threads_ahead(ctx: &Context<'_>) -> Option<ThreadsAhead> {
     let (Some(threads), None) = (threads.next(), threads.next()) else { return None };
     let posts = connection::only_node_field(&threads, "posts");
     Some(ThreadsAhead {
-        threads: connection::page_request_of(&threads)?,
+        threads: connection::page_request_of::<ThreadOrder>(&threads)?,
         thread_columns: connection::node_columns(&threads, Thread::columns_for),
-        posts: posts.as_ref().and_then(connection::page_request_of),
+        posts: posts.as_ref().and_then(connection::page_request_of::<PostOrder>),
         post_columns: posts.map(|posts| connection::node_columns(&posts, Post::columns_for)).unwrap_or_default(),
     })
 }

@@ -5,10 +5,13 @@ use async_graphql::{
     connection::{Connection, CursorType, Edge, EmptyFields},
 };
 
-use super::ids::IdCursor;
+use super::{
+    ids::ListCursor,
+    order::{OrderInput, list_order},
+};
 use crate::{
     error::ServiceError,
-    service::page::{Page, PageRequest},
+    service::page::{Keyed, ListOrder, Page, PageRequest, Position},
 };
 
 /// The most items one page may hold.
@@ -41,14 +44,17 @@ pub struct ListInfo {
 }
 
 /// A connection of `N` nodes.
-pub type Conn<N> = Connection<IdCursor, N, ListInfo, EmptyFields>;
+pub type Conn<N> = Connection<ListCursor, N, ListInfo, EmptyFields>;
 
-/// Checks Relay arguments and turns them into a page request.
+/// Checks Relay arguments and turns them into a page request for a list in `order`. A
+/// cursor made for another order (another `orderBy`, or none) is `BAD_USER_INPUT` on
+/// its argument: its position means nothing in this order.
 pub fn page_request(
     first: Option<i32>,
     after: Option<String>,
     last: Option<i32>,
     before: Option<String>,
+    order: ListOrder,
 ) -> Result<PageRequest, ServiceError> {
     let size = |field: &str, n: i32| {
         if (0..=MAX_PAGE_SIZE).contains(&n) {
@@ -57,11 +63,14 @@ pub fn page_request(
             Err(ServiceError::bad_input(field, format!("must be between 0 and {MAX_PAGE_SIZE}")))
         }
     };
-    let cursor = |field: &str, c: Option<String>| -> Result<Option<i32>, ServiceError> {
+    let cursor = |field: &str, c: Option<String>| -> Result<Option<Position>, ServiceError> {
         c.map(|c| {
-            IdCursor::decode_cursor(&c)
-                .map(|c| c.0)
-                .map_err(|_| ServiceError::bad_input(field, "is not a valid cursor"))
+            let c =
+                ListCursor::decode_cursor(&c).map_err(|_| ServiceError::bad_input(field, "is not a valid cursor"))?;
+            if c.order != order {
+                return Err(ServiceError::bad_input(field, "was made for another orderBy of this list"));
+            }
+            Ok(c.place)
         })
         .transpose()
     };
@@ -71,18 +80,19 @@ pub fn page_request(
         (None, Some(n)) => (size("last", n)?, true),
         (None, None) => (size("first", DEFAULT_PAGE_SIZE)?, false),
     };
-    Ok(PageRequest { after: cursor("after", after)?, before: cursor("before", before)?, limit, from_end })
+    Ok(PageRequest { after: cursor("after", after)?, before: cursor("before", before)?, limit, from_end, order })
 }
 
 /// The page a connection field of the query asks for, from its arguments (variables
-/// resolved), when they are valid; `None` otherwise (the field then reports the error
-/// itself when it resolves).
-pub fn page_request_of(field: &SelectionField<'_>) -> Option<PageRequest> {
+/// resolved; `O` its `orderBy` input), when they are valid; `None` otherwise (the field
+/// then reports the error itself when it resolves).
+pub fn page_request_of<O: OrderInput + async_graphql::InputType>(field: &SelectionField<'_>) -> Option<PageRequest> {
     let args = field.arguments().ok()?;
     let mut first = None;
     let mut last = None;
     let mut after = None;
     let mut before = None;
+    let mut order = None;
     for (name, value) in args {
         let size = |value: &Value| match value {
             Value::Null => Some(None),
@@ -99,10 +109,11 @@ pub fn page_request_of(field: &SelectionField<'_>) -> Option<PageRequest> {
             "last" => last = size(&value)?,
             "after" => after = cursor(value)?,
             "before" => before = cursor(value)?,
+            "orderBy" => order = <Option<O> as async_graphql::InputType>::parse(Some(value)).ok()?,
             _ => return None,
         }
     }
-    page_request(first, after, last, before).ok()
+    page_request(first, after, last, before, list_order(order.as_ref())).ok()
 }
 
 /// The only field named `name` among the nodes of connection field `field` (through
@@ -157,14 +168,26 @@ pub fn wants_count(ctx: &Context<'_>) -> bool {
     ctx.look_ahead().field("totalCount").exists()
 }
 
-/// Builds a connection from a page of models.
-pub fn build<M, N: OutputType>(page: Page<M>, total: u64, id_of: impl Fn(&M) -> i32, wrap: impl Fn(M) -> N) -> Conn<N> {
+/// Builds a connection from a page of models of a list in `order` (each edge's cursor
+/// holds the row's id and, for a sorted list, its sort key's value).
+pub fn build<M: Keyed, N: OutputType>(
+    page: Page<M>,
+    total: u64,
+    order: ListOrder,
+    id_of: impl Fn(&M) -> i32,
+    wrap: impl Fn(M) -> N,
+) -> Conn<N> {
     let mut conn = Connection::with_additional_fields(
         page.has_previous,
         page.has_next,
         ListInfo { total_count: i64::try_from(total).unwrap_or(i64::MAX) },
     );
-    conn.edges.extend(page.items.into_iter().map(|m| Edge::new(IdCursor(id_of(&m)), wrap(m))));
+    let mut keys = page.keys.into_iter();
+    conn.edges.extend(page.items.into_iter().map(|m| {
+        let read = keys.next().flatten();
+        let key = order.key.and_then(|key| m.key_value(key)).or(read);
+        Edge::new(ListCursor { order, place: Position { id: id_of(&m), key } }, wrap(m))
+    }));
     conn
 }
 
@@ -173,43 +196,68 @@ pub async fn children<T, N>(
     ctx: &Context<'_>,
     parent: i32,
     args: (Option<i32>, Option<String>, Option<i32>, Option<String>),
+    order: ListOrder,
     id_of: impl Fn(&T::Model) -> i32,
     wrap: impl Fn(T::Model) -> N,
 ) -> async_graphql::Result<Conn<N>>
 where
     T: super::loaders::ChildList,
+    T::Model: Keyed,
     N: OutputType,
 {
     use super::{
         GqlResult,
         loaders::{CountLoader, PageLoader, ReadAhead, loader},
     };
-    let req = page_request(args.0, args.1, args.2, args.3).gql()?;
-    let read_ahead = ctx.data_opt::<ReadAhead<T>>().and_then(|pages| pages.take(parent, req, &ctx.field()));
+    let req = page_request(args.0, args.1, args.2, args.3, order).gql()?;
+    let read_ahead = ctx.data_opt::<ReadAhead<T>>().and_then(|pages| pages.take(parent, &req, &ctx.field()));
     let page = match read_ahead {
         Some(page) => page,
         None => loader::<PageLoader<T>, _>(ctx).load_one((parent, req)).await.gql()?.unwrap_or_else(Page::empty),
     };
     let total =
         if wants_count(ctx) { loader::<CountLoader<T>, _>(ctx).load_one(parent).await.gql()?.unwrap_or(0) } else { 0 };
-    Ok(build(page, total, id_of, wrap))
+    Ok(build(page, total, order, id_of, wrap))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    use crate::service::page::{KeyValue, SortKey};
+
     #[test]
     fn page_arguments_are_checked() {
-        assert_eq!(page_request(None, None, None, None).ok().map(|r| r.limit), Some(20));
+        let id = ListOrder::default();
+        assert_eq!(page_request(None, None, None, None, id).ok().map(|r| r.limit), Some(20));
         assert_eq!(
-            page_request(Some(101), None, None, None).err().and_then(|e| e.field().map(str::to_owned)).as_deref(),
+            page_request(Some(101), None, None, None, id).err().and_then(|e| e.field().map(str::to_owned)).as_deref(),
             Some("first")
         );
-        assert!(page_request(Some(-1), None, None, None).is_err());
-        assert!(page_request(Some(1), None, Some(1), None).is_err());
-        assert!(page_request(Some(1), Some("garbage".into()), None, None).is_err());
-        let r = page_request(None, None, Some(5), Some(IdCursor(9).encode_cursor())).ok();
-        assert_eq!(r.map(|r| (r.limit, r.from_end, r.before)), Some((5, true, Some(9))));
+        assert!(page_request(Some(-1), None, None, None, id).is_err());
+        assert!(page_request(Some(1), None, Some(1), None, id).is_err());
+        assert!(page_request(Some(1), Some("garbage".into()), None, None, id).is_err());
+        let r = page_request(None, None, Some(5), Some(ListCursor::id(9).encode_cursor()), id).ok();
+        assert_eq!(r.map(|r| (r.limit, r.from_end, r.before)), Some((5, true, Some(Position::id(9)))));
+    }
+
+    #[test]
+    fn a_cursor_serves_only_the_order_it_was_made_for() {
+        let by_name = ListOrder { key: Some(SortKey::CommunityName), desc: false };
+        let by_name_desc = ListOrder { desc: true, ..by_name };
+        let by_slug = ListOrder { key: Some(SortKey::CommunitySlug), desc: false };
+        let place = Position { id: 3, key: Some(KeyValue::Text("b".into())) };
+        let named = ListCursor { order: by_name, place: place.clone() }.encode_cursor();
+        let field = |r: Result<PageRequest, ServiceError>| r.err().and_then(|e| e.field().map(str::to_owned));
+        assert_eq!(
+            page_request(None, Some(named.clone()), None, None, by_name).ok().and_then(|r| r.after),
+            Some(place)
+        );
+        for other in [ListOrder::default(), by_name_desc, by_slug] {
+            assert_eq!(field(page_request(None, Some(named.clone()), None, None, other)).as_deref(), Some("after"));
+            assert_eq!(field(page_request(None, None, Some(1), Some(named.clone()), other)).as_deref(), Some("before"));
+        }
+        let by_id = ListCursor::id(3).encode_cursor();
+        assert_eq!(field(page_request(None, Some(by_id), None, None, by_name)).as_deref(), Some("after"));
     }
 }

@@ -12,6 +12,7 @@ use super::{
     loaders::{
         IdLoader, PersonById, SubgroupById, ThreadById, ThreadPosts, ViewerTiesLoader, VisibleCommunityById, loader,
     },
+    order::{PostOrder, list_order},
     person::Person,
 };
 use policy::Action;
@@ -104,6 +105,10 @@ impl Thread {
         &self,
         ctx: &Context<'_>,
         #[graphql(
+            desc = "How the list is sorted; by default oldest first (by id). A cursor serves only the order it was made in: with another `orderBy` (or none) it is `BAD_USER_INPUT` naming `after` or `before`."
+        )]
+        order_by: Option<PostOrder>,
+        #[graphql(
             desc = "How many items to return from the start of the list (after `after` if given): 0 to 100. When neither `first` nor `last` is given, a page holds 20 items. Cannot be combined with `last`; out of range is `BAD_USER_INPUT` naming `first`."
         )]
         first: Option<i32>,
@@ -120,7 +125,15 @@ impl Thread {
         )]
         before: Option<String>,
     ) -> async_graphql::Result<Conn<Post>> {
-        connection::children::<ThreadPosts, _>(ctx, self.0.id, (first, after, last, before), |m| m.id, Post).await
+        connection::children::<ThreadPosts, _>(
+            ctx,
+            self.0.id,
+            (first, after, last, before),
+            list_order(order_by.as_ref()),
+            |m| m.id,
+            Post,
+        )
+        .await
     }
 }
 

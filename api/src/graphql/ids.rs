@@ -1,12 +1,22 @@
 //! Opaque global ids (`node(id:)`) and list cursors.
 //!
-//! A global id is base64url of `Type:number`; a cursor is base64url of `c:number`. Clients
-//! must treat both as opaque strings.
+//! A global id is base64url of `Type:number`; a cursor is base64url of `c:number` in a
+//! list's default (id) order, or of `k:key:direction:number:value` in a list sorted by
+//! `orderBy` (the key's short name, `a` or `d`, the row's id and its key's value, so
+//! that the next page starts after the row whatever rows share its value). Clients must
+//! treat both as opaque strings; the server reads a cursor back as untrusted input: it
+//! is checked against the order asked for, and it only ever positions a read that the
+//! visibility filter already narrows.
 
 use async_graphql::{ID, connection::CursorType};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 
-use crate::error::ServiceError;
+use chrono::{DateTime, SecondsFormat, Utc};
+
+use crate::{
+    error::ServiceError,
+    service::page::{KeyKind, KeyValue, ListOrder, Position, SortKey},
+};
 
 /// The kinds of object that have a global id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,26 +96,73 @@ pub fn from_global(field: &str, kind: NodeKind, id: &ID) -> Result<i32, ServiceE
     }
 }
 
-/// A position in a list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct IdCursor(pub i32);
+/// The longest cursor read (a sort key's text is at most a few hundred characters).
+const MAX_CURSOR_LEN: usize = 2048;
 
-impl CursorType for IdCursor {
+/// A position in a list, and the order of the list it was made for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListCursor {
+    pub order: ListOrder,
+    pub place: Position,
+}
+
+impl ListCursor {
+    /// The position of row `id` in a list in its default order.
+    pub fn id(id: i32) -> Self {
+        Self { order: ListOrder::default(), place: Position::id(id) }
+    }
+}
+
+impl CursorType for ListCursor {
     type Error = ServiceError;
 
     fn decode_cursor(s: &str) -> Result<Self, Self::Error> {
         let bad = || ServiceError::bad_input("cursor", "is not a valid cursor");
-        if s.len() > 32 {
+        if s.len() > MAX_CURSOR_LEN {
             return Err(bad());
         }
         let decoded = URL_SAFE_NO_PAD.decode(s.as_bytes()).map_err(|_| bad())?;
         let text = String::from_utf8(decoded).map_err(|_| bad())?;
-        let number = text.strip_prefix("c:").ok_or_else(bad)?;
-        number.parse::<i32>().map(IdCursor).map_err(|_| bad())
+        if let Some(number) = text.strip_prefix("c:") {
+            return number.parse::<i32>().map(Self::id).map_err(|_| bad());
+        }
+        let mut parts = text.strip_prefix("k:").ok_or_else(bad)?.splitn(4, ':');
+        let (Some(tag), Some(direction), Some(id), Some(value)) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(bad());
+        };
+        let key = SortKey::from_tag(tag).ok_or_else(bad)?;
+        let desc = match direction {
+            "a" => false,
+            "d" => true,
+            _ => return Err(bad()),
+        };
+        let id = id.parse::<i32>().map_err(|_| bad())?;
+        let value = match key.kind() {
+            // Names and titles are one line of text: a control character (NUL, which
+            // PostgreSQL refuses in text) is no value of theirs.
+            KeyKind::Text if value.chars().any(char::is_control) => return Err(bad()),
+            KeyKind::Text => KeyValue::Text(value.to_owned()),
+            KeyKind::Time => {
+                KeyValue::Time(DateTime::parse_from_rfc3339(value).map_err(|_| bad())?.with_timezone(&Utc))
+            }
+        };
+        Ok(Self { order: ListOrder { key: Some(key), desc }, place: Position { id, key: Some(value) } })
     }
 
     fn encode_cursor(&self) -> String {
-        URL_SAFE_NO_PAD.encode(format!("c:{}", self.0))
+        let id = self.place.id;
+        let (Some(key), Some(value)) = (self.order.key, &self.place.key) else {
+            return URL_SAFE_NO_PAD.encode(format!("c:{id}"));
+        };
+        let direction = if self.order.desc { "d" } else { "a" };
+        let value = match value {
+            KeyValue::Text(text) => text.clone(),
+            // Every digit kept: the next page compares with the stored value exactly.
+            KeyValue::Time(time) => time.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+        };
+        URL_SAFE_NO_PAD.encode(format!("k:{}:{direction}:{id}:{value}", key.tag()))
     }
 }
 
@@ -124,8 +181,45 @@ mod tests {
 
     #[test]
     fn cursors_round_trip() {
-        let c = IdCursor(7).encode_cursor();
-        assert_eq!(IdCursor::decode_cursor(&c).ok(), Some(IdCursor(7)));
-        assert!(IdCursor::decode_cursor("nope").is_err());
+        let c = ListCursor::id(7).encode_cursor();
+        assert_eq!(c, URL_SAFE_NO_PAD.encode("c:7"), "default-order cursors are unchanged");
+        assert_eq!(ListCursor::decode_cursor(&c).ok(), Some(ListCursor::id(7)));
+        assert!(ListCursor::decode_cursor("nope").is_err());
+        let time = DateTime::parse_from_rfc3339("2026-12-07T02:12:12.123456789Z").map(|t| t.with_timezone(&Utc));
+        for (key, value) in [
+            (SortKey::CommunityName, KeyValue::Text("Soins: palliatifs, été".into())),
+            (SortKey::ThreadTitle, KeyValue::Text(String::new())),
+            // The longest title, in the widest characters, fits under the cursor bound.
+            (SortKey::ThreadTitle, KeyValue::Text("𝄞".repeat(crate::service::validate::TITLE_MAX))),
+            (SortKey::MemberName, KeyValue::Text("𝄞".repeat(crate::service::validate::NAME_MAX))),
+            (SortKey::PostCreatedAt, KeyValue::Time(time.unwrap_or_default())),
+        ] {
+            for desc in [false, true] {
+                let cursor = ListCursor {
+                    order: ListOrder { key: Some(key), desc },
+                    place: Position { id: 42, key: Some(value.clone()) },
+                };
+                assert_eq!(ListCursor::decode_cursor(&cursor.encode_cursor()).ok(), Some(cursor));
+            }
+        }
+    }
+
+    #[test]
+    fn tampered_cursors_are_refused() {
+        for text in [
+            "k:cn:a:1",
+            "k:zz:a:1:x",
+            "k:cn:x:1:x",
+            "k:cn:a:one:x",
+            "k:cc:a:1:yesterday",
+            "k:cc:a:99999999999:2026-01-01T00:00:00Z",
+            "c:1 OR 1=1",
+            "k:cn:a:1:nul\u{0}",
+            "k:tt:a:1:two\nlines",
+        ] {
+            assert!(ListCursor::decode_cursor(&URL_SAFE_NO_PAD.encode(text)).is_err(), "{text}");
+        }
+        let long = URL_SAFE_NO_PAD.encode(format!("k:cn:a:1:{}", "x".repeat(MAX_CURSOR_LEN)));
+        assert!(ListCursor::decode_cursor(&long).is_err());
     }
 }

@@ -239,13 +239,13 @@ impl<T: ChildList> Loader<(i32, PageRequest)> for PageLoader<T> {
         // Sibling fields usually share one page request: one statement per distinct request.
         let mut by_request: HashMap<PageRequest, Vec<i32>> = HashMap::new();
         for (parent, req) in keys {
-            by_request.entry(*req).or_default().push(*parent);
+            by_request.entry(req.clone()).or_default().push(*parent);
         }
         let mut out = HashMap::with_capacity(keys.len());
         for (req, parents) in by_request {
             let mut pages = T::pages(&self.app, &self.caller, &parents, &req).await.map_err(Arc::new)?;
             for parent in parents {
-                out.insert((parent, req), pages.remove(&parent).unwrap_or_else(Page::empty));
+                out.insert((parent, req.clone()), pages.remove(&parent).unwrap_or_else(Page::empty));
             }
         }
         Ok(out)
@@ -316,13 +316,14 @@ impl<T: ChildList> ReadAhead<T> {
 
     /// Takes the page of `parent` for `req` for connection field `field`, if it was read
     /// ahead with every column the nodes of `field` read.
-    pub fn take(&self, parent: i32, req: PageRequest, field: &SelectionField<'_>) -> Option<Page<T::Model>> {
+    pub fn take(&self, parent: i32, req: &PageRequest, field: &SelectionField<'_>) -> Option<Page<T::Model>> {
         let mut pages = self.pages.lock().ok()?;
-        let (_, carried) = pages.get(&(parent, req))?;
+        let key = (parent, req.clone());
+        let (_, carried) = pages.get(&key)?;
         if !covers(carried, || (self.columns_of)(field)) {
             return None;
         }
-        pages.remove(&(parent, req)).map(|(page, _)| page)
+        pages.remove(&key).map(|(page, _)| page)
     }
 }
 

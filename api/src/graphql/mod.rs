@@ -21,6 +21,7 @@ pub mod limits;
 pub mod loaders;
 pub mod membership;
 pub mod node;
+pub mod order;
 pub mod organization;
 pub mod persisted;
 pub mod person;

@@ -12,6 +12,7 @@ use super::{
     ids::{NodeKind, from_global, to_global},
     loaders::OrganizationCommunities,
 };
+use crate::service::page::ListOrder;
 use crate::{
     error::ServiceError,
     service::organization::{self as service, NewOrganization, OrganizationChanges},
@@ -100,6 +101,7 @@ impl Organization {
             ctx,
             self.0.id,
             (first, after, last, before),
+            ListOrder::default(),
             |m| m.id,
             super::community::CommunityOrganization,
         )
@@ -135,9 +137,9 @@ impl OrganizationQuery {
         )]
         before: Option<String>,
     ) -> async_graphql::Result<Conn<Organization>> {
-        let req = connection::page_request(first, after, last, before).gql()?;
+        let req = connection::page_request(first, after, last, before, ListOrder::default()).gql()?;
         let (page, total) = service::list(db(ctx), &req, connection::wants_count(ctx)).await.gql()?;
-        Ok(connection::build(page, total, |m| m.id, Organization))
+        Ok(connection::build(page, total, ListOrder::default(), |m| m.id, Organization))
     }
 
     /// The organization with this slug (`NOT_FOUND` if none).

@@ -14,6 +14,7 @@ use super::{
     loaders::{EmailVisible, IdLoader, OrganizationById, PersonMembershipsAll, PersonMembershipsShared, loader},
     organization::Organization,
 };
+use crate::service::page::ListOrder;
 use crate::{error::ServiceError, service::person as service};
 
 #[derive(Clone)]
@@ -107,9 +108,25 @@ impl Person {
         let sees_all = viewer.as_ref().is_some_and(|a| a.person_id == self.0.id || a.network_admin);
         let args = (first, after, last, before);
         if sees_all {
-            connection::children::<PersonMembershipsAll, _>(ctx, self.0.id, args, |m| m.id, Membership).await
+            connection::children::<PersonMembershipsAll, _>(
+                ctx,
+                self.0.id,
+                args,
+                ListOrder::default(),
+                |m| m.id,
+                Membership,
+            )
+            .await
         } else {
-            connection::children::<PersonMembershipsShared, _>(ctx, self.0.id, args, |m| m.id, Membership).await
+            connection::children::<PersonMembershipsShared, _>(
+                ctx,
+                self.0.id,
+                args,
+                ListOrder::default(),
+                |m| m.id,
+                Membership,
+            )
+            .await
         }
     }
 }

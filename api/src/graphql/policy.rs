@@ -11,6 +11,7 @@ use super::{
     connection::{self, Conn},
     ids::{NodeKind, from_global, from_global_any, to_global},
     loaders::{PersonById, loader},
+    order::{AuditEventOrder, list_order},
     person::Person,
 };
 use crate::{
@@ -270,9 +271,17 @@ impl PolicyQuery {
     /// auditors; one organization's or community's (`filter.scopeId`) for those the
     /// policy lets read it (by default its administrators).
     #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "a list field's arguments: its filter, orderBy and the four of Relay"
+    )]
     async fn audit_events(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How the list is sorted; by default oldest first (by id). A cursor serves only the order it was made in: with another `orderBy` (or none) it is `BAD_USER_INPUT` naming `after` or `before`."
+        )]
+        order_by: Option<AuditEventOrder>,
         #[graphql(desc = "Narrows the trail; all given filters must match (exact values).")] filter: Option<
             AuditEventFilter,
         >,
@@ -293,7 +302,8 @@ impl PolicyQuery {
         )]
         before: Option<String>,
     ) -> async_graphql::Result<Conn<AuditEvent>> {
-        let req = connection::page_request(first, after, last, before).gql()?;
+        let order = list_order(order_by.as_ref());
+        let req = connection::page_request(first, after, last, before, order).gql()?;
         let filter = filter.unwrap_or_default();
         let scope = scope("filter.scopeId", filter.scope_id.as_ref()).gql()?;
         let filter = AuditFilter {
@@ -310,7 +320,7 @@ impl PolicyQuery {
         };
         let (page, total) =
             service::audit_events(app(ctx), caller(ctx), &filter, &req, connection::wants_count(ctx)).await.gql()?;
-        Ok(connection::build(page, total, |m| m.id, AuditEvent))
+        Ok(connection::build(page, total, order, |m| m.id, AuditEvent))
     }
 }
 

@@ -28,7 +28,7 @@ use super::{
     App, access,
     audit::{self, AuditRecord, AuditScope},
     discussion,
-    page::{self, Page, PageRequest},
+    page::{self, Page, PageRequest, SortKey},
     validate,
 };
 use crate::{
@@ -683,7 +683,14 @@ pub async fn list(
     let visible = access::visibility(&app.auth, db.get_database_backend(), caller);
     let mut select = filtered(visible.condition(), caller, filter);
     if !columns.is_empty() {
-        select = select.select_only().columns(columns_to_read(columns));
+        let mut read = columns_to_read(columns);
+        // The sort key makes the edges' cursors.
+        if let Some(column) = req.order.key.and_then(SortKey::column_name)
+            && !read.iter().any(|c| c.as_str() == column)
+        {
+            read.extend(community::Column::iter().filter(|c| c.as_str() == column));
+        }
+        select = select.select_only().columns(read);
     }
     let (page, total) = if want_count {
         let parts = visible.disjoint_parts().into_iter().map(|part| filtered(part, caller, filter)).collect();

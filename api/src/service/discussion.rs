@@ -178,13 +178,13 @@ const THREADS_ALIAS: &str = "ahead_thread";
 /// threads page of [`threads_select`] (and, per thread, the posts page of
 /// [`posts_select`]) exactly as [`crate::graphql::loaders`]' lists would.
 pub fn threads_ahead_json(app: &App, caller: &Caller, ahead: &ThreadsAhead) -> Expr {
-    let posts = ahead.posts.map(|req| {
+    let posts = ahead.posts.as_ref().map(|req| {
         page::page_json(
             posts_select(),
             post::Column::Id,
             post::Column::ThreadId,
             Expr::col((Alias::new(THREADS_ALIAS), thread::Column::Id)),
-            &req,
+            req,
             "ahead_post",
             &ahead.post_columns,
             None,
@@ -208,10 +208,8 @@ pub fn threads_ahead_from_json(text: &str, ahead: &ThreadsAhead) -> ServiceResul
     let items: Vec<page::JsonItem<thread::Model, Posts>> = serde_json::from_str(text)
         .map_err(|err| ServiceError::Internal(format!("threads read ahead: unexpected JSON: {err}")))?;
     let (threads, nested) = page::page_from_json(items, |t| t.id, &ahead.threads);
-    let posts = match ahead.posts {
-        Some(req) => {
-            nested.into_iter().map(|(id, items)| (id, page::page_from_json(items, |p| p.id, &req).0)).collect()
-        }
+    let posts = match &ahead.posts {
+        Some(req) => nested.into_iter().map(|(id, items)| (id, page::page_from_json(items, |p| p.id, req).0)).collect(),
         None => Vec::new(),
     };
     Ok(ThreadPages { threads, posts })
