@@ -582,3 +582,104 @@ async fn a_standard_oauth_client_library_gets_tokens_and_calls_the_api() {
     assert_eq!(result["wrong_secret"], "invalid_client", "{result}");
     app.stop().await;
 }
+
+/// However often a client asks for a token, it holds at most twenty live ones (a new
+/// token revokes the oldest beyond) and its dead ones are deleted.
+#[tokio::test]
+async fn a_client_holds_a_bounded_number_of_tokens() {
+    let app = TestApp::spawn().await;
+    let net = network(&app).await;
+    let (secret, client) = create(&app, &net.alice, &net.cisss, "Busy", &["READ"]).await;
+    let mut tokens = Vec::new();
+    for _ in 0..25 {
+        tokens.push(access_token(&app, client_id(&client), &secret, None).await);
+    }
+    for (n, token) in tokens.iter().enumerate() {
+        let (status, body) = app.post(Some(token), VIEWER, json!({})).await;
+        let expected = if n < 5 { 401 } else { 200 };
+        assert_eq!(status, expected, "token {n}: {body}");
+    }
+    // One more grant deletes the revoked ones and revokes the oldest live one: 20 live
+    // rows and the one it just revoked.
+    access_token(&app, client_id(&client), &secret, None).await;
+    let account = api_client::Entity::find()
+        .filter(api_client::Column::ClientId.eq(client_id(&client)))
+        .one(&app.db)
+        .await
+        .expect("client")
+        .expect("a client")
+        .person_id;
+    let rows = entity::session::Entity::find()
+        .filter(entity::session::Column::PersonId.eq(account))
+        .all(&app.db)
+        .await
+        .expect("sessions");
+    assert_eq!(rows.len(), 21, "{rows:?}");
+    assert_eq!(rows.iter().filter(|r| r.revoked_at.is_none()).count(), 20, "{rows:?}");
+    app.stop().await;
+}
+
+/// A token is valid only while the secret it was obtained with is the client's current
+/// one, or the previous one within its grace: a token of an older secret (say, granted
+/// while a second rotation committed, which revoked the tokens it saw) is refused even
+/// if nothing revoked it.
+#[tokio::test]
+async fn a_token_of_a_secret_two_rotations_old_is_refused_even_unrevoked() {
+    let app = TestApp::spawn().await;
+    let net = network(&app).await;
+    let (first, client) = create(&app, &net.alice, &net.cisss, "Race", &["READ"]).await;
+    let id = json!({ "id": client["id"] });
+    let by_first = access_token(&app, client_id(&client), &first, None).await;
+    app.ok(Some(&net.alice), ROTATE, id.clone()).await;
+    app.ok(Some(&net.alice), ROTATE, id.clone()).await;
+    let (status, body) = app.post(Some(&by_first), VIEWER, json!({})).await;
+    assert_eq!(status, 401, "{body}");
+    // As if the grant had committed after the rotation: its row is not revoked.
+    let account = api_client::Entity::find()
+        .filter(api_client::Column::ClientId.eq(client_id(&client)))
+        .one(&app.db)
+        .await
+        .expect("client")
+        .expect("a client")
+        .person_id;
+    entity::session::Entity::update_many()
+        .col_expr(
+            entity::session::Column::RevokedAt,
+            sea_orm::sea_query::Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+        )
+        .filter(entity::session::Column::PersonId.eq(account))
+        .exec(&app.db)
+        .await
+        .expect("unrevoke");
+    // Past the sessions cache's second on SQLite.
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    let (status, body) = app.post(Some(&by_first), VIEWER, json!({})).await;
+    assert_eq!(status, 401, "{body}");
+    app.stop().await;
+}
+
+/// Whether a person is an API client's service account is told only to who may assign
+/// them a role; anyone else is refused as for any person.
+#[tokio::test]
+async fn only_who_may_assign_roles_learns_a_person_is_a_service_account() {
+    let app = TestApp::spawn().await;
+    let net = network(&app).await;
+    let (_, client) = create(&app, &net.alice, &net.cisss, "Quiet", &["READ"]).await;
+    let account = api_client::Entity::find()
+        .filter(api_client::Column::ClientId.eq(client_id(&client)))
+        .one(&app.db)
+        .await
+        .expect("client")
+        .expect("a client")
+        .person_id;
+    let account_id = maillage_api::graphql::ids::to_global(maillage_api::graphql::ids::NodeKind::Person, account).0;
+    // Olga administers another organization: FORBIDDEN, as for any person of cisss.
+    let body =
+        app.gql(Some(&net.olga), ops::ASSIGN_ROLE, json!({ "p": account_id, "s": net.cisss, "r": "MANAGER" })).await;
+    assert_eq!(error_code(&body), "FORBIDDEN", "{body}");
+    // Alice administers cisss: told why.
+    let body =
+        app.gql(Some(&net.alice), ops::ASSIGN_ROLE, json!({ "p": account_id, "s": net.cisss, "r": "MANAGER" })).await;
+    assert_eq!((error_code(&body), error_field(&body)), ("BAD_USER_INPUT", "personId"), "{body}");
+    app.stop().await;
+}

@@ -491,3 +491,59 @@ async fn the_cli_names_people_by_id_when_an_email_is_shared() {
     }
     assert!(issue(&app.db, &request(Some(9999))).await.is_err(), "an unknown id");
 }
+
+// ---------------------------------------------------------------------------------
+// Review 2026-12-07: a token (personal access token, API client) starting a link.
+
+/// A linked identity logs in as its person with every right, and outlives the token
+/// that linked it; an API client's service account would receive the roles the
+/// identity's claims map to. Only a login session may start a link.
+#[tokio::test]
+async fn a_token_never_starts_an_identity_link() {
+    let Some((app, admin, a, _b)) = network().await else { return };
+    let ana = app.token("ana@elsewhere.example", None, false).await;
+    let expires = (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339();
+    for scopes in [json!(["READ"]), json!(["READ", "WRITE", "ADMIN"])] {
+        let created = app
+            .ok(
+                Some(&ana),
+                "mutation($input: CreatePersonalAccessTokenInput!) { createPersonalAccessToken(input: $input) { secret } }",
+                json!({ "input": { "name": "script", "scopes": scopes, "expiresAt": expires } }),
+            )
+            .await;
+        let secret = created["createPersonalAccessToken"]["secret"].as_str().expect("secret").to_owned();
+        let (status, body) = start_link(&app, &Browser::new(), &a.slug, Some(&secret), FRONT_END).await;
+        assert_eq!((status, body["error"].as_str()), (403, Some("forbidden")), "{scopes}: {body}");
+    }
+
+    // An API client of A, with every scope.
+    let created = app
+        .ok(
+            Some(&admin),
+            "mutation($input: CreateApiClientInput!) { createApiClient(input: $input) { clientSecret client { clientId } } }",
+            json!({ "input": { "organizationId": a.id, "name": "Portail", "scopes": ["READ", "WRITE", "ADMIN"] } }),
+        )
+        .await;
+    let client_id = created["createApiClient"]["client"]["clientId"].as_str().expect("clientId").to_owned();
+    let client_secret = created["createApiClient"]["clientSecret"].as_str().expect("secret").to_owned();
+    let granted: Value = reqwest::Client::new()
+        .post(format!("{}/oauth/token", app.base))
+        .basic_auth(&client_id, Some(&client_secret))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("grant_type=client_credentials")
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("JSON");
+    let access = granted["access_token"].as_str().expect("access_token");
+    let (status, body) = start_link(&app, &Browser::new(), &a.slug, Some(access), FRONT_END).await;
+    assert_eq!((status, body["error"].as_str()), (403, Some("forbidden")), "{body}");
+    assert!(audit_rows(&app, "identity.link_requested").await.is_empty(), "no link was requested");
+
+    // The person's login session may.
+    let (status, body) = start_link(&app, &Browser::new(), &a.slug, Some(&ana), FRONT_END).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(audit_rows(&app, "identity.link_requested").await.len(), 1);
+}

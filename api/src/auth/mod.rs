@@ -209,10 +209,34 @@ async fn resolve<C: ConnectionTrait>(
                         .and(Expr::col((session::Entity, session::Column::Origin)).ne(CLIENT_ORIGIN)),
                 )
                 .add(
-                    Expr::col((api_client::Entity, api_client::Column::RevokedAt))
-                        .is_null()
-                        .and(Expr::col((api_client::Entity, api_client::Column::Id)).is_not_null())
-                        .and(Expr::col((session::Entity, session::Column::Origin)).eq(CLIENT_ORIGIN)),
+                    Condition::all()
+                        .add(
+                            Expr::col((api_client::Entity, api_client::Column::RevokedAt))
+                                .is_null()
+                                .and(Expr::col((api_client::Entity, api_client::Column::Id)).is_not_null())
+                                .and(Expr::col((session::Entity, session::Column::Origin)).eq(CLIENT_ORIGIN)),
+                        )
+                        // Obtained with the client's current secret, or with the previous
+                        // one during its grace: a token of an older secret (even one
+                        // granted while a rotation committed) is dead at once.
+                        .add(
+                            Condition::any()
+                                .add(
+                                    Expr::col((session::Entity, session::Column::Name))
+                                        .equals((api_client::Entity, api_client::Column::SecretHash)),
+                                )
+                                .add(
+                                    Expr::col((session::Entity, session::Column::Name))
+                                        .equals((api_client::Entity, api_client::Column::PreviousSecretHash))
+                                        .and(
+                                            Expr::col((
+                                                api_client::Entity,
+                                                api_client::Column::PreviousSecretExpiresAt,
+                                            ))
+                                            .gt(now),
+                                        ),
+                                ),
+                        ),
                 ),
         )
         .left_join(

@@ -300,6 +300,7 @@ async fn start_link(app: web::Data<App>, req: HttpRequest, path: web::Path<Strin
         Err(ServiceError::Unauthenticated) => {
             json_error(StatusCode::UNAUTHORIZED, "unauthenticated", "send a valid bearer token", None)
         }
+        Err(ServiceError::Forbidden(message)) => json_error(StatusCode::FORBIDDEN, "forbidden", &message, None),
         Err(err) => {
             tracing::error!(%err, "link start failed");
             json_error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error", None)

@@ -3,7 +3,7 @@
 
 pub mod graphql_http;
 pub mod health;
-pub mod oauth;
 pub mod metrics;
+pub mod oauth;
 pub mod response_size;
 pub mod shutdown;

@@ -26,7 +26,7 @@ use chrono::{DateTime, Utc};
 use entity::{api_client, enums::RecordStatus, enums::TokenScope, organization, person, session};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, sea_query::Expr,
+    QueryOrder, QuerySelect, sea_query::Expr,
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
@@ -52,6 +52,8 @@ pub const NAME_MAX: usize = 100;
 pub const MAX_LIVE_CLIENTS: u64 = 50;
 /// The longest `client_id` or `client_secret` looked at; longer ones are refused unread.
 pub const CREDENTIAL_MAX: usize = 128;
+/// The most live access tokens a client holds: a new one revokes the oldest beyond.
+pub const MAX_LIVE_CLIENT_TOKENS: usize = 20;
 /// Domain of the service accounts' placeholder e-mail addresses (reserved: RFC 2606).
 const SERVICE_ACCOUNT_DOMAIN: &str = "api-clients.invalid";
 
@@ -454,8 +456,41 @@ pub async fn grant(
         .filter(api_client::Column::Id.eq(client.id))
         .exec(&txn)
         .await?;
+    bound_tokens(&txn, client.person_id, now).await?;
     txn.commit().await?;
     Ok(Grant { access_token: token, expires_at, scopes })
+}
+
+/// Keeps a client's tokens bounded however often it asks for one: its dead tokens
+/// (expired or revoked) are deleted, and of its live ones only the
+/// [`MAX_LIVE_CLIENT_TOKENS`] newest are kept (the older ones are revoked). Nothing is
+/// written when nothing is due (a write to `session` empties every replica's sessions
+/// cache on PostgreSQL).
+async fn bound_tokens<C: ConnectionTrait>(db: &C, account: i32, now: DateTime<Utc>) -> ServiceResult<()> {
+    let tokens: Vec<(i32, Option<DateTime<Utc>>, DateTime<Utc>)> = session::Entity::find()
+        .select_only()
+        .columns([session::Column::Id, session::Column::RevokedAt, session::Column::ExpiresAt])
+        .filter(session::Column::PersonId.eq(account))
+        .filter(session::Column::Origin.eq(CLIENT_ORIGIN))
+        .order_by_desc(session::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let (live, dead): (Vec<_>, Vec<_>) =
+        tokens.into_iter().partition(|(_, revoked, expires)| revoked.is_none() && *expires > now);
+    let dead: Vec<i32> = dead.into_iter().map(|(id, _, _)| id).collect();
+    if !dead.is_empty() {
+        session::Entity::delete_many().filter(session::Column::Id.is_in(dead)).exec(db).await?;
+    }
+    let older: Vec<i32> = live.into_iter().skip(MAX_LIVE_CLIENT_TOKENS).map(|(id, _, _)| id).collect();
+    if !older.is_empty() {
+        session::Entity::update_many()
+            .col_expr(session::Column::RevokedAt, Expr::value(now))
+            .filter(session::Column::Id.is_in(older))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

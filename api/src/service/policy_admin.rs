@@ -356,14 +356,15 @@ async fn change_role(
 ) -> ServiceResult<()> {
     let txn = crate::db::begin_write(&app.db).await?;
     let target = person::Entity::find_by_id(person_id).one(&txn).await?.ok_or(ServiceError::not_found("person"))?;
-    if assign {
-        super::api_client::ensure_not_service_account(&txn, person_id, "personId").await?;
-    }
     let changed = match scope {
         None => {
             let role = NetworkRoleKind::parse(role)
                 .ok_or_else(|| ServiceError::bad_input("role", "network roles are ADMIN and AUDITOR"))?;
             access::ensure_in(&app.auth, caller.base_roles(), Scope::Network, Action::ManageRoles)?;
+            // Told only to who may assign roles (anyone else is FORBIDDEN first).
+            if assign {
+                super::api_client::ensure_not_service_account(&txn, person_id, "personId").await?;
+            }
             let existing = network_role::Entity::find()
                 .filter(network_role::Column::PersonId.eq(person_id))
                 .filter(network_role::Column::Role.eq(role))
@@ -397,6 +398,9 @@ async fn change_role(
                 .ok_or(ServiceError::not_found("organization"))?;
             let roles = organizations::roles_in(&txn, caller, org).await?;
             access::ensure_in(&app.auth, &roles, Scope::Organization(org), Action::ManageRoles)?;
+            if assign {
+                super::api_client::ensure_not_service_account(&txn, person_id, "personId").await?;
+            }
             // An organization's administrators manage the roles of its own people only:
             // giving an outsider MANAGER there would let them name that outsider sponsor
             // of any community the organization takes part in. Network administrators

@@ -986,6 +986,15 @@ async fn sync_roles(
     provider: &identity_provider::Model,
     wanted: &BTreeSet<OrganizationRoleKind>,
 ) -> Result<(Vec<&'static str>, Vec<&'static str>), Refused> {
+    // An API client's service account holds no role, ever: a login as it (only an
+    // identity linked to it behind the server's back could) is refused.
+    match crate::service::api_client::ensure_not_service_account(txn, person_id, "person").await {
+        Ok(()) => {}
+        Err(ServiceError::BadInput { .. }) => {
+            return Err(Refused::new(Refusal::PersonDisabled, "an API client's service account"));
+        }
+        Err(err) => return Err(err.into()),
+    }
     let held = organization_role::Entity::find()
         .filter(organization_role::Column::PersonId.eq(person_id))
         .filter(organization_role::Column::OrganizationId.eq(provider.organization_id))

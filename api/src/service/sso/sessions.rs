@@ -104,8 +104,16 @@ pub struct LinkRequest {
 /// /auth/{organization}/link`). The request is bound to the caller's session and to
 /// the browser that receives the cookie; nothing is linked until that browser logs in
 /// at the provider and the person confirms.
+///
+/// Only a login session may: a personal access token or an API client's token never
+/// links an identity (a linked identity would log in as its person with every right,
+/// outliving the token and its scopes; an API client's service account would receive
+/// the roles the identity's claims map to).
 pub async fn start_link(app: &App, caller: &Caller, slug: &str, return_to: &str) -> ServiceResult<LinkRequest> {
     let actor = caller.actor()?;
+    if actor.scopes.is_some() || actor.api_client_id.is_some() {
+        return Err(ServiceError::forbidden("link identities from a login session, not a token"));
+    }
     let organization = crate::service::organization::find_by_slug(&app.db, slug)
         .await?
         .filter(|o| o.status == entity::enums::RecordStatus::Active)
@@ -172,6 +180,8 @@ pub async fn pending_link<C: ConnectionTrait>(
     };
     let Some(session_id) = link.session_id else { return Ok(None) };
     let live = session::Entity::find_by_id(session_id)
+        // A link started from a token (refused by `start_link`) never completes.
+        .filter(session::Column::Origin.is_not_in([crate::auth::PAT_ORIGIN, crate::auth::CLIENT_ORIGIN]))
         .filter(session::Column::RevokedAt.is_null())
         .filter(session::Column::ExpiresAt.gt(now))
         .filter(session::Column::PersonId.eq(link.person_id))
