@@ -55,7 +55,7 @@ run() {
   echo "$body" > "$WORK/$name.json"
   echo "== ${name}"
   oha --no-tui -z "${DURATION}s" -c "$CONCURRENCY" -m POST \
-      -H "Authorization: Bearer ${TOKEN}" -H 'Content-Type: application/json' \
+      -H "Authorization: Bearer ${TOKEN}" -H 'Content-Type: application/json' -H 'Accept-Encoding: identity' \
       -D "$WORK/$name.json" "http://127.0.0.1:${PORT}/graphql" \
     | grep -E 'Success rate|Requests/sec|50.00%|95.00%|99.00%|\[200\]|\[4|\[5' || true
 }

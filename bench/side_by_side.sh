@@ -359,8 +359,10 @@ done
 oha_run() {
   local s="$1" op="$2" c="$3" secs="$4" out="$5" url hdr
   if [ "$s" = m ]; then url=$URL_M; hdr=("${HDR_M[@]}"); else url=$URL_P; hdr=("${HDR_P[@]}"); fi
+  # Accept-Encoding: identity: oha asks for compressed answers otherwise, which Maillage
+  # gives (gzip, br) and PostGraphile does not: the same bytes on both sides.
   oha --no-tui "${OHA_JSON[@]}" -z "${secs}s" -c "$c" -m POST "${hdr[@]}" \
-    -H 'Content-Type: application/json' -H 'Accept: application/json' \
+    -H 'Content-Type: application/json' -H 'Accept: application/json' -H 'Accept-Encoding: identity' \
     -D "$RUN_DIR/${s}_${op}.json" "$url" >"$out"
 }
 

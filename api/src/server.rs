@@ -35,7 +35,7 @@ use actix_web::{
     body::MessageBody,
     dev::{ServerHandle, ServiceRequest, ServiceResponse},
     http::{Method, StatusCode, header},
-    middleware::{Compress, DefaultHeaders, Next, from_fn},
+    middleware::{DefaultHeaders, Next, from_fn},
     web,
 };
 use async_graphql::{
@@ -184,9 +184,9 @@ pub fn start_on(
                     .add((header::X_FRAME_OPTIONS, "DENY")),
             )
             .wrap(cors)
-            // Every answer, refusals included, is compressed when the client accepts gzip
-            // or br (`Vary: accept-encoding` then).
-            .wrap(Compress::default())
+            // Every answer of 1 KiB or more is compressed when the client accepts gzip or
+            // br (`Vary: accept-encoding` on all), in the request's task.
+            .wrap(from_fn(crate::http::compression::compress))
             // Outermost: the request's log span and its count cover everything.
             .wrap(from_fn(crate::http::metrics::observe))
             .app_data(state.clone())

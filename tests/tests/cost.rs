@@ -136,6 +136,18 @@ async fn answers_are_compressed_for_clients_that_accept_it() {
         assert!(wire.len() * 4 < plain_len, "{encoding}: {} bytes for {plain_len}", wire.len());
     }
 
+    // A short answer is not worth compressing: sent as it is, still marked as varying.
+    let response = plain_client()
+        .post(&url)
+        .header("accept-encoding", "gzip, br")
+        .json(&json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .expect("send");
+    assert!(response.headers().get("content-encoding").is_none());
+    assert!(response.headers().get_all("vary").iter().any(|v| v.to_str().is_ok_and(|v| v.contains("accept-encoding"))));
+    assert_eq!(response.json::<Value>().await.expect("JSON")["data"]["__typename"], "Query");
+
     // reqwest's decoders (async-compression) read the same answer, each alone.
     let gzip_only = reqwest::Client::builder().no_brotli().build().expect("client");
     let brotli_only = reqwest::Client::builder().no_gzip().build().expect("client");

@@ -140,14 +140,22 @@ async fn bench_statements(app: &TestApp, token: &str) -> Vec<(usize, serde_json:
     let mut counts = Vec::new();
     for (_, query) in BENCH_OPERATIONS {
         app.ok(Some(token), query, json!({})).await; // the session is read once, then known
-        app.reset_statements();
-        let data = app.ok(Some(token), query, json!({})).await;
-        if std::env::var_os("SHOW_SQL").is_some() {
-            for sql in app.statement_log() {
-                println!("  {}", sql.chars().take(200).collect::<String>());
+        // The fewest of three: on SQLite a session is cached a second, and a loaded
+        // machine may let it lapse between two requests (one more statement to look the
+        // token up again, or to note when it was last seen), which is not the query's.
+        let mut fewest = usize::MAX;
+        let mut data = json!(null);
+        for _ in 0..3 {
+            app.reset_statements();
+            data = app.ok(Some(token), query, json!({})).await;
+            if std::env::var_os("SHOW_SQL").is_some() {
+                for sql in app.statement_log() {
+                    println!("  {}", sql.chars().take(200).collect::<String>());
+                }
             }
+            fewest = fewest.min(app.statements());
         }
-        counts.push((app.statements(), data));
+        counts.push((fewest, data));
     }
     counts
 }
