@@ -95,6 +95,17 @@ async fn access_token(app: &TestApp, client_id: &str, secret: &str, scope: Optio
     body["access_token"].as_str().expect("access_token").to_owned()
 }
 
+/// The id of the person a client acts through (its service account).
+async fn service_account(app: &TestApp, client: &Value) -> i32 {
+    api_client::Entity::find()
+        .filter(api_client::Column::ClientId.eq(client_id(client)))
+        .one(&app.db)
+        .await
+        .expect("client")
+        .expect("a client")
+        .person_id
+}
+
 fn client_id(client: &Value) -> &str {
     client["clientId"].as_str().expect("clientId")
 }
@@ -602,13 +613,7 @@ async fn a_client_holds_a_bounded_number_of_tokens() {
     // One more grant deletes the revoked ones and revokes the oldest live one: 20 live
     // rows and the one it just revoked.
     access_token(&app, client_id(&client), &secret, None).await;
-    let account = api_client::Entity::find()
-        .filter(api_client::Column::ClientId.eq(client_id(&client)))
-        .one(&app.db)
-        .await
-        .expect("client")
-        .expect("a client")
-        .person_id;
+    let account = service_account(&app, &client).await;
     let rows = entity::session::Entity::find()
         .filter(entity::session::Column::PersonId.eq(account))
         .all(&app.db)
@@ -635,13 +640,7 @@ async fn a_token_of_a_secret_two_rotations_old_is_refused_even_unrevoked() {
     let (status, body) = app.post(Some(&by_first), VIEWER, json!({})).await;
     assert_eq!(status, 401, "{body}");
     // As if the grant had committed after the rotation: its row is not revoked.
-    let account = api_client::Entity::find()
-        .filter(api_client::Column::ClientId.eq(client_id(&client)))
-        .one(&app.db)
-        .await
-        .expect("client")
-        .expect("a client")
-        .person_id;
+    let account = service_account(&app, &client).await;
     entity::session::Entity::update_many()
         .col_expr(
             entity::session::Column::RevokedAt,
@@ -665,13 +664,7 @@ async fn only_who_may_assign_roles_learns_a_person_is_a_service_account() {
     let app = TestApp::spawn().await;
     let net = network(&app).await;
     let (_, client) = create(&app, &net.alice, &net.cisss, "Quiet", &["READ"]).await;
-    let account = api_client::Entity::find()
-        .filter(api_client::Column::ClientId.eq(client_id(&client)))
-        .one(&app.db)
-        .await
-        .expect("client")
-        .expect("a client")
-        .person_id;
+    let account = service_account(&app, &client).await;
     let account_id = maillage_api::graphql::ids::to_global(maillage_api::graphql::ids::NodeKind::Person, account).0;
     // Olga administers another organization: FORBIDDEN, as for any person of cisss.
     let body =
