@@ -643,9 +643,10 @@ struct Call<'a> {
     payer: Payer,
 }
 
-/// An operation ready to run (with its requested cost), or answered without running.
+/// An operation ready to run (with its requested cost and the fields it selects), or
+/// answered without running.
 enum Prepared {
-    Ready(async_graphql::Request, usize),
+    Ready(async_graphql::Request, usize, usize),
     Done(Ran),
 }
 
@@ -685,7 +686,7 @@ impl Call<'_> {
             let mut name = logged_name(request.operation_name.as_deref());
             let mut ready = prepare(state, request, self.get, &self.viewer).await;
             if name.is_empty()
-                && let Prepared::Ready(request, _) = &mut ready
+                && let Prepared::Ready(request, _, _) = &mut ready
             {
                 // Without `operationName`, the name of the document's only operation.
                 name = only_operation_name(request).map(|n| logged_name(Some(n))).unwrap_or_default();
@@ -698,7 +699,7 @@ impl Call<'_> {
         let held = prepared
             .iter()
             .map(|p| match p {
-                Prepared::Ready(_, requested) => rate_limit::hold(*requested),
+                Prepared::Ready(_, requested, _) => rate_limit::hold(*requested),
                 Prepared::Done(_) => rate_limit::MIN_CHARGE,
             })
             .fold(0u64, u64::saturating_add);
@@ -724,10 +725,12 @@ impl Call<'_> {
         for (prepared, operation) in prepared.into_iter().zip(&names) {
             let (outcome, charge) = match prepared {
                 Prepared::Done(done) => (done, rate_limit::MIN_CHARGE),
-                Prepared::Ready(request, requested) => {
+                Prepared::Ready(request, requested, selected) => {
                     let outcome = execute(state, request, requested, &self.viewer, &ids, deadline).await;
                     let charge = match &outcome {
-                        Ran::Answered(response, _) => rate_limit::charge(requested, cost::actual(&response.data)),
+                        Ran::Answered(response, _) => {
+                            rate_limit::charge(requested, cost::actual(&response.data), selected)
+                        }
                         _ => rate_limit::hold(requested),
                     };
                     (outcome, charge)
@@ -957,7 +960,7 @@ async fn prepare(
     }
     request.set_parsed_query(document);
     // Not measured: the document does not validate, which execution reports.
-    Prepared::Ready(request, measured.map_or(0, |m| m.complexity))
+    Prepared::Ready(request, measured.map_or(0, |m| m.complexity), measured.map_or(0, |m| m.selected))
 }
 
 /// Executes one prepared operation by `deadline`, codes its errors and attaches its cost.

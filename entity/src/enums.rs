@@ -267,3 +267,12 @@ string_enum!(
         Admin = "ADMIN",
     }
 );
+
+string_enum!(
+    /// Who may read a piece of content beyond its scope (documents, events…).
+    Audience {
+        Members = "MEMBERS",
+        Network = "NETWORK",
+        Public = "PUBLIC",
+    }
+);

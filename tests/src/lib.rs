@@ -27,6 +27,7 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use secrecy::{ExposeSecret as _, SecretString};
 use serde_json::{Value, json};
 
+pub mod access_model;
 pub mod oidc;
 pub mod postgres;
 pub mod prometheus;

@@ -297,6 +297,27 @@ async fn a_flood_of_costly_queries_is_refused_first_with_headers_that_tell_when(
     assert!((gained as f64) <= rate + 2.0 && (gained as f64) >= rate * 0.8, "{gained} for {rate}");
 }
 
+/// Asking costs even when nothing is found: an empty answer is charged the fields its
+/// query selects, so a hundred aliased lists that find nothing are not nearly free.
+#[tokio::test]
+async fn an_empty_answer_is_charged_what_its_query_selects() {
+    const BUDGET: u64 = 60_000;
+    let app = TestApp::spawn_with(|s| s.rate_limit_person_cost_per_minute = BUDGET).await;
+    let ana = app.token("ana@cisss.example", None, false).await;
+    let refill = |since: Instant| (since.elapsed().as_secs_f64() * BUDGET as f64 / 60.0).ceil() as u64 + 1;
+    let empty: String = (0..100)
+        .map(|n| format!("a{n}: communities(first: 100, filter: {{ search: \"nothing-matches-{n}\" }}) {{ nodes {{ id slug name }} }} "))
+        .collect();
+    let first = query(&app, Some(&ana), "{ me { id } }").await;
+    let started = Instant::now();
+    let answer = query(&app, Some(&ana), &format!("{{ {empty}}}")).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    // Each alias answers `{ nodes: [] }`: 2 points of answer, 5 fields asked for.
+    assert_eq!(answer.cost("actual"), 200, "{}", answer.body);
+    let expected = first.remaining() - 500;
+    assert!((expected..=expected + refill(started)).contains(&answer.remaining()), "{}", answer.remaining());
+}
+
 #[tokio::test]
 async fn one_persons_flood_does_not_block_others_behind_the_same_address() {
     let app = TestApp::spawn_with(|s| {

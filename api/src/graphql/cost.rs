@@ -12,6 +12,9 @@
 //!   plus what its value holds, a list the sum of its items. A page that returned 3
 //!   items counts its items' fields 3 times, and the connection's own wrapper fields
 //!   once, so `actual` is usually far below `requested`.
+//! - **charged** (to the rate-limit budget, not shown): `actual`, but at least the
+//!   number of fields the document selects (an answer that came back empty still made
+//!   the server look) and at most `requested`.
 //! - **limit**: [`super::limits::MAX_COMPLEXITY`], the most `requested` may be.
 //!
 //! The requested cost is measured by a second schema, built once with a schema extension
@@ -38,6 +41,10 @@ pub struct Measure {
     pub complexity: usize,
     /// The deepest field nesting.
     pub depth: usize,
+    /// The fields the document selects once its fragments are spread: what it costs at
+    /// the least, whatever its lists hold (each field asked for is work done, even when
+    /// the answer comes back empty).
+    pub selected: usize,
 }
 
 /// The cell the measuring extension fills.
@@ -62,7 +69,7 @@ impl Extension for MeasureOnly {
         let result = next.run(ctx).await?;
         if let Some(cell) = ctx.data_opt::<Arc<Cell>>() {
             *cell.0.lock().unwrap_or_else(PoisonError::into_inner) =
-                Some(Measure { complexity: result.complexity, depth: result.depth });
+                Some(Measure { complexity: result.complexity, depth: result.depth, selected: 0 });
         }
         // Measured: stop before anything is resolved.
         Err(Vec::new())
@@ -86,12 +93,14 @@ fn probe() -> &'static Probe {
 /// name of `request`; `None` when the document cannot be measured (a fragment cycle, a
 /// page size of the wrong type: validation then refuses it).
 pub async fn measure(document: ExecutableDocument, request: &async_graphql::Request) -> Option<Measure> {
+    let selected = super::limits::expanded_selections(&document);
     let cell = Arc::new(Cell::default());
     let mut probe_request = async_graphql::Request::new(String::new()).variables(request.variables.clone());
     probe_request.operation_name = request.operation_name.clone();
     probe_request.set_parsed_query(document);
     let _ = probe().execute(probe_request.data(cell.clone())).await;
-    *cell.0.lock().unwrap_or_else(PoisonError::into_inner)
+    let measured = *cell.0.lock().unwrap_or_else(PoisonError::into_inner);
+    measured.map(|m| Measure { selected, ..m })
 }
 
 /// What an answer holds, counted as [`measure`] counts what a query asks for: each field
@@ -153,6 +162,9 @@ mod tests {
         // node: 1 + 2, edges: 1 + 3; ten of them, plus the connection itself.
         assert_eq!(ten, Some(10 * 4 + 1));
         assert_eq!(hundred, Some(100 * 4 + 1));
+        // communities, edges, node, id, name: what even an empty page costs.
+        let selected = measured(query, serde_json::json!({ "n": 100 })).await.map(|m| m.selected);
+        assert_eq!(selected, Some(5));
     }
 
     #[tokio::test]

@@ -213,3 +213,16 @@ mirror!(
         Admin,
     }
 );
+
+mirror!(
+    /// Who may read a piece of content (a document, an event). Content starts at MEMBERS;
+    /// reaching further is an authorised action (publishing), never a default.
+    Audience = Audience {
+        /// The people who may read the community's (or subgroup's) discussions.
+        Members,
+        /// Every logged-in person of the network, whether or not they may see the community.
+        Network,
+        /// Everyone, anonymous callers included.
+        Public,
+    }
+);

@@ -186,7 +186,7 @@ fn shape(doc: &ExecutableDocument) -> Shape {
 /// however often fragments spread each other). A spread counts one besides its
 /// fragment's fields; a spread into a cycle or of an unknown fragment counts one
 /// (validation refuses them later).
-fn expanded_selections(doc: &ExecutableDocument) -> usize {
+pub(crate) fn expanded_selections(doc: &ExecutableDocument) -> usize {
     struct Walk<'a> {
         doc: &'a ExecutableDocument,
         /// Fragment counts by name; `None` while being counted.

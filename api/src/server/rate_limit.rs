@@ -60,10 +60,12 @@ pub fn hold(requested: usize) -> u64 {
     u64::try_from(requested).unwrap_or(u64::MAX).max(MIN_CHARGE)
 }
 
-/// What an operation is finally charged: its actual cost, at most its requested cost,
-/// at least [`MIN_CHARGE`].
-pub fn charge(requested: usize, actual: usize) -> u64 {
-    u64::try_from(requested.min(actual)).unwrap_or(u64::MAX).max(MIN_CHARGE)
+/// What an operation is finally charged: its actual cost, but at least the fields its
+/// document selects (`selected`: asking is work even when the answer is empty, as for a
+/// hundred aliased searches that find nothing), at most its requested cost, and at least
+/// [`MIN_CHARGE`].
+pub fn charge(requested: usize, actual: usize, selected: usize) -> u64 {
+    u64::try_from(requested.min(actual.max(selected))).unwrap_or(u64::MAX).max(MIN_CHARGE)
 }
 
 /// Who pays for a `/graphql` request.
@@ -400,10 +402,12 @@ mod tests {
     fn an_operation_is_charged_its_actual_cost_within_bounds() {
         assert_eq!(hold(1), MIN_CHARGE);
         assert_eq!(hold(5_000), 5_000);
-        assert_eq!(charge(5_000, 120), 120);
-        assert_eq!(charge(5_000, 3), MIN_CHARGE);
+        assert_eq!(charge(5_000, 120, 10), 120);
+        assert_eq!(charge(5_000, 3, 10), MIN_CHARGE);
+        // An empty answer is still charged the fields asked for.
+        assert_eq!(charge(50_000, 0, 900), 900);
         // Never more than requested, even when a list held more than assumed.
-        assert_eq!(charge(400, 900), 400);
+        assert_eq!(charge(400, 900, 10), 400);
     }
 
     #[test]

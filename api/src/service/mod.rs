@@ -21,6 +21,7 @@ pub mod organization;
 pub mod page;
 pub mod person;
 pub mod policy_admin;
+pub mod rich_text;
 pub mod sponsorship;
 pub mod sso;
 pub mod subgroup;

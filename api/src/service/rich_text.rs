@@ -1,0 +1,113 @@
+//! The one Markdown renderer and HTML sanitizer of the product: every piece of rich text
+//! people write (threads, replies, wiki pages, event agendas…) is stored as the Markdown
+//! they wrote and served as HTML that went through [`to_html`]. Nothing else renders.
+
+use std::sync::LazyLock;
+
+use ammonia::{Builder, UrlRelative};
+use pulldown_cmark::{Options, Parser, html};
+
+/// The sanitizer: an allow-list of formatting tags. No script, style, iframe, form,
+/// event handler or `style` attribute survives; URLs keep only http, https and mailto
+/// (so no `javascript:` or `data:`); every link opens without referrer power
+/// (`rel="nofollow noopener noreferrer"`).
+static SANITIZER: LazyLock<Builder<'static>> = LazyLock::new(|| {
+    let mut builder = Builder::default();
+    builder
+        .url_schemes(["http", "https", "mailto"].into_iter().collect())
+        .url_relative(UrlRelative::PassThrough)
+        .link_rel(Some("nofollow noopener noreferrer"))
+        .rm_tags(["img"])
+        .add_allowed_classes("code", LANGUAGE_CLASSES.iter().copied());
+    builder
+});
+
+/// Highlighting hints a front end may style (`class="language-rust"`); anything else is dropped.
+const LANGUAGE_CLASSES: &[&str] = &[
+    "language-text",
+    "language-json",
+    "language-sql",
+    "language-rust",
+    "language-python",
+    "language-javascript",
+    "language-bash",
+    "language-csv",
+    "language-markdown",
+];
+
+/// Renders Markdown (CommonMark with tables, strikethrough and task lists) to sanitized HTML.
+/// Raw HTML in the Markdown is treated like any other input: it goes through the sanitizer.
+pub fn to_html(markdown: &str) -> String {
+    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
+    let mut unsafe_html = String::with_capacity(markdown.len() + markdown.len() / 2);
+    html::push_html(&mut unsafe_html, Parser::new_ext(markdown, options));
+    SANITIZER.clean(&unsafe_html).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::to_html;
+
+    #[test]
+    fn markdown_renders() {
+        let html = to_html("# Titre\n\n*important* and [INSPQ](https://www.inspq.qc.ca)");
+        assert!(html.contains("<h1>Titre</h1>"), "{html}");
+        assert!(html.contains("<em>important</em>"), "{html}");
+        assert!(
+            html.contains(r#"<a href="https://www.inspq.qc.ca" rel="nofollow noopener noreferrer">INSPQ</a>"#),
+            "{html}"
+        );
+    }
+
+    /// Known XSS vectors (OWASP's cheat sheet and the classics): none may leave anything
+    /// executable in the output.
+    #[test]
+    fn known_xss_vectors_are_neutralised() {
+        let vectors = [
+            "<script>alert(1)</script>",
+            "<SCRIPT SRC=http://xss.example/xss.js></SCRIPT>",
+            "<img src=x onerror=alert(1)>",
+            "<svg/onload=alert(1)>",
+            "<body onload=alert(1)>",
+            "<iframe src=\"javascript:alert(1)\"></iframe>",
+            "<a href=\"javascript:alert(1)\">x</a>",
+            "<a href=\"JaVaScRiPt:alert(1)\">x</a>",
+            "<a href=\"jav&#x09;ascript:alert(1)\">x</a>",
+            "[x](javascript:alert(1))",
+            "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+            "<a href=\"vbscript:msgbox(1)\">x</a>",
+            "<div style=\"background:url(javascript:alert(1))\">x</div>",
+            "<style>body{background:red}</style>",
+            "<link rel=stylesheet href=http://xss.example/x.css>",
+            "<meta http-equiv=\"refresh\" content=\"0;url=javascript:alert(1)\">",
+            "<object data=\"javascript:alert(1)\"></object>",
+            "<embed src=\"javascript:alert(1)\">",
+            "<form action=\"javascript:alert(1)\"><input type=submit></form>",
+            "<details open ontoggle=alert(1)>",
+            "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+            "<p onclick=alert(1)>x</p>",
+            "<base href=\"javascript:alert(1)//\">",
+            "<a href=\"&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;alert(1)\">x</a>",
+            "![x](javascript:alert(1))",
+            "<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\">",
+        ];
+        for vector in vectors {
+            let html = to_html(vector).to_ascii_lowercase();
+            // Only what is inside tags can execute; escaped text (`&lt;script&gt;`) is harmless.
+            for tag in html.split('<').skip(1).filter_map(|rest| rest.split('>').next()) {
+                let name = tag.trim_start_matches('/').split([' ', '/']).next().unwrap_or_default();
+                assert!(
+                    ![
+                        "script", "iframe", "style", "svg", "img", "object", "embed", "form", "input", "meta", "link",
+                        "base", "math", "noscript", "button", "textarea",
+                    ]
+                    .contains(&name),
+                    "{vector:?} left the tag {tag:?} in {html:?}"
+                );
+                for bad in ["javascript:", "vbscript:", "data:", " on", "style="] {
+                    assert!(!tag.contains(bad), "{vector:?} left {bad:?} in {html:?}");
+                }
+            }
+        }
+    }
+}
