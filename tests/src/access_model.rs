@@ -153,3 +153,150 @@ pub async fn build(app: &TestApp, net: &Net) -> (Vec<Option<String>>, Vec<i32>, 
 pub fn cases() -> u32 {
     std::env::var("ACCESS_PROPERTY_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(200)
 }
+
+/// A subgroup of a community in a random network: whether only its own members may see
+/// it (`MEMBERS`) or every participant of the community (`COMMUNITY`), and who belongs.
+#[derive(Debug, Clone)]
+pub struct Sub {
+    pub members_only: bool,
+    /// Per person: a member of the subgroup?
+    pub members: Vec<bool>,
+}
+
+/// A random network with one subgroup per community.
+pub fn network_with_subgroups() -> impl Strategy<Value = (Net, Vec<Sub>)> {
+    network().prop_flat_map(|net| {
+        let sub = (proptest::bool::ANY, proptest::collection::vec(proptest::bool::weighted(0.3), net.people.len()))
+            .prop_map(|(members_only, members)| Sub { members_only, members });
+        let n = net.communities.len();
+        (Just(net), proptest::collection::vec(sub, n))
+    })
+}
+
+/// Is person `v` an active member of community `c`?
+pub fn active(net: &Net, v: usize, c: usize) -> bool {
+    net.people[v].memberships[c].is_some_and(|(s, _)| STATUSES[s] == MembershipStatus::Active)
+}
+
+/// Does person `v` hold an animating role (founder, administrator, animator) as an
+/// active member of community `c`?
+pub fn animates(net: &Net, v: usize, c: usize) -> bool {
+    active(net, v, c)
+        && net.people[v].memberships[c].is_some_and(|(_, r)| {
+            matches!(
+                CommunityRole::ALL[r],
+                CommunityRole::Founder | CommunityRole::Administrator | CommunityRole::Animator
+            )
+        })
+}
+
+/// May `viewer` see community `c`'s subgroup and read its threads? Only who reads the
+/// community's discussions, and then: the subgroup's own members; for a `COMMUNITY`
+/// subgroup, every active member; for a `MEMBERS` one, its animators too. A sponsor
+/// reads the community, not its subgroups, unless a member of one.
+pub fn reads_subgroup(net: &Net, subs: &[Sub], viewer: Option<usize>, c: usize) -> bool {
+    let Some(v) = viewer else { return false };
+    reads(net, viewer, c)
+        && (subs[c].members[v] || (active(net, v, c) && (!subs[c].members_only || animates(net, v, c))))
+}
+
+/// The discussion content of a community in a random network (database ids): its thread
+/// (the one [`build`] made) with a reply, and its subgroup with a thread and a reply.
+#[derive(Debug, Clone, Copy)]
+pub struct Discussion {
+    pub thread: i32,
+    pub post: i32,
+    pub subgroup: i32,
+    pub subgroup_thread: i32,
+    pub subgroup_post: i32,
+}
+
+/// Adds to each community of a network built by [`build`] a reply to its thread and a
+/// subgroup as `subs` describes, with a thread and a reply.
+pub async fn build_discussions(
+    app: &TestApp,
+    subs: &[Sub],
+    person_ids: &[i32],
+    community_ids: &[Value],
+) -> Vec<Discussion> {
+    use entity::{
+        enums::{SubgroupKind, SubgroupRole, SubgroupVisibility},
+        post, subgroup, subgroup_member, thread,
+    };
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+
+    let now = chrono::Utc::now();
+    let author = person_ids.first().copied().unwrap_or(1);
+    let reply = |thread_id: i32| post::ActiveModel {
+        thread_id: Set(thread_id),
+        author_id: Set(author),
+        body: Set("Reply".to_owned()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    let mut made = Vec::new();
+    for (c, community) in community_ids.iter().enumerate() {
+        let community_id = fixtures::db_id(community);
+        let thread = thread::Entity::find()
+            .filter(thread::Column::CommunityId.eq(community_id))
+            .one(&app.db)
+            .await
+            .expect("read thread")
+            .expect("the community's thread");
+        let post = reply(thread.id).insert(&app.db).await.expect("insert post");
+        let subgroup = subgroup::ActiveModel {
+            community_id: Set(community_id),
+            name: Set(format!("Group {c}")),
+            description: Set(String::new()),
+            kind: Set(SubgroupKind::WorkingGroup),
+            visibility: Set(if subs[c].members_only {
+                SubgroupVisibility::Members
+            } else {
+                SubgroupVisibility::Community
+            }),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .expect("insert subgroup");
+        for (p, member) in subs[c].members.iter().enumerate() {
+            if *member {
+                subgroup_member::ActiveModel {
+                    subgroup_id: Set(subgroup.id),
+                    person_id: Set(person_ids[p]),
+                    role: Set(SubgroupRole::Member),
+                    created_at: Set(now),
+                    ..Default::default()
+                }
+                .insert(&app.db)
+                .await
+                .expect("insert subgroup member");
+            }
+        }
+        let subgroup_thread = thread::ActiveModel {
+            community_id: Set(community_id),
+            subgroup_id: Set(Some(subgroup.id)),
+            author_id: Set(author),
+            title: Set("Group notes".to_owned()),
+            body: Set("Notes".to_owned()),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .expect("insert subgroup thread");
+        let subgroup_post = reply(subgroup_thread.id).insert(&app.db).await.expect("insert subgroup post");
+        made.push(Discussion {
+            thread: thread.id,
+            post: post.id,
+            subgroup: subgroup.id,
+            subgroup_thread: subgroup_thread.id,
+            subgroup_post: subgroup_post.id,
+        });
+    }
+    made
+}

@@ -36,7 +36,8 @@ pub enum NodeKind {
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 12] = [
+    /// Every kind, in declaration order.
+    pub const ALL: [NodeKind; 12] = [
         Self::Organization,
         Self::Person,
         Self::Community,
@@ -51,7 +52,8 @@ impl NodeKind {
         Self::ApiClient,
     ];
 
-    fn name(self) -> &'static str {
+    /// The GraphQL type name of the kind.
+    pub fn name(self) -> &'static str {
         match self {
             Self::Organization => "Organization",
             Self::Person => "Person",
