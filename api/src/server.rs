@@ -551,27 +551,6 @@ async fn serve(
         Operations::One(_) => 1,
         Operations::Batch(batch) => batch.len(),
     };
-    if count <= state.max_batch_size.max(1) {
-        let applied = match &mut operations {
-            Operations::One(request) => state.persisted.apply(request),
-            Operations::Batch(batch) => batch.iter_mut().try_for_each(|request| state.persisted.apply(request)),
-        };
-        if let Err(err) = applied {
-            return persisted_query_error(err, &request_id, media);
-        }
-    }
-    if let Operations::One(request) = &operations
-        && request.query.trim().is_empty()
-    {
-        // Not a GraphQL request at all (under either media type): nothing to parse.
-        return request_error(
-            StatusCode::BAD_REQUEST,
-            GRAPHQL_PARSE_FAILED,
-            "the request has no query",
-            &request_id,
-            media,
-        );
-    }
     if let Operations::Batch(_) = operations
         && let Some(refusal) = batch_refusal(state.max_batch_size, count)
     {
@@ -624,6 +603,35 @@ async fn serve(
         Some(actor) => actor.api_client_id.map_or(Payer::Person(actor.person_id), Payer::ApiClient),
         None => Payer::Address(ip),
     };
+    // Persisted queries are the caller's own (see `graphql::persisted`).
+    let principal = match payer {
+        Payer::Person(id) => format!("p:{id}"),
+        Payer::ApiClient(id) => format!("c:{id}"),
+        Payer::Address(_) => "anonymous".to_owned(),
+    };
+    if count <= state.max_batch_size.max(1) {
+        let applied = match &mut operations {
+            Operations::One(request) => state.persisted.apply(request, &principal),
+            Operations::Batch(batch) => {
+                batch.iter_mut().try_for_each(|request| state.persisted.apply(request, &principal))
+            }
+        };
+        if let Err(err) = applied {
+            return persisted_query_error(err, &request_id, media);
+        }
+    }
+    if let Operations::One(request) = &operations
+        && request.query.trim().is_empty()
+    {
+        // Not a GraphQL request at all (under either media type): nothing to parse.
+        return request_error(
+            StatusCode::BAD_REQUEST,
+            GRAPHQL_PARSE_FAILED,
+            "the request has no query",
+            &request_id,
+            media,
+        );
+    }
     let call = Call { state, req, media, ids, started, get, authenticated, viewer, payer };
     let mut response = call.answer(operations, count).await;
     state.rate_limits.budget(payer).write(response.headers_mut());

@@ -9,7 +9,12 @@
 //! keeps and in the text it keeps in all (least recently used out first); a text too
 //! long to keep still runs. It is per server process: a client that meets another
 //! replica gets `PERSISTED_QUERY_NOT_FOUND` once there and registers again, which the
-//! protocol expects. Nothing here depends on who asks.
+//! protocol expects.
+//!
+//! Each caller has their own hashes (a person, an API client, or all anonymous callers
+//! together): were the store shared, anyone could test whether somebody else had sent a
+//! given text — `community(slug: "…")` with a guessed slug, say — by sending its hash
+//! alone, and learn from `PERSISTED_QUERY_NOT_FOUND` or its absence that the other had.
 
 use std::{num::NonZeroUsize, sync::Mutex};
 
@@ -78,11 +83,21 @@ fn parse_hash(text: &str) -> Option<[u8; 32]> {
     Some(hash)
 }
 
+/// The store's key for a caller's hash.
+fn keyed(caller: &str, hash: &[u8; 32]) -> [u8; 32] {
+    let mut digest = Sha256::new();
+    digest.update((caller.len() as u64).to_le_bytes());
+    digest.update(caller.as_bytes());
+    digest.update(hash);
+    digest.finalize().into()
+}
+
 impl PersistedQueries {
     /// Applies `extensions.persistedQuery` of a request, if it has one: fills in the query
     /// of a hash sent alone, or keeps the text sent with its hash (after checking the
     /// hash). A request without the extension is left as it is.
-    pub fn apply(&self, request: &mut async_graphql::Request) -> Result<(), PersistedError> {
+    /// `caller` names whose hashes these are (see the module's documentation).
+    pub fn apply(&self, request: &mut async_graphql::Request, caller: &str) -> Result<(), PersistedError> {
         let Some(extension) = request.extensions.get("persistedQuery") else { return Ok(()) };
         let invalid = PersistedError::Invalid;
         let json = extension.clone().into_json().map_err(|_| invalid("is not an object"))?;
@@ -96,15 +111,17 @@ impl PersistedQueries {
             .as_deref()
             .and_then(parse_hash)
             .ok_or(invalid("sha256Hash must be 64 hexadecimal digits"))?;
+        let key = keyed(caller, &hash);
         if request.query.is_empty() {
             let mut kept = self.kept.lock().map_err(|_| PersistedError::NotFound)?;
-            let query = kept.queries.get(&hash).cloned().ok_or(PersistedError::NotFound)?;
+            let query = kept.queries.get(&key).cloned().ok_or(PersistedError::NotFound)?;
             request.query = query;
             return Ok(());
         }
         if <[u8; 32]>::from(Sha256::digest(request.query.as_bytes())) != hash {
             return Err(invalid("sha256Hash is not the SHA-256 of the query"));
         }
+        let hash = key;
         if request.query.len() <= MAX_QUERY_BYTES
             && let Ok(mut kept) = self.kept.lock()
             && !kept.queries.contains(&hash)
@@ -140,6 +157,24 @@ mod tests {
         request
     }
 
+    impl PersistedQueries {
+        fn apply_as(&self, request: &mut async_graphql::Request) -> Result<(), PersistedError> {
+            self.apply(request, "p:1")
+        }
+    }
+
+    #[test]
+    fn a_hash_is_known_only_to_the_caller_who_sent_its_text() {
+        let store = PersistedQueries::default();
+        let query = "{ community(slug: \"projet-secret\") { id } }";
+        let by_hash = serde_json::json!({ "version": 1, "sha256Hash": hex(query) });
+        store.apply(&mut request(query, by_hash.clone()), "p:1").unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(store.apply(&mut request("", by_hash.clone()), "p:1"), Ok(()));
+        for other in ["p:2", "c:1", "anonymous"] {
+            assert_eq!(store.apply(&mut request("", by_hash.clone()), other), Err(PersistedError::NotFound), "{other}");
+        }
+    }
+
     fn hex(query: &str) -> String {
         Sha256::digest(query.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
     }
@@ -149,15 +184,15 @@ mod tests {
         let store = PersistedQueries::default();
         let query = "{ communities(first: 1) { totalCount } }";
         let by_hash = serde_json::json!({ "version": 1, "sha256Hash": hex(query) });
-        assert_eq!(store.apply(&mut request("", by_hash.clone())), Err(PersistedError::NotFound));
+        assert_eq!(store.apply_as(&mut request("", by_hash.clone())), Err(PersistedError::NotFound));
         // Another text under that hash is refused and not kept.
         let mut other = request("{ __typename }", by_hash.clone());
-        assert!(matches!(store.apply(&mut other), Err(PersistedError::Invalid(_))));
-        assert_eq!(store.apply(&mut request("", by_hash.clone())), Err(PersistedError::NotFound));
+        assert!(matches!(store.apply_as(&mut other), Err(PersistedError::Invalid(_))));
+        assert_eq!(store.apply_as(&mut request("", by_hash.clone())), Err(PersistedError::NotFound));
         // The right text is kept; then the hash alone is enough.
-        store.apply(&mut request(query, by_hash.clone())).unwrap_or_else(|e| panic!("{e:?}"));
+        store.apply_as(&mut request(query, by_hash.clone())).unwrap_or_else(|e| panic!("{e:?}"));
         let mut alone = request("", by_hash);
-        assert_eq!(store.apply(&mut alone), Ok(()));
+        assert_eq!(store.apply_as(&mut alone), Ok(()));
         assert_eq!(alone.query, query);
         for bad in [
             serde_json::json!({ "version": 2, "sha256Hash": hex(query) }),
@@ -165,20 +200,20 @@ mod tests {
             serde_json::json!({ "version": 1, "sha256Hash": "zz".repeat(32) }),
             serde_json::json!("not an object"),
         ] {
-            assert!(matches!(store.apply(&mut request("", bad)), Err(PersistedError::Invalid(_))));
+            assert!(matches!(store.apply_as(&mut request("", bad)), Err(PersistedError::Invalid(_))));
         }
         // Bounded: many distinct long texts never keep more than the byte budget.
         for i in 0..300 {
             let long = format!("{{ __typename }} # {i} {}", "x".repeat(60 * 1024));
             let ext = serde_json::json!({ "version": 1, "sha256Hash": hex(&long) });
-            store.apply(&mut request(&long, ext)).unwrap_or_else(|e| panic!("{e:?}"));
+            store.apply_as(&mut request(&long, ext)).unwrap_or_else(|e| panic!("{e:?}"));
         }
         let (count, bytes) = store.kept();
         assert!(bytes <= MAX_KEPT_BYTES && count <= MAX_QUERIES, "{count} queries, {bytes} bytes");
         // A text too long to keep still runs, and is not kept.
         let huge = format!("{{ __typename }} # {}", "y".repeat(MAX_QUERY_BYTES));
         let ext = serde_json::json!({ "version": 1, "sha256Hash": hex(&huge) });
-        assert_eq!(store.apply(&mut request(&huge, ext.clone())), Ok(()));
-        assert_eq!(store.apply(&mut request("", ext)), Err(PersistedError::NotFound));
+        assert_eq!(store.apply_as(&mut request(&huge, ext.clone())), Ok(()));
+        assert_eq!(store.apply_as(&mut request("", ext)), Err(PersistedError::NotFound));
     }
 }
