@@ -378,10 +378,19 @@ pub(crate) fn request_id(req: &HttpRequest) -> RequestId {
     RequestId { id: uuid::Uuid::new_v4().to_string(), client }
 }
 
+/// The bearer token of a request, if it carries an `Authorization` header.
+///
+/// Any `Authorization` header is a credential: one that is not a bearer token (`Basic`,
+/// a token without its scheme, bytes that are not text) is an invalid one — the empty
+/// token, refused with `401` like an unknown one — never mistaken for anonymity, which
+/// would answer with public data only as if there were nothing else to see.
 fn bearer(req: &HttpRequest) -> Option<&str> {
-    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+    let value = req.headers().get(header::AUTHORIZATION)?;
+    let Ok(value) = value.to_str() else { return Some("") };
+    match value.trim().split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => Some(token.trim()),
+        _ => Some(""),
+    }
 }
 
 /// What a `/graphql` request asks to run.

@@ -12,15 +12,20 @@ async fn anonymous_me_is_unauthenticated_and_a_bad_token_is_401() {
     assert_eq!(error_code(&body), "UNAUTHENTICATED");
     // A bad token is refused as a whole, even for what anonymous callers may read, so a
     // front end can tell an expired session from an empty page.
-    for query in ["{ me { id } }", "{ communities { totalCount } }"] {
+    // So is a credential of another scheme, or a token sent without its scheme: a
+    // misconfigured client learns at once that it is not logged in.
+    let credentials = ["Bearer mlg_not-a-real-token", "Basic YW5hOnNlY3JldA==", "mlg_not-a-real-token", "Bearer"];
+    for (query, credential) in
+        ["{ me { id } }", "{ communities { totalCount } }"].into_iter().flat_map(|q| credentials.map(|c| (q, c)))
+    {
         let response = reqwest::Client::new()
             .post(format!("{}/graphql", app.base))
-            .bearer_auth("mlg_not-a-real-token")
+            .header("Authorization", credential)
             .json(&json!({ "query": query }))
             .send()
             .await
             .expect("send");
-        assert_eq!(response.status().as_u16(), 401);
+        assert_eq!(response.status().as_u16(), 401, "{credential}");
         let challenge = response.headers().get("www-authenticate").and_then(|v| v.to_str().ok()).map(str::to_owned);
         assert_eq!(challenge.as_deref(), Some("Bearer error=\"invalid_token\""));
         let body: serde_json::Value = response.json().await.expect("json");
