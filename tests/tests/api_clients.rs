@@ -676,3 +676,40 @@ async fn only_who_may_assign_roles_learns_a_person_is_a_service_account() {
     assert_eq!((error_code(&body), error_field(&body)), ("BAD_USER_INPUT", "personId"), "{body}");
     app.stop().await;
 }
+
+/// The cap on an organization's live clients holds when many are asked for at once.
+#[tokio::test]
+async fn the_cap_on_live_clients_holds_when_many_are_asked_for_at_once() {
+    let app = TestApp::spawn().await;
+    let net = network(&app).await;
+    let cap = maillage_api::service::api_client::MAX_LIVE_CLIENTS as usize;
+    for n in 0..cap - 4 {
+        create(&app, &net.alice, &net.cisss, &format!("Client {n}"), &["READ"]).await;
+    }
+    let mut racing = tokio::task::JoinSet::new();
+    for n in 0..10 {
+        let (base, token, org) = (app.base.clone(), net.alice.clone(), net.cisss.clone());
+        racing.spawn(async move {
+            let input = json!({ "organizationId": org, "name": format!("Racing {n}"), "scopes": ["READ"] });
+            let response = reqwest::Client::new()
+                .post(format!("{base}/graphql"))
+                .bearer_auth(token)
+                .json(&json!({ "query": CREATE, "variables": { "input": input } }))
+                .send()
+                .await
+                .expect("send");
+            response.json::<Value>().await.expect("json")
+        });
+    }
+    let (mut made, mut refused) = (0, 0);
+    while let Some(body) = racing.join_next().await {
+        let body = body.expect("task");
+        if body["data"]["createApiClient"]["clientSecret"].is_string() {
+            made += 1;
+        } else {
+            assert_eq!(error_code(&body), "CONFLICT", "{body}");
+            refused += 1;
+        }
+    }
+    assert_eq!((made, refused), (4, 6));
+}

@@ -151,3 +151,43 @@ async fn token_input_is_validated_and_a_token_expires() {
     let (status, _) = app.post(Some(&secret), "{ me { id } }", json!({})).await;
     assert_eq!(status, 401);
 }
+
+/// The cap on live tokens holds when many are asked for at once (on PostgreSQL each
+/// request counts the others' committed tokens: without a lock, all would pass).
+#[tokio::test]
+async fn the_cap_on_live_tokens_holds_when_many_are_asked_for_at_once() {
+    let app = TestApp::spawn().await;
+    let ana = app.token("ana@network.example", None, false).await;
+    let cap = maillage_api::service::access_token::MAX_LIVE_TOKENS as usize;
+    for n in 0..cap - 5 {
+        create(&app, &ana, &format!("Token {n}"), &["READ"]).await;
+    }
+    let mut racing = tokio::task::JoinSet::new();
+    for n in 0..12 {
+        let (base, token) = (app.base.clone(), ana.clone());
+        racing.spawn(async move {
+            let input = json!({ "name": format!("Racing {n}"), "scopes": ["READ"], "expiresAt": in_days(30) });
+            let response = reqwest::Client::new()
+                .post(format!("{base}/graphql"))
+                .bearer_auth(token)
+                .json(&json!({ "query": CREATE, "variables": { "input": input } }))
+                .send()
+                .await
+                .expect("send");
+            response.json::<Value>().await.expect("json")
+        });
+    }
+    let (mut made, mut refused) = (0, 0);
+    while let Some(body) = racing.join_next().await {
+        let body = body.expect("task");
+        if body["data"]["createPersonalAccessToken"]["secret"].is_string() {
+            made += 1;
+        } else {
+            assert_eq!(error_code(&body), "CONFLICT", "{body}");
+            refused += 1;
+        }
+    }
+    assert_eq!((made, refused), (5, 7));
+    let mine = app.ok(Some(&ana), MINE, json!({})).await;
+    assert_eq!(mine["me"]["personalAccessTokens"].as_array().map(Vec::len), Some(cap));
+}

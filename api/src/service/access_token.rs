@@ -9,7 +9,9 @@
 
 use chrono::{DateTime, Duration, Utc};
 use entity::{enums::TokenScope, person, session};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, sea_query::Expr};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
+};
 use secrecy::SecretString;
 use serde_json::json;
 
@@ -67,6 +69,9 @@ pub async fn create(app: &App, caller: &Caller, input: NewToken) -> ServiceResul
         return Err(ServiceError::bad_input("expiresAt", format!("must be within {MAX_LIFETIME_DAYS} days")));
     }
     let txn = crate::db::begin_write(&app.db).await?;
+    // Tokens made at once count one after the other: the person's row is held until
+    // commit (PostgreSQL; SQLite's writers take turns anyway).
+    person::Entity::find_by_id(person_id).lock_exclusive().one(&txn).await?;
     let live = session::Entity::find()
         .filter(session::Column::PersonId.eq(person_id))
         .filter(session::Column::Origin.eq(PAT_ORIGIN))

@@ -141,7 +141,10 @@ pub async fn create(
         return Err(ServiceError::forbidden(format!("you do not hold the {} scope", missing.as_str())));
     }
     let txn = crate::db::begin_write(&app.db).await?;
+    // Clients made at once count one after the other: the organization's row is held
+    // until commit (PostgreSQL; SQLite's writers take turns anyway).
     let org = organization::Entity::find_by_id(input.organization_id)
+        .lock_exclusive()
         .one(&txn)
         .await?
         .ok_or(ServiceError::not_found("organization"))?;
