@@ -120,6 +120,7 @@ pub async fn seed(db: &DatabaseConnection, size: SeedSize) -> ServiceResult<Stri
             region: Set(Some(format!("Region {}", i % 17))),
             status: Set(RecordStatus::Active),
             allowed_return_urls: Set(None),
+            trusted_documents_required: Set(false),
             created_at: Set(now),
             updated_at: Set(now),
         }),

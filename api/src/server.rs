@@ -532,6 +532,43 @@ fn persisted_query_error(err: graphql::persisted::PersistedError, request_id: &s
     }
 }
 
+/// `extensions.code` of an operation refused where trusted documents are enforced.
+pub const TRUSTED_DOCUMENT_REQUIRED: &str = "TRUSTED_DOCUMENT_REQUIRED";
+
+/// Replaces a request's query by the trusted document of `organizations` it names (by its
+/// hash, or by the hash of the query it sends), or refuses it.
+async fn trusted_document(
+    state: &AppState,
+    request: &mut async_graphql::Request,
+    organizations: &[i32],
+    request_id: &str,
+    media: MediaType,
+) -> Result<(), HttpResponse> {
+    let hash =
+        graphql::persisted::operation_hash(request).map_err(|err| persisted_query_error(err, request_id, media))?;
+    match crate::service::trusted_document::lookup(&state.app.db, organizations, &hash).await {
+        Ok(Some(query)) => {
+            request.query = query;
+            Ok(())
+        }
+        Ok(None) => Err(request_error(
+            media.request_error_status(),
+            TRUSTED_DOCUMENT_REQUIRED,
+            "only operations registered with registerTrustedDocuments run here: register this one first",
+            request_id,
+            media,
+        )),
+        Err(err) => {
+            tracing::error!(request_id, %err, "reading trusted documents");
+            let status = match err {
+                crate::error::ServiceError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            Err(request_error(status, err.code(), &err.to_string(), request_id, media))
+        }
+    }
+}
+
 /// Why a batch of `count` operations is refused when at most `max` are allowed (`0`: no
 /// batches), if it is.
 fn batch_refusal(max: usize, count: usize) -> Option<String> {
@@ -612,13 +649,37 @@ async fn serve(
         Some(actor) => actor.api_client_id.map_or(Payer::Person(actor.person_id), Payer::ApiClient),
         None => Payer::Address(ip),
     };
+    // Trusted documents, where enforced: for an API client restricted to them, and for a
+    // browser on a front-end origin whose organization requires them. Only operations
+    // registered so run; automatic persisted queries register nothing for them.
+    let mut trusted_of: Vec<i32> = viewer.as_ref().and_then(|actor| actor.trusted_documents_of).into_iter().collect();
+    if let Some(origin) = req.headers().get(header::ORIGIN) {
+        trusted_of.extend(state.app.sso.front_ends.requiring(origin.as_bytes()));
+    }
+    if !trusted_of.is_empty() {
+        let requests: Vec<&mut async_graphql::Request> = match &mut operations {
+            Operations::One(request) => vec![request],
+            Operations::Batch(batch) => batch.iter_mut().collect(),
+        };
+        // Each look-up is charged like the least operation, refused or not.
+        if let Err(refused) = state.rate_limits.take(payer, rate_limit::MIN_CHARGE.saturating_mul(count as u64)) {
+            return rate_limited(Some(media), refused.retry_after, Some(&request_id));
+        }
+        for request in requests {
+            if let Err(response) = trusted_document(state, request, &trusted_of, &request_id, media).await {
+                let mut response = response;
+                state.rate_limits.budget(payer).write(response.headers_mut());
+                return response;
+            }
+        }
+    }
     // Persisted queries are the caller's own (see `graphql::persisted`).
     let principal = match payer {
         Payer::Person(id) => format!("p:{id}"),
         Payer::ApiClient(id) => format!("c:{id}"),
         Payer::Address(_) => "anonymous".to_owned(),
     };
-    if count <= state.max_batch_size.max(1) {
+    if trusted_of.is_empty() && count <= state.max_batch_size.max(1) {
         let applied = match &mut operations {
             Operations::One(request) => state.persisted.apply(request, &principal),
             Operations::Batch(batch) => {

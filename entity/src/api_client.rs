@@ -33,6 +33,8 @@ pub struct Model {
     pub revoked_at: Option<DateTimeUtc>,
     /// Its last token request.
     pub last_used_at: Option<DateTimeUtc>,
+    /// Whether it may run only its organization's trusted documents.
+    pub trusted_documents_only: bool,
 }
 
 impl std::fmt::Debug for Model {

@@ -24,6 +24,7 @@ pub mod session;
 pub mod subgroup;
 pub mod subgroup_member;
 pub mod thread;
+pub mod trusted_document;
 
 pub mod prelude {
     //! The entities under short names, for `use entity::prelude::*`.

@@ -17,6 +17,9 @@ pub struct Model {
     pub status: RecordStatus,
     /// Front-end URLs a login may return to (JSON list of URL prefixes).
     pub allowed_return_urls: Option<Json>,
+    /// Whether requests from its front ends' origins (those of `allowed_return_urls`) may
+    /// run only its trusted documents (set by a network administrator).
+    pub trusted_documents_required: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -33,6 +33,7 @@ mod m0026_change_notifications;
 mod m0027_personal_access_token;
 mod m0028_api_client;
 mod m0029_list_order_indexes;
+mod m0060_trusted_document;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -71,6 +72,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0027_personal_access_token::Migration),
             Box::new(m0028_api_client::Migration),
             Box::new(m0029_list_order_indexes::Migration),
+            Box::new(m0060_trusted_document::Migration),
         ]
     }
 }

@@ -269,6 +269,7 @@ mod tests {
                 base_roles: vec![Role::Person],
                 scopes: None,
                 api_client_id: None,
+                trusted_documents_of: None,
             },
             expires_at: now + expires_in,
             last_seen: now - seen_ago,

@@ -48,6 +48,9 @@ pub struct Actor {
     /// The API client whose access token the request uses (`person_id` is then its
     /// service-account person).
     pub api_client_id: Option<i32>,
+    /// The organization whose trusted documents are all this caller may run: set for an
+    /// API client restricted to them.
+    pub trusted_documents_of: Option<i32>,
 }
 
 impl Actor {
@@ -183,6 +186,7 @@ async fn resolve<C: ConnectionTrait>(
         .expr_as(Expr::col((session::Entity, session::Column::Origin)), "origin")
         .expr_as(Expr::col((session::Entity, session::Column::Scopes)), "scopes")
         .expr_as(Expr::col((api_client::Entity, api_client::Column::Id)), "api_client_id")
+        .expr_as(Expr::col((api_client::Entity, api_client::Column::TrustedDocumentsOnly)), "trusted_documents_only")
         .from(session::Entity)
         .inner_join(
             person::Entity,
@@ -280,6 +284,7 @@ async fn resolve<C: ConnectionTrait>(
     let origin: String = first.try_get("", "origin")?;
     let scopes: Option<String> = first.try_get("", "scopes")?;
     let api_client_id: Option<i32> = first.try_get("", "api_client_id")?;
+    let trusted_documents_only: Option<bool> = first.try_get("", "trusted_documents_only")?;
     // A token without scopes (which nothing creates) may do nothing a scope guards.
     let scopes =
         (origin == PAT_ORIGIN || origin == CLIENT_ORIGIN).then(|| parse_scopes(scopes.as_deref().unwrap_or_default()));
@@ -300,6 +305,7 @@ async fn resolve<C: ConnectionTrait>(
             base_roles,
             scopes,
             api_client_id,
+            trusted_documents_of: if trusted_documents_only == Some(true) { organization_id } else { None },
         },
         expires_at,
         last_seen,

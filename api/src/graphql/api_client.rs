@@ -72,6 +72,10 @@ impl ApiClient {
     async fn revoked_at(&self) -> Option<DateTime<Utc>> {
         self.0.revoked_at
     }
+    /// Whether it may run only its organization's trusted documents (`updateApiClient`).
+    async fn trusted_documents_only(&self) -> bool {
+        self.0.trusted_documents_only
+    }
 }
 
 /// Who is calling: the person of a login session or personal access token, or the API

@@ -31,6 +31,7 @@ pub mod scopes;
 pub mod sponsorship;
 pub mod sso;
 pub mod subgroup;
+pub mod trusted_document;
 
 /// Every query.
 #[derive(MergedObject, Default)]
@@ -57,6 +58,7 @@ pub struct Mutation(
     sso::SsoMutation,
     access_token::AccessTokenMutation,
     api_client::ApiClientMutation,
+    trusted_document::TrustedDocumentMutation,
 );
 
 /// The schema type.
@@ -79,6 +81,7 @@ fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
         .override_output_type_description::<Conn<discussion::Thread>>(CONNECTION)
         .override_output_type_description::<Conn<discussion::Post>>(CONNECTION)
         .override_output_type_description::<Conn<policy::AuditEvent>>(CONNECTION)
+        .override_output_type_description::<Conn<trusted_document::TrustedDocument>>(CONNECTION)
 }
 
 /// The description of every `…Connection` type.

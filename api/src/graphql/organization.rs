@@ -75,6 +75,36 @@ impl Organization {
     async fn api_clients(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<super::api_client::ApiClient>> {
         super::api_client::of_organization(ctx, self.0.id).await
     }
+    /// Whether requests from its front ends' origins (those of `allowedReturnUrls`) may
+    /// run only its trusted documents (a network administrator's decision).
+    async fn trusted_documents_required(&self) -> bool {
+        self.0.trusted_documents_required
+    }
+    /// The operations it registered (see `registerTrustedDocuments`), oldest first: for
+    /// who may manage its identity (`FORBIDDEN` for anyone else).
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
+    async fn trusted_documents(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items to return from the start of the list (after `after` if given): 0 to 100. When neither `first` nor `last` is given, a page holds 20 items. Cannot be combined with `last`; out of range is `BAD_USER_INPUT` naming `first`."
+        )]
+        first: Option<i32>,
+        #[graphql(
+            desc = "Returns the items after this cursor (the `cursor` of an edge, or `pageInfo.endCursor`, of this same list). An unreadable cursor is `BAD_USER_INPUT` naming `after`."
+        )]
+        after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end of the list (before `before` if given): 0 to 100. Cannot be combined with `first`; out of range is `BAD_USER_INPUT` naming `last`."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "Returns the items before this cursor (the `cursor` of an edge, or `pageInfo.startCursor`, of this same list). An unreadable cursor is `BAD_USER_INPUT` naming `before`."
+        )]
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<super::trusted_document::TrustedDocument>> {
+        super::trusted_document::of_organization(ctx, self.0.id, first, after, last, before).await
+    }
     /// Communities this organization takes part in, among those the viewer may see.
     #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn communities(

@@ -92,6 +92,35 @@ fn keyed(caller: &str, hash: &[u8; 32]) -> [u8; 32] {
     digest.finalize().into()
 }
 
+/// The hash a request names in `extensions.persistedQuery` (checked as [`PersistedQueries::apply`]
+/// checks it, and against the query when one is sent with it), or the hash of its query
+/// when it names none: what identifies its operation among trusted documents.
+pub fn operation_hash(request: &async_graphql::Request) -> Result<String, PersistedError> {
+    let invalid = PersistedError::Invalid;
+    let Some(extension) = request.extensions.get("persistedQuery") else {
+        return Ok(hex(&Sha256::digest(request.query.as_bytes()).into()));
+    };
+    let json = extension.clone().into_json().map_err(|_| invalid("is not an object"))?;
+    let persisted: PersistedQuery =
+        serde_json::from_value(json).map_err(|_| invalid("is not { version, sha256Hash }"))?;
+    if persisted.version != Some(1) {
+        return Err(invalid("version must be 1"));
+    }
+    let hash = persisted
+        .sha256_hash
+        .as_deref()
+        .and_then(parse_hash)
+        .ok_or(invalid("sha256Hash must be 64 hexadecimal digits"))?;
+    if !request.query.is_empty() && <[u8; 32]>::from(Sha256::digest(request.query.as_bytes())) != hash {
+        return Err(invalid("sha256Hash is not the SHA-256 of the query"));
+    }
+    Ok(hex(&hash))
+}
+
+fn hex(hash: &[u8; 32]) -> String {
+    hash.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 impl PersistedQueries {
     /// Applies `extensions.persistedQuery` of a request, if it has one: fills in the query
     /// of a hash sent alone, or keeps the text sent with its hash (after checking the

@@ -63,6 +63,9 @@ const ADMIN: &[&str] = &[
     "createApiClient",
     "rotateApiClientSecret",
     "revokeApiClient",
+    "registerTrustedDocuments",
+    "updateApiClient",
+    "requireTrustedDocuments",
 ];
 
 /// The scope a mutation needs (`None`: any).

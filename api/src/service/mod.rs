@@ -26,6 +26,7 @@ pub mod sponsorship;
 pub mod sso;
 pub mod subgroup;
 pub mod token;
+pub mod trusted_document;
 pub mod validate;
 
 /// What every service needs: the database, the Authorizer, the single sign-on context

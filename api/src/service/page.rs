@@ -27,6 +27,7 @@ use sea_orm::{
 use chrono::{DateTime, Utc};
 use entity::{
     audit_event, community, community_organization, membership, organization, person, post, subgroup, thread,
+    trusted_document,
 };
 use sea_orm::IntoSimpleExpr;
 
@@ -242,7 +243,7 @@ macro_rules! id_ordered {
         }
     )+};
 }
-id_ordered!(organization::Model, community_organization::Model, subgroup::Model);
+id_ordered!(organization::Model, community_organization::Model, subgroup::Model, trusted_document::Model);
 
 /// Which slice of a list to fetch.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
