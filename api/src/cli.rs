@@ -153,14 +153,26 @@ pub async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    crate::telemetry::init_logging(filter, settings.log_format);
-    match run(cli, settings).await {
+    let traces =
+        match crate::telemetry::init_logging(filter, settings.log_format, settings.otlp_traces_endpoint.as_deref()) {
+            Ok(traces) => traces,
+            Err(err) => {
+                eprintln!("maillage: invalid configuration: {err}");
+                return ExitCode::from(2);
+            }
+        };
+    let code = match run(cli, settings).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("maillage: {err}");
             ExitCode::FAILURE
         }
+    };
+    // The spans still waiting in the batch are sent before the process ends.
+    if let Some(provider) = traces {
+        let _ = tokio::task::spawn_blocking(move || provider.shutdown()).await;
     }
+    code
 }
 
 /// Runs the command line.

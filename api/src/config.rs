@@ -113,6 +113,10 @@ pub struct Settings {
     /// How log lines are written to stderr: `text` (for people) or `json` (one object a
     /// line, for log collectors).
     pub log_format: LogFormat,
+    /// Where to export traces over OTLP/HTTP (protobuf), the full URL of the collector's
+    /// traces endpoint (`http://collector:4318/v1/traces`). Each request is a `request`
+    /// span, child of the `traceparent` it came with. When absent, nothing is exported.
+    pub otlp_traces_endpoint: Option<String>,
     /// On SIGTERM or SIGINT, how many seconds requests in flight have to finish while no
     /// new connection is accepted and new requests get `503 UNAVAILABLE`; the process then
     /// exits.
@@ -312,6 +316,13 @@ impl Settings {
             return Err(ConfigError(format!(
                 "metrics_token (MAILLAGE_METRICS_TOKEN): must be at least {MIN_METRICS_TOKEN_BYTES} characters"
             )));
+        }
+        if let Some(endpoint) = &self.otlp_traces_endpoint
+            && !url::Url::parse(endpoint).is_ok_and(|url| matches!(url.scheme(), "http" | "https") && url.has_host())
+        {
+            return Err(ConfigError(
+                "otlp_traces_endpoint (MAILLAGE_OTLP_TRACES_ENDPOINT): must be an http or https URL".into(),
+            ));
         }
         if self.max_connections == 0 {
             return Err(ConfigError("max_connections (MAILLAGE_MAX_CONNECTIONS): must be at least 1".into()));

@@ -12,21 +12,72 @@ use std::{
     time::Duration,
 };
 
-use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry};
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_otlp::WithExportConfig;
+use opentelemetry_sdk::{propagation::TraceContextPropagator, trace::SdkTracerProvider};
+use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, Opts};
+use tracing_opentelemetry::OpenTelemetrySpanExt;
+use tracing_subscriber::{Layer, Registry, layer::SubscriberExt, util::SubscriberInitExt};
 
 use crate::config::LogFormat;
 
 /// Sets up the log: `filter` (an `EnvFilter` directive) and `format`, on stderr. ANSI
 /// colour codes only when stderr is a terminal: a file or a log collector gets plain text.
-pub fn init_logging(filter: tracing_subscriber::EnvFilter, format: LogFormat) {
+/// With `otlp_traces_endpoint`, spans are also exported over OTLP/HTTP; the provider
+/// returned must be shut down before the process exits (it sends what is left).
+pub fn init_logging(
+    filter: tracing_subscriber::EnvFilter,
+    format: LogFormat,
+    otlp_traces_endpoint: Option<&str>,
+) -> Result<Option<SdkTracerProvider>, String> {
     let ansi = std::io::stderr().is_terminal();
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
-    match format {
-        LogFormat::Text => builder.init(),
+    let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_ansi(ansi);
+    let fmt: Box<dyn Layer<Registry> + Send + Sync> = match format {
+        LogFormat::Text => Box::new(fmt),
         // Each line carries the fields of the spans it was written in (the request's
         // id and trace id), under `span` and `spans`.
-        LogFormat::Json => builder.json().with_current_span(true).with_span_list(true).init(),
+        LogFormat::Json => Box::new(fmt.json().with_current_span(true).with_span_list(true)),
+    };
+    let provider = otlp_traces_endpoint.map(tracer_provider).transpose()?;
+    let otel = provider.as_ref().map(|provider| {
+        tracing_opentelemetry::layer().with_tracer(provider.tracer("maillage")).with_filter(filter_clone(&filter))
+    });
+    tracing_subscriber::registry().with(fmt.with_filter(filter)).with(otel).init();
+    if provider.is_some() {
+        opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
     }
+    Ok(provider)
+}
+
+/// The same filter again (an `EnvFilter` is not `Clone`): what is logged is what is traced.
+fn filter_clone(filter: &tracing_subscriber::EnvFilter) -> tracing_subscriber::EnvFilter {
+    tracing_subscriber::EnvFilter::new(filter.to_string())
+}
+
+/// A tracer provider exporting in batches to an OTLP/HTTP traces endpoint.
+fn tracer_provider(endpoint: &str) -> Result<SdkTracerProvider, String> {
+    let exporter = opentelemetry_otlp::SpanExporter::builder()
+        .with_http()
+        .with_endpoint(endpoint)
+        .with_timeout(Duration::from_secs(5))
+        .build()
+        .map_err(|err| format!("otlp_traces_endpoint (MAILLAGE_OTLP_TRACES_ENDPOINT): {err}"))?;
+    let resource = opentelemetry_sdk::Resource::builder().with_service_name("maillage").build();
+    Ok(SdkTracerProvider::builder().with_batch_exporter(exporter).with_resource(resource).build())
+}
+
+/// Makes the current span (a request's) a child of the W3C trace context in `traceparent`
+/// (and `tracestate`), when traces are exported; does nothing otherwise.
+pub fn continue_trace(span: &tracing::Span, traceparent: Option<&str>, tracestate: Option<&str>) {
+    let Some(traceparent) = traceparent else { return };
+    let mut carrier = std::collections::HashMap::new();
+    carrier.insert("traceparent".to_owned(), traceparent.to_owned());
+    if let Some(state) = tracestate {
+        carrier.insert("tracestate".to_owned(), state.to_owned());
+    }
+    let parent = opentelemetry::global::get_text_map_propagator(|propagator| propagator.extract(&carrier));
+    // Without the exporting layer there is nothing to attach the parent to.
+    let _ = span.set_parent(parent);
 }
 
 /// Most operation names kept as label values; later ones count as [`OTHER_OPERATION`].
@@ -71,7 +122,7 @@ impl Outcome {
 
 /// The server's counters and histograms.
 pub struct Metrics {
-    registry: Registry,
+    registry: prometheus::Registry,
     http_requests: IntCounterVec,
     http_duration: HistogramVec,
     operations: IntCounterVec,
@@ -92,7 +143,7 @@ const COST_BUCKETS: &[f64] = &[1.0, 5.0, 10.0, 50.0, 100.0, 500.0, 1_000.0, 5_00
 impl Metrics {
     #[expect(clippy::expect_used, reason = "fixed names and labels: a mistake fails every test at once")]
     fn new() -> Self {
-        let registry = Registry::new();
+        let registry = prometheus::Registry::new();
         let http_requests = IntCounterVec::new(
             Opts::new("maillage_http_requests_total", "HTTP requests answered, by route, method and status class"),
             &["route", "method", "status"],

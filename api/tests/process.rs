@@ -1,7 +1,8 @@
 //! The `maillage` binary as operators run it: its log lines (JSON or text, never colour
 //! codes into a file, each line of a request naming its request id and trace id), and a
 //! graceful stop on SIGTERM (requests in flight finish, new connections are refused and
-//! idle ones closed, the process exits 0 within `shutdown_grace_secs`).
+//! idle ones closed, the process exits 0 within `shutdown_grace_secs`), and its traces
+//! exported over OTLP, read back with OpenTelemetry's own protobuf definitions.
 
 #![expect(clippy::expect_used, reason = "test helpers: a failed call is a failed test, with its message")]
 
@@ -10,6 +11,7 @@ use std::{
     net::{TcpListener, TcpStream},
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
+    sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
@@ -230,4 +232,112 @@ fn sigterm_stops_waiting_after_the_grace_period() {
     let status = exit_within(&mut served.child, Duration::from_secs(8)).expect("exits after the grace period");
     assert!(status.success(), "{status:?}: {}", read(&served.log));
     assert!(signalled.elapsed() >= Duration::from_millis(900), "waited for the request: {:?}", signalled.elapsed());
+}
+
+/// A minimal OTLP/HTTP collector on loopback: answers every `POST` with `200` and keeps
+/// the bodies it received.
+fn collector() -> (String, Arc<Mutex<Vec<Vec<u8>>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/v1/traces", listener.local_addr().expect("addr"));
+    let bodies = Arc::new(Mutex::new(Vec::new()));
+    let kept = bodies.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let kept = kept.clone();
+            std::thread::spawn(move || {
+                let mut reader = std::io::BufReader::new(stream.try_clone().expect("clone"));
+                loop {
+                    let mut length = 0usize;
+                    let mut line = String::new();
+                    // The head: up to an empty line; the body's length from its header.
+                    loop {
+                        line.clear();
+                        if std::io::BufRead::read_line(&mut reader, &mut line).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        if line == "\r\n" {
+                            break;
+                        }
+                        if let Some((name, value)) = line.split_once(':')
+                            && name.eq_ignore_ascii_case("content-length")
+                        {
+                            length = value.trim().parse().unwrap_or(0);
+                        }
+                    }
+                    let mut body = vec![0; length];
+                    if reader.read_exact(&mut body).is_err() {
+                        return;
+                    }
+                    kept.lock().expect("lock").push(body);
+                    let answer = "HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n";
+                    if stream.write_all(answer.as_bytes()).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (url, bodies)
+}
+
+#[test]
+fn traces_go_to_the_otlp_collector_and_continue_the_callers_trace() {
+    use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+    use prost::Message as _;
+
+    let (url, bodies) = collector();
+    let served = serve(&[("MAILLAGE_OTLP_TRACES_ENDPOINT", url.as_str())]);
+    let id = traced_request(&served, "partner-req-7");
+    // Stopping the server sends what its batch still holds.
+    stop(served);
+    let bodies = bodies.lock().expect("lock").clone();
+    assert!(!bodies.is_empty(), "nothing reached the collector");
+    let spans: Vec<_> = bodies
+        .iter()
+        .map(|body| ExportTraceServiceRequest::decode(body.as_slice()).expect("an OTLP export request"))
+        .flat_map(|export| export.resource_spans)
+        .flat_map(|resource| {
+            let service = resource
+                .resource
+                .iter()
+                .flat_map(|r| r.attributes.iter())
+                .find(|a| a.key == "service.name")
+                .and_then(|a| a.value.clone())
+                .and_then(|v| v.value);
+            assert_eq!(
+                service,
+                Some(opentelemetry_proto::tonic::common::v1::any_value::Value::StringValue("maillage".into()))
+            );
+            resource.scope_spans.into_iter().flat_map(|scope| scope.spans)
+        })
+        .collect();
+    let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let request = spans
+        .iter()
+        .find(|span| {
+            span.name == "request"
+                && span.attributes.iter().any(|a| {
+                    a.key == "request_id"
+                        && a.value.as_ref().and_then(|v| v.value.as_ref())
+                            == Some(&opentelemetry_proto::tonic::common::v1::any_value::Value::StringValue(id.clone()))
+                })
+        })
+        .unwrap_or_else(|| panic!("no request span for {id} among {} spans", spans.len()));
+    // A child of the caller's span, in the caller's trace.
+    assert_eq!(hex(&request.trace_id), "4bf92f3577b34da6a3ce929d0e0e4736");
+    assert_eq!(hex(&request.parent_span_id), "00f067aa0ba902b7");
+    assert!(request.end_time_unix_nano >= request.start_time_unix_nano);
+}
+
+#[test]
+fn a_bad_otlp_endpoint_is_refused_at_start() {
+    let output = Command::new(BIN)
+        .args(["serve"])
+        .env_clear()
+        .env("MAILLAGE_OTLP_TRACES_ENDPOINT", "collector:4318")
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("otlp_traces_endpoint"), "{output:?}");
 }

@@ -370,6 +370,7 @@ fn settings(url: SecretString, public_url: &str) -> Settings {
         allow_loopback_providers: true,
         metrics_token: None,
         log_format: maillage_api::config::LogFormat::Text,
+        otlp_traces_endpoint: None,
         shutdown_grace_secs: 5,
         db_acquire_timeout_ms: 3_000,
     }

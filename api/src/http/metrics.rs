@@ -158,6 +158,9 @@ pub async fn observe(
         method = %req.method(),
         route = tracing::field::Empty,
     );
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    // Exported traces continue the caller's (a well-formed `traceparent` only).
+    telemetry::continue_trace(&span, trace.as_ref().and(header("traceparent")), header("tracestate"));
     req.extensions_mut().insert(ids);
     let method = req.method().clone();
     let response = next.call(req).instrument(span.clone()).await?;
