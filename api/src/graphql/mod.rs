@@ -16,6 +16,7 @@ pub mod connection;
 pub mod cost;
 pub mod discussion;
 pub mod enums;
+pub mod event;
 pub mod ids;
 pub mod limits;
 pub mod loaders;
@@ -42,6 +43,7 @@ pub struct Query(
     policy::PolicyQuery,
     sso::SsoQuery,
     api_client::ApiClientQuery,
+    event::EventQuery,
 );
 
 /// Every mutation.
@@ -57,6 +59,7 @@ pub struct Mutation(
     sso::SsoMutation,
     access_token::AccessTokenMutation,
     api_client::ApiClientMutation,
+    event::EventMutation,
 );
 
 /// The schema type.
@@ -79,6 +82,7 @@ fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
         .override_output_type_description::<Conn<discussion::Thread>>(CONNECTION)
         .override_output_type_description::<Conn<discussion::Post>>(CONNECTION)
         .override_output_type_description::<Conn<policy::AuditEvent>>(CONNECTION)
+        .override_output_type_description::<event::OccurrenceConnection>(CONNECTION)
 }
 
 /// The description of every `…Connection` type.

@@ -38,6 +38,11 @@ const WRITE: &[&str] = &[
     "setCommunitySponsor",
     "createSubgroup",
     "addSubgroupMember",
+    "createEvent",
+    "updateEvent",
+    "cancelEvent",
+    "rsvp",
+    "recordAttendance",
 ];
 
 /// Administration: organizations, the access policy, identity providers, sessions,

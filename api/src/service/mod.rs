@@ -15,6 +15,7 @@ pub mod api_client;
 pub mod audit;
 pub mod community;
 pub mod discussion;
+pub mod event;
 pub mod membership;
 pub mod node;
 pub mod organization;
