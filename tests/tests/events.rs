@@ -32,7 +32,10 @@ struct World {
 }
 
 async fn world(visibility: &str) -> World {
-    let app = TestApp::spawn().await;
+    world_on(TestApp::spawn().await, visibility).await
+}
+
+async fn world_on(app: TestApp, visibility: &str) -> World {
     let admin = app.token("admin@network.example", None, true).await;
     fixtures::organization(&app, &admin, "cisss-a").await;
     fixtures::organization(&app, &admin, "inspq").await;
@@ -412,10 +415,11 @@ async fn a_secret_communitys_events_stay_out_of_sight_and_public_talks_reach_eve
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn many_people_racing_for_the_last_places_exactly_capacity_get_one() {
-    let w = world("NETWORK").await;
+    // Enough connections for the answers to run side by side.
+    let w = world_on(TestApp::spawn_with(|s| s.max_connections = 20).await, "NETWORK").await;
     let app = &w.app;
-    const CAPACITY: usize = 3;
-    const PEOPLE: usize = 12;
+    const CAPACITY: usize = 5;
+    const PEOPLE: usize = 30;
     let mut input = monthly(&w.community);
     input["capacity"] = json!(CAPACITY);
     create(app, &w.animator, input).await;
