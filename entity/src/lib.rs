@@ -5,6 +5,7 @@
 
 pub mod api_client;
 pub mod audit_event;
+pub mod calendar_feed;
 pub mod casbin_rule;
 pub mod community;
 pub mod community_organization;
@@ -34,6 +35,7 @@ pub mod prelude {
     //! The entities under short names, for `use entity::prelude::*`.
     pub use crate::api_client::Entity as ApiClient;
     pub use crate::audit_event::Entity as AuditEvent;
+    pub use crate::calendar_feed::Entity as CalendarFeed;
     pub use crate::casbin_rule::Entity as CasbinRule;
     pub use crate::community::Entity as Community;
     pub use crate::community_organization::Entity as CommunityOrganization;

@@ -37,6 +37,7 @@ mod m0040_event;
 mod m0041_event_organizer;
 mod m0042_event_occurrence;
 mod m0043_event_rsvp;
+mod m0044_calendar_feed;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -79,6 +80,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0041_event_organizer::Migration),
             Box::new(m0042_event_occurrence::Migration),
             Box::new(m0043_event_rsvp::Migration),
+            Box::new(m0044_calendar_feed::Migration),
         ]
     }
 }

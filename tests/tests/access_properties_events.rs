@@ -4,7 +4,9 @@
 //! event or an occurrence their rights do not allow, and everybody reaches every one they
 //! may — checked through the GraphQL API against the reference model: the readers of the
 //! community's content see its events; NETWORK events reach every logged-in person and
-//! PUBLIC ones everyone, without revealing a community they may not see.
+//! PUBLIC ones everyone, without revealing a community they may not see. The personal
+//! calendar feed of each person holds exactly what they may see; a community's public feed
+//! exactly its PUBLIC events, and only for communities anyone may see.
 
 use std::collections::BTreeSet;
 
@@ -179,6 +181,19 @@ async fn check(net: Net, events: Vec<(usize, bool)>) -> Result<(), TestCaseError
         let got: Vec<bool> = body["nodes"].as_array().into_iter().flatten().map(|n| !n.is_null()).collect();
         prop_assert_eq!(got, answers, "nodes for {:?}", viewer);
 
+        // The personal feed holds exactly the events the viewer may see.
+        if token.is_some() {
+            let url =
+                app.ok(token, "mutation { resetCalendarFeed { url } }", json!({})).await["resetCalendarFeed"]["url"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_owned();
+            let (status, text) = app.get(&url[url.find("/calendar/").unwrap_or(0)..]).await;
+            prop_assert_eq!(status, 200);
+            let expected: BTreeSet<i32> = visible.iter().map(|e| harness::fixtures::db_id(&created[*e].0)).collect();
+            prop_assert_eq!(uids(&text), expected, "personal feed of {:?}", viewer);
+        }
+
         // Answering needs to see the occurrence: anything else is NOT_FOUND.
         if token.is_some() {
             for (e, (_, occurrences)) in created.iter().enumerate() {
@@ -196,7 +211,27 @@ async fn check(net: Net, events: Vec<(usize, bool)>) -> Result<(), TestCaseError
             }
         }
     }
+    // Each community's public feed: its PUBLIC events, for communities anyone may see.
+    for c in 0..net.communities.len() {
+        let (status, text) = app.get(&format!("/calendar/communities/{}.ics", slug(c))).await;
+        prop_assert_eq!(status == 200, sees(&net, None, c), "public feed of {}", c);
+        if status == 200 {
+            let expected: BTreeSet<i32> = (0..planned.len())
+                .filter(|e| planned[*e].community == c && AUDIENCES[planned[*e].audience] == Audience::Public)
+                .map(|e| harness::fixtures::db_id(&created[e].0))
+                .collect();
+            prop_assert_eq!(uids(&text), expected, "public feed of {}", c);
+        }
+    }
     Ok(())
+}
+
+/// The events named by a feed's `UID:event-N@…` lines.
+fn uids(feed: &str) -> BTreeSet<i32> {
+    feed.lines()
+        .filter_map(|l| l.strip_prefix("UID:event-"))
+        .filter_map(|rest| rest.split('@').next().and_then(|n| n.parse().ok()))
+        .collect()
 }
 
 proptest! {

@@ -115,6 +115,7 @@ impl Community {
             "viewerMembership" | "viewerCan" | "organizations" | "members" | "subgroups" | "threads" => &[],
             // Events are read by the community's id.
             "events" => &[],
+            "calendarFeedUrl" => &[],
             "name" => &[C::Name],
             "description" => &[C::Description],
             "fieldOfKnowledge" => &[C::FieldOfKnowledge],
@@ -403,6 +404,11 @@ impl Community {
         #[graphql(desc = "Returns the occurrences after this cursor (an edge's `cursor`).")] after: Option<String>,
     ) -> async_graphql::Result<super::event::OccurrenceConnection> {
         super::event::occurrences(ctx, Some(self.0.id), (from, to), first, after).await
+    }
+    /// The address of the community's public calendar feed (iCalendar: its PUBLIC-audience
+    /// events), for communities anyone may see; null otherwise.
+    async fn calendar_feed_url(&self, ctx: &Context<'_>) -> Option<String> {
+        crate::service::calendar::community_feed_url(app(ctx), &self.0)
     }
 }
 

@@ -593,6 +593,15 @@ pub struct RecordAttendancePayload {
     pub occurrence: Occurrence,
 }
 
+/// Result of `resetCalendarFeed`.
+#[derive(SimpleObject)]
+pub struct ResetCalendarFeedPayload {
+    /// The address of the viewer's personal feed (iCalendar), to subscribe to in a
+    /// calendar client: shown this once (it is the credential; it is stored hashed). A
+    /// new one replaces it.
+    pub url: String,
+}
+
 fn scope(s: EventEditScope) -> EditScope {
     match s {
         EventEditScope::This => EditScope::This,
@@ -710,6 +719,13 @@ impl EventMutation {
         let (event_id, start) = from_occurrence_id("occurrenceId", &input.occurrence_id).gql()?;
         let occurrence = service::rsvp(app(ctx), caller(ctx), event_id, start, input.response.into()).await.gql()?;
         Ok(RsvpPayload { occurrence: Occurrence { inner: occurrence, viewer_rsvp: None } })
+    }
+
+    /// Makes the viewer's personal calendar feed (every event they may see), replacing the
+    /// one they had: its address is shown once.
+    async fn reset_calendar_feed(&self, ctx: &Context<'_>) -> async_graphql::Result<ResetCalendarFeedPayload> {
+        let url = crate::service::calendar::reset_feed(app(ctx), caller(ctx)).await.gql()?;
+        Ok(ResetCalendarFeedPayload { url })
     }
 
     /// Records who attended an occurrence (its event's organizers and the community's

@@ -68,6 +68,7 @@ const ADMIN: &[&str] = &[
     "createApiClient",
     "rotateApiClientSecret",
     "revokeApiClient",
+    "resetCalendarFeed",
 ];
 
 /// The scope a mutation needs (`None`: any).

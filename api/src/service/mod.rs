@@ -13,6 +13,7 @@ pub mod access;
 pub mod access_token;
 pub mod api_client;
 pub mod audit;
+pub mod calendar;
 pub mod community;
 pub mod discussion;
 pub mod event;
