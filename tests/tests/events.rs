@@ -554,3 +554,50 @@ async fn a_freed_place_goes_to_the_first_waiting_and_organizers_record_attendanc
         .await;
     assert_eq!((error_code(&body), error_field(&body)), ("BAD_USER_INPUT", "occurrenceId"), "{body}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_subgroups_events_are_seen_like_its_threads_and_stay_with_its_readers() {
+    let w = world("NETWORK").await;
+    let app = &w.app;
+    let data = app
+        .ok(
+            Some(&w.animator),
+            "mutation($c: ID!) { createSubgroup(input: { communityId: $c, name: \"Groupe de travail\", visibility: MEMBERS }) { subgroup { id } } }",
+            json!({ "c": w.community }),
+        )
+        .await;
+    let subgroup = data["createSubgroup"]["subgroup"]["id"].clone();
+    let person = |id: i32| maillage_api::graphql::ids::to_global(maillage_api::graphql::ids::NodeKind::Person, id).0;
+    app.ok(
+        Some(&w.animator),
+        "mutation($s: ID!, $p: ID!) { addSubgroupMember(input: { subgroupId: $s, personId: $p }) { subgroup { id } } }",
+        json!({ "s": subgroup, "p": person(w.member_id) }),
+    )
+    .await;
+    let mut input = monthly(&w.community);
+    input["subgroupId"] = subgroup.clone();
+    input["recurrence"] = Value::Null;
+    // A subgroup's event stays with its readers: no wider audience.
+    input["audience"] = json!("PUBLIC");
+    let body = app.gql(Some(&w.animator), CREATE, json!({ "input": input.clone() })).await;
+    assert_eq!((error_code(&body), error_field(&body)), ("BAD_USER_INPUT", "audience"), "{body}");
+    input["audience"] = json!("MEMBERS");
+    // Only people who may post in the subgroup plan its events.
+    let body = app.gql(Some(&w.other), CREATE, json!({ "input": input.clone() })).await;
+    assert_eq!(error_code(&body), "NOT_FOUND", "a secret subgroup is not found by others: {body}");
+    let event = create(app, &w.member, input).await;
+    let window = json!({ "from": "2027-01-01T00:00:00Z", "to": "2028-01-01T00:00:00Z" });
+    for (token, sees) in [(&w.member, true), (&w.animator, true), (&w.other, false)] {
+        let seen = app.ok(Some(token), EVENTS, window.clone()).await;
+        assert_eq!(seen["events"]["totalCount"], u64::from(sees), "{seen}");
+        let body = app.gql(Some(token), "query($id: ID!) { node(id: $id) { id } }", json!({ "id": event["id"] })).await;
+        assert_eq!(body["data"]["node"].is_null(), !sees, "{body}");
+        let in_community = year(app, Some(token), &w.community).await;
+        assert_eq!(in_community.len(), usize::from(sees));
+    }
+    // Its organizer (a subgroup member) may edit it; the community's other member may not
+    // even find it.
+    app.ok(Some(&w.member), UPDATE, json!({ "input": { "id": event["id"], "title": "Atelier" } })).await;
+    let body = app.gql(Some(&w.other), UPDATE, json!({ "input": { "id": event["id"], "title": "x" } })).await;
+    assert_eq!(error_code(&body), "NOT_FOUND", "{body}");
+}
