@@ -195,6 +195,7 @@ pub fn start_on(
             .app_data(rate_limits.clone())
             .configure(auth::web::routes)
             .configure(crate::http::oauth::routes)
+            .configure(crate::http::calendar::routes)
             .service(
                 web::resource("/graphql")
                     .route(web::post().to(graphql_endpoint))

@@ -276,3 +276,46 @@ string_enum!(
         Public = "PUBLIC",
     }
 );
+
+// ---- Events (issue 13) ----------------------------------------------------------------
+
+string_enum!(
+    /// What kind of event (the forms the field documents list).
+    EventKind {
+        Meeting = "MEETING",
+        Webinar = "WEBINAR",
+        Workshop = "WORKSHOP",
+        GuestTalk = "GUEST_TALK",
+        CaseDiscussion = "CASE_DISCUSSION",
+        ReadingClub = "READING_CLUB",
+        Networking = "NETWORKING",
+        Other = "OTHER",
+    }
+);
+
+string_enum!(
+    /// Where an event takes place.
+    EventMode {
+        InPerson = "IN_PERSON",
+        Virtual = "VIRTUAL",
+        Hybrid = "HYBRID",
+    }
+);
+
+string_enum!(
+    /// A person's answer to an occurrence.
+    RsvpResponse {
+        Going = "GOING",
+        Maybe = "MAYBE",
+        Declined = "DECLINED",
+    }
+);
+
+string_enum!(
+    /// Whether a person attended an occurrence.
+    AttendanceStatus {
+        Present = "PRESENT",
+        Absent = "ABSENT",
+        Excused = "EXCUSED",
+    }
+);

@@ -5,10 +5,16 @@
 
 pub mod api_client;
 pub mod audit_event;
+pub mod calendar_feed;
 pub mod casbin_rule;
 pub mod community;
 pub mod community_organization;
 pub mod enums;
+pub mod event;
+pub mod event_attendance;
+pub mod event_occurrence;
+pub mod event_organizer;
+pub mod event_rsvp;
 pub mod identity_provider;
 pub mod login_attempt;
 pub mod login_code;
@@ -30,9 +36,15 @@ pub mod prelude {
     //! The entities under short names, for `use entity::prelude::*`.
     pub use crate::api_client::Entity as ApiClient;
     pub use crate::audit_event::Entity as AuditEvent;
+    pub use crate::calendar_feed::Entity as CalendarFeed;
     pub use crate::casbin_rule::Entity as CasbinRule;
     pub use crate::community::Entity as Community;
     pub use crate::community_organization::Entity as CommunityOrganization;
+    pub use crate::event::Entity as Event;
+    pub use crate::event_attendance::Entity as EventAttendance;
+    pub use crate::event_occurrence::Entity as EventOccurrence;
+    pub use crate::event_organizer::Entity as EventOrganizer;
+    pub use crate::event_rsvp::Entity as EventRsvp;
     pub use crate::identity_provider::Entity as IdentityProvider;
     pub use crate::login_attempt::Entity as LoginAttempt;
     pub use crate::login_code::Entity as LoginCode;

@@ -33,6 +33,11 @@ mod m0026_change_notifications;
 mod m0027_personal_access_token;
 mod m0028_api_client;
 mod m0029_list_order_indexes;
+mod m0040_event;
+mod m0041_event_organizer;
+mod m0042_event_occurrence;
+mod m0043_event_rsvp;
+mod m0044_calendar_feed;
 mod m0060_trusted_document;
 
 /// Every migration, in order.
@@ -73,6 +78,11 @@ impl MigratorTrait for Migrator {
             Box::new(m0028_api_client::Migration),
             Box::new(m0029_list_order_indexes::Migration),
             Box::new(m0060_trusted_document::Migration),
+            Box::new(m0040_event::Migration),
+            Box::new(m0041_event_organizer::Migration),
+            Box::new(m0042_event_occurrence::Migration),
+            Box::new(m0043_event_rsvp::Migration),
+            Box::new(m0044_calendar_feed::Migration),
         ]
     }
 }

@@ -171,6 +171,10 @@ words!(
         NameSponsor = "name_sponsor",
         Suspend = "suspend",
         ManageIdentity = "manage_identity",
+        // Events (issue 13).
+        CreateEvent = "create_event",
+        PublishEvent = "publish_event",
+        ManageEvents = "manage_events",
     }
 );
 

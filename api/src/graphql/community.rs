@@ -113,6 +113,9 @@ impl Community {
             "id" | "slug" | "visibility" | "membershipPolicy" | "archived" | "__typename" => &[],
             // By id, or from the viewer's ties and the attributes.
             "viewerMembership" | "viewerCan" | "organizations" | "members" | "subgroups" | "threads" => &[],
+            // Events are read by the community's id.
+            "events" => &[],
+            "calendarFeedUrl" => &[],
             "name" => &[C::Name],
             "description" => &[C::Description],
             "fieldOfKnowledge" => &[C::FieldOfKnowledge],
@@ -383,6 +386,29 @@ impl Community {
             Thread,
         )
         .await
+    }
+    /// Occurrences of the community's events that overlap the window `[from, to)`, in
+    /// order of start: those the viewer may see (its members see them all; others see
+    /// those opened to the network or the public). Cancelled occurrences are included,
+    /// marked.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, None, child_complexity)")]
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Start of the window.")] from: chrono::DateTime<chrono::Utc>,
+        #[graphql(
+            desc = "End of the window (excluded): after `from`, at most 731 days later (`BAD_USER_INPUT` naming `to`)."
+        )]
+        to: chrono::DateTime<chrono::Utc>,
+        #[graphql(desc = "How many occurrences to return: 0 to 100 (20 by default).")] first: Option<i32>,
+        #[graphql(desc = "Returns the occurrences after this cursor (an edge's `cursor`).")] after: Option<String>,
+    ) -> async_graphql::Result<super::event::OccurrenceConnection> {
+        super::event::occurrences(ctx, Some(self.0.id), (from, to), first, after).await
+    }
+    /// The address of the community's public calendar feed (iCalendar: its PUBLIC-audience
+    /// events), for communities anyone may see; null otherwise.
+    async fn calendar_feed_url(&self, ctx: &Context<'_>) -> Option<String> {
+        crate::service::calendar::community_feed_url(app(ctx), &self.0)
     }
 }
 

@@ -226,3 +226,76 @@ mirror!(
         Public,
     }
 );
+
+// ---- Events (issue 13) ----------------------------------------------------------------
+
+mirror!(
+    /// What kind of event.
+    EventKind = EventKind {
+        /// A meeting of the community.
+        Meeting,
+        /// A webinar.
+        Webinar,
+        /// A workshop.
+        Workshop,
+        /// A talk by a guest speaker.
+        GuestTalk,
+        /// A discussion of cases.
+        CaseDiscussion,
+        /// A reading club.
+        ReadingClub,
+        /// A networking event.
+        Networking,
+        /// Anything else.
+        Other,
+    }
+);
+
+mirror!(
+    /// Where an event takes place.
+    EventMode = EventMode {
+        /// At a place (`place`).
+        InPerson,
+        /// Online (`joinUrl`).
+        Virtual,
+        /// Both at a place and online.
+        Hybrid,
+    }
+);
+
+mirror!(
+    /// A person's answer to an occurrence.
+    RsvpResponse = RsvpResponse {
+        /// Coming (given a place, or put on the waiting list when the event is full).
+        Going,
+        /// Perhaps coming (holds no place).
+        Maybe,
+        /// Not coming.
+        Declined,
+    }
+);
+
+mirror!(
+    /// Whether a person attended an occurrence.
+    AttendanceStatus = AttendanceStatus {
+        /// Was there.
+        Present,
+        /// Was not there.
+        Absent,
+        /// Was not there, and had said so.
+        Excused,
+    }
+);
+
+/// Which occurrences of a recurring event an edit or a cancellation applies to (for an
+/// event that does not recur, all three mean the event).
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventEditScope {
+    /// The occurrence named by `occurrenceId` only.
+    This,
+    /// The occurrence named by `occurrenceId` and every one after it (the series is split
+    /// in two events from there).
+    ThisAndFollowing,
+    /// The whole event.
+    All,
+}

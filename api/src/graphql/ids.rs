@@ -33,11 +33,16 @@ pub enum NodeKind {
     Identity,
     PersonalAccessToken,
     ApiClient,
+    // Events (issue 13).
+    Event,
+    /// One occurrence of an event: its id holds the event's and the occurrence's
+    /// original start (see [`occurrence_id`]).
+    Occurrence,
 }
 
 impl NodeKind {
     /// Every kind, in declaration order.
-    pub const ALL: [NodeKind; 12] = [
+    pub const ALL: [NodeKind; 14] = [
         Self::Organization,
         Self::Person,
         Self::Community,
@@ -50,6 +55,8 @@ impl NodeKind {
         Self::Identity,
         Self::PersonalAccessToken,
         Self::ApiClient,
+        Self::Event,
+        Self::Occurrence,
     ];
 
     /// The GraphQL type name of the kind.
@@ -67,6 +74,8 @@ impl NodeKind {
             Self::Identity => "Identity",
             Self::PersonalAccessToken => "PersonalAccessToken",
             Self::ApiClient => "ApiClient",
+            Self::Event => "Event",
+            Self::Occurrence => "Occurrence",
         }
     }
 }
@@ -76,7 +85,29 @@ pub fn to_global(kind: NodeKind, id: i32) -> ID {
     ID(URL_SAFE_NO_PAD.encode(format!("{}:{id}", kind.name())))
 }
 
-/// Reads any global id; `field` names the input for the error.
+/// The global id of an occurrence: its event and the start its rule gives it (in Unix
+/// seconds), so that it stays the same when the occurrence is moved.
+pub fn occurrence_id(event_id: i32, original_start: DateTime<Utc>) -> ID {
+    ID(URL_SAFE_NO_PAD.encode(format!("Occurrence:{event_id}:{}", original_start.timestamp())))
+}
+
+/// Reads the global id of an occurrence: (event id, original start).
+pub fn from_occurrence_id(field: &str, id: &ID) -> Result<(i32, DateTime<Utc>), ServiceError> {
+    let bad = || ServiceError::bad_input(field, "is not the id of an Occurrence");
+    if id.len() > 64 {
+        return Err(bad());
+    }
+    let decoded = URL_SAFE_NO_PAD.decode(id.as_bytes()).map_err(|_| bad())?;
+    let text = String::from_utf8(decoded).map_err(|_| bad())?;
+    let rest = text.strip_prefix("Occurrence:").ok_or_else(bad)?;
+    let (event, start) = rest.split_once(':').ok_or_else(bad)?;
+    let event = event.parse::<i32>().map_err(|_| bad())?;
+    let start = start.parse::<i64>().ok().and_then(|s| DateTime::from_timestamp(s, 0)).ok_or_else(bad)?;
+    Ok((event, start))
+}
+
+/// Reads any global id; `field` names the input for the error. An occurrence's id reads
+/// as its event's number (use [`from_occurrence_id`] for the whole of it).
 pub fn from_global_any(field: &str, id: &ID) -> Result<(NodeKind, i32), ServiceError> {
     let bad = || ServiceError::bad_input(field, "is not a valid id");
     if id.len() > 64 {
@@ -84,6 +115,9 @@ pub fn from_global_any(field: &str, id: &ID) -> Result<(NodeKind, i32), ServiceE
     }
     let decoded = URL_SAFE_NO_PAD.decode(id.as_bytes()).map_err(|_| bad())?;
     let text = String::from_utf8(decoded).map_err(|_| bad())?;
+    if text.starts_with("Occurrence:") {
+        return from_occurrence_id(field, id).map(|(event, _)| (NodeKind::Occurrence, event));
+    }
     let (name, number) = text.split_once(':').ok_or_else(bad)?;
     let kind = NodeKind::ALL.into_iter().find(|k| k.name() == name).ok_or_else(bad)?;
     let number = number.parse::<i32>().map_err(|_| bad())?;
@@ -179,6 +213,17 @@ mod tests {
         assert!(from_global("id", NodeKind::Thread, &id).is_err());
         assert!(from_global_any("id", &ID("!!".into())).is_err());
         assert!(from_global_any("id", &ID(URL_SAFE_NO_PAD.encode("Secret:1"))).is_err());
+    }
+
+    #[test]
+    fn occurrence_ids_hold_their_event_and_original_start() {
+        let start = DateTime::from_timestamp(1_768_327_200, 0).unwrap_or_default();
+        let id = occurrence_id(7, start);
+        assert_eq!(from_occurrence_id("id", &id).ok(), Some((7, start)));
+        assert_eq!(from_global_any("id", &id).ok(), Some((NodeKind::Occurrence, 7)));
+        assert!(from_occurrence_id("id", &to_global(NodeKind::Event, 7)).is_err());
+        assert!(from_occurrence_id("id", &ID(URL_SAFE_NO_PAD.encode("Occurrence:7:x"))).is_err());
+        assert!(from_global("id", NodeKind::Event, &id).is_err());
     }
 
     #[test]

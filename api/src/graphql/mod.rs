@@ -16,6 +16,7 @@ pub mod connection;
 pub mod cost;
 pub mod discussion;
 pub mod enums;
+pub mod event;
 pub mod ids;
 pub mod limits;
 pub mod loaders;
@@ -43,6 +44,7 @@ pub struct Query(
     policy::PolicyQuery,
     sso::SsoQuery,
     api_client::ApiClientQuery,
+    event::EventQuery,
 );
 
 /// Every mutation.
@@ -59,6 +61,7 @@ pub struct Mutation(
     access_token::AccessTokenMutation,
     api_client::ApiClientMutation,
     trusted_document::TrustedDocumentMutation,
+    event::EventMutation,
 );
 
 /// The schema type.
@@ -82,6 +85,7 @@ fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
         .override_output_type_description::<Conn<discussion::Post>>(CONNECTION)
         .override_output_type_description::<Conn<policy::AuditEvent>>(CONNECTION)
         .override_output_type_description::<Conn<trusted_document::TrustedDocument>>(CONNECTION)
+        .override_output_type_description::<event::OccurrenceConnection>(CONNECTION)
 }
 
 /// The description of every `…Connection` type.

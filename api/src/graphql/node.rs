@@ -13,7 +13,8 @@ use super::{
     app, caller,
     community::{Community, Membership, Subgroup},
     discussion::{Post, Thread},
-    ids::{NodeKind, from_global_any},
+    event::{Event, Occurrence},
+    ids::{NodeKind, from_global_any, from_occurrence_id},
     organization::Organization,
     person::Person,
 };
@@ -35,6 +36,8 @@ pub enum Node {
     Thread(Thread),
     Post(Post),
     ApiClient(ApiClient),
+    Event(Event),
+    Occurrence(Occurrence),
 }
 
 #[derive(Default)]
@@ -53,8 +56,17 @@ impl NodeQuery {
         )]
         id: ID,
     ) -> async_graphql::Result<Node> {
-        let (kind, id) = from_global_any("id", &id).gql()?;
-        resolve(ctx, kind, id).await.and_then(|n| n.ok_or(ServiceError::not_found("node"))).gql()
+        let (kind, number) = from_global_any("id", &id).gql()?;
+        if kind == NodeKind::Occurrence {
+            let (event_id, start) = from_occurrence_id("id", &id).gql()?;
+            let app = app(ctx);
+            return crate::service::event::visible_occurrence(app, &app.db, caller(ctx), event_id, start)
+                .await
+                .and_then(|o| o.ok_or(ServiceError::not_found("node")))
+                .map(|o| Node::Occurrence(Occurrence { inner: o, viewer_rsvp: None }))
+                .gql();
+        }
+        resolve(ctx, kind, number).await.and_then(|n| n.ok_or(ServiceError::not_found("node"))).gql()
     }
 
     /// The objects with these global ids, in the same order: `null` in place of an id
@@ -74,7 +86,8 @@ impl NodeQuery {
         let parsed = ids.iter().map(|id| from_global_any("ids", id)).collect::<Result<Vec<_>, _>>().gql()?;
         let mut wanted = nodes::Wanted::default();
         let mut clients = Vec::new();
-        for (kind, id) in &parsed {
+        let mut occurrences = Vec::new();
+        for ((kind, id), raw) in parsed.iter().zip(&ids) {
             let list = match kind {
                 NodeKind::Organization => &mut wanted.organizations,
                 NodeKind::Person => &mut wanted.people,
@@ -84,6 +97,14 @@ impl NodeQuery {
                 NodeKind::Thread => &mut wanted.threads,
                 NodeKind::Post => &mut wanted.posts,
                 NodeKind::ApiClient => &mut clients,
+                NodeKind::Event => &mut wanted.events,
+                NodeKind::Occurrence => {
+                    let key = from_occurrence_id("ids", raw).gql()?;
+                    if !occurrences.contains(&key) {
+                        occurrences.push(key);
+                    }
+                    &mut wanted.events
+                }
                 // As in `node(id:)`: reached only through the fields that check who asks.
                 NodeKind::IdentityProvider | NodeKind::Session | NodeKind::Identity | NodeKind::PersonalAccessToken => {
                     continue;
@@ -95,9 +116,18 @@ impl NodeQuery {
         }
         let found = nodes::find_many(app(ctx), caller(ctx), &wanted).await.gql()?;
         let clients = crate::service::api_client::find_visible(app(ctx), caller(ctx), &clients).await.gql()?;
+        let mut found_occurrences = std::collections::HashMap::new();
+        for (event_id, start) in occurrences {
+            if let Some(event) = found.events.get(&event_id)
+                && let Some(o) = crate::service::event::occurrence_of(&app(ctx).db, event, start).await.gql()?
+            {
+                found_occurrences.insert((event_id, start), o);
+            }
+        }
         Ok(parsed
             .into_iter()
-            .map(|(kind, id)| match kind {
+            .zip(&ids)
+            .map(|((kind, id), raw)| match kind {
                 NodeKind::Organization => {
                     found.organizations.get(&id).cloned().map(|m| Node::Organization(Organization(m)))
                 }
@@ -110,6 +140,11 @@ impl NodeQuery {
                 NodeKind::Thread => found.threads.get(&id).cloned().map(|m| Node::Thread(Thread(m))),
                 NodeKind::Post => found.posts.get(&id).cloned().map(|m| Node::Post(Post(m))),
                 NodeKind::ApiClient => clients.get(&id).cloned().map(|m| Node::ApiClient(ApiClient(m))),
+                NodeKind::Event => found.events.get(&id).cloned().map(|m| Node::Event(Event::new(m))),
+                NodeKind::Occurrence => from_occurrence_id("ids", raw)
+                    .ok()
+                    .and_then(|key| found_occurrences.get(&key).cloned())
+                    .map(|o| Node::Occurrence(Occurrence { inner: o, viewer_rsvp: None })),
                 NodeKind::IdentityProvider | NodeKind::Session | NodeKind::Identity | NodeKind::PersonalAccessToken => {
                     None
                 }
@@ -160,6 +195,11 @@ async fn resolve(ctx: &Context<'_>, kind: NodeKind, id: i32) -> ServiceResult<Op
                 Err(e) => return Err(e),
             }
         }
+        NodeKind::Event => {
+            crate::service::event::visible_event(app, db, caller, id).await?.map(|m| Node::Event(Event::new(m)))
+        }
+        // Resolved by `node` itself (its id holds more than a number).
+        NodeKind::Occurrence => None,
         NodeKind::ApiClient => crate::service::api_client::find_visible(app, caller, &[id])
             .await?
             .remove(&id)

@@ -80,6 +80,23 @@ impl Person {
         }
         Ok(Some(super::access_token::mine(ctx).await?))
     }
+    /// The occurrences to come in the next 366 days that the person may see and that are
+    /// not cancelled, in order of start: shown to the person themselves only (null for
+    /// anyone else).
+    #[graphql(complexity = "crate::graphql::connection::cost(first, None, child_complexity)")]
+    async fn upcoming_events(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many occurrences to return: 0 to 100 (20 by default).")] first: Option<i32>,
+        #[graphql(desc = "Returns the occurrences after this cursor (an edge's `cursor`).")] after: Option<String>,
+    ) -> async_graphql::Result<Option<super::event::OccurrenceConnection>> {
+        if caller(ctx).person_id() != Some(self.0.id) {
+            return Ok(None);
+        }
+        let now = Utc::now();
+        let window = (now, now + chrono::Duration::days(366));
+        super::event::upcoming(ctx, window, first, after).await.map(Some)
+    }
     /// Communities the person belongs to. A person sees all of their own memberships
     /// (pending requests and invitations too); others see active memberships of the
     /// communities they may see and whose members they may list.

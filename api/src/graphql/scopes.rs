@@ -38,6 +38,11 @@ const WRITE: &[&str] = &[
     "setCommunitySponsor",
     "createSubgroup",
     "addSubgroupMember",
+    "createEvent",
+    "updateEvent",
+    "cancelEvent",
+    "rsvp",
+    "recordAttendance",
 ];
 
 /// Administration: organizations, the access policy, identity providers, sessions,
@@ -66,6 +71,7 @@ const ADMIN: &[&str] = &[
     "registerTrustedDocuments",
     "updateApiClient",
     "requireTrustedDocuments",
+    "resetCalendarFeed",
 ];
 
 /// The scope a mutation needs (`None`: any).

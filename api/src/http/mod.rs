@@ -1,6 +1,7 @@
 //! HTTP endpoints that are not GraphQL, one file each, and the GraphQL-over-HTTP rules of
 //! `/graphql` (`graphql_http`).
 
+pub mod calendar;
 pub mod compression;
 pub mod graphql_http;
 pub mod health;

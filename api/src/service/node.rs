@@ -21,6 +21,8 @@ pub struct Wanted {
     pub subgroups: Vec<i32>,
     pub threads: Vec<i32>,
     pub posts: Vec<i32>,
+    /// Events (and the events of the occurrences asked for).
+    pub events: Vec<i32>,
 }
 
 /// What the caller may see among the ids asked for, by id.
@@ -34,13 +36,16 @@ pub struct Found {
     pub subgroups: HashMap<i32, subgroup::Model>,
     pub threads: HashMap<i32, thread::Model>,
     pub posts: HashMap<i32, post::Model>,
+    pub events: HashMap<i32, entity::event::Model>,
 }
 
 /// The objects with these ids that the caller may see: the rules of `node(id:)` for each
 /// kind, in a number of statements that depends on the kinds asked for, not on how many.
 pub async fn find_many(app: &App, caller: &Caller, wanted: &Wanted) -> ServiceResult<Found> {
     let db = &app.db;
-    let mut found = Found::default();
+    // Events through their one visibility condition.
+    let events = super::event::visible_events_by_ids(app, caller, &wanted.events).await?;
+    let mut found = Found { events: events.into_iter().map(|m| (m.id, m)).collect(), ..Found::default() };
     if !wanted.organizations.is_empty() {
         // The network's organizations are public.
         found.organizations = organization::Entity::find()
