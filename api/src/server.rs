@@ -536,38 +536,53 @@ fn persisted_query_error(err: graphql::persisted::PersistedError, request_id: &s
 /// `extensions.code` of an operation refused where trusted documents are enforced.
 pub const TRUSTED_DOCUMENT_REQUIRED: &str = "TRUSTED_DOCUMENT_REQUIRED";
 
-/// Replaces a request's query by the trusted document of `organizations` it names (by its
-/// hash, or by the hash of the query it sends), or refuses it.
+/// Replaces a request's query by the trusted document it names (by its hash, or by the
+/// hash of the query it sends), registered by one organization of each of `requirements`,
+/// or refuses it.
 async fn trusted_document(
     state: &AppState,
     request: &mut async_graphql::Request,
-    organizations: &[i32],
+    requirements: &[Vec<i32>],
     request_id: &str,
     media: MediaType,
 ) -> Result<(), HttpResponse> {
     let hash =
         graphql::persisted::operation_hash(request).map_err(|err| persisted_query_error(err, request_id, media))?;
-    match crate::service::trusted_document::lookup(&state.app.db, organizations, &hash).await {
-        Ok(Some(query)) => {
-            request.query = query;
-            Ok(())
+    let mut found = None;
+    for organizations in requirements {
+        match crate::service::trusted_document::lookup(&state.app.db, organizations, &hash).await {
+            Ok(Some(query)) => found = Some(query),
+            Ok(None) => {
+                found = None;
+                break;
+            }
+            Err(err) => return Err(lookup_failed(err, request_id, media)),
         }
-        Ok(None) => Err(request_error(
+    }
+    let Some(query) = found else {
+        return Err(request_error(
             media.request_error_status(),
             TRUSTED_DOCUMENT_REQUIRED,
             "only operations registered with registerTrustedDocuments run here: register this one first",
             request_id,
             media,
-        )),
-        Err(err) => {
-            tracing::error!(request_id, %err, "reading trusted documents");
-            let status = match err {
-                crate::error::ServiceError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-                _ => StatusCode::INTERNAL_SERVER_ERROR,
-            };
-            Err(request_error(status, err.code(), &err.to_string(), request_id, media))
-        }
+        ));
+    };
+    request.query = query;
+    Ok(())
+}
+
+/// The answer when trusted documents cannot be read (`503` with `Retry-After` when the
+/// database is unavailable).
+fn lookup_failed(err: crate::error::ServiceError, request_id: &str, media: MediaType) -> HttpResponse {
+    tracing::error!(request_id, %err, "reading trusted documents");
+    let unavailable = matches!(err, crate::error::ServiceError::Unavailable);
+    let status = if unavailable { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::INTERNAL_SERVER_ERROR };
+    let mut response = request_error(status, err.code(), &err.to_string(), request_id, media);
+    if unavailable {
+        response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
     }
+    response
 }
 
 /// Why a batch of `count` operations is refused when at most `max` are allowed (`0`: no
@@ -653,9 +668,18 @@ async fn serve(
     // Trusted documents, where enforced: for an API client restricted to them, and for a
     // browser on a front-end origin whose organization requires them. Only operations
     // registered so run; automatic persisted queries register nothing for them.
-    let mut trusted_of: Vec<i32> = viewer.as_ref().and_then(|actor| actor.trusted_documents_of).into_iter().collect();
+    // Each requirement is a set of organizations one of which must have registered the
+    // operation; every requirement that applies must hold (a client restricted to its
+    // organization's documents runs nothing else, whatever page it is called from). The
+    // origin's requirement binds browsers only: a caller that sends no `Origin` (a
+    // server, a script) is not concerned by it.
+    let mut trusted_of: Vec<Vec<i32>> =
+        viewer.as_ref().and_then(|actor| actor.trusted_documents_of).map(|org| vec![org]).into_iter().collect();
     if let Some(origin) = req.headers().get(header::ORIGIN) {
-        trusted_of.extend(state.app.sso.front_ends.requiring(origin.as_bytes()));
+        let requiring = state.app.sso.front_ends.requiring(origin.as_bytes());
+        if !requiring.is_empty() {
+            trusted_of.push(requiring);
+        }
     }
     if !trusted_of.is_empty() {
         let requests: Vec<&mut async_graphql::Request> = match &mut operations {

@@ -63,8 +63,17 @@ fn tracer_provider(endpoint: &str) -> Result<SdkTracerProvider, String> {
         .build()
         .map_err(|err| format!("otlp_traces_endpoint (MAILLAGE_OTLP_TRACES_ENDPOINT): {err}"))?;
     let resource = opentelemetry_sdk::Resource::builder().with_service_name("maillage").build();
-    Ok(SdkTracerProvider::builder().with_batch_exporter(exporter).with_resource(resource).build())
+    // Every request is traced, whatever the flags of the caller's `traceparent`: a caller
+    // cannot hide its requests from the operators' traces.
+    Ok(SdkTracerProvider::builder()
+        .with_sampler(opentelemetry_sdk::trace::Sampler::AlwaysOn)
+        .with_batch_exporter(exporter)
+        .with_resource(resource)
+        .build())
 }
+
+/// The longest `tracestate` passed on to exported spans.
+const MAX_TRACESTATE: usize = 512;
 
 /// Makes the current span (a request's) a child of the W3C trace context in `traceparent`
 /// (and `tracestate`), when traces are exported; does nothing otherwise.
@@ -72,7 +81,8 @@ pub fn continue_trace(span: &tracing::Span, traceparent: Option<&str>, tracestat
     let Some(traceparent) = traceparent else { return };
     let mut carrier = std::collections::HashMap::new();
     carrier.insert("traceparent".to_owned(), traceparent.to_owned());
-    if let Some(state) = tracestate {
+    // `tracestate` goes with every exported span: only a short one (W3C's 512 characters).
+    if let Some(state) = tracestate.filter(|state| state.len() <= MAX_TRACESTATE) {
         carrier.insert("tracestate".to_owned(), state.to_owned());
     }
     let parent = opentelemetry::global::get_text_map_propagator(|propagator| propagator.extract(&carrier));

@@ -289,6 +289,14 @@ fn traces_go_to_the_otlp_collector_and_continue_the_callers_trace() {
     let (url, bodies) = collector();
     let served = serve(&[("MAILLAGE_OTLP_TRACES_ENDPOINT", url.as_str())]);
     let id = traced_request(&served, "partner-req-7");
+    // A caller whose `traceparent` says "not sampled" is traced all the same.
+    let unsampled = reqwest::blocking::Client::new()
+        .post(format!("{}/graphql", served.base))
+        .header("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00")
+        .json(&json!({ "query": "{ __typename }" }))
+        .send()
+        .expect("send");
+    assert_eq!(unsampled.status().as_u16(), 200);
     // Stopping the server sends what its batch still holds.
     stop(served);
     let bodies = bodies.lock().expect("lock").clone();
@@ -328,6 +336,10 @@ fn traces_go_to_the_otlp_collector_and_continue_the_callers_trace() {
     assert_eq!(hex(&request.trace_id), "4bf92f3577b34da6a3ce929d0e0e4736");
     assert_eq!(hex(&request.parent_span_id), "00f067aa0ba902b7");
     assert!(request.end_time_unix_nano >= request.start_time_unix_nano);
+    assert!(
+        spans.iter().any(|span| span.name == "request" && hex(&span.trace_id) == "0af7651916cd43dd8448eb211c80319c"),
+        "the unsampled caller's request is exported too"
+    );
 }
 
 #[test]

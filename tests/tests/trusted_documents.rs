@@ -253,3 +253,35 @@ async fn refused_operations_are_charged_to_the_callers_budget() {
     assert!(codes.iter().take(5).all(|(_, code)| code == "TRUSTED_DOCUMENT_REQUIRED"), "{codes:?}");
     assert!(codes.iter().any(|(status, code)| *status == 429 && code == "RATE_LIMITED"), "{codes:?}");
 }
+
+/// A client restricted to its organization's documents runs nothing else, whatever page
+/// it is called from: a front-end origin's requirement adds to its own, never widens it.
+#[tokio::test]
+async fn every_requirement_that_applies_must_hold() {
+    let app = TestApp::spawn().await;
+    let net = network(&app).await;
+    let portal = "https://portail.inspq.example";
+    app.ok(
+        Some(&net.admin),
+        "mutation($input: UpdateOrganizationInput!) { updateOrganization(input: $input) { organization { id } } }",
+        json!({ "input": { "id": net.inspq, "allowedReturnUrls": [format!("{portal}/app")] } }),
+    )
+    .await;
+    app.ok(Some(&net.admin), REQUIRE, json!({ "id": net.inspq, "required": true })).await;
+    register(&app, &net.alice, &net.cisss, &[ORGANIZATIONS]).await;
+    register(&app, &net.olga, &net.inspq, &[OTHER]).await;
+    let (client, token) = client(&app, &net.alice, &net.cisss).await;
+    app.ok(Some(&net.alice), UPDATE_CLIENT, json!({ "id": client["id"], "only": true })).await;
+    // The inspq's document from the inspq's portal: not the cisss's, refused for its client.
+    let (_, body) = post(&app, Some(&token), Some(portal), by_hash(OTHER)).await;
+    assert_eq!(error_code(&body), "TRUSTED_DOCUMENT_REQUIRED", "{body}");
+    // The cisss's document from the inspq's portal: not the inspq's, refused there.
+    let (_, body) = post(&app, Some(&token), Some(portal), by_hash(ORGANIZATIONS)).await;
+    assert_eq!(error_code(&body), "TRUSTED_DOCUMENT_REQUIRED", "{body}");
+    // Registered by both, it runs; and the cisss's runs for its client from elsewhere.
+    register(&app, &net.olga, &net.inspq, &[ORGANIZATIONS]).await;
+    let (status, body) = post(&app, Some(&token), Some(portal), by_hash(ORGANIZATIONS)).await;
+    assert_eq!((status, &body["data"]["organizations"]["totalCount"]), (200, &json!(2)), "{body}");
+    let (status, _) = post(&app, Some(&token), None, by_hash(ORGANIZATIONS)).await;
+    assert_eq!(status, 200);
+}

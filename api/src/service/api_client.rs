@@ -141,14 +141,15 @@ pub async fn create(
         return Err(ServiceError::forbidden(format!("you do not hold the {} scope", missing.as_str())));
     }
     let txn = crate::db::begin_write(&app.db).await?;
-    // Clients made at once count one after the other: the organization's row is held
-    // until commit (PostgreSQL; SQLite's writers take turns anyway).
     let org = organization::Entity::find_by_id(input.organization_id)
-        .lock_exclusive()
         .one(&txn)
         .await?
         .ok_or(ServiceError::not_found("organization"))?;
     ensure_manage(app, &txn, caller, org.id).await?;
+    // Clients made at once count one after the other: the organization's row is held
+    // until commit (PostgreSQL; SQLite's writers take turns anyway), once the caller is
+    // known to manage it.
+    organization::Entity::find_by_id(org.id).lock_exclusive().one(&txn).await?;
     if org.status != RecordStatus::Active {
         return Err(ServiceError::forbidden("the organization is suspended"));
     }

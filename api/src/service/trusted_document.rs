@@ -87,13 +87,14 @@ pub async fn register(
     let actor = caller.actor()?;
     let documents = check(documents)?;
     let txn = crate::db::begin_write(&app.db).await?;
-    // Registrations made at once count one after the other against the cap.
     organization::Entity::find_by_id(organization_id)
-        .lock_exclusive()
         .one(&txn)
         .await?
         .ok_or(ServiceError::not_found("organization"))?;
     ensure_manage(app, &txn, caller, organization_id).await?;
+    // Registrations made at once count one after the other against the cap (locked once
+    // the caller is known to manage the organization: nobody else can queue its writers).
+    organization::Entity::find_by_id(organization_id).lock_exclusive().one(&txn).await?;
     let hashes: Vec<String> = documents.iter().map(|d| d.hash.clone()).collect();
     let known: Vec<String> = trusted_document::Entity::find()
         .select_only()
@@ -220,8 +221,10 @@ pub async fn restrict_client(
     let updated = api_client::Entity::find_by_id(client_id).one(&txn).await?.ok_or_else(not_found)?;
     txn.commit().await?;
     // Its cached tokens carry the restriction: this replica forgets them now (the others
-    // are told by the database, see migration m0060).
-    app.sessions.forget_all();
+    // are told by the database, see migration m0060), when it changed.
+    if client.trusted_documents_only != only {
+        app.sessions.forget_all();
+    }
     Ok(updated)
 }
 
