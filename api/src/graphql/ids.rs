@@ -102,9 +102,19 @@ pub fn from_occurrence_id(field: &str, id: &ID) -> Result<(i32, DateTime<Utc>), 
     let rest = text.strip_prefix("Occurrence:").ok_or_else(bad)?;
     let (event, start) = rest.split_once(':').ok_or_else(bad)?;
     let event = event.parse::<i32>().map_err(|_| bad())?;
-    let start = start.parse::<i64>().ok().and_then(|s| DateTime::from_timestamp(s, 0)).ok_or_else(bad)?;
+    // Only instants an event can have (so that arithmetic on them cannot overflow).
+    let start = start
+        .parse::<i64>()
+        .ok()
+        .filter(|s| (OCCURRENCE_EPOCH_MIN..=OCCURRENCE_EPOCH_MAX).contains(s))
+        .and_then(|s| DateTime::from_timestamp(s, 0))
+        .ok_or_else(bad)?;
     Ok((event, start))
 }
+
+/// The earliest and latest original starts an occurrence id may name: 1970 to 2200.
+const OCCURRENCE_EPOCH_MIN: i64 = 0;
+const OCCURRENCE_EPOCH_MAX: i64 = 7_258_118_400;
 
 /// Reads any global id; `field` names the input for the error. An occurrence's id reads
 /// as its event's number (use [`from_occurrence_id`] for the whole of it).
@@ -223,6 +233,11 @@ mod tests {
         assert_eq!(from_global_any("id", &id).ok(), Some((NodeKind::Occurrence, 7)));
         assert!(from_occurrence_id("id", &to_global(NodeKind::Event, 7)).is_err());
         assert!(from_occurrence_id("id", &ID(URL_SAFE_NO_PAD.encode("Occurrence:7:x"))).is_err());
+        // Instants no event has (whose arithmetic would overflow) are not ids.
+        for far in ["8210298412799", "-8210298412799", "7258118401", "-1"] {
+            let id = ID(URL_SAFE_NO_PAD.encode(format!("Occurrence:7:{far}")));
+            assert!(from_occurrence_id("id", &id).is_err(), "{far}");
+        }
         assert!(from_global("id", NodeKind::Event, &id).is_err());
     }
 
