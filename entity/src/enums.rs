@@ -276,3 +276,28 @@ string_enum!(
         Public = "PUBLIC",
     }
 );
+
+// ---- Library (documents) ----------------------------------------------------------------
+
+string_enum!(
+    /// What a library document is.
+    DocumentKind {
+        Guide = "GUIDE",
+        Procedure = "PROCEDURE",
+        Tool = "TOOL",
+        Presentation = "PRESENTATION",
+        Report = "REPORT",
+        Article = "ARTICLE",
+        Template = "TEMPLATE",
+        Other = "OTHER",
+    }
+);
+
+string_enum!(
+    /// Where a library document stands.
+    DocumentStatus {
+        Draft = "DRAFT",
+        Published = "PUBLISHED",
+        Archived = "ARCHIVED",
+    }
+);

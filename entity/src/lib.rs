@@ -5,9 +5,14 @@
 
 pub mod api_client;
 pub mod audit_event;
+pub mod blob;
+pub mod blob_chunk;
 pub mod casbin_rule;
 pub mod community;
 pub mod community_organization;
+pub mod document;
+pub mod document_author;
+pub mod document_version;
 pub mod enums;
 pub mod identity_provider;
 pub mod login_attempt;
@@ -32,6 +37,8 @@ pub mod prelude {
     pub use crate::casbin_rule::Entity as CasbinRule;
     pub use crate::community::Entity as Community;
     pub use crate::community_organization::Entity as CommunityOrganization;
+    pub use crate::document::Entity as Document;
+    pub use crate::document_version::Entity as DocumentVersion;
     pub use crate::identity_provider::Entity as IdentityProvider;
     pub use crate::login_attempt::Entity as LoginAttempt;
     pub use crate::login_code::Entity as LoginCode;

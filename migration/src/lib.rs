@@ -33,6 +33,9 @@ mod m0026_change_notifications;
 mod m0027_personal_access_token;
 mod m0028_api_client;
 mod m0029_list_order_indexes;
+mod m0030_blob;
+mod m0031_document;
+mod m0032_document_version;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -71,6 +74,9 @@ impl MigratorTrait for Migrator {
             Box::new(m0027_personal_access_token::Migration),
             Box::new(m0028_api_client::Migration),
             Box::new(m0029_list_order_indexes::Migration),
+            Box::new(m0030_blob::Migration),
+            Box::new(m0031_document::Migration),
+            Box::new(m0032_document_version::Migration),
         ]
     }
 }

@@ -171,6 +171,12 @@ words!(
         NameSponsor = "name_sponsor",
         Suspend = "suspend",
         ManageIdentity = "manage_identity",
+        // Library (documents).
+        UploadDocument = "upload_document",
+        PublishDocument = "publish_document",
+        ValidateDocument = "validate_document",
+        ManageLibrary = "manage_library",
+        PurgeDocument = "purge_document",
     }
 );
 
@@ -194,6 +200,7 @@ impl Action {
                 | Self::Archive
                 | Self::Manage
                 | Self::CreateOrganization
+                | Self::PurgeDocument
         )
     }
 

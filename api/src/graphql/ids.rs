@@ -33,10 +33,13 @@ pub enum NodeKind {
     Identity,
     PersonalAccessToken,
     ApiClient,
+    // Library (documents).
+    Document,
+    DocumentVersion,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 12] = [
+    const ALL: [NodeKind; 14] = [
         Self::Organization,
         Self::Person,
         Self::Community,
@@ -49,6 +52,8 @@ impl NodeKind {
         Self::Identity,
         Self::PersonalAccessToken,
         Self::ApiClient,
+        Self::Document,
+        Self::DocumentVersion,
     ];
 
     fn name(self) -> &'static str {
@@ -65,6 +70,8 @@ impl NodeKind {
             Self::Identity => "Identity",
             Self::PersonalAccessToken => "PersonalAccessToken",
             Self::ApiClient => "ApiClient",
+            Self::Document => "Document",
+            Self::DocumentVersion => "DocumentVersion",
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod cost;
 pub mod discussion;
 pub mod enums;
 pub mod ids;
+pub mod library;
 pub mod limits;
 pub mod loaders;
 pub mod membership;
@@ -42,6 +43,7 @@ pub struct Query(
     policy::PolicyQuery,
     sso::SsoQuery,
     api_client::ApiClientQuery,
+    library::LibraryQuery,
 );
 
 /// Every mutation.
@@ -57,6 +59,7 @@ pub struct Mutation(
     sso::SsoMutation,
     access_token::AccessTokenMutation,
     api_client::ApiClientMutation,
+    library::LibraryMutation,
 );
 
 /// The schema type.
@@ -79,6 +82,8 @@ fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
         .override_output_type_description::<Conn<discussion::Thread>>(CONNECTION)
         .override_output_type_description::<Conn<discussion::Post>>(CONNECTION)
         .override_output_type_description::<Conn<policy::AuditEvent>>(CONNECTION)
+        .override_output_type_description::<Conn<library::Document>>(CONNECTION)
+        .override_output_type_description::<Conn<library::DocumentVersion>>(CONNECTION)
 }
 
 /// The description of every `…Connection` type.

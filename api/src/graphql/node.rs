@@ -12,15 +12,17 @@ use super::{
     api_client::ApiClient,
     app, caller,
     community::{Community, Membership, Subgroup},
+    db,
     discussion::{Post, Thread},
     ids::{NodeKind, from_global_any},
+    library::{Document, DocumentVersion},
     organization::Organization,
     person::Person,
 };
 use crate::{
     auth::Caller,
     error::{ServiceError, ServiceResult},
-    service::{App, access, community as communities, discussion, node as nodes, organization, person},
+    service::{App, access, community as communities, discussion, library, node as nodes, organization, person},
 };
 
 /// An object with a global id.
@@ -35,6 +37,8 @@ pub enum Node {
     Thread(Thread),
     Post(Post),
     ApiClient(ApiClient),
+    Document(Document),
+    DocumentVersion(DocumentVersion),
 }
 
 #[derive(Default)]
@@ -74,6 +78,8 @@ impl NodeQuery {
         let parsed = ids.iter().map(|id| from_global_any("ids", id)).collect::<Result<Vec<_>, _>>().gql()?;
         let mut wanted = nodes::Wanted::default();
         let mut clients = Vec::new();
+        let mut documents = Vec::new();
+        let mut versions = Vec::new();
         for (kind, id) in &parsed {
             let list = match kind {
                 NodeKind::Organization => &mut wanted.organizations,
@@ -84,6 +90,8 @@ impl NodeQuery {
                 NodeKind::Thread => &mut wanted.threads,
                 NodeKind::Post => &mut wanted.posts,
                 NodeKind::ApiClient => &mut clients,
+                NodeKind::Document => &mut documents,
+                NodeKind::DocumentVersion => &mut versions,
                 // As in `node(id:)`: reached only through the fields that check who asks.
                 NodeKind::IdentityProvider | NodeKind::Session | NodeKind::Identity | NodeKind::PersonalAccessToken => {
                     continue;
@@ -95,6 +103,20 @@ impl NodeQuery {
         }
         let found = nodes::find_many(app(ctx), caller(ctx), &wanted).await.gql()?;
         let clients = crate::service::api_client::find_visible(app(ctx), caller(ctx), &clients).await.gql()?;
+        let documents: std::collections::HashMap<i32, _> =
+            library::readable_documents(app(ctx), db(ctx), caller(ctx), &documents)
+                .await
+                .gql()?
+                .into_iter()
+                .map(|m| (m.id, m))
+                .collect();
+        let versions: std::collections::HashMap<i32, _> =
+            library::readable_versions(app(ctx), db(ctx), caller(ctx), &versions)
+                .await
+                .gql()?
+                .into_iter()
+                .map(|m| (m.id, m))
+                .collect();
         Ok(parsed
             .into_iter()
             .map(|(kind, id)| match kind {
@@ -110,6 +132,10 @@ impl NodeQuery {
                 NodeKind::Thread => found.threads.get(&id).cloned().map(|m| Node::Thread(Thread(m))),
                 NodeKind::Post => found.posts.get(&id).cloned().map(|m| Node::Post(Post(m))),
                 NodeKind::ApiClient => clients.get(&id).cloned().map(|m| Node::ApiClient(ApiClient(m))),
+                NodeKind::Document => documents.get(&id).cloned().map(|m| Node::Document(Document(m))),
+                NodeKind::DocumentVersion => {
+                    versions.get(&id).cloned().map(|m| Node::DocumentVersion(DocumentVersion(m)))
+                }
                 NodeKind::IdentityProvider | NodeKind::Session | NodeKind::Identity | NodeKind::PersonalAccessToken => {
                     None
                 }
@@ -164,6 +190,16 @@ async fn resolve(ctx: &Context<'_>, kind: NodeKind, id: i32) -> ServiceResult<Op
             .await?
             .remove(&id)
             .map(|m| Node::ApiClient(ApiClient(m))),
+        NodeKind::Document => match library::readable_document(app, db, caller, id).await {
+            Ok(found) => Some(Node::Document(Document(found))),
+            Err(ServiceError::NotFound { .. }) => None,
+            Err(e) => return Err(e),
+        },
+        NodeKind::DocumentVersion => match library::readable_version(app, db, caller, id).await {
+            Ok((found, _)) => Some(Node::DocumentVersion(DocumentVersion(found))),
+            Err(ServiceError::NotFound { .. }) => None,
+            Err(e) => return Err(e),
+        },
         // Reached through `identityProviders`, `mySessions`, `Person.identities` and
         // `Person.personalAccessTokens`, which
         // check who asks.

@@ -2,6 +2,7 @@
 //! `/graphql` (`graphql_http`).
 
 pub mod compression;
+pub mod files;
 pub mod graphql_http;
 pub mod health;
 pub mod metrics;

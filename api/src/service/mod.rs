@@ -15,6 +15,7 @@ pub mod api_client;
 pub mod audit;
 pub mod community;
 pub mod discussion;
+pub mod library;
 pub mod membership;
 pub mod node;
 pub mod organization;
@@ -38,6 +39,8 @@ pub struct App {
     /// Sessions resolved lately: a service that changes what authentication answers calls
     /// `sessions.forget_all()` after its commit.
     pub sessions: Arc<SessionCache>,
+    /// The library's blob store and limits.
+    pub library: Arc<library::Library>,
 }
 
 impl App {
@@ -46,7 +49,20 @@ impl App {
         let auth = Arc::new(Authorizer::load(db.clone()).await?);
         sso.front_ends.reload(&db).await.map_err(policy::PolicyError::from)?;
         let sessions = Arc::new(SessionCache::new(db.get_database_backend()));
-        Ok(Self { db, auth, sso: Arc::new(sso), sessions })
+        let store = Arc::new(crate::storage::database::DatabaseStore::new(db.clone()));
+        let library = Arc::new(library::Library::new(
+            store,
+            sso.cipher.derive_key(b"maillage download links"),
+            library::DEFAULT_MAX_UPLOAD_MB,
+            library::DEFAULT_UPLOAD_TYPES.iter().map(|t| (*t).to_owned()).collect(),
+        ));
+        Ok(Self { db, auth, sso: Arc::new(sso), sessions, library })
+    }
+
+    /// The same services with the library's limits from the configuration.
+    pub fn with_library_limits(mut self, max_upload_mb: u64, upload_types: Vec<String>) -> Self {
+        self.library = Arc::new(self.library.with_limits(max_upload_mb, upload_types));
+        self
     }
 
     /// How long a login session may go unused.
