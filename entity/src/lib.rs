@@ -29,6 +29,8 @@ pub mod session;
 pub mod subgroup;
 pub mod subgroup_member;
 pub mod thread;
+pub mod wiki_page;
+pub mod wiki_page_revision;
 
 pub mod prelude {
     //! The entities under short names, for `use entity::prelude::*`.
@@ -54,4 +56,6 @@ pub mod prelude {
     pub use crate::subgroup::Entity as Subgroup;
     pub use crate::subgroup_member::Entity as SubgroupMember;
     pub use crate::thread::Entity as Thread;
+    pub use crate::wiki_page::Entity as WikiPage;
+    pub use crate::wiki_page_revision::Entity as WikiPageRevision;
 }

@@ -36,6 +36,7 @@ mod m0029_list_order_indexes;
 mod m0030_blob;
 mod m0031_document;
 mod m0032_document_version;
+mod m0033_wiki_page;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -77,6 +78,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0030_blob::Migration),
             Box::new(m0031_document::Migration),
             Box::new(m0032_document_version::Migration),
+            Box::new(m0033_wiki_page::Migration),
         ]
     }
 }

@@ -177,6 +177,7 @@ words!(
         ValidateDocument = "validate_document",
         ManageLibrary = "manage_library",
         PurgeDocument = "purge_document",
+        EditWiki = "edit_wiki",
     }
 );
 

@@ -1,16 +1,17 @@
 //! Property test of the library: in random networks (those of `harness::access_model`),
 //! each community holds a draft, a document published to NETWORK, one published to
-//! PUBLIC, and one published then archived. Nobody finds, counts, resolves by id or
-//! downloads (with their bearer token, or with a link signed for them) a document or a
-//! version their rights do not allow, and everybody reaches every one they do — checked
-//! through the API against a reference model written apart from the policy.
+//! PUBLIC, one published then archived, and a wiki page. Nobody finds, counts, resolves
+//! by id or downloads (with their bearer token, or with a link signed for them) a
+//! document, version, page or revision their rights do not allow, and everybody reaches
+//! every one they do — checked through the API against a reference model written apart
+//! from the policy.
 
 use std::collections::BTreeSet;
 
 use entity::{
     document, document_version,
     enums::{Audience, DocumentKind, DocumentStatus},
-    session,
+    session, wiki_page, wiki_page_revision,
 };
 use harness::{
     TestApp,
@@ -38,6 +39,47 @@ const LIST: &str = "{ documents(first: 100) { totalCount edges { node { title co
     currentVersion { id downloadUrl } } } } }";
 const BY_ID: &str = "query($id: ID!) { node(id: $id) { id } }";
 const BY_IDS: &str = "query($ids: [ID!]!) { nodes(ids: $ids) { id } }";
+const PAGES: &str = "query($c: ID!) { wikiPages(communityId: $c) { totalCount edges { node { id } } } }";
+
+/// A wiki page (and its first revision) in each community; their ids.
+async fn pages(app: &TestApp, community_ids: &[Value]) -> Vec<(i32, i32)> {
+    let author = app.token("writer@network.example", None, false).await;
+    let author = fixtures::person_id(app, &author).await;
+    let now = chrono::Utc::now();
+    let mut all = Vec::new();
+    for community in community_ids {
+        let page = wiki_page::ActiveModel {
+            community_id: Set(fixtures::db_id(community)),
+            parent_id: Set(None),
+            title: Set("Accueil".into()),
+            body: Set("Bienvenue".into()),
+            revision: Set(1),
+            created_by: Set(author),
+            updated_by: Set(author),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+        let revision = wiki_page_revision::ActiveModel {
+            page_id: Set(page.id),
+            number: Set(1),
+            title: Set(page.title.clone()),
+            body: Set(page.body.clone()),
+            change_note: Set(String::new()),
+            author_id: Set(author),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+        all.push((page.id, revision.id));
+    }
+    all
+}
 
 fn title(c: usize, k: usize) -> String {
     format!("doc-{c}-{k}")
@@ -131,6 +173,7 @@ async fn check(net: Net) -> Result<(), TestCaseError> {
     let app = TestApp::spawn().await;
     let (tokens, _, community_ids) = build(&app, &net).await;
     let docs = documents(&app, &community_ids).await;
+    let wiki = pages(&app, &community_ids).await;
     let n = net.communities.len();
     for (v, token) in tokens.iter().enumerate() {
         let viewer = (v < net.people.len()).then_some(v);
@@ -202,6 +245,26 @@ async fn check(net: Net) -> Result<(), TestCaseError> {
                 );
                 let status = download(&app, &link, None, None).await.status;
                 prop_assert_eq!(status, if allowed { 200 } else { 404 }, "signed download {} for {:?}", path, viewer);
+            }
+        }
+        // Wiki pages and revisions: the community's readers, nobody else.
+        for (c, (page_id, revision_id)) in wiki.iter().enumerate() {
+            let allowed = reads(&net, viewer, c);
+            let listed = app.ok(token, PAGES, json!({ "c": community_ids[c] })).await;
+            prop_assert_eq!(
+                listed["wikiPages"]["totalCount"].as_u64(),
+                Some(u64::from(allowed)),
+                "wikiPages {} for {:?}",
+                c,
+                viewer
+            );
+            for gid in
+                [to_global(NodeKind::WikiPage, *page_id).0, to_global(NodeKind::WikiPageRevision, *revision_id).0]
+            {
+                let body = app.gql(token, BY_ID, json!({ "id": gid })).await;
+                prop_assert_eq!(!body["data"]["node"].is_null(), allowed, "node {} for {:?}: {}", gid, viewer, body);
+                ids.push(json!(gid));
+                expected_bulk.push(allowed);
             }
         }
         let body = app.ok(token, BY_IDS, json!({ "ids": ids })).await;

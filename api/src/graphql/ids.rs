@@ -36,10 +36,12 @@ pub enum NodeKind {
     // Library (documents).
     Document,
     DocumentVersion,
+    WikiPage,
+    WikiPageRevision,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 14] = [
+    const ALL: [NodeKind; 16] = [
         Self::Organization,
         Self::Person,
         Self::Community,
@@ -54,6 +56,8 @@ impl NodeKind {
         Self::ApiClient,
         Self::Document,
         Self::DocumentVersion,
+        Self::WikiPage,
+        Self::WikiPageRevision,
     ];
 
     fn name(self) -> &'static str {
@@ -72,6 +76,8 @@ impl NodeKind {
             Self::ApiClient => "ApiClient",
             Self::Document => "Document",
             Self::DocumentVersion => "DocumentVersion",
+            Self::WikiPage => "WikiPage",
+            Self::WikiPageRevision => "WikiPageRevision",
         }
     }
 }

@@ -32,6 +32,7 @@ pub mod scopes;
 pub mod sponsorship;
 pub mod sso;
 pub mod subgroup;
+pub mod wiki;
 
 /// Every query.
 #[derive(MergedObject, Default)]
@@ -44,6 +45,7 @@ pub struct Query(
     sso::SsoQuery,
     api_client::ApiClientQuery,
     library::LibraryQuery,
+    wiki::WikiQuery,
 );
 
 /// Every mutation.
@@ -60,6 +62,7 @@ pub struct Mutation(
     access_token::AccessTokenMutation,
     api_client::ApiClientMutation,
     library::LibraryMutation,
+    wiki::WikiMutation,
 );
 
 /// The schema type.
@@ -84,6 +87,8 @@ fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
         .override_output_type_description::<Conn<policy::AuditEvent>>(CONNECTION)
         .override_output_type_description::<Conn<library::Document>>(CONNECTION)
         .override_output_type_description::<Conn<library::DocumentVersion>>(CONNECTION)
+        .override_output_type_description::<Conn<wiki::WikiPage>>(CONNECTION)
+        .override_output_type_description::<Conn<wiki::WikiPageRevision>>(CONNECTION)
 }
 
 /// The description of every `…Connection` type.

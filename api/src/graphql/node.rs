@@ -18,11 +18,12 @@ use super::{
     library::{Document, DocumentVersion},
     organization::Organization,
     person::Person,
+    wiki::{WikiPage, WikiPageRevision},
 };
 use crate::{
     auth::Caller,
     error::{ServiceError, ServiceResult},
-    service::{App, access, community as communities, discussion, library, node as nodes, organization, person},
+    service::{App, access, community as communities, discussion, library, node as nodes, organization, person, wiki},
 };
 
 /// An object with a global id.
@@ -39,6 +40,8 @@ pub enum Node {
     ApiClient(ApiClient),
     Document(Document),
     DocumentVersion(DocumentVersion),
+    WikiPage(WikiPage),
+    WikiPageRevision(WikiPageRevision),
 }
 
 #[derive(Default)]
@@ -80,6 +83,8 @@ impl NodeQuery {
         let mut clients = Vec::new();
         let mut documents = Vec::new();
         let mut versions = Vec::new();
+        let mut pages = Vec::new();
+        let mut revisions = Vec::new();
         for (kind, id) in &parsed {
             let list = match kind {
                 NodeKind::Organization => &mut wanted.organizations,
@@ -92,6 +97,8 @@ impl NodeQuery {
                 NodeKind::ApiClient => &mut clients,
                 NodeKind::Document => &mut documents,
                 NodeKind::DocumentVersion => &mut versions,
+                NodeKind::WikiPage => &mut pages,
+                NodeKind::WikiPageRevision => &mut revisions,
                 // As in `node(id:)`: reached only through the fields that check who asks.
                 NodeKind::IdentityProvider | NodeKind::Session | NodeKind::Identity | NodeKind::PersonalAccessToken => {
                     continue;
@@ -117,6 +124,19 @@ impl NodeQuery {
                 .into_iter()
                 .map(|m| (m.id, m))
                 .collect();
+        let pages: std::collections::HashMap<i32, _> = wiki::readable_pages(app(ctx), db(ctx), caller(ctx), &pages)
+            .await
+            .gql()?
+            .into_iter()
+            .map(|m| (m.id, m))
+            .collect();
+        let revisions: std::collections::HashMap<i32, _> =
+            wiki::readable_revisions(app(ctx), db(ctx), caller(ctx), &revisions)
+                .await
+                .gql()?
+                .into_iter()
+                .map(|m| (m.id, m))
+                .collect();
         Ok(parsed
             .into_iter()
             .map(|(kind, id)| match kind {
@@ -135,6 +155,10 @@ impl NodeQuery {
                 NodeKind::Document => documents.get(&id).cloned().map(|m| Node::Document(Document(m))),
                 NodeKind::DocumentVersion => {
                     versions.get(&id).cloned().map(|m| Node::DocumentVersion(DocumentVersion(m)))
+                }
+                NodeKind::WikiPage => pages.get(&id).cloned().map(|m| Node::WikiPage(WikiPage(m))),
+                NodeKind::WikiPageRevision => {
+                    revisions.get(&id).cloned().map(|m| Node::WikiPageRevision(WikiPageRevision(m)))
                 }
                 NodeKind::IdentityProvider | NodeKind::Session | NodeKind::Identity | NodeKind::PersonalAccessToken => {
                     None
@@ -200,6 +224,13 @@ async fn resolve(ctx: &Context<'_>, kind: NodeKind, id: i32) -> ServiceResult<Op
             Err(ServiceError::NotFound { .. }) => None,
             Err(e) => return Err(e),
         },
+        NodeKind::WikiPage => {
+            wiki::readable_pages(app, db, caller, &[id]).await?.pop().map(|m| Node::WikiPage(WikiPage(m)))
+        }
+        NodeKind::WikiPageRevision => wiki::readable_revisions(app, db, caller, &[id])
+            .await?
+            .pop()
+            .map(|m| Node::WikiPageRevision(WikiPageRevision(m))),
         // Reached through `identityProviders`, `mySessions`, `Person.identities` and
         // `Person.personalAccessTokens`, which
         // check who asks.

@@ -28,6 +28,7 @@ pub mod sso;
 pub mod subgroup;
 pub mod token;
 pub mod validate;
+pub mod wiki;
 
 /// What every service needs: the database, the Authorizer, the single sign-on context
 /// and the sessions cache.

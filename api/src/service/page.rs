@@ -27,7 +27,7 @@ use sea_orm::{
 use chrono::{DateTime, Utc};
 use entity::{
     audit_event, community, community_organization, document, document_version, membership, organization, person, post,
-    subgroup, thread,
+    subgroup, thread, wiki_page, wiki_page_revision,
 };
 use sea_orm::IntoSimpleExpr;
 
@@ -271,7 +271,14 @@ macro_rules! id_ordered {
         }
     )+};
 }
-id_ordered!(organization::Model, community_organization::Model, subgroup::Model, document_version::Model);
+id_ordered!(
+    organization::Model,
+    community_organization::Model,
+    subgroup::Model,
+    document_version::Model,
+    wiki_page::Model,
+    wiki_page_revision::Model
+);
 
 /// Which slice of a list to fetch.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
