@@ -84,6 +84,9 @@ struct AppState {
     max_batch_size: usize,
     /// The longest a request's body may take to arrive (from its head).
     body_timeout: Duration,
+    /// The same for a file upload (multipart): longer, as a file of `max_upload_mb`
+    /// takes time to send.
+    upload_body_timeout: Duration,
     /// Automatic persisted queries, by hash.
     persisted: graphql::persisted::PersistedQueries,
     max_response_bytes: usize,
@@ -143,6 +146,7 @@ pub fn start_on(
         request_timeout: Duration::from_secs(settings.request_timeout_secs),
         max_batch_size: settings.max_batch_size,
         body_timeout: Duration::from_secs(settings.request_timeout_secs),
+        upload_body_timeout: upload_body_timeout(settings),
         persisted: graphql::persisted::PersistedQueries::default(),
         max_response_bytes: settings.max_response_bytes,
     });
@@ -235,6 +239,12 @@ pub fn start_on(
         result
     });
     Ok(RunningServer { addr, handle, task })
+}
+
+/// How long an upload's body may take to arrive: `request_timeout_secs`, plus a second
+/// for each 256 KiB of the largest file (a client sending at 2 Mbit/s or more finishes).
+fn upload_body_timeout(settings: &Settings) -> Duration {
+    Duration::from_secs(settings.request_timeout_secs.saturating_add(settings.max_upload_mb.saturating_mul(4)))
 }
 
 /// Every `interval`, removes the blobs no document version references (an hour old).
@@ -420,7 +430,16 @@ async fn edge_guard(
             .json(json!({ "error": "invalid_request", "message": "send JSON with Content-Type: application/json" }));
         return Ok(req.into_response(response).map_into_right_body());
     }
-    let Some(limit) = req.app_data::<web::Data<AppState>>().map(|state| state.body_timeout) else {
+    let upload = path == "/graphql"
+        && req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"));
+    let Some(limit) = req
+        .app_data::<web::Data<AppState>>()
+        .map(|state| if upload { state.upload_body_timeout } else { state.body_timeout })
+    else {
         return next.call(req).await.map(ServiceResponse::map_into_left_body);
     };
     let (request, body) = req.into_parts();

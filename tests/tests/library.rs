@@ -560,3 +560,41 @@ async fn a_subgroup_document_is_read_like_the_subgroup() {
     assert_eq!(download(app, &path, Some(&w.ana), None).await.status, 200);
     w.app.stop().await;
 }
+
+#[tokio::test]
+async fn an_upload_may_take_longer_than_other_requests_to_arrive() {
+    let w = world_with(|s| {
+        s.request_timeout_secs = 2;
+        s.max_upload_mb = 1;
+    })
+    .await;
+    let app = &w.app;
+    let body = library::multipart_body(
+        library::CREATE,
+        &json!({ "input": { "communityId": w.cop, "title": "Lent", "kind": "OTHER", "language": "fr", "file": null } }),
+        "variables.input.file",
+        "lent.pdf",
+        &pdf(500_000, 3),
+    );
+    // Half the body, a pause longer than request_timeout_secs, then the rest (the upload
+    // allowance of a 1 MiB bound is 4 s more).
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = app.base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "POST /graphql HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        w.ana,
+        library::multipart_type(),
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&body[..body.len() / 2]).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    stream.write_all(&body[body.len() / 2..]).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("\"createDocument\""), "{answer}");
+    assert_eq!(app.count_rows("document").await, 1);
+    w.app.stop().await;
+}
