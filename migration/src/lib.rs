@@ -37,6 +37,7 @@ mod m0030_blob;
 mod m0031_document;
 mod m0032_document_version;
 mod m0033_wiki_page;
+mod m0034_theme;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -79,6 +80,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0031_document::Migration),
             Box::new(m0032_document_version::Migration),
             Box::new(m0033_wiki_page::Migration),
+            Box::new(m0034_theme::Migration),
         ]
     }
 }

@@ -1,17 +1,17 @@
 //! Property test of the library: in random networks (those of `harness::access_model`),
 //! each community holds a draft, a document published to NETWORK, one published to
-//! PUBLIC, one published then archived, and a wiki page. Nobody finds, counts, resolves
+//! PUBLIC, one published then archived, a wiki page, and a theme given to every document. Nobody finds, counts, resolves
 //! by id or downloads (with their bearer token, or with a link signed for them) a
-//! document, version, page or revision their rights do not allow, and everybody reaches
+//! document, version, page, revision or theme their rights do not allow, and everybody reaches
 //! every one they do — checked through the API against a reference model written apart
 //! from the policy.
 
 use std::collections::BTreeSet;
 
 use entity::{
-    document, document_version,
+    document, document_theme, document_version,
     enums::{Audience, DocumentKind, DocumentStatus},
-    session, wiki_page, wiki_page_revision,
+    session, theme, wiki_page, wiki_page_revision,
 };
 use harness::{
     TestApp,
@@ -35,8 +35,9 @@ const KINDS: [(DocumentStatus, Audience); 4] = [
     (DocumentStatus::Archived, Audience::Public),
 ];
 
-const LIST: &str = "{ documents(first: 100) { totalCount edges { node { title community { slug } \
+const LIST: &str = "{ documents(first: 100) { totalCount edges { node { title community { slug } themes { id } \
     currentVersion { id downloadUrl } } } } }";
+const THEMES: &str = "query($c: ID!) { themes(communityId: $c) { id } }";
 const BY_ID: &str = "query($id: ID!) { node(id: $id) { id } }";
 const BY_IDS: &str = "query($ids: [ID!]!) { nodes(ids: $ids) { id } }";
 const PAGES: &str = "query($c: ID!) { wikiPages(communityId: $c) { totalCount edges { node { id } } } }";
@@ -96,7 +97,7 @@ fn reads_document(net: &Net, viewer: Option<usize>, c: usize, k: usize) -> bool 
 
 /// Inserts the documents (one shared file: content-addressed); returns each one's
 /// (document id, version id), by community then kind.
-async fn documents(app: &TestApp, community_ids: &[Value]) -> Vec<Vec<(i32, i32)>> {
+async fn documents(app: &TestApp, community_ids: &[Value], themes: &[i32]) -> Vec<Vec<(i32, i32)>> {
     let blob = app
         .app
         .library
@@ -150,9 +151,34 @@ async fn documents(app: &TestApp, community_ids: &[Value]) -> Vec<Vec<(i32, i32)
             .insert(&app.db)
             .await
             .unwrap();
+            document_theme::ActiveModel { document_id: Set(doc.id), theme_id: Set(themes[c]), ..Default::default() }
+                .insert(&app.db)
+                .await
+                .unwrap();
             mine.push((doc.id, version.id));
         }
         all.push(mine);
+    }
+    all
+}
+
+/// A theme in each community; their ids.
+async fn themes(app: &TestApp, community_ids: &[Value]) -> Vec<i32> {
+    let now = chrono::Utc::now();
+    let mut all = Vec::new();
+    for community in community_ids {
+        let created = theme::ActiveModel {
+            community_id: Set(fixtures::db_id(community)),
+            parent_id: Set(None),
+            name: Set("Éclosions".into()),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+        all.push(created.id);
     }
     all
 }
@@ -172,7 +198,8 @@ async fn session_of(app: &TestApp, token: Option<&str>) -> (i32, i32) {
 async fn check(net: Net) -> Result<(), TestCaseError> {
     let app = TestApp::spawn().await;
     let (tokens, _, community_ids) = build(&app, &net).await;
-    let docs = documents(&app, &community_ids).await;
+    let theme_ids = themes(&app, &community_ids).await;
+    let docs = documents(&app, &community_ids, &theme_ids).await;
     let wiki = pages(&app, &community_ids).await;
     let n = net.communities.len();
     for (v, token) in tokens.iter().enumerate() {
@@ -196,6 +223,8 @@ async fn check(net: Net) -> Result<(), TestCaseError> {
             let c: usize = node["title"].as_str().unwrap().split('-').nth(1).unwrap().parse().unwrap();
             let community = node["community"]["slug"].as_str();
             prop_assert_eq!(community.is_some(), sees(&net, viewer, c), "Document.community of {} for {:?}", c, viewer);
+            let themed = node["themes"].as_array().map_or(0, Vec::len);
+            prop_assert_eq!(themed, usize::from(reads(&net, viewer, c)), "Document.themes of {} for {:?}", c, viewer);
             if let Some(s) = community {
                 prop_assert_eq!(s.to_owned(), slug(c));
             }
@@ -246,6 +275,23 @@ async fn check(net: Net) -> Result<(), TestCaseError> {
                 let status = download(&app, &link, None, None).await.status;
                 prop_assert_eq!(status, if allowed { 200 } else { 404 }, "signed download {} for {:?}", path, viewer);
             }
+        }
+        // Themes: the community's readers, nobody else.
+        for (c, theme_id) in theme_ids.iter().enumerate() {
+            let allowed = reads(&net, viewer, c);
+            let listed = app.ok(token, THEMES, json!({ "c": community_ids[c] })).await;
+            prop_assert_eq!(
+                listed["themes"].as_array().map_or(0, Vec::len),
+                usize::from(allowed),
+                "themes {} for {:?}",
+                c,
+                viewer
+            );
+            let gid = to_global(NodeKind::Theme, *theme_id).0;
+            let body = app.gql(token, BY_ID, json!({ "id": gid })).await;
+            prop_assert_eq!(!body["data"]["node"].is_null(), allowed, "theme {} for {:?}", c, viewer);
+            ids.push(json!(gid));
+            expected_bulk.push(allowed);
         }
         // Wiki pages and revisions: the community's readers, nobody else.
         for (c, (page_id, revision_id)) in wiki.iter().enumerate() {

@@ -598,3 +598,103 @@ async fn an_upload_may_take_longer_than_other_requests_to_arrive() {
     assert_eq!(app.count_rows("document").await, 1);
     w.app.stop().await;
 }
+
+const CREATE_THEME: &str = "mutation($c: ID!, $p: ID, $n: String!) { createTheme(input: { communityId: $c, parentId: $p, name: $n }) { theme { id name parent { id } } } }";
+
+#[tokio::test]
+async fn themes_classify_a_communitys_documents_and_stay_its_own() {
+    let w = world().await;
+    let app = &w.app;
+    let theme = |token: &str, community: &Value, parent: Value, name: &str| {
+        let (token, community, name) = (token.to_owned(), community.clone(), name.to_owned());
+        async move { app.gql(Some(&token), CREATE_THEME, json!({ "c": community, "p": parent, "n": name })).await }
+    };
+    let outbreaks = theme(&w.ana, &w.cop, Value::Null, "Éclosions").await;
+    let outbreaks = outbreaks["data"]["createTheme"]["theme"]["id"].clone();
+    let flu = theme(&w.ana, &w.cop, outbreaks.clone(), "Influenza").await;
+    assert_eq!(flu["data"]["createTheme"]["theme"]["parent"]["id"], outbreaks, "{flu}");
+    let flu = flu["data"]["createTheme"]["theme"]["id"].clone();
+    // Members do not manage themes; strangers do not find the community.
+    assert_eq!(error_code(&theme(&w.bob, &w.cop, Value::Null, "X").await), "FORBIDDEN");
+    assert_eq!(error_code(&theme(&w.omar, &w.cop, Value::Null, "X").await), "NOT_FOUND");
+    // A theme of another community is refused, and nothing is written.
+    let elsewhere = fixtures::community(app, &w.ana, "elsewhere", "NETWORK", "OPEN").await;
+    let foreign = theme(&w.ana, &elsewhere, Value::Null, "Ailleurs").await;
+    let foreign = foreign["data"]["createTheme"]["theme"]["id"].clone();
+    let with_themes = |themes: Vec<Value>| {
+        json!({ "input": {
+            "communityId": w.cop, "title": "Guide", "kind": "GUIDE", "language": "fr", "file": null, "themeIds": themes,
+        } })
+    };
+    let (_, body) = upload(
+        app,
+        Some(&w.ana),
+        library::CREATE,
+        with_themes(vec![foreign.clone()]),
+        "variables.input.file",
+        "g.pdf",
+        &pdf(100, 1),
+    )
+    .await;
+    assert_eq!((error_code(&body), error_field(&body)), ("BAD_USER_INPUT", "themeIds"), "{body}");
+    nothing_written(app).await;
+    let misplaced = app.gql(Some(&w.ana), CREATE_THEME, json!({ "c": w.cop, "p": foreign, "n": "X" })).await;
+    assert_eq!((error_code(&misplaced), error_field(&misplaced)), ("BAD_USER_INPUT", "parentId"));
+    let (_, body) = upload(
+        app,
+        Some(&w.ana),
+        library::CREATE,
+        with_themes(vec![outbreaks.clone()]),
+        "variables.input.file",
+        "g.pdf",
+        &pdf(100, 1),
+    )
+    .await;
+    let doc = body["data"]["createDocument"]["document"]["id"].clone();
+    assert!(doc.is_string(), "{body}");
+    const THEMED: &str =
+        "query($t: [ID!]) { documents(filter: { themeIds: $t }) { totalCount edges { node { themes { name } } } } }";
+    let found = app.ok(Some(&w.bob), THEMED, json!({ "t": [outbreaks] })).await;
+    assert_eq!(found["documents"]["totalCount"], 1);
+    assert_eq!(found["documents"]["edges"][0]["node"]["themes"], json!([{ "name": "Éclosions" }]));
+    assert_eq!(app.ok(Some(&w.bob), THEMED, json!({ "t": [flu] })).await["documents"]["totalCount"], 0);
+    // Published to the network, the document reaches a stranger without its community's themes.
+    app.ok(Some(&w.rita), PUBLISH, json!({ "id": doc, "a": "NETWORK" })).await;
+    let seen = app.ok(Some(&w.omar), THEMED, json!({ "t": null })).await;
+    assert_eq!(seen["documents"]["totalCount"], 1);
+    assert_eq!(seen["documents"]["edges"][0]["node"]["themes"], json!([]));
+    assert_eq!(
+        app.ok(Some(&w.omar), THEMED, json!({ "t": [outbreaks] })).await["documents"]["totalCount"],
+        1,
+        "filtering by an id is no way in"
+    );
+    let hidden = app.gql(Some(&w.omar), "query($id: ID!) { node(id: $id) { id } }", json!({ "id": outbreaks })).await;
+    assert_eq!(error_code(&hidden), "NOT_FOUND");
+    let listed =
+        app.ok(Some(&w.omar), "query($c: ID!) { themes(communityId: $c) { name } }", json!({ "c": w.cop })).await;
+    assert_eq!(listed["themes"], json!([]));
+    let listed =
+        app.ok(Some(&w.bob), "query($c: ID!) { themes(communityId: $c) { name } }", json!({ "c": w.cop })).await;
+    let mut names: Vec<&str> =
+        listed["themes"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["Influenza", "Éclosions"], "in the database's collation, both");
+    // No cycles; deleting a theme frees its documents and children.
+    const MOVE: &str = "mutation($id: ID!, $p: ID) { updateTheme(input: { id: $id, parentId: $p }) { theme { id } } }";
+    let cycle = app.gql(Some(&w.ana), MOVE, json!({ "id": outbreaks, "p": flu })).await;
+    assert_eq!((error_code(&cycle), error_field(&cycle)), ("BAD_USER_INPUT", "parentId"), "{cycle}");
+    app.ok(
+        Some(&w.ana),
+        "mutation($id: ID!) { deleteTheme(input: { id: $id }) { deletedId } }",
+        json!({ "id": outbreaks }),
+    )
+    .await;
+    let found = app.ok(Some(&w.bob), THEMED, json!({ "t": null })).await;
+    assert_eq!(found["documents"]["edges"][0]["node"]["themes"], json!([]));
+    let child = app
+        .ok(Some(&w.bob), "query($id: ID!) { node(id: $id) { ... on Theme { parent { id } } } }", json!({ "id": flu }))
+        .await;
+    assert!(child["node"]["parent"].is_null());
+    assert_eq!(app.count_rows("audit_event WHERE target_type = 'theme'").await, 4, "three created, one deleted");
+    w.app.stop().await;
+}

@@ -38,10 +38,11 @@ pub enum NodeKind {
     DocumentVersion,
     WikiPage,
     WikiPageRevision,
+    Theme,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 16] = [
+    const ALL: [NodeKind; 17] = [
         Self::Organization,
         Self::Person,
         Self::Community,
@@ -58,6 +59,7 @@ impl NodeKind {
         Self::DocumentVersion,
         Self::WikiPage,
         Self::WikiPageRevision,
+        Self::Theme,
     ];
 
     fn name(self) -> &'static str {
@@ -78,6 +80,7 @@ impl NodeKind {
             Self::DocumentVersion => "DocumentVersion",
             Self::WikiPage => "WikiPage",
             Self::WikiPageRevision => "WikiPageRevision",
+            Self::Theme => "Theme",
         }
     }
 }

@@ -5,7 +5,8 @@
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject, Upload};
 use chrono::{DateTime, Utc};
-use entity::{document, document_version};
+use entity::{document, document_version, theme};
+use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
 
 use super::{
     GqlResult, app, caller,
@@ -56,6 +57,17 @@ impl Document {
     /// Free tags.
     async fn tags(&self) -> Vec<String> {
         service::stored_tags(&self.0)
+    }
+    /// Its themes, by name; empty for a viewer who may not read its community's content
+    /// (a community's themes are its own).
+    #[graphql(complexity = "crate::graphql::connection::list_cost(child_complexity)")]
+    async fn themes(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Theme>> {
+        Ok(service::document_themes(app(ctx), &app(ctx).db, caller(ctx), self.0.id)
+            .await
+            .gql()?
+            .into_iter()
+            .map(Theme)
+            .collect())
     }
     /// Draft, published or archived.
     async fn status(&self) -> DocumentStatus {
@@ -223,6 +235,10 @@ pub struct DocumentFilterInput {
     pub statuses: Option<Vec<DocumentStatus>>,
     /// Only documents whose title holds these words (case aside), at most 300 characters.
     pub text: Option<String>,
+    /// Only documents with one of these themes (global ids, at most 100).
+    pub theme_ids: Option<Vec<ID>>,
+    /// Only documents one of these people wrote (global ids, at most 100).
+    pub author_ids: Option<Vec<ID>>,
 }
 
 /// `documents`.
@@ -262,7 +278,13 @@ impl LibraryQuery {
             .map(|id| from_global("filter.communityId", NodeKind::Community, id))
             .transpose()
             .gql()?;
+        let theme_ids =
+            input.theme_ids.as_deref().map(|ids| ids_of("filter.themeIds", NodeKind::Theme, ids)).transpose()?;
+        let author_ids =
+            input.author_ids.as_deref().map(|ids| ids_of("filter.authorIds", NodeKind::Person, ids)).transpose()?;
         let filter = DocumentFilter {
+            theme_ids,
+            author_ids,
             community_id,
             kinds: input.kinds.map(|v| v.into_iter().map(Into::into).collect()),
             languages: input.languages,
@@ -275,6 +297,161 @@ impl LibraryQuery {
         let total = if connection::wants_count(ctx) { page::count(db, select.clone()).await.gql()? } else { 0 };
         let found = page::fetch(db, select, document::Column::Id, &req).await.gql()?;
         Ok(connection::build(found, total, order, |m| m.id, Document))
+    }
+}
+
+/// A theme of a community's library.
+#[derive(Clone)]
+pub struct Theme(pub theme::Model);
+
+/// A theme of a community's library (documents are classified by themes); a theme may
+/// sit under a parent theme.
+#[Object]
+impl Theme {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        to_global(NodeKind::Theme, self.0.id)
+    }
+    /// Its name: one line, 1 to 200 characters.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// The theme it sits under, if any.
+    async fn parent(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Theme>> {
+        let Some(id) = self.0.parent_id else { return Ok(None) };
+        Ok(service::readable_themes(app(ctx), &app(ctx).db, caller(ctx), &[id]).await.gql()?.pop().map(Theme))
+    }
+    /// The community whose library it classifies.
+    async fn community(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Community>> {
+        super::community::visible_community(ctx, self.0.community_id).await
+    }
+}
+
+/// The themes of a community (by name).
+#[derive(Default)]
+pub struct ThemeQuery;
+
+/// Queries of themes.
+#[Object]
+impl ThemeQuery {
+    /// The themes of a community's library, by name (at most 500; empty for a community
+    /// whose content the viewer may not read, as for one that does not exist).
+    #[graphql(complexity = "crate::graphql::connection::list_cost(child_complexity)")]
+    async fn themes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global id of the community.")] community_id: ID,
+    ) -> async_graphql::Result<Vec<Theme>> {
+        use sea_orm::QuerySelect as _;
+        let community_id = from_global("communityId", NodeKind::Community, &community_id).gql()?;
+        let found = service::themes_select(app(ctx), caller(ctx))
+            .filter(theme::Column::CommunityId.eq(community_id))
+            .order_by_asc(theme::Column::Name)
+            .order_by_asc(theme::Column::Id)
+            .limit(500)
+            .all(&app(ctx).db)
+            .await
+            .map_err(crate::error::ServiceError::from)
+            .gql()?;
+        Ok(found.into_iter().map(Theme).collect())
+    }
+}
+
+/// Input of `createTheme`.
+#[derive(InputObject)]
+pub struct CreateThemeInput {
+    /// Global id of the community.
+    pub community_id: ID,
+    /// Put it under this theme of the same community.
+    pub parent_id: Option<ID>,
+    /// Its name: one line, 1 to 200 characters.
+    pub name: String,
+}
+
+/// Result of `createTheme`.
+#[derive(SimpleObject)]
+pub struct CreateThemePayload {
+    /// The new theme.
+    pub theme: Theme,
+}
+
+/// Input of `updateTheme` (fields left out stay as they are).
+#[derive(InputObject)]
+pub struct UpdateThemeInput {
+    /// Global id of the theme.
+    pub id: ID,
+    /// New name.
+    pub name: Option<String>,
+    /// New parent theme (of the same community; not the theme itself nor one under it).
+    pub parent_id: Option<ID>,
+    /// Move it to the top (no parent).
+    #[graphql(default)]
+    pub clear_parent: bool,
+}
+
+/// Result of `updateTheme`.
+#[derive(SimpleObject)]
+pub struct UpdateThemePayload {
+    /// The theme as changed.
+    pub theme: Theme,
+}
+
+/// Input of `deleteTheme`.
+#[derive(InputObject)]
+pub struct DeleteThemeInput {
+    /// Global id of the theme.
+    pub id: ID,
+}
+
+/// Result of `deleteTheme`.
+#[derive(SimpleObject)]
+pub struct DeleteThemePayload {
+    /// Global id of the theme deleted (its documents lose it; its children move to the top).
+    pub deleted_id: ID,
+}
+
+#[derive(Default)]
+pub struct ThemeMutation;
+
+/// Mutations of themes (animators and administrators: `manage_library`).
+#[Object]
+impl ThemeMutation {
+    /// Creates a theme in a community's library.
+    async fn create_theme(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The community, the parent, the name.")] input: CreateThemeInput,
+    ) -> async_graphql::Result<CreateThemePayload> {
+        let community_id = from_global("communityId", NodeKind::Community, &input.community_id).gql()?;
+        let parent_id =
+            input.parent_id.as_ref().map(|id| from_global("parentId", NodeKind::Theme, id)).transpose().gql()?;
+        let created = service::create_theme(app(ctx), caller(ctx), community_id, parent_id, &input.name).await.gql()?;
+        Ok(CreateThemePayload { theme: Theme(created) })
+    }
+
+    /// Renames a theme or moves it.
+    async fn update_theme(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The theme and what changes.")] input: UpdateThemeInput,
+    ) -> async_graphql::Result<UpdateThemePayload> {
+        let id = from_global("id", NodeKind::Theme, &input.id).gql()?;
+        let parent =
+            input.parent_id.as_ref().map(|id| from_global("parentId", NodeKind::Theme, id)).transpose().gql()?;
+        let parent = if input.clear_parent { Some(None) } else { parent.map(Some) };
+        let updated = service::update_theme(app(ctx), caller(ctx), id, input.name.as_deref(), parent).await.gql()?;
+        Ok(UpdateThemePayload { theme: Theme(updated) })
+    }
+
+    /// Deletes a theme.
+    async fn delete_theme(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The theme.")] input: DeleteThemeInput,
+    ) -> async_graphql::Result<DeleteThemePayload> {
+        let id = from_global("id", NodeKind::Theme, &input.id).gql()?;
+        let deleted = service::delete_theme(app(ctx), caller(ctx), id).await.gql()?;
+        Ok(DeleteThemePayload { deleted_id: to_global(NodeKind::Theme, deleted) })
     }
 }
 
@@ -309,6 +486,10 @@ pub struct CreateDocumentInput {
     /// Global ids of the people of the network credited as its authors (at most 50).
     #[graphql(default)]
     pub author_ids: Vec<ID>,
+    /// Global ids of its themes, each of the community (`BAD_USER_INPUT` naming
+    /// `themeIds` otherwise; at most 50).
+    #[graphql(default)]
+    pub theme_ids: Vec<ID>,
     /// The file (version 1), sent with the request (multipart): at most `max_upload_mb`,
     /// of an accepted type as its bytes show; an empty, larger, disguised or other file
     /// is `BAD_USER_INPUT` naming `file`, and nothing is written.
@@ -379,6 +560,8 @@ pub struct UpdateDocumentInput {
     pub tags: Option<Vec<String>>,
     /// New authors (replacing the old ones).
     pub author_ids: Option<Vec<ID>>,
+    /// New themes, each of the document's community (replacing the old ones).
+    pub theme_ids: Option<Vec<ID>>,
 }
 
 /// Result of `updateDocument`.
@@ -485,6 +668,7 @@ impl LibraryMutation {
         let subgroup_id =
             input.subgroup_id.as_ref().map(|id| from_global("subgroupId", NodeKind::Subgroup, id)).transpose().gql()?;
         let author_ids = ids_of("authorIds", NodeKind::Person, &input.author_ids)?;
+        let theme_ids = ids_of("themeIds", NodeKind::Theme, &input.theme_ids)?;
         let file = uploaded(ctx, &input.file)?;
         let new = NewDocument {
             community_id,
@@ -495,6 +679,7 @@ impl LibraryMutation {
             language: input.language,
             tags: input.tags,
             author_ids,
+            theme_ids,
             file,
             change_note: input.change_note,
         };
@@ -534,7 +719,9 @@ impl LibraryMutation {
         let id = from_global("id", NodeKind::Document, &input.id).gql()?;
         let author_ids =
             input.author_ids.as_deref().map(|ids| ids_of("authorIds", NodeKind::Person, ids)).transpose()?;
+        let theme_ids = input.theme_ids.as_deref().map(|ids| ids_of("themeIds", NodeKind::Theme, ids)).transpose()?;
         let changes = DocumentChanges {
+            theme_ids,
             title: input.title,
             description: input.description,
             kind: input.kind.map(Into::into),

@@ -46,6 +46,7 @@ pub struct Query(
     api_client::ApiClientQuery,
     library::LibraryQuery,
     wiki::WikiQuery,
+    library::ThemeQuery,
 );
 
 /// Every mutation.
@@ -63,6 +64,7 @@ pub struct Mutation(
     api_client::ApiClientMutation,
     library::LibraryMutation,
     wiki::WikiMutation,
+    library::ThemeMutation,
 );
 
 /// The schema type.

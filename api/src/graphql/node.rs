@@ -15,7 +15,7 @@ use super::{
     db,
     discussion::{Post, Thread},
     ids::{NodeKind, from_global_any},
-    library::{Document, DocumentVersion},
+    library::{Document, DocumentVersion, Theme},
     organization::Organization,
     person::Person,
     wiki::{WikiPage, WikiPageRevision},
@@ -42,6 +42,7 @@ pub enum Node {
     DocumentVersion(DocumentVersion),
     WikiPage(WikiPage),
     WikiPageRevision(WikiPageRevision),
+    Theme(Theme),
 }
 
 #[derive(Default)]
@@ -85,6 +86,7 @@ impl NodeQuery {
         let mut versions = Vec::new();
         let mut pages = Vec::new();
         let mut revisions = Vec::new();
+        let mut themes = Vec::new();
         for (kind, id) in &parsed {
             let list = match kind {
                 NodeKind::Organization => &mut wanted.organizations,
@@ -99,6 +101,7 @@ impl NodeQuery {
                 NodeKind::DocumentVersion => &mut versions,
                 NodeKind::WikiPage => &mut pages,
                 NodeKind::WikiPageRevision => &mut revisions,
+                NodeKind::Theme => &mut themes,
                 // As in `node(id:)`: reached only through the fields that check who asks.
                 NodeKind::IdentityProvider | NodeKind::Session | NodeKind::Identity | NodeKind::PersonalAccessToken => {
                     continue;
@@ -137,6 +140,13 @@ impl NodeQuery {
                 .into_iter()
                 .map(|m| (m.id, m))
                 .collect();
+        let themes: std::collections::HashMap<i32, _> =
+            library::readable_themes(app(ctx), db(ctx), caller(ctx), &themes)
+                .await
+                .gql()?
+                .into_iter()
+                .map(|m| (m.id, m))
+                .collect();
         Ok(parsed
             .into_iter()
             .map(|(kind, id)| match kind {
@@ -160,6 +170,7 @@ impl NodeQuery {
                 NodeKind::WikiPageRevision => {
                     revisions.get(&id).cloned().map(|m| Node::WikiPageRevision(WikiPageRevision(m)))
                 }
+                NodeKind::Theme => themes.get(&id).cloned().map(|m| Node::Theme(Theme(m))),
                 NodeKind::IdentityProvider | NodeKind::Session | NodeKind::Identity | NodeKind::PersonalAccessToken => {
                     None
                 }
@@ -231,6 +242,7 @@ async fn resolve(ctx: &Context<'_>, kind: NodeKind, id: i32) -> ServiceResult<Op
             .await?
             .pop()
             .map(|m| Node::WikiPageRevision(WikiPageRevision(m))),
+        NodeKind::Theme => library::readable_themes(app, db, caller, &[id]).await?.pop().map(|m| Node::Theme(Theme(m))),
         // Reached through `identityProviders`, `mySessions`, `Person.identities` and
         // `Person.personalAccessTokens`, which
         // check who asks.

@@ -18,9 +18,9 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use chrono::{DateTime, Duration, Utc};
 use entity::{
-    community, document, document_author, document_version,
+    community, document, document_author, document_theme, document_version,
     enums::{Audience, DocumentKind, DocumentStatus},
-    person, subgroup,
+    person, subgroup, theme,
 };
 use futures_util::{StreamExt, stream};
 use hmac::{Hmac, Mac};
@@ -164,6 +164,7 @@ pub struct NewDocument {
     pub language: String,
     pub tags: Vec<String>,
     pub author_ids: Vec<i32>,
+    pub theme_ids: Vec<i32>,
     pub file: UploadedFile,
     pub change_note: String,
 }
@@ -177,6 +178,7 @@ pub struct DocumentChanges {
     pub language: Option<String>,
     pub tags: Option<Vec<String>>,
     pub author_ids: Option<Vec<i32>>,
+    pub theme_ids: Option<Vec<i32>>,
 }
 
 /// What `documents` is narrowed to (every part optional; all must hold).
@@ -187,6 +189,10 @@ pub struct DocumentFilter {
     pub languages: Option<Vec<String>>,
     pub statuses: Option<Vec<DocumentStatus>>,
     pub text: Option<String>,
+    /// Documents with one of these themes.
+    pub theme_ids: Option<Vec<i32>>,
+    /// Documents one of these people wrote.
+    pub author_ids: Option<Vec<i32>>,
 }
 
 // ---- Who may read what ---------------------------------------------------------------------
@@ -243,6 +249,28 @@ pub fn documents_filtered(app: &App, caller: &Caller, filter: &DocumentFilter) -
     if let Some(statuses) = &filter.statuses {
         select = select.filter(document::Column::Status.is_in(statuses.iter().copied()));
     }
+    if let Some(ids) = &filter.theme_ids {
+        select = select.filter(
+            document::Column::Id.in_subquery(
+                document_theme::Entity::find()
+                    .select_only()
+                    .column(document_theme::Column::DocumentId)
+                    .filter(document_theme::Column::ThemeId.is_in(ids.iter().copied()))
+                    .into_query(),
+            ),
+        );
+    }
+    if let Some(ids) = &filter.author_ids {
+        select = select.filter(
+            document::Column::Id.in_subquery(
+                document_author::Entity::find()
+                    .select_only()
+                    .column(document_author::Column::DocumentId)
+                    .filter(document_author::Column::PersonId.is_in(ids.iter().copied()))
+                    .into_query(),
+            ),
+        );
+    }
     if let Some(text) = filter.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         let pattern = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
         let title = Expr::expr(Func::lower(Expr::col((document::Entity, document::Column::Title))));
@@ -259,6 +287,11 @@ pub fn validate_filter(filter: &DocumentFilter) -> ServiceResult<()> {
         }
         for l in languages {
             language("filter.languages", l)?;
+        }
+    }
+    for (field, ids) in [("filter.themeIds", &filter.theme_ids), ("filter.authorIds", &filter.author_ids)] {
+        if ids.as_ref().is_some_and(|ids| ids.len() > validate::LIST_MAX) {
+            return Err(ServiceError::bad_input(field, "takes at most 100 ids"));
         }
     }
     if filter.text.as_ref().is_some_and(|t| t.chars().count() > validate::TITLE_MAX) {
@@ -789,6 +822,7 @@ pub async fn create_document(
         readable.ensure(&app.auth, Action::Post)?;
     }
     let authors = authors(&app.db, &input.author_ids).await?;
+    let themes = community_themes(&app.db, community.id, &input.theme_ids).await?;
     let stored = store_upload(app, input.file).await?;
     let txn = crate::db::begin_write(&app.db).await?;
     // Again in the transaction: the caller may have lost the right while the file came.
@@ -815,6 +849,7 @@ pub async fn create_document(
     .insert(&txn)
     .await?;
     write_authors(&txn, doc.id, &authors).await?;
+    write_themes(&txn, doc.id, &themes).await?;
     let version = insert_version(&txn, caller, &doc, 1, &stored, change_note).await?;
     record(&txn, caller, &doc, "create_document", None, Some(audit_after(&doc))).await?;
     txn.commit().await?;
@@ -937,6 +972,10 @@ pub async fn update_document(
         Some(ids) => Some(authors(&txn, ids).await?),
         None => None,
     };
+    let themes = match &changes.theme_ids {
+        Some(ids) => Some(community_themes(&txn, doc.community_id, ids).await?),
+        None => None,
+    };
     let before = audit_after(&doc);
     let mut model: document::ActiveModel = doc.into();
     if let Some(v) = title {
@@ -958,6 +997,9 @@ pub async fn update_document(
     let doc = model.update(&txn).await?;
     if let Some(ids) = authors {
         write_authors(&txn, doc.id, &ids).await?;
+    }
+    if let Some(ids) = themes {
+        write_themes(&txn, doc.id, &ids).await?;
     }
     record(&txn, caller, &doc, "update_document", Some(before), Some(audit_after(&doc))).await?;
     txn.commit().await?;
@@ -1073,6 +1115,238 @@ pub async fn purge(app: &App, caller: &Caller, id: i32) -> ServiceResult<i32> {
             tracing::warn!(error = %err, "could not delete a purged document's blob");
         }
     }
+    Ok(id)
+}
+
+// ---- Themes --------------------------------------------------------------------------------
+
+/// The longest theme name.
+const THEME_NAME_MAX: usize = 200;
+
+/// SQL condition on `theme` rows: the themes the caller may see (those of the
+/// communities whose content they may read: a theme names what a community works on).
+pub fn themes_visible(app: &App, caller: &Caller) -> Condition {
+    let backend = app.db.get_database_backend();
+    let readable = community::Entity::find()
+        .select_only()
+        .column(community::Column::Id)
+        .filter(access::visible_communities(&app.auth, backend, caller))
+        .filter(access::communities_allowing(&app.auth, caller, Action::Read))
+        .into_query();
+    Condition::all().add(theme::Column::CommunityId.in_subquery(readable))
+}
+
+/// The themes the caller may see.
+pub fn themes_select(app: &App, caller: &Caller) -> sea_orm::Select<theme::Entity> {
+    theme::Entity::find().filter(themes_visible(app, caller))
+}
+
+/// The themes with these ids the caller may see.
+pub async fn readable_themes<C: ConnectionTrait>(
+    app: &App,
+    db: &C,
+    caller: &Caller,
+    ids: &[i32],
+) -> ServiceResult<Vec<theme::Model>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(themes_select(app, caller).filter(theme::Column::Id.is_in(ids.iter().copied())).all(db).await?)
+}
+
+/// The themes of a document the caller may see (none for a reader of a published
+/// document who may not read its community).
+pub async fn document_themes<C: ConnectionTrait>(
+    app: &App,
+    db: &C,
+    caller: &Caller,
+    document_id: i32,
+) -> ServiceResult<Vec<theme::Model>> {
+    let tagged = document_theme::Entity::find()
+        .select_only()
+        .column(document_theme::Column::ThemeId)
+        .filter(document_theme::Column::DocumentId.eq(document_id))
+        .into_query();
+    Ok(themes_select(app, caller)
+        .filter(theme::Column::Id.in_subquery(tagged))
+        .order_by_asc(theme::Column::Name)
+        .all(db)
+        .await?)
+}
+
+/// Themes given to a document: each of its community (`BAD_USER_INPUT` on `themeIds`
+/// otherwise, the same answer for a theme of another community and for none at all).
+async fn community_themes<C: ConnectionTrait>(db: &C, community_id: i32, ids: &[i32]) -> ServiceResult<Vec<i32>> {
+    if ids.len() > LIST_MAX {
+        return Err(ServiceError::bad_input("themeIds", format!("takes at most {LIST_MAX} themes")));
+    }
+    let mut distinct = Vec::new();
+    for id in ids {
+        if !distinct.contains(id) {
+            distinct.push(*id);
+        }
+    }
+    let found = theme::Entity::find()
+        .select_only()
+        .column(theme::Column::Id)
+        .filter(theme::Column::Id.is_in(distinct.iter().copied()))
+        .filter(theme::Column::CommunityId.eq(community_id))
+        .into_tuple::<i32>()
+        .all(db)
+        .await?;
+    if found.len() != distinct.len() {
+        return Err(ServiceError::bad_input("themeIds", "names a theme that is not one of this community's"));
+    }
+    Ok(distinct)
+}
+
+async fn write_themes<C: ConnectionTrait>(db: &C, document_id: i32, ids: &[i32]) -> ServiceResult<()> {
+    document_theme::Entity::delete_many().filter(document_theme::Column::DocumentId.eq(document_id)).exec(db).await?;
+    for theme_id in ids {
+        document_theme::ActiveModel { document_id: Set(document_id), theme_id: Set(*theme_id), ..Default::default() }
+            .insert(db)
+            .await?;
+    }
+    Ok(())
+}
+
+fn theme_audit<'a>(
+    caller: &'a Caller,
+    theme: &theme::Model,
+    action: &'a str,
+    after: Option<serde_json::Value>,
+) -> AuditRecord<'a> {
+    AuditRecord {
+        scope: AuditScope::Community(theme.community_id),
+        actor_id: caller.person_id(),
+        action,
+        target_type: "theme",
+        target_id: Some(theme.id),
+        before: None,
+        after,
+        request_id: caller.request_id.as_deref(),
+    }
+}
+
+/// Checks a theme's new parent: a visible theme of the same community, not itself nor
+/// one of its descendants.
+async fn theme_parent<C: ConnectionTrait>(
+    app: &App,
+    db: &C,
+    caller: &Caller,
+    community_id: i32,
+    theme_id: Option<i32>,
+    parent_id: i32,
+) -> ServiceResult<()> {
+    let bad = |why: &str| ServiceError::bad_input("parentId", why.to_owned());
+    let parent = readable_themes(app, db, caller, &[parent_id])
+        .await?
+        .pop()
+        .ok_or_else(|| bad("is not a theme of this community"))?;
+    if parent.community_id != community_id {
+        return Err(bad("is not a theme of this community"));
+    }
+    let mut current = Some(parent);
+    for _ in 0..=LIST_MAX {
+        let Some(ancestor) = current else { return Ok(()) };
+        if Some(ancestor.id) == theme_id {
+            return Err(bad("would make the theme its own ancestor"));
+        }
+        current = match ancestor.parent_id {
+            Some(id) => theme::Entity::find_by_id(id).one(db).await?,
+            None => None,
+        };
+    }
+    Err(bad("nests too deep"))
+}
+
+/// Creates a theme in a community's library: animators and administrators.
+pub async fn create_theme(
+    app: &App,
+    caller: &Caller,
+    community_id: i32,
+    parent_id: Option<i32>,
+    name: &str,
+) -> ServiceResult<theme::Model> {
+    let name = validate::required_text("name", name, THEME_NAME_MAX)?;
+    let txn = crate::db::begin_write(&app.db).await?;
+    let (community, roles) =
+        communities::authorized(app, &txn, caller, community_id, Action::Read).await.map_err(|e| match e {
+            ServiceError::Forbidden(_) => ServiceError::not_found("community"),
+            e => e,
+        })?;
+    access::ensure(&app.auth, &roles, &community, Action::ManageLibrary)?;
+    if let Some(parent_id) = parent_id {
+        theme_parent(app, &txn, caller, community.id, None, parent_id).await?;
+    }
+    let now = Utc::now();
+    let created = theme::ActiveModel {
+        community_id: Set(community.id),
+        parent_id: Set(parent_id),
+        name: Set(name),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(&txn, theme_audit(caller, &created, "create_theme", Some(json!({ "name": created.name })))).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// A theme the caller may see and manage.
+async fn managed_theme<C: ConnectionTrait>(app: &App, db: &C, caller: &Caller, id: i32) -> ServiceResult<theme::Model> {
+    caller.actor()?;
+    let found = readable_themes(app, db, caller, &[id]).await?.pop().ok_or(ServiceError::not_found("theme"))?;
+    let (community, ties) = communities::find_with_ties(app, db, caller, communities::Key::Id(found.community_id))
+        .await?
+        .ok_or(ServiceError::not_found("theme"))?;
+    access::ensure(&app.auth, &ties.roles(caller), &community, Action::ManageLibrary)?;
+    Ok(found)
+}
+
+/// Renames a theme, or moves it under another parent (`Some(None)`: to the top).
+pub async fn update_theme(
+    app: &App,
+    caller: &Caller,
+    id: i32,
+    name: Option<&str>,
+    parent_id: Option<Option<i32>>,
+) -> ServiceResult<theme::Model> {
+    let name = name.map(|n| validate::required_text("name", n, THEME_NAME_MAX)).transpose()?;
+    let txn = crate::db::begin_write(&app.db).await?;
+    let found = managed_theme(app, &txn, caller, id).await?;
+    if let Some(Some(parent)) = parent_id {
+        theme_parent(app, &txn, caller, found.community_id, Some(found.id), parent).await?;
+    }
+    let mut model: theme::ActiveModel = found.into();
+    if let Some(name) = name {
+        model.name = Set(name);
+    }
+    if let Some(parent) = parent_id {
+        model.parent_id = Set(parent);
+    }
+    model.updated_at = Set(Utc::now());
+    let updated = model.update(&txn).await?;
+    audit::record(&txn, theme_audit(caller, &updated, "update_theme", Some(json!({ "name": updated.name })))).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Deletes a theme (documents lose it; its children move to the top).
+pub async fn delete_theme(app: &App, caller: &Caller, id: i32) -> ServiceResult<i32> {
+    let txn = crate::db::begin_write(&app.db).await?;
+    let found = managed_theme(app, &txn, caller, id).await?;
+    audit::record(&txn, theme_audit(caller, &found, "delete_theme", None)).await?;
+    theme::Entity::update_many()
+        .col_expr(theme::Column::ParentId, Expr::value(Option::<i32>::None))
+        .filter(theme::Column::ParentId.eq(id))
+        .exec(&txn)
+        .await?;
+    document_theme::Entity::delete_many().filter(document_theme::Column::ThemeId.eq(id)).exec(&txn).await?;
+    theme::Entity::delete_by_id(id).exec(&txn).await?;
+    txn.commit().await?;
     Ok(id)
 }
 
