@@ -125,6 +125,14 @@ pub struct Settings {
     /// `503 UNAVAILABLE` (the database is down or every connection busy). Kept well under
     /// `request_timeout_secs` so that a database outage is answered quickly.
     pub db_acquire_timeout_ms: u64,
+    /// The largest file the library accepts, in MiB (1 to 10,240).
+    pub max_upload_mb: u64,
+    /// The kinds of file the library accepts, among `pdf`, `opendocument`, `office`,
+    /// `image` (PNG, JPEG, GIF, WebP), `text`, `csv` and `markdown`.
+    pub upload_types: Vec<String>,
+    /// How often (seconds) the blob store's garbage collector runs: it removes file
+    /// contents no document version references, once an hour old.
+    pub blob_gc_interval_secs: u64,
 }
 
 /// How log lines are written.
@@ -167,6 +175,9 @@ struct Defaults {
     log_format: LogFormat,
     shutdown_grace_secs: u64,
     db_acquire_timeout_ms: u64,
+    max_upload_mb: u64,
+    upload_types: [&'static str; 7],
+    blob_gc_interval_secs: u64,
 }
 
 const DEFAULTS: Defaults = Defaults {
@@ -196,6 +207,9 @@ const DEFAULTS: Defaults = Defaults {
     log_format: LogFormat::Text,
     shutdown_grace_secs: 30,
     db_acquire_timeout_ms: 3_000,
+    max_upload_mb: crate::service::library::DEFAULT_MAX_UPLOAD_MB,
+    upload_types: crate::service::library::DEFAULT_UPLOAD_TYPES,
+    blob_gc_interval_secs: 600,
 };
 
 /// A setting that cannot be used; the message names it.
@@ -322,6 +336,22 @@ impl Settings {
         {
             return Err(ConfigError(
                 "otlp_traces_endpoint (MAILLAGE_OTLP_TRACES_ENDPOINT): must be an http or https URL".into(),
+            ));
+        }
+        if !(1..=10_240).contains(&self.max_upload_mb) {
+            return Err(ConfigError("max_upload_mb (MAILLAGE_MAX_UPLOAD_MB): must be between 1 and 10240".into()));
+        }
+        if let Some(unknown) =
+            self.upload_types.iter().find(|t| !crate::service::library::UPLOAD_TYPES.contains(&t.as_str()))
+        {
+            return Err(ConfigError(format!(
+                "upload_types (MAILLAGE_UPLOAD_TYPES): unknown type {unknown:?} (known: {})",
+                crate::service::library::UPLOAD_TYPES.join(", ")
+            )));
+        }
+        if self.blob_gc_interval_secs == 0 {
+            return Err(ConfigError(
+                "blob_gc_interval_secs (MAILLAGE_BLOB_GC_INTERVAL_SECS): must be at least 1".into(),
             ));
         }
         if self.max_connections == 0 {

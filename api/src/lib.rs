@@ -15,5 +15,6 @@ pub mod http;
 pub mod seed;
 pub mod server;
 pub mod service;
+pub mod storage;
 pub mod telemetry;
 pub mod watch;

@@ -84,6 +84,9 @@ struct AppState {
     max_batch_size: usize,
     /// The longest a request's body may take to arrive (from its head).
     body_timeout: Duration,
+    /// The same for a file upload (multipart): longer, as a file of `max_upload_mb`
+    /// takes time to send.
+    upload_body_timeout: Duration,
     /// Automatic persisted queries, by hash.
     persisted: graphql::persisted::PersistedQueries,
     max_response_bytes: usize,
@@ -125,6 +128,9 @@ pub fn start_on(
     handle_signals: bool,
 ) -> std::io::Result<RunningServer> {
     let addr = listener.local_addr()?;
+    let app = app.with_library_limits(settings.max_upload_mb, settings.upload_types.clone());
+    let collector =
+        tokio::spawn(db::background(collect_blobs(app.clone(), Duration::from_secs(settings.blob_gc_interval_secs))));
     let watcher = tokio::spawn(db::background(crate::watch::watch_policy(app.clone(), settings.policy_refresh_ms)));
     let health = web::Data::new(crate::http::health::Health::new(&app));
     let metrics_access = web::Data::new(crate::http::metrics::MetricsAccess::new(settings.metrics_token.clone()));
@@ -140,6 +146,7 @@ pub fn start_on(
         request_timeout: Duration::from_secs(settings.request_timeout_secs),
         max_batch_size: settings.max_batch_size,
         body_timeout: Duration::from_secs(settings.request_timeout_secs),
+        upload_body_timeout: upload_body_timeout(settings),
         persisted: graphql::persisted::PersistedQueries::default(),
         max_response_bytes: settings.max_response_bytes,
     });
@@ -196,8 +203,11 @@ pub fn start_on(
             .configure(auth::web::routes)
             .configure(crate::http::oauth::routes)
             .configure(crate::http::calendar::routes)
+            .configure(crate::http::files::routes)
             .service(
                 web::resource("/graphql")
+                    // File uploads (the GraphQL multipart request specification).
+                    .route(web::post().guard(actix_web::guard::fn_guard(is_multipart)).to(graphql_multipart))
                     .route(web::post().to(graphql_endpoint))
                     .route(web::get().to(graphql_get))
                     .default_service(web::to(graphql_method_not_allowed)),
@@ -223,12 +233,87 @@ pub fn start_on(
         let result = server.await;
         watcher.abort();
         sweeper.abort();
+        collector.abort();
         if let Some(signals) = signals {
             signals.abort();
         }
         result
     });
     Ok(RunningServer { addr, handle, task })
+}
+
+/// How long an upload's body may take to arrive: `request_timeout_secs`, plus a second
+/// for each 256 KiB of the largest file (a client sending at 2 Mbit/s or more finishes).
+fn upload_body_timeout(settings: &Settings) -> Duration {
+    Duration::from_secs(settings.request_timeout_secs.saturating_add(settings.max_upload_mb.saturating_mul(4)))
+}
+
+/// Every `interval`, removes the blobs no document version references (an hour old).
+async fn collect_blobs(app: App, interval: Duration) {
+    let mut ticker = tokio::time::interval(interval);
+    loop {
+        ticker.tick().await;
+        match crate::service::library::collect_garbage(&app, crate::service::library::GC_GRACE).await {
+            Ok(0) => {}
+            Ok(removed) => tracing::info!(removed, "removed unreferenced blobs"),
+            Err(err) => tracing::warn!(error = %err, "blob garbage collection failed"),
+        }
+    }
+}
+
+/// Whether a request's body is `multipart/form-data` (a GraphQL request with files).
+fn is_multipart(ctx: &actix_web::guard::GuardContext<'_>) -> bool {
+    ctx.head()
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"))
+}
+
+/// `POST /graphql` in `multipart/form-data`: a GraphQL request and its files (the GraphQL
+/// multipart request specification). One file per request, of at most `max_upload_mb`
+/// (the mutation answers `BAD_USER_INPUT` on `file` for a file a little larger, the
+/// request is refused with `413` beyond); files are spooled to temporary files, never
+/// held in memory.
+async fn graphql_multipart(state: web::Data<AppState>, req: HttpRequest, mut payload: web::Payload) -> HttpResponse {
+    use futures_util::{StreamExt as _, TryStreamExt as _};
+    let started = Instant::now();
+    let media = MediaType::negotiate(req.headers().get(header::ACCEPT));
+    let ids = request_id(&req);
+    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let max_file =
+        usize::try_from(state.app.library.max_upload_bytes).unwrap_or(usize::MAX).saturating_add(MAX_BODY_BYTES);
+    let options = async_graphql::http::MultipartOptions::default().max_file_size(max_file).max_num_files(1);
+    // actix's payload lives on this thread; the parser wants a `Send` reader: the chunks
+    // cross through a small channel (back-pressure: at most 4 chunks wait).
+    let (sender, receiver) = tokio::sync::mpsc::channel::<std::io::Result<web::Bytes>>(4);
+    actix_web::rt::spawn(async move {
+        while let Some(chunk) = payload.next().await {
+            let item = chunk.map_err(|err| std::io::Error::other(err.to_string()));
+            let failed = item.is_err();
+            if sender.send(item).await.is_err() || failed {
+                break;
+            }
+        }
+    });
+    let reader = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|item| (item, receiver))
+    })
+    .into_async_read();
+    let operations = match async_graphql::http::receive_batch_body(content_type, reader, options).await {
+        Ok(async_graphql::BatchRequest::Single(request)) => Operations::One(request),
+        Ok(async_graphql::BatchRequest::Batch(requests)) => Operations::Batch(requests),
+        Err(async_graphql::ParseRequestError::PayloadTooLarge) => {
+            let message =
+                format!("the request exceeds the largest upload ({} MiB)", state.app.library.max_upload_bytes >> 20);
+            return request_error(StatusCode::PAYLOAD_TOO_LARGE, "BAD_USER_INPUT", &message, &ids.id, media);
+        }
+        Err(err) => {
+            let message = format!("the request body is not a GraphQL multipart request: {err}");
+            return request_error(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &message, &ids.id, media);
+        }
+    };
+    serve(&state, &req, media, ids, started, operations, false).await
 }
 
 /// Every minute, forgets the rate-limit state of callers who have been quiet.
@@ -346,7 +431,16 @@ async fn edge_guard(
             .json(json!({ "error": "invalid_request", "message": "send JSON with Content-Type: application/json" }));
         return Ok(req.into_response(response).map_into_right_body());
     }
-    let Some(limit) = req.app_data::<web::Data<AppState>>().map(|state| state.body_timeout) else {
+    let upload = path == "/graphql"
+        && req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"));
+    let Some(limit) = req
+        .app_data::<web::Data<AppState>>()
+        .map(|state| if upload { state.upload_body_timeout } else { state.body_timeout })
+    else {
         return next.call(req).await.map(ServiceResponse::map_into_left_body);
     };
     let (request, body) = req.into_parts();

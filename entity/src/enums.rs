@@ -319,3 +319,28 @@ string_enum!(
         Excused = "EXCUSED",
     }
 );
+
+// ---- Library (documents) ----------------------------------------------------------------
+
+string_enum!(
+    /// What a library document is.
+    DocumentKind {
+        Guide = "GUIDE",
+        Procedure = "PROCEDURE",
+        Tool = "TOOL",
+        Presentation = "PRESENTATION",
+        Report = "REPORT",
+        Article = "ARTICLE",
+        Template = "TEMPLATE",
+        Other = "OTHER",
+    }
+);
+
+string_enum!(
+    /// Where a library document stands.
+    DocumentStatus {
+        Draft = "DRAFT",
+        Published = "PUBLISHED",
+        Archived = "ARCHIVED",
+    }
+);

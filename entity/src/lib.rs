@@ -5,10 +5,16 @@
 
 pub mod api_client;
 pub mod audit_event;
+pub mod blob;
+pub mod blob_chunk;
 pub mod calendar_feed;
 pub mod casbin_rule;
 pub mod community;
 pub mod community_organization;
+pub mod document;
+pub mod document_author;
+pub mod document_theme;
+pub mod document_version;
 pub mod enums;
 pub mod event;
 pub mod event_attendance;
@@ -29,8 +35,11 @@ pub mod post;
 pub mod session;
 pub mod subgroup;
 pub mod subgroup_member;
+pub mod theme;
 pub mod thread;
 pub mod trusted_document;
+pub mod wiki_page;
+pub mod wiki_page_revision;
 
 pub mod prelude {
     //! The entities under short names, for `use entity::prelude::*`.
@@ -40,6 +49,8 @@ pub mod prelude {
     pub use crate::casbin_rule::Entity as CasbinRule;
     pub use crate::community::Entity as Community;
     pub use crate::community_organization::Entity as CommunityOrganization;
+    pub use crate::document::Entity as Document;
+    pub use crate::document_version::Entity as DocumentVersion;
     pub use crate::event::Entity as Event;
     pub use crate::event_attendance::Entity as EventAttendance;
     pub use crate::event_occurrence::Entity as EventOccurrence;
@@ -59,5 +70,8 @@ pub mod prelude {
     pub use crate::session::Entity as Session;
     pub use crate::subgroup::Entity as Subgroup;
     pub use crate::subgroup_member::Entity as SubgroupMember;
+    pub use crate::theme::Entity as Theme;
     pub use crate::thread::Entity as Thread;
+    pub use crate::wiki_page::Entity as WikiPage;
+    pub use crate::wiki_page_revision::Entity as WikiPageRevision;
 }

@@ -33,6 +33,11 @@ mod m0026_change_notifications;
 mod m0027_personal_access_token;
 mod m0028_api_client;
 mod m0029_list_order_indexes;
+mod m0030_blob;
+mod m0031_document;
+mod m0032_document_version;
+mod m0033_wiki_page;
+mod m0034_theme;
 mod m0040_event;
 mod m0041_event_organizer;
 mod m0042_event_occurrence;
@@ -83,6 +88,11 @@ impl MigratorTrait for Migrator {
             Box::new(m0042_event_occurrence::Migration),
             Box::new(m0043_event_rsvp::Migration),
             Box::new(m0044_calendar_feed::Migration),
+            Box::new(m0030_blob::Migration),
+            Box::new(m0031_document::Migration),
+            Box::new(m0032_document_version::Migration),
+            Box::new(m0033_wiki_page::Migration),
+            Box::new(m0034_theme::Migration),
         ]
     }
 }

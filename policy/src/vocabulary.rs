@@ -175,6 +175,13 @@ words!(
         CreateEvent = "create_event",
         PublishEvent = "publish_event",
         ManageEvents = "manage_events",
+        // Library (documents).
+        UploadDocument = "upload_document",
+        PublishDocument = "publish_document",
+        ValidateDocument = "validate_document",
+        ManageLibrary = "manage_library",
+        PurgeDocument = "purge_document",
+        EditWiki = "edit_wiki",
     }
 );
 
@@ -198,6 +205,7 @@ impl Action {
                 | Self::Archive
                 | Self::Manage
                 | Self::CreateOrganization
+                | Self::PurgeDocument
         )
     }
 

@@ -28,6 +28,7 @@ use secrecy::{ExposeSecret as _, SecretString};
 use serde_json::{Value, json};
 
 pub mod access_model;
+pub mod library;
 pub mod oidc;
 pub mod postgres;
 pub mod prometheus;
@@ -373,6 +374,9 @@ fn settings(url: SecretString, public_url: &str) -> Settings {
         otlp_traces_endpoint: None,
         shutdown_grace_secs: 5,
         db_acquire_timeout_ms: 3_000,
+        max_upload_mb: 50,
+        upload_types: maillage_api::service::library::DEFAULT_UPLOAD_TYPES.iter().map(|t| (*t).to_owned()).collect(),
+        blob_gc_interval_secs: 600,
     }
 }
 

@@ -145,7 +145,7 @@ impl SessionCache {
             return Ok(Some(actor));
         }
         let ticket = self.ticket();
-        let Some(live) = resolve(db, &hex(&key), idle, now).await? else { return Ok(None) };
+        let Some(live) = resolve(db, super::SessionKey::Hash(&hex(&key)), idle, now).await? else { return Ok(None) };
         let actor = live.actor.clone();
         self.insert(ticket, key, live);
         Ok(Some(actor))

@@ -152,7 +152,27 @@ pub async fn authenticate<C: ConnectionTrait>(db: &C, token: &str, idle: Duratio
     if !well_formed(token) {
         return Ok(None);
     }
-    Ok(resolve(db, &hash_token(token), idle, Utc::now()).await?.map(|live| live.actor))
+    Ok(resolve(db, SessionKey::Hash(&hash_token(token)), idle, Utc::now()).await?.map(|live| live.actor))
+}
+
+/// The actor of session `session_id` if it is still live (not revoked, expired nor idle,
+/// its person and organization active): what a signed download link made in that
+/// session acts as, so that logging out, or a suspension, ends its links too.
+pub async fn authenticate_session<C: ConnectionTrait>(
+    db: &C,
+    session_id: i32,
+    idle: Duration,
+) -> ServiceResult<Viewer> {
+    Ok(resolve(db, SessionKey::Id(session_id), idle, Utc::now()).await?.map(|live| live.actor))
+}
+
+/// How [`resolve`] finds a session.
+#[derive(Debug, Clone, Copy)]
+enum SessionKey<'a> {
+    /// By the hash of its token.
+    Hash(&'a str),
+    /// By its id.
+    Id(i32),
 }
 
 /// A live session as [`resolve`] found it: its actor, and what bounds its life.
@@ -170,7 +190,7 @@ struct LiveSession {
 /// is [`TOUCH_EVERY`] old.
 async fn resolve<C: ConnectionTrait>(
     db: &C,
-    token_hash: &str,
+    key: SessionKey<'_>,
     idle: Duration,
     now: DateTime<Utc>,
 ) -> ServiceResult<Option<LiveSession>> {
@@ -248,7 +268,10 @@ async fn resolve<C: ConnectionTrait>(
             Expr::col((network_role::Entity, network_role::Column::PersonId))
                 .equals((person::Entity, person::Column::Id)),
         )
-        .and_where(Expr::col((session::Entity, session::Column::TokenHash)).eq(token_hash))
+        .and_where(match key {
+            SessionKey::Hash(token_hash) => Expr::col((session::Entity, session::Column::TokenHash)).eq(token_hash),
+            SessionKey::Id(id) => Expr::col((session::Entity, session::Column::Id)).eq(id),
+        })
         .and_where(Expr::col((session::Entity, session::Column::RevokedAt)).is_null())
         .and_where(Expr::col((session::Entity, session::Column::ExpiresAt)).gt(now))
         .cond_where(

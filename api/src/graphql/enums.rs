@@ -299,3 +299,39 @@ pub enum EventEditScope {
     /// The whole event.
     All,
 }
+
+// ---- Library (documents) ----------------------------------------------------------------
+
+mirror!(
+    /// What a library document is.
+    DocumentKind = DocumentKind {
+        /// A practice guide.
+        Guide,
+        /// A procedure or protocol (an outbreak procedure…).
+        Procedure,
+        /// A decision-support or practice tool.
+        Tool,
+        /// Slides of a talk or meeting.
+        Presentation,
+        /// A report.
+        Report,
+        /// An article.
+        Article,
+        /// A template to fill in.
+        Template,
+        /// Anything else.
+        Other,
+    }
+);
+
+mirror!(
+    /// Where a library document stands.
+    DocumentStatus = DocumentStatus {
+        /// Being written: read by the community's members only, whatever its audience.
+        Draft,
+        /// Published by a reporter, animator or administrator to its audience.
+        Published,
+        /// Kept but withdrawn (reversible: `unarchiveDocument`); read by members only.
+        Archived,
+    }
+);

@@ -38,11 +38,17 @@ pub enum NodeKind {
     /// One occurrence of an event: its id holds the event's and the occurrence's
     /// original start (see [`occurrence_id`]).
     Occurrence,
+    // Library (documents).
+    Document,
+    DocumentVersion,
+    WikiPage,
+    WikiPageRevision,
+    Theme,
 }
 
 impl NodeKind {
     /// Every kind, in declaration order.
-    pub const ALL: [NodeKind; 14] = [
+    pub const ALL: [NodeKind; 19] = [
         Self::Organization,
         Self::Person,
         Self::Community,
@@ -57,6 +63,11 @@ impl NodeKind {
         Self::ApiClient,
         Self::Event,
         Self::Occurrence,
+        Self::Document,
+        Self::DocumentVersion,
+        Self::WikiPage,
+        Self::WikiPageRevision,
+        Self::Theme,
     ];
 
     /// The GraphQL type name of the kind.
@@ -76,6 +87,11 @@ impl NodeKind {
             Self::ApiClient => "ApiClient",
             Self::Event => "Event",
             Self::Occurrence => "Occurrence",
+            Self::Document => "Document",
+            Self::DocumentVersion => "DocumentVersion",
+            Self::WikiPage => "WikiPage",
+            Self::WikiPageRevision => "WikiPageRevision",
+            Self::Theme => "Theme",
         }
     }
 }

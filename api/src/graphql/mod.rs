@@ -18,6 +18,7 @@ pub mod discussion;
 pub mod enums;
 pub mod event;
 pub mod ids;
+pub mod library;
 pub mod limits;
 pub mod loaders;
 pub mod membership;
@@ -33,6 +34,7 @@ pub mod sponsorship;
 pub mod sso;
 pub mod subgroup;
 pub mod trusted_document;
+pub mod wiki;
 
 /// Every query.
 #[derive(MergedObject, Default)]
@@ -45,6 +47,9 @@ pub struct Query(
     sso::SsoQuery,
     api_client::ApiClientQuery,
     event::EventQuery,
+    library::LibraryQuery,
+    wiki::WikiQuery,
+    library::ThemeQuery,
 );
 
 /// Every mutation.
@@ -62,6 +67,9 @@ pub struct Mutation(
     api_client::ApiClientMutation,
     trusted_document::TrustedDocumentMutation,
     event::EventMutation,
+    library::LibraryMutation,
+    wiki::WikiMutation,
+    library::ThemeMutation,
 );
 
 /// The schema type.
@@ -86,6 +94,10 @@ fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
         .override_output_type_description::<Conn<policy::AuditEvent>>(CONNECTION)
         .override_output_type_description::<Conn<trusted_document::TrustedDocument>>(CONNECTION)
         .override_output_type_description::<event::OccurrenceConnection>(CONNECTION)
+        .override_output_type_description::<Conn<library::Document>>(CONNECTION)
+        .override_output_type_description::<Conn<library::DocumentVersion>>(CONNECTION)
+        .override_output_type_description::<Conn<wiki::WikiPage>>(CONNECTION)
+        .override_output_type_description::<Conn<wiki::WikiPageRevision>>(CONNECTION)
 }
 
 /// The description of every `…Connection` type.

@@ -12,16 +12,19 @@ use super::{
     api_client::ApiClient,
     app, caller,
     community::{Community, Membership, Subgroup},
+    db,
     discussion::{Post, Thread},
     event::{Event, Occurrence},
     ids::{NodeKind, from_global_any, from_occurrence_id},
+    library::{Document, DocumentVersion, Theme},
     organization::Organization,
     person::Person,
+    wiki::{WikiPage, WikiPageRevision},
 };
 use crate::{
     auth::Caller,
     error::{ServiceError, ServiceResult},
-    service::{App, access, community as communities, discussion, node as nodes, organization, person},
+    service::{App, access, community as communities, discussion, library, node as nodes, organization, person, wiki},
 };
 
 /// An object with a global id.
@@ -38,6 +41,11 @@ pub enum Node {
     ApiClient(ApiClient),
     Event(Event),
     Occurrence(Occurrence),
+    Document(Document),
+    DocumentVersion(DocumentVersion),
+    WikiPage(WikiPage),
+    WikiPageRevision(WikiPageRevision),
+    Theme(Theme),
 }
 
 #[derive(Default)]
@@ -87,6 +95,11 @@ impl NodeQuery {
         let mut wanted = nodes::Wanted::default();
         let mut clients = Vec::new();
         let mut occurrences = Vec::new();
+        let mut documents = Vec::new();
+        let mut versions = Vec::new();
+        let mut pages = Vec::new();
+        let mut revisions = Vec::new();
+        let mut themes = Vec::new();
         for ((kind, id), raw) in parsed.iter().zip(&ids) {
             let list = match kind {
                 NodeKind::Organization => &mut wanted.organizations,
@@ -105,6 +118,11 @@ impl NodeQuery {
                     }
                     &mut wanted.events
                 }
+                NodeKind::Document => &mut documents,
+                NodeKind::DocumentVersion => &mut versions,
+                NodeKind::WikiPage => &mut pages,
+                NodeKind::WikiPageRevision => &mut revisions,
+                NodeKind::Theme => &mut themes,
                 // As in `node(id:)`: reached only through the fields that check who asks.
                 NodeKind::IdentityProvider | NodeKind::Session | NodeKind::Identity | NodeKind::PersonalAccessToken => {
                     continue;
@@ -124,6 +142,40 @@ impl NodeQuery {
                 found_occurrences.insert((event_id, start), o);
             }
         }
+        let documents: std::collections::HashMap<i32, _> =
+            library::readable_documents(app(ctx), db(ctx), caller(ctx), &documents)
+                .await
+                .gql()?
+                .into_iter()
+                .map(|m| (m.id, m))
+                .collect();
+        let versions: std::collections::HashMap<i32, _> =
+            library::readable_versions(app(ctx), db(ctx), caller(ctx), &versions)
+                .await
+                .gql()?
+                .into_iter()
+                .map(|m| (m.id, m))
+                .collect();
+        let pages: std::collections::HashMap<i32, _> = wiki::readable_pages(app(ctx), db(ctx), caller(ctx), &pages)
+            .await
+            .gql()?
+            .into_iter()
+            .map(|m| (m.id, m))
+            .collect();
+        let revisions: std::collections::HashMap<i32, _> =
+            wiki::readable_revisions(app(ctx), db(ctx), caller(ctx), &revisions)
+                .await
+                .gql()?
+                .into_iter()
+                .map(|m| (m.id, m))
+                .collect();
+        let themes: std::collections::HashMap<i32, _> =
+            library::readable_themes(app(ctx), db(ctx), caller(ctx), &themes)
+                .await
+                .gql()?
+                .into_iter()
+                .map(|m| (m.id, m))
+                .collect();
         Ok(parsed
             .into_iter()
             .zip(&ids)
@@ -145,6 +197,15 @@ impl NodeQuery {
                     .ok()
                     .and_then(|key| found_occurrences.get(&key).cloned())
                     .map(|o| Node::Occurrence(Occurrence { inner: o, viewer_rsvp: None })),
+                NodeKind::Document => documents.get(&id).cloned().map(|m| Node::Document(Document(m))),
+                NodeKind::DocumentVersion => {
+                    versions.get(&id).cloned().map(|m| Node::DocumentVersion(DocumentVersion(m)))
+                }
+                NodeKind::WikiPage => pages.get(&id).cloned().map(|m| Node::WikiPage(WikiPage(m))),
+                NodeKind::WikiPageRevision => {
+                    revisions.get(&id).cloned().map(|m| Node::WikiPageRevision(WikiPageRevision(m)))
+                }
+                NodeKind::Theme => themes.get(&id).cloned().map(|m| Node::Theme(Theme(m))),
                 NodeKind::IdentityProvider | NodeKind::Session | NodeKind::Identity | NodeKind::PersonalAccessToken => {
                     None
                 }
@@ -204,6 +265,24 @@ async fn resolve(ctx: &Context<'_>, kind: NodeKind, id: i32) -> ServiceResult<Op
             .await?
             .remove(&id)
             .map(|m| Node::ApiClient(ApiClient(m))),
+        NodeKind::Document => match library::readable_document(app, db, caller, id).await {
+            Ok(found) => Some(Node::Document(Document(found))),
+            Err(ServiceError::NotFound { .. }) => None,
+            Err(e) => return Err(e),
+        },
+        NodeKind::DocumentVersion => match library::readable_version(app, db, caller, id).await {
+            Ok((found, _)) => Some(Node::DocumentVersion(DocumentVersion(found))),
+            Err(ServiceError::NotFound { .. }) => None,
+            Err(e) => return Err(e),
+        },
+        NodeKind::WikiPage => {
+            wiki::readable_pages(app, db, caller, &[id]).await?.pop().map(|m| Node::WikiPage(WikiPage(m)))
+        }
+        NodeKind::WikiPageRevision => wiki::readable_revisions(app, db, caller, &[id])
+            .await?
+            .pop()
+            .map(|m| Node::WikiPageRevision(WikiPageRevision(m))),
+        NodeKind::Theme => library::readable_themes(app, db, caller, &[id]).await?.pop().map(|m| Node::Theme(Theme(m))),
         // Reached through `identityProviders`, `mySessions`, `Person.identities` and
         // `Person.personalAccessTokens`, which
         // check who asks.

@@ -116,3 +116,17 @@ order_input!(
         CreatedAt => AuditCreatedAt,
     }
 );
+
+order_input!(
+    /// How `documents` is sorted.
+    DocumentOrder,
+    /// A field `documents` may be sorted by.
+    DocumentOrderField {
+        /// The document's title.
+        Title => DocumentTitle,
+        /// When the document was created.
+        CreatedAt => DocumentCreatedAt,
+        /// When the document last changed (a new version, a new description, a new status).
+        UpdatedAt => DocumentUpdatedAt,
+    }
+);

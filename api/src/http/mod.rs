@@ -3,6 +3,7 @@
 
 pub mod calendar;
 pub mod compression;
+pub mod files;
 pub mod graphql_http;
 pub mod health;
 pub mod metrics;

@@ -17,6 +17,7 @@ pub mod calendar;
 pub mod community;
 pub mod discussion;
 pub mod event;
+pub mod library;
 pub mod membership;
 pub mod node;
 pub mod organization;
@@ -30,6 +31,7 @@ pub mod subgroup;
 pub mod token;
 pub mod trusted_document;
 pub mod validate;
+pub mod wiki;
 
 /// What every service needs: the database, the Authorizer, the single sign-on context
 /// and the sessions cache.
@@ -41,6 +43,8 @@ pub struct App {
     /// Sessions resolved lately: a service that changes what authentication answers calls
     /// `sessions.forget_all()` after its commit.
     pub sessions: Arc<SessionCache>,
+    /// The library's blob store and limits.
+    pub library: Arc<library::Library>,
 }
 
 impl App {
@@ -49,7 +53,20 @@ impl App {
         let auth = Arc::new(Authorizer::load(db.clone()).await?);
         sso.front_ends.reload(&db).await.map_err(policy::PolicyError::from)?;
         let sessions = Arc::new(SessionCache::new(db.get_database_backend()));
-        Ok(Self { db, auth, sso: Arc::new(sso), sessions })
+        let store = Arc::new(crate::storage::database::DatabaseStore::new(db.clone()));
+        let library = Arc::new(library::Library::new(
+            store,
+            sso.cipher.derive_key(b"maillage download links"),
+            library::DEFAULT_MAX_UPLOAD_MB,
+            library::DEFAULT_UPLOAD_TYPES.iter().map(|t| (*t).to_owned()).collect(),
+        ));
+        Ok(Self { db, auth, sso: Arc::new(sso), sessions, library })
+    }
+
+    /// The same services with the library's limits from the configuration.
+    pub fn with_library_limits(mut self, max_upload_mb: u64, upload_types: Vec<String>) -> Self {
+        self.library = Arc::new(self.library.with_limits(max_upload_mb, upload_types));
+        self
     }
 
     /// How long a login session may go unused.

@@ -26,8 +26,8 @@ use sea_orm::{
 
 use chrono::{DateTime, Utc};
 use entity::{
-    audit_event, community, community_organization, membership, organization, person, post, subgroup, thread,
-    trusted_document,
+    audit_event, community, community_organization, document, document_version, membership, organization, person, post,
+    subgroup, thread, trusted_document, wiki_page, wiki_page_revision,
 };
 use sea_orm::IntoSimpleExpr;
 
@@ -47,6 +47,10 @@ pub enum SortKey {
     ThreadTitle,
     PostCreatedAt,
     AuditCreatedAt,
+    // Library (documents).
+    DocumentTitle,
+    DocumentCreatedAt,
+    DocumentUpdatedAt,
 }
 
 /// The kind of value a sort key holds.
@@ -58,7 +62,7 @@ pub enum KeyKind {
 
 impl SortKey {
     /// Every key, for reading one back from its [`SortKey::tag`].
-    const ALL: [SortKey; 9] = [
+    const ALL: [SortKey; 12] = [
         Self::CommunityName,
         Self::CommunitySlug,
         Self::CommunityCreatedAt,
@@ -68,6 +72,9 @@ impl SortKey {
         Self::ThreadTitle,
         Self::PostCreatedAt,
         Self::AuditCreatedAt,
+        Self::DocumentTitle,
+        Self::DocumentCreatedAt,
+        Self::DocumentUpdatedAt,
     ];
 
     /// A short, stable name (written into cursors: never change one).
@@ -82,6 +89,9 @@ impl SortKey {
             Self::ThreadTitle => "tt",
             Self::PostCreatedAt => "pc",
             Self::AuditCreatedAt => "ac",
+            Self::DocumentTitle => "dt",
+            Self::DocumentCreatedAt => "dc",
+            Self::DocumentUpdatedAt => "du",
         }
     }
 
@@ -93,7 +103,9 @@ impl SortKey {
     /// What its values are.
     pub fn kind(self) -> KeyKind {
         match self {
-            Self::CommunityName | Self::CommunitySlug | Self::MemberName | Self::ThreadTitle => KeyKind::Text,
+            Self::CommunityName | Self::CommunitySlug | Self::MemberName | Self::ThreadTitle | Self::DocumentTitle => {
+                KeyKind::Text
+            }
             _ => KeyKind::Time,
         }
     }
@@ -105,6 +117,8 @@ impl SortKey {
             Self::CommunityName => community::Column::Name.as_str(),
             Self::CommunitySlug => community::Column::Slug.as_str(),
             Self::ThreadTitle => thread::Column::Title.as_str(),
+            Self::DocumentTitle => document::Column::Title.as_str(),
+            Self::DocumentUpdatedAt => document::Column::UpdatedAt.as_str(),
             Self::MemberName => return None,
             _ => "created_at",
         })
@@ -137,6 +151,9 @@ impl SortKey {
             Self::ThreadTitle => thread::Column::Title.into_simple_expr(),
             Self::PostCreatedAt => post::Column::CreatedAt.into_simple_expr(),
             Self::AuditCreatedAt => audit_event::Column::CreatedAt.into_simple_expr(),
+            Self::DocumentTitle => document::Column::Title.into_simple_expr(),
+            Self::DocumentCreatedAt => document::Column::CreatedAt.into_simple_expr(),
+            Self::DocumentUpdatedAt => document::Column::UpdatedAt.into_simple_expr(),
         }
     }
 }
@@ -233,6 +250,17 @@ impl Keyed for audit_event::Model {
     }
 }
 
+impl Keyed for document::Model {
+    fn key_value(&self, key: SortKey) -> Option<KeyValue> {
+        match key {
+            SortKey::DocumentTitle => Some(KeyValue::Text(self.title.clone())),
+            SortKey::DocumentCreatedAt => Some(KeyValue::Time(self.created_at)),
+            SortKey::DocumentUpdatedAt => Some(KeyValue::Time(self.updated_at)),
+            _ => None,
+        }
+    }
+}
+
 /// Lists of these rows are read in id order only.
 macro_rules! id_ordered {
     ($($model:ty),+) => {$(
@@ -243,7 +271,15 @@ macro_rules! id_ordered {
         }
     )+};
 }
-id_ordered!(organization::Model, community_organization::Model, subgroup::Model, trusted_document::Model);
+id_ordered!(
+    organization::Model,
+    community_organization::Model,
+    subgroup::Model,
+    document_version::Model,
+    wiki_page::Model,
+    wiki_page_revision::Model,
+    trusted_document::Model
+);
 
 /// Which slice of a list to fetch.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -41,6 +41,18 @@ impl std::fmt::Debug for SecretCipher {
 }
 
 impl SecretCipher {
+    /// A key for another purpose derived from this one (HMAC-SHA256 of `purpose`), so that
+    /// replicas sharing the key share it too.
+    pub fn derive_key(&self, purpose: &[u8]) -> [u8; 32] {
+        use hmac::Mac as _;
+        let mut key = [0u8; 32];
+        if let Ok(mut mac) = <hmac::Hmac<sha2::Sha256> as hmac::Mac>::new_from_slice(self.key.expose_secret()) {
+            mac.update(purpose);
+            key.copy_from_slice(&mac.finalize().into_bytes());
+        }
+        key
+    }
+
     /// A cipher over a base64-encoded 32-byte key.
     pub fn from_base64(encoded: &str) -> Result<Self, KeyError> {
         let bytes = STANDARD

@@ -1,0 +1,404 @@
+//! Wiki pages of a community: Markdown bodies, revisions (every save numbered from 1),
+//! saves that refuse to overwrite someone else's (`expectedRevision`), unified diffs
+//! between revisions, and restoring an old revision.
+//!
+//! A page is read by the people who may read the community's discussions
+//! ([`pages_visible`], the one predicate every path uses); to anyone else it is
+//! `NOT_FOUND`, like a missing id.
+
+use chrono::Utc;
+use entity::{community, wiki_page, wiki_page_revision};
+use policy::Action;
+use sea_orm::{
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
+    sea_query::{Expr, ExprTrait},
+};
+use serde_json::json;
+
+use super::{
+    App, access,
+    audit::{self, AuditRecord, AuditScope},
+    community as communities, validate,
+};
+use crate::{
+    auth::Caller,
+    error::{ServiceError, ServiceResult},
+};
+
+/// The longest page body, in characters.
+pub const BODY_MAX: usize = 200_000;
+/// How deep pages may nest under parents.
+const MAX_DEPTH: usize = 10;
+
+/// SQL condition on `wiki_page` rows: the pages the caller may read (those of the
+/// communities whose discussions they may read).
+pub fn pages_visible(app: &App, caller: &Caller) -> Condition {
+    let backend = app.db.get_database_backend();
+    let readable = community::Entity::find()
+        .select_only()
+        .column(community::Column::Id)
+        .filter(access::visible_communities(&app.auth, backend, caller))
+        .filter(access::communities_allowing(&app.auth, caller, Action::Read))
+        .into_query();
+    Condition::all().add(wiki_page::Column::CommunityId.in_subquery(readable))
+}
+
+/// The pages the caller may read.
+pub fn pages_select(app: &App, caller: &Caller) -> sea_orm::Select<wiki_page::Entity> {
+    wiki_page::Entity::find().filter(pages_visible(app, caller))
+}
+
+/// The page with this id, if the caller may read it.
+pub async fn readable_page<C: ConnectionTrait>(
+    app: &App,
+    db: &C,
+    caller: &Caller,
+    id: i32,
+) -> ServiceResult<wiki_page::Model> {
+    pages_select(app, caller)
+        .filter(wiki_page::Column::Id.eq(id))
+        .one(db)
+        .await?
+        .ok_or(ServiceError::not_found("wiki page"))
+}
+
+/// The pages with these ids that the caller may read.
+pub async fn readable_pages<C: ConnectionTrait>(
+    app: &App,
+    db: &C,
+    caller: &Caller,
+    ids: &[i32],
+) -> ServiceResult<Vec<wiki_page::Model>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(pages_select(app, caller).filter(wiki_page::Column::Id.is_in(ids.iter().copied())).all(db).await?)
+}
+
+/// The revision with this id and its page, if the caller may read the page.
+pub async fn readable_revision<C: ConnectionTrait>(
+    app: &App,
+    db: &C,
+    caller: &Caller,
+    id: i32,
+) -> ServiceResult<(wiki_page_revision::Model, wiki_page::Model)> {
+    let not_found = || ServiceError::not_found("wiki page revision");
+    let revision = wiki_page_revision::Entity::find_by_id(id).one(db).await?.ok_or_else(not_found)?;
+    let page = readable_page(app, db, caller, revision.page_id).await.map_err(|_| not_found())?;
+    Ok((revision, page))
+}
+
+/// The revisions with these ids whose pages the caller may read.
+pub async fn readable_revisions<C: ConnectionTrait>(
+    app: &App,
+    db: &C,
+    caller: &Caller,
+    ids: &[i32],
+) -> ServiceResult<Vec<wiki_page_revision::Model>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let pages = pages_select(app, caller).select_only().column(wiki_page::Column::Id).into_query();
+    Ok(wiki_page_revision::Entity::find()
+        .filter(wiki_page_revision::Column::Id.is_in(ids.iter().copied()))
+        .filter(wiki_page_revision::Column::PageId.in_subquery(pages))
+        .all(db)
+        .await?)
+}
+
+/// Revisions of a page (already checked readable).
+pub fn revisions_select(page_id: i32) -> sea_orm::Select<wiki_page_revision::Entity> {
+    wiki_page_revision::Entity::find().filter(wiki_page_revision::Column::PageId.eq(page_id))
+}
+
+/// Whether the caller may edit a page of this community.
+pub async fn can_edit<C: ConnectionTrait>(
+    app: &App,
+    db: &C,
+    caller: &Caller,
+    community_id: i32,
+) -> ServiceResult<bool> {
+    if caller.viewer.is_none() {
+        return Ok(false);
+    }
+    Ok(match communities::find_with_ties(app, db, caller, communities::Key::Id(community_id)).await? {
+        Some((community, ties)) => access::allowed(&app.auth, &ties.roles(caller), &community, Action::EditWiki),
+        None => false,
+    })
+}
+
+/// Input of [`create`].
+#[derive(Debug, Clone)]
+pub struct NewPage {
+    pub community_id: i32,
+    pub parent_id: Option<i32>,
+    pub title: String,
+    pub body: String,
+    pub change_note: String,
+}
+
+fn audit_record<'a>(
+    caller: &'a Caller,
+    page: &wiki_page::Model,
+    action: &'a str,
+    after: serde_json::Value,
+) -> AuditRecord<'a> {
+    AuditRecord {
+        scope: AuditScope::Community(page.community_id),
+        actor_id: caller.person_id(),
+        action,
+        target_type: "wiki_page",
+        target_id: Some(page.id),
+        before: None,
+        after: Some(after),
+        request_id: caller.request_id.as_deref(),
+    }
+}
+
+async fn insert_revision<C: ConnectionTrait>(
+    db: &C,
+    page: &wiki_page::Model,
+    author_id: i32,
+    change_note: String,
+) -> ServiceResult<wiki_page_revision::Model> {
+    Ok(wiki_page_revision::ActiveModel {
+        page_id: Set(page.id),
+        number: Set(page.revision),
+        title: Set(page.title.clone()),
+        body: Set(page.body.clone()),
+        change_note: Set(change_note),
+        author_id: Set(author_id),
+        created_at: Set(page.updated_at),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+/// Creates a page (revision 1): people the policy lets edit the community's wiki.
+pub async fn create(app: &App, caller: &Caller, input: NewPage) -> ServiceResult<wiki_page::Model> {
+    let actor = caller.actor()?;
+    let title = validate::required_text("title", &input.title, validate::TITLE_MAX)?;
+    let body = validate::multiline("body", &input.body, BODY_MAX)?;
+    let change_note = validate::multiline("changeNote", &input.change_note, validate::DESCRIPTION_MAX)?;
+    let txn = crate::db::begin_write(&app.db).await?;
+    let (community, roles) =
+        communities::authorized(app, &txn, caller, input.community_id, Action::Read).await.map_err(|e| match e {
+            ServiceError::Forbidden(_) => ServiceError::not_found("community"),
+            e => e,
+        })?;
+    access::ensure(&app.auth, &roles, &community, Action::EditWiki)?;
+    if let Some(parent_id) = input.parent_id {
+        let parent =
+            readable_page(app, &txn, caller, parent_id).await.map_err(|_| ServiceError::not_found("parent"))?;
+        if parent.community_id != community.id {
+            return Err(ServiceError::bad_input("parentId", "is a page of another community"));
+        }
+        depth_below(&txn, parent_id).await?;
+    }
+    let now = Utc::now();
+    let page = wiki_page::ActiveModel {
+        community_id: Set(community.id),
+        parent_id: Set(input.parent_id),
+        title: Set(title),
+        body: Set(body),
+        revision: Set(1),
+        created_by: Set(actor.person_id),
+        updated_by: Set(actor.person_id),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    insert_revision(&txn, &page, actor.person_id, change_note).await?;
+    audit::record(&txn, audit_record(caller, &page, "create_wiki_page", json!({ "title": page.title, "revision": 1 })))
+        .await?;
+    txn.commit().await?;
+    Ok(page)
+}
+
+/// Refuses a parent already [`MAX_DEPTH`] deep.
+async fn depth_below<C: ConnectionTrait>(db: &C, parent_id: i32) -> ServiceResult<()> {
+    let mut current = Some(parent_id);
+    for _ in 0..MAX_DEPTH {
+        let Some(id) = current else { return Ok(()) };
+        current = wiki_page::Entity::find_by_id(id).one(db).await?.and_then(|p| p.parent_id);
+    }
+    if current.is_some() {
+        return Err(ServiceError::bad_input("parentId", format!("pages nest at most {MAX_DEPTH} deep")));
+    }
+    Ok(())
+}
+
+/// Changes of [`update`].
+#[derive(Debug, Clone)]
+pub struct PageChanges {
+    pub expected_revision: i32,
+    pub title: Option<String>,
+    pub body: Option<String>,
+    pub change_note: String,
+}
+
+/// Saves a new revision of a page, only over revision `expected_revision`: when someone
+/// saved in between, `CONFLICT` on `expectedRevision` and nothing changes.
+pub async fn update(app: &App, caller: &Caller, id: i32, changes: PageChanges) -> ServiceResult<wiki_page::Model> {
+    let actor = caller.actor()?;
+    let title =
+        changes.title.as_deref().map(|t| validate::required_text("title", t, validate::TITLE_MAX)).transpose()?;
+    let body = changes.body.as_deref().map(|b| validate::multiline("body", b, BODY_MAX)).transpose()?;
+    let change_note = validate::multiline("changeNote", &changes.change_note, validate::DESCRIPTION_MAX)?;
+    let txn = crate::db::begin_write(&app.db).await?;
+    let page = readable_page(app, &txn, caller, id).await?;
+    ensure_edit(app, &txn, caller, &page).await?;
+    let page = save(
+        &txn,
+        caller,
+        page,
+        changes.expected_revision,
+        title,
+        body,
+        change_note,
+        actor.person_id,
+        "update_wiki_page",
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(page)
+}
+
+/// Refuses unless the caller may edit the page's wiki.
+async fn ensure_edit<C: ConnectionTrait>(
+    app: &App,
+    db: &C,
+    caller: &Caller,
+    page: &wiki_page::Model,
+) -> ServiceResult<()> {
+    let Some((community, ties)) =
+        communities::find_with_ties(app, db, caller, communities::Key::Id(page.community_id)).await?
+    else {
+        return Err(ServiceError::not_found("wiki page"));
+    };
+    access::ensure(&app.auth, &ties.roles(caller), &community, Action::EditWiki)
+}
+
+#[expect(clippy::too_many_arguments, reason = "one save: the page, the check, the new state and who saves it")]
+async fn save<C: ConnectionTrait>(
+    txn: &C,
+    caller: &Caller,
+    page: wiki_page::Model,
+    expected_revision: i32,
+    title: Option<String>,
+    body: Option<String>,
+    change_note: String,
+    author_id: i32,
+    audit_action: &str,
+) -> ServiceResult<wiki_page::Model> {
+    let conflict = || ServiceError::Conflict {
+        field: "expectedRevision".into(),
+        message: "someone saved this page since: compare with the latest revision and save again".into(),
+    };
+    if page.revision != expected_revision {
+        return Err(conflict());
+    }
+    let now = Utc::now();
+    let next = expected_revision + 1;
+    let title = title.unwrap_or_else(|| page.title.clone());
+    let body = body.unwrap_or_else(|| page.body.clone());
+    // Saved only over the revision read, in one statement: of two saves over the same
+    // revision, exactly one changes the row.
+    let saved = wiki_page::Entity::update_many()
+        .col_expr(wiki_page::Column::Revision, Expr::value(next))
+        .col_expr(wiki_page::Column::Title, Expr::value(title))
+        .col_expr(wiki_page::Column::Body, Expr::value(body))
+        .col_expr(wiki_page::Column::UpdatedBy, Expr::value(author_id))
+        .col_expr(wiki_page::Column::UpdatedAt, Expr::value(now))
+        .filter(wiki_page::Column::Id.eq(page.id))
+        .filter(Expr::col(wiki_page::Column::Revision).eq(expected_revision))
+        .exec(txn)
+        .await?;
+    if saved.rows_affected != 1 {
+        return Err(conflict());
+    }
+    let page = wiki_page::Entity::find_by_id(page.id).one(txn).await?.ok_or(ServiceError::not_found("wiki page"))?;
+    insert_revision(txn, &page, author_id, change_note).await?;
+    audit::record(txn, audit_record(caller, &page, audit_action, json!({ "title": page.title, "revision": next })))
+        .await?;
+    Ok(page)
+}
+
+/// Makes an old revision's title and body current again, as a new revision.
+pub async fn restore(app: &App, caller: &Caller, revision_id: i32) -> ServiceResult<wiki_page::Model> {
+    let actor = caller.actor()?;
+    let txn = crate::db::begin_write(&app.db).await?;
+    let (old, page) = readable_revision(app, &txn, caller, revision_id).await?;
+    ensure_edit(app, &txn, caller, &page).await?;
+    let expected = page.revision;
+    let note = format!("Restored revision {}", old.number);
+    let page = save(
+        &txn,
+        caller,
+        page,
+        expected,
+        Some(old.title),
+        Some(old.body),
+        note,
+        actor.person_id,
+        "restore_wiki_page_revision",
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(page)
+}
+
+/// A unified diff of two revisions of the same page (bodies, line by line).
+pub async fn diff(app: &App, caller: &Caller, from_id: i32, to_id: i32) -> ServiceResult<String> {
+    let (from, _) = readable_revision(app, &app.db, caller, from_id).await?;
+    let (to, _) = readable_revision(app, &app.db, caller, to_id).await?;
+    if from.page_id != to.page_id {
+        return Err(ServiceError::bad_input("toRevisionId", "is a revision of another page"));
+    }
+    Ok(unified_diff(&from, &to))
+}
+
+/// The unified diff of two revisions' bodies, headed with their numbers.
+pub fn unified_diff(from: &wiki_page_revision::Model, to: &wiki_page_revision::Model) -> String {
+    // Bodies are stored trimmed: each ends its last line here, so that a line added at
+    // the end reads as one added line.
+    let line_ended =
+        |body: &str| if body.is_empty() || body.ends_with('\n') { body.to_owned() } else { format!("{body}\n") };
+    let (old, new) = (line_ended(&from.body), line_ended(&to.body));
+    similar::TextDiff::from_lines(&old, &new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("revision {}", from.number), &format!("revision {}", to.number))
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn revision(number: i32, body: &str) -> wiki_page_revision::Model {
+        wiki_page_revision::Model {
+            id: number,
+            page_id: 1,
+            number,
+            title: String::new(),
+            body: body.to_owned(),
+            change_note: String::new(),
+            author_id: 1,
+            created_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn diffs_are_unified() {
+        let diff = unified_diff(&revision(1, "a\nb\nc\n"), &revision(2, "a\nB\nc\n"));
+        assert_eq!(diff, "--- revision 1\n+++ revision 2\n@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n");
+        let appended = unified_diff(&revision(1, "a\nb"), &revision(2, "a\nb\nc"));
+        assert_eq!(appended, "--- revision 1\n+++ revision 2\n@@ -1,2 +1,3 @@\n a\n b\n+c\n");
+    }
+}

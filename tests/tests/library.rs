@@ -1,0 +1,700 @@
+//! The knowledge library through the API, as people use it: documents and their versions
+//! uploaded with the GraphQL multipart request specification, validated, published beyond
+//! the community and downloaded (bearer token or signed link, byte ranges); files refused
+//! by their bytes or size with nothing written; access checked again at download time;
+//! blobs stored once and collected when nothing references them.
+
+use entity::{
+    enums::{CommunityRole, MembershipStatus},
+    membership,
+};
+use harness::{
+    TestApp, error_code, error_field, fixtures,
+    library::{self, ADD_VERSION, Download, created, download, pdf, upload},
+};
+use maillage_api::{
+    graphql::ids::{NodeKind, to_global},
+    service::library::{LinkClaims, collect_garbage},
+    storage::{ByteStream, StorageError},
+};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+const DOCUMENTS: &str = "{ documents(first: 50) { totalCount edges { node { id title status audience community { slug } \
+    currentVersion { id number sha256 size contentType downloadUrl } } } } }";
+const DOCUMENT: &str = "query($id: ID!) { node(id: $id) { ... on Document { id title status community { slug } \
+    versions(first: 10) { totalCount edges { node { id number changeNote validatedBy { id } uploadedBy { id } } } } \
+    viewerCan { addVersion update publish validate archive purge } } } }";
+const PUBLISH: &str = "mutation($id: ID!, $a: Audience!) { publishDocument(input: { id: $id, audience: $a }) { document { id status audience } } }";
+const VALIDATE: &str =
+    "mutation($id: ID!) { validateDocumentVersion(input: { versionId: $id }) { version { id validatedBy { id } } } }";
+const ARCHIVE: &str = "mutation($id: ID!) { archiveDocument(input: { id: $id }) { document { status } } }";
+const UNARCHIVE: &str = "mutation($id: ID!) { unarchiveDocument(input: { id: $id }) { document { status } } }";
+const RESTORE: &str = "mutation($id: ID!) { restoreDocumentVersion(input: { versionId: $id }) { document { currentVersion { number sha256 } } version { number } } }";
+const UPDATE: &str =
+    "mutation($input: UpdateDocumentInput!) { updateDocument(input: $input) { document { title tags language } } }";
+const PURGE: &str = "mutation($id: ID!) { purgeDocument(input: { id: $id }) { purgedId } }";
+
+fn sha(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A network: organizations `home` and `other`; ana founds a secret community `cop`
+/// with bob (member), carla (content expert) and rita (reporter); omar is of `other`.
+struct World {
+    app: TestApp,
+    ana: String,
+    bob: String,
+    carla: String,
+    rita: String,
+    omar: String,
+    cop: Value,
+}
+
+async fn world_with(configure: impl FnOnce(&mut maillage_api::config::Settings)) -> World {
+    let app = TestApp::spawn_with(configure).await;
+    let admin = app.token("admin@network.example", None, true).await;
+    fixtures::organization(&app, &admin, "home").await;
+    fixtures::organization(&app, &admin, "other").await;
+    let ana = app.token("ana@home.example", Some("home"), false).await;
+    let bob = app.token("bob@home.example", Some("home"), false).await;
+    let carla = app.token("carla@home.example", Some("home"), false).await;
+    let rita = app.token("rita@home.example", Some("home"), false).await;
+    let omar = app.token("omar@other.example", Some("other"), false).await;
+    let cop = fixtures::community(&app, &ana, "cop", "MEMBERS", "INVITATION").await;
+    for (token, role) in
+        [(&bob, CommunityRole::Member), (&carla, CommunityRole::ContentExpert), (&rita, CommunityRole::Reporter)]
+    {
+        let id = fixtures::person_id(&app, token).await;
+        fixtures::add_member(&app, &cop, id, &[role]).await;
+    }
+    World { app, ana, bob, carla, rita, omar, cop }
+}
+
+async fn world() -> World {
+    world_with(|_| {}).await
+}
+
+fn assert_safe_headers(got: &Download, sha256: &str) {
+    assert_eq!(got.header("x-content-type-options"), "nosniff");
+    assert_eq!(got.header("content-security-policy"), "sandbox");
+    assert!(
+        got.header("content-disposition").starts_with("attachment; filename=\""),
+        "{}",
+        got.header("content-disposition")
+    );
+    assert_eq!(got.header("etag"), format!("\"{sha256}\""));
+    assert_eq!(got.header("accept-ranges"), "bytes");
+}
+
+#[tokio::test]
+async fn a_document_goes_from_a_member_to_a_person_of_another_organization() {
+    let w = world().await;
+    let app = &w.app;
+    // A member uploads a procedure (larger than one stored chunk).
+    let first = pdf(600_000, 1);
+    let doc = created(app, &w.ana, &w.cop, "Procédure éclosion", "procédure éclosion.pdf", &first).await;
+    assert_eq!(doc["status"], "DRAFT");
+    assert_eq!(doc["currentVersion"]["number"], 1);
+    assert_eq!(doc["currentVersion"]["contentType"], "application/pdf");
+    assert_eq!(doc["currentVersion"]["sha256"], sha(&first));
+    assert_eq!(doc["currentVersion"]["size"], 600_000);
+    let id = doc["id"].clone();
+    // A colleague adds a version.
+    let second = pdf(300_000, 2);
+    let (status, body) = upload(
+        app,
+        Some(&w.bob),
+        ADD_VERSION,
+        json!({ "input": { "documentId": id, "file": null, "changeNote": "Révision" } }),
+        "variables.input.file",
+        "v2.pdf",
+        &second,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let version = body["data"]["addDocumentVersion"]["version"].clone();
+    assert_eq!(version["number"], 2, "{body}");
+    assert_eq!(body["data"]["addDocumentVersion"]["document"]["currentVersion"]["number"], 2);
+    // A person of another organization knows nothing of it yet.
+    let seen = app.ok(Some(&w.omar), DOCUMENTS, json!({})).await;
+    assert_eq!(seen["documents"]["totalCount"], 0, "{seen}");
+    let hidden = app.gql(Some(&w.omar), DOCUMENT, json!({ "id": id })).await;
+    assert_eq!(error_code(&hidden), "NOT_FOUND", "{hidden}");
+    assert_eq!(
+        download(app, &format!("/files/{}", version["id"].as_str().unwrap()), Some(&w.omar), None).await.status,
+        404
+    );
+    // A member may not publish; the content expert validates; the reporter publishes.
+    let refused = app.gql(Some(&w.bob), PUBLISH, json!({ "id": id, "a": "NETWORK" })).await;
+    assert_eq!(error_code(&refused), "FORBIDDEN", "{refused}");
+    let refused = app.gql(Some(&w.bob), VALIDATE, json!({ "id": version["id"] })).await;
+    assert_eq!(error_code(&refused), "FORBIDDEN", "{refused}");
+    let validated = app.ok(Some(&w.carla), VALIDATE, json!({ "id": version["id"] })).await;
+    let carla_id = to_global(NodeKind::Person, fixtures::person_id(app, &w.carla).await).0;
+    assert_eq!(validated["validateDocumentVersion"]["version"]["validatedBy"]["id"], carla_id);
+    let published = app.ok(Some(&w.rita), PUBLISH, json!({ "id": id, "a": "NETWORK" })).await;
+    assert_eq!(published["publishDocument"]["document"]["status"], "PUBLISHED");
+    // Now the person of another organization finds it, without its (secret) community.
+    let seen = app.ok(Some(&w.omar), DOCUMENTS, json!({})).await;
+    assert_eq!(seen["documents"]["totalCount"], 1, "{seen}");
+    let node = &seen["documents"]["edges"][0]["node"];
+    assert_eq!(node["id"], id);
+    assert!(node["community"].is_null(), "{seen}");
+    let current = &node["currentVersion"];
+    assert_eq!(current["number"], 2);
+    let found = app.ok(Some(&w.omar), DOCUMENT, json!({ "id": id })).await;
+    let versions = &found["node"]["versions"];
+    assert_eq!(versions["totalCount"], 2);
+    assert_eq!(versions["edges"][1]["node"]["validatedBy"]["id"], carla_id);
+    assert!(versions["edges"][0]["node"]["validatedBy"].is_null());
+    assert_eq!(
+        found["node"]["viewerCan"],
+        json!({ "addVersion": false, "update": false, "publish": false, "validate": false, "archive": false, "purge": false })
+    );
+    // …and downloads it byte for byte, with the bearer token or the signed link alone.
+    let path = format!("/files/{}", current["id"].as_str().unwrap());
+    let got = download(app, &path, Some(&w.omar), None).await;
+    assert_eq!(got.status, 200);
+    assert!(got.bytes == second, "the download is the uploaded file");
+    assert_safe_headers(&got, &sha(&second));
+    assert_eq!(got.header("content-type"), "application/pdf");
+    let link = current["downloadUrl"].as_str().unwrap();
+    assert!(link.starts_with(&app.base), "{link}");
+    let got = download(app, link, None, None).await;
+    assert_eq!(got.status, 200);
+    assert!(got.bytes == second);
+    // The first version too, with its UTF-8 name.
+    let first_id = versions["edges"][0]["node"]["id"].as_str().unwrap().to_owned();
+    let got = download(app, &format!("/files/{first_id}"), Some(&w.omar), None).await;
+    assert!(got.bytes == first);
+    assert!(got.header("content-disposition").contains("filename*=UTF-8''proc%C3%A9dure%20%C3%A9closion.pdf"));
+    // They may not change it (they may see it: FORBIDDEN, not NOT_FOUND).
+    let refused = app.gql(Some(&w.omar), UPDATE, json!({ "input": { "id": id, "title": "Mine" } })).await;
+    assert_eq!(error_code(&refused), "FORBIDDEN", "{refused}");
+    // Anonymous people see NETWORK documents nowhere; PUBLIC ones everywhere.
+    let anonymous = app.ok(None, DOCUMENTS, json!({})).await;
+    assert_eq!(anonymous["documents"]["totalCount"], 0);
+    assert_eq!(download(app, &path, None, None).await.status, 404);
+    app.ok(Some(&w.ana), PUBLISH, json!({ "id": id, "a": "PUBLIC" })).await;
+    let anonymous = app.ok(None, DOCUMENTS, json!({})).await;
+    assert_eq!(anonymous["documents"]["totalCount"], 1);
+    assert_eq!(download(app, &path, None, None).await.status, 200);
+    // Every change is in the community's audit trail.
+    let audited = app.count_rows("audit_event WHERE target_type = 'document'").await;
+    assert_eq!(audited, 5, "create, add version, validate, publish twice");
+    w.app.stop().await;
+}
+
+#[tokio::test]
+async fn versions_restore_describe_archive_and_purge() {
+    let w = world().await;
+    let app = &w.app;
+    let one = pdf(1_000, 1);
+    let doc = created(app, &w.bob, &w.cop, "Outil", "outil.pdf", &one).await;
+    let id = doc["id"].clone();
+    let first_version = doc["currentVersion"]["id"].clone();
+    let two = b"Nouvelle version, en texte\n".to_vec();
+    let (_, body) = upload(
+        app,
+        Some(&w.bob),
+        ADD_VERSION,
+        json!({ "input": { "documentId": id, "file": null } }),
+        "variables.input.file",
+        "notes.md",
+        &two,
+    )
+    .await;
+    assert_eq!(body["data"]["addDocumentVersion"]["version"]["contentType"], "text/markdown; charset=utf-8", "{body}");
+    let restored = app.ok(Some(&w.bob), RESTORE, json!({ "id": first_version })).await;
+    assert_eq!(restored["restoreDocumentVersion"]["version"]["number"], 3);
+    assert_eq!(restored["restoreDocumentVersion"]["document"]["currentVersion"]["sha256"], sha(&one));
+    let updated = app
+        .ok(
+            Some(&w.bob),
+            UPDATE,
+            json!({ "input": { "id": id, "title": "Outil d'aide", "tags": ["éclosion", "Éclosion", "CHSLD"], "language": "fr-CA" } }),
+        )
+        .await;
+    assert_eq!(
+        updated["updateDocument"]["document"],
+        json!({ "title": "Outil d'aide", "tags": ["éclosion", "CHSLD"], "language": "fr-ca" })
+    );
+    let bad = app.gql(Some(&w.bob), UPDATE, json!({ "input": { "id": id, "language": "français!" } })).await;
+    assert_eq!((error_code(&bad), error_field(&bad)), ("BAD_USER_INPUT", "language"));
+    // Archiving is for animators, and reversible.
+    let refused = app.gql(Some(&w.bob), ARCHIVE, json!({ "id": id })).await;
+    assert_eq!(error_code(&refused), "FORBIDDEN");
+    assert_eq!(
+        app.ok(Some(&w.ana), ARCHIVE, json!({ "id": id })).await["archiveDocument"]["document"]["status"],
+        "ARCHIVED"
+    );
+    assert_eq!(
+        app.ok(Some(&w.ana), UNARCHIVE, json!({ "id": id })).await["unarchiveDocument"]["document"]["status"],
+        "DRAFT"
+    );
+    // Purging is for administrators; it removes the document and its blobs.
+    assert_eq!(app.count_rows("blob").await, 2);
+    let refused = app.gql(Some(&w.rita), PURGE, json!({ "id": id })).await;
+    assert_eq!(error_code(&refused), "FORBIDDEN", "{refused}");
+    let refused = app.gql(Some(&w.omar), PURGE, json!({ "id": id })).await;
+    assert_eq!(error_code(&refused), "NOT_FOUND", "{refused}");
+    app.ok(Some(&w.ana), PURGE, json!({ "id": id })).await;
+    assert_eq!(app.count_rows("document").await, 0);
+    assert_eq!(app.count_rows("document_version").await, 0);
+    assert_eq!(app.count_rows("blob").await, 0);
+    assert_eq!(app.count_rows("blob_chunk").await, 0);
+    assert_eq!(app.count_rows("audit_event WHERE action = 'purge_document'").await, 1);
+    let gone = app.gql(Some(&w.ana), DOCUMENT, json!({ "id": id })).await;
+    assert_eq!(error_code(&gone), "NOT_FOUND");
+    w.app.stop().await;
+}
+
+async fn nothing_written(app: &TestApp) {
+    for table in ["document", "document_version", "blob", "blob_chunk"] {
+        assert_eq!(app.count_rows(table).await, 0, "{table} after a refused upload");
+    }
+}
+
+#[tokio::test]
+async fn files_are_refused_by_their_bytes_and_size_with_nothing_written() {
+    let w = world_with(|s| s.max_upload_mb = 1).await;
+    let app = &w.app;
+    let cases: [(&str, &str, Vec<u8>); 5] = [
+        ("a text disguised as a PDF", "rapport.pdf", b"<html><script>alert(1)</script></html>".to_vec()),
+        ("a program disguised as a PDF", "rapport.pdf", b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x02\0>\0".to_vec()),
+        ("a binary file", "data.txt", vec![0u8, 1, 2, 3, 255, 254]),
+        ("an empty file", "vide.pdf", Vec::new()),
+        ("a file one byte too large", "gros.pdf", pdf((1 << 20) + 1, 3)),
+    ];
+    for (what, name, bytes) in cases {
+        let (status, body) = library::create(app, &w.ana, &w.cop, "Refusé", name, &bytes).await;
+        assert_eq!(status, 200, "{what}: {body}");
+        assert_eq!((error_code(&body), error_field(&body)), ("BAD_USER_INPUT", "file"), "{what}: {body}");
+        nothing_written(app).await;
+    }
+    // Far beyond the bound, the request itself is refused before the mutation runs.
+    let (status, body) = library::create(app, &w.ana, &w.cop, "Refusé", "énorme.pdf", &pdf(3 << 20, 4)).await;
+    assert_eq!(status, 413, "{body}");
+    assert_eq!(error_code(&body), "BAD_USER_INPUT");
+    nothing_written(app).await;
+    // Exactly at the bound is accepted.
+    created(app, &w.ana, &w.cop, "Juste", "juste.pdf", &pdf(1 << 20, 5)).await;
+    w.app.stop().await;
+}
+
+#[tokio::test]
+async fn uploads_need_the_right_and_the_community() {
+    let w = world().await;
+    let app = &w.app;
+    let bytes = pdf(100, 1);
+    // A stranger, anonymous caller, or a watcher cannot upload; a secret community is
+    // NOT_FOUND to a stranger.
+    let (_, body) = library::create(app, &w.omar, &w.cop, "X", "x.pdf", &bytes).await;
+    assert_eq!(error_code(&body), "NOT_FOUND", "{body}");
+    let (_, body) = upload(
+        app,
+        None,
+        library::CREATE,
+        json!({ "input": { "communityId": w.cop, "title": "X", "kind": "OTHER", "language": "en", "file": null } }),
+        "variables.input.file",
+        "x.pdf",
+        &bytes,
+    )
+    .await;
+    assert_eq!(error_code(&body), "UNAUTHENTICATED", "{body}");
+    let watcher = app.token("wanda@home.example", Some("home"), false).await;
+    let wanda = fixtures::person_id(app, &watcher).await;
+    fixtures::add_member(app, &w.cop, wanda, &[CommunityRole::Watcher]).await;
+    let (_, body) = library::create(app, &watcher, &w.cop, "X", "x.pdf", &bytes).await;
+    assert_eq!(error_code(&body), "FORBIDDEN", "{body}");
+    // A file sent without the multipart request does not make a valid request.
+    let body = app
+        .gql(
+            Some(&w.ana),
+            library::CREATE,
+            json!({ "input": { "communityId": w.cop, "title": "X", "kind": "OTHER", "language": "en", "file": null } }),
+        )
+        .await;
+    assert_eq!(error_code(&body), "GRAPHQL_VALIDATION_FAILED", "{body}");
+    nothing_written(app).await;
+    w.app.stop().await;
+}
+
+#[tokio::test]
+async fn access_is_checked_again_when_a_file_is_downloaded() {
+    let w = world().await;
+    let app = &w.app;
+    let bytes = pdf(10_000, 9);
+    let doc = created(app, &w.ana, &w.cop, "Compte rendu", "cr.pdf", &bytes).await;
+    let version = doc["currentVersion"]["id"].as_str().unwrap().to_owned();
+    let path = format!("/files/{version}");
+    // Bob, a member, gets a link and the file.
+    let seen = app.ok(Some(&w.bob), DOCUMENTS, json!({})).await;
+    let link = seen["documents"]["edges"][0]["node"]["currentVersion"]["downloadUrl"].as_str().unwrap().to_owned();
+    assert_eq!(download(app, &link, None, None).await.status, 200);
+    assert_eq!(download(app, &path, Some(&w.bob), None).await.status, 200);
+    // A link is for its person: tampering with it breaks its signature.
+    let tampered = link.replace("person=", "person=1");
+    assert_eq!(download(app, &tampered, None, None).await.status, 403);
+    let resigned = link.replace("signature=", "signature=A");
+    assert_eq!(download(app, &resigned, None, None).await.status, 403);
+    // An expired link (signed properly) is refused too.
+    let version_id = fixtures::db_id(&json!(version));
+    let bob_id = fixtures::person_id(app, &w.bob).await;
+    let session: i32 = link.split("session=").nth(1).unwrap().split('&').next().unwrap().parse().unwrap();
+    let claims =
+        LinkClaims { version_id, session_id: session, person_id: bob_id, expires: chrono::Utc::now().timestamp() - 1 };
+    let signature = app.app.library.sign(&claims);
+    let expired = format!("{path}?expires={}&session={session}&person={bob_id}&signature={signature}", claims.expires);
+    assert_eq!(download(app, &expired, None, None).await.status, 403);
+    // Bob is removed from the community: his link and his token find nothing, like a stranger's.
+    membership::Entity::update_many()
+        .col_expr(membership::Column::Status, Expr::value(MembershipStatus::Removed))
+        .filter(membership::Column::PersonId.eq(bob_id))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let removed = download(app, &link, None, None).await;
+    assert_eq!(removed.status, 404);
+    assert!(removed.bytes.len() < 100, "nothing of the file");
+    assert_eq!(download(app, &path, Some(&w.bob), None).await.status, 404);
+    assert_eq!(download(app, &path, Some(&w.omar), None).await.status, 404);
+    assert_eq!(download(app, &path, None, None).await.status, 404);
+    // A bad token is 401, an unknown version 404.
+    assert_eq!(download(app, &path, Some("mlg_not-a-token"), None).await.status, 401);
+    let unknown = to_global(NodeKind::DocumentVersion, 999_999).0;
+    assert_eq!(download(app, &format!("/files/{unknown}"), Some(&w.ana), None).await.status, 404);
+    assert_eq!(download(app, "/files/not-an-id", Some(&w.ana), None).await.status, 404);
+    w.app.stop().await;
+}
+
+#[tokio::test]
+async fn downloads_resume_with_ranges() {
+    let w = world().await;
+    let app = &w.app;
+    let bytes = pdf(700_000, 7);
+    let doc = created(app, &w.ana, &w.cop, "Diapositives", "slides.pdf", &bytes).await;
+    let path = format!("/files/{}", doc["currentVersion"]["id"].as_str().unwrap());
+    let ana = Some(w.ana.as_str());
+    let got = download(app, &path, ana, Some("bytes=0-9")).await;
+    assert_eq!(got.status, 206);
+    assert_eq!(got.header("content-range"), "bytes 0-9/700000");
+    assert!(got.bytes == bytes[..10]);
+    // Across the boundary between two stored chunks.
+    let chunk = 256 * 1024;
+    let got = download(app, &path, ana, Some(&format!("bytes={}-{}", chunk - 10, chunk + 9))).await;
+    assert_eq!(got.status, 206);
+    assert!(got.bytes == bytes[chunk - 10..chunk + 10]);
+    let got = download(app, &path, ana, Some("bytes=650000-")).await;
+    assert!(got.bytes == bytes[650_000..]);
+    let got = download(app, &path, ana, Some("bytes=-100")).await;
+    assert!(got.bytes == bytes[bytes.len() - 100..]);
+    let got = download(app, &path, ana, Some("bytes=700000-")).await;
+    assert_eq!(got.status, 416);
+    assert_eq!(got.header("content-range"), "bytes */700000");
+    // Several ranges: the whole file.
+    let got = download(app, &path, ana, Some("bytes=0-1,5-6")).await;
+    assert_eq!(got.status, 200);
+    assert!(got.bytes == bytes);
+    w.app.stop().await;
+}
+
+fn failing_source(good: usize) -> ByteStream {
+    use futures_util::StreamExt;
+    let chunks: Vec<Result<bytes::Bytes, StorageError>> =
+        vec![Ok(bytes::Bytes::from(vec![1u8; good])), Err(StorageError::Source(std::io::Error::other("client gone")))];
+    futures_util::stream::iter(chunks).boxed()
+}
+
+#[tokio::test]
+async fn blobs_are_stored_once_and_collected_when_unreferenced() {
+    let w = world().await;
+    let app = &w.app;
+    let bytes = pdf(300_000, 5);
+    created(app, &w.ana, &w.cop, "Un", "un.pdf", &bytes).await;
+    created(app, &w.bob, &w.cop, "Deux", "deux.pdf", &bytes).await;
+    assert_eq!(app.count_rows("blob").await, 1, "the same bytes are stored once");
+    assert_eq!(app.count_rows("blob_chunk").await, 2);
+    // An upload that fails half-way leaves nothing complete.
+    let failed = app.app.library.store.put(failing_source(600_000)).await;
+    assert!(failed.is_err());
+    assert_eq!(app.count_rows("blob WHERE sha256 IS NOT NULL").await, 1);
+    // A blob nobody references (a version's mutation failed after its upload), and an
+    // incomplete one left by a crash, are removed once old enough, and only then.
+    let orphan = app
+        .app
+        .library
+        .store
+        .put(futures_util::StreamExt::boxed(futures_util::stream::iter(vec![Ok(bytes::Bytes::from_static(b"orphan"))])))
+        .await
+        .unwrap();
+    sea_orm::ConnectionTrait::execute_unprepared(
+        &app.db,
+        "INSERT INTO blob (sha256, size, created_at) VALUES (NULL, 0, '2000-01-01 00:00:00+00:00')",
+    )
+    .await
+    .unwrap();
+    assert_eq!(app.count_rows("blob").await, 3);
+    assert_eq!(
+        collect_garbage(&app.app, chrono::Duration::hours(1)).await.unwrap(),
+        1,
+        "only the crash's leftovers are old"
+    );
+    assert_eq!(collect_garbage(&app.app, chrono::Duration::zero()).await.unwrap(), 1);
+    assert_eq!(app.count_rows("blob").await, 1);
+    let kept = entity::blob::Entity::find().one(&app.db).await.unwrap().unwrap();
+    assert_eq!(kept.sha256.as_deref(), Some(sha(&bytes).as_str()), "the referenced blob stays");
+    assert_ne!(Some(orphan.sha256), kept.sha256);
+    assert_eq!(app.count_rows("blob_chunk").await, 2);
+    w.app.stop().await;
+}
+
+#[tokio::test]
+async fn a_client_gone_mid_upload_leaves_no_row() {
+    let w = world().await;
+    let app = &w.app;
+    let body = library::multipart_body(
+        library::CREATE,
+        &json!({ "input": { "communityId": w.cop, "title": "Coupé", "kind": "OTHER", "language": "fr", "file": null } }),
+        "variables.input.file",
+        "coupé.pdf",
+        &pdf(2_000_000, 3),
+    );
+    // The body stops after half the file, then the client is gone.
+    use tokio::io::AsyncWriteExt;
+    let address = app.base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "POST /graphql HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n\r\n",
+        w.ana,
+        library::multipart_type(),
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&body[..body.len() / 2]).await.unwrap();
+    stream.flush().await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    drop(stream);
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    nothing_written(app).await;
+    w.app.stop().await;
+}
+
+#[tokio::test]
+async fn documents_filter_and_sort() {
+    let w = world().await;
+    let app = &w.app;
+    created(app, &w.ana, &w.cop, "Bêta", "b.pdf", &pdf(100, 1)).await;
+    created(app, &w.ana, &w.cop, "Alpha", "a.pdf", &pdf(100, 2)).await;
+    let sorted =
+        app.ok(Some(&w.ana), "{ documents(orderBy: { field: TITLE }) { edges { node { title } } } }", json!({})).await;
+    let titles: Vec<&str> =
+        sorted["documents"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["title"].as_str().unwrap()).collect();
+    assert_eq!(titles, ["Alpha", "Bêta"]);
+    let found = app
+        .ok(
+            Some(&w.ana),
+            "{ documents(filter: { text: \"alp\", kinds: [PROCEDURE], languages: [\"fr\"] }) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(found["documents"]["totalCount"], 1);
+    let none = app.ok(Some(&w.ana), "{ documents(filter: { statuses: [PUBLISHED] }) { totalCount } }", json!({})).await;
+    assert_eq!(none["documents"]["totalCount"], 0);
+    w.app.stop().await;
+}
+
+#[tokio::test]
+async fn a_subgroup_document_is_read_like_the_subgroup() {
+    let w = world().await;
+    let app = &w.app;
+    let created_subgroup = app
+        .ok(
+            Some(&w.ana),
+            "mutation($c: ID!) { createSubgroup(input: { communityId: $c, name: \"Comité\", visibility: MEMBERS }) { subgroup { id } } }",
+            json!({ "c": w.cop }),
+        )
+        .await;
+    let subgroup = created_subgroup["createSubgroup"]["subgroup"]["id"].clone();
+    let variables = |community: &Value| {
+        json!({ "input": {
+            "communityId": community, "subgroupId": subgroup, "title": "Confidentiel", "kind": "REPORT",
+            "language": "fr", "file": null,
+        } })
+    };
+    // Not through another community (even one the uploader animates).
+    let elsewhere = fixtures::community(app, &w.ana, "elsewhere", "NETWORK", "OPEN").await;
+    let (_, body) = upload(
+        app,
+        Some(&w.ana),
+        library::CREATE,
+        variables(&elsewhere),
+        "variables.input.file",
+        "c.pdf",
+        &pdf(100, 1),
+    )
+    .await;
+    assert_eq!(error_code(&body), "NOT_FOUND", "{body}");
+    // A community member outside the subgroup may not upload there.
+    let (_, body) =
+        upload(app, Some(&w.bob), library::CREATE, variables(&w.cop), "variables.input.file", "c.pdf", &pdf(100, 1))
+            .await;
+    assert_eq!(error_code(&body), "NOT_FOUND", "{body}");
+    nothing_written(app).await;
+    let (_, body) =
+        upload(app, Some(&w.ana), library::CREATE, variables(&w.cop), "variables.input.file", "c.pdf", &pdf(100, 1))
+            .await;
+    let doc = body["data"]["createDocument"]["document"].clone();
+    assert!(doc["id"].is_string(), "{body}");
+    let seen = app.ok(Some(&w.ana), DOCUMENTS, json!({})).await;
+    assert_eq!(seen["documents"]["totalCount"], 1);
+    // Bob reads the community's content but not this subgroup's.
+    let seen = app.ok(Some(&w.bob), DOCUMENTS, json!({})).await;
+    assert_eq!(seen["documents"]["totalCount"], 0, "{seen}");
+    let hidden = app.gql(Some(&w.bob), DOCUMENT, json!({ "id": doc["id"] })).await;
+    assert_eq!(error_code(&hidden), "NOT_FOUND");
+    let path = format!("/files/{}", doc["currentVersion"]["id"].as_str().unwrap());
+    assert_eq!(download(app, &path, Some(&w.bob), None).await.status, 404);
+    assert_eq!(download(app, &path, Some(&w.ana), None).await.status, 200);
+    w.app.stop().await;
+}
+
+#[tokio::test]
+async fn an_upload_may_take_longer_than_other_requests_to_arrive() {
+    let w = world_with(|s| {
+        s.request_timeout_secs = 2;
+        s.max_upload_mb = 1;
+    })
+    .await;
+    let app = &w.app;
+    let body = library::multipart_body(
+        library::CREATE,
+        &json!({ "input": { "communityId": w.cop, "title": "Lent", "kind": "OTHER", "language": "fr", "file": null } }),
+        "variables.input.file",
+        "lent.pdf",
+        &pdf(500_000, 3),
+    );
+    // Half the body, a pause longer than request_timeout_secs, then the rest (the upload
+    // allowance of a 1 MiB bound is 4 s more).
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = app.base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "POST /graphql HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        w.ana,
+        library::multipart_type(),
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&body[..body.len() / 2]).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    stream.write_all(&body[body.len() / 2..]).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("\"createDocument\""), "{answer}");
+    assert_eq!(app.count_rows("document").await, 1);
+    w.app.stop().await;
+}
+
+const CREATE_THEME: &str = "mutation($c: ID!, $p: ID, $n: String!) { createTheme(input: { communityId: $c, parentId: $p, name: $n }) { theme { id name parent { id } } } }";
+
+#[tokio::test]
+async fn themes_classify_a_communitys_documents_and_stay_its_own() {
+    let w = world().await;
+    let app = &w.app;
+    let theme = |token: &str, community: &Value, parent: Value, name: &str| {
+        let (token, community, name) = (token.to_owned(), community.clone(), name.to_owned());
+        async move { app.gql(Some(&token), CREATE_THEME, json!({ "c": community, "p": parent, "n": name })).await }
+    };
+    let outbreaks = theme(&w.ana, &w.cop, Value::Null, "Éclosions").await;
+    let outbreaks = outbreaks["data"]["createTheme"]["theme"]["id"].clone();
+    let flu = theme(&w.ana, &w.cop, outbreaks.clone(), "Influenza").await;
+    assert_eq!(flu["data"]["createTheme"]["theme"]["parent"]["id"], outbreaks, "{flu}");
+    let flu = flu["data"]["createTheme"]["theme"]["id"].clone();
+    // Members do not manage themes; strangers do not find the community.
+    assert_eq!(error_code(&theme(&w.bob, &w.cop, Value::Null, "X").await), "FORBIDDEN");
+    assert_eq!(error_code(&theme(&w.omar, &w.cop, Value::Null, "X").await), "NOT_FOUND");
+    // A theme of another community is refused, and nothing is written.
+    let elsewhere = fixtures::community(app, &w.ana, "elsewhere", "NETWORK", "OPEN").await;
+    let foreign = theme(&w.ana, &elsewhere, Value::Null, "Ailleurs").await;
+    let foreign = foreign["data"]["createTheme"]["theme"]["id"].clone();
+    let with_themes = |themes: Vec<Value>| {
+        json!({ "input": {
+            "communityId": w.cop, "title": "Guide", "kind": "GUIDE", "language": "fr", "file": null, "themeIds": themes,
+        } })
+    };
+    let (_, body) = upload(
+        app,
+        Some(&w.ana),
+        library::CREATE,
+        with_themes(vec![foreign.clone()]),
+        "variables.input.file",
+        "g.pdf",
+        &pdf(100, 1),
+    )
+    .await;
+    assert_eq!((error_code(&body), error_field(&body)), ("BAD_USER_INPUT", "themeIds"), "{body}");
+    nothing_written(app).await;
+    let misplaced = app.gql(Some(&w.ana), CREATE_THEME, json!({ "c": w.cop, "p": foreign, "n": "X" })).await;
+    assert_eq!((error_code(&misplaced), error_field(&misplaced)), ("BAD_USER_INPUT", "parentId"));
+    let (_, body) = upload(
+        app,
+        Some(&w.ana),
+        library::CREATE,
+        with_themes(vec![outbreaks.clone()]),
+        "variables.input.file",
+        "g.pdf",
+        &pdf(100, 1),
+    )
+    .await;
+    let doc = body["data"]["createDocument"]["document"]["id"].clone();
+    assert!(doc.is_string(), "{body}");
+    const THEMED: &str =
+        "query($t: [ID!]) { documents(filter: { themeIds: $t }) { totalCount edges { node { themes { name } } } } }";
+    let found = app.ok(Some(&w.bob), THEMED, json!({ "t": [outbreaks] })).await;
+    assert_eq!(found["documents"]["totalCount"], 1);
+    assert_eq!(found["documents"]["edges"][0]["node"]["themes"], json!([{ "name": "Éclosions" }]));
+    assert_eq!(app.ok(Some(&w.bob), THEMED, json!({ "t": [flu] })).await["documents"]["totalCount"], 0);
+    // Published to the network, the document reaches a stranger without its community's themes.
+    app.ok(Some(&w.rita), PUBLISH, json!({ "id": doc, "a": "NETWORK" })).await;
+    let seen = app.ok(Some(&w.omar), THEMED, json!({ "t": null })).await;
+    assert_eq!(seen["documents"]["totalCount"], 1);
+    assert_eq!(seen["documents"]["edges"][0]["node"]["themes"], json!([]));
+    assert_eq!(
+        app.ok(Some(&w.omar), THEMED, json!({ "t": [outbreaks] })).await["documents"]["totalCount"],
+        1,
+        "filtering by an id is no way in"
+    );
+    let hidden = app.gql(Some(&w.omar), "query($id: ID!) { node(id: $id) { id } }", json!({ "id": outbreaks })).await;
+    assert_eq!(error_code(&hidden), "NOT_FOUND");
+    let listed =
+        app.ok(Some(&w.omar), "query($c: ID!) { themes(communityId: $c) { name } }", json!({ "c": w.cop })).await;
+    assert_eq!(listed["themes"], json!([]));
+    let listed =
+        app.ok(Some(&w.bob), "query($c: ID!) { themes(communityId: $c) { name } }", json!({ "c": w.cop })).await;
+    let mut names: Vec<&str> =
+        listed["themes"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["Influenza", "Éclosions"], "in the database's collation, both");
+    // No cycles; deleting a theme frees its documents and children.
+    const MOVE: &str = "mutation($id: ID!, $p: ID) { updateTheme(input: { id: $id, parentId: $p }) { theme { id } } }";
+    let cycle = app.gql(Some(&w.ana), MOVE, json!({ "id": outbreaks, "p": flu })).await;
+    assert_eq!((error_code(&cycle), error_field(&cycle)), ("BAD_USER_INPUT", "parentId"), "{cycle}");
+    app.ok(
+        Some(&w.ana),
+        "mutation($id: ID!) { deleteTheme(input: { id: $id }) { deletedId } }",
+        json!({ "id": outbreaks }),
+    )
+    .await;
+    let found = app.ok(Some(&w.bob), THEMED, json!({ "t": null })).await;
+    assert_eq!(found["documents"]["edges"][0]["node"]["themes"], json!([]));
+    let child = app
+        .ok(Some(&w.bob), "query($id: ID!) { node(id: $id) { ... on Theme { parent { id } } } }", json!({ "id": flu }))
+        .await;
+    assert!(child["node"]["parent"].is_null());
+    assert_eq!(app.count_rows("audit_event WHERE target_type = 'theme'").await, 4, "three created, one deleted");
+    w.app.stop().await;
+}
