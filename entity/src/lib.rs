@@ -20,6 +20,8 @@ pub mod person;
 pub mod person_identity;
 pub mod policy_state;
 pub mod post;
+pub mod post_reaction;
+pub mod post_revision;
 pub mod session;
 pub mod subgroup;
 pub mod subgroup_member;
@@ -43,6 +45,8 @@ pub mod prelude {
     pub use crate::person_identity::Entity as PersonIdentity;
     pub use crate::policy_state::Entity as PolicyState;
     pub use crate::post::Entity as Post;
+    pub use crate::post_reaction::Entity as PostReaction;
+    pub use crate::post_revision::Entity as PostRevision;
     pub use crate::session::Entity as Session;
     pub use crate::subgroup::Entity as Subgroup;
     pub use crate::subgroup_member::Entity as SubgroupMember;

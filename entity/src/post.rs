@@ -15,6 +15,12 @@ pub struct Model {
     pub body: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The reply (of the same thread, itself not a reply to another) this one answers.
+    pub reply_to_id: Option<i32>,
+    /// When its author last edited it.
+    pub edited_at: Option<DateTimeUtc>,
+    /// When it was deleted (its body is then empty).
+    pub deleted_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -33,6 +33,10 @@ mod m0026_change_notifications;
 mod m0027_personal_access_token;
 mod m0028_api_client;
 mod m0029_list_order_indexes;
+// Discussions (issue 14).
+mod m0050_discussion_kinds;
+mod m0051_post_revision;
+mod m0052_post_reaction;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -71,6 +75,9 @@ impl MigratorTrait for Migrator {
             Box::new(m0027_personal_access_token::Migration),
             Box::new(m0028_api_client::Migration),
             Box::new(m0029_list_order_indexes::Migration),
+            Box::new(m0050_discussion_kinds::Migration),
+            Box::new(m0051_post_revision::Migration),
+            Box::new(m0052_post_reaction::Migration),
         ]
     }
 }

@@ -171,6 +171,9 @@ words!(
         NameSponsor = "name_sponsor",
         Suspend = "suspend",
         ManageIdentity = "manage_identity",
+        // Discussions (issue 14).
+        AcceptAnswer = "accept_answer",
+        Announce = "announce",
     }
 );
 

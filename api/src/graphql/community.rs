@@ -112,7 +112,13 @@ impl Community {
         Some(match field {
             "id" | "slug" | "visibility" | "membershipPolicy" | "archived" | "__typename" => &[],
             // By id, or from the viewer's ties and the attributes.
-            "viewerMembership" | "viewerCan" | "organizations" | "members" | "subgroups" | "threads" => &[],
+            "viewerMembership"
+            | "viewerCan"
+            | "organizations"
+            | "members"
+            | "subgroups"
+            | "threads"
+            | "unansweredQuestions" => &[],
             "name" => &[C::Name],
             "description" => &[C::Description],
             "fieldOfKnowledge" => &[C::FieldOfKnowledge],
@@ -384,7 +390,59 @@ impl Community {
         )
         .await
     }
+    /// Questions nobody's answer was accepted for yet, asked at least `olderThanHours`
+    /// ago, oldest first (people who may read the community's discussions; what
+    /// animators watch).
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
+    async fn unanswered_questions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Only questions asked at least this many hours ago: 0 (the default, every unanswered question) to 8760. Out of range is `BAD_USER_INPUT` naming `olderThanHours`.",
+            default = 0
+        )]
+        older_than_hours: i32,
+        #[graphql(
+            desc = "How many items to return from the start of the list (after `after` if given): 0 to 100. When neither `first` nor `last` is given, a page holds 20 items. Cannot be combined with `last`; out of range is `BAD_USER_INPUT` naming `first`."
+        )]
+        first: Option<i32>,
+        #[graphql(
+            desc = "Returns the items after this cursor (the `cursor` of an edge, or `pageInfo.endCursor`, of this same list). An unreadable cursor is `BAD_USER_INPUT` naming `after`."
+        )]
+        after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end of the list (before `before` if given): 0 to 100. Cannot be combined with `first`; out of range is `BAD_USER_INPUT` naming `last`."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "Returns the items before this cursor (the `cursor` of an edge, or `pageInfo.startCursor`, of this same list). An unreadable cursor is `BAD_USER_INPUT` naming `before`."
+        )]
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<Thread>> {
+        let hours = u32::try_from(older_than_hours)
+            .ok()
+            .filter(|h| *h <= MAX_UNANSWERED_HOURS)
+            .ok_or_else(|| ServiceError::bad_input("olderThanHours", "must be between 0 and 8760"))
+            .gql()?;
+        let order = ListOrder::default();
+        let req = connection::page_request(first, after, last, before, order).gql()?;
+        self.ensure(ctx, Action::Read).await?;
+        let (page, total) = crate::service::discussion::unanswered_questions(
+            app(ctx),
+            caller(ctx),
+            self.0.id,
+            hours,
+            &req,
+            connection::wants_count(ctx),
+        )
+        .await
+        .gql()?;
+        Ok(connection::build(page, total, order, |m| m.id, Thread))
+    }
 }
+
+/// The longest `olderThanHours` of `unansweredQuestions` (a year).
+const MAX_UNANSWERED_HOURS: u32 = 8760;
 
 /// What the viewer may do in a community.
 #[derive(SimpleObject)]

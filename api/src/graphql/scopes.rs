@@ -38,6 +38,12 @@ const WRITE: &[&str] = &[
     "setCommunitySponsor",
     "createSubgroup",
     "addSubgroupMember",
+    // Discussions (issue 14).
+    "editPost",
+    "deletePost",
+    "acceptAnswer",
+    "react",
+    "unreact",
 ];
 
 /// Administration: organizations, the access policy, identity providers, sessions,

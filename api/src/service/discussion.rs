@@ -1,19 +1,31 @@
 //! Discussions: threads in a community (or a subgroup of it) and the posts in them —
-//! the first content that access rules protect.
+//! the first content that access rules protect. A thread has a kind (a question waits
+//! for an accepted answer); a reply may answer another reply (one level deep), be edited
+//! by its author (what it said before is kept for moderators) or deleted (a placeholder
+//! stays so the thread still reads), and get reactions from a small fixed set.
 
-use chrono::Utc;
-use entity::{community, post, subgroup, thread};
+use std::collections::HashMap;
+
+use chrono::{Duration, Utc};
+use entity::{
+    community,
+    enums::{Reaction, ThreadKind},
+    post, post_reaction, post_revision, subgroup, thread,
+};
 use policy::{Action, Role};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
     sea_query::{Alias, Expr},
 };
 use serde::de::IgnoredAny;
+use serde_json::json;
 
 use super::{
-    App, access, community as communities,
+    App, access,
+    audit::{self, AuditRecord, AuditScope},
+    community as communities,
     page::{self, Page, PageRequest},
     validate,
 };
@@ -29,6 +41,40 @@ pub struct NewThread {
     pub subgroup_id: Option<i32>,
     pub title: String,
     pub body: String,
+    pub kind: ThreadKind,
+    pub language: Option<String>,
+}
+
+/// Input of [`create_post`].
+#[derive(Debug, Clone)]
+pub struct NewPost {
+    pub thread_id: i32,
+    /// The reply it answers, if any.
+    pub reply_to_id: Option<i32>,
+    pub body: String,
+}
+
+/// The longest language tag accepted (BCP 47 tags in use are far shorter).
+pub const LANGUAGE_MAX: usize = 35;
+
+/// Checks a BCP 47 language tag (`fr`, `fr-CA`, `en`…): a primary language subtag of 2
+/// to 8 letters, then subtags of 1 to 8 letters or digits, separated by hyphens. Kept as
+/// written, trimmed.
+pub fn language(field: &str, value: Option<&str>) -> ServiceResult<Option<String>> {
+    let Some(value) = value.map(str::trim) else { return Ok(None) };
+    let bad = || ServiceError::bad_input(field, "is not a language tag (BCP 47, such as fr or fr-CA)");
+    if value.is_empty() || value.len() > LANGUAGE_MAX {
+        return Err(bad());
+    }
+    let mut subtags = value.split('-');
+    let primary = subtags.next().unwrap_or_default();
+    if !(2..=8).contains(&primary.len()) || !primary.chars().all(|c| c.is_ascii_alphabetic()) {
+        return Err(bad());
+    }
+    if !subtags.all(|t| (1..=8).contains(&t.len()) && t.chars().all(|c| c.is_ascii_alphanumeric())) {
+        return Err(bad());
+    }
+    Ok(Some(value.to_owned()))
 }
 
 /// Refuses unless the caller may post in the subgroup (`NOT_FOUND` if they may not
@@ -51,8 +97,12 @@ pub async fn create_thread(app: &App, caller: &Caller, input: NewThread) -> Serv
     let actor = caller.actor()?;
     let title = validate::required_text("title", &input.title, validate::TITLE_MAX)?;
     let body = validate::multiline("body", &input.body, validate::BODY_MAX)?;
+    let language = language("language", input.language.as_deref())?;
     let txn = crate::db::begin_write(&app.db).await?;
     let (community, roles) = communities::authorized(app, &txn, caller, input.community_id, Action::Post).await?;
+    if input.kind == ThreadKind::Announcement {
+        access::ensure(&app.auth, &roles, &community, Action::Announce)?;
+    }
     if let Some(subgroup_id) = input.subgroup_id {
         let found = subgroup::Entity::find_by_id(subgroup_id).one(&txn).await?;
         // A subgroup of a community whose content the caller may not read is not
@@ -73,24 +123,90 @@ pub async fn create_thread(app: &App, caller: &Caller, input: NewThread) -> Serv
         body: Set(body),
         created_at: Set(now),
         updated_at: Set(now),
+        kind: Set(input.kind),
+        language: Set(language),
         ..Default::default()
     }
     .insert(&txn)
+    .await?;
+    record(
+        &txn,
+        caller,
+        community.id,
+        "thread.create",
+        "Thread",
+        created.id,
+        json!({ "kind": created.kind.as_str(), "subgroupId": created.subgroup_id }),
+    )
     .await?;
     txn.commit().await?;
     Ok(created)
 }
 
-/// Replies in a thread: people the policy lets post where the thread is.
-pub async fn create_post(app: &App, caller: &Caller, thread_id: i32, body: &str) -> ServiceResult<post::Model> {
-    let actor = caller.actor()?;
-    let body = validate::required_multiline("body", body, validate::BODY_MAX)?;
-    let txn = crate::db::begin_write(&app.db).await?;
-    let (thread, community, roles) = readable_thread(app, &txn, caller, thread_id).await?;
-    access::ensure(&app.auth, &roles, &community, Action::Post)?;
+/// Writes the audit row of a change to discussions (in the change's transaction).
+async fn record<C: ConnectionTrait>(
+    db: &C,
+    caller: &Caller,
+    community_id: i32,
+    action: &str,
+    target_type: &str,
+    target_id: i32,
+    after: serde_json::Value,
+) -> ServiceResult<()> {
+    audit::record(
+        db,
+        AuditRecord {
+            scope: AuditScope::Community(community_id),
+            actor_id: caller.person_id(),
+            action,
+            target_type,
+            target_id: Some(target_id),
+            before: None,
+            after: Some(after),
+            request_id: caller.request_id.as_deref(),
+        },
+    )
+    .await
+}
+
+/// Refuses unless the caller may post where `thread` is (its community, and its subgroup
+/// if any).
+async fn ensure_can_post<C: ConnectionTrait>(
+    app: &App,
+    db: &C,
+    caller: &Caller,
+    thread: &thread::Model,
+    community: &community::Model,
+    roles: &[Role],
+) -> ServiceResult<()> {
+    access::ensure(&app.auth, roles, community, Action::Post)?;
     if let Some(subgroup_id) = thread.subgroup_id {
-        ensure_can_post_in_subgroup(app, &txn, caller, subgroup_id).await?;
+        ensure_can_post_in_subgroup(app, db, caller, subgroup_id).await?;
     }
+    Ok(())
+}
+
+/// Replies in a thread: people the policy lets post where the thread is. A reply to a
+/// reply that itself answers another goes under that other one (one level of nesting).
+pub async fn create_post(app: &App, caller: &Caller, input: NewPost) -> ServiceResult<post::Model> {
+    let actor = caller.actor()?;
+    let body = validate::required_multiline("body", &input.body, validate::BODY_MAX)?;
+    let txn = crate::db::begin_write(&app.db).await?;
+    let (thread, community, roles) = readable_thread(app, &txn, caller, input.thread_id).await?;
+    ensure_can_post(app, &txn, caller, &thread, &community, &roles).await?;
+    let reply_to_id = match input.reply_to_id {
+        None => None,
+        Some(id) => {
+            // Only a reply of this thread: any other id (of another thread, readable or
+            // not, or of nothing) is refused alike.
+            let target = post::Entity::find_by_id(id)
+                .filter(post::Column::ThreadId.eq(thread.id))
+                .one(&txn)
+                .await?
+                .ok_or_else(|| ServiceError::bad_input("replyToId", "is not a reply in this thread"))?;
+            Some(target.reply_to_id.unwrap_or(target.id))
+        }
+    };
     let now = Utc::now();
     let created = post::ActiveModel {
         thread_id: Set(thread.id),
@@ -98,12 +214,291 @@ pub async fn create_post(app: &App, caller: &Caller, thread_id: i32, body: &str)
         body: Set(body),
         created_at: Set(now),
         updated_at: Set(now),
+        reply_to_id: Set(reply_to_id),
         ..Default::default()
     }
     .insert(&txn)
     .await?;
+    if thread.first_reply_at.is_none() && thread.author_id != actor.person_id {
+        thread::Entity::update_many()
+            .col_expr(thread::Column::FirstReplyAt, Expr::val(now))
+            .filter(thread::Column::Id.eq(thread.id))
+            .filter(thread::Column::FirstReplyAt.is_null())
+            .exec(&txn)
+            .await?;
+    }
+    record(
+        &txn,
+        caller,
+        community.id,
+        "post.create",
+        "Post",
+        created.id,
+        json!({ "threadId": thread.id, "replyToId": reply_to_id }),
+    )
+    .await?;
     txn.commit().await?;
     Ok(created)
+}
+
+/// A post, its thread, community and the caller's roles there, if the caller may read
+/// the thread; `NOT_FOUND` (for the post) otherwise.
+pub async fn readable_post<C: ConnectionTrait>(
+    app: &App,
+    db: &C,
+    caller: &Caller,
+    post_id: i32,
+) -> ServiceResult<(post::Model, thread::Model, community::Model, Vec<Role>)> {
+    let not_found = || ServiceError::not_found("post");
+    let post = post::Entity::find_by_id(post_id).one(db).await?.ok_or_else(not_found)?;
+    let (thread, community, roles) =
+        readable_thread(app, db, caller, post.thread_id).await.map_err(|err| match err {
+            ServiceError::NotFound { .. } => not_found(),
+            other => other,
+        })?;
+    Ok((post, thread, community, roles))
+}
+
+/// Refuses a deleted reply as the target of `postId`.
+fn ensure_not_deleted(post: &post::Model) -> ServiceResult<()> {
+    match post.deleted_at {
+        Some(_) => Err(ServiceError::bad_input("postId", "this reply was deleted")),
+        None => Ok(()),
+    }
+}
+
+/// Changes a reply's text: its author only, while they may still post there. What it
+/// said before is kept as a revision.
+pub async fn edit_post(app: &App, caller: &Caller, post_id: i32, body: &str) -> ServiceResult<post::Model> {
+    let actor = caller.actor()?;
+    let body = validate::required_multiline("body", body, validate::BODY_MAX)?;
+    let txn = crate::db::begin_write(&app.db).await?;
+    let (post, thread, community, roles) = readable_post(app, &txn, caller, post_id).await?;
+    if post.author_id != actor.person_id {
+        return Err(ServiceError::forbidden("only its author may edit a reply"));
+    }
+    ensure_not_deleted(&post)?;
+    ensure_can_post(app, &txn, caller, &thread, &community, &roles).await?;
+    let now = Utc::now();
+    post_revision::ActiveModel {
+        post_id: Set(post.id),
+        editor_id: Set(actor.person_id),
+        body: Set(post.body.clone()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let mut model: post::ActiveModel = post.into();
+    model.body = Set(body);
+    model.edited_at = Set(Some(now));
+    model.updated_at = Set(now);
+    let updated = model.update(&txn).await?;
+    record(&txn, caller, community.id, "post.edit", "Post", updated.id, json!({ "threadId": thread.id })).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Deletes a reply: its author, or a moderator of the community. A placeholder stays
+/// (empty body) so the thread still reads; the text is kept as a revision for
+/// moderators. A deleted accepted answer no longer answers its question.
+pub async fn delete_post(app: &App, caller: &Caller, post_id: i32) -> ServiceResult<post::Model> {
+    let actor = caller.actor()?;
+    let txn = crate::db::begin_write(&app.db).await?;
+    let (post, thread, community, roles) = readable_post(app, &txn, caller, post_id).await?;
+    if post.author_id != actor.person_id && !access::allowed(&app.auth, &roles, &community, Action::Moderate) {
+        return Err(ServiceError::forbidden("only its author or a moderator may delete a reply"));
+    }
+    if post.deleted_at.is_some() {
+        return Ok(post);
+    }
+    let now = Utc::now();
+    post_revision::ActiveModel {
+        post_id: Set(post.id),
+        editor_id: Set(actor.person_id),
+        body: Set(post.body.clone()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let mut model: post::ActiveModel = post.into();
+    model.body = Set(String::new());
+    model.deleted_at = Set(Some(now));
+    model.updated_at = Set(now);
+    let deleted = model.update(&txn).await?;
+    if thread.accepted_post_id == Some(deleted.id) {
+        let mut model: thread::ActiveModel = thread.clone().into();
+        model.accepted_post_id = Set(None);
+        model.answered_at = Set(None);
+        model.update(&txn).await?;
+    }
+    record(&txn, caller, community.id, "post.delete", "Post", deleted.id, json!({ "threadId": thread.id })).await?;
+    txn.commit().await?;
+    Ok(deleted)
+}
+
+/// Whether the caller may accept an answer to `thread` (a question): the person who
+/// asked, or the roles the policy allows (animators and content experts by default).
+pub fn may_accept(
+    app: &App,
+    caller: &Caller,
+    thread: &thread::Model,
+    community: &community::Model,
+    roles: &[Role],
+) -> bool {
+    thread.kind == ThreadKind::Question
+        && (caller.person_id() == Some(thread.author_id)
+            || access::allowed(&app.auth, roles, community, Action::AcceptAnswer))
+}
+
+/// Accepts a reply as the answer to its thread, a question (replacing any answer
+/// accepted before).
+pub async fn accept_answer(app: &App, caller: &Caller, post_id: i32) -> ServiceResult<(post::Model, thread::Model)> {
+    caller.actor()?;
+    let txn = crate::db::begin_write(&app.db).await?;
+    let (post, thread, community, roles) = readable_post(app, &txn, caller, post_id).await?;
+    if thread.kind != ThreadKind::Question {
+        return Err(ServiceError::bad_input("postId", "is not a reply to a question"));
+    }
+    ensure_not_deleted(&post)?;
+    if !may_accept(app, caller, &thread, &community, &roles) {
+        return Err(ServiceError::forbidden("only the person who asked, or an animator, may accept an answer"));
+    }
+    let mut model: thread::ActiveModel = thread.into();
+    model.accepted_post_id = Set(Some(post.id));
+    model.answered_at = Set(Some(Utc::now()));
+    let thread = model.update(&txn).await?;
+    record(&txn, caller, community.id, "thread.accept_answer", "Thread", thread.id, json!({ "postId": post.id }))
+        .await?;
+    txn.commit().await?;
+    Ok((post, thread))
+}
+
+/// Adds (`on`) or takes back (`!on`) the caller's reaction to a reply: people who may
+/// reply where it is.
+pub async fn react(
+    app: &App,
+    caller: &Caller,
+    post_id: i32,
+    reaction: Reaction,
+    on: bool,
+) -> ServiceResult<post::Model> {
+    let actor = caller.actor()?;
+    let txn = crate::db::begin_write(&app.db).await?;
+    let (post, thread, community, roles) = readable_post(app, &txn, caller, post_id).await?;
+    ensure_not_deleted(&post)?;
+    ensure_can_post(app, &txn, caller, &thread, &community, &roles).await?;
+    let mine = post_reaction::Entity::find()
+        .filter(post_reaction::Column::PostId.eq(post.id))
+        .filter(post_reaction::Column::PersonId.eq(actor.person_id))
+        .filter(post_reaction::Column::Reaction.eq(reaction))
+        .one(&txn)
+        .await?;
+    match (on, mine) {
+        (true, None) => {
+            post_reaction::ActiveModel {
+                post_id: Set(post.id),
+                person_id: Set(actor.person_id),
+                reaction: Set(reaction),
+                created_at: Set(Utc::now()),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+        }
+        (false, Some(row)) => {
+            post_reaction::Entity::delete_by_id(row.id).exec(&txn).await?;
+        }
+        // Already so: nothing changes, nothing to record.
+        _ => return Ok(post),
+    }
+    let action = if on { "post.react" } else { "post.unreact" };
+    record(&txn, caller, community.id, action, "Post", post.id, json!({ "reaction": reaction.as_str() })).await?;
+    txn.commit().await?;
+    Ok(post)
+}
+
+/// The reactions to each of these posts (of threads already checked readable), oldest
+/// first: who reacted, and how.
+pub async fn reactions_of<C: ConnectionTrait>(
+    db: &C,
+    post_ids: &[i32],
+) -> ServiceResult<HashMap<i32, Vec<(Reaction, i32)>>> {
+    let rows: Vec<(i32, Reaction, i32)> = post_reaction::Entity::find()
+        .select_only()
+        .column(post_reaction::Column::PostId)
+        .column(post_reaction::Column::Reaction)
+        .column(post_reaction::Column::PersonId)
+        .filter(post_reaction::Column::PostId.is_in(post_ids.iter().copied()))
+        .order_by_asc(post_reaction::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut out: HashMap<i32, Vec<(Reaction, i32)>> = HashMap::new();
+    for (post_id, reaction, person_id) in rows {
+        out.entry(post_id).or_default().push((reaction, person_id));
+    }
+    Ok(out)
+}
+
+/// The earlier texts of each of these posts, oldest first (for moderators, who the
+/// caller checked).
+pub async fn revisions_of<C: ConnectionTrait>(
+    db: &C,
+    post_ids: &[i32],
+) -> ServiceResult<HashMap<i32, Vec<post_revision::Model>>> {
+    let rows = post_revision::Entity::find()
+        .filter(post_revision::Column::PostId.is_in(post_ids.iter().copied()))
+        .order_by_asc(post_revision::Column::Id)
+        .all(db)
+        .await?;
+    let mut out: HashMap<i32, Vec<post_revision::Model>> = HashMap::new();
+    for row in rows {
+        out.entry(row.post_id).or_default().push(row);
+    }
+    Ok(out)
+}
+
+/// Posts by id, of threads in communities the caller may see (a relation from a
+/// readable thread: its accepted answer, the reply a reply answers).
+pub async fn posts_by_ids(app: &App, caller: &Caller, ids: &[i32]) -> ServiceResult<Vec<post::Model>> {
+    let threads = thread::Entity::find()
+        .select_only()
+        .column(thread::Column::Id)
+        .filter(thread::Column::CommunityId.in_subquery(access::visible_community_ids(
+            &app.auth,
+            app.db.get_database_backend(),
+            caller,
+        )))
+        .into_query();
+    Ok(post::Entity::find()
+        .filter(post::Column::Id.is_in(ids.iter().copied()))
+        .filter(post::Column::ThreadId.in_subquery(threads))
+        .all(&app.db)
+        .await?)
+}
+
+/// A community's questions without an accepted answer asked at least `older_than_hours`
+/// ago, that the caller may read (the caller checked they may read the community's
+/// discussions), oldest first; and how many there are when `count`.
+pub async fn unanswered_questions(
+    app: &App,
+    caller: &Caller,
+    community_id: i32,
+    older_than_hours: u32,
+    req: &PageRequest,
+    count: bool,
+) -> ServiceResult<(Page<thread::Model>, u64)> {
+    let before = Utc::now() - Duration::hours(i64::from(older_than_hours));
+    let select = threads_select(app, caller)
+        .filter(thread::Column::CommunityId.eq(community_id))
+        .filter(thread::Column::Kind.eq(ThreadKind::Question))
+        .filter(thread::Column::AcceptedPostId.is_null())
+        .filter(thread::Column::CreatedAt.lte(before));
+    let page = page::fetch(&app.db, select.clone(), thread::Column::Id, req).await?;
+    let total = if count { page::count(&app.db, select).await? } else { 0 };
+    Ok((page, total))
 }
 
 /// A thread, its community and the caller's roles there, if the caller may read the
