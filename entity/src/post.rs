@@ -21,6 +21,12 @@ pub struct Model {
     pub edited_at: Option<DateTimeUtc>,
     /// When it was deleted (its body is then empty).
     pub deleted_at: Option<DateTimeUtc>,
+    /// When a moderator hid it (others then read it as a placeholder).
+    pub hidden_at: Option<DateTimeUtc>,
+    /// Why it was hidden (shown to its author and to moderators).
+    pub hidden_reason: Option<String>,
+    /// The moderator who hid it.
+    pub hidden_by: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

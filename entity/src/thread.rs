@@ -28,6 +28,12 @@ pub struct Model {
     pub answered_at: Option<DateTimeUtc>,
     /// When someone other than the author first replied.
     pub first_reply_at: Option<DateTimeUtc>,
+    /// When a moderator locked it (no more replies).
+    pub locked_at: Option<DateTimeUtc>,
+    /// When a moderator pinned it (announcements are pinned when posted).
+    pub pinned_at: Option<DateTimeUtc>,
+    /// When an announcement leaves the bulletin board.
+    pub expires_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -37,6 +37,7 @@ mod m0029_list_order_indexes;
 mod m0050_discussion_kinds;
 mod m0051_post_revision;
 mod m0052_post_reaction;
+mod m0053_moderation;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -78,6 +79,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0050_discussion_kinds::Migration),
             Box::new(m0051_post_revision::Migration),
             Box::new(m0052_post_reaction::Migration),
+            Box::new(m0053_moderation::Migration),
         ]
     }
 }

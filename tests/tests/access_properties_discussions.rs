@@ -5,7 +5,8 @@
 //! reactions, the replied-to reply, the revisions (moderators only), the unanswered
 //! questions — and everyone who may read it does; every mutation by someone who may not
 //! read the thread answers `NOT_FOUND` (`UNAUTHENTICATED` when anonymous) and writes
-//! nothing.
+//! nothing. Moderation too: a hidden reply's text reaches moderators only, pinned threads
+//! are counted for readers only, and nobody but a moderator hides, locks or pins.
 
 use entity::enums::{CommunityRole, MembershipStatus};
 use harness::access_model::{Net, STATUSES, build, cases, network, reads, sees, slug};
@@ -21,6 +22,11 @@ const REACT: &str = "mutation($id: ID!) { react(input: { postId: $id, reaction: 
 const EDIT: &str = "mutation($id: ID!) { editPost(input: { postId: $id, body: \"taken over\" }) { post { id } } }";
 const DELETE: &str = "mutation($id: ID!) { deletePost(input: { postId: $id }) { post { id } } }";
 const ACCEPT: &str = "mutation($id: ID!) { acceptAnswer(input: { postId: $id }) { post { id } } }";
+const HIDE: &str = "mutation($id: ID!) { hidePost(input: { postId: $id, reason: \"off topic\" }) { post { id } } }";
+const LOCK: &str = "mutation($id: ID!) { lockThread(input: { threadId: $id }) { thread { id } } }";
+const PIN: &str = "mutation($id: ID!) { pinThread(input: { threadId: $id }) { thread { id } } }";
+const PINNED: &str =
+    "query($s: String!) { community(slug: $s) { pinnedThreads { totalCount } bulletinBoard { totalCount } } }";
 const REPLY: &str =
     "mutation($t: ID!, $r: ID) { createPost(input: { threadId: $t, replyToId: $r, body: \"reply\" }) { post { id } } }";
 
@@ -80,6 +86,9 @@ async fn grow(app: &TestApp, founder: &str, community: &Value) -> Content {
     app.ok(Some(founder), REACT, json!({ "id": answer })).await;
     app.ok(Some(founder), EDIT, json!({ "id": child })).await;
     app.ok(Some(founder), ACCEPT, json!({ "id": answer })).await;
+    let hidden = fixtures::post(app, founder, &question, "hidden words").await;
+    app.ok(Some(founder), HIDE, json!({ "id": hidden })).await;
+    app.ok(Some(founder), PIN, json!({ "id": question })).await;
     if archived {
         set_archived(true).await;
     }
@@ -87,13 +96,15 @@ async fn grow(app: &TestApp, founder: &str, community: &Value) -> Content {
 }
 
 /// The rows mutations would write.
-async fn rows(app: &TestApp) -> (i64, i64, i64, i64, i64) {
+async fn rows(app: &TestApp) -> (i64, i64, i64, i64, i64, i64) {
     (
         app.count_rows("post").await,
         app.count_rows("post_reaction").await,
         app.count_rows("post_revision").await,
         app.count_rows("post WHERE deleted_at IS NOT NULL").await,
         app.count_rows("thread WHERE accepted_post_id IS NOT NULL").await,
+        app.count_rows("post WHERE hidden_at IS NOT NULL").await
+            + app.count_rows("thread WHERE locked_at IS NOT NULL OR pinned_at IS NOT NULL").await,
     )
 }
 
@@ -120,7 +131,11 @@ async fn check(net: Net) -> Result<(), TestCaseError> {
             if readable {
                 prop_assert_eq!(&thread["acceptedAnswer"]["id"], &content.answer);
                 let posts = thread["posts"]["edges"].as_array().cloned().unwrap_or_default();
-                prop_assert_eq!(posts.len(), 2);
+                prop_assert_eq!(posts.len(), 3);
+                // The hidden reply: its text for moderators only (the author is the founder).
+                let hidden = &posts[2]["node"]["body"];
+                let shown = if moderates(&net, viewer, c) { "hidden words" } else { "" };
+                prop_assert_eq!(hidden, shown, "hidden reply of {} for {:?}: {}", c, viewer, body);
                 prop_assert_eq!(&posts[0]["node"]["reactions"], &json!([{ "reaction": "THANKS", "count": 1 }]));
                 prop_assert_eq!(&posts[1]["node"]["replyTo"]["id"], &content.answer);
                 prop_assert_eq!(&posts[1]["node"]["body"], "taken over");
@@ -136,6 +151,27 @@ async fn check(net: Net) -> Result<(), TestCaseError> {
             for post in [&content.answer, &content.child] {
                 let body = app.gql(token, POST, json!({ "id": post })).await;
                 prop_assert_eq!(!body["data"]["node"].is_null(), readable, "post of {} for {:?}: {}", c, viewer, body);
+            }
+            let body = app.gql(token, PINNED, json!({ "s": slug(c) })).await;
+            let lists = &body["data"]["community"];
+            if readable {
+                prop_assert_eq!(
+                    &lists["pinnedThreads"]["totalCount"],
+                    &json!(1),
+                    "pinned of {} for {:?}: {}",
+                    c,
+                    viewer,
+                    body
+                );
+                prop_assert_eq!(&lists["bulletinBoard"]["totalCount"], &json!(0));
+            } else {
+                prop_assert!(
+                    lists.is_null() || lists["pinnedThreads"].is_null(),
+                    "pinned of {} for {:?}: {}",
+                    c,
+                    viewer,
+                    body
+                );
             }
             let body = app.gql(token, UNANSWERED, json!({ "s": slug(c) })).await;
             let list = &body["data"]["community"]["unansweredQuestions"];
@@ -168,8 +204,23 @@ async fn check(net: Net) -> Result<(), TestCaseError> {
                 let body = app.gql(token, EDIT, json!({ "id": content.child })).await;
                 prop_assert_eq!(error_code(&body), "FORBIDDEN", "edit in {} by {:?}: {}", c, viewer, body);
                 if !moderates(&net, viewer, c) {
-                    let body = app.gql(token, DELETE, json!({ "id": content.answer })).await;
-                    prop_assert_eq!(error_code(&body), "FORBIDDEN", "delete in {} by {:?}: {}", c, viewer, body);
+                    for (mutation, id) in [
+                        (DELETE, &content.answer),
+                        (HIDE, &content.answer),
+                        (LOCK, &content.question),
+                        (PIN, &content.question),
+                    ] {
+                        let body = app.gql(token, mutation, json!({ "id": id })).await;
+                        prop_assert_eq!(
+                            error_code(&body),
+                            "FORBIDDEN",
+                            "{} in {} by {:?}: {}",
+                            mutation,
+                            c,
+                            viewer,
+                            body
+                        );
+                    }
                 }
             }
             // A reply may not answer a reply of another community's thread.

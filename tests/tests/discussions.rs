@@ -380,3 +380,214 @@ async fn bodies_are_markdown_rendered_to_safe_html() {
     }
     assert!(post["body"].as_str().is_some_and(|b| b.contains("<script>")), "the body stays as written");
 }
+
+// ---- Moderation --------------------------------------------------------------------------
+
+const LOCK: &str =
+    "mutation($id: ID!) { lockThread(input: { threadId: $id }) { thread { id locked viewerCan { reply } } } }";
+const UNLOCK: &str = "mutation($id: ID!) { unlockThread(input: { threadId: $id }) { thread { id locked } } }";
+const PIN: &str = "mutation($id: ID!) { pinThread(input: { threadId: $id }) { thread { id pinned } } }";
+const UNPIN: &str = "mutation($id: ID!) { unpinThread(input: { threadId: $id }) { thread { id pinned } } }";
+const MOVE: &str = "mutation($id: ID!, $s: ID) { moveThread(input: { threadId: $id, subgroupId: $s }) { thread { id subgroup { id } } } }";
+const HIDE: &str = "mutation($id: ID!, $why: String!) { hidePost(input: { postId: $id, reason: $why }) { post { id hidden hiddenReason body } } }";
+const LISTS: &str = "query($s: String!) { community(slug: $s) { threads { edges { node { title } } } pinnedThreads { totalCount edges { node { title pinned } } } bulletinBoard { totalCount edges { node { title kind expiresAt } } } } }";
+const CREATE_SUBGROUP: &str =
+    "mutation($c: ID!, $n: String!) { createSubgroup(input: { communityId: $c, name: $n }) { subgroup { id } } }";
+
+fn titles(list: &Value) -> Vec<String> {
+    list["edges"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["node"]["title"].as_str().map(str::to_owned))
+        .collect()
+}
+
+#[tokio::test]
+async fn moderators_lock_a_thread_against_replies() {
+    let cop = cop().await;
+    let thread = fixtures::thread(&cop.app, &cop.nurse, &cop.community, "Thread").await;
+    for (token, code) in [(&cop.nurse, "FORBIDDEN"), (&cop.worker, "FORBIDDEN"), (&cop.stranger, "NOT_FOUND")] {
+        let body = cop.app.gql(Some(token), LOCK, json!({ "id": thread })).await;
+        assert_eq!(error_code(&body), code, "{body}");
+    }
+    let data = cop.app.ok(Some(&cop.founder), LOCK, json!({ "id": thread })).await;
+    assert_eq!(data["lockThread"]["thread"], json!({ "id": thread, "locked": true, "viewerCan": { "reply": false } }));
+    let posts = cop.app.count_rows("post").await;
+    let body = cop
+        .app
+        .gql(Some(&cop.worker), CREATE_POST, json!({ "input": { "threadId": thread, "body": "Still here" } }))
+        .await;
+    assert_eq!(error_code(&body), "FORBIDDEN", "{body}");
+    assert_eq!(cop.app.count_rows("post").await, posts);
+    let data = cop.app.ok(Some(&cop.worker), THREAD, json!({ "id": thread })).await;
+    assert_eq!(data["node"]["viewerCan"]["reply"], false);
+
+    cop.app.ok(Some(&cop.founder), UNLOCK, json!({ "id": thread })).await;
+    reply(&cop, &cop.worker, &thread, None, "Back").await;
+    assert_eq!((audited(&cop.app, "thread.lock").await, audited(&cop.app, "thread.unlock").await), (1, 1));
+
+    // Moderating one community gives no power over another the person is a member of.
+    let other = fixtures::community(&cop.app, &cop.worker, "autre", "NETWORK", "OPEN").await;
+    let founder_id = fixtures::person_id(&cop.app, &cop.founder).await;
+    fixtures::add_member(&cop.app, &other, founder_id, &[CommunityRole::Member]).await;
+    let theirs = fixtures::thread(&cop.app, &cop.worker, &other, "Theirs").await;
+    let body = cop.app.gql(Some(&cop.founder), LOCK, json!({ "id": theirs })).await;
+    assert_eq!(error_code(&body), "FORBIDDEN", "{body}");
+    let body = cop.app.gql(Some(&cop.founder), PIN, json!({ "id": theirs })).await;
+    assert_eq!(error_code(&body), "FORBIDDEN", "{body}");
+}
+
+#[tokio::test]
+async fn pinned_threads_and_the_bulletin_board() {
+    let cop = cop().await;
+    for title in ["First", "Second", "Third"] {
+        fixtures::thread(&cop.app, &cop.nurse, &cop.community, title).await;
+    }
+    let data = cop.app.ok(Some(&cop.nurse), LISTS, json!({ "s": "plaies" })).await;
+    let third = {
+        let data = cop
+            .app
+            .ok(Some(&cop.nurse), "{ community(slug: \"plaies\") { threads { edges { node { id } } } } }", json!({}))
+            .await;
+        data["community"]["threads"]["edges"][2]["node"]["id"].clone()
+    };
+    assert_eq!(data["community"]["pinnedThreads"]["totalCount"], 0);
+    let body = cop.app.gql(Some(&cop.nurse), PIN, json!({ "id": third })).await;
+    assert_eq!(error_code(&body), "FORBIDDEN", "{body}");
+    cop.app.ok(Some(&cop.founder), PIN, json!({ "id": third })).await;
+
+    let create = |input: Value| {
+        let app = &cop.app;
+        let token = cop.founder.clone();
+        async move {
+            app.gql(
+                Some(&token),
+                "mutation($input: CreateThreadInput!) { createThread(input: $input) { thread { id pinned expiresAt } } }",
+                json!({ "input": input }),
+            )
+            .await
+        }
+    };
+    let later = (chrono::Utc::now() + chrono::Duration::days(7)).to_rfc3339();
+    let past = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
+    let board = create(
+        json!({ "communityId": cop.community, "kind": "ANNOUNCEMENT", "title": "Webinaire", "expiresAt": later }),
+    )
+    .await;
+    assert_eq!(board["data"]["createThread"]["thread"]["pinned"], true, "{board}");
+    let lasting = create(json!({ "communityId": cop.community, "kind": "ANNOUNCEMENT", "title": "Charte" })).await;
+    assert!(lasting["data"]["createThread"]["thread"]["expiresAt"].is_null(), "{lasting}");
+    let threads = cop.app.count_rows("thread").await;
+    for input in [
+        json!({ "communityId": cop.community, "kind": "ANNOUNCEMENT", "title": "Passé", "expiresAt": past }),
+        json!({ "communityId": cop.community, "kind": "DISCUSSION", "title": "Expiring", "expiresAt": later }),
+    ] {
+        let body = create(input).await;
+        assert_eq!((error_code(&body), error_field(&body)), ("BAD_USER_INPUT", "expiresAt"), "{body}");
+    }
+    assert_eq!(cop.app.count_rows("thread").await, threads, "nothing written");
+
+    let data = cop.app.ok(Some(&cop.worker), LISTS, json!({ "s": "plaies" })).await;
+    let community = &data["community"];
+    assert_eq!(titles(&community["threads"]), ["First", "Second", "Third", "Webinaire", "Charte"], "order unchanged");
+    assert_eq!(titles(&community["pinnedThreads"]), ["Third", "Webinaire", "Charte"]);
+    assert_eq!(titles(&community["bulletinBoard"]), ["Webinaire", "Charte"]);
+    assert_eq!(community["bulletinBoard"]["totalCount"], 2);
+
+    // An expired announcement leaves the board; an unpinned one too.
+    let webinaire = fixtures::db_id(&board["data"]["createThread"]["thread"]["id"]);
+    sea_orm::ConnectionTrait::execute_unprepared(
+        &cop.app.db,
+        &format!("UPDATE thread SET expires_at = CURRENT_TIMESTAMP WHERE id = {webinaire}"),
+    )
+    .await
+    .expect("expire");
+    cop.app.ok(Some(&cop.founder), UNPIN, json!({ "id": third })).await;
+    let data = cop.app.ok(Some(&cop.worker), LISTS, json!({ "s": "plaies" })).await;
+    assert_eq!(titles(&data["community"]["bulletinBoard"]), ["Charte"]);
+    assert_eq!(titles(&data["community"]["pinnedThreads"]), ["Webinaire", "Charte"]);
+    // Outsiders read none of it.
+    let body = cop.app.gql(Some(&cop.stranger), LISTS, json!({ "s": "plaies" })).await;
+    assert_eq!(error_code(&body), "NOT_FOUND", "{body}");
+    assert_eq!((audited(&cop.app, "thread.pin").await, audited(&cop.app, "thread.unpin").await), (1, 1));
+}
+
+#[tokio::test]
+async fn moderators_move_a_thread_within_its_community_only() {
+    let cop = cop().await;
+    let thread = fixtures::thread(&cop.app, &cop.nurse, &cop.community, "Thread").await;
+    let data =
+        cop.app.ok(Some(&cop.founder), CREATE_SUBGROUP, json!({ "c": cop.community, "n": "Groupe de travail" })).await;
+    let subgroup = data["createSubgroup"]["subgroup"]["id"].clone();
+    let other = fixtures::community(&cop.app, &cop.founder, "autre", "NETWORK", "OPEN").await;
+    let data = cop.app.ok(Some(&cop.founder), CREATE_SUBGROUP, json!({ "c": other, "n": "Ailleurs" })).await;
+    let elsewhere = data["createSubgroup"]["subgroup"]["id"].clone();
+
+    for bad in [
+        elsewhere,
+        json!("garbage"),
+        json!(maillage_api::graphql::ids::to_global(maillage_api::graphql::ids::NodeKind::Subgroup, 999_999).0),
+    ] {
+        let body = cop.app.gql(Some(&cop.founder), MOVE, json!({ "id": thread, "s": bad })).await;
+        assert_eq!((error_code(&body), error_field(&body)), ("BAD_USER_INPUT", "subgroupId"), "{bad}: {body}");
+    }
+    let body = cop.app.gql(Some(&cop.nurse), MOVE, json!({ "id": thread, "s": subgroup })).await;
+    assert_eq!(error_code(&body), "FORBIDDEN", "{body}");
+    assert_eq!(audited(&cop.app, "thread.move").await, 0, "nothing written");
+
+    let data = cop.app.ok(Some(&cop.founder), MOVE, json!({ "id": thread, "s": subgroup })).await;
+    assert_eq!(data["moveThread"]["thread"]["subgroup"]["id"], subgroup);
+    // The subgroup is its own members' (MEMBERS by default): the nurse no longer reads it.
+    let body = cop.app.gql(Some(&cop.nurse), THREAD, json!({ "id": thread })).await;
+    assert_eq!(error_code(&body), "NOT_FOUND", "{body}");
+    let data = cop.app.ok(Some(&cop.founder), MOVE, json!({ "id": thread, "s": null })).await;
+    assert!(data["moveThread"]["thread"]["subgroup"].is_null());
+    cop.app.ok(Some(&cop.nurse), THREAD, json!({ "id": thread })).await;
+    assert_eq!(audited(&cop.app, "thread.move").await, 2);
+}
+
+#[tokio::test]
+async fn a_hidden_reply_reads_like_a_deleted_one_except_to_its_author_and_moderators() {
+    let cop = cop().await;
+    let thread = fixtures::thread(&cop.app, &cop.nurse, &cop.community, "Thread").await;
+    let post = reply(&cop, &cop.worker, &thread, None, "Something out of line").await;
+    let body = cop.app.gql(Some(&cop.nurse), HIDE, json!({ "id": post["id"], "why": "Off topic" })).await;
+    assert_eq!(error_code(&body), "FORBIDDEN", "{body}");
+    let body = cop.app.gql(Some(&cop.founder), HIDE, json!({ "id": post["id"], "why": " \n" })).await;
+    assert_eq!((error_code(&body), error_field(&body)), ("BAD_USER_INPUT", "reason"), "{body}");
+    assert_eq!(cop.app.count_rows("post WHERE hidden_at IS NOT NULL").await, 0, "nothing written");
+
+    let data =
+        cop.app.ok(Some(&cop.founder), HIDE, json!({ "id": post["id"], "why": "Propos jugeant un collègue" })).await;
+    assert_eq!(
+        data["hidePost"]["post"],
+        json!({ "id": post["id"], "hidden": true, "hiddenReason": "Propos jugeant un collègue", "body": "Something out of line" })
+    );
+    assert_eq!(audited(&cop.app, "post.hide").await, 1);
+    let read = |token: String| {
+        let app = &cop.app;
+        let id = post["id"].clone();
+        async move {
+            let data = app
+                .ok(
+                    Some(&token),
+                    "query($id: ID!) { node(id: $id) { ... on Post { body bodyHtml hidden hiddenReason deleted } } }",
+                    json!({ "id": id }),
+                )
+                .await;
+            data["node"].clone()
+        }
+    };
+    assert_eq!(
+        read(cop.nurse.clone()).await,
+        json!({ "body": "", "bodyHtml": "", "hidden": true, "hiddenReason": null, "deleted": false })
+    );
+    let author = read(cop.worker.clone()).await;
+    assert_eq!(
+        (author["body"].as_str(), author["hiddenReason"].as_str()),
+        (Some("Something out of line"), Some("Propos jugeant un collègue"))
+    );
+    let moderator = read(cop.founder.clone()).await;
+    assert_eq!(moderator["body"], "Something out of line");
+}

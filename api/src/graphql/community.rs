@@ -35,7 +35,7 @@ use crate::{
         community::{
             self as service, CommunityChanges, CommunityFilter, Eligibility as EligibilityRules, NewCommunity, Ties,
         },
-        discussion::ThreadsAhead,
+        discussion::{ThreadList, ThreadsAhead},
         page::ListOrder,
     },
 };
@@ -118,7 +118,9 @@ impl Community {
             | "members"
             | "subgroups"
             | "threads"
-            | "unansweredQuestions" => &[],
+            | "unansweredQuestions"
+            | "pinnedThreads"
+            | "bulletinBoard" => &[],
             "name" => &[C::Name],
             "description" => &[C::Description],
             "fieldOfKnowledge" => &[C::FieldOfKnowledge],
@@ -419,19 +421,82 @@ impl Community {
         )]
         before: Option<String>,
     ) -> async_graphql::Result<Conn<Thread>> {
-        let hours = u32::try_from(older_than_hours)
+        let older_than_hours = u32::try_from(older_than_hours)
             .ok()
             .filter(|h| *h <= MAX_UNANSWERED_HOURS)
             .ok_or_else(|| ServiceError::bad_input("olderThanHours", "must be between 0 and 8760"))
             .gql()?;
+        self.thread_list(ctx, ThreadList::Unanswered { older_than_hours }, (first, after, last, before)).await
+    }
+    /// Threads a moderator pinned, announcements among them, oldest first (people who may
+    /// read the community's discussions); `threads` keeps its order.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
+    async fn pinned_threads(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items to return from the start of the list (after `after` if given): 0 to 100. When neither `first` nor `last` is given, a page holds 20 items. Cannot be combined with `last`; out of range is `BAD_USER_INPUT` naming `first`."
+        )]
+        first: Option<i32>,
+        #[graphql(
+            desc = "Returns the items after this cursor (the `cursor` of an edge, or `pageInfo.endCursor`, of this same list). An unreadable cursor is `BAD_USER_INPUT` naming `after`."
+        )]
+        after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end of the list (before `before` if given): 0 to 100. Cannot be combined with `first`; out of range is `BAD_USER_INPUT` naming `last`."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "Returns the items before this cursor (the `cursor` of an edge, or `pageInfo.startCursor`, of this same list). An unreadable cursor is `BAD_USER_INPUT` naming `before`."
+        )]
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<Thread>> {
+        self.thread_list(ctx, ThreadList::Pinned, (first, after, last, before)).await
+    }
+    /// The bulletin board: pinned announcements that have not expired, oldest first
+    /// (people who may read the community's discussions).
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
+    async fn bulletin_board(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items to return from the start of the list (after `after` if given): 0 to 100. When neither `first` nor `last` is given, a page holds 20 items. Cannot be combined with `last`; out of range is `BAD_USER_INPUT` naming `first`."
+        )]
+        first: Option<i32>,
+        #[graphql(
+            desc = "Returns the items after this cursor (the `cursor` of an edge, or `pageInfo.endCursor`, of this same list). An unreadable cursor is `BAD_USER_INPUT` naming `after`."
+        )]
+        after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end of the list (before `before` if given): 0 to 100. Cannot be combined with `first`; out of range is `BAD_USER_INPUT` naming `last`."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "Returns the items before this cursor (the `cursor` of an edge, or `pageInfo.startCursor`, of this same list). An unreadable cursor is `BAD_USER_INPUT` naming `before`."
+        )]
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<Thread>> {
+        self.thread_list(ctx, ThreadList::BulletinBoard, (first, after, last, before)).await
+    }
+}
+
+impl Community {
+    /// A page of one of the community's lists of threads, for people who may read its
+    /// discussions.
+    async fn thread_list(
+        &self,
+        ctx: &Context<'_>,
+        list: ThreadList,
+        (first, after, last, before): (Option<i32>, Option<String>, Option<i32>, Option<String>),
+    ) -> async_graphql::Result<Conn<Thread>> {
         let order = ListOrder::default();
         let req = connection::page_request(first, after, last, before, order).gql()?;
         self.ensure(ctx, Action::Read).await?;
-        let (page, total) = crate::service::discussion::unanswered_questions(
+        let (page, total) = crate::service::discussion::community_threads(
             app(ctx),
             caller(ctx),
             self.0.id,
-            hours,
+            list,
             &req,
             connection::wants_count(ctx),
         )

@@ -45,12 +45,15 @@ impl Thread {
             "community" => &[C::CommunityId],
             "subgroup" => &[C::SubgroupId],
             "author" => &[C::AuthorId],
-            "viewerCan" => &[C::CommunityId, C::SubgroupId, C::Kind, C::AuthorId],
+            "viewerCan" => &[C::CommunityId, C::SubgroupId, C::Kind, C::AuthorId, C::LockedAt],
             "kind" => &[C::Kind],
             "language" => &[C::Language],
             "acceptedAnswer" => &[C::AcceptedPostId],
             "answeredAt" => &[C::AnsweredAt],
             "firstReplyAt" => &[C::FirstReplyAt],
+            "locked" => &[C::LockedAt],
+            "pinned" => &[C::PinnedAt],
+            "expiresAt" => &[C::ExpiresAt],
             _ => return None,
         })
     }
@@ -100,6 +103,19 @@ impl Thread {
     async fn first_reply_at(&self) -> Option<DateTime<Utc>> {
         self.0.first_reply_at
     }
+    /// Whether a moderator locked it: it takes no more replies.
+    async fn locked(&self) -> bool {
+        self.0.locked_at.is_some()
+    }
+    /// Whether it is pinned (listed in `Community.pinnedThreads`; announcements are
+    /// pinned when posted).
+    async fn pinned(&self) -> bool {
+        self.0.pinned_at.is_some()
+    }
+    /// When an announcement leaves the bulletin board (null: it stays).
+    async fn expires_at(&self) -> Option<DateTime<Utc>> {
+        self.0.expires_at
+    }
     /// The community, when the viewer may see it (null otherwise: a secret community is out of
     /// sight to anyone who may no longer see it).
     async fn community(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Community>> {
@@ -120,7 +136,7 @@ impl Thread {
             return Ok(ThreadViewerCan { reply: false, moderate: false, accept: false });
         };
         let auth = &app(ctx).auth;
-        let mut reply = access::allowed(auth, &roles, &community, Action::Post);
+        let mut reply = self.0.locked_at.is_none() && access::allowed(auth, &roles, &community, Action::Post);
         if let Some(subgroup) = self.0.subgroup_id {
             reply = reply && access::subgroup_permissions(auth, &app(ctx).db, caller(ctx), subgroup).await.gql()?.1;
         }
@@ -177,7 +193,7 @@ impl Post {
         use post::Column as C;
         Some(match field {
             "id" | "__typename" | "reactions" => &[],
-            "body" | "bodyHtml" => &[C::Body, C::DeletedAt],
+            "body" | "bodyHtml" => &[C::Body, C::DeletedAt, C::HiddenAt, C::AuthorId, C::ThreadId],
             "createdAt" => &[C::CreatedAt],
             "thread" => &[C::ThreadId],
             "author" => &[C::AuthorId],
@@ -185,6 +201,8 @@ impl Post {
             "editedAt" => &[C::EditedAt],
             "replyTo" => &[C::ReplyToId],
             "revisions" => &[C::ThreadId],
+            "hidden" => &[C::HiddenAt],
+            "hiddenReason" => &[C::HiddenAt, C::HiddenReason, C::AuthorId, C::ThreadId],
             _ => return None,
         })
     }
@@ -193,7 +211,7 @@ impl Post {
 /// What the viewer may do with a thread.
 #[derive(SimpleObject)]
 pub struct ThreadViewerCan {
-    /// Reply in it.
+    /// Reply in it (never while it is locked).
     pub reply: bool,
     /// Moderate it.
     pub moderate: bool,
@@ -272,6 +290,38 @@ impl PostRevision {
     }
 }
 
+impl Post {
+    /// Whether the viewer may see this hidden reply: its author, or a moderator of its
+    /// community.
+    async fn sees_hidden(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        if caller(ctx).person_id() == Some(self.0.author_id) {
+            return Ok(true);
+        }
+        moderates_thread(ctx, self.0.thread_id).await
+    }
+
+    /// Whether the viewer reads its text: not deleted, and not hidden from them.
+    async fn readable(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        if self.0.deleted_at.is_some() {
+            return Ok(false);
+        }
+        // Only a hidden reply costs a look-up (batched), never the ordinary ones.
+        if self.0.hidden_at.is_some() {
+            return self.sees_hidden(ctx).await;
+        }
+        Ok(true)
+    }
+}
+
+/// Whether the viewer moderates the community of thread `thread_id`.
+async fn moderates_thread(ctx: &Context<'_>, thread_id: i32) -> async_graphql::Result<bool> {
+    let Some(thread) = loader::<IdLoader<ThreadById>, _>(ctx).load_one(thread_id).await.gql()? else {
+        return Ok(false);
+    };
+    let Some((community, roles)) = community_roles(ctx, thread.community_id).await? else { return Ok(false) };
+    Ok(access::allowed(&app(ctx).auth, &roles, &community, Action::Moderate))
+}
+
 /// A reply in a thread.
 #[Object]
 impl Post {
@@ -279,14 +329,28 @@ impl Post {
     pub async fn id(&self) -> ID {
         to_global(NodeKind::Post, self.0.id)
     }
-    /// The reply as written (Markdown; 1 to 50,000 characters); empty once deleted.
-    async fn body(&self) -> &str {
-        if self.0.deleted_at.is_some() { "" } else { &self.0.body }
+    /// The reply as written (Markdown; 1 to 50,000 characters); empty once deleted, and
+    /// once hidden for anyone but its author and the community's moderators.
+    async fn body(&self, ctx: &Context<'_>) -> async_graphql::Result<&str> {
+        Ok(if self.readable(ctx).await? { &self.0.body } else { "" })
     }
-    /// The reply rendered to HTML and sanitized (safe to insert in a page); empty once
-    /// deleted.
-    async fn body_html(&self) -> String {
-        if self.0.deleted_at.is_some() { String::new() } else { rich_text::to_html(&self.0.body) }
+    /// The reply rendered to HTML and sanitized (safe to insert in a page); empty when
+    /// `body` is.
+    async fn body_html(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        Ok(if self.readable(ctx).await? { rich_text::to_html(&self.0.body) } else { String::new() })
+    }
+    /// Whether a moderator hid it: for anyone but its author and the community's
+    /// moderators it then reads like a deleted reply.
+    async fn hidden(&self) -> bool {
+        self.0.hidden_at.is_some()
+    }
+    /// Why it was hidden: shown to its author and to the community's moderators (null for
+    /// anyone else, and when it is not hidden).
+    async fn hidden_reason(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<&str>> {
+        if self.0.hidden_at.is_none() || !self.sees_hidden(ctx).await? {
+            return Ok(None);
+        }
+        Ok(self.0.hidden_reason.as_deref())
     }
     /// When the reply was posted.
     async fn created_at(&self) -> DateTime<Utc> {
@@ -324,11 +388,7 @@ impl Post {
     /// community's moderators only (null for anyone else).
     #[graphql(complexity = "crate::graphql::connection::list_cost(child_complexity)")]
     async fn revisions(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Vec<PostRevision>>> {
-        let Some(thread) = loader::<IdLoader<ThreadById>, _>(ctx).load_one(self.0.thread_id).await.gql()? else {
-            return Ok(None);
-        };
-        let Some((community, roles)) = community_roles(ctx, thread.community_id).await? else { return Ok(None) };
-        if !access::allowed(&app(ctx).auth, &roles, &community, Action::Moderate) {
+        if !moderates_thread(ctx, self.0.thread_id).await? {
             return Ok(None);
         }
         let rows = loader::<PostRevisions, _>(ctx).load_one(self.0.id).await.gql()?.unwrap_or_default();
@@ -370,6 +430,8 @@ pub struct CreateThreadInput {
     /// The language it is written in: a BCP 47 tag such as `fr`, `fr-CA` or `en` (at most
     /// 35 characters).
     pub language: Option<String>,
+    /// When an announcement leaves the bulletin board (announcements only; in the future).
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 /// Result of `createThread`.
@@ -476,8 +538,66 @@ pub struct UnreactPayload {
     pub post: Post,
 }
 
+/// Input of `lockThread`, `unlockThread`, `pinThread` and `unpinThread`.
+#[derive(InputObject)]
+pub struct ThreadModerationInput {
+    /// Global id of the thread.
+    pub thread_id: ID,
+}
+
+/// Result of `lockThread`, `unlockThread`, `pinThread` and `unpinThread`.
+#[derive(SimpleObject)]
+pub struct ThreadModerationPayload {
+    /// The thread as it now is.
+    pub thread: Thread,
+}
+
+/// Input of `moveThread`.
+#[derive(InputObject)]
+pub struct MoveThreadInput {
+    /// Global id of the thread.
+    pub thread_id: ID,
+    /// Global id of a subgroup of the thread's community; null moves it to the community
+    /// itself.
+    pub subgroup_id: Option<ID>,
+}
+
+/// Result of `moveThread`.
+#[derive(SimpleObject)]
+pub struct MoveThreadPayload {
+    /// The thread where it now is.
+    pub thread: Thread,
+}
+
+/// Input of `hidePost`.
+#[derive(InputObject)]
+pub struct HidePostInput {
+    /// Global id of the reply.
+    pub post_id: ID,
+    /// Why (its author reads it): line breaks allowed, 1 to 2,000 characters once trimmed.
+    pub reason: String,
+}
+
+/// Result of `hidePost`.
+#[derive(SimpleObject)]
+pub struct HidePostPayload {
+    /// The hidden reply.
+    pub post: Post,
+}
+
 #[derive(Default)]
 pub struct DiscussionMutation;
+
+/// Runs a thread moderation of `input`.
+async fn moderate(
+    ctx: &Context<'_>,
+    input: ThreadModerationInput,
+    what: service::ThreadModeration,
+) -> async_graphql::Result<ThreadModerationPayload> {
+    let thread_id = from_global("threadId", NodeKind::Thread, &input.thread_id).gql()?;
+    let thread = service::moderate_thread(app(ctx), caller(ctx), thread_id, what).await.gql()?;
+    Ok(ThreadModerationPayload { thread: Thread(thread) })
+}
 
 /// Mutations on discussions.
 #[Object]
@@ -498,6 +618,7 @@ impl DiscussionMutation {
             body: input.body,
             kind: input.kind.into(),
             language: input.language,
+            expires_at: input.expires_at,
         };
         let thread = service::create_thread(app(ctx), caller(ctx), new).await.gql()?;
         Ok(CreateThreadPayload { thread: Thread(thread) })
@@ -561,6 +682,70 @@ impl DiscussionMutation {
         let post_id = from_global("postId", NodeKind::Post, &input.post_id).gql()?;
         let post = service::react(app(ctx), caller(ctx), post_id, input.reaction.into(), true).await.gql()?;
         Ok(ReactPayload { post: Post(post) })
+    }
+
+    /// Locks a thread: it takes no more replies (the community's moderators).
+    async fn lock_thread(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The thread to lock.")] input: ThreadModerationInput,
+    ) -> async_graphql::Result<ThreadModerationPayload> {
+        moderate(ctx, input, service::ThreadModeration::Lock).await
+    }
+
+    /// Unlocks a thread (the community's moderators).
+    async fn unlock_thread(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The thread to unlock.")] input: ThreadModerationInput,
+    ) -> async_graphql::Result<ThreadModerationPayload> {
+        moderate(ctx, input, service::ThreadModeration::Unlock).await
+    }
+
+    /// Pins a thread to `Community.pinnedThreads` (the community's moderators); the order
+    /// of `threads` does not change.
+    async fn pin_thread(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The thread to pin.")] input: ThreadModerationInput,
+    ) -> async_graphql::Result<ThreadModerationPayload> {
+        moderate(ctx, input, service::ThreadModeration::Pin).await
+    }
+
+    /// Unpins a thread (the community's moderators); an unpinned announcement leaves the
+    /// bulletin board.
+    async fn unpin_thread(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The thread to unpin.")] input: ThreadModerationInput,
+    ) -> async_graphql::Result<ThreadModerationPayload> {
+        moderate(ctx, input, service::ThreadModeration::Unpin).await
+    }
+
+    /// Moves a thread to a subgroup of its community, or back to the community itself
+    /// (the community's moderators).
+    async fn move_thread(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The thread and where to.")] input: MoveThreadInput,
+    ) -> async_graphql::Result<MoveThreadPayload> {
+        let thread_id = from_global("threadId", NodeKind::Thread, &input.thread_id).gql()?;
+        let subgroup_id =
+            input.subgroup_id.as_ref().map(|id| from_global("subgroupId", NodeKind::Subgroup, id)).transpose().gql()?;
+        let thread = service::move_thread(app(ctx), caller(ctx), thread_id, subgroup_id).await.gql()?;
+        Ok(MoveThreadPayload { thread: Thread(thread) })
+    }
+
+    /// Hides a reply, with the reason its author will read (the community's moderators):
+    /// others read it like a deleted one, with `hidden: true`.
+    async fn hide_post(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The reply and why.")] input: HidePostInput,
+    ) -> async_graphql::Result<HidePostPayload> {
+        let post_id = from_global("postId", NodeKind::Post, &input.post_id).gql()?;
+        let post = service::hide_post(app(ctx), caller(ctx), post_id, &input.reason).await.gql()?;
+        Ok(HidePostPayload { post: Post(post) })
     }
 
     /// Takes back one's reaction to a reply.

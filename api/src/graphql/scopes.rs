@@ -44,6 +44,12 @@ const WRITE: &[&str] = &[
     "acceptAnswer",
     "react",
     "unreact",
+    "lockThread",
+    "unlockThread",
+    "pinThread",
+    "unpinThread",
+    "moveThread",
+    "hidePost",
 ];
 
 /// Administration: organizations, the access policy, identity providers, sessions,

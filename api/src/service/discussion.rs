@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use entity::{
     community,
     enums::{Reaction, ThreadKind},
@@ -43,6 +43,8 @@ pub struct NewThread {
     pub body: String,
     pub kind: ThreadKind,
     pub language: Option<String>,
+    /// When an announcement leaves the bulletin board (announcements only).
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 /// Input of [`create_post`].
@@ -100,7 +102,15 @@ pub async fn create_thread(app: &App, caller: &Caller, input: NewThread) -> Serv
     let language = language("language", input.language.as_deref())?;
     let txn = crate::db::begin_write(&app.db).await?;
     let (community, roles) = communities::authorized(app, &txn, caller, input.community_id, Action::Post).await?;
-    if input.kind == ThreadKind::Announcement {
+    let now = Utc::now();
+    if input.expires_at.is_some_and(|at| at <= now) {
+        return Err(ServiceError::bad_input("expiresAt", "must be in the future"));
+    }
+    let announcement = input.kind == ThreadKind::Announcement;
+    if input.expires_at.is_some() && !announcement {
+        return Err(ServiceError::bad_input("expiresAt", "only announcements expire"));
+    }
+    if announcement {
         access::ensure(&app.auth, &roles, &community, Action::Announce)?;
     }
     if let Some(subgroup_id) = input.subgroup_id {
@@ -114,7 +124,6 @@ pub async fn create_thread(app: &App, caller: &Caller, input: NewThread) -> Serv
         }
         ensure_can_post_in_subgroup(app, &txn, caller, subgroup_id).await?;
     }
-    let now = Utc::now();
     let created = thread::ActiveModel {
         community_id: Set(community.id),
         subgroup_id: Set(input.subgroup_id),
@@ -125,6 +134,9 @@ pub async fn create_thread(app: &App, caller: &Caller, input: NewThread) -> Serv
         updated_at: Set(now),
         kind: Set(input.kind),
         language: Set(language),
+        // Announcements are pinned to the community's bulletin board.
+        pinned_at: Set(announcement.then_some(now)),
+        expires_at: Set(input.expires_at),
         ..Default::default()
     }
     .insert(&txn)
@@ -194,6 +206,9 @@ pub async fn create_post(app: &App, caller: &Caller, input: NewPost) -> ServiceR
     let txn = crate::db::begin_write(&app.db).await?;
     let (thread, community, roles) = readable_thread(app, &txn, caller, input.thread_id).await?;
     ensure_can_post(app, &txn, caller, &thread, &community, &roles).await?;
+    if thread.locked_at.is_some() {
+        return Err(ServiceError::forbidden("this thread is locked: it takes no more replies"));
+    }
     let reply_to_id = match input.reply_to_id {
         None => None,
         Some(id) => {
@@ -479,26 +494,169 @@ pub async fn posts_by_ids(app: &App, caller: &Caller, ids: &[i32]) -> ServiceRes
         .await?)
 }
 
-/// A community's questions without an accepted answer asked at least `older_than_hours`
-/// ago, that the caller may read (the caller checked they may read the community's
-/// discussions), oldest first; and how many there are when `count`.
-pub async fn unanswered_questions(
+/// A list of a community's threads (beside `threads`), each the threads the caller may
+/// read that match its condition.
+#[derive(Debug, Clone, Copy)]
+pub enum ThreadList {
+    /// Questions without an accepted answer asked at least this many hours ago.
+    Unanswered { older_than_hours: u32 },
+    /// Threads a moderator pinned (announcements among them).
+    Pinned,
+    /// The bulletin board: announcements that have not expired.
+    BulletinBoard,
+}
+
+/// A page of one of a community's [`ThreadList`]s, that the caller may read (the caller
+/// checked they may read the community's discussions), oldest first; and how many there
+/// are when `count`.
+pub async fn community_threads(
     app: &App,
     caller: &Caller,
     community_id: i32,
-    older_than_hours: u32,
+    list: ThreadList,
     req: &PageRequest,
     count: bool,
 ) -> ServiceResult<(Page<thread::Model>, u64)> {
-    let before = Utc::now() - Duration::hours(i64::from(older_than_hours));
-    let select = threads_select(app, caller)
-        .filter(thread::Column::CommunityId.eq(community_id))
-        .filter(thread::Column::Kind.eq(ThreadKind::Question))
-        .filter(thread::Column::AcceptedPostId.is_null())
-        .filter(thread::Column::CreatedAt.lte(before));
+    let now = Utc::now();
+    let select = threads_select(app, caller).filter(thread::Column::CommunityId.eq(community_id));
+    let select = match list {
+        ThreadList::Unanswered { older_than_hours } => select
+            .filter(thread::Column::Kind.eq(ThreadKind::Question))
+            .filter(thread::Column::AcceptedPostId.is_null())
+            .filter(thread::Column::CreatedAt.lte(now - Duration::hours(i64::from(older_than_hours)))),
+        ThreadList::Pinned => select.filter(thread::Column::PinnedAt.is_not_null()),
+        ThreadList::BulletinBoard => select
+            .filter(thread::Column::Kind.eq(ThreadKind::Announcement))
+            .filter(thread::Column::PinnedAt.is_not_null())
+            .filter(Condition::any().add(thread::Column::ExpiresAt.is_null()).add(thread::Column::ExpiresAt.gt(now))),
+    };
     let page = page::fetch(&app.db, select.clone(), thread::Column::Id, req).await?;
     let total = if count { page::count(&app.db, select).await? } else { 0 };
     Ok((page, total))
+}
+
+/// What a moderator does to a thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThreadModeration {
+    Lock,
+    Unlock,
+    Pin,
+    Unpin,
+}
+
+impl ThreadModeration {
+    /// Its name in the audit trail.
+    fn audit_action(self) -> &'static str {
+        match self {
+            Self::Lock => "thread.lock",
+            Self::Unlock => "thread.unlock",
+            Self::Pin => "thread.pin",
+            Self::Unpin => "thread.unpin",
+        }
+    }
+}
+
+/// A thread the caller may read and moderate (`NOT_FOUND` if they may not read it,
+/// `FORBIDDEN` if they may read but not moderate it).
+async fn moderated_thread<C: ConnectionTrait>(
+    app: &App,
+    db: &C,
+    caller: &Caller,
+    thread_id: i32,
+) -> ServiceResult<(thread::Model, community::Model)> {
+    caller.actor()?;
+    let (thread, community, roles) = readable_thread(app, db, caller, thread_id).await?;
+    access::ensure(&app.auth, &roles, &community, Action::Moderate)?;
+    Ok((thread, community))
+}
+
+/// Locks, unlocks, pins or unpins a thread (the community's moderators: animators by
+/// default). Doing what is already done changes nothing and records nothing.
+pub async fn moderate_thread(
+    app: &App,
+    caller: &Caller,
+    thread_id: i32,
+    what: ThreadModeration,
+) -> ServiceResult<thread::Model> {
+    let txn = crate::db::begin_write(&app.db).await?;
+    let (thread, community) = moderated_thread(app, &txn, caller, thread_id).await?;
+    let now = Some(Utc::now());
+    let (current, wanted) = match what {
+        ThreadModeration::Lock => (thread.locked_at, now),
+        ThreadModeration::Unlock => (thread.locked_at, None),
+        ThreadModeration::Pin => (thread.pinned_at, now),
+        ThreadModeration::Unpin => (thread.pinned_at, None),
+    };
+    if current.is_some() == wanted.is_some() {
+        return Ok(thread);
+    }
+    let mut model: thread::ActiveModel = thread.into();
+    match what {
+        ThreadModeration::Lock | ThreadModeration::Unlock => model.locked_at = Set(wanted),
+        ThreadModeration::Pin | ThreadModeration::Unpin => model.pinned_at = Set(wanted),
+    }
+    let updated = model.update(&txn).await?;
+    record(&txn, caller, community.id, what.audit_action(), "Thread", updated.id, json!({})).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Moves a thread to a subgroup of its own community (`None`: to the community itself);
+/// the community's moderators. Any other subgroup is `BAD_USER_INPUT` on `subgroupId`,
+/// whether it exists or not.
+pub async fn move_thread(
+    app: &App,
+    caller: &Caller,
+    thread_id: i32,
+    subgroup_id: Option<i32>,
+) -> ServiceResult<thread::Model> {
+    let txn = crate::db::begin_write(&app.db).await?;
+    let (thread, community) = moderated_thread(app, &txn, caller, thread_id).await?;
+    if let Some(id) = subgroup_id {
+        let bad = || ServiceError::bad_input("subgroupId", "is not a subgroup of the thread's community");
+        let found = subgroup::Entity::find_by_id(id).one(&txn).await?.filter(|s| s.community_id == community.id);
+        if found.is_none() {
+            return Err(bad());
+        }
+        let readable =
+            access::SubgroupAccess::load(&txn, caller, id).await?.is_some_and(|a| a.can(&app.auth, Action::Read));
+        if !readable {
+            return Err(bad());
+        }
+    }
+    if thread.subgroup_id == subgroup_id {
+        return Ok(thread);
+    }
+    let from = thread.subgroup_id;
+    let mut model: thread::ActiveModel = thread.into();
+    model.subgroup_id = Set(subgroup_id);
+    let moved = model.update(&txn).await?;
+    record(&txn, caller, community.id, "thread.move", "Thread", moved.id, json!({ "from": from, "to": subgroup_id }))
+        .await?;
+    txn.commit().await?;
+    Ok(moved)
+}
+
+/// The longest reason for hiding a reply.
+pub const REASON_MAX: usize = 2000;
+
+/// Hides a reply (the community's moderators), with the reason its author will read:
+/// others read it as a placeholder.
+pub async fn hide_post(app: &App, caller: &Caller, post_id: i32, reason: &str) -> ServiceResult<post::Model> {
+    let actor = caller.actor()?;
+    let reason = validate::required_multiline("reason", reason, REASON_MAX)?;
+    let txn = crate::db::begin_write(&app.db).await?;
+    let (post, _thread, community, roles) = readable_post(app, &txn, caller, post_id).await?;
+    access::ensure(&app.auth, &roles, &community, Action::Moderate)?;
+    ensure_not_deleted(&post)?;
+    let mut model: post::ActiveModel = post.into();
+    model.hidden_at = Set(Some(Utc::now()));
+    model.hidden_reason = Set(Some(reason.clone()));
+    model.hidden_by = Set(Some(actor.person_id));
+    let hidden = model.update(&txn).await?;
+    record(&txn, caller, community.id, "post.hide", "Post", hidden.id, json!({ "reason": reason })).await?;
+    txn.commit().await?;
+    Ok(hidden)
 }
 
 /// A thread, its community and the caller's roles there, if the caller may read the
