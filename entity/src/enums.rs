@@ -310,3 +310,15 @@ string_enum!(
         Agree = "AGREE",
     }
 );
+
+string_enum!(
+    /// Where a report of a reply stands.
+    ReportStatus {
+        /// Waiting in the moderation queue.
+        Open = "OPEN",
+        /// A moderator found nothing to do.
+        Dismissed = "DISMISSED",
+        /// A moderator hid the reply.
+        PostHidden = "POST_HIDDEN",
+    }
+);

@@ -21,6 +21,7 @@ pub mod person_identity;
 pub mod policy_state;
 pub mod post;
 pub mod post_reaction;
+pub mod post_report;
 pub mod post_revision;
 pub mod session;
 pub mod subgroup;
@@ -46,6 +47,7 @@ pub mod prelude {
     pub use crate::policy_state::Entity as PolicyState;
     pub use crate::post::Entity as Post;
     pub use crate::post_reaction::Entity as PostReaction;
+    pub use crate::post_report::Entity as PostReport;
     pub use crate::post_revision::Entity as PostRevision;
     pub use crate::session::Entity as Session;
     pub use crate::subgroup::Entity as Subgroup;

@@ -38,6 +38,7 @@ mod m0050_discussion_kinds;
 mod m0051_post_revision;
 mod m0052_post_reaction;
 mod m0053_moderation;
+mod m0054_post_report;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -80,6 +81,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0051_post_revision::Migration),
             Box::new(m0052_post_reaction::Migration),
             Box::new(m0053_moderation::Migration),
+            Box::new(m0054_post_report::Migration),
         ]
     }
 }

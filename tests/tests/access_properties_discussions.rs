@@ -6,7 +6,8 @@
 //! questions — and everyone who may read it does; every mutation by someone who may not
 //! read the thread answers `NOT_FOUND` (`UNAUTHENTICATED` when anonymous) and writes
 //! nothing. Moderation too: a hidden reply's text reaches moderators only, pinned threads
-//! are counted for readers only, and nobody but a moderator hides, locks or pins.
+//! are counted for readers only, and nobody but a moderator hides, locks or pins; the
+//! moderation queue and its reports are the moderators' only.
 
 use entity::enums::{CommunityRole, MembershipStatus};
 use harness::access_model::{Net, STATUSES, build, cases, network, reads, sees, slug};
@@ -27,6 +28,11 @@ const LOCK: &str = "mutation($id: ID!) { lockThread(input: { threadId: $id }) { 
 const PIN: &str = "mutation($id: ID!) { pinThread(input: { threadId: $id }) { thread { id } } }";
 const PINNED: &str =
     "query($s: String!) { community(slug: $s) { pinnedThreads { totalCount } bulletinBoard { totalCount } } }";
+const REPORT: &str = "mutation($id: ID!) { reportPost(input: { postId: $id, reason: \"rude\" }) { report { id } } }";
+const RESOLVE: &str =
+    "mutation($id: ID!) { resolveReport(input: { reportId: $id, action: DISMISS }) { report { id } } }";
+const QUEUE: &str =
+    "query($s: String!) { community(slug: $s) { moderationQueue { totalCount edges { node { id post { id } } } } } }";
 const REPLY: &str =
     "mutation($t: ID!, $r: ID) { createPost(input: { threadId: $t, replyToId: $r, body: \"reply\" }) { post { id } } }";
 
@@ -45,6 +51,7 @@ fn moderates(net: &Net, viewer: Option<usize>, c: usize) -> bool {
 
 /// What one community holds.
 struct Content {
+    report: Value,
     question: Value,
     answer: Value,
     child: Value,
@@ -89,10 +96,12 @@ async fn grow(app: &TestApp, founder: &str, community: &Value) -> Content {
     let hidden = fixtures::post(app, founder, &question, "hidden words").await;
     app.ok(Some(founder), HIDE, json!({ "id": hidden })).await;
     app.ok(Some(founder), PIN, json!({ "id": question })).await;
+    let data = app.ok(Some(founder), REPORT, json!({ "id": child })).await;
+    let report = data["reportPost"]["report"]["id"].clone();
     if archived {
         set_archived(true).await;
     }
-    Content { question, answer, child }
+    Content { report, question, answer, child }
 }
 
 /// The rows mutations would write.
@@ -104,7 +113,8 @@ async fn rows(app: &TestApp) -> (i64, i64, i64, i64, i64, i64) {
         app.count_rows("post WHERE deleted_at IS NOT NULL").await,
         app.count_rows("thread WHERE accepted_post_id IS NOT NULL").await,
         app.count_rows("post WHERE hidden_at IS NOT NULL").await
-            + app.count_rows("thread WHERE locked_at IS NOT NULL OR pinned_at IS NOT NULL").await,
+            + app.count_rows("thread WHERE locked_at IS NOT NULL OR pinned_at IS NOT NULL").await
+            + 1000 * app.count_rows("post_report WHERE status = 'OPEN'").await,
     )
 }
 
@@ -172,6 +182,21 @@ async fn check(net: Net) -> Result<(), TestCaseError> {
                     viewer,
                     body
                 );
+            }
+            // The moderation queue: its moderators' only.
+            let body = app.gql(token, QUEUE, json!({ "s": slug(c) })).await;
+            let queue = &body["data"]["community"]["moderationQueue"];
+            if moderates(&net, viewer, c) {
+                prop_assert_eq!(&queue["totalCount"], &json!(1), "queue of {} for {:?}: {}", c, viewer, body);
+                prop_assert_eq!(&queue["edges"][0]["node"]["id"], &content.report);
+            } else {
+                prop_assert!(queue.is_null(), "queue of {} for {:?}: {}", c, viewer, body);
+                let expected = if sees(&net, viewer, c) { "FORBIDDEN" } else { "NOT_FOUND" };
+                prop_assert_eq!(error_code(&body), expected, "queue of {} for {:?}: {}", c, viewer, body);
+                if viewer.is_some() {
+                    let body = app.gql(token, RESOLVE, json!({ "id": content.report })).await;
+                    prop_assert_eq!(error_code(&body), "NOT_FOUND", "resolve in {} by {:?}: {}", c, viewer, body);
+                }
             }
             let body = app.gql(token, UNANSWERED, json!({ "s": slug(c) })).await;
             let list = &body["data"]["community"]["unansweredQuestions"];

@@ -591,3 +591,70 @@ async fn a_hidden_reply_reads_like_a_deleted_one_except_to_its_author_and_modera
     let moderator = read(cop.founder.clone()).await;
     assert_eq!(moderator["body"], "Something out of line");
 }
+
+const REPORT: &str = "mutation($id: ID!, $why: String!) { reportPost(input: { postId: $id, reason: $why }) { report { id status reason post { id } } } }";
+const RESOLVE: &str = "mutation($id: ID!, $a: ReportResolution!) { resolveReport(input: { reportId: $id, action: $a }) { report { id status resolvedAt post { id hidden hiddenReason body } } } }";
+const QUEUE: &str = "query($s: String!) { community(slug: $s) { moderationQueue { totalCount edges { node { id reason status reporter { displayName } post { id } } } } } }";
+
+#[tokio::test]
+async fn readers_report_replies_and_moderators_resolve_the_queue() {
+    let cop = cop().await;
+    let thread = fixtures::thread(&cop.app, &cop.nurse, &cop.community, "Thread").await;
+    let rude = reply(&cop, &cop.worker, &thread, None, "Rude words").await;
+    let fine = reply(&cop, &cop.nurse, &thread, None, "Fine words").await;
+
+    let body = cop.app.gql(Some(&cop.stranger), REPORT, json!({ "id": rude["id"], "why": "Rude" })).await;
+    assert_eq!(error_code(&body), "NOT_FOUND", "{body}");
+    let body = cop.app.gql(Some(&cop.nurse), REPORT, json!({ "id": rude["id"], "why": "  " })).await;
+    assert_eq!((error_code(&body), error_field(&body)), ("BAD_USER_INPUT", "reason"), "{body}");
+    assert_eq!(cop.app.count_rows("post_report").await, 0, "nothing written");
+
+    let data =
+        cop.app.ok(Some(&cop.nurse), REPORT, json!({ "id": rude["id"], "why": "Jugement envers une collègue" })).await;
+    let report = data["reportPost"]["report"].clone();
+    assert_eq!((report["status"].as_str(), report["post"]["id"].as_str()), (Some("OPEN"), rude["id"].as_str()));
+    // Reporting again while open changes nothing.
+    let data = cop.app.ok(Some(&cop.nurse), REPORT, json!({ "id": rude["id"], "why": "Again" })).await;
+    assert_eq!(data["reportPost"]["report"]["id"], report["id"]);
+    let data = cop.app.ok(Some(&cop.worker), REPORT, json!({ "id": fine["id"], "why": "I disagree" })).await;
+    let other = data["reportPost"]["report"]["id"].clone();
+    assert_eq!(audited(&cop.app, "post.report").await, 2);
+
+    // The queue is the moderators'.
+    let data = cop.app.ok(Some(&cop.founder), QUEUE, json!({ "s": "plaies" })).await;
+    let queue = &data["community"]["moderationQueue"];
+    assert_eq!(queue["totalCount"], 2);
+    assert_eq!(
+        queue["edges"][0]["node"],
+        json!({ "id": report["id"], "reason": "Jugement envers une collègue", "status": "OPEN", "reporter": { "displayName": "infirmiere" }, "post": { "id": rude["id"] } })
+    );
+    let body = cop.app.gql(Some(&cop.nurse), QUEUE, json!({ "s": "plaies" })).await;
+    assert_eq!(error_code(&body), "FORBIDDEN", "{body}");
+    let body = cop.app.gql(Some(&cop.stranger), QUEUE, json!({ "s": "plaies" })).await;
+    assert_eq!(error_code(&body), "NOT_FOUND", "{body}");
+    for token in [&cop.nurse, &cop.worker, &cop.stranger] {
+        let body = cop.app.gql(Some(token), RESOLVE, json!({ "id": report["id"], "a": "HIDE_POST" })).await;
+        assert_eq!(error_code(&body), "NOT_FOUND", "{body}");
+    }
+    assert_eq!(cop.app.count_rows("post_report WHERE status = 'OPEN'").await, 2, "nothing written");
+
+    let data = cop.app.ok(Some(&cop.founder), RESOLVE, json!({ "id": report["id"], "a": "HIDE_POST" })).await;
+    let resolved = &data["resolveReport"]["report"];
+    assert_eq!(resolved["status"], "POST_HIDDEN");
+    assert!(resolved["resolvedAt"].is_string());
+    assert_eq!(resolved["post"]["hiddenReason"], "Jugement envers une collègue");
+    let data = cop.app.ok(Some(&cop.founder), RESOLVE, json!({ "id": other, "a": "DISMISS" })).await;
+    assert_eq!(data["resolveReport"]["report"]["status"], "DISMISSED");
+    assert_eq!(data["resolveReport"]["report"]["post"]["hidden"], false);
+    let body = cop.app.gql(Some(&cop.founder), RESOLVE, json!({ "id": other, "a": "HIDE_POST" })).await;
+    assert_eq!((error_code(&body), error_field(&body)), ("CONFLICT", "reportId"), "{body}");
+    assert_eq!(audited(&cop.app, "report.resolve").await, 2);
+
+    let data = cop.app.ok(Some(&cop.founder), QUEUE, json!({ "s": "plaies" })).await;
+    assert_eq!(data["community"]["moderationQueue"]["totalCount"], 0, "the queue is empty");
+    // The reported reply now reads like a deleted one, except to its author.
+    let data = cop.app.ok(Some(&cop.nurse), THREAD, json!({ "id": thread })).await;
+    assert_eq!(data["node"]["posts"]["edges"][0]["node"]["body"], "");
+    let body = cop.app.gql(Some(&cop.founder), RESOLVE, json!({ "id": "garbage", "a": "DISMISS" })).await;
+    assert_eq!((error_code(&body), error_field(&body)), ("BAD_USER_INPUT", "reportId"), "{body}");
+}

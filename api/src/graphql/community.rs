@@ -14,7 +14,7 @@ use super::{
     GqlResult, app, caller,
     connection::{self, Conn},
     db,
-    discussion::{Post, Thread},
+    discussion::{Post, Report, Thread},
     enums::{
         CommunityRole, CreationMode, InteractionMode, MembershipPolicy, MembershipStatus, ParticipationStatus, Stage,
         SubgroupKind, SubgroupVisibility, Visibility,
@@ -120,7 +120,8 @@ impl Community {
             | "threads"
             | "unansweredQuestions"
             | "pinnedThreads"
-            | "bulletinBoard" => &[],
+            | "bulletinBoard"
+            | "moderationQueue" => &[],
             "name" => &[C::Name],
             "description" => &[C::Description],
             "fieldOfKnowledge" => &[C::FieldOfKnowledge],
@@ -452,6 +453,43 @@ impl Community {
         before: Option<String>,
     ) -> async_graphql::Result<Conn<Thread>> {
         self.thread_list(ctx, ThreadList::Pinned, (first, after, last, before)).await
+    }
+    /// Open reports of replies, oldest first: for the community's moderators (the policy's
+    /// `moderate` action; `FORBIDDEN` for anyone else who may see the community).
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
+    async fn moderation_queue(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items to return from the start of the list (after `after` if given): 0 to 100. When neither `first` nor `last` is given, a page holds 20 items. Cannot be combined with `last`; out of range is `BAD_USER_INPUT` naming `first`."
+        )]
+        first: Option<i32>,
+        #[graphql(
+            desc = "Returns the items after this cursor (the `cursor` of an edge, or `pageInfo.endCursor`, of this same list). An unreadable cursor is `BAD_USER_INPUT` naming `after`."
+        )]
+        after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end of the list (before `before` if given): 0 to 100. Cannot be combined with `first`; out of range is `BAD_USER_INPUT` naming `last`."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "Returns the items before this cursor (the `cursor` of an edge, or `pageInfo.startCursor`, of this same list). An unreadable cursor is `BAD_USER_INPUT` naming `before`."
+        )]
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<Report>> {
+        let order = ListOrder::default();
+        let req = connection::page_request(first, after, last, before, order).gql()?;
+        self.ensure(ctx, Action::Moderate).await?;
+        let (page, total) = crate::service::discussion::moderation_queue(
+            app(ctx),
+            caller(ctx),
+            self.0.id,
+            &req,
+            connection::wants_count(ctx),
+        )
+        .await
+        .gql()?;
+        Ok(connection::build(page, total, order, |m| m.id, Report))
     }
     /// The bulletin board: pinned announcements that have not expired, oldest first
     /// (people who may read the community's discussions).

@@ -2,13 +2,13 @@
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use entity::{post, post_revision, thread};
+use entity::{post, post_report, post_revision, thread};
 
 use super::{
     GqlResult, app, caller,
     community::{Community, Subgroup},
     connection::{self, Conn},
-    enums::{Reaction, ThreadKind},
+    enums::{Reaction, ReportStatus, ThreadKind},
     ids::{NodeKind, from_global, to_global},
     loaders::{
         IdLoader, PersonById, PostById, PostReactions, PostRevisions, SubgroupById, ThreadById, ThreadPosts,
@@ -585,6 +585,85 @@ pub struct HidePostPayload {
     pub post: Post,
 }
 
+/// A reply a reader reported to the community's moderators.
+pub struct Report(pub post_report::Model);
+
+/// A reply a reader reported to the community's moderators (read by them in
+/// `Community.moderationQueue`).
+#[Object]
+impl Report {
+    /// Global id (for `resolveReport`).
+    async fn id(&self) -> ID {
+        to_global(NodeKind::Report, self.0.id)
+    }
+    /// The reported reply.
+    async fn post(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Post>> {
+        Ok(loader::<IdLoader<PostById>, _>(ctx).load_one(self.0.post_id).await.gql()?.map(Post))
+    }
+    /// Why it was reported.
+    async fn reason(&self) -> &str {
+        &self.0.reason
+    }
+    /// Where it stands.
+    async fn status(&self) -> ReportStatus {
+        self.0.status.into()
+    }
+    /// Who reported it.
+    async fn reporter(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Person>> {
+        Ok(loader::<PersonById, _>(ctx).load_one(self.0.reporter_id).await.gql()?.map(Person))
+    }
+    /// When it was reported.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// When a moderator resolved it (null while open).
+    async fn resolved_at(&self) -> Option<DateTime<Utc>> {
+        self.0.resolved_at
+    }
+}
+
+/// Input of `reportPost`.
+#[derive(InputObject)]
+pub struct ReportPostInput {
+    /// Global id of the reply.
+    pub post_id: ID,
+    /// Why (the moderators read it; hiding the reply shows it to its author): line breaks
+    /// allowed, 1 to 2,000 characters once trimmed.
+    pub reason: String,
+}
+
+/// Result of `reportPost`.
+#[derive(SimpleObject)]
+pub struct ReportPostPayload {
+    /// The report (the reporter's open one, if they had already reported the reply).
+    pub report: Report,
+}
+
+/// What a moderator does with a report.
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportResolution {
+    /// Nothing to do: the report leaves the queue.
+    Dismiss,
+    /// Hide the reply, with the report's reason: every open report of it leaves the queue.
+    HidePost,
+}
+
+/// Input of `resolveReport`.
+#[derive(InputObject)]
+pub struct ResolveReportInput {
+    /// Global id of the report (an open one).
+    pub report_id: ID,
+    /// What to do.
+    pub action: ReportResolution,
+}
+
+/// Result of `resolveReport`.
+#[derive(SimpleObject)]
+pub struct ResolveReportPayload {
+    /// The resolved report.
+    pub report: Report,
+}
+
 #[derive(Default)]
 pub struct DiscussionMutation;
 
@@ -746,6 +825,33 @@ impl DiscussionMutation {
         let post_id = from_global("postId", NodeKind::Post, &input.post_id).gql()?;
         let post = service::hide_post(app(ctx), caller(ctx), post_id, &input.reason).await.gql()?;
         Ok(HidePostPayload { post: Post(post) })
+    }
+
+    /// Reports a reply to the community's moderators (anyone who may read it).
+    async fn report_post(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The reply and why.")] input: ReportPostInput,
+    ) -> async_graphql::Result<ReportPostPayload> {
+        let post_id = from_global("postId", NodeKind::Post, &input.post_id).gql()?;
+        let report = service::report_post(app(ctx), caller(ctx), post_id, &input.reason).await.gql()?;
+        Ok(ReportPostPayload { report: Report(report) })
+    }
+
+    /// Resolves an open report (the community's moderators): dismisses it or hides the
+    /// reply. A report resolved already is `CONFLICT` on `reportId`.
+    async fn resolve_report(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The report and what to do.")] input: ResolveReportInput,
+    ) -> async_graphql::Result<ResolveReportPayload> {
+        let report_id = from_global("reportId", NodeKind::Report, &input.report_id).gql()?;
+        let resolution = match input.action {
+            ReportResolution::Dismiss => service::Resolution::Dismiss,
+            ReportResolution::HidePost => service::Resolution::HidePost,
+        };
+        let report = service::resolve_report(app(ctx), caller(ctx), report_id, resolution).await.gql()?;
+        Ok(ResolveReportPayload { report: Report(report) })
     }
 
     /// Takes back one's reaction to a reply.

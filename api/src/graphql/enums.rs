@@ -257,3 +257,15 @@ mirror!(
         Agree,
     }
 );
+
+mirror!(
+    /// Where a report of a reply stands.
+    ReportStatus = ReportStatus {
+        /// Waiting in the community's moderation queue.
+        Open,
+        /// A moderator found nothing to do.
+        Dismissed,
+        /// A moderator hid the reply.
+        PostHidden,
+    }
+);

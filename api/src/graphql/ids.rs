@@ -33,10 +33,12 @@ pub enum NodeKind {
     Identity,
     PersonalAccessToken,
     ApiClient,
+    // Discussions (issue 14).
+    Report,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 12] = [
+    const ALL: [NodeKind; 13] = [
         Self::Organization,
         Self::Person,
         Self::Community,
@@ -49,6 +51,7 @@ impl NodeKind {
         Self::Identity,
         Self::PersonalAccessToken,
         Self::ApiClient,
+        Self::Report,
     ];
 
     fn name(self) -> &'static str {
@@ -65,6 +68,7 @@ impl NodeKind {
             Self::Identity => "Identity",
             Self::PersonalAccessToken => "PersonalAccessToken",
             Self::ApiClient => "ApiClient",
+            Self::Report => "Report",
         }
     }
 }

@@ -79,6 +79,7 @@ fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
         .override_output_type_description::<Conn<discussion::Thread>>(CONNECTION)
         .override_output_type_description::<Conn<discussion::Post>>(CONNECTION)
         .override_output_type_description::<Conn<policy::AuditEvent>>(CONNECTION)
+        .override_output_type_description::<Conn<discussion::Report>>(CONNECTION)
 }
 
 /// The description of every `…Connection` type.

@@ -85,7 +85,11 @@ impl NodeQuery {
                 NodeKind::Post => &mut wanted.posts,
                 NodeKind::ApiClient => &mut clients,
                 // As in `node(id:)`: reached only through the fields that check who asks.
-                NodeKind::IdentityProvider | NodeKind::Session | NodeKind::Identity | NodeKind::PersonalAccessToken => {
+                NodeKind::IdentityProvider
+                | NodeKind::Session
+                | NodeKind::Identity
+                | NodeKind::PersonalAccessToken
+                | NodeKind::Report => {
                     continue;
                 }
             };
@@ -110,9 +114,11 @@ impl NodeQuery {
                 NodeKind::Thread => found.threads.get(&id).cloned().map(|m| Node::Thread(Thread(m))),
                 NodeKind::Post => found.posts.get(&id).cloned().map(|m| Node::Post(Post(m))),
                 NodeKind::ApiClient => clients.get(&id).cloned().map(|m| Node::ApiClient(ApiClient(m))),
-                NodeKind::IdentityProvider | NodeKind::Session | NodeKind::Identity | NodeKind::PersonalAccessToken => {
-                    None
-                }
+                NodeKind::IdentityProvider
+                | NodeKind::Session
+                | NodeKind::Identity
+                | NodeKind::PersonalAccessToken
+                | NodeKind::Report => None,
             })
             .collect())
     }
@@ -164,10 +170,14 @@ async fn resolve(ctx: &Context<'_>, kind: NodeKind, id: i32) -> ServiceResult<Op
             .await?
             .remove(&id)
             .map(|m| Node::ApiClient(ApiClient(m))),
-        // Reached through `identityProviders`, `mySessions`, `Person.identities` and
-        // `Person.personalAccessTokens`, which
+        // Reached through `identityProviders`, `mySessions`, `Person.identities`,
+        // `Person.personalAccessTokens` and `Community.moderationQueue`, which
         // check who asks.
-        NodeKind::IdentityProvider | NodeKind::Session | NodeKind::Identity | NodeKind::PersonalAccessToken => None,
+        NodeKind::IdentityProvider
+        | NodeKind::Session
+        | NodeKind::Identity
+        | NodeKind::PersonalAccessToken
+        | NodeKind::Report => None,
     })
 }
 

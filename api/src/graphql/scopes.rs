@@ -50,6 +50,8 @@ const WRITE: &[&str] = &[
     "unpinThread",
     "moveThread",
     "hidePost",
+    "reportPost",
+    "resolveReport",
 ];
 
 /// Administration: organizations, the access policy, identity providers, sessions,

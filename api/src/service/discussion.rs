@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 use entity::{
     community,
-    enums::{Reaction, ThreadKind},
-    post, post_reaction, post_revision, subgroup, thread,
+    enums::{Reaction, ReportStatus, ThreadKind},
+    post, post_reaction, post_report, post_revision, subgroup, thread,
 };
 use policy::{Action, Role};
 use sea_orm::{
@@ -643,20 +643,149 @@ pub const REASON_MAX: usize = 2000;
 /// Hides a reply (the community's moderators), with the reason its author will read:
 /// others read it as a placeholder.
 pub async fn hide_post(app: &App, caller: &Caller, post_id: i32, reason: &str) -> ServiceResult<post::Model> {
-    let actor = caller.actor()?;
+    caller.actor()?;
     let reason = validate::required_multiline("reason", reason, REASON_MAX)?;
     let txn = crate::db::begin_write(&app.db).await?;
     let (post, _thread, community, roles) = readable_post(app, &txn, caller, post_id).await?;
     access::ensure(&app.auth, &roles, &community, Action::Moderate)?;
     ensure_not_deleted(&post)?;
+    let hidden = hide(&txn, caller, post, community.id, reason).await?;
+    txn.commit().await?;
+    Ok(hidden)
+}
+
+/// Hides `post` (checked by the caller) and records it.
+async fn hide<C: ConnectionTrait>(
+    txn: &C,
+    caller: &Caller,
+    post: post::Model,
+    community_id: i32,
+    reason: String,
+) -> ServiceResult<post::Model> {
+    let actor = caller.actor()?;
     let mut model: post::ActiveModel = post.into();
     model.hidden_at = Set(Some(Utc::now()));
     model.hidden_reason = Set(Some(reason.clone()));
     model.hidden_by = Set(Some(actor.person_id));
-    let hidden = model.update(&txn).await?;
-    record(&txn, caller, community.id, "post.hide", "Post", hidden.id, json!({ "reason": reason })).await?;
-    txn.commit().await?;
+    let hidden = model.update(txn).await?;
+    record(txn, caller, community_id, "post.hide", "Post", hidden.id, json!({ "reason": reason })).await?;
     Ok(hidden)
+}
+
+/// Reports a reply to the community's moderators: anyone who may read it. Reporting it
+/// again while one's report is open changes nothing.
+pub async fn report_post(app: &App, caller: &Caller, post_id: i32, reason: &str) -> ServiceResult<post_report::Model> {
+    let actor = caller.actor()?;
+    let reason = validate::required_multiline("reason", reason, REASON_MAX)?;
+    let txn = crate::db::begin_write(&app.db).await?;
+    let (post, _thread, community, _roles) = readable_post(app, &txn, caller, post_id).await?;
+    ensure_not_deleted(&post)?;
+    let open = post_report::Entity::find()
+        .filter(post_report::Column::PostId.eq(post.id))
+        .filter(post_report::Column::ReporterId.eq(actor.person_id))
+        .filter(post_report::Column::Status.eq(ReportStatus::Open))
+        .one(&txn)
+        .await?;
+    if let Some(open) = open {
+        return Ok(open);
+    }
+    let created = post_report::ActiveModel {
+        post_id: Set(post.id),
+        community_id: Set(community.id),
+        reporter_id: Set(actor.person_id),
+        reason: Set(reason),
+        status: Set(ReportStatus::Open),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    record(&txn, caller, community.id, "post.report", "Post", post.id, json!({ "reportId": created.id })).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// How a moderator resolves a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolution {
+    /// Nothing to do.
+    Dismiss,
+    /// Hide the reply (with the report's reason); every open report of it is resolved.
+    HidePost,
+}
+
+/// Resolves an open report (the community's moderators; to anyone else a report is
+/// `NOT_FOUND`, as a missing one).
+pub async fn resolve_report(
+    app: &App,
+    caller: &Caller,
+    report_id: i32,
+    resolution: Resolution,
+) -> ServiceResult<post_report::Model> {
+    let actor = caller.actor()?;
+    let not_found = || ServiceError::not_found("report");
+    let txn = crate::db::begin_write(&app.db).await?;
+    let report = post_report::Entity::find_by_id(report_id).one(&txn).await?.ok_or_else(not_found)?;
+    let (post, _thread, community, roles) =
+        readable_post(app, &txn, caller, report.post_id).await.map_err(|err| match err {
+            ServiceError::NotFound { .. } => not_found(),
+            other => other,
+        })?;
+    if !access::allowed(&app.auth, &roles, &community, Action::Moderate) {
+        return Err(not_found());
+    }
+    if report.status != ReportStatus::Open {
+        return Err(ServiceError::Conflict { field: "reportId".into(), message: "was already resolved".into() });
+    }
+    let now = Utc::now();
+    let status = match resolution {
+        Resolution::Dismiss => ReportStatus::Dismissed,
+        Resolution::HidePost => ReportStatus::PostHidden,
+    };
+    let mut reports = post_report::Entity::update_many()
+        .col_expr(post_report::Column::Status, Expr::val(status.as_str()))
+        .col_expr(post_report::Column::ResolvedBy, Expr::val(actor.person_id))
+        .col_expr(post_report::Column::ResolvedAt, Expr::val(now))
+        .filter(post_report::Column::Status.eq(ReportStatus::Open));
+    reports = match resolution {
+        Resolution::Dismiss => reports.filter(post_report::Column::Id.eq(report.id)),
+        Resolution::HidePost => reports.filter(post_report::Column::PostId.eq(post.id)),
+    };
+    reports.exec(&txn).await?;
+    if resolution == Resolution::HidePost && post.hidden_at.is_none() && post.deleted_at.is_none() {
+        hide(&txn, caller, post, community.id, report.reason.clone()).await?;
+    }
+    record(&txn, caller, community.id, "report.resolve", "PostReport", report.id, json!({ "status": status.as_str() }))
+        .await?;
+    let resolved = post_report::Entity::find_by_id(report.id).one(&txn).await?.ok_or_else(not_found)?;
+    txn.commit().await?;
+    Ok(resolved)
+}
+
+/// A page of a community's open reports, oldest first, of replies the caller may read
+/// (the caller checked they moderate the community); and how many there are when `count`.
+pub async fn moderation_queue(
+    app: &App,
+    caller: &Caller,
+    community_id: i32,
+    req: &PageRequest,
+    count: bool,
+) -> ServiceResult<(Page<post_report::Model>, u64)> {
+    let readable_posts = post::Entity::find()
+        .select_only()
+        .column(post::Column::Id)
+        .filter(
+            post::Column::ThreadId
+                .in_subquery(threads_select(app, caller).select_only().column(thread::Column::Id).into_query()),
+        )
+        .into_query();
+    let select = post_report::Entity::find()
+        .filter(post_report::Column::CommunityId.eq(community_id))
+        .filter(post_report::Column::Status.eq(ReportStatus::Open))
+        .filter(post_report::Column::PostId.in_subquery(readable_posts));
+    let page = page::fetch(&app.db, select.clone(), post_report::Column::Id, req).await?;
+    let total = if count { page::count(&app.db, select).await? } else { 0 };
+    Ok((page, total))
 }
 
 /// A thread, its community and the caller's roles there, if the caller may read the

@@ -242,7 +242,7 @@ macro_rules! id_ordered {
         }
     )+};
 }
-id_ordered!(organization::Model, community_organization::Model, subgroup::Model);
+id_ordered!(organization::Model, community_organization::Model, subgroup::Model, entity::post_report::Model);
 
 /// Which slice of a list to fetch.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
