@@ -257,6 +257,7 @@ pub async fn seed(db: &DatabaseConnection, size: SeedSize) -> ServiceResult<Stri
             body: Set("What have you tried?".into()),
             created_at: Set(now),
             updated_at: Set(now),
+            ..Default::default()
         }),
     )
     .await?;

@@ -344,3 +344,49 @@ string_enum!(
         Archived = "ARCHIVED",
     }
 );
+
+// ---- Discussions (issue 14) -------------------------------------------------------------
+
+string_enum!(
+    /// What a thread is for.
+    ThreadKind {
+        /// A conversation (the default).
+        Discussion = "DISCUSSION",
+        /// A question waiting for an accepted answer.
+        Question = "QUESTION",
+        /// A call to all (appel à tous).
+        CallForInput = "CALL_FOR_INPUT",
+        /// A case brought for discussion.
+        CaseDiscussion = "CASE_DISCUSSION",
+        /// An announcement for the community's bulletin board.
+        Announcement = "ANNOUNCEMENT",
+    }
+);
+
+#[expect(clippy::derivable_impls, reason = "the enum is declared by a macro shared with enums that have no default")]
+impl Default for ThreadKind {
+    fn default() -> Self {
+        Self::Discussion
+    }
+}
+
+string_enum!(
+    /// The reactions a reply may get.
+    Reaction {
+        Useful = "USEFUL",
+        Thanks = "THANKS",
+        Agree = "AGREE",
+    }
+);
+
+string_enum!(
+    /// Where a report of a reply stands.
+    ReportStatus {
+        /// Waiting in the moderation queue.
+        Open = "OPEN",
+        /// A moderator found nothing to do.
+        Dismissed = "DISMISSED",
+        /// A moderator hid the reply.
+        PostHidden = "POST_HIDDEN",
+    }
+);

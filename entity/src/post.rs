@@ -15,6 +15,18 @@ pub struct Model {
     pub body: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The reply (of the same thread, itself not a reply to another) this one answers.
+    pub reply_to_id: Option<i32>,
+    /// When its author last edited it.
+    pub edited_at: Option<DateTimeUtc>,
+    /// When it was deleted (its body is then empty).
+    pub deleted_at: Option<DateTimeUtc>,
+    /// When a moderator hid it (others then read it as a placeholder).
+    pub hidden_at: Option<DateTimeUtc>,
+    /// Why it was hidden (shown to its author and to moderators).
+    pub hidden_reason: Option<String>,
+    /// The moderator who hid it.
+    pub hidden_by: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

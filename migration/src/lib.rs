@@ -44,6 +44,12 @@ mod m0042_event_occurrence;
 mod m0043_event_rsvp;
 mod m0044_calendar_feed;
 mod m0060_trusted_document;
+// Discussions (issue 14).
+mod m0050_discussion_kinds;
+mod m0051_post_revision;
+mod m0052_post_reaction;
+mod m0053_moderation;
+mod m0054_post_report;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -93,6 +99,11 @@ impl MigratorTrait for Migrator {
             Box::new(m0032_document_version::Migration),
             Box::new(m0033_wiki_page::Migration),
             Box::new(m0034_theme::Migration),
+            Box::new(m0050_discussion_kinds::Migration),
+            Box::new(m0051_post_revision::Migration),
+            Box::new(m0052_post_reaction::Migration),
+            Box::new(m0053_moderation::Migration),
+            Box::new(m0054_post_report::Migration),
         ]
     }
 }

@@ -182,6 +182,9 @@ words!(
         ManageLibrary = "manage_library",
         PurgeDocument = "purge_document",
         EditWiki = "edit_wiki",
+        // Discussions (issue 14).
+        AcceptAnswer = "accept_answer",
+        Announce = "announce",
     }
 );
 

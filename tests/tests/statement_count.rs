@@ -312,3 +312,89 @@ async fn sorted_lists_cost_the_statements_of_the_default_order() {
         .collect();
     assert_eq!(bodies, ["Reply 2", "Reply 1", "Reply 0"]);
 }
+
+/// The discussions benchmark of issue 14 (`bench/README.md`): threads with their kind and
+/// accepted answer, and the reactions to their posts.
+const DISCUSSIONS_BENCH: &str = "{ community(slug: \"cop-0\") { threads(first: 20) { edges { node { kind acceptedAnswer { id } posts(first: 5) { edges { node { reactions { reaction count } } } } } } } } }";
+
+/// Statements the discussions benchmark costs once the session is known: on PostgreSQL
+/// the community, its threads and their posts read together, then one batch of accepted
+/// answers and one of reactions; SQLite reads the three levels apart.
+fn discussions_ceiling(postgres: bool) -> usize {
+    if postgres { 3 } else { 5 }
+}
+
+/// Adds `n` questions to cop-0, each answered `replies` times (every reply marked
+/// USEFUL by the asker), the first reply accepted.
+async fn grow_questions(app: &TestApp, asker: &str, answerer: &str, n: usize, replies: usize) {
+    let data = app.ok(Some(asker), "{ community(slug: \"cop-0\") { id } }", json!({})).await;
+    let community = data["community"]["id"].clone();
+    for q in 0..n {
+        let data = app
+            .ok(
+                Some(asker),
+                "mutation($input: CreateThreadInput!) { createThread(input: $input) { thread { id } } }",
+                json!({ "input": { "communityId": community, "kind": "QUESTION", "title": format!("Question {q}") } }),
+            )
+            .await;
+        let thread = data["createThread"]["thread"]["id"].clone();
+        for r in 0..replies {
+            let post = fixtures::post(app, answerer, &thread, &format!("Answer {r}")).await;
+            app.ok(
+                Some(asker),
+                "mutation($id: ID!) { react(input: { postId: $id, reaction: USEFUL }) { post { id } } }",
+                json!({ "id": post }),
+            )
+            .await;
+            if r == 0 {
+                app.ok(
+                    Some(asker),
+                    "mutation($id: ID!) { acceptAnswer(input: { postId: $id }) { post { id } } }",
+                    json!({ "id": post }),
+                )
+                .await;
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_discussions_benchmark_costs_a_fixed_number_of_statements() {
+    let app = TestApp::spawn().await;
+    let admin = app.token("admin@network.example", None, true).await;
+    fixtures::organization(&app, &admin, "home").await;
+    let ana = app.token("ana@cisss.example", Some("home"), false).await;
+    grow(&app, &ana, 0, 1, 1, 1).await;
+    let sponsor = app.token("sponsor0@example.org", Some("org-0"), false).await;
+
+    let measure = || async {
+        app.ok(Some(&ana), DISCUSSIONS_BENCH, json!({})).await;
+        let mut fewest = usize::MAX;
+        let mut data = json!(null);
+        for _ in 0..3 {
+            app.reset_statements();
+            data = app.ok(Some(&ana), DISCUSSIONS_BENCH, json!({})).await;
+            fewest = fewest.min(app.statements());
+        }
+        (fewest, data)
+    };
+    grow_questions(&app, &ana, &sponsor, 1, 2).await;
+    let (small, _) = measure().await;
+    grow_questions(&app, &ana, &sponsor, 6, 4).await;
+    let (large, data) = measure().await;
+    println!("discussions benchmark: {small} statements with 2 threads, {large} with 8");
+    let ceiling = discussions_ceiling(app.is_postgres());
+    assert_eq!(small, large, "the count grows with the rows");
+    assert!(large <= ceiling, "{large} statements, at most {ceiling} expected");
+
+    let threads = data["community"]["threads"]["edges"].as_array().cloned().unwrap_or_default();
+    assert_eq!(threads.len(), 8);
+    assert_eq!(threads[0]["node"]["kind"], "DISCUSSION");
+    assert!(threads[0]["node"]["acceptedAnswer"].is_null());
+    let last = &threads[7]["node"];
+    assert_eq!(last["kind"], "QUESTION");
+    let posts = last["posts"]["edges"].as_array().cloned().unwrap_or_default();
+    assert_eq!(posts.len(), 4);
+    assert!(last["acceptedAnswer"]["id"].is_string(), "{last}");
+    assert_eq!(posts[3]["node"]["reactions"], json!([{ "reaction": "USEFUL", "count": 1 }]));
+}

@@ -14,7 +14,7 @@ use super::{
     GqlResult, app, caller,
     connection::{self, Conn},
     db,
-    discussion::{Post, Thread},
+    discussion::{Post, Report, Thread},
     enums::{
         CommunityRole, CreationMode, InteractionMode, MembershipPolicy, MembershipStatus, ParticipationStatus, Stage,
         SubgroupKind, SubgroupVisibility, Visibility,
@@ -35,7 +35,7 @@ use crate::{
         community::{
             self as service, CommunityChanges, CommunityFilter, Eligibility as EligibilityRules, NewCommunity, Ties,
         },
-        discussion::ThreadsAhead,
+        discussion::{ThreadList, ThreadsAhead},
         page::ListOrder,
     },
 };
@@ -112,7 +112,16 @@ impl Community {
         Some(match field {
             "id" | "slug" | "visibility" | "membershipPolicy" | "archived" | "__typename" => &[],
             // By id, or from the viewer's ties and the attributes.
-            "viewerMembership" | "viewerCan" | "organizations" | "members" | "subgroups" | "threads" => &[],
+            "viewerMembership"
+            | "viewerCan"
+            | "organizations"
+            | "members"
+            | "subgroups"
+            | "threads"
+            | "unansweredQuestions"
+            | "pinnedThreads"
+            | "bulletinBoard"
+            | "moderationQueue" => &[],
             // Events are read by the community's id.
             "events" => &[],
             "calendarFeedUrl" => &[],
@@ -410,7 +419,159 @@ impl Community {
     async fn calendar_feed_url(&self, ctx: &Context<'_>) -> Option<String> {
         crate::service::calendar::community_feed_url(app(ctx), &self.0)
     }
+    /// Questions nobody's answer was accepted for yet, asked at least `olderThanHours`
+    /// ago, oldest first (people who may read the community's discussions; what
+    /// animators watch).
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
+    async fn unanswered_questions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Only questions asked at least this many hours ago: 0 (the default, every unanswered question) to 8760. Out of range is `BAD_USER_INPUT` naming `olderThanHours`.",
+            default = 0
+        )]
+        older_than_hours: i32,
+        #[graphql(
+            desc = "How many items to return from the start of the list (after `after` if given): 0 to 100. When neither `first` nor `last` is given, a page holds 20 items. Cannot be combined with `last`; out of range is `BAD_USER_INPUT` naming `first`."
+        )]
+        first: Option<i32>,
+        #[graphql(
+            desc = "Returns the items after this cursor (the `cursor` of an edge, or `pageInfo.endCursor`, of this same list). An unreadable cursor is `BAD_USER_INPUT` naming `after`."
+        )]
+        after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end of the list (before `before` if given): 0 to 100. Cannot be combined with `first`; out of range is `BAD_USER_INPUT` naming `last`."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "Returns the items before this cursor (the `cursor` of an edge, or `pageInfo.startCursor`, of this same list). An unreadable cursor is `BAD_USER_INPUT` naming `before`."
+        )]
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<Thread>> {
+        let older_than_hours = u32::try_from(older_than_hours)
+            .ok()
+            .filter(|h| *h <= MAX_UNANSWERED_HOURS)
+            .ok_or_else(|| ServiceError::bad_input("olderThanHours", "must be between 0 and 8760"))
+            .gql()?;
+        self.thread_list(ctx, ThreadList::Unanswered { older_than_hours }, (first, after, last, before)).await
+    }
+    /// Threads a moderator pinned, announcements among them, oldest first (people who may
+    /// read the community's discussions); `threads` keeps its order.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
+    async fn pinned_threads(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items to return from the start of the list (after `after` if given): 0 to 100. When neither `first` nor `last` is given, a page holds 20 items. Cannot be combined with `last`; out of range is `BAD_USER_INPUT` naming `first`."
+        )]
+        first: Option<i32>,
+        #[graphql(
+            desc = "Returns the items after this cursor (the `cursor` of an edge, or `pageInfo.endCursor`, of this same list). An unreadable cursor is `BAD_USER_INPUT` naming `after`."
+        )]
+        after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end of the list (before `before` if given): 0 to 100. Cannot be combined with `first`; out of range is `BAD_USER_INPUT` naming `last`."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "Returns the items before this cursor (the `cursor` of an edge, or `pageInfo.startCursor`, of this same list). An unreadable cursor is `BAD_USER_INPUT` naming `before`."
+        )]
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<Thread>> {
+        self.thread_list(ctx, ThreadList::Pinned, (first, after, last, before)).await
+    }
+    /// Open reports of replies, oldest first: for the community's moderators (the policy's
+    /// `moderate` action; `FORBIDDEN` for anyone else who may see the community).
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
+    async fn moderation_queue(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items to return from the start of the list (after `after` if given): 0 to 100. When neither `first` nor `last` is given, a page holds 20 items. Cannot be combined with `last`; out of range is `BAD_USER_INPUT` naming `first`."
+        )]
+        first: Option<i32>,
+        #[graphql(
+            desc = "Returns the items after this cursor (the `cursor` of an edge, or `pageInfo.endCursor`, of this same list). An unreadable cursor is `BAD_USER_INPUT` naming `after`."
+        )]
+        after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end of the list (before `before` if given): 0 to 100. Cannot be combined with `first`; out of range is `BAD_USER_INPUT` naming `last`."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "Returns the items before this cursor (the `cursor` of an edge, or `pageInfo.startCursor`, of this same list). An unreadable cursor is `BAD_USER_INPUT` naming `before`."
+        )]
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<Report>> {
+        let order = ListOrder::default();
+        let req = connection::page_request(first, after, last, before, order).gql()?;
+        self.ensure(ctx, Action::Moderate).await?;
+        let (page, total) = crate::service::discussion::moderation_queue(
+            app(ctx),
+            caller(ctx),
+            self.0.id,
+            &req,
+            connection::wants_count(ctx),
+        )
+        .await
+        .gql()?;
+        Ok(connection::build(page, total, order, |m| m.id, Report))
+    }
+    /// The bulletin board: pinned announcements that have not expired, oldest first
+    /// (people who may read the community's discussions).
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
+    async fn bulletin_board(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items to return from the start of the list (after `after` if given): 0 to 100. When neither `first` nor `last` is given, a page holds 20 items. Cannot be combined with `last`; out of range is `BAD_USER_INPUT` naming `first`."
+        )]
+        first: Option<i32>,
+        #[graphql(
+            desc = "Returns the items after this cursor (the `cursor` of an edge, or `pageInfo.endCursor`, of this same list). An unreadable cursor is `BAD_USER_INPUT` naming `after`."
+        )]
+        after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end of the list (before `before` if given): 0 to 100. Cannot be combined with `first`; out of range is `BAD_USER_INPUT` naming `last`."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "Returns the items before this cursor (the `cursor` of an edge, or `pageInfo.startCursor`, of this same list). An unreadable cursor is `BAD_USER_INPUT` naming `before`."
+        )]
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<Thread>> {
+        self.thread_list(ctx, ThreadList::BulletinBoard, (first, after, last, before)).await
+    }
 }
+
+impl Community {
+    /// A page of one of the community's lists of threads, for people who may read its
+    /// discussions.
+    async fn thread_list(
+        &self,
+        ctx: &Context<'_>,
+        list: ThreadList,
+        (first, after, last, before): (Option<i32>, Option<String>, Option<i32>, Option<String>),
+    ) -> async_graphql::Result<Conn<Thread>> {
+        let order = ListOrder::default();
+        let req = connection::page_request(first, after, last, before, order).gql()?;
+        self.ensure(ctx, Action::Read).await?;
+        let (page, total) = crate::service::discussion::community_threads(
+            app(ctx),
+            caller(ctx),
+            self.0.id,
+            list,
+            &req,
+            connection::wants_count(ctx),
+        )
+        .await
+        .gql()?;
+        Ok(connection::build(page, total, order, |m| m.id, Thread))
+    }
+}
+
+/// The longest `olderThanHours` of `unansweredQuestions` (a year).
+const MAX_UNANSWERED_HOURS: u32 = 8760;
 
 /// What the viewer may do in a community.
 #[derive(SimpleObject)]

@@ -335,3 +335,46 @@ mirror!(
         Archived,
     }
 );
+
+// ---- Discussions (issue 14) -------------------------------------------------------------
+
+mirror!(
+    /// What a thread is for.
+    ThreadKind = ThreadKind {
+        /// A conversation (the default).
+        Discussion,
+        /// A question: it waits for an answer, which the person who asked (or an animator
+        /// or content expert) accepts.
+        Question,
+        /// A call to all (*appel à tous*): asking the community for experience or input.
+        CallForInput,
+        /// A case brought to the community for discussion.
+        CaseDiscussion,
+        /// An announcement (posted by the roles the policy allows: animators by default).
+        Announcement,
+    }
+);
+
+mirror!(
+    /// The reactions a reply may get.
+    Reaction = Reaction {
+        /// The reply is useful.
+        Useful,
+        /// Thanks to its author.
+        Thanks,
+        /// Agreement with it.
+        Agree,
+    }
+);
+
+mirror!(
+    /// Where a report of a reply stands.
+    ReportStatus = ReportStatus {
+        /// Waiting in the community's moderation queue.
+        Open,
+        /// A moderator found nothing to do.
+        Dismissed,
+        /// A moderator hid the reply.
+        PostHidden,
+    }
+);

@@ -44,11 +44,13 @@ pub enum NodeKind {
     WikiPage,
     WikiPageRevision,
     Theme,
+    // Discussions (issue 14).
+    Report,
 }
 
 impl NodeKind {
     /// Every kind, in declaration order.
-    pub const ALL: [NodeKind; 19] = [
+    pub const ALL: [NodeKind; 20] = [
         Self::Organization,
         Self::Person,
         Self::Community,
@@ -68,6 +70,7 @@ impl NodeKind {
         Self::WikiPage,
         Self::WikiPageRevision,
         Self::Theme,
+        Self::Report,
     ];
 
     /// The GraphQL type name of the kind.
@@ -92,6 +95,7 @@ impl NodeKind {
             Self::WikiPage => "WikiPage",
             Self::WikiPageRevision => "WikiPageRevision",
             Self::Theme => "Theme",
+            Self::Report => "Report",
         }
     }
 }

@@ -71,6 +71,47 @@ by_id!(
     )
 );
 
+/// Posts by id, of threads in communities the viewer may see (relations from a readable
+/// thread: its accepted answer, the reply a reply answers).
+pub struct PostById;
+impl ById for PostById {
+    type Model = post::Model;
+    async fn load(app: &App, caller: &Caller, ids: &[i32]) -> ServiceResult<Vec<Self::Model>> {
+        discussion::posts_by_ids(app, caller, ids).await
+    }
+    fn id(model: &Self::Model) -> i32 {
+        model.id
+    }
+}
+
+/// The reactions to posts (reached through readable threads): who reacted, and how.
+pub struct PostReactions {
+    app: App,
+}
+
+impl Loader<i32> for PostReactions {
+    type Value = Vec<(entity::enums::Reaction, i32)>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+        discussion::reactions_of(&self.app.db, keys).await.map_err(Arc::new)
+    }
+}
+
+/// The earlier texts of posts (the resolver checks the viewer moderates them).
+pub struct PostRevisions {
+    app: App,
+}
+
+impl Loader<i32> for PostRevisions {
+    type Value = Vec<entity::post_revision::Model>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+        discussion::revisions_of(&self.app.db, keys).await.map_err(Arc::new)
+    }
+}
+
 /// Batches look-ups by id.
 pub struct IdLoader<T: ById> {
     app: App,
@@ -375,6 +416,9 @@ pub fn register(request: async_graphql::Request, app: &App, caller: &Caller) -> 
         .data(DataLoader::new(VisibleCommunityById { app: app.clone(), caller: caller.clone() }, tokio::spawn))
         .data(by_id::<ThreadById>(app, caller))
         .data(by_id::<SubgroupById>(app, caller))
+        .data(by_id::<PostById>(app, caller))
+        .data(DataLoader::new(PostReactions { app: app.clone() }, tokio::spawn))
+        .data(DataLoader::new(PostRevisions { app: app.clone() }, tokio::spawn))
         .data(DataLoader::new(ViewerTiesLoader { app: app.clone(), caller: caller.clone() }, tokio::spawn))
         .data(ReadAhead::<CommunityThreads>::new(thread_columns))
         .data(ReadAhead::<ThreadPosts>::new(post_columns));

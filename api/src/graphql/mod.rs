@@ -98,6 +98,7 @@ fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
         .override_output_type_description::<Conn<library::DocumentVersion>>(CONNECTION)
         .override_output_type_description::<Conn<wiki::WikiPage>>(CONNECTION)
         .override_output_type_description::<Conn<wiki::WikiPageRevision>>(CONNECTION)
+        .override_output_type_description::<Conn<discussion::Report>>(CONNECTION)
 }
 
 /// The description of every `…Connection` type.

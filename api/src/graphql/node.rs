@@ -124,7 +124,11 @@ impl NodeQuery {
                 NodeKind::WikiPageRevision => &mut revisions,
                 NodeKind::Theme => &mut themes,
                 // As in `node(id:)`: reached only through the fields that check who asks.
-                NodeKind::IdentityProvider | NodeKind::Session | NodeKind::Identity | NodeKind::PersonalAccessToken => {
+                NodeKind::IdentityProvider
+                | NodeKind::Session
+                | NodeKind::Identity
+                | NodeKind::PersonalAccessToken
+                | NodeKind::Report => {
                     continue;
                 }
             };
@@ -206,9 +210,11 @@ impl NodeQuery {
                     revisions.get(&id).cloned().map(|m| Node::WikiPageRevision(WikiPageRevision(m)))
                 }
                 NodeKind::Theme => themes.get(&id).cloned().map(|m| Node::Theme(Theme(m))),
-                NodeKind::IdentityProvider | NodeKind::Session | NodeKind::Identity | NodeKind::PersonalAccessToken => {
-                    None
-                }
+                NodeKind::IdentityProvider
+                | NodeKind::Session
+                | NodeKind::Identity
+                | NodeKind::PersonalAccessToken
+                | NodeKind::Report => None,
             })
             .collect())
     }
@@ -283,10 +289,14 @@ async fn resolve(ctx: &Context<'_>, kind: NodeKind, id: i32) -> ServiceResult<Op
             .pop()
             .map(|m| Node::WikiPageRevision(WikiPageRevision(m))),
         NodeKind::Theme => library::readable_themes(app, db, caller, &[id]).await?.pop().map(|m| Node::Theme(Theme(m))),
-        // Reached through `identityProviders`, `mySessions`, `Person.identities` and
-        // `Person.personalAccessTokens`, which
+        // Reached through `identityProviders`, `mySessions`, `Person.identities`,
+        // `Person.personalAccessTokens` and `Community.moderationQueue`, which
         // check who asks.
-        NodeKind::IdentityProvider | NodeKind::Session | NodeKind::Identity | NodeKind::PersonalAccessToken => None,
+        NodeKind::IdentityProvider
+        | NodeKind::Session
+        | NodeKind::Identity
+        | NodeKind::PersonalAccessToken
+        | NodeKind::Report => None,
     })
 }
 

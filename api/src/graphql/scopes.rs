@@ -58,6 +58,20 @@ const WRITE: &[&str] = &[
     "cancelEvent",
     "rsvp",
     "recordAttendance",
+    // Discussions (issue 14).
+    "editPost",
+    "deletePost",
+    "acceptAnswer",
+    "react",
+    "unreact",
+    "lockThread",
+    "unlockThread",
+    "pinThread",
+    "unpinThread",
+    "moveThread",
+    "hidePost",
+    "reportPost",
+    "resolveReport",
 ];
 
 /// Administration: organizations, the access policy, identity providers, sessions,

@@ -1,19 +1,31 @@
 //! Discussions: threads in a community (or a subgroup of it) and the posts in them —
-//! the first content that access rules protect.
+//! the first content that access rules protect. A thread has a kind (a question waits
+//! for an accepted answer); a reply may answer another reply (one level deep), be edited
+//! by its author (what it said before is kept for moderators) or deleted (a placeholder
+//! stays so the thread still reads), and get reactions from a small fixed set.
 
-use chrono::Utc;
-use entity::{community, post, subgroup, thread};
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+use entity::{
+    community,
+    enums::{Reaction, ReportStatus, ThreadKind},
+    post, post_reaction, post_report, post_revision, subgroup, thread,
+};
 use policy::{Action, Role};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
     sea_query::{Alias, Expr},
 };
 use serde::de::IgnoredAny;
+use serde_json::json;
 
 use super::{
-    App, access, community as communities,
+    App, access,
+    audit::{self, AuditRecord, AuditScope},
+    community as communities,
     page::{self, Page, PageRequest},
     validate,
 };
@@ -29,6 +41,42 @@ pub struct NewThread {
     pub subgroup_id: Option<i32>,
     pub title: String,
     pub body: String,
+    pub kind: ThreadKind,
+    pub language: Option<String>,
+    /// When an announcement leaves the bulletin board (announcements only).
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// Input of [`create_post`].
+#[derive(Debug, Clone)]
+pub struct NewPost {
+    pub thread_id: i32,
+    /// The reply it answers, if any.
+    pub reply_to_id: Option<i32>,
+    pub body: String,
+}
+
+/// The longest language tag accepted (BCP 47 tags in use are far shorter).
+pub const LANGUAGE_MAX: usize = 35;
+
+/// Checks a BCP 47 language tag (`fr`, `fr-CA`, `en`…): a primary language subtag of 2
+/// to 8 letters, then subtags of 1 to 8 letters or digits, separated by hyphens. Kept as
+/// written, trimmed.
+pub fn language(field: &str, value: Option<&str>) -> ServiceResult<Option<String>> {
+    let Some(value) = value.map(str::trim) else { return Ok(None) };
+    let bad = || ServiceError::bad_input(field, "is not a language tag (BCP 47, such as fr or fr-CA)");
+    if value.is_empty() || value.len() > LANGUAGE_MAX {
+        return Err(bad());
+    }
+    let mut subtags = value.split('-');
+    let primary = subtags.next().unwrap_or_default();
+    if !(2..=8).contains(&primary.len()) || !primary.chars().all(|c| c.is_ascii_alphabetic()) {
+        return Err(bad());
+    }
+    if !subtags.all(|t| (1..=8).contains(&t.len()) && t.chars().all(|c| c.is_ascii_alphanumeric())) {
+        return Err(bad());
+    }
+    Ok(Some(value.to_owned()))
 }
 
 /// Refuses unless the caller may post in the subgroup (`NOT_FOUND` if they may not
@@ -51,8 +99,20 @@ pub async fn create_thread(app: &App, caller: &Caller, input: NewThread) -> Serv
     let actor = caller.actor()?;
     let title = validate::required_text("title", &input.title, validate::TITLE_MAX)?;
     let body = validate::multiline("body", &input.body, validate::BODY_MAX)?;
+    let language = language("language", input.language.as_deref())?;
     let txn = crate::db::begin_write(&app.db).await?;
     let (community, roles) = communities::authorized(app, &txn, caller, input.community_id, Action::Post).await?;
+    let now = Utc::now();
+    if input.expires_at.is_some_and(|at| at <= now) {
+        return Err(ServiceError::bad_input("expiresAt", "must be in the future"));
+    }
+    let announcement = input.kind == ThreadKind::Announcement;
+    if input.expires_at.is_some() && !announcement {
+        return Err(ServiceError::bad_input("expiresAt", "only announcements expire"));
+    }
+    if announcement {
+        access::ensure(&app.auth, &roles, &community, Action::Announce)?;
+    }
     if let Some(subgroup_id) = input.subgroup_id {
         let found = subgroup::Entity::find_by_id(subgroup_id).one(&txn).await?;
         // A subgroup of a community whose content the caller may not read is not
@@ -64,7 +124,6 @@ pub async fn create_thread(app: &App, caller: &Caller, input: NewThread) -> Serv
         }
         ensure_can_post_in_subgroup(app, &txn, caller, subgroup_id).await?;
     }
-    let now = Utc::now();
     let created = thread::ActiveModel {
         community_id: Set(community.id),
         subgroup_id: Set(input.subgroup_id),
@@ -73,24 +132,96 @@ pub async fn create_thread(app: &App, caller: &Caller, input: NewThread) -> Serv
         body: Set(body),
         created_at: Set(now),
         updated_at: Set(now),
+        kind: Set(input.kind),
+        language: Set(language),
+        // Announcements are pinned to the community's bulletin board.
+        pinned_at: Set(announcement.then_some(now)),
+        expires_at: Set(input.expires_at),
         ..Default::default()
     }
     .insert(&txn)
+    .await?;
+    record(
+        &txn,
+        caller,
+        community.id,
+        "thread.create",
+        "Thread",
+        created.id,
+        json!({ "kind": created.kind.as_str(), "subgroupId": created.subgroup_id }),
+    )
     .await?;
     txn.commit().await?;
     Ok(created)
 }
 
-/// Replies in a thread: people the policy lets post where the thread is.
-pub async fn create_post(app: &App, caller: &Caller, thread_id: i32, body: &str) -> ServiceResult<post::Model> {
-    let actor = caller.actor()?;
-    let body = validate::required_multiline("body", body, validate::BODY_MAX)?;
-    let txn = crate::db::begin_write(&app.db).await?;
-    let (thread, community, roles) = readable_thread(app, &txn, caller, thread_id).await?;
-    access::ensure(&app.auth, &roles, &community, Action::Post)?;
+/// Writes the audit row of a change to discussions (in the change's transaction).
+async fn record<C: ConnectionTrait>(
+    db: &C,
+    caller: &Caller,
+    community_id: i32,
+    action: &str,
+    target_type: &str,
+    target_id: i32,
+    after: serde_json::Value,
+) -> ServiceResult<()> {
+    audit::record(
+        db,
+        AuditRecord {
+            scope: AuditScope::Community(community_id),
+            actor_id: caller.person_id(),
+            action,
+            target_type,
+            target_id: Some(target_id),
+            before: None,
+            after: Some(after),
+            request_id: caller.request_id.as_deref(),
+        },
+    )
+    .await
+}
+
+/// Refuses unless the caller may post where `thread` is (its community, and its subgroup
+/// if any).
+async fn ensure_can_post<C: ConnectionTrait>(
+    app: &App,
+    db: &C,
+    caller: &Caller,
+    thread: &thread::Model,
+    community: &community::Model,
+    roles: &[Role],
+) -> ServiceResult<()> {
+    access::ensure(&app.auth, roles, community, Action::Post)?;
     if let Some(subgroup_id) = thread.subgroup_id {
-        ensure_can_post_in_subgroup(app, &txn, caller, subgroup_id).await?;
+        ensure_can_post_in_subgroup(app, db, caller, subgroup_id).await?;
     }
+    Ok(())
+}
+
+/// Replies in a thread: people the policy lets post where the thread is. A reply to a
+/// reply that itself answers another goes under that other one (one level of nesting).
+pub async fn create_post(app: &App, caller: &Caller, input: NewPost) -> ServiceResult<post::Model> {
+    let actor = caller.actor()?;
+    let body = validate::required_multiline("body", &input.body, validate::BODY_MAX)?;
+    let txn = crate::db::begin_write(&app.db).await?;
+    let (thread, community, roles) = readable_thread(app, &txn, caller, input.thread_id).await?;
+    ensure_can_post(app, &txn, caller, &thread, &community, &roles).await?;
+    if thread.locked_at.is_some() {
+        return Err(ServiceError::forbidden("this thread is locked: it takes no more replies"));
+    }
+    let reply_to_id = match input.reply_to_id {
+        None => None,
+        Some(id) => {
+            // Only a reply of this thread: any other id (of another thread, readable or
+            // not, or of nothing) is refused alike.
+            let target = post::Entity::find_by_id(id)
+                .filter(post::Column::ThreadId.eq(thread.id))
+                .one(&txn)
+                .await?
+                .ok_or_else(|| ServiceError::bad_input("replyToId", "is not a reply in this thread"))?;
+            Some(target.reply_to_id.unwrap_or(target.id))
+        }
+    };
     let now = Utc::now();
     let created = post::ActiveModel {
         thread_id: Set(thread.id),
@@ -98,12 +229,563 @@ pub async fn create_post(app: &App, caller: &Caller, thread_id: i32, body: &str)
         body: Set(body),
         created_at: Set(now),
         updated_at: Set(now),
+        reply_to_id: Set(reply_to_id),
         ..Default::default()
     }
     .insert(&txn)
     .await?;
+    if thread.first_reply_at.is_none() && thread.author_id != actor.person_id {
+        thread::Entity::update_many()
+            .col_expr(thread::Column::FirstReplyAt, Expr::val(now))
+            .filter(thread::Column::Id.eq(thread.id))
+            .filter(thread::Column::FirstReplyAt.is_null())
+            .exec(&txn)
+            .await?;
+    }
+    record(
+        &txn,
+        caller,
+        community.id,
+        "post.create",
+        "Post",
+        created.id,
+        json!({ "threadId": thread.id, "replyToId": reply_to_id }),
+    )
+    .await?;
     txn.commit().await?;
     Ok(created)
+}
+
+/// A post, its thread, community and the caller's roles there, if the caller may read
+/// the thread; `NOT_FOUND` (for the post) otherwise.
+pub async fn readable_post<C: ConnectionTrait>(
+    app: &App,
+    db: &C,
+    caller: &Caller,
+    post_id: i32,
+) -> ServiceResult<(post::Model, thread::Model, community::Model, Vec<Role>)> {
+    let not_found = || ServiceError::not_found("post");
+    let post = post::Entity::find_by_id(post_id).one(db).await?.ok_or_else(not_found)?;
+    let (thread, community, roles) =
+        readable_thread(app, db, caller, post.thread_id).await.map_err(|err| match err {
+            ServiceError::NotFound { .. } => not_found(),
+            other => other,
+        })?;
+    Ok((post, thread, community, roles))
+}
+
+/// Refuses a deleted reply as the target of `postId`.
+fn ensure_not_deleted(post: &post::Model) -> ServiceResult<()> {
+    match post.deleted_at {
+        Some(_) => Err(ServiceError::bad_input("postId", "this reply was deleted")),
+        None => Ok(()),
+    }
+}
+
+/// Changes a reply's text: its author only, while they may still post there. What it
+/// said before is kept as a revision.
+pub async fn edit_post(app: &App, caller: &Caller, post_id: i32, body: &str) -> ServiceResult<post::Model> {
+    let actor = caller.actor()?;
+    let body = validate::required_multiline("body", body, validate::BODY_MAX)?;
+    let txn = crate::db::begin_write(&app.db).await?;
+    let (post, thread, community, roles) = readable_post(app, &txn, caller, post_id).await?;
+    if post.author_id != actor.person_id {
+        return Err(ServiceError::forbidden("only its author may edit a reply"));
+    }
+    ensure_not_deleted(&post)?;
+    ensure_can_post(app, &txn, caller, &thread, &community, &roles).await?;
+    let now = Utc::now();
+    post_revision::ActiveModel {
+        post_id: Set(post.id),
+        editor_id: Set(actor.person_id),
+        body: Set(post.body.clone()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let mut model: post::ActiveModel = post.into();
+    model.body = Set(body);
+    model.edited_at = Set(Some(now));
+    model.updated_at = Set(now);
+    let updated = model.update(&txn).await?;
+    record(&txn, caller, community.id, "post.edit", "Post", updated.id, json!({ "threadId": thread.id })).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Deletes a reply: its author, or a moderator of the community. A placeholder stays
+/// (empty body) so the thread still reads; the text is kept as a revision for
+/// moderators. A deleted accepted answer no longer answers its question.
+pub async fn delete_post(app: &App, caller: &Caller, post_id: i32) -> ServiceResult<post::Model> {
+    let actor = caller.actor()?;
+    let txn = crate::db::begin_write(&app.db).await?;
+    let (post, thread, community, roles) = readable_post(app, &txn, caller, post_id).await?;
+    if post.author_id != actor.person_id && !access::allowed(&app.auth, &roles, &community, Action::Moderate) {
+        return Err(ServiceError::forbidden("only its author or a moderator may delete a reply"));
+    }
+    if post.deleted_at.is_some() {
+        return Ok(post);
+    }
+    let now = Utc::now();
+    post_revision::ActiveModel {
+        post_id: Set(post.id),
+        editor_id: Set(actor.person_id),
+        body: Set(post.body.clone()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let mut model: post::ActiveModel = post.into();
+    model.body = Set(String::new());
+    model.deleted_at = Set(Some(now));
+    model.updated_at = Set(now);
+    let deleted = model.update(&txn).await?;
+    if thread.accepted_post_id == Some(deleted.id) {
+        let mut model: thread::ActiveModel = thread.clone().into();
+        model.accepted_post_id = Set(None);
+        model.answered_at = Set(None);
+        model.update(&txn).await?;
+    }
+    record(&txn, caller, community.id, "post.delete", "Post", deleted.id, json!({ "threadId": thread.id })).await?;
+    txn.commit().await?;
+    Ok(deleted)
+}
+
+/// Whether the caller may accept an answer to `thread` (a question): the person who
+/// asked, or the roles the policy allows (animators and content experts by default).
+pub fn may_accept(
+    app: &App,
+    caller: &Caller,
+    thread: &thread::Model,
+    community: &community::Model,
+    roles: &[Role],
+) -> bool {
+    thread.kind == ThreadKind::Question
+        && (caller.person_id() == Some(thread.author_id)
+            || access::allowed(&app.auth, roles, community, Action::AcceptAnswer))
+}
+
+/// Accepts a reply as the answer to its thread, a question (replacing any answer
+/// accepted before).
+pub async fn accept_answer(app: &App, caller: &Caller, post_id: i32) -> ServiceResult<(post::Model, thread::Model)> {
+    caller.actor()?;
+    let txn = crate::db::begin_write(&app.db).await?;
+    let (post, thread, community, roles) = readable_post(app, &txn, caller, post_id).await?;
+    if thread.kind != ThreadKind::Question {
+        return Err(ServiceError::bad_input("postId", "is not a reply to a question"));
+    }
+    ensure_not_deleted(&post)?;
+    if !may_accept(app, caller, &thread, &community, &roles) {
+        return Err(ServiceError::forbidden("only the person who asked, or an animator, may accept an answer"));
+    }
+    let mut model: thread::ActiveModel = thread.into();
+    model.accepted_post_id = Set(Some(post.id));
+    model.answered_at = Set(Some(Utc::now()));
+    let thread = model.update(&txn).await?;
+    record(&txn, caller, community.id, "thread.accept_answer", "Thread", thread.id, json!({ "postId": post.id }))
+        .await?;
+    txn.commit().await?;
+    Ok((post, thread))
+}
+
+/// Adds (`on`) or takes back (`!on`) the caller's reaction to a reply: people who may
+/// reply where it is.
+pub async fn react(
+    app: &App,
+    caller: &Caller,
+    post_id: i32,
+    reaction: Reaction,
+    on: bool,
+) -> ServiceResult<post::Model> {
+    let actor = caller.actor()?;
+    let txn = crate::db::begin_write(&app.db).await?;
+    let (post, thread, community, roles) = readable_post(app, &txn, caller, post_id).await?;
+    ensure_not_deleted(&post)?;
+    ensure_can_post(app, &txn, caller, &thread, &community, &roles).await?;
+    let mine = post_reaction::Entity::find()
+        .filter(post_reaction::Column::PostId.eq(post.id))
+        .filter(post_reaction::Column::PersonId.eq(actor.person_id))
+        .filter(post_reaction::Column::Reaction.eq(reaction))
+        .one(&txn)
+        .await?;
+    match (on, mine) {
+        (true, None) => {
+            post_reaction::ActiveModel {
+                post_id: Set(post.id),
+                person_id: Set(actor.person_id),
+                reaction: Set(reaction),
+                created_at: Set(Utc::now()),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+        }
+        (false, Some(row)) => {
+            post_reaction::Entity::delete_by_id(row.id).exec(&txn).await?;
+        }
+        // Already so: nothing changes, nothing to record.
+        _ => return Ok(post),
+    }
+    let action = if on { "post.react" } else { "post.unreact" };
+    record(&txn, caller, community.id, action, "Post", post.id, json!({ "reaction": reaction.as_str() })).await?;
+    txn.commit().await?;
+    Ok(post)
+}
+
+/// The reactions to each of these posts (of threads already checked readable), oldest
+/// first: who reacted, and how.
+pub async fn reactions_of<C: ConnectionTrait>(
+    db: &C,
+    post_ids: &[i32],
+) -> ServiceResult<HashMap<i32, Vec<(Reaction, i32)>>> {
+    let rows: Vec<(i32, Reaction, i32)> = post_reaction::Entity::find()
+        .select_only()
+        .column(post_reaction::Column::PostId)
+        .column(post_reaction::Column::Reaction)
+        .column(post_reaction::Column::PersonId)
+        .filter(post_reaction::Column::PostId.is_in(post_ids.iter().copied()))
+        .order_by_asc(post_reaction::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut out: HashMap<i32, Vec<(Reaction, i32)>> = HashMap::new();
+    for (post_id, reaction, person_id) in rows {
+        out.entry(post_id).or_default().push((reaction, person_id));
+    }
+    Ok(out)
+}
+
+/// The earlier texts of each of these posts, oldest first (for moderators, who the
+/// caller checked).
+pub async fn revisions_of<C: ConnectionTrait>(
+    db: &C,
+    post_ids: &[i32],
+) -> ServiceResult<HashMap<i32, Vec<post_revision::Model>>> {
+    let rows = post_revision::Entity::find()
+        .filter(post_revision::Column::PostId.is_in(post_ids.iter().copied()))
+        .order_by_asc(post_revision::Column::Id)
+        .all(db)
+        .await?;
+    let mut out: HashMap<i32, Vec<post_revision::Model>> = HashMap::new();
+    for row in rows {
+        out.entry(row.post_id).or_default().push(row);
+    }
+    Ok(out)
+}
+
+/// Posts by id, of threads in communities the caller may see (a relation from a
+/// readable thread: its accepted answer, the reply a reply answers).
+pub async fn posts_by_ids(app: &App, caller: &Caller, ids: &[i32]) -> ServiceResult<Vec<post::Model>> {
+    let threads = thread::Entity::find()
+        .select_only()
+        .column(thread::Column::Id)
+        .filter(thread::Column::CommunityId.in_subquery(access::visible_community_ids(
+            &app.auth,
+            app.db.get_database_backend(),
+            caller,
+        )))
+        .into_query();
+    Ok(post::Entity::find()
+        .filter(post::Column::Id.is_in(ids.iter().copied()))
+        .filter(post::Column::ThreadId.in_subquery(threads))
+        .all(&app.db)
+        .await?)
+}
+
+/// A list of a community's threads (beside `threads`), each the threads the caller may
+/// read that match its condition.
+#[derive(Debug, Clone, Copy)]
+pub enum ThreadList {
+    /// Questions without an accepted answer asked at least this many hours ago.
+    Unanswered { older_than_hours: u32 },
+    /// Threads a moderator pinned (announcements among them).
+    Pinned,
+    /// The bulletin board: announcements that have not expired.
+    BulletinBoard,
+}
+
+/// A page of one of a community's [`ThreadList`]s, that the caller may read (the caller
+/// checked they may read the community's discussions), oldest first; and how many there
+/// are when `count`.
+pub async fn community_threads(
+    app: &App,
+    caller: &Caller,
+    community_id: i32,
+    list: ThreadList,
+    req: &PageRequest,
+    count: bool,
+) -> ServiceResult<(Page<thread::Model>, u64)> {
+    let now = Utc::now();
+    let select = threads_select(app, caller).filter(thread::Column::CommunityId.eq(community_id));
+    let select = match list {
+        ThreadList::Unanswered { older_than_hours } => select
+            .filter(thread::Column::Kind.eq(ThreadKind::Question))
+            .filter(thread::Column::AcceptedPostId.is_null())
+            .filter(thread::Column::CreatedAt.lte(now - Duration::hours(i64::from(older_than_hours)))),
+        ThreadList::Pinned => select.filter(thread::Column::PinnedAt.is_not_null()),
+        ThreadList::BulletinBoard => select
+            .filter(thread::Column::Kind.eq(ThreadKind::Announcement))
+            .filter(thread::Column::PinnedAt.is_not_null())
+            .filter(Condition::any().add(thread::Column::ExpiresAt.is_null()).add(thread::Column::ExpiresAt.gt(now))),
+    };
+    let page = page::fetch(&app.db, select.clone(), thread::Column::Id, req).await?;
+    let total = if count { page::count(&app.db, select).await? } else { 0 };
+    Ok((page, total))
+}
+
+/// What a moderator does to a thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThreadModeration {
+    Lock,
+    Unlock,
+    Pin,
+    Unpin,
+}
+
+impl ThreadModeration {
+    /// Its name in the audit trail.
+    fn audit_action(self) -> &'static str {
+        match self {
+            Self::Lock => "thread.lock",
+            Self::Unlock => "thread.unlock",
+            Self::Pin => "thread.pin",
+            Self::Unpin => "thread.unpin",
+        }
+    }
+}
+
+/// A thread the caller may read and moderate (`NOT_FOUND` if they may not read it,
+/// `FORBIDDEN` if they may read but not moderate it).
+async fn moderated_thread<C: ConnectionTrait>(
+    app: &App,
+    db: &C,
+    caller: &Caller,
+    thread_id: i32,
+) -> ServiceResult<(thread::Model, community::Model)> {
+    caller.actor()?;
+    let (thread, community, roles) = readable_thread(app, db, caller, thread_id).await?;
+    access::ensure(&app.auth, &roles, &community, Action::Moderate)?;
+    Ok((thread, community))
+}
+
+/// Locks, unlocks, pins or unpins a thread (the community's moderators: animators by
+/// default). Doing what is already done changes nothing and records nothing.
+pub async fn moderate_thread(
+    app: &App,
+    caller: &Caller,
+    thread_id: i32,
+    what: ThreadModeration,
+) -> ServiceResult<thread::Model> {
+    let txn = crate::db::begin_write(&app.db).await?;
+    let (thread, community) = moderated_thread(app, &txn, caller, thread_id).await?;
+    let now = Some(Utc::now());
+    let (current, wanted) = match what {
+        ThreadModeration::Lock => (thread.locked_at, now),
+        ThreadModeration::Unlock => (thread.locked_at, None),
+        ThreadModeration::Pin => (thread.pinned_at, now),
+        ThreadModeration::Unpin => (thread.pinned_at, None),
+    };
+    if current.is_some() == wanted.is_some() {
+        return Ok(thread);
+    }
+    let mut model: thread::ActiveModel = thread.into();
+    match what {
+        ThreadModeration::Lock | ThreadModeration::Unlock => model.locked_at = Set(wanted),
+        ThreadModeration::Pin | ThreadModeration::Unpin => model.pinned_at = Set(wanted),
+    }
+    let updated = model.update(&txn).await?;
+    record(&txn, caller, community.id, what.audit_action(), "Thread", updated.id, json!({})).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Moves a thread to a subgroup of its own community (`None`: to the community itself);
+/// the community's moderators. Any other subgroup is `BAD_USER_INPUT` on `subgroupId`,
+/// whether it exists or not.
+pub async fn move_thread(
+    app: &App,
+    caller: &Caller,
+    thread_id: i32,
+    subgroup_id: Option<i32>,
+) -> ServiceResult<thread::Model> {
+    let txn = crate::db::begin_write(&app.db).await?;
+    let (thread, community) = moderated_thread(app, &txn, caller, thread_id).await?;
+    if let Some(id) = subgroup_id {
+        let bad = || ServiceError::bad_input("subgroupId", "is not a subgroup of the thread's community");
+        let found = subgroup::Entity::find_by_id(id).one(&txn).await?.filter(|s| s.community_id == community.id);
+        if found.is_none() {
+            return Err(bad());
+        }
+        let readable =
+            access::SubgroupAccess::load(&txn, caller, id).await?.is_some_and(|a| a.can(&app.auth, Action::Read));
+        if !readable {
+            return Err(bad());
+        }
+    }
+    if thread.subgroup_id == subgroup_id {
+        return Ok(thread);
+    }
+    let from = thread.subgroup_id;
+    let mut model: thread::ActiveModel = thread.into();
+    model.subgroup_id = Set(subgroup_id);
+    let moved = model.update(&txn).await?;
+    record(&txn, caller, community.id, "thread.move", "Thread", moved.id, json!({ "from": from, "to": subgroup_id }))
+        .await?;
+    txn.commit().await?;
+    Ok(moved)
+}
+
+/// The longest reason for hiding a reply.
+pub const REASON_MAX: usize = 2000;
+
+/// Hides a reply (the community's moderators), with the reason its author will read:
+/// others read it as a placeholder.
+pub async fn hide_post(app: &App, caller: &Caller, post_id: i32, reason: &str) -> ServiceResult<post::Model> {
+    caller.actor()?;
+    let reason = validate::required_multiline("reason", reason, REASON_MAX)?;
+    let txn = crate::db::begin_write(&app.db).await?;
+    let (post, _thread, community, roles) = readable_post(app, &txn, caller, post_id).await?;
+    access::ensure(&app.auth, &roles, &community, Action::Moderate)?;
+    ensure_not_deleted(&post)?;
+    let hidden = hide(&txn, caller, post, community.id, reason).await?;
+    txn.commit().await?;
+    Ok(hidden)
+}
+
+/// Hides `post` (checked by the caller) and records it.
+async fn hide<C: ConnectionTrait>(
+    txn: &C,
+    caller: &Caller,
+    post: post::Model,
+    community_id: i32,
+    reason: String,
+) -> ServiceResult<post::Model> {
+    let actor = caller.actor()?;
+    let mut model: post::ActiveModel = post.into();
+    model.hidden_at = Set(Some(Utc::now()));
+    model.hidden_reason = Set(Some(reason.clone()));
+    model.hidden_by = Set(Some(actor.person_id));
+    let hidden = model.update(txn).await?;
+    record(txn, caller, community_id, "post.hide", "Post", hidden.id, json!({ "reason": reason })).await?;
+    Ok(hidden)
+}
+
+/// Reports a reply to the community's moderators: anyone who may read it. Reporting it
+/// again while one's report is open changes nothing.
+pub async fn report_post(app: &App, caller: &Caller, post_id: i32, reason: &str) -> ServiceResult<post_report::Model> {
+    let actor = caller.actor()?;
+    let reason = validate::required_multiline("reason", reason, REASON_MAX)?;
+    let txn = crate::db::begin_write(&app.db).await?;
+    let (post, _thread, community, _roles) = readable_post(app, &txn, caller, post_id).await?;
+    ensure_not_deleted(&post)?;
+    let open = post_report::Entity::find()
+        .filter(post_report::Column::PostId.eq(post.id))
+        .filter(post_report::Column::ReporterId.eq(actor.person_id))
+        .filter(post_report::Column::Status.eq(ReportStatus::Open))
+        .one(&txn)
+        .await?;
+    if let Some(open) = open {
+        return Ok(open);
+    }
+    let created = post_report::ActiveModel {
+        post_id: Set(post.id),
+        community_id: Set(community.id),
+        reporter_id: Set(actor.person_id),
+        reason: Set(reason),
+        status: Set(ReportStatus::Open),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    record(&txn, caller, community.id, "post.report", "Post", post.id, json!({ "reportId": created.id })).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// How a moderator resolves a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolution {
+    /// Nothing to do.
+    Dismiss,
+    /// Hide the reply (with the report's reason); every open report of it is resolved.
+    HidePost,
+}
+
+/// Resolves an open report (the community's moderators; to anyone else a report is
+/// `NOT_FOUND`, as a missing one).
+pub async fn resolve_report(
+    app: &App,
+    caller: &Caller,
+    report_id: i32,
+    resolution: Resolution,
+) -> ServiceResult<post_report::Model> {
+    let actor = caller.actor()?;
+    let not_found = || ServiceError::not_found("report");
+    let txn = crate::db::begin_write(&app.db).await?;
+    let report = post_report::Entity::find_by_id(report_id).one(&txn).await?.ok_or_else(not_found)?;
+    let (post, _thread, community, roles) =
+        readable_post(app, &txn, caller, report.post_id).await.map_err(|err| match err {
+            ServiceError::NotFound { .. } => not_found(),
+            other => other,
+        })?;
+    if !access::allowed(&app.auth, &roles, &community, Action::Moderate) {
+        return Err(not_found());
+    }
+    if report.status != ReportStatus::Open {
+        return Err(ServiceError::Conflict { field: "reportId".into(), message: "was already resolved".into() });
+    }
+    let now = Utc::now();
+    let status = match resolution {
+        Resolution::Dismiss => ReportStatus::Dismissed,
+        Resolution::HidePost => ReportStatus::PostHidden,
+    };
+    let mut reports = post_report::Entity::update_many()
+        .col_expr(post_report::Column::Status, Expr::val(status.as_str()))
+        .col_expr(post_report::Column::ResolvedBy, Expr::val(actor.person_id))
+        .col_expr(post_report::Column::ResolvedAt, Expr::val(now))
+        .filter(post_report::Column::Status.eq(ReportStatus::Open));
+    reports = match resolution {
+        Resolution::Dismiss => reports.filter(post_report::Column::Id.eq(report.id)),
+        Resolution::HidePost => reports.filter(post_report::Column::PostId.eq(post.id)),
+    };
+    reports.exec(&txn).await?;
+    if resolution == Resolution::HidePost && post.hidden_at.is_none() && post.deleted_at.is_none() {
+        hide(&txn, caller, post, community.id, report.reason.clone()).await?;
+    }
+    record(&txn, caller, community.id, "report.resolve", "PostReport", report.id, json!({ "status": status.as_str() }))
+        .await?;
+    let resolved = post_report::Entity::find_by_id(report.id).one(&txn).await?.ok_or_else(not_found)?;
+    txn.commit().await?;
+    Ok(resolved)
+}
+
+/// A page of a community's open reports, oldest first, of replies the caller may read
+/// (the caller checked they moderate the community); and how many there are when `count`.
+pub async fn moderation_queue(
+    app: &App,
+    caller: &Caller,
+    community_id: i32,
+    req: &PageRequest,
+    count: bool,
+) -> ServiceResult<(Page<post_report::Model>, u64)> {
+    let readable_posts = post::Entity::find()
+        .select_only()
+        .column(post::Column::Id)
+        .filter(
+            post::Column::ThreadId
+                .in_subquery(threads_select(app, caller).select_only().column(thread::Column::Id).into_query()),
+        )
+        .into_query();
+    let select = post_report::Entity::find()
+        .filter(post_report::Column::CommunityId.eq(community_id))
+        .filter(post_report::Column::Status.eq(ReportStatus::Open))
+        .filter(post_report::Column::PostId.in_subquery(readable_posts));
+    let page = page::fetch(&app.db, select.clone(), post_report::Column::Id, req).await?;
+    let total = if count { page::count(&app.db, select).await? } else { 0 };
+    Ok((page, total))
 }
 
 /// A thread, its community and the caller's roles there, if the caller may read the

@@ -278,7 +278,8 @@ id_ordered!(
     document_version::Model,
     wiki_page::Model,
     wiki_page_revision::Model,
-    trusted_document::Model
+    trusted_document::Model,
+    entity::post_report::Model
 );
 
 /// Which slice of a list to fetch.
