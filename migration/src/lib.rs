@@ -38,6 +38,7 @@ mod m0031_document;
 mod m0032_document_version;
 mod m0033_wiki_page;
 mod m0034_theme;
+mod m0035_document_published_version;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -81,6 +82,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0032_document_version::Migration),
             Box::new(m0033_wiki_page::Migration),
             Box::new(m0034_theme::Migration),
+            Box::new(m0035_document_published_version::Migration),
         ]
     }
 }
