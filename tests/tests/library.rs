@@ -299,7 +299,7 @@ async fn uploads_need_the_right_and_the_community() {
     // NOT_FOUND to a stranger.
     let (_, body) = library::create(app, &w.omar, &w.cop, "X", "x.pdf", &bytes).await;
     assert_eq!(error_code(&body), "NOT_FOUND", "{body}");
-    let (_, body) = upload(
+    let (status, body) = upload(
         app,
         None,
         library::CREATE,
@@ -309,6 +309,7 @@ async fn uploads_need_the_right_and_the_community() {
         &bytes,
     )
     .await;
+    assert_eq!(status, 401, "{body}");
     assert_eq!(error_code(&body), "UNAUTHENTICATED", "{body}");
     let watcher = app.token("wanda@home.example", Some("home"), false).await;
     let wanda = fixtures::person_id(app, &watcher).await;
@@ -783,5 +784,43 @@ async fn publishing_shows_strangers_the_published_version_only() {
     assert_eq!(strangers_view(app, Some(&w.omar), &id, &version_ids).await, vec![3]);
     let gone = app.gql(None, VERSIONS, json!({ "id": id })).await;
     assert_eq!(error_code(&gone), "NOT_FOUND", "{gone}");
+    w.app.stop().await;
+}
+
+/// Sends the headers of a multipart request announcing `length` bytes and only the first
+/// bytes of its body, and returns what the server answers within two seconds (nothing if
+/// it waits for the rest).
+async fn answer_to_a_started_upload(app: &TestApp, authorization: Option<&str>, length: usize) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = app.base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let auth = authorization.map(|a| format!("Authorization: {a}\r\n")).unwrap_or_default();
+    let head = format!(
+        "POST /graphql HTTP/1.1\r\nHost: {address}\r\nContent-Type: {}\r\n{auth}Content-Length: {length}\r\n\r\n",
+        library::multipart_type()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(b"--").await.unwrap();
+    let mut answer = vec![0; 4096];
+    match tokio::time::timeout(std::time::Duration::from_secs(2), stream.read(&mut answer)).await {
+        Ok(Ok(n)) => String::from_utf8_lossy(&answer[..n]).into_owned(),
+        _ => String::new(),
+    }
+}
+
+#[tokio::test]
+async fn anonymous_and_invalid_uploads_are_refused_before_their_body_is_read() {
+    let w = world().await;
+    let app = &w.app;
+    // 50 MiB announced, two bytes sent: the server answers from the headers alone.
+    let anonymous = answer_to_a_started_upload(app, None, 50 << 20).await;
+    assert!(anonymous.starts_with("HTTP/1.1 401"), "{anonymous:?}");
+    assert!(anonymous.contains("UNAUTHENTICATED"), "{anonymous:?}");
+    let invalid = answer_to_a_started_upload(app, Some("Bearer not-a-token"), 50 << 20).await;
+    assert!(invalid.starts_with("HTTP/1.1 401"), "{invalid:?}");
+    // A logged-in person's upload is read (the server waits for the rest of it).
+    let bearer = format!("Bearer {}", w.ana);
+    let member = answer_to_a_started_upload(app, Some(&bearer), 50 << 20).await;
+    assert_eq!(member, "", "the body of a logged-in person's upload is awaited");
     w.app.stop().await;
 }
