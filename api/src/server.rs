@@ -280,6 +280,12 @@ async fn graphql_multipart(state: web::Data<AppState>, req: HttpRequest, mut pay
     let started = Instant::now();
     let media = MediaType::negotiate(req.headers().get(header::ACCEPT));
     let ids = request_id(&req);
+    // Who asks, from the headers, before a byte of the body is read: uploads are for
+    // logged-in people only, and an anonymous or invalid caller must not make the
+    // server spool anything.
+    if let Some(refusal) = upload_refusal(&state, &req, media, &ids.id).await {
+        return refusal;
+    }
     let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let max_file =
         usize::try_from(state.app.library.max_upload_bytes).unwrap_or(usize::MAX).saturating_add(MAX_BODY_BYTES);
@@ -314,6 +320,53 @@ async fn graphql_multipart(state: web::Data<AppState>, req: HttpRequest, mut pay
         }
     };
     serve(&state, &req, media, ids, started, operations, false).await
+}
+
+/// Refuses a multipart (upload) request from its headers alone: `401` without a bearer
+/// token or with one that names no live session (counted by the invalid-token rate
+/// limit, like `/graphql`), `429` for an address over that limit, `503` when sessions
+/// cannot be checked.
+async fn upload_refusal(
+    state: &AppState,
+    req: &HttpRequest,
+    media: MediaType,
+    request_id: &str,
+) -> Option<HttpResponse> {
+    let unauthenticated = |message: &str, challenge: &'static str| {
+        let mut response = request_error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", message, request_id, media);
+        response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static(challenge));
+        // The body is never read: the connection cannot carry another request.
+        response.head_mut().set_connection_type(actix_web::http::ConnectionType::Close);
+        response
+    };
+    let Some(token) = bearer(req) else {
+        return Some(unauthenticated("log in to upload files (send a bearer token)", "Bearer"));
+    };
+    let ip = req.peer_addr().map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |peer| peer.ip());
+    if let Err(retry_after) = state.rate_limits.token_allowed(ip) {
+        return Some(rate_limited(Some(media), retry_after, Some(request_id)));
+    }
+    match state.app.sessions.authenticate(&state.app.db, token, state.app.session_idle()).await {
+        Ok(Some(_)) => None,
+        Ok(None) => {
+            state.rate_limits.token_refused(ip);
+            Some(unauthenticated(
+                "the token is invalid, expired or revoked: log in again",
+                "Bearer error=\"invalid_token\"",
+            ))
+        }
+        Err(err) => {
+            let status = match err {
+                crate::error::ServiceError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            let mut response = request_error(status, err.code(), &err.to_string(), request_id, media);
+            if status == StatusCode::SERVICE_UNAVAILABLE {
+                response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+            }
+            Some(response)
+        }
+    }
 }
 
 /// Every minute, forgets the rate-limit state of callers who have been quiet.

@@ -25,6 +25,9 @@ pub struct Model {
     pub created_by: i32,
     /// When it was first published (an unarchived document goes back to PUBLISHED when
     /// it had been).
+    /// The number of the version current when it was last published (what people who
+    /// reach it only through its NETWORK or PUBLIC audience may read).
+    pub published_version: Option<i32>,
     pub published_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

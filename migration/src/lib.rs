@@ -45,6 +45,7 @@ mod m0043_event_rsvp;
 mod m0044_calendar_feed;
 mod m0060_trusted_document;
 // Discussions (issue 14).
+mod m0035_document_published_version;
 mod m0050_discussion_kinds;
 mod m0051_post_revision;
 mod m0052_post_reaction;
@@ -104,6 +105,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0052_post_reaction::Migration),
             Box::new(m0053_moderation::Migration),
             Box::new(m0054_post_report::Migration),
+            Box::new(m0035_document_published_version::Migration),
         ]
     }
 }

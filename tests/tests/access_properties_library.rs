@@ -1,6 +1,9 @@
 //! Property test of the library: in random networks (those of `harness::access_model`),
 //! each community holds a draft, a document published to NETWORK, one published to
-//! PUBLIC, one published then archived, a wiki page, and a theme given to every document. Nobody finds, counts, resolves
+//! PUBLIC, one published then archived, a wiki page, and a theme given to every document.
+//! Each document has two versions: the first is the one published, the second was added
+//! after publication (people reached only through the audience read the first alone).
+//! Nobody finds, counts, resolves
 //! by id or downloads (with their bearer token, or with a link signed for them) a
 //! document, version, page, revision or theme their rights do not allow, and everybody reaches
 //! every one they do — checked through the API against a reference model written apart
@@ -38,6 +41,8 @@ const KINDS: [(DocumentStatus, Audience); 4] = [
 const LIST: &str = "{ documents(first: 100) { totalCount edges { node { title community { slug } themes { id } \
     currentVersion { id downloadUrl } } } } }";
 const THEMES: &str = "query($c: ID!) { themes(communityId: $c) { id } }";
+const VERSIONS: &str = "query($id: ID!) { node(id: $id) { ... on Document { currentVersion { number } \
+    versions(first: 10) { totalCount edges { node { number } } } } } }";
 const BY_ID: &str = "query($id: ID!) { node(id: $id) { id } }";
 const BY_IDS: &str = "query($ids: [ID!]!) { nodes(ids: $ids) { id } }";
 const PAGES: &str = "query($c: ID!) { wikiPages(communityId: $c) { totalCount edges { node { id } } } }";
@@ -95,9 +100,15 @@ fn reads_document(net: &Net, viewer: Option<usize>, c: usize, k: usize) -> bool 
         || (published && audience == Audience::Network && viewer.is_some())
 }
 
+/// The reference model: may `viewer` read version `number` (1: the published one; 2: added
+/// after publication) of document `k` of community `c`?
+fn reads_version(net: &Net, viewer: Option<usize>, c: usize, k: usize, number: usize) -> bool {
+    reads(net, viewer, c) || (number == 1 && reads_document(net, viewer, c, k))
+}
+
 /// Inserts the documents (one shared file: content-addressed); returns each one's
-/// (document id, version id), by community then kind.
-async fn documents(app: &TestApp, community_ids: &[Value], themes: &[i32]) -> Vec<Vec<(i32, i32)>> {
+/// (document id, [version 1 id, version 2 id]), by community then kind.
+async fn documents(app: &TestApp, community_ids: &[Value], themes: &[i32]) -> Vec<Vec<(i32, [i32; 2])>> {
     let blob = app
         .app
         .library
@@ -124,9 +135,10 @@ async fn documents(app: &TestApp, community_ids: &[Value], themes: &[i32]) -> Ve
                 tags: Set("[]".into()),
                 status: Set(*status),
                 audience: Set(*audience),
-                version_count: Set(1),
+                version_count: Set(2),
                 created_by: Set(author),
                 published_at: Set((*status != DocumentStatus::Draft).then_some(now)),
+                published_version: Set((*status != DocumentStatus::Draft).then_some(1)),
                 created_at: Set(now),
                 updated_at: Set(now),
                 ..Default::default()
@@ -134,28 +146,32 @@ async fn documents(app: &TestApp, community_ids: &[Value], themes: &[i32]) -> Ve
             .insert(&app.db)
             .await
             .unwrap();
-            let version = document_version::ActiveModel {
-                document_id: Set(doc.id),
-                number: Set(1),
-                sha256: Set(blob.sha256.clone()),
-                size: Set(i64::try_from(blob.size).unwrap()),
-                content_type: Set("application/pdf".into()),
-                file_name: Set("procedure.pdf".into()),
-                change_note: Set(String::new()),
-                uploaded_by: Set(author),
-                validated_by: Set(None),
-                validated_at: Set(None),
-                created_at: Set(now),
-                ..Default::default()
+            let mut versions = [0; 2];
+            for number in 1..=2 {
+                let version = document_version::ActiveModel {
+                    document_id: Set(doc.id),
+                    number: Set(number),
+                    sha256: Set(blob.sha256.clone()),
+                    size: Set(i64::try_from(blob.size).unwrap()),
+                    content_type: Set("application/pdf".into()),
+                    file_name: Set("procedure.pdf".into()),
+                    change_note: Set(String::new()),
+                    uploaded_by: Set(author),
+                    validated_by: Set(None),
+                    validated_at: Set(None),
+                    created_at: Set(now),
+                    ..Default::default()
+                }
+                .insert(&app.db)
+                .await
+                .unwrap();
+                versions[usize::try_from(number - 1).unwrap()] = version.id;
             }
-            .insert(&app.db)
-            .await
-            .unwrap();
             document_theme::ActiveModel { document_id: Set(doc.id), theme_id: Set(themes[c]), ..Default::default() }
                 .insert(&app.db)
                 .await
                 .unwrap();
-            mine.push((doc.id, version.id));
+            mine.push((doc.id, versions));
         }
         all.push(mine);
     }
@@ -238,42 +254,86 @@ async fn check(net: Net) -> Result<(), TestCaseError> {
         let mut ids = Vec::new();
         let mut expected_bulk = Vec::new();
         for (c, mine) in docs.iter().enumerate() {
-            for (k, (doc_id, version_id)) in mine.iter().enumerate() {
-                let allowed = reads_document(&net, viewer, c, k);
+            for (k, (doc_id, version_ids)) in mine.iter().enumerate() {
                 let doc_gid = to_global(NodeKind::Document, *doc_id).0;
-                let version_gid = to_global(NodeKind::DocumentVersion, *version_id).0;
-                for gid in [&doc_gid, &version_gid] {
-                    let body = app.gql(token, BY_ID, json!({ "id": gid })).await;
-                    prop_assert_eq!(
-                        !body["data"]["node"].is_null(),
-                        allowed,
-                        "node {} for {:?}: {}",
-                        gid,
-                        viewer,
-                        body
-                    );
-                    if !allowed {
-                        prop_assert_eq!(body["errors"][0]["extensions"]["code"].as_str(), Some("NOT_FOUND"));
-                    }
-                    ids.push(json!(gid));
-                    expected_bulk.push(allowed);
-                }
-                let path = format!("/files/{version_gid}");
-                let status = download(&app, &path, token, None).await.status;
-                prop_assert_eq!(status, if allowed { 200 } else { 404 }, "bearer download {} for {:?}", path, viewer);
-                let claims = LinkClaims {
-                    version_id: *version_id,
-                    session_id,
-                    person_id,
-                    expires: chrono::Utc::now().timestamp() + 60,
-                };
-                let signature = app.app.library.sign(&claims);
-                let link = format!(
-                    "{path}?expires={}&session={session_id}&person={person_id}&signature={signature}",
-                    claims.expires
+                let body = app.gql(token, BY_ID, json!({ "id": doc_gid })).await;
+                let allowed = reads_document(&net, viewer, c, k);
+                prop_assert_eq!(
+                    !body["data"]["node"].is_null(),
+                    allowed,
+                    "node {} for {:?}: {}",
+                    doc_gid,
+                    viewer,
+                    body
                 );
-                let status = download(&app, &link, None, None).await.status;
-                prop_assert_eq!(status, if allowed { 200 } else { 404 }, "signed download {} for {:?}", path, viewer);
+                if !allowed {
+                    prop_assert_eq!(body["errors"][0]["extensions"]["code"].as_str(), Some("NOT_FOUND"));
+                }
+                ids.push(json!(doc_gid));
+                expected_bulk.push(allowed);
+                // Its versions: listed, and by id.
+                if allowed {
+                    let listed = app.ok(token, VERSIONS, json!({ "id": doc_gid })).await;
+                    let numbers: Vec<u64> = listed["node"]["versions"]["edges"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|e| e["node"]["number"].as_u64())
+                        .collect();
+                    let expected: Vec<u64> =
+                        (1..=2).filter(|n| reads_version(&net, viewer, c, k, *n)).map(|n| n as u64).collect();
+                    prop_assert_eq!(&numbers, &expected, "versions of {} for {:?}", doc_gid, viewer);
+                    prop_assert_eq!(listed["node"]["versions"]["totalCount"].as_u64(), Some(expected.len() as u64));
+                    prop_assert_eq!(listed["node"]["currentVersion"]["number"].as_u64(), expected.last().copied());
+                }
+                for (n, version_id) in version_ids.iter().enumerate() {
+                    let allowed = reads_version(&net, viewer, c, k, n + 1);
+                    let version_gid = to_global(NodeKind::DocumentVersion, *version_id).0;
+                    for gid in [&version_gid] {
+                        let body = app.gql(token, BY_ID, json!({ "id": gid })).await;
+                        prop_assert_eq!(
+                            !body["data"]["node"].is_null(),
+                            allowed,
+                            "node {} for {:?}: {}",
+                            gid,
+                            viewer,
+                            body
+                        );
+                        if !allowed {
+                            prop_assert_eq!(body["errors"][0]["extensions"]["code"].as_str(), Some("NOT_FOUND"));
+                        }
+                        ids.push(json!(gid));
+                        expected_bulk.push(allowed);
+                    }
+                    let path = format!("/files/{version_gid}");
+                    let status = download(&app, &path, token, None).await.status;
+                    prop_assert_eq!(
+                        status,
+                        if allowed { 200 } else { 404 },
+                        "bearer download {} for {:?}",
+                        path,
+                        viewer
+                    );
+                    let claims = LinkClaims {
+                        version_id: *version_id,
+                        session_id,
+                        person_id,
+                        expires: chrono::Utc::now().timestamp() + 60,
+                    };
+                    let signature = app.app.library.sign(&claims);
+                    let link = format!(
+                        "{path}?expires={}&session={session_id}&person={person_id}&signature={signature}",
+                        claims.expires
+                    );
+                    let status = download(&app, &link, None, None).await.status;
+                    prop_assert_eq!(
+                        status,
+                        if allowed { 200 } else { 404 },
+                        "signed download {} for {:?}",
+                        path,
+                        viewer
+                    );
+                }
             }
         }
         // Themes: the community's readers, nobody else.

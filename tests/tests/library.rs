@@ -146,9 +146,10 @@ async fn a_document_goes_from_a_member_to_a_person_of_another_organization() {
     assert_eq!(current["number"], 2);
     let found = app.ok(Some(&w.omar), DOCUMENT, json!({ "id": id })).await;
     let versions = &found["node"]["versions"];
-    assert_eq!(versions["totalCount"], 2);
-    assert_eq!(versions["edges"][1]["node"]["validatedBy"]["id"], carla_id);
-    assert!(versions["edges"][0]["node"]["validatedBy"].is_null());
+    // Only the published version: earlier drafts stay the community's.
+    assert_eq!(versions["totalCount"], 1, "{found}");
+    assert_eq!(versions["edges"][0]["node"]["number"], 2);
+    assert_eq!(versions["edges"][0]["node"]["validatedBy"]["id"], carla_id);
     assert_eq!(
         found["node"]["viewerCan"],
         json!({ "addVersion": false, "update": false, "publish": false, "validate": false, "archive": false, "purge": false })
@@ -165,9 +166,14 @@ async fn a_document_goes_from_a_member_to_a_person_of_another_organization() {
     let got = download(app, link, None, None).await;
     assert_eq!(got.status, 200);
     assert!(got.bytes == second);
-    // The first version too, with its UTF-8 name.
-    let first_id = versions["edges"][0]["node"]["id"].as_str().unwrap().to_owned();
-    let got = download(app, &format!("/files/{first_id}"), Some(&w.omar), None).await;
+    // The first version is the community's alone: its members download it, with its
+    // UTF-8 name; the person of another organization does not.
+    let all = app.ok(Some(&w.bob), DOCUMENT, json!({ "id": id })).await;
+    assert_eq!(all["node"]["versions"]["totalCount"], 2, "{all}");
+    assert!(all["node"]["versions"]["edges"][0]["node"]["validatedBy"].is_null());
+    let first_id = all["node"]["versions"]["edges"][0]["node"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(download(app, &format!("/files/{first_id}"), Some(&w.omar), None).await.status, 404);
+    let got = download(app, &format!("/files/{first_id}"), Some(&w.bob), None).await;
     assert!(got.bytes == first);
     assert!(got.header("content-disposition").contains("filename*=UTF-8''proc%C3%A9dure%20%C3%A9closion.pdf"));
     // They may not change it (they may see it: FORBIDDEN, not NOT_FOUND).
@@ -293,7 +299,7 @@ async fn uploads_need_the_right_and_the_community() {
     // NOT_FOUND to a stranger.
     let (_, body) = library::create(app, &w.omar, &w.cop, "X", "x.pdf", &bytes).await;
     assert_eq!(error_code(&body), "NOT_FOUND", "{body}");
-    let (_, body) = upload(
+    let (status, body) = upload(
         app,
         None,
         library::CREATE,
@@ -303,6 +309,7 @@ async fn uploads_need_the_right_and_the_community() {
         &bytes,
     )
     .await;
+    assert_eq!(status, 401, "{body}");
     assert_eq!(error_code(&body), "UNAUTHENTICATED", "{body}");
     let watcher = app.token("wanda@home.example", Some("home"), false).await;
     let wanda = fixtures::person_id(app, &watcher).await;
@@ -696,5 +703,124 @@ async fn themes_classify_a_communitys_documents_and_stay_its_own() {
         .await;
     assert!(child["node"]["parent"].is_null());
     assert_eq!(app.count_rows("audit_event WHERE target_type = 'theme'").await, 4, "three created, one deleted");
+    w.app.stop().await;
+}
+
+const VERSIONS: &str = "query($id: ID!) { node(id: $id) { ... on Document { currentVersion { id number } \
+    versions(first: 10) { totalCount edges { node { id number downloadUrl } } } } } }";
+const VERSION_NODES: &str = "query($ids: [ID!]!) { nodes(ids: $ids) { ... on DocumentVersion { id number } } }";
+
+/// What a stranger (anonymous or not) sees of a published document's versions: numbers
+/// listed, current, reachable by `node`/`nodes`, and downloadable with a bearer token.
+async fn strangers_view(app: &TestApp, token: Option<&str>, id: &Value, version_ids: &[String]) -> Vec<i64> {
+    let got = app.ok(token, VERSIONS, json!({ "id": id })).await;
+    let listed: Vec<i64> = got["node"]["versions"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["number"].as_i64().unwrap())
+        .collect();
+    assert_eq!(got["node"]["versions"]["totalCount"], listed.len(), "{got}");
+    let nodes = app.ok(token, VERSION_NODES, json!({ "ids": version_ids })).await;
+    let by_nodes: Vec<i64> = nodes["nodes"].as_array().unwrap().iter().filter_map(|n| n["number"].as_i64()).collect();
+    assert_eq!(by_nodes, listed, "nodes(ids:) and versions agree: {nodes}");
+    let mut downloadable = Vec::new();
+    for (n, vid) in version_ids.iter().enumerate() {
+        let one = app
+            .gql(token, "query($id: ID!) { node(id: $id) { ... on DocumentVersion { number } } }", json!({ "id": vid }))
+            .await;
+        let hidden = error_code(&one) == "NOT_FOUND";
+        assert!(hidden || one["data"]["node"]["number"].is_i64(), "{one}");
+        let status = download(app, &format!("/files/{vid}"), token, None).await.status;
+        assert_eq!(hidden, status == 404, "node and /files agree on version {}", n + 1);
+        if status == 200 {
+            downloadable.push(i64::try_from(n).unwrap() + 1);
+        }
+    }
+    assert_eq!(downloadable, listed, "downloads and versions agree");
+    assert_eq!(got["node"]["currentVersion"]["number"].as_i64(), listed.last().copied(), "{got}");
+    listed
+}
+
+#[tokio::test]
+async fn publishing_shows_strangers_the_published_version_only() {
+    let w = world().await;
+    let app = &w.app;
+    // A draft with confidential data, then a cleaned version, published to everyone.
+    let doc = created(app, &w.ana, &w.cop, "Bilan", "bilan.pdf", &pdf(2_000, 1)).await;
+    let id = doc["id"].clone();
+    let mut version_ids = vec![doc["currentVersion"]["id"].as_str().unwrap().to_owned()];
+    let add = |bytes: Vec<u8>| {
+        let (app, ana, id) = (app, w.ana.clone(), id.clone());
+        async move {
+            let (status, body) = upload(
+                app,
+                Some(&ana),
+                ADD_VERSION,
+                json!({ "input": { "documentId": id, "file": null, "changeNote": "" } }),
+                "variables.input.file",
+                "bilan.pdf",
+                &bytes,
+            )
+            .await;
+            assert_eq!(status, 200, "{body}");
+            body["data"]["addDocumentVersion"]["version"]["id"].as_str().unwrap().to_owned()
+        }
+    };
+    version_ids.push(add(pdf(2_000, 2)).await);
+    app.ok(Some(&w.rita), PUBLISH, json!({ "id": id, "a": "PUBLIC" })).await;
+    // Anonymous people and people of another organization: version 2 alone.
+    assert_eq!(strangers_view(app, None, &id, &version_ids).await, vec![2]);
+    assert_eq!(strangers_view(app, Some(&w.omar), &id, &version_ids).await, vec![2]);
+    // Members: every version.
+    let member = app.ok(Some(&w.bob), VERSIONS, json!({ "id": id })).await;
+    assert_eq!(member["node"]["versions"]["totalCount"], 2, "{member}");
+    // A version added later stays the community's until the document is published again.
+    version_ids.push(add(pdf(2_000, 3)).await);
+    assert_eq!(strangers_view(app, None, &id, &version_ids).await, vec![2]);
+    let member = app.ok(Some(&w.bob), VERSIONS, json!({ "id": id })).await;
+    assert_eq!(member["node"]["currentVersion"]["number"], 3, "{member}");
+    app.ok(Some(&w.rita), PUBLISH, json!({ "id": id, "a": "NETWORK" })).await;
+    assert_eq!(strangers_view(app, Some(&w.omar), &id, &version_ids).await, vec![3]);
+    let gone = app.gql(None, VERSIONS, json!({ "id": id })).await;
+    assert_eq!(error_code(&gone), "NOT_FOUND", "{gone}");
+    w.app.stop().await;
+}
+
+/// Sends the headers of a multipart request announcing `length` bytes and only the first
+/// bytes of its body, and returns what the server answers within two seconds (nothing if
+/// it waits for the rest).
+async fn answer_to_a_started_upload(app: &TestApp, authorization: Option<&str>, length: usize) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = app.base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let auth = authorization.map(|a| format!("Authorization: {a}\r\n")).unwrap_or_default();
+    let head = format!(
+        "POST /graphql HTTP/1.1\r\nHost: {address}\r\nContent-Type: {}\r\n{auth}Content-Length: {length}\r\n\r\n",
+        library::multipart_type()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(b"--").await.unwrap();
+    let mut answer = vec![0; 4096];
+    match tokio::time::timeout(std::time::Duration::from_secs(2), stream.read(&mut answer)).await {
+        Ok(Ok(n)) => String::from_utf8_lossy(&answer[..n]).into_owned(),
+        _ => String::new(),
+    }
+}
+
+#[tokio::test]
+async fn anonymous_and_invalid_uploads_are_refused_before_their_body_is_read() {
+    let w = world().await;
+    let app = &w.app;
+    // 50 MiB announced, two bytes sent: the server answers from the headers alone.
+    let anonymous = answer_to_a_started_upload(app, None, 50 << 20).await;
+    assert!(anonymous.starts_with("HTTP/1.1 401"), "{anonymous:?}");
+    assert!(anonymous.contains("UNAUTHENTICATED"), "{anonymous:?}");
+    let invalid = answer_to_a_started_upload(app, Some("Bearer not-a-token"), 50 << 20).await;
+    assert!(invalid.starts_with("HTTP/1.1 401"), "{invalid:?}");
+    // A logged-in person's upload is read (the server waits for the rest of it).
+    let bearer = format!("Bearer {}", w.ana);
+    let member = answer_to_a_started_upload(app, Some(&bearer), 50 << 20).await;
+    assert_eq!(member, "", "the body of a logged-in person's upload is awaited");
     w.app.stop().await;
 }

@@ -102,11 +102,15 @@ impl Document {
         let found = loader::<PersonById, _>(ctx).load_many(ids.iter().copied()).await.gql()?;
         Ok(ids.iter().filter_map(|id| found.get(id).cloned().map(Person)).collect())
     }
-    /// The version in use: the last one.
+    /// The version in use: the last one for readers of its community; for people who reach
+    /// it only through its NETWORK or PUBLIC audience, the version that was current when it
+    /// was last published.
     async fn current_version(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<DocumentVersion>> {
-        Ok(service::version_numbered(&app(ctx).db, self.0.id, self.0.version_count).await.gql()?.map(DocumentVersion))
+        Ok(service::current_version(app(ctx), &app(ctx).db, caller(ctx), self.0.id).await.gql()?.map(DocumentVersion))
     }
-    /// Every version, oldest first (version 1 first).
+    /// Every version, oldest first (version 1 first), for readers of its community; for
+    /// people who reach it only through its NETWORK or PUBLIC audience, the published
+    /// version alone.
     #[graphql(complexity = "crate::graphql::connection::cost(first, None, child_complexity)")]
     async fn versions(
         &self,
@@ -123,7 +127,7 @@ impl Document {
         let order = list_order::<DocumentOrder>(None);
         let req = connection::page_request(first, after, None, None, order).gql()?;
         let db = &app(ctx).db;
-        let select = service::versions_select(self.0.id);
+        let select = service::versions_select(app(ctx), caller(ctx), self.0.id);
         let total = if connection::wants_count(ctx) { page::count(db, select.clone()).await.gql()? } else { 0 };
         let found = page::fetch(db, select, document_version::Column::Id, &req).await.gql()?;
         Ok(connection::build(found, total, order, |m| m.id, DocumentVersion))

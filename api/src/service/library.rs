@@ -30,7 +30,7 @@ use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     QueryTrait,
-    sea_query::{Expr, ExprTrait, Func, LikeExpr},
+    sea_query::{Expr, ExprTrait, Func, LikeExpr, Query},
 };
 use secrecy::{ExposeSecret, SecretBox};
 use serde_json::json;
@@ -197,9 +197,9 @@ pub struct DocumentFilter {
 
 // ---- Who may read what ---------------------------------------------------------------------
 
-/// SQL condition on `document` rows: the documents the caller may read. The one
-/// visibility predicate of the library, used by every path to a document or a version.
-pub fn documents_visible(app: &App, caller: &Caller) -> Condition {
+/// SQL condition on `document` rows: the documents the caller reads as a reader of their
+/// community (and subgroup), whatever their status and audience.
+fn documents_of_readers(app: &App, caller: &Caller) -> Condition {
     let backend = app.db.get_database_backend();
     // Those who may read the community's discussions…
     let readable_communities = community::Entity::find()
@@ -214,19 +214,60 @@ pub fn documents_visible(app: &App, caller: &Caller) -> Condition {
         .column(subgroup::Column::Id)
         .filter(access::readable_subgroups(&app.auth, caller))
         .into_query();
-    let members = Condition::all().add(document::Column::CommunityId.in_subquery(readable_communities)).add(
+    Condition::all().add(document::Column::CommunityId.in_subquery(readable_communities)).add(
         Condition::any()
             .add(document::Column::SubgroupId.is_null())
             .add(document::Column::SubgroupId.in_subquery(readable_subgroups)),
-    );
+    )
+}
+
+/// SQL condition on `document` rows: the documents published to an audience the caller
+/// belongs to beyond the community (PUBLIC: everyone; NETWORK: logged-in people).
+fn documents_published_to(caller: &Caller) -> Condition {
     let mut audiences = vec![Audience::Public];
     if caller.viewer.is_some() {
         audiences.push(Audience::Network);
     }
-    let published = Condition::all()
+    Condition::all()
         .add(document::Column::Status.eq(DocumentStatus::Published))
-        .add(document::Column::Audience.is_in(audiences));
-    Condition::any().add(members).add(published)
+        .add(document::Column::Audience.is_in(audiences))
+}
+
+/// SQL condition on `document` rows: the documents the caller may read. The one
+/// visibility predicate of the library's documents, used by every path to a document.
+pub fn documents_visible(app: &App, caller: &Caller) -> Condition {
+    Condition::any().add(documents_of_readers(app, caller)).add(documents_published_to(caller))
+}
+
+/// SQL condition on `document_version` rows: the versions the caller may read. Readers of
+/// the document's community (and subgroup) read every version; people who reach the
+/// document only through its NETWORK or PUBLIC audience read only the published version
+/// (the one current when `publishDocument` was last called: a version added later stays
+/// unseen by them until the document is published again). Used by `versions`,
+/// `currentVersion`, `node`, `nodes` and `/files`.
+pub fn versions_visible(app: &App, caller: &Caller) -> Condition {
+    let readers = document::Entity::find()
+        .select_only()
+        .column(document::Column::Id)
+        .filter(documents_of_readers(app, caller))
+        .into_query();
+    let published = Query::select()
+        .column((document_version::Entity, document_version::Column::Id))
+        .from(document_version::Entity)
+        .inner_join(
+            document::Entity,
+            Expr::col((document::Entity, document::Column::Id))
+                .equals((document_version::Entity, document_version::Column::DocumentId))
+                .and(
+                    Expr::col((document::Entity, document::Column::PublishedVersion))
+                        .equals((document_version::Entity, document_version::Column::Number)),
+                ),
+        )
+        .cond_where(documents_published_to(caller))
+        .to_owned();
+    Condition::any()
+        .add(document_version::Column::DocumentId.in_subquery(readers))
+        .add(document_version::Column::Id.in_subquery(published))
 }
 
 /// The documents the caller may read.
@@ -327,7 +368,9 @@ pub async fn readable_documents<C: ConnectionTrait>(
     Ok(documents_select(app, caller).filter(document::Column::Id.is_in(ids.iter().copied())).all(db).await?)
 }
 
-/// The version with this id and its document, if the caller may read the document.
+/// The version with this id and its document, if the caller may read that version (see
+/// [`versions_visible`]). Only a missing or hidden row is `NOT_FOUND`; a database error
+/// stays one.
 pub async fn readable_version<C: ConnectionTrait>(
     app: &App,
     db: &C,
@@ -335,12 +378,19 @@ pub async fn readable_version<C: ConnectionTrait>(
     id: i32,
 ) -> ServiceResult<(document_version::Model, document::Model)> {
     let not_found = || ServiceError::not_found("document version");
-    let version = document_version::Entity::find_by_id(id).one(db).await?.ok_or_else(not_found)?;
-    let document = readable_document(app, db, caller, version.document_id).await.map_err(|_| not_found())?;
+    let version = document_version::Entity::find_by_id(id)
+        .filter(versions_visible(app, caller))
+        .one(db)
+        .await?
+        .ok_or_else(not_found)?;
+    let document = match readable_document(app, db, caller, version.document_id).await {
+        Err(ServiceError::NotFound { .. }) => return Err(not_found()),
+        other => other?,
+    };
     Ok((version, document))
 }
 
-/// The versions with these ids whose documents the caller may read.
+/// The versions with these ids that the caller may read (see [`versions_visible`]).
 pub async fn readable_versions<C: ConnectionTrait>(
     app: &App,
     db: &C,
@@ -350,26 +400,30 @@ pub async fn readable_versions<C: ConnectionTrait>(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let documents = documents_select(app, caller).select_only().column(document::Column::Id).into_query();
     Ok(document_version::Entity::find()
         .filter(document_version::Column::Id.is_in(ids.iter().copied()))
-        .filter(document_version::Column::DocumentId.in_subquery(documents))
+        .filter(versions_visible(app, caller))
         .all(db)
         .await?)
 }
 
-/// Versions of a document (already checked readable), in id (= number) order.
-pub fn versions_select(document_id: i32) -> sea_orm::Select<document_version::Entity> {
-    document_version::Entity::find().filter(document_version::Column::DocumentId.eq(document_id))
+/// The versions of a document that the caller may read (see [`versions_visible`]), in id
+/// (= number) order.
+pub fn versions_select(app: &App, caller: &Caller, document_id: i32) -> sea_orm::Select<document_version::Entity> {
+    document_version::Entity::find()
+        .filter(document_version::Column::DocumentId.eq(document_id))
+        .filter(versions_visible(app, caller))
 }
 
-/// The version `number` of a document (already checked readable).
-pub async fn version_numbered<C: ConnectionTrait>(
+/// The version of a document in use for the caller: the last one for readers of its
+/// community, the published one for people who reach it only through its audience.
+pub async fn current_version<C: ConnectionTrait>(
+    app: &App,
     db: &C,
+    caller: &Caller,
     document_id: i32,
-    number: i32,
 ) -> ServiceResult<Option<document_version::Model>> {
-    Ok(versions_select(document_id).filter(document_version::Column::Number.eq(number)).one(db).await?)
+    Ok(versions_select(app, caller, document_id).order_by_desc(document_version::Column::Number).one(db).await?)
 }
 
 /// The authors of a document (already checked readable), in the order given.
@@ -737,6 +791,7 @@ fn audit_after(doc: &document::Model) -> serde_json::Value {
         "status": doc.status.as_str(),
         "audience": doc.audience.as_str(),
         "versions": doc.version_count,
+        "publishedVersion": doc.published_version,
     })
 }
 
@@ -842,6 +897,7 @@ pub async fn create_document(
         version_count: Set(1),
         created_by: Set(actor.person_id),
         published_at: Set(None),
+        published_version: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -1019,7 +1075,10 @@ async fn set_status(
     let doc = for_change(app, &txn, caller, id, action).await?;
     let (status, audience, published_at) = change(&doc)?;
     let before = audit_after(&doc);
+    let published_version =
+        if action == Action::PublishDocument { Some(doc.version_count) } else { doc.published_version };
     let mut model: document::ActiveModel = doc.into();
+    model.published_version = Set(published_version);
     model.status = Set(status);
     model.audience = Set(audience);
     model.published_at = Set(published_at);
@@ -1098,7 +1157,8 @@ pub async fn purge(app: &App, caller: &Caller, id: i32) -> ServiceResult<i32> {
     if !allowed {
         return Err(if readable { ServiceError::forbidden("you may not purge documents here") } else { not_found() });
     }
-    let shas: Vec<String> = versions_select(id)
+    let shas: Vec<String> = document_version::Entity::find()
+        .filter(document_version::Column::DocumentId.eq(id))
         .select_only()
         .column(document_version::Column::Sha256)
         .distinct()
