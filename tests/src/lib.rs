@@ -32,6 +32,7 @@ pub mod library;
 pub mod oidc;
 pub mod postgres;
 pub mod prometheus;
+pub mod template;
 
 /// The variable naming a PostgreSQL server for the tests.
 pub const PG_ENV: &str = "TEST_DATABASE_URL";
@@ -78,15 +79,15 @@ impl TestApp {
         let (url, cleanup) = match std::env::var(PG_ENV) {
             Ok(admin_url) if !admin_url.is_empty() => {
                 let name = format!("maillage_test_{}", uuid::Uuid::new_v4().simple());
-                let admin = Database::connect(&admin_url).await.expect("connect to the PostgreSQL test server");
-                admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
-                admin.close().await.ok();
+                template::postgres_create(&admin_url, &name).await;
                 let url = replace_database(&admin_url, &name);
                 (url, Cleanup::Postgres { admin_url, name })
             }
             _ => {
                 let dir = tempfile::tempdir().expect("temp dir");
-                let url = format!("sqlite://{}?mode=rwc", dir.path().join("maillage.db").display());
+                let path = dir.path().join("maillage.db");
+                template::sqlite_copy(&path).await;
+                let url = format!("sqlite://{}?mode=rwc", path.display());
                 (url, Cleanup::Sqlite(dir))
             }
         };
@@ -145,7 +146,12 @@ impl TestApp {
             statements,
             statement_log,
             every_log,
-            client: reqwest::Client::new(),
+            // Idle connections are dropped before the server's 5 s keep-alive ends them:
+            // otherwise a request sent as the server closes its connection is reset.
+            client: reqwest::Client::builder()
+                .pool_idle_timeout(std::time::Duration::from_secs(2))
+                .build()
+                .expect("HTTP client"),
             server: Some(server),
             cleanup,
         }
@@ -373,7 +379,8 @@ fn settings(url: SecretString, public_url: &str) -> Settings {
         log_format: maillage_api::config::LogFormat::Text,
         otlp_traces_endpoint: None,
         shutdown_grace_secs: 5,
-        db_acquire_timeout_ms: 3_000,
+        // Generous: tests run side by side on a busy machine; `faults.rs` sets its own.
+        db_acquire_timeout_ms: 10_000,
         max_upload_mb: 50,
         upload_types: maillage_api::service::library::DEFAULT_UPLOAD_TYPES.iter().map(|t| (*t).to_owned()).collect(),
         blob_gc_interval_secs: 600,
