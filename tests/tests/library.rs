@@ -670,10 +670,12 @@ async fn themes_classify_a_communitys_documents_and_stay_its_own() {
     let seen = app.ok(Some(&w.omar), THEMED, json!({ "t": null })).await;
     assert_eq!(seen["documents"]["totalCount"], 1);
     assert_eq!(seen["documents"]["edges"][0]["node"]["themes"], json!([]));
+    // A theme they may not see narrows to nothing, as a theme that does not exist: the
+    // filter must not tell that the theme exists, nor which documents carry it.
     assert_eq!(
         app.ok(Some(&w.omar), THEMED, json!({ "t": [outbreaks] })).await["documents"]["totalCount"],
-        1,
-        "filtering by an id is no way in"
+        0,
+        "a secret theme is no filter"
     );
     let hidden = app.gql(Some(&w.omar), "query($id: ID!) { node(id: $id) { id } }", json!({ "id": outbreaks })).await;
     assert_eq!(error_code(&hidden), "NOT_FOUND");
@@ -822,5 +824,77 @@ async fn anonymous_and_invalid_uploads_are_refused_before_their_body_is_read() {
     let bearer = format!("Bearer {}", w.ana);
     let member = answer_to_a_started_upload(app, Some(&bearer), 50 << 20).await;
     assert_eq!(member, "", "the body of a logged-in person's upload is awaited");
+    w.app.stop().await;
+}
+
+const FILTERED: &str = "query($f: DocumentFilterInput) { documents(first: 50, filter: $f) { totalCount \
+    edges { cursor node { id } } pageInfo { hasNextPage endCursor } } }";
+
+#[tokio::test]
+async fn filtering_by_a_secret_community_or_its_themes_answers_as_for_none() {
+    let w = world().await;
+    let app = &w.app;
+    let doc = created(app, &w.ana, &w.cop, "Guide", "guide.pdf", &pdf(1_000, 1)).await;
+    let theme = app.ok(Some(&w.ana), CREATE_THEME, json!({ "c": w.cop, "p": null, "n": "Éclosions" })).await;
+    let theme = theme["createTheme"]["theme"]["id"].clone();
+    app.ok(Some(&w.ana), UPDATE, json!({ "input": { "id": doc["id"], "themeIds": [theme] } })).await;
+    // Published to everyone: the document is no secret, its (secret) community is.
+    app.ok(Some(&w.rita), PUBLISH, json!({ "id": doc["id"], "a": "PUBLIC" })).await;
+    let no_community = to_global(NodeKind::Community, 999_999).0;
+    let no_theme = to_global(NodeKind::Theme, 999_999).0;
+    for token in [Some(w.omar.as_str()), None] {
+        let all = app.ok(token, FILTERED, json!({ "f": null })).await;
+        assert_eq!(all["documents"]["totalCount"], 1, "{all}");
+        let by_secret = app.ok(token, FILTERED, json!({ "f": { "communityId": w.cop } })).await;
+        let by_none = app.ok(token, FILTERED, json!({ "f": { "communityId": no_community } })).await;
+        assert_eq!(by_secret["documents"]["totalCount"], 0, "the filter tells the secret community exists");
+        assert_eq!(by_secret, by_none);
+        let by_theme = app.ok(token, FILTERED, json!({ "f": { "themeIds": [theme] } })).await;
+        let by_no_theme = app.ok(token, FILTERED, json!({ "f": { "themeIds": [no_theme] } })).await;
+        assert_eq!(by_theme["documents"]["totalCount"], 0, "the filter tells the secret theme exists");
+        assert_eq!(by_theme, by_no_theme);
+    }
+    // Its members filter by it as before.
+    let mine = app.ok(Some(&w.bob), FILTERED, json!({ "f": { "communityId": w.cop, "themeIds": [theme] } })).await;
+    assert_eq!(mine["documents"]["totalCount"], 1, "{mine}");
+    w.app.stop().await;
+}
+
+const PEOPLE: &str = "query($f: DocumentFilterInput) { documents(first: 10, filter: $f) { totalCount edges { node { \
+    authors { id } currentVersion { uploadedBy { id } validatedBy { id } } \
+    versions(first: 5) { edges { node { uploadedBy { id } validatedBy { id } } } } } } } }";
+
+#[tokio::test]
+async fn people_on_documents_are_shown_only_to_who_may_see_people() {
+    let w = world().await;
+    let app = &w.app;
+    let ana_id = to_global(NodeKind::Person, fixtures::person_id(app, &w.ana).await).0;
+    let variables = json!({ "input": {
+        "communityId": w.cop, "title": "Guide", "kind": "GUIDE", "language": "fr", "file": null, "authorIds": [ana_id],
+    } });
+    let (status, body) =
+        upload(app, Some(&w.ana), library::CREATE, variables, "variables.input.file", "g.pdf", &pdf(1_000, 2)).await;
+    assert_eq!(status, 200, "{body}");
+    let doc = body["data"]["createDocument"]["document"].clone();
+    app.ok(Some(&w.carla), VALIDATE, json!({ "id": doc["currentVersion"]["id"] })).await;
+    app.ok(Some(&w.rita), PUBLISH, json!({ "id": doc["id"], "a": "PUBLIC" })).await;
+    // Anonymous readers of the public document read no person through it…
+    let anonymous = app.ok(None, PEOPLE, json!({ "f": null })).await;
+    let node = &anonymous["documents"]["edges"][0]["node"];
+    assert_eq!(node["authors"], json!([]), "{anonymous}");
+    assert_eq!(node["currentVersion"], json!({ "uploadedBy": null, "validatedBy": null }), "{anonymous}");
+    assert_eq!(node["versions"]["edges"][0]["node"], json!({ "uploadedBy": null, "validatedBy": null }));
+    // …nor learn who wrote it by filtering on a person: as for a person who does not exist.
+    let by_author = app.ok(None, PEOPLE, json!({ "f": { "authorIds": [ana_id] } })).await;
+    let no_person = to_global(NodeKind::Person, 999_999).0;
+    let by_nobody = app.ok(None, PEOPLE, json!({ "f": { "authorIds": [no_person] } })).await;
+    assert_eq!(by_author["documents"]["totalCount"], 0, "{by_author}");
+    assert_eq!(by_author, by_nobody);
+    // Logged-in people see the network's people, here as everywhere.
+    let omar = app.ok(Some(&w.omar), PEOPLE, json!({ "f": { "authorIds": [ana_id] } })).await;
+    let node = &omar["documents"]["edges"][0]["node"];
+    assert_eq!(node["authors"], json!([{ "id": ana_id }]), "{omar}");
+    assert_eq!(node["currentVersion"]["uploadedBy"]["id"], ana_id);
+    assert!(node["currentVersion"]["validatedBy"]["id"].is_string(), "{omar}");
     w.app.stop().await;
 }

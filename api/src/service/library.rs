@@ -275,11 +275,17 @@ pub fn documents_select(app: &App, caller: &Caller) -> sea_orm::Select<document:
     document::Entity::find().filter(documents_visible(app, caller))
 }
 
-/// The documents the caller may read, narrowed by `filter`.
+/// The documents the caller may read, narrowed by `filter`. A filter names only what the
+/// caller may see: a community secret to them (its id), its themes, or people for an
+/// anonymous caller (who reads no person) narrow to nothing, exactly as ids that do not
+/// exist — a document published beyond its community must not tell who holds it.
 pub fn documents_filtered(app: &App, caller: &Caller, filter: &DocumentFilter) -> sea_orm::Select<document::Entity> {
     let mut select = documents_select(app, caller);
     if let Some(id) = filter.community_id {
-        select = select.filter(document::Column::CommunityId.eq(id));
+        let visible = access::visible_community_ids(&app.auth, app.db.get_database_backend(), caller);
+        select = select
+            .filter(document::Column::CommunityId.eq(id))
+            .filter(document::Column::CommunityId.in_subquery(visible));
     }
     if let Some(kinds) = &filter.kinds {
         select = select.filter(document::Column::Kind.is_in(kinds.iter().copied()));
@@ -291,23 +297,27 @@ pub fn documents_filtered(app: &App, caller: &Caller, filter: &DocumentFilter) -
         select = select.filter(document::Column::Status.is_in(statuses.iter().copied()));
     }
     if let Some(ids) = &filter.theme_ids {
+        let visible = themes_select(app, caller).select_only().column(theme::Column::Id).into_query();
         select = select.filter(
             document::Column::Id.in_subquery(
                 document_theme::Entity::find()
                     .select_only()
                     .column(document_theme::Column::DocumentId)
                     .filter(document_theme::Column::ThemeId.is_in(ids.iter().copied()))
+                    .filter(document_theme::Column::ThemeId.in_subquery(visible))
                     .into_query(),
             ),
         );
     }
     if let Some(ids) = &filter.author_ids {
+        // Anonymous callers see no person: no one is anyone's author for them.
+        let ids = if caller.viewer.is_some() { ids.clone() } else { Vec::new() };
         select = select.filter(
             document::Column::Id.in_subquery(
                 document_author::Entity::find()
                     .select_only()
                     .column(document_author::Column::DocumentId)
-                    .filter(document_author::Column::PersonId.is_in(ids.iter().copied()))
+                    .filter(document_author::Column::PersonId.is_in(ids))
                     .into_query(),
             ),
         );
