@@ -532,7 +532,7 @@ pub(crate) fn request_id(req: &HttpRequest) -> RequestId {
 /// a token without its scheme, bytes that are not text) is an invalid one — the empty
 /// token, refused with `401` like an unknown one — never mistaken for anonymity, which
 /// would answer with public data only as if there were nothing else to see.
-fn bearer(req: &HttpRequest) -> Option<&str> {
+pub(crate) fn bearer(req: &HttpRequest) -> Option<&str> {
     let value = req.headers().get(header::AUTHORIZATION)?;
     let Ok(value) = value.to_str() else { return Some("") };
     match value.trim().split_once(' ') {

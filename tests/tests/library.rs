@@ -898,3 +898,41 @@ async fn people_on_documents_are_shown_only_to_who_may_see_people() {
     assert!(node["currentVersion"]["validatedBy"]["id"].is_string(), "{omar}");
     w.app.stop().await;
 }
+
+/// GETs a path with this `Authorization` header, as sent.
+async fn download_with(app: &TestApp, path: &str, authorization: &str) -> (u16, reqwest::header::HeaderMap) {
+    let response = reqwest::Client::new()
+        .get(format!("{}{path}", app.base))
+        .header("authorization", authorization)
+        .send()
+        .await
+        .expect("send");
+    (response.status().as_u16(), response.headers().clone())
+}
+
+#[tokio::test]
+async fn downloads_refuse_a_bad_authorization_and_limit_invalid_tokens() {
+    let w = world_with(|s| s.rate_limit_auth_per_minute = 3).await;
+    let app = &w.app;
+    let doc = created(app, &w.ana, &w.cop, "Guide", "guide.pdf", &pdf(1_000, 3)).await;
+    app.ok(Some(&w.rita), PUBLISH, json!({ "id": doc["id"], "a": "PUBLIC" })).await;
+    let path = format!("/files/{}", doc["currentVersion"]["id"].as_str().unwrap());
+    // Anyone may download a public document without a credential…
+    assert_eq!(download(app, &path, None, None).await.status, 200);
+    // …but a credential that is not a valid bearer token is refused, never read as none.
+    for bad in [format!("Basic {}", "YW5hOnNlY3JldA=="), "Bearer not-a-token".to_owned(), w.ana.clone()] {
+        let (status, headers) = download_with(app, &path, &bad).await;
+        assert_eq!(status, 401, "{bad:?}");
+        assert!(headers.get("www-authenticate").is_some(), "{bad:?}");
+    }
+    // Past `rate_limit_auth_per_minute` invalid tokens, the address waits, on /files as
+    // on /graphql (one limit for both)…
+    let (status, headers) = download_with(app, &path, "Bearer still-not-a-token").await;
+    assert_eq!(status, 429);
+    assert!(headers.get("retry-after").is_some());
+    let (status, _) = app.post(Some("another-bad-token"), "{ me { id } }", json!({})).await;
+    assert_eq!(status, 429);
+    // …while a request without a credential is still served.
+    assert_eq!(download(app, &path, None, None).await.status, 200);
+    w.app.stop().await;
+}
