@@ -936,3 +936,110 @@ async fn downloads_refuse_a_bad_authorization_and_limit_invalid_tokens() {
     assert_eq!(download(app, &path, None, None).await.status, 200);
     w.app.stop().await;
 }
+
+/// A multipart body whose `operations` and `map` fields are padded with `pad` bytes of
+/// JSON white space each.
+fn padded_upload(community: &Value, operations_pad: usize, map_pad: usize) -> Vec<u8> {
+    let boundary = "maillage-test-boundary-7d1c";
+    let variables = json!({ "input": {
+        "communityId": community, "title": "Guide", "kind": "GUIDE", "language": "fr", "file": null,
+    } });
+    let operations =
+        format!("{}{}", json!({ "query": library::CREATE, "variables": variables }), " ".repeat(operations_pad));
+    let map = format!("{}{}", json!({ "0": ["variables.input.file"] }), " ".repeat(map_pad));
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n{operations}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"map\"\r\n\r\n{map}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"0\"; filename=\"g.pdf\"\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(&pdf(2_000, 4));
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    body
+}
+
+async fn send_upload(app: &TestApp, token: &str, body: Vec<u8>) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .post(format!("{}/graphql", app.base))
+        .header("content-type", library::multipart_type())
+        .bearer_auth(token)
+        .body(body)
+        .send()
+        .await
+        .expect("send");
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("body");
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+#[tokio::test]
+async fn the_operations_and_map_of_an_upload_are_capped_at_a_mebibyte() {
+    let w = world().await;
+    let app = &w.app;
+    // Under the cap, the upload goes through.
+    let (status, body) = send_upload(app, &w.ana, padded_upload(&w.cop, 900 << 10, 900 << 10)).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["data"]["createDocument"]["document"]["id"].is_string(), "{body}");
+    // Over it, in either field, it is refused (413) and nothing is written.
+    for (operations, map) in [(2 << 20, 0), (0, 2 << 20)] {
+        let (status, body) = send_upload(app, &w.ana, padded_upload(&w.cop, operations, map)).await;
+        assert_eq!(status, 413, "{body}");
+        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+    }
+    assert_eq!(app.count_rows("document").await, 1);
+    w.app.stop().await;
+}
+
+/// Starts an upload as `token` (headers and two bytes of a large body) and returns the
+/// open connection with what the server answered within two seconds (nothing while it
+/// waits for the rest).
+async fn started_upload(app: &TestApp, token: &str) -> (tokio::net::TcpStream, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = app.base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "POST /graphql HTTP/1.1\r\nHost: {address}\r\nContent-Type: {}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Length: {}\r\n\r\n--",
+        library::multipart_type(),
+        10 << 20
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = vec![0; 4096];
+    let answer = match tokio::time::timeout(std::time::Duration::from_secs(2), stream.read(&mut answer)).await {
+        Ok(Ok(n)) => String::from_utf8_lossy(&answer[..n]).into_owned(),
+        _ => String::new(),
+    };
+    (stream, answer)
+}
+
+#[tokio::test]
+async fn a_person_runs_at_most_four_uploads_at_once() {
+    let w = world().await;
+    let app = &w.app;
+    // Eight uploads at once from one person: four are read, four refused at once.
+    let started = harness::join_all((0..8).map(|_| started_upload(app, &w.ana))).await;
+    let (waiting, refused): (Vec<_>, Vec<_>) = started.into_iter().partition(|(_, answer)| answer.is_empty());
+    assert_eq!(waiting.len(), 4, "{:?}", refused.iter().map(|(_, a)| a).collect::<Vec<_>>());
+    for (_, answer) in &refused {
+        assert!(answer.starts_with("HTTP/1.1 429"), "{answer:?}");
+        assert!(answer.contains("RATE_LIMITED"), "{answer:?}");
+        assert!(answer.to_ascii_lowercase().contains("retry-after"), "{answer:?}");
+    }
+    let (status, body) = library::create(app, &w.ana, &w.cop, "Guide", "g.pdf", &pdf(1_000, 5)).await;
+    assert_eq!((status, error_code(&body)), (429, "RATE_LIMITED"), "{body}");
+    // Someone else uploads meanwhile.
+    created(app, &w.bob, &w.cop, "Mine", "m.pdf", &pdf(1_000, 6)).await;
+    // Once the stalled uploads end, the person uploads again.
+    drop(waiting);
+    let mut answer = (0, Value::Null);
+    for _ in 0..50 {
+        answer = library::create(app, &w.ana, &w.cop, "Guide", "g.pdf", &pdf(1_000, 5)).await;
+        if answer.0 == 200 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(answer.0, 200, "{}", answer.1);
+    assert_eq!(app.count_rows("document").await, 2);
+    w.app.stop().await;
+}
