@@ -993,7 +993,7 @@ impl Call<'_> {
                     let outcome = execute(state, request, requested, &self.viewer, &ids, deadline).await;
                     let charge = match &outcome {
                         Ran::Answered(response, _) => {
-                            rate_limit::charge(requested, cost::actual(&response.data), selected)
+                            rate_limit::charge(requested, cost::actual_of(response), selected)
                         }
                         _ => rate_limit::hold(requested),
                     };
@@ -1240,7 +1240,8 @@ async fn execute(
         return Ran::TimedOut;
     }
     let caller = Caller::new(viewer.clone(), Some(ids.clone()));
-    let request = loaders::register(request, &state.app, &caller).data(caller);
+    let surcharge = Arc::new(cost::Surcharge::default());
+    let request = loaders::register(request, &state.app, &caller).data(caller).data(surcharge.clone());
     // On timeout the execution future is dropped: its resolvers stop at their next
     // await (a DataLoader batch already started finishes on its own, bounded by a page).
     let Ok(mut response) = tokio::time::timeout_at(deadline, state.schema.execute(request)).await else {
@@ -1253,7 +1254,8 @@ async fn execute(
     }
     let request_error = graphql_http::code_execution(&mut response);
     limits::cap_errors(&mut response.errors);
-    Cost { requested, actual: cost::actual(&response.data) }.attach(&mut response);
+    let actual = cost::actual(&response.data).saturating_add(surcharge.points());
+    Cost { requested, actual }.attach(&mut response);
     Ran::Answered(response, request_error)
 }
 

@@ -186,7 +186,11 @@ impl WikiQuery {
     }
 
     /// The unified diff (`---`/`+++` headers naming the revisions, `@@` hunks with three
-    /// lines of context) from one revision's body to another's, of the same page.
+    /// lines of context) from one revision's body to another's, of the same page. Each
+    /// revision may have at most 50,000 lines (`BAD_USER_INPUT` naming the revision
+    /// otherwise); between very different revisions the diff may be longer than the
+    /// shortest one. Costs one point per 100 lines compared (at most 1,000).
+    #[graphql(complexity = "crate::service::wiki::DIFF_MAX_COST")]
     async fn wiki_page_diff(
         &self,
         ctx: &Context<'_>,
@@ -198,7 +202,9 @@ impl WikiQuery {
     ) -> async_graphql::Result<String> {
         let from = from_global("fromRevisionId", NodeKind::WikiPageRevision, &from_revision_id).gql()?;
         let to = from_global("toRevisionId", NodeKind::WikiPageRevision, &to_revision_id).gql()?;
-        service::diff(app(ctx), caller(ctx), from, to).await.gql()
+        let diff = service::diff(app(ctx), caller(ctx), from, to).await.gql()?;
+        super::cost::surcharge(ctx, diff.lines / service::DIFF_LINES_PER_POINT);
+        Ok(diff.text)
     }
 }
 

@@ -31,6 +31,16 @@ use crate::{
 pub const BODY_MAX: usize = 200_000;
 /// How deep pages may nest under parents.
 const MAX_DEPTH: usize = 10;
+/// The most lines of a revision a diff compares (`BAD_USER_INPUT` naming the revision
+/// beyond): with [`DIFF_TIMEOUT`], what bounds a diff's time and memory.
+pub const DIFF_MAX_LINES: usize = 50_000;
+/// How long a diff searches for the shortest edit; past it, it settles for a longer one
+/// (still a correct diff: every line removed and added is shown).
+pub const DIFF_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(500);
+/// Lines compared per cost point a diff is charged.
+pub const DIFF_LINES_PER_POINT: usize = 100;
+/// The most cost points a diff is charged (two revisions of [`DIFF_MAX_LINES`]).
+pub const DIFF_MAX_COST: usize = 2 * DIFF_MAX_LINES / DIFF_LINES_PER_POINT;
 
 /// SQL condition on `wiki_page` rows: the pages the caller may read (those of the
 /// communities whose discussions they may read).
@@ -353,24 +363,52 @@ pub async fn restore(app: &App, caller: &Caller, revision_id: i32) -> ServiceRes
     Ok(page)
 }
 
-/// A unified diff of two revisions of the same page (bodies, line by line).
-pub async fn diff(app: &App, caller: &Caller, from_id: i32, to_id: i32) -> ServiceResult<String> {
+/// A diff of two revisions and the work it took.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WikiDiff {
+    /// The unified diff.
+    pub text: String,
+    /// The lines compared (both revisions').
+    pub lines: usize,
+}
+
+/// A unified diff of two revisions of the same page (bodies, line by line): each of at
+/// most [`DIFF_MAX_LINES`] lines, compared for at most [`DIFF_TIMEOUT`], on a blocking
+/// thread (never on the threads that serve requests).
+pub async fn diff(app: &App, caller: &Caller, from_id: i32, to_id: i32) -> ServiceResult<WikiDiff> {
     let (from, _) = readable_revision(app, &app.db, caller, from_id).await?;
     let (to, _) = readable_revision(app, &app.db, caller, to_id).await?;
     if from.page_id != to.page_id {
         return Err(ServiceError::bad_input("toRevisionId", "is a revision of another page"));
     }
-    Ok(unified_diff(&from, &to))
+    let mut lines = 0;
+    for (field, revision) in [("fromRevisionId", &from), ("toRevisionId", &to)] {
+        let count = revision.body.lines().count();
+        if count > DIFF_MAX_LINES {
+            return Err(ServiceError::bad_input(
+                field,
+                format!("revision {} has more than 50,000 lines: too long to compare", revision.number),
+            ));
+        }
+        lines += count;
+    }
+    let text = tokio::task::spawn_blocking(move || unified_diff(&from, &to))
+        .await
+        .map_err(|err| ServiceError::Internal(format!("the diff did not finish: {err}")))?;
+    Ok(WikiDiff { text, lines })
 }
 
-/// The unified diff of two revisions' bodies, headed with their numbers.
+/// The unified diff of two revisions' bodies, headed with their numbers, searched for at
+/// most [`DIFF_TIMEOUT`].
 pub fn unified_diff(from: &wiki_page_revision::Model, to: &wiki_page_revision::Model) -> String {
     // Bodies are stored trimmed: each ends its last line here, so that a line added at
     // the end reads as one added line.
     let line_ended =
         |body: &str| if body.is_empty() || body.ends_with('\n') { body.to_owned() } else { format!("{body}\n") };
     let (old, new) = (line_ended(&from.body), line_ended(&to.body));
-    similar::TextDiff::from_lines(&old, &new)
+    similar::TextDiff::configure()
+        .timeout(DIFF_TIMEOUT)
+        .diff_lines(&old, &new)
         .unified_diff()
         .context_radius(3)
         .header(&format!("revision {}", from.number), &format!("revision {}", to.number))
@@ -400,5 +438,11 @@ mod tests {
         assert_eq!(diff, "--- revision 1\n+++ revision 2\n@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n");
         let appended = unified_diff(&revision(1, "a\nb"), &revision(2, "a\nb\nc"));
         assert_eq!(appended, "--- revision 1\n+++ revision 2\n@@ -1,2 +1,3 @@\n a\n b\n+c\n");
+    }
+
+    #[test]
+    fn the_cap_and_its_message_agree() {
+        assert_eq!(DIFF_MAX_LINES, 50_000, "the message of `diff` names 50,000 lines");
+        assert_eq!(DIFF_MAX_COST, 1_000);
     }
 }
