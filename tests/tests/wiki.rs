@@ -256,3 +256,36 @@ async fn revisions_too_long_to_compare_are_refused_by_name() {
     assert_eq!(error_field(&refused), "fromRevisionId", "{refused}");
     w.app.stop().await;
 }
+
+#[tokio::test]
+async fn a_database_failure_reading_a_revision_is_no_not_found() {
+    let w = world_with(|s| s.lock_timeout_ms = 300).await;
+    let app = &w.app;
+    let page = create(&w, &w.ana, &w.cop, "Liste", "a\n").await;
+    app.ok(Some(&w.ana), UPDATE, update(&page["id"], 1, "b\n")).await;
+    let ids = revision_ids(&w, &page).await;
+    let diff = || app.gql(Some(&w.ana), DIFF, json!({ "a": ids[0], "b": ids[1] }));
+    let restore = || app.gql(Some(&w.ana), RESTORE, json!({ "id": ids[0] }));
+    if app.is_postgres() {
+        // Pages locked by someone else past `lock_timeout`: the database is unavailable
+        // for them, and the answer says so (the page is still there).
+        use sea_orm::{ConnectionTrait, TransactionTrait};
+        let holder = app.db.begin().await.unwrap();
+        holder.execute_unprepared("LOCK TABLE wiki_page IN ACCESS EXCLUSIVE MODE").await.unwrap();
+        for answer in [diff().await, restore().await] {
+            assert_eq!(error_code(&answer), "UNAVAILABLE", "{answer}");
+        }
+        holder.rollback().await.unwrap();
+    } else {
+        // SQLite locks no table apart: a table that cannot be read stands in for it.
+        use sea_orm::ConnectionTrait;
+        app.db.execute_unprepared("ALTER TABLE wiki_page RENAME TO wiki_page_away").await.unwrap();
+        for answer in [diff().await, restore().await] {
+            assert_eq!(error_code(&answer), "INTERNAL", "{answer}");
+        }
+        app.db.execute_unprepared("ALTER TABLE wiki_page_away RENAME TO wiki_page").await.unwrap();
+    }
+    // Once it reads again, so do the revisions.
+    assert!(diff().await.get("errors").is_none());
+    w.app.stop().await;
+}

@@ -87,7 +87,9 @@ pub async fn readable_pages<C: ConnectionTrait>(
     Ok(pages_select(app, caller).filter(wiki_page::Column::Id.is_in(ids.iter().copied())).all(db).await?)
 }
 
-/// The revision with this id and its page, if the caller may read the page.
+/// The revision with this id and its page, if the caller may read the page. Only a
+/// missing or unreadable revision is `NOT_FOUND`: a database failure stays what it is
+/// (`UNAVAILABLE` when the database is away), never passed off as a missing revision.
 pub async fn readable_revision<C: ConnectionTrait>(
     app: &App,
     db: &C,
@@ -95,8 +97,16 @@ pub async fn readable_revision<C: ConnectionTrait>(
     id: i32,
 ) -> ServiceResult<(wiki_page_revision::Model, wiki_page::Model)> {
     let not_found = || ServiceError::not_found("wiki page revision");
-    let revision = wiki_page_revision::Entity::find_by_id(id).one(db).await?.ok_or_else(not_found)?;
-    let page = readable_page(app, db, caller, revision.page_id).await.map_err(|_| not_found())?;
+    let pages = pages_select(app, caller).select_only().column(wiki_page::Column::Id).into_query();
+    let revision = wiki_page_revision::Entity::find_by_id(id)
+        .filter(wiki_page_revision::Column::PageId.in_subquery(pages))
+        .one(db)
+        .await?
+        .ok_or_else(not_found)?;
+    let page = match readable_page(app, db, caller, revision.page_id).await {
+        Err(ServiceError::NotFound { .. }) => return Err(not_found()),
+        other => other?,
+    };
     Ok((revision, page))
 }
 
@@ -201,8 +211,10 @@ pub async fn create(app: &App, caller: &Caller, input: NewPage) -> ServiceResult
         })?;
     access::ensure(&app.auth, &roles, &community, Action::EditWiki)?;
     if let Some(parent_id) = input.parent_id {
-        let parent =
-            readable_page(app, &txn, caller, parent_id).await.map_err(|_| ServiceError::not_found("parent"))?;
+        let parent = readable_page(app, &txn, caller, parent_id).await.map_err(|e| match e {
+            ServiceError::NotFound { .. } => ServiceError::not_found("parent"),
+            e => e,
+        })?;
         if parent.community_id != community.id {
             return Err(ServiceError::bad_input("parentId", "is a page of another community"));
         }
