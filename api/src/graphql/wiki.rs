@@ -11,7 +11,7 @@ use super::{
     community::Community,
     connection::{self, Conn},
     ids::{NodeKind, from_global, to_global},
-    loaders::{PersonById, loader},
+    loaders::{PersonById, ViewerTiesLoader, VisibleCommunityById, WikiPageRevisions, loader},
     order::{DocumentOrder, list_order},
     person::Person,
 };
@@ -89,16 +89,31 @@ impl WikiPage {
         after: Option<String>,
     ) -> async_graphql::Result<Conn<WikiPageRevision>> {
         let order = list_order::<DocumentOrder>(None);
-        let req = connection::page_request(first, after, None, None, order).gql()?;
-        let db = &app(ctx).db;
-        let select = service::revisions_select(self.0.id);
-        let total = if connection::wants_count(ctx) { page::count(db, select.clone()).await.gql()? } else { 0 };
-        let found = page::fetch(db, select, wiki_page_revision::Column::Id, &req).await.gql()?;
-        Ok(connection::build(found, total, order, |m| m.id, WikiPageRevision))
+        connection::children::<WikiPageRevisions, _>(
+            ctx,
+            self.0.id,
+            (first, after, None, None),
+            order,
+            |m| m.id,
+            WikiPageRevision,
+        )
+        .await
     }
     /// What the viewer may do with it.
     async fn viewer_can(&self, ctx: &Context<'_>) -> async_graphql::Result<WikiPageViewerCan> {
-        let edit = service::can_edit(app(ctx), &app(ctx).db, caller(ctx), self.0.community_id).await.gql()?;
+        let caller = caller(ctx);
+        let community = if caller.viewer.is_some() {
+            loader::<VisibleCommunityById, _>(ctx).load_one(self.0.community_id).await.gql()?
+        } else {
+            None
+        };
+        let edit = match community {
+            Some(community) => {
+                let ties = loader::<ViewerTiesLoader, _>(ctx).load_one(community.id).await.gql()?.unwrap_or_default();
+                service::can_edit_in(app(ctx), &community, &ties.roles(caller))
+            }
+            None => false,
+        };
         Ok(WikiPageViewerCan { edit })
     }
 }

@@ -133,20 +133,9 @@ pub fn revisions_select(page_id: i32) -> sea_orm::Select<wiki_page_revision::Ent
     wiki_page_revision::Entity::find().filter(wiki_page_revision::Column::PageId.eq(page_id))
 }
 
-/// Whether the caller may edit a page of this community.
-pub async fn can_edit<C: ConnectionTrait>(
-    app: &App,
-    db: &C,
-    caller: &Caller,
-    community_id: i32,
-) -> ServiceResult<bool> {
-    if caller.viewer.is_none() {
-        return Ok(false);
-    }
-    Ok(match communities::find_with_ties(app, db, caller, communities::Key::Id(community_id)).await? {
-        Some((community, ties)) => access::allowed(&app.auth, &ties.roles(caller), &community, Action::EditWiki),
-        None => false,
-    })
+/// Whether holders of `roles` in `community` (which the caller may see) may edit its wiki.
+pub fn can_edit_in(app: &App, community: &community::Model, roles: &[policy::Role]) -> bool {
+    access::allowed(&app.auth, roles, community, Action::EditWiki)
 }
 
 /// Input of [`create`].
