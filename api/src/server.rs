@@ -21,6 +21,7 @@
 //! bounded like a request of its own.
 
 mod graphiql;
+pub mod multipart;
 pub(crate) mod rate_limit;
 
 use std::{
@@ -90,6 +91,8 @@ struct AppState {
     /// Automatic persisted queries, by hash.
     persisted: graphql::persisted::PersistedQueries,
     max_response_bytes: usize,
+    /// The uploads running, by person ([`multipart::MAX_CONCURRENT_UPLOADS`] each).
+    uploads: multipart::UploadSlots,
 }
 
 /// A running server.
@@ -149,6 +152,7 @@ pub fn start_on(
         upload_body_timeout: upload_body_timeout(settings),
         persisted: graphql::persisted::PersistedQueries::default(),
         max_response_bytes: settings.max_response_bytes,
+        uploads: multipart::UploadSlots::default(),
     });
     let sweeper = tokio::spawn(forget_idle_callers(state.clone()));
     let graphiql = settings.graphiql;
@@ -271,26 +275,34 @@ fn is_multipart(ctx: &actix_web::guard::GuardContext<'_>) -> bool {
 }
 
 /// `POST /graphql` in `multipart/form-data`: a GraphQL request and its files (the GraphQL
-/// multipart request specification). One file per request, of at most `max_upload_mb`
-/// (the mutation answers `BAD_USER_INPUT` on `file` for a file a little larger, the
-/// request is refused with `413` beyond); files are spooled to temporary files, never
-/// held in memory.
+/// multipart request specification, read by [`multipart::receive`]). One file per
+/// request, of at most `max_upload_mb` (the mutation answers `BAD_USER_INPUT` on `file`
+/// for a file a little larger, the request is refused with `413` beyond); `operations`
+/// and `map` of at most 1 MiB each (`413`); files are spooled to temporary files, never
+/// held in memory. A person sends at most [`multipart::MAX_CONCURRENT_UPLOADS`] at once
+/// (`429 RATE_LIMITED` beyond, from the headers).
 async fn graphql_multipart(state: web::Data<AppState>, req: HttpRequest, mut payload: web::Payload) -> HttpResponse {
-    use futures_util::{StreamExt as _, TryStreamExt as _};
+    use futures_util::StreamExt as _;
     let started = Instant::now();
     let media = MediaType::negotiate(req.headers().get(header::ACCEPT));
     let ids = request_id(&req);
     // Who asks, from the headers, before a byte of the body is read: uploads are for
     // logged-in people only, and an anonymous or invalid caller must not make the
     // server spool anything.
-    if let Some(refusal) = upload_refusal(&state, &req, media, &ids.id).await {
-        return refusal;
-    }
+    let person_id = match upload_refusal(&state, &req, media, &ids.id).await {
+        Ok(person_id) => person_id,
+        Err(refusal) => return refusal,
+    };
+    let Some(_slot) = state.uploads.take(person_id) else {
+        tracing::info!(request_id = ids.id, person_id, "too many uploads at once");
+        let mut response = rate_limited(Some(media), 1, Some(&ids.id));
+        // The body is never read: the connection cannot carry another request.
+        response.head_mut().set_connection_type(actix_web::http::ConnectionType::Close);
+        return response;
+    };
     let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let max_file =
-        usize::try_from(state.app.library.max_upload_bytes).unwrap_or(usize::MAX).saturating_add(MAX_BODY_BYTES);
-    let options = async_graphql::http::MultipartOptions::default().max_file_size(max_file).max_num_files(1);
-    // actix's payload lives on this thread; the parser wants a `Send` reader: the chunks
+    let max_file = state.app.library.max_upload_bytes.saturating_add(multipart::MAX_FIELD_BYTES);
+    // actix's payload lives on this thread; the parser wants a `Send` stream: the chunks
     // cross through a small channel (back-pressure: at most 4 chunks wait).
     let (sender, receiver) = tokio::sync::mpsc::channel::<std::io::Result<web::Bytes>>(4);
     actix_web::rt::spawn(async move {
@@ -302,19 +314,21 @@ async fn graphql_multipart(state: web::Data<AppState>, req: HttpRequest, mut pay
             }
         }
     });
-    let reader = futures_util::stream::unfold(receiver, |mut receiver| async move {
+    let body = futures_util::stream::unfold(receiver, |mut receiver| async move {
         receiver.recv().await.map(|item| (item, receiver))
-    })
-    .into_async_read();
-    let operations = match async_graphql::http::receive_batch_body(content_type, reader, options).await {
+    });
+    let operations = match multipart::receive(body, content_type.as_deref(), max_file, 1).await {
         Ok(async_graphql::BatchRequest::Single(request)) => Operations::One(request),
         Ok(async_graphql::BatchRequest::Batch(requests)) => Operations::Batch(requests),
-        Err(async_graphql::ParseRequestError::PayloadTooLarge) => {
-            let message =
-                format!("the request exceeds the largest upload ({} MiB)", state.app.library.max_upload_bytes >> 20);
+        Err(multipart::Refused::TooLarge(message)) => {
+            let message = if message.is_empty() {
+                format!("the request exceeds the largest upload ({} MiB)", state.app.library.max_upload_bytes >> 20)
+            } else {
+                message
+            };
             return request_error(StatusCode::PAYLOAD_TOO_LARGE, "BAD_USER_INPUT", &message, &ids.id, media);
         }
-        Err(err) => {
+        Err(multipart::Refused::Invalid(err)) => {
             let message = format!("the request body is not a GraphQL multipart request: {err}");
             return request_error(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &message, &ids.id, media);
         }
@@ -325,13 +339,13 @@ async fn graphql_multipart(state: web::Data<AppState>, req: HttpRequest, mut pay
 /// Refuses a multipart (upload) request from its headers alone: `401` without a bearer
 /// token or with one that names no live session (counted by the invalid-token rate
 /// limit, like `/graphql`), `429` for an address over that limit, `503` when sessions
-/// cannot be checked.
+/// cannot be checked. Otherwise, the person who uploads.
 async fn upload_refusal(
     state: &AppState,
     req: &HttpRequest,
     media: MediaType,
     request_id: &str,
-) -> Option<HttpResponse> {
+) -> Result<i32, HttpResponse> {
     let unauthenticated = |message: &str, challenge: &'static str| {
         let mut response = request_error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", message, request_id, media);
         response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static(challenge));
@@ -340,17 +354,17 @@ async fn upload_refusal(
         response
     };
     let Some(token) = bearer(req) else {
-        return Some(unauthenticated("log in to upload files (send a bearer token)", "Bearer"));
+        return Err(unauthenticated("log in to upload files (send a bearer token)", "Bearer"));
     };
     let ip = req.peer_addr().map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |peer| peer.ip());
     if let Err(retry_after) = state.rate_limits.token_allowed(ip) {
-        return Some(rate_limited(Some(media), retry_after, Some(request_id)));
+        return Err(rate_limited(Some(media), retry_after, Some(request_id)));
     }
     match state.app.sessions.authenticate(&state.app.db, token, state.app.session_idle()).await {
-        Ok(Some(_)) => None,
+        Ok(Some(actor)) => Ok(actor.person_id),
         Ok(None) => {
             state.rate_limits.token_refused(ip);
-            Some(unauthenticated(
+            Err(unauthenticated(
                 "the token is invalid, expired or revoked: log in again",
                 "Bearer error=\"invalid_token\"",
             ))
@@ -364,7 +378,7 @@ async fn upload_refusal(
             if status == StatusCode::SERVICE_UNAVAILABLE {
                 response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
             }
-            Some(response)
+            Err(response)
         }
     }
 }
@@ -532,7 +546,7 @@ pub(crate) fn request_id(req: &HttpRequest) -> RequestId {
 /// a token without its scheme, bytes that are not text) is an invalid one — the empty
 /// token, refused with `401` like an unknown one — never mistaken for anonymity, which
 /// would answer with public data only as if there were nothing else to see.
-fn bearer(req: &HttpRequest) -> Option<&str> {
+pub(crate) fn bearer(req: &HttpRequest) -> Option<&str> {
     let value = req.headers().get(header::AUTHORIZATION)?;
     let Ok(value) = value.to_str() else { return Some("") };
     match value.trim().split_once(' ') {
@@ -979,7 +993,7 @@ impl Call<'_> {
                     let outcome = execute(state, request, requested, &self.viewer, &ids, deadline).await;
                     let charge = match &outcome {
                         Ran::Answered(response, _) => {
-                            rate_limit::charge(requested, cost::actual(&response.data), selected)
+                            rate_limit::charge(requested, cost::actual_of(response), selected)
                         }
                         _ => rate_limit::hold(requested),
                     };
@@ -1226,7 +1240,8 @@ async fn execute(
         return Ran::TimedOut;
     }
     let caller = Caller::new(viewer.clone(), Some(ids.clone()));
-    let request = loaders::register(request, &state.app, &caller).data(caller);
+    let surcharge = Arc::new(cost::Surcharge::default());
+    let request = loaders::register(request, &state.app, &caller).data(caller).data(surcharge.clone());
     // On timeout the execution future is dropped: its resolvers stop at their next
     // await (a DataLoader batch already started finishes on its own, bounded by a page).
     let Ok(mut response) = tokio::time::timeout_at(deadline, state.schema.execute(request)).await else {
@@ -1239,7 +1254,8 @@ async fn execute(
     }
     let request_error = graphql_http::code_execution(&mut response);
     limits::cap_errors(&mut response.errors);
-    Cost { requested, actual: cost::actual(&response.data) }.attach(&mut response);
+    let actual = cost::actual(&response.data).saturating_add(surcharge.points());
+    Cost { requested, actual }.attach(&mut response);
     Ran::Answered(response, request_error)
 }
 

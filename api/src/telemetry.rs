@@ -189,7 +189,7 @@ impl Metrics {
         )
         .expect("metric");
         let rate_limited = IntCounterVec::new(
-            Opts::new("maillage_rate_limited_total", "Requests refused with 429, by endpoint (graphql, auth)"),
+            Opts::new("maillage_rate_limited_total", "Requests refused with 429, by endpoint (graphql, auth, files)"),
             &["endpoint"],
         )
         .expect("metric");
@@ -264,7 +264,7 @@ impl Metrics {
         self.http_duration.with_label_values(&[route]).observe(elapsed.as_secs_f64());
     }
 
-    /// Counts a `429` (`endpoint`: `graphql` or `auth`).
+    /// Counts a `429` (`endpoint`: `graphql`, `auth` or `files`).
     pub fn rate_limited(&self, endpoint: &'static str) {
         self.rate_limited.with_label_values(&[endpoint]).inc();
     }

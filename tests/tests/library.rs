@@ -670,10 +670,12 @@ async fn themes_classify_a_communitys_documents_and_stay_its_own() {
     let seen = app.ok(Some(&w.omar), THEMED, json!({ "t": null })).await;
     assert_eq!(seen["documents"]["totalCount"], 1);
     assert_eq!(seen["documents"]["edges"][0]["node"]["themes"], json!([]));
+    // A theme they may not see narrows to nothing, as a theme that does not exist: the
+    // filter must not tell that the theme exists, nor which documents carry it.
     assert_eq!(
         app.ok(Some(&w.omar), THEMED, json!({ "t": [outbreaks] })).await["documents"]["totalCount"],
-        1,
-        "filtering by an id is no way in"
+        0,
+        "a secret theme is no filter"
     );
     let hidden = app.gql(Some(&w.omar), "query($id: ID!) { node(id: $id) { id } }", json!({ "id": outbreaks })).await;
     assert_eq!(error_code(&hidden), "NOT_FOUND");
@@ -822,5 +824,222 @@ async fn anonymous_and_invalid_uploads_are_refused_before_their_body_is_read() {
     let bearer = format!("Bearer {}", w.ana);
     let member = answer_to_a_started_upload(app, Some(&bearer), 50 << 20).await;
     assert_eq!(member, "", "the body of a logged-in person's upload is awaited");
+    w.app.stop().await;
+}
+
+const FILTERED: &str = "query($f: DocumentFilterInput) { documents(first: 50, filter: $f) { totalCount \
+    edges { cursor node { id } } pageInfo { hasNextPage endCursor } } }";
+
+#[tokio::test]
+async fn filtering_by_a_secret_community_or_its_themes_answers_as_for_none() {
+    let w = world().await;
+    let app = &w.app;
+    let doc = created(app, &w.ana, &w.cop, "Guide", "guide.pdf", &pdf(1_000, 1)).await;
+    let theme = app.ok(Some(&w.ana), CREATE_THEME, json!({ "c": w.cop, "p": null, "n": "Éclosions" })).await;
+    let theme = theme["createTheme"]["theme"]["id"].clone();
+    app.ok(Some(&w.ana), UPDATE, json!({ "input": { "id": doc["id"], "themeIds": [theme] } })).await;
+    // Published to everyone: the document is no secret, its (secret) community is.
+    app.ok(Some(&w.rita), PUBLISH, json!({ "id": doc["id"], "a": "PUBLIC" })).await;
+    let no_community = to_global(NodeKind::Community, 999_999).0;
+    let no_theme = to_global(NodeKind::Theme, 999_999).0;
+    for token in [Some(w.omar.as_str()), None] {
+        let all = app.ok(token, FILTERED, json!({ "f": null })).await;
+        assert_eq!(all["documents"]["totalCount"], 1, "{all}");
+        let by_secret = app.ok(token, FILTERED, json!({ "f": { "communityId": w.cop } })).await;
+        let by_none = app.ok(token, FILTERED, json!({ "f": { "communityId": no_community } })).await;
+        assert_eq!(by_secret["documents"]["totalCount"], 0, "the filter tells the secret community exists");
+        assert_eq!(by_secret, by_none);
+        let by_theme = app.ok(token, FILTERED, json!({ "f": { "themeIds": [theme] } })).await;
+        let by_no_theme = app.ok(token, FILTERED, json!({ "f": { "themeIds": [no_theme] } })).await;
+        assert_eq!(by_theme["documents"]["totalCount"], 0, "the filter tells the secret theme exists");
+        assert_eq!(by_theme, by_no_theme);
+    }
+    // Its members filter by it as before.
+    let mine = app.ok(Some(&w.bob), FILTERED, json!({ "f": { "communityId": w.cop, "themeIds": [theme] } })).await;
+    assert_eq!(mine["documents"]["totalCount"], 1, "{mine}");
+    w.app.stop().await;
+}
+
+const PEOPLE: &str = "query($f: DocumentFilterInput) { documents(first: 10, filter: $f) { totalCount edges { node { \
+    authors { id } currentVersion { uploadedBy { id } validatedBy { id } } \
+    versions(first: 5) { edges { node { uploadedBy { id } validatedBy { id } } } } } } } }";
+
+#[tokio::test]
+async fn people_on_documents_are_shown_only_to_who_may_see_people() {
+    let w = world().await;
+    let app = &w.app;
+    let ana_id = to_global(NodeKind::Person, fixtures::person_id(app, &w.ana).await).0;
+    let variables = json!({ "input": {
+        "communityId": w.cop, "title": "Guide", "kind": "GUIDE", "language": "fr", "file": null, "authorIds": [ana_id],
+    } });
+    let (status, body) =
+        upload(app, Some(&w.ana), library::CREATE, variables, "variables.input.file", "g.pdf", &pdf(1_000, 2)).await;
+    assert_eq!(status, 200, "{body}");
+    let doc = body["data"]["createDocument"]["document"].clone();
+    app.ok(Some(&w.carla), VALIDATE, json!({ "id": doc["currentVersion"]["id"] })).await;
+    app.ok(Some(&w.rita), PUBLISH, json!({ "id": doc["id"], "a": "PUBLIC" })).await;
+    // Anonymous readers of the public document read no person through it…
+    let anonymous = app.ok(None, PEOPLE, json!({ "f": null })).await;
+    let node = &anonymous["documents"]["edges"][0]["node"];
+    assert_eq!(node["authors"], json!([]), "{anonymous}");
+    assert_eq!(node["currentVersion"], json!({ "uploadedBy": null, "validatedBy": null }), "{anonymous}");
+    assert_eq!(node["versions"]["edges"][0]["node"], json!({ "uploadedBy": null, "validatedBy": null }));
+    // …nor learn who wrote it by filtering on a person: as for a person who does not exist.
+    let by_author = app.ok(None, PEOPLE, json!({ "f": { "authorIds": [ana_id] } })).await;
+    let no_person = to_global(NodeKind::Person, 999_999).0;
+    let by_nobody = app.ok(None, PEOPLE, json!({ "f": { "authorIds": [no_person] } })).await;
+    assert_eq!(by_author["documents"]["totalCount"], 0, "{by_author}");
+    assert_eq!(by_author, by_nobody);
+    // Logged-in people see the network's people, here as everywhere.
+    let omar = app.ok(Some(&w.omar), PEOPLE, json!({ "f": { "authorIds": [ana_id] } })).await;
+    let node = &omar["documents"]["edges"][0]["node"];
+    assert_eq!(node["authors"], json!([{ "id": ana_id }]), "{omar}");
+    assert_eq!(node["currentVersion"]["uploadedBy"]["id"], ana_id);
+    assert!(node["currentVersion"]["validatedBy"]["id"].is_string(), "{omar}");
+    w.app.stop().await;
+}
+
+/// GETs a path with this `Authorization` header, as sent.
+async fn download_with(app: &TestApp, path: &str, authorization: &str) -> (u16, reqwest::header::HeaderMap) {
+    let response = reqwest::Client::new()
+        .get(format!("{}{path}", app.base))
+        .header("authorization", authorization)
+        .send()
+        .await
+        .expect("send");
+    (response.status().as_u16(), response.headers().clone())
+}
+
+#[tokio::test]
+async fn downloads_refuse_a_bad_authorization_and_limit_invalid_tokens() {
+    let w = world_with(|s| s.rate_limit_auth_per_minute = 3).await;
+    let app = &w.app;
+    let doc = created(app, &w.ana, &w.cop, "Guide", "guide.pdf", &pdf(1_000, 3)).await;
+    app.ok(Some(&w.rita), PUBLISH, json!({ "id": doc["id"], "a": "PUBLIC" })).await;
+    let path = format!("/files/{}", doc["currentVersion"]["id"].as_str().unwrap());
+    // Anyone may download a public document without a credential…
+    assert_eq!(download(app, &path, None, None).await.status, 200);
+    // …but a credential that is not a valid bearer token is refused, never read as none.
+    for bad in [format!("Basic {}", "YW5hOnNlY3JldA=="), "Bearer not-a-token".to_owned(), w.ana.clone()] {
+        let (status, headers) = download_with(app, &path, &bad).await;
+        assert_eq!(status, 401, "{bad:?}");
+        assert!(headers.get("www-authenticate").is_some(), "{bad:?}");
+    }
+    // Past `rate_limit_auth_per_minute` invalid tokens, the address waits, on /files as
+    // on /graphql (one limit for both)…
+    let (status, headers) = download_with(app, &path, "Bearer still-not-a-token").await;
+    assert_eq!(status, 429);
+    assert!(headers.get("retry-after").is_some());
+    let (status, _) = app.post(Some("another-bad-token"), "{ me { id } }", json!({})).await;
+    assert_eq!(status, 429);
+    // …while a request without a credential is still served.
+    assert_eq!(download(app, &path, None, None).await.status, 200);
+    w.app.stop().await;
+}
+
+/// A multipart body whose `operations` and `map` fields are padded with `pad` bytes of
+/// JSON white space each.
+fn padded_upload(community: &Value, operations_pad: usize, map_pad: usize) -> Vec<u8> {
+    let boundary = "maillage-test-boundary-7d1c";
+    let variables = json!({ "input": {
+        "communityId": community, "title": "Guide", "kind": "GUIDE", "language": "fr", "file": null,
+    } });
+    let operations =
+        format!("{}{}", json!({ "query": library::CREATE, "variables": variables }), " ".repeat(operations_pad));
+    let map = format!("{}{}", json!({ "0": ["variables.input.file"] }), " ".repeat(map_pad));
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n{operations}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"map\"\r\n\r\n{map}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"0\"; filename=\"g.pdf\"\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(&pdf(2_000, 4));
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    body
+}
+
+async fn send_upload(app: &TestApp, token: &str, body: Vec<u8>) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .post(format!("{}/graphql", app.base))
+        .header("content-type", library::multipart_type())
+        .bearer_auth(token)
+        .body(body)
+        .send()
+        .await
+        .expect("send");
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("body");
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+#[tokio::test]
+async fn the_operations_and_map_of_an_upload_are_capped_at_a_mebibyte() {
+    let w = world().await;
+    let app = &w.app;
+    // Under the cap, the upload goes through.
+    let (status, body) = send_upload(app, &w.ana, padded_upload(&w.cop, 900 << 10, 900 << 10)).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["data"]["createDocument"]["document"]["id"].is_string(), "{body}");
+    // Over it, in either field, it is refused (413) and nothing is written.
+    for (operations, map) in [(2 << 20, 0), (0, 2 << 20)] {
+        let (status, body) = send_upload(app, &w.ana, padded_upload(&w.cop, operations, map)).await;
+        assert_eq!(status, 413, "{body}");
+        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+    }
+    assert_eq!(app.count_rows("document").await, 1);
+    w.app.stop().await;
+}
+
+/// Starts an upload as `token` (headers and two bytes of a large body) and returns the
+/// open connection with what the server answered within two seconds (nothing while it
+/// waits for the rest).
+async fn started_upload(app: &TestApp, token: &str) -> (tokio::net::TcpStream, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = app.base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "POST /graphql HTTP/1.1\r\nHost: {address}\r\nContent-Type: {}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Length: {}\r\n\r\n--",
+        library::multipart_type(),
+        10 << 20
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = vec![0; 4096];
+    let answer = match tokio::time::timeout(std::time::Duration::from_secs(2), stream.read(&mut answer)).await {
+        Ok(Ok(n)) => String::from_utf8_lossy(&answer[..n]).into_owned(),
+        _ => String::new(),
+    };
+    (stream, answer)
+}
+
+#[tokio::test]
+async fn a_person_runs_at_most_four_uploads_at_once() {
+    let w = world().await;
+    let app = &w.app;
+    // Eight uploads at once from one person: four are read, four refused at once.
+    let started = harness::join_all((0..8).map(|_| started_upload(app, &w.ana))).await;
+    let (waiting, refused): (Vec<_>, Vec<_>) = started.into_iter().partition(|(_, answer)| answer.is_empty());
+    assert_eq!(waiting.len(), 4, "{:?}", refused.iter().map(|(_, a)| a).collect::<Vec<_>>());
+    for (_, answer) in &refused {
+        assert!(answer.starts_with("HTTP/1.1 429"), "{answer:?}");
+        assert!(answer.contains("RATE_LIMITED"), "{answer:?}");
+        assert!(answer.to_ascii_lowercase().contains("retry-after"), "{answer:?}");
+    }
+    let (status, body) = library::create(app, &w.ana, &w.cop, "Guide", "g.pdf", &pdf(1_000, 5)).await;
+    assert_eq!((status, error_code(&body)), (429, "RATE_LIMITED"), "{body}");
+    // Someone else uploads meanwhile.
+    created(app, &w.bob, &w.cop, "Mine", "m.pdf", &pdf(1_000, 6)).await;
+    // Once the stalled uploads end, the person uploads again.
+    drop(waiting);
+    let mut answer = (0, Value::Null);
+    for _ in 0..50 {
+        answer = library::create(app, &w.ana, &w.cop, "Guide", "g.pdf", &pdf(1_000, 5)).await;
+        if answer.0 == 200 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(answer.0, 200, "{}", answer.1);
+    assert_eq!(app.count_rows("document").await, 2);
     w.app.stop().await;
 }

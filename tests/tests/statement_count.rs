@@ -398,3 +398,100 @@ async fn the_discussions_benchmark_costs_a_fixed_number_of_statements() {
     assert!(last["acceptedAnswer"]["id"].is_string(), "{last}");
     assert_eq!(posts[3]["node"]["reactions"], json!([{ "reaction": "USEFUL", "count": 1 }]));
 }
+
+const LIBRARY: &str = r#"query($c: ID!) {
+  documents(first: 50) { totalCount edges { node {
+    title
+    authors { displayName }
+    themes { name }
+    currentVersion { number uploadedBy { displayName } validatedBy { displayName } }
+    versions(first: 5) { totalCount edges { node { number uploadedBy { displayName } } } }
+    viewerCan { addVersion update publish validate archive purge }
+  } } }
+  wikiPages(communityId: $c, first: 50) { totalCount edges { node {
+    title
+    revisions(first: 5) { totalCount edges { node { number author { displayName } } } }
+    viewerCan { edit }
+  } } }
+}"#;
+
+/// Adds `n` documents (each with an author, a theme and two versions) and `n` wiki pages
+/// (each with two revisions) to `community`.
+async fn grow_library(app: &TestApp, token: &str, community: &serde_json::Value, theme: &serde_json::Value, n: usize) {
+    use harness::library::{ADD_VERSION, CREATE, pdf, upload};
+    let me = maillage_api::graphql::ids::to_global(
+        maillage_api::graphql::ids::NodeKind::Person,
+        fixtures::person_id(app, token).await,
+    );
+    for i in 0..n {
+        let variables = json!({ "input": {
+            "communityId": community, "title": format!("Document {i}"), "kind": "GUIDE", "language": "fr",
+            "file": null, "authorIds": [me], "themeIds": [theme],
+        } });
+        let (status, body) =
+            upload(app, Some(token), CREATE, variables, "variables.input.file", "d.pdf", &pdf(500, 1)).await;
+        assert_eq!(status, 200, "{body}");
+        let id = body["data"]["createDocument"]["document"]["id"].clone();
+        let variables = json!({ "input": { "documentId": id, "file": null } });
+        let (status, body) =
+            upload(app, Some(token), ADD_VERSION, variables, "variables.input.file", "d.pdf", &pdf(600, 2)).await;
+        assert_eq!(status, 200, "{body}");
+        let page = app
+            .ok(
+                Some(token),
+                "mutation($input: CreateWikiPageInput!) { createWikiPage(input: $input) { page { id } } }",
+                json!({ "input": { "communityId": community, "title": format!("Page {i}"), "body": "a" } }),
+            )
+            .await;
+        let id = page["createWikiPage"]["page"]["id"].clone();
+        app.ok(
+            Some(token),
+            "mutation($input: UpdateWikiPageInput!) { updateWikiPage(input: $input) { page { id } } }",
+            json!({ "input": { "id": id, "expectedRevision": 1, "body": "b" } }),
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn library_statement_count_does_not_grow_with_documents_or_pages() {
+    let app = TestApp::spawn().await;
+    let admin = app.token("admin@network.example", None, true).await;
+    fixtures::organization(&app, &admin, "home").await;
+    let ana = app.token("ana@cisss.example", Some("home"), false).await;
+    let community = fixtures::community(&app, &ana, "cop", "MEMBERS", "INVITATION").await;
+    let theme = app
+        .ok(
+            Some(&ana),
+            "mutation($c: ID!) { createTheme(input: { communityId: $c, name: \"Éclosions\" }) { theme { id } } }",
+            json!({ "c": community }),
+        )
+        .await["createTheme"]["theme"]["id"]
+        .clone();
+    grow_library(&app, &ana, &community, &theme, 2).await;
+    app.reset_statements();
+    let data = app.ok(Some(&ana), LIBRARY, json!({ "c": community })).await;
+    let small = app.statements();
+    assert_eq!(data["documents"]["totalCount"], 2);
+    grow_library(&app, &ana, &community, &theme, 8).await;
+    app.reset_statements();
+    let data = app.ok(Some(&ana), LIBRARY, json!({ "c": community })).await;
+    let large = app.statements();
+    if std::env::var_os("SHOW_SQL").is_some() {
+        for sql in app.statement_log() {
+            println!("  {}", sql.chars().take(160).collect::<String>());
+        }
+    }
+    assert_eq!(data["documents"]["totalCount"], 10);
+    let last = &data["documents"]["edges"][9]["node"];
+    assert_eq!(last["authors"][0]["displayName"], "ana");
+    assert_eq!(last["themes"][0]["name"], "Éclosions");
+    assert_eq!(last["currentVersion"]["number"], 2);
+    assert_eq!(last["versions"]["totalCount"], 2);
+    assert_eq!(last["viewerCan"]["update"], true);
+    let page = &data["wikiPages"]["edges"][9]["node"];
+    assert_eq!(page["revisions"]["totalCount"], 2);
+    println!("SQL statements for the library query: {small} with 2 documents and pages, {large} with 10");
+    // An N+1 adds at least one statement per document or page (eight more here).
+    assert!(large <= small + SLACK, "{small} statements with 2 documents, {large} with 10: the count grows");
+}

@@ -27,7 +27,11 @@ struct World {
 }
 
 async fn world() -> World {
-    let app = TestApp::spawn().await;
+    world_with(|_| {}).await
+}
+
+async fn world_with(configure: impl FnOnce(&mut maillage_api::config::Settings)) -> World {
+    let app = TestApp::spawn_with(configure).await;
     let admin = app.token("admin@network.example", None, true).await;
     fixtures::organization(&app, &admin, "home").await;
     fixtures::organization(&app, &admin, "other").await;
@@ -202,5 +206,87 @@ async fn parents_belong_to_the_same_community() {
         .gql(Some(&w.ana), UPDATE, json!({ "input": { "id": parent["id"], "expectedRevision": 1, "title": " " } }))
         .await;
     assert_eq!((error_code(&empty), error_field(&empty)), ("BAD_USER_INPUT", "title"));
+    w.app.stop().await;
+}
+
+/// The ids of a page's revisions, oldest first.
+async fn revision_ids(w: &World, page: &Value) -> Vec<Value> {
+    let read = w.app.ok(Some(&w.ana), PAGE, json!({ "id": page["id"] })).await;
+    read["node"]["revisions"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["id"].clone()).collect()
+}
+
+#[tokio::test]
+async fn a_diff_of_large_unlike_revisions_comes_back_in_bounded_time_and_is_charged() {
+    let w = world_with(|s| s.request_timeout_secs = 120).await;
+    let app = &w.app;
+    // 30,000 lines, none shared by the two revisions: the worst case of a line diff.
+    let body = |prefix: char| (0..30_000).map(|i| format!("{prefix}{i:x}\n")).collect::<String>();
+    let page = create(&w, &w.ana, &w.cop, "Grande liste", &body('f')).await;
+    app.ok(Some(&w.ana), UPDATE, update(&page["id"], 1, &body('t'))).await;
+    let ids = revision_ids(&w, &page).await;
+    let started = std::time::Instant::now();
+    let answer = app.gql(Some(&w.ana), DIFF, json!({ "a": ids[0], "b": ids[1] })).await;
+    let took = started.elapsed();
+    assert!(answer.get("errors").is_none(), "{}", answer["errors"]);
+    let diff = answer["data"]["wikiPageDiff"].as_str().unwrap();
+    assert!(diff.starts_with("--- revision 1\n+++ revision 2\n@@ "), "{}", &diff[..100]);
+    // Complete: every line of the one removed, every line of the other added.
+    let lines = |sign: char| diff.lines().skip(2).filter(|l| l.starts_with(sign)).count();
+    assert_eq!((lines('-'), lines('+')), (30_000, 30_000));
+    assert!(took < std::time::Duration::from_secs(20), "the diff took {took:?}");
+    // It is charged for the work, not as one string.
+    let cost = &answer["extensions"]["cost"];
+    assert!(cost["actual"].as_u64().unwrap() >= 100, "{cost}");
+    assert!(cost["requested"].as_u64().unwrap() >= cost["actual"].as_u64().unwrap(), "{cost}");
+    w.app.stop().await;
+}
+
+#[tokio::test]
+async fn revisions_too_long_to_compare_are_refused_by_name() {
+    let w = world().await;
+    let app = &w.app;
+    let page = create(&w, &w.ana, &w.cop, "Liste", "a\n").await;
+    app.ok(Some(&w.ana), UPDATE, update(&page["id"], 1, &"a\n".repeat(60_000))).await;
+    let ids = revision_ids(&w, &page).await;
+    let refused = app.gql(Some(&w.ana), DIFF, json!({ "a": ids[0], "b": ids[1] })).await;
+    let errors = &refused["errors"];
+    assert_eq!((error_code(&refused), error_field(&refused)), ("BAD_USER_INPUT", "toRevisionId"), "{errors}");
+    let message = refused["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("50,000 lines"), "{message}");
+    let refused = app.gql(Some(&w.ana), DIFF, json!({ "a": ids[1], "b": ids[0] })).await;
+    assert_eq!(error_field(&refused), "fromRevisionId", "{}", refused["errors"]);
+    w.app.stop().await;
+}
+
+#[tokio::test]
+async fn a_database_failure_reading_a_revision_is_no_not_found() {
+    let w = world_with(|s| s.lock_timeout_ms = 300).await;
+    let app = &w.app;
+    let page = create(&w, &w.ana, &w.cop, "Liste", "a\n").await;
+    app.ok(Some(&w.ana), UPDATE, update(&page["id"], 1, "b\n")).await;
+    let ids = revision_ids(&w, &page).await;
+    let diff = || app.gql(Some(&w.ana), DIFF, json!({ "a": ids[0], "b": ids[1] }));
+    let restore = || app.gql(Some(&w.ana), RESTORE, json!({ "id": ids[0] }));
+    if app.is_postgres() {
+        // Pages locked by someone else past `lock_timeout`: the database is unavailable
+        // for them, and the answer says so (the page is still there).
+        use sea_orm::{ConnectionTrait, TransactionTrait};
+        let holder = app.db.begin().await.unwrap();
+        holder.execute_unprepared("LOCK TABLE wiki_page IN ACCESS EXCLUSIVE MODE").await.unwrap();
+        for answer in [diff().await, restore().await] {
+            assert_eq!(error_code(&answer), "UNAVAILABLE", "{answer}");
+        }
+        holder.rollback().await.unwrap();
+    } else {
+        // SQLite locks no table apart: a table that cannot be read stands in for it.
+        use sea_orm::ConnectionTrait;
+        app.db.execute_unprepared("ALTER TABLE wiki_page RENAME TO wiki_page_away").await.unwrap();
+        for answer in [diff().await, restore().await] {
+            assert_eq!(error_code(&answer), "INTERNAL", "{answer}");
+        }
+        app.db.execute_unprepared("ALTER TABLE wiki_page_away RENAME TO wiki_page").await.unwrap();
+    }
+    // Once it reads again, so do the revisions.
+    assert!(diff().await.get("errors").is_none());
     w.app.stop().await;
 }

@@ -115,6 +115,44 @@ pub fn actual(data: &Value) -> usize {
     }
 }
 
+/// Work a resolver does beyond what its answer holds (a wiki diff compares whole
+/// revisions and answers one string), added to the operation's `actual` cost: the
+/// field's complexity holds at least as much, so `requested` stays an upper bound. One
+/// per operation, in its data.
+#[derive(Debug, Default)]
+pub struct Surcharge(std::sync::atomic::AtomicUsize);
+
+impl Surcharge {
+    /// Adds `points` to the operation's cost.
+    pub fn add(&self, points: usize) {
+        self.0.fetch_add(points, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The points added so far.
+    pub fn points(&self) -> usize {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// Charges the operation of `ctx` `points` beyond what its answer holds.
+pub fn surcharge(ctx: &async_graphql::Context<'_>, points: usize) {
+    if let Some(surcharge) = ctx.data_opt::<Arc<Surcharge>>() {
+        surcharge.add(points);
+    }
+}
+
+/// The `actual` cost of an answer: what [`Cost::attach`] set, or what its data holds.
+pub fn actual_of(response: &async_graphql::Response) -> usize {
+    let attached = match response.extensions.get("cost") {
+        Some(Value::Object(cost)) => match cost.get("actual") {
+            Some(Value::Number(n)) => n.as_u64().and_then(|n| usize::try_from(n).ok()),
+            _ => None,
+        },
+        _ => None,
+    };
+    attached.unwrap_or_else(|| actual(&response.data))
+}
+
 /// The `cost` entry of an answer's `extensions`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cost {

@@ -14,7 +14,10 @@ use super::{
     connection::{self, Conn},
     enums::{Audience, DocumentKind, DocumentStatus},
     ids::{NodeKind, from_global, to_global},
-    loaders::{PersonById, loader},
+    loaders::{
+        CurrentVersions, DocumentAuthors, DocumentThemes, DocumentVersions, PersonById, SubgroupPosting,
+        ViewerTiesLoader, VisibleCommunityById, loader,
+    },
     order::{DocumentOrder, list_order},
     person::Person,
 };
@@ -62,12 +65,8 @@ impl Document {
     /// (a community's themes are its own).
     #[graphql(complexity = "crate::graphql::connection::list_cost(child_complexity)")]
     async fn themes(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Theme>> {
-        Ok(service::document_themes(app(ctx), &app(ctx).db, caller(ctx), self.0.id)
-            .await
-            .gql()?
-            .into_iter()
-            .map(Theme)
-            .collect())
+        let found = loader::<DocumentThemes, _>(ctx).load_one(self.0.id).await.gql()?;
+        Ok(found.unwrap_or_default().into_iter().map(Theme).collect())
     }
     /// Draft, published or archived.
     async fn status(&self) -> DocumentStatus {
@@ -98,7 +97,7 @@ impl Document {
     /// are shown to logged-in viewers only).
     #[graphql(complexity = "crate::graphql::connection::list_cost(child_complexity)")]
     async fn authors(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Person>> {
-        let ids = service::author_ids(&app(ctx).db, self.0.id).await.gql()?;
+        let ids = loader::<DocumentAuthors, _>(ctx).load_one(self.0.id).await.gql()?.unwrap_or_default();
         let found = loader::<PersonById, _>(ctx).load_many(ids.iter().copied()).await.gql()?;
         Ok(ids.iter().filter_map(|id| found.get(id).cloned().map(Person)).collect())
     }
@@ -106,7 +105,7 @@ impl Document {
     /// it only through its NETWORK or PUBLIC audience, the version that was current when it
     /// was last published.
     async fn current_version(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<DocumentVersion>> {
-        Ok(service::current_version(app(ctx), &app(ctx).db, caller(ctx), self.0.id).await.gql()?.map(DocumentVersion))
+        Ok(loader::<CurrentVersions, _>(ctx).load_one(self.0.id).await.gql()?.map(DocumentVersion))
     }
     /// Every version, oldest first (version 1 first), for readers of its community; for
     /// people who reach it only through its NETWORK or PUBLIC audience, the published
@@ -125,16 +124,38 @@ impl Document {
         after: Option<String>,
     ) -> async_graphql::Result<Conn<DocumentVersion>> {
         let order = list_order::<DocumentOrder>(None);
-        let req = connection::page_request(first, after, None, None, order).gql()?;
-        let db = &app(ctx).db;
-        let select = service::versions_select(app(ctx), caller(ctx), self.0.id);
-        let total = if connection::wants_count(ctx) { page::count(db, select.clone()).await.gql()? } else { 0 };
-        let found = page::fetch(db, select, document_version::Column::Id, &req).await.gql()?;
-        Ok(connection::build(found, total, order, |m| m.id, DocumentVersion))
+        connection::children::<DocumentVersions, _>(
+            ctx,
+            self.0.id,
+            (first, after, None, None),
+            order,
+            |m| m.id,
+            DocumentVersion,
+        )
+        .await
     }
     /// What the viewer may do with it.
     async fn viewer_can(&self, ctx: &Context<'_>) -> async_graphql::Result<DocumentViewerCan> {
-        let can = service::permissions(app(ctx), &app(ctx).db, caller(ctx), &self.0).await.gql()?;
+        let caller = caller(ctx);
+        let community = if caller.viewer.is_some() {
+            loader::<VisibleCommunityById, _>(ctx).load_one(self.0.community_id).await.gql()?
+        } else {
+            None
+        };
+        let can = match community {
+            // A reader of a published document who may not see its community may do nothing.
+            None => service::DocumentPermissions::default(),
+            Some(community) => {
+                let ties = loader::<ViewerTiesLoader, _>(ctx).load_one(community.id).await.gql()?.unwrap_or_default();
+                let mut can = service::permissions_in(app(ctx), &community, &ties.roles(caller));
+                if can.edit
+                    && let Some(subgroup_id) = self.0.subgroup_id
+                {
+                    can.edit = loader::<SubgroupPosting, _>(ctx).load_one(subgroup_id).await.gql()?.unwrap_or(false);
+                }
+                can
+            }
+        };
         Ok(DocumentViewerCan {
             add_version: can.edit,
             update: can.edit,

@@ -10,14 +10,17 @@ use async_graphql::{
     SelectionField,
     dataloader::{DataLoader, Loader},
 };
-use entity::{community, community_organization, membership, organization, person, post, subgroup, thread};
+use entity::{
+    community, community_organization, document_version, membership, organization, person, post, subgroup, theme,
+    thread, wiki_page_revision,
+};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::{
     auth::Caller,
     error::{ServiceError, ServiceResult},
     service::{
-        App, access, community as communities, discussion,
+        App, access, community as communities, discussion, library,
         page::{self, Page, PageRequest},
         person as people,
     },
@@ -109,6 +112,74 @@ impl Loader<i32> for PostRevisions {
 
     async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
         discussion::revisions_of(&self.app.db, keys).await.map_err(Arc::new)
+    }
+}
+
+/// The version of documents in use for the viewer (readable documents only).
+pub struct CurrentVersions {
+    app: App,
+    caller: Caller,
+}
+
+impl Loader<i32> for CurrentVersions {
+    type Value = document_version::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+        library::current_versions(&self.app, &self.app.db, &self.caller, keys).await.map_err(Arc::new)
+    }
+}
+
+/// The people credited as authors of documents (readable ones), in order; the people
+/// themselves are read through [`PersonById`].
+pub struct DocumentAuthors {
+    app: App,
+}
+
+impl Loader<i32> for DocumentAuthors {
+    type Value = Vec<i32>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+        library::author_ids(&self.app.db, keys).await.map_err(Arc::new)
+    }
+}
+
+/// The themes of documents the viewer may see, by name.
+pub struct DocumentThemes {
+    app: App,
+    caller: Caller,
+}
+
+impl Loader<i32> for DocumentThemes {
+    type Value = Vec<theme::Model>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+        library::document_themes(&self.app, &self.app.db, &self.caller, keys).await.map_err(Arc::new)
+    }
+}
+
+/// Whether the viewer may post in subgroups (and so add to their documents), once per
+/// subgroup of the request.
+pub struct SubgroupPosting {
+    app: App,
+    caller: Caller,
+}
+
+impl Loader<i32> for SubgroupPosting {
+    type Value = bool;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+        let mut out = HashMap::with_capacity(keys.len());
+        for id in keys {
+            let (_, post, _) = access::subgroup_permissions(&self.app.auth, &self.app.db, &self.caller, *id)
+                .await
+                .map_err(Arc::new)?;
+            out.insert(*id, post);
+        }
+        Ok(out)
     }
 }
 
@@ -247,6 +318,15 @@ child_list!(
 child_list!(
     /// Posts of threads.
     ThreadPosts, post, ThreadId, thread_id, |_app, _caller| discussion::posts_select()
+);
+child_list!(
+    /// Versions of documents, as the viewer may read them (see `library::versions_visible`).
+    DocumentVersions, document_version, DocumentId, document_id, |app, caller| document_version::Entity::find()
+        .filter(library::versions_visible(app, caller))
+);
+child_list!(
+    /// Revisions of wiki pages (reached through readable pages only).
+    WikiPageRevisions, wiki_page_revision, PageId, page_id, |_app, _caller| wiki_page_revision::Entity::find()
 );
 child_list!(
     /// Memberships shown on other people's profiles: active ones, of visible communities.
@@ -420,6 +500,10 @@ pub fn register(request: async_graphql::Request, app: &App, caller: &Caller) -> 
         .data(DataLoader::new(PostReactions { app: app.clone() }, tokio::spawn))
         .data(DataLoader::new(PostRevisions { app: app.clone() }, tokio::spawn))
         .data(DataLoader::new(ViewerTiesLoader { app: app.clone(), caller: caller.clone() }, tokio::spawn))
+        .data(DataLoader::new(CurrentVersions { app: app.clone(), caller: caller.clone() }, tokio::spawn))
+        .data(DataLoader::new(DocumentAuthors { app: app.clone() }, tokio::spawn))
+        .data(DataLoader::new(DocumentThemes { app: app.clone(), caller: caller.clone() }, tokio::spawn))
+        .data(DataLoader::new(SubgroupPosting { app: app.clone(), caller: caller.clone() }, tokio::spawn))
         .data(ReadAhead::<CommunityThreads>::new(thread_columns))
         .data(ReadAhead::<ThreadPosts>::new(post_columns));
     lists!(
@@ -431,7 +515,9 @@ pub fn register(request: async_graphql::Request, app: &App, caller: &Caller) -> 
         ThreadPosts,
         PersonMembershipsShared,
         PersonMembershipsAll,
-        OrganizationCommunities
+        OrganizationCommunities,
+        DocumentVersions,
+        WikiPageRevisions
     )
 }
 

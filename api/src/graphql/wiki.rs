@@ -11,7 +11,7 @@ use super::{
     community::Community,
     connection::{self, Conn},
     ids::{NodeKind, from_global, to_global},
-    loaders::{PersonById, loader},
+    loaders::{PersonById, ViewerTiesLoader, VisibleCommunityById, WikiPageRevisions, loader},
     order::{DocumentOrder, list_order},
     person::Person,
 };
@@ -89,16 +89,31 @@ impl WikiPage {
         after: Option<String>,
     ) -> async_graphql::Result<Conn<WikiPageRevision>> {
         let order = list_order::<DocumentOrder>(None);
-        let req = connection::page_request(first, after, None, None, order).gql()?;
-        let db = &app(ctx).db;
-        let select = service::revisions_select(self.0.id);
-        let total = if connection::wants_count(ctx) { page::count(db, select.clone()).await.gql()? } else { 0 };
-        let found = page::fetch(db, select, wiki_page_revision::Column::Id, &req).await.gql()?;
-        Ok(connection::build(found, total, order, |m| m.id, WikiPageRevision))
+        connection::children::<WikiPageRevisions, _>(
+            ctx,
+            self.0.id,
+            (first, after, None, None),
+            order,
+            |m| m.id,
+            WikiPageRevision,
+        )
+        .await
     }
     /// What the viewer may do with it.
     async fn viewer_can(&self, ctx: &Context<'_>) -> async_graphql::Result<WikiPageViewerCan> {
-        let edit = service::can_edit(app(ctx), &app(ctx).db, caller(ctx), self.0.community_id).await.gql()?;
+        let caller = caller(ctx);
+        let community = if caller.viewer.is_some() {
+            loader::<VisibleCommunityById, _>(ctx).load_one(self.0.community_id).await.gql()?
+        } else {
+            None
+        };
+        let edit = match community {
+            Some(community) => {
+                let ties = loader::<ViewerTiesLoader, _>(ctx).load_one(community.id).await.gql()?.unwrap_or_default();
+                service::can_edit_in(app(ctx), &community, &ties.roles(caller))
+            }
+            None => false,
+        };
         Ok(WikiPageViewerCan { edit })
     }
 }
@@ -186,7 +201,11 @@ impl WikiQuery {
     }
 
     /// The unified diff (`---`/`+++` headers naming the revisions, `@@` hunks with three
-    /// lines of context) from one revision's body to another's, of the same page.
+    /// lines of context) from one revision's body to another's, of the same page. Each
+    /// revision may have at most 50,000 lines (`BAD_USER_INPUT` naming the revision
+    /// otherwise); between very different revisions the diff may be longer than the
+    /// shortest one. Costs one point per 100 lines compared (at most 1,000).
+    #[graphql(complexity = "crate::service::wiki::DIFF_MAX_COST")]
     async fn wiki_page_diff(
         &self,
         ctx: &Context<'_>,
@@ -198,7 +217,9 @@ impl WikiQuery {
     ) -> async_graphql::Result<String> {
         let from = from_global("fromRevisionId", NodeKind::WikiPageRevision, &from_revision_id).gql()?;
         let to = from_global("toRevisionId", NodeKind::WikiPageRevision, &to_revision_id).gql()?;
-        service::diff(app(ctx), caller(ctx), from, to).await.gql()
+        let diff = service::diff(app(ctx), caller(ctx), from, to).await.gql()?;
+        super::cost::surcharge(ctx, diff.lines / service::DIFF_LINES_PER_POINT);
+        Ok(diff.text)
     }
 }
 

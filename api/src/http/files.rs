@@ -2,7 +2,11 @@
 //!
 //! The caller is the bearer token's person, or the person (and session) a signed link
 //! (`Document…downloadUrl`, valid five minutes) was made for — the session must still be
-//! live; without either, an anonymous caller. Access is checked now, through the same
+//! live; without either, an anonymous caller. Any `Authorization` header is a credential,
+//! as on `/graphql`: one that is not a live bearer token (`Basic`, a token without its
+//! scheme, an unknown, expired or revoked token) is `401`, never read as anonymity, and
+//! counts against the address's invalid-token limit shared with `/graphql`
+//! (`rate_limit_auth_per_minute`; `429` with `Retry-After` past it). Access is checked now, through the same
 //! visibility predicate as every other path to a document: a person removed from the
 //! community a minute ago gets `404`, like a stranger, like a missing id. A link whose
 //! signature does not hold or that has expired is `403`, before anything is looked up.
@@ -20,6 +24,8 @@ use actix_web::{
     http::{StatusCode, header},
     web,
 };
+use std::net::{IpAddr, Ipv4Addr};
+
 use chrono::Utc;
 use serde::Deserialize;
 
@@ -27,6 +33,7 @@ use crate::{
     auth::{self, Caller},
     error::ServiceError,
     graphql::ids::{NodeKind, from_global},
+    server::{bearer, rate_limit::RateLimits},
     service::{
         App,
         library::{self, LinkClaims},
@@ -58,14 +65,8 @@ fn not_found() -> HttpResponse {
     refusal(StatusCode::NOT_FOUND, "not found")
 }
 
-fn bearer(req: &HttpRequest) -> Option<&str> {
-    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-}
-
 /// Who asks: the signed link's person, the bearer token's, or nobody.
-async fn caller(app: &App, req: &HttpRequest, version_id: i32) -> Result<Caller, HttpResponse> {
+async fn caller(app: &App, limits: &RateLimits, req: &HttpRequest, version_id: i32) -> Result<Caller, HttpResponse> {
     let query = web::Query::<LinkQuery>::from_query(req.query_string())
         .map_err(|_| refusal(StatusCode::BAD_REQUEST, "the link is malformed"))?
         .into_inner();
@@ -89,16 +90,28 @@ async fn caller(app: &App, req: &HttpRequest, version_id: i32) -> Result<Caller,
             _ => Err(not_found()),
         };
     }
-    match bearer(req) {
-        Some(token) => match app.sessions.authenticate(&app.db, token, app.session_idle()).await {
-            Ok(Some(actor)) => Ok(Caller::new(Some(actor), None)),
-            Ok(None) => Err(HttpResponse::Unauthorized()
+    let Some(token) = bearer(req) else { return Ok(Caller::default()) };
+    let ip = req.peer_addr().map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |peer| peer.ip());
+    if let Err(retry_after) = limits.token_allowed(ip) {
+        crate::telemetry::metrics().rate_limited("files");
+        let mut response =
+            refusal(StatusCode::TOO_MANY_REQUESTS, &format!("too many requests: try again in {retry_after} s"));
+        response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(retry_after));
+        return Err(response);
+    }
+    // The empty token (a header that is no bearer token) names no session: not looked up.
+    let found =
+        if token.is_empty() { Ok(None) } else { app.sessions.authenticate(&app.db, token, app.session_idle()).await };
+    match found {
+        Ok(Some(actor)) => Ok(Caller::new(Some(actor), None)),
+        Ok(None) => {
+            limits.token_refused(ip);
+            Err(HttpResponse::Unauthorized()
                 .insert_header((header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\""))
                 .insert_header((header::CACHE_CONTROL, "private, no-store"))
-                .body("the token is invalid, expired or revoked: log in again")),
-            Err(_) => Err(refusal(StatusCode::SERVICE_UNAVAILABLE, "try again shortly")),
-        },
-        None => Ok(Caller::default()),
+                .body("the token is invalid, expired or revoked: log in again"))
+        }
+        Err(_) => Err(refusal(StatusCode::SERVICE_UNAVAILABLE, "try again shortly")),
     }
 }
 
@@ -158,10 +171,15 @@ pub fn disposition(file_name: &str) -> String {
     format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
 }
 
-async fn download(app: web::Data<App>, req: HttpRequest, path: web::Path<String>) -> HttpResponse {
+async fn download(
+    app: web::Data<App>,
+    limits: web::Data<RateLimits>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> HttpResponse {
     let global = async_graphql::ID(path.into_inner());
     let Ok(version_id) = from_global("versionId", NodeKind::DocumentVersion, &global) else { return not_found() };
-    let caller = match caller(&app, &req, version_id).await {
+    let caller = match caller(&app, &limits, &req, version_id).await {
         Ok(caller) => caller,
         Err(response) => return response,
     };

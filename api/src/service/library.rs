@@ -275,11 +275,17 @@ pub fn documents_select(app: &App, caller: &Caller) -> sea_orm::Select<document:
     document::Entity::find().filter(documents_visible(app, caller))
 }
 
-/// The documents the caller may read, narrowed by `filter`.
+/// The documents the caller may read, narrowed by `filter`. A filter names only what the
+/// caller may see: a community secret to them (its id), its themes, or people for an
+/// anonymous caller (who reads no person) narrow to nothing, exactly as ids that do not
+/// exist — a document published beyond its community must not tell who holds it.
 pub fn documents_filtered(app: &App, caller: &Caller, filter: &DocumentFilter) -> sea_orm::Select<document::Entity> {
     let mut select = documents_select(app, caller);
     if let Some(id) = filter.community_id {
-        select = select.filter(document::Column::CommunityId.eq(id));
+        let visible = access::visible_community_ids(&app.auth, app.db.get_database_backend(), caller);
+        select = select
+            .filter(document::Column::CommunityId.eq(id))
+            .filter(document::Column::CommunityId.in_subquery(visible));
     }
     if let Some(kinds) = &filter.kinds {
         select = select.filter(document::Column::Kind.is_in(kinds.iter().copied()));
@@ -291,23 +297,27 @@ pub fn documents_filtered(app: &App, caller: &Caller, filter: &DocumentFilter) -
         select = select.filter(document::Column::Status.is_in(statuses.iter().copied()));
     }
     if let Some(ids) = &filter.theme_ids {
+        let visible = themes_select(app, caller).select_only().column(theme::Column::Id).into_query();
         select = select.filter(
             document::Column::Id.in_subquery(
                 document_theme::Entity::find()
                     .select_only()
                     .column(document_theme::Column::DocumentId)
                     .filter(document_theme::Column::ThemeId.is_in(ids.iter().copied()))
+                    .filter(document_theme::Column::ThemeId.in_subquery(visible))
                     .into_query(),
             ),
         );
     }
     if let Some(ids) = &filter.author_ids {
+        // Anonymous callers see no person: no one is anyone's author for them.
+        let ids = if caller.viewer.is_some() { ids.clone() } else { Vec::new() };
         select = select.filter(
             document::Column::Id.in_subquery(
                 document_author::Entity::find()
                     .select_only()
                     .column(document_author::Column::DocumentId)
-                    .filter(document_author::Column::PersonId.is_in(ids.iter().copied()))
+                    .filter(document_author::Column::PersonId.is_in(ids))
                     .into_query(),
             ),
         );
@@ -415,27 +425,55 @@ pub fn versions_select(app: &App, caller: &Caller, document_id: i32) -> sea_orm:
         .filter(versions_visible(app, caller))
 }
 
-/// The version of a document in use for the caller: the last one for readers of its
-/// community, the published one for people who reach it only through its audience.
-pub async fn current_version<C: ConnectionTrait>(
+/// The versions of these documents in use for the caller, by document, in one statement:
+/// the last one for readers of its community, the published one for people who reach it
+/// only through its audience (see [`versions_visible`]).
+pub async fn current_versions<C: ConnectionTrait>(
     app: &App,
     db: &C,
     caller: &Caller,
-    document_id: i32,
-) -> ServiceResult<Option<document_version::Model>> {
-    Ok(versions_select(app, caller, document_id).order_by_desc(document_version::Column::Number).one(db).await?)
-}
-
-/// The authors of a document (already checked readable), in the order given.
-pub async fn author_ids<C: ConnectionTrait>(db: &C, document_id: i32) -> ServiceResult<Vec<i32>> {
-    Ok(document_author::Entity::find()
-        .filter(document_author::Column::DocumentId.eq(document_id))
-        .order_by_asc(document_author::Column::Position)
+    document_ids: &[i32],
+) -> ServiceResult<std::collections::HashMap<i32, document_version::Model>> {
+    if document_ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    // Versions are numbered in the order they are written: the last one has the largest id.
+    let latest = document_version::Entity::find()
+        .select_only()
+        .column_as(Expr::from(Func::max(Expr::col((document_version::Entity, document_version::Column::Id)))), "id")
+        .filter(document_version::Column::DocumentId.is_in(document_ids.iter().copied()))
+        .filter(versions_visible(app, caller))
+        .group_by(document_version::Column::DocumentId)
+        .into_query();
+    Ok(document_version::Entity::find()
+        .filter(document_version::Column::Id.in_subquery(latest))
         .all(db)
         .await?
         .into_iter()
-        .map(|a| a.person_id)
+        .map(|v| (v.document_id, v))
         .collect())
+}
+
+/// The authors of documents (already checked readable), each document's in the order
+/// given, in one statement.
+pub async fn author_ids<C: ConnectionTrait>(
+    db: &C,
+    document_ids: &[i32],
+) -> ServiceResult<std::collections::HashMap<i32, Vec<i32>>> {
+    let mut by_document: std::collections::HashMap<i32, Vec<i32>> = std::collections::HashMap::new();
+    if document_ids.is_empty() {
+        return Ok(by_document);
+    }
+    let rows = document_author::Entity::find()
+        .filter(document_author::Column::DocumentId.is_in(document_ids.iter().copied()))
+        .order_by_asc(document_author::Column::DocumentId)
+        .order_by_asc(document_author::Column::Position)
+        .all(db)
+        .await?;
+    for row in rows {
+        by_document.entry(row.document_id).or_default().push(row.person_id);
+    }
+    Ok(by_document)
 }
 
 /// The caller's standing in a document's community: the community and their roles there
@@ -477,18 +515,28 @@ pub async fn permissions<C: ConnectionTrait>(
     let Some((community, roles)) = standing(app, db, caller, doc).await? else {
         return Ok(DocumentPermissions::default());
     };
-    let can = |action| access::allowed(&app.auth, &roles, &community, action);
-    let mut edit = can(Action::UploadDocument);
-    if edit && let Some(subgroup_id) = doc.subgroup_id {
-        edit = access::subgroup_permissions(&app.auth, db, caller, subgroup_id).await?.1;
+    let mut can = permissions_in(app, &community, &roles);
+    if can.edit
+        && let Some(subgroup_id) = doc.subgroup_id
+    {
+        can.edit = access::subgroup_permissions(&app.auth, db, caller, subgroup_id).await?.1;
     }
-    Ok(DocumentPermissions {
-        edit,
+    Ok(can)
+}
+
+/// What holders of `roles` in `community` may do with its documents; for a document of a
+/// subgroup, `edit` holds only for those who may also post in the subgroup (the caller
+/// checks that, as [`permissions`] does). Nothing for a caller who may not see the
+/// community (a reader of a published document).
+pub fn permissions_in(app: &App, community: &community::Model, roles: &[Role]) -> DocumentPermissions {
+    let can = |action| access::allowed(&app.auth, roles, community, action);
+    DocumentPermissions {
+        edit: can(Action::UploadDocument),
         publish: can(Action::PublishDocument),
         validate: can(Action::ValidateDocument),
         archive: can(Action::ManageLibrary),
         purge: can(Action::PurgeDocument),
-    })
+    }
 }
 
 /// Refuses unless the caller may do `action` on a document they may read (`FORBIDDEN`,
@@ -1214,24 +1262,38 @@ pub async fn readable_themes<C: ConnectionTrait>(
     Ok(themes_select(app, caller).filter(theme::Column::Id.is_in(ids.iter().copied())).all(db).await?)
 }
 
-/// The themes of a document the caller may see (none for a reader of a published
-/// document who may not read its community).
+/// The themes of documents the caller may see (none for a reader of a published
+/// document who may not read its community), each document's by name, in two statements.
 pub async fn document_themes<C: ConnectionTrait>(
     app: &App,
     db: &C,
     caller: &Caller,
-    document_id: i32,
-) -> ServiceResult<Vec<theme::Model>> {
-    let tagged = document_theme::Entity::find()
-        .select_only()
-        .column(document_theme::Column::ThemeId)
-        .filter(document_theme::Column::DocumentId.eq(document_id))
-        .into_query();
-    Ok(themes_select(app, caller)
-        .filter(theme::Column::Id.in_subquery(tagged))
+    document_ids: &[i32],
+) -> ServiceResult<std::collections::HashMap<i32, Vec<theme::Model>>> {
+    let mut by_document: std::collections::HashMap<i32, Vec<theme::Model>> = std::collections::HashMap::new();
+    if document_ids.is_empty() {
+        return Ok(by_document);
+    }
+    let visible = themes_select(app, caller).select_only().column(theme::Column::Id).into_query();
+    let links = document_theme::Entity::find()
+        .filter(document_theme::Column::DocumentId.is_in(document_ids.iter().copied()))
+        .filter(document_theme::Column::ThemeId.in_subquery(visible))
+        .all(db)
+        .await?;
+    if links.is_empty() {
+        return Ok(by_document);
+    }
+    let themes = theme::Entity::find()
+        .filter(theme::Column::Id.is_in(links.iter().map(|l| l.theme_id)))
         .order_by_asc(theme::Column::Name)
         .all(db)
-        .await?)
+        .await?;
+    for theme in themes {
+        for link in links.iter().filter(|l| l.theme_id == theme.id) {
+            by_document.entry(link.document_id).or_default().push(theme.clone());
+        }
+    }
+    Ok(by_document)
 }
 
 /// Themes given to a document: each of its community (`BAD_USER_INPUT` on `themeIds`

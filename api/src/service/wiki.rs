@@ -31,6 +31,16 @@ use crate::{
 pub const BODY_MAX: usize = 200_000;
 /// How deep pages may nest under parents.
 const MAX_DEPTH: usize = 10;
+/// The most lines of a revision a diff compares (`BAD_USER_INPUT` naming the revision
+/// beyond): with [`DIFF_TIMEOUT`], what bounds a diff's time and memory.
+pub const DIFF_MAX_LINES: usize = 50_000;
+/// How long a diff searches for the shortest edit; past it, it settles for a longer one
+/// (still a correct diff: every line removed and added is shown).
+pub const DIFF_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(500);
+/// Lines compared per cost point a diff is charged.
+pub const DIFF_LINES_PER_POINT: usize = 100;
+/// The most cost points a diff is charged (two revisions of [`DIFF_MAX_LINES`]).
+pub const DIFF_MAX_COST: usize = 2 * DIFF_MAX_LINES / DIFF_LINES_PER_POINT;
 
 /// SQL condition on `wiki_page` rows: the pages the caller may read (those of the
 /// communities whose discussions they may read).
@@ -77,7 +87,9 @@ pub async fn readable_pages<C: ConnectionTrait>(
     Ok(pages_select(app, caller).filter(wiki_page::Column::Id.is_in(ids.iter().copied())).all(db).await?)
 }
 
-/// The revision with this id and its page, if the caller may read the page.
+/// The revision with this id and its page, if the caller may read the page. Only a
+/// missing or unreadable revision is `NOT_FOUND`: a database failure stays what it is
+/// (`UNAVAILABLE` when the database is away), never passed off as a missing revision.
 pub async fn readable_revision<C: ConnectionTrait>(
     app: &App,
     db: &C,
@@ -85,8 +97,16 @@ pub async fn readable_revision<C: ConnectionTrait>(
     id: i32,
 ) -> ServiceResult<(wiki_page_revision::Model, wiki_page::Model)> {
     let not_found = || ServiceError::not_found("wiki page revision");
-    let revision = wiki_page_revision::Entity::find_by_id(id).one(db).await?.ok_or_else(not_found)?;
-    let page = readable_page(app, db, caller, revision.page_id).await.map_err(|_| not_found())?;
+    let pages = pages_select(app, caller).select_only().column(wiki_page::Column::Id).into_query();
+    let revision = wiki_page_revision::Entity::find_by_id(id)
+        .filter(wiki_page_revision::Column::PageId.in_subquery(pages))
+        .one(db)
+        .await?
+        .ok_or_else(not_found)?;
+    let page = match readable_page(app, db, caller, revision.page_id).await {
+        Err(ServiceError::NotFound { .. }) => return Err(not_found()),
+        other => other?,
+    };
     Ok((revision, page))
 }
 
@@ -113,20 +133,9 @@ pub fn revisions_select(page_id: i32) -> sea_orm::Select<wiki_page_revision::Ent
     wiki_page_revision::Entity::find().filter(wiki_page_revision::Column::PageId.eq(page_id))
 }
 
-/// Whether the caller may edit a page of this community.
-pub async fn can_edit<C: ConnectionTrait>(
-    app: &App,
-    db: &C,
-    caller: &Caller,
-    community_id: i32,
-) -> ServiceResult<bool> {
-    if caller.viewer.is_none() {
-        return Ok(false);
-    }
-    Ok(match communities::find_with_ties(app, db, caller, communities::Key::Id(community_id)).await? {
-        Some((community, ties)) => access::allowed(&app.auth, &ties.roles(caller), &community, Action::EditWiki),
-        None => false,
-    })
+/// Whether holders of `roles` in `community` (which the caller may see) may edit its wiki.
+pub fn can_edit_in(app: &App, community: &community::Model, roles: &[policy::Role]) -> bool {
+    access::allowed(&app.auth, roles, community, Action::EditWiki)
 }
 
 /// Input of [`create`].
@@ -191,8 +200,10 @@ pub async fn create(app: &App, caller: &Caller, input: NewPage) -> ServiceResult
         })?;
     access::ensure(&app.auth, &roles, &community, Action::EditWiki)?;
     if let Some(parent_id) = input.parent_id {
-        let parent =
-            readable_page(app, &txn, caller, parent_id).await.map_err(|_| ServiceError::not_found("parent"))?;
+        let parent = readable_page(app, &txn, caller, parent_id).await.map_err(|e| match e {
+            ServiceError::NotFound { .. } => ServiceError::not_found("parent"),
+            e => e,
+        })?;
         if parent.community_id != community.id {
             return Err(ServiceError::bad_input("parentId", "is a page of another community"));
         }
@@ -353,24 +364,52 @@ pub async fn restore(app: &App, caller: &Caller, revision_id: i32) -> ServiceRes
     Ok(page)
 }
 
-/// A unified diff of two revisions of the same page (bodies, line by line).
-pub async fn diff(app: &App, caller: &Caller, from_id: i32, to_id: i32) -> ServiceResult<String> {
+/// A diff of two revisions and the work it took.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WikiDiff {
+    /// The unified diff.
+    pub text: String,
+    /// The lines compared (both revisions').
+    pub lines: usize,
+}
+
+/// A unified diff of two revisions of the same page (bodies, line by line): each of at
+/// most [`DIFF_MAX_LINES`] lines, compared for at most [`DIFF_TIMEOUT`], on a blocking
+/// thread (never on the threads that serve requests).
+pub async fn diff(app: &App, caller: &Caller, from_id: i32, to_id: i32) -> ServiceResult<WikiDiff> {
     let (from, _) = readable_revision(app, &app.db, caller, from_id).await?;
     let (to, _) = readable_revision(app, &app.db, caller, to_id).await?;
     if from.page_id != to.page_id {
         return Err(ServiceError::bad_input("toRevisionId", "is a revision of another page"));
     }
-    Ok(unified_diff(&from, &to))
+    let mut lines = 0;
+    for (field, revision) in [("fromRevisionId", &from), ("toRevisionId", &to)] {
+        let count = revision.body.lines().count();
+        if count > DIFF_MAX_LINES {
+            return Err(ServiceError::bad_input(
+                field,
+                format!("revision {} has more than 50,000 lines: too long to compare", revision.number),
+            ));
+        }
+        lines += count;
+    }
+    let text = tokio::task::spawn_blocking(move || unified_diff(&from, &to))
+        .await
+        .map_err(|err| ServiceError::Internal(format!("the diff did not finish: {err}")))?;
+    Ok(WikiDiff { text, lines })
 }
 
-/// The unified diff of two revisions' bodies, headed with their numbers.
+/// The unified diff of two revisions' bodies, headed with their numbers, searched for at
+/// most [`DIFF_TIMEOUT`].
 pub fn unified_diff(from: &wiki_page_revision::Model, to: &wiki_page_revision::Model) -> String {
     // Bodies are stored trimmed: each ends its last line here, so that a line added at
     // the end reads as one added line.
     let line_ended =
         |body: &str| if body.is_empty() || body.ends_with('\n') { body.to_owned() } else { format!("{body}\n") };
     let (old, new) = (line_ended(&from.body), line_ended(&to.body));
-    similar::TextDiff::from_lines(&old, &new)
+    similar::TextDiff::configure()
+        .timeout(DIFF_TIMEOUT)
+        .diff_lines(&old, &new)
         .unified_diff()
         .context_radius(3)
         .header(&format!("revision {}", from.number), &format!("revision {}", to.number))
@@ -400,5 +439,11 @@ mod tests {
         assert_eq!(diff, "--- revision 1\n+++ revision 2\n@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n");
         let appended = unified_diff(&revision(1, "a\nb"), &revision(2, "a\nb\nc"));
         assert_eq!(appended, "--- revision 1\n+++ revision 2\n@@ -1,2 +1,3 @@\n a\n b\n+c\n");
+    }
+
+    #[test]
+    fn the_cap_and_its_message_agree() {
+        assert_eq!(DIFF_MAX_LINES, 50_000, "the message of `diff` names 50,000 lines");
+        assert_eq!(DIFF_MAX_COST, 1_000);
     }
 }
