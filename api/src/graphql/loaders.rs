@@ -17,7 +17,7 @@ use crate::{
     auth::Caller,
     error::{ServiceError, ServiceResult},
     service::{
-        App, access, community as communities, discussion,
+        App, access, community as communities, discussion, event,
         page::{self, Page, PageRequest},
         person as people,
     },
@@ -162,6 +162,56 @@ impl Loader<i32> for PersonById {
     async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
         let rows = people::find_by_ids(&self.app.db, &self.caller, keys).await.map_err(Arc::new)?;
         Ok(rows.into_iter().map(|m| (m.id, m)).collect())
+    }
+}
+
+/// The organizers of events the viewer may name, by event (one statement per batch).
+pub struct EventOrganizers {
+    app: App,
+    caller: Caller,
+}
+
+impl Loader<i32> for EventOrganizers {
+    type Value = Vec<i32>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+        event::visible_organizers(&self.app, &self.caller, keys).await.map_err(Arc::new)
+    }
+}
+
+/// What the viewer may do with events (`viewerCan`), by event id, in a fixed number of
+/// statements per batch.
+pub struct EventPermissionsLoader {
+    app: App,
+    caller: Caller,
+}
+
+impl Loader<i32> for EventPermissionsLoader {
+    type Value = event::EventPermissions;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+        event::permissions_by_ids(&self.app, &self.caller, keys).await.map_err(Arc::new)
+    }
+}
+
+/// Counts of answers to occurrences, by (event, original start): one `COUNT … GROUP BY`
+/// per batch (the occurrences are reached through visible events).
+pub struct RsvpCountsLoader {
+    app: App,
+}
+
+impl Loader<(i32, chrono::DateTime<chrono::Utc>)> for RsvpCountsLoader {
+    type Value = event::RsvpCounts;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[(i32, chrono::DateTime<chrono::Utc>)],
+    ) -> Result<HashMap<(i32, chrono::DateTime<chrono::Utc>), Self::Value>, Self::Error> {
+        let counts = event::rsvp_counts(&self.app.db, keys).await.map_err(Arc::new)?;
+        Ok(keys.iter().map(|k| (*k, counts.get(k).copied().unwrap_or_default())).collect())
     }
 }
 
@@ -413,6 +463,9 @@ pub fn register(request: async_graphql::Request, app: &App, caller: &Caller) -> 
         .data(by_id::<OrganizationById>(app, caller))
         .data(DataLoader::new(PersonById { app: app.clone(), caller: caller.clone() }, tokio::spawn))
         .data(DataLoader::new(EmailVisible { app: app.clone(), caller: caller.clone() }, tokio::spawn))
+        .data(DataLoader::new(EventOrganizers { app: app.clone(), caller: caller.clone() }, tokio::spawn))
+        .data(DataLoader::new(EventPermissionsLoader { app: app.clone(), caller: caller.clone() }, tokio::spawn))
+        .data(DataLoader::new(RsvpCountsLoader { app: app.clone() }, tokio::spawn))
         .data(DataLoader::new(VisibleCommunityById { app: app.clone(), caller: caller.clone() }, tokio::spawn))
         .data(by_id::<ThreadById>(app, caller))
         .data(by_id::<SubgroupById>(app, caller))
