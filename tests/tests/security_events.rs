@@ -222,8 +222,9 @@ async fn a_daily_series_from_long_ago_is_expanded_from_the_window_asked_for() {
     assert_eq!(data["node"]["events"]["totalCount"], 3, "{data}");
 }
 
-/// Every field of a list of occurrences that reads the database besides the list itself.
-const NESTED: &str = "query($id: ID!) { node(id: $id) { ... on Community { events(from: \"2027-01-01T00:00:00Z\", to: \"2028-01-01T00:00:00Z\", first: 100) { totalCount edges { node { id goingCount waitlistCount maybeCount viewerRsvp { response } event { id viewerCan { update rsvp } organizers { displayName } subgroup { id } community { slug } } } } } } } }";
+/// Every field of a list of occurrences that reads the database besides the list itself
+/// (attendance: the member organizes every event, so they may see it).
+const NESTED: &str = "query($id: ID!) { node(id: $id) { ... on Community { events(from: \"2027-01-01T00:00:00Z\", to: \"2028-01-01T00:00:00Z\", first: 100) { totalCount edges { node { id goingCount waitlistCount maybeCount viewerRsvp { response } attendance { status person { displayName } } event { id viewerCan { update rsvp } organizers { displayName } subgroup { id } community { slug } } } } } } } }";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn counts_and_permissions_of_a_list_cost_the_same_statements_for_two_events_or_forty() {

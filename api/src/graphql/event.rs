@@ -15,7 +15,10 @@ use super::{
     connection::{DEFAULT_PAGE_SIZE, ListInfo, MAX_PAGE_SIZE},
     enums::{AttendanceStatus, Audience, EventEditScope, EventKind, EventMode, RsvpResponse},
     ids::{NodeKind, from_global, from_occurrence_id, occurrence_id, to_global},
-    loaders::{EventOrganizers, EventPermissionsLoader, IdLoader, PersonById, RsvpCountsLoader, SubgroupById, loader},
+    loaders::{
+        AttendanceLoader, EventOrganizers, EventPermissionsLoader, IdLoader, PersonById, RsvpCountsLoader,
+        SubgroupById, loader,
+    },
     person::Person,
 };
 use crate::{
@@ -283,7 +286,14 @@ impl Occurrence {
     /// `FORBIDDEN` for anyone else).
     #[graphql(complexity = "crate::graphql::connection::list_cost(child_complexity)")]
     async fn attendance(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Attendance>> {
-        let rows = service::attendance(app(ctx), caller(ctx), &self.inner).await.gql()?;
+        let key = (self.inner.event.id, self.inner.original_start);
+        let rows = loader::<AttendanceLoader, _>(ctx)
+            .load_one(key)
+            .await
+            .gql()?
+            .flatten()
+            .ok_or_else(service::attendance_forbidden)
+            .gql()?;
         Ok(rows.iter().map(Attendance::from).collect())
     }
 }

@@ -215,6 +215,25 @@ impl Loader<(i32, chrono::DateTime<chrono::Utc>)> for RsvpCountsLoader {
     }
 }
 
+/// The attendance of occurrences, by (event, original start), for those who may manage
+/// their events (`None` for the others), in a fixed number of statements per batch.
+pub struct AttendanceLoader {
+    app: App,
+    caller: Caller,
+}
+
+impl Loader<(i32, chrono::DateTime<chrono::Utc>)> for AttendanceLoader {
+    type Value = Option<Vec<entity::event_attendance::Model>>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[(i32, chrono::DateTime<chrono::Utc>)],
+    ) -> Result<HashMap<(i32, chrono::DateTime<chrono::Utc>), Self::Value>, Self::Error> {
+        event::attendance_by_occurrence(&self.app, &self.caller, keys).await.map_err(Arc::new)
+    }
+}
+
 /// Whose e-mail addresses the viewer may see, among people by id (one statement per batch).
 pub struct EmailVisible {
     app: App,
@@ -466,6 +485,7 @@ pub fn register(request: async_graphql::Request, app: &App, caller: &Caller) -> 
         .data(DataLoader::new(EventOrganizers { app: app.clone(), caller: caller.clone() }, tokio::spawn))
         .data(DataLoader::new(EventPermissionsLoader { app: app.clone(), caller: caller.clone() }, tokio::spawn))
         .data(DataLoader::new(RsvpCountsLoader { app: app.clone() }, tokio::spawn))
+        .data(DataLoader::new(AttendanceLoader { app: app.clone(), caller: caller.clone() }, tokio::spawn))
         .data(DataLoader::new(VisibleCommunityById { app: app.clone(), caller: caller.clone() }, tokio::spawn))
         .data(by_id::<ThreadById>(app, caller))
         .data(by_id::<SubgroupById>(app, caller))

@@ -1879,24 +1879,48 @@ pub async fn record_attendance(
     Ok(saved)
 }
 
-/// The attendance of an occurrence, for those who may manage its event (`FORBIDDEN`
-/// otherwise).
-pub async fn attendance(
+/// Why attendance is not shown.
+pub fn attendance_forbidden() -> ServiceError {
+    ServiceError::forbidden("only the event's organizers and the community's animators see attendance")
+}
+
+/// The attendance of occurrences (of visible events), by (event, original start), for
+/// those who may manage their events (`None` for the others: `FORBIDDEN`), in a fixed
+/// number of statements whatever their number.
+pub async fn attendance_by_occurrence(
     app: &App,
     caller: &Caller,
-    occurrence: &Occurrence,
-) -> ServiceResult<Vec<event_attendance::Model>> {
-    if !permissions(app, &app.db, caller, &occurrence.event).await?.manage {
-        return Err(ServiceError::forbidden(
-            "only the event's organizers and the community's animators see attendance",
-        ));
+    keys: &[(i32, DateTime<Utc>)],
+) -> ServiceResult<HashMap<(i32, DateTime<Utc>), Option<Vec<event_attendance::Model>>>> {
+    let mut event_ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
+    event_ids.sort_unstable();
+    event_ids.dedup();
+    let perms = permissions_by_ids(app, caller, &event_ids).await?;
+    let managed: Vec<(i32, DateTime<Utc>)> =
+        keys.iter().copied().filter(|k| perms.get(&k.0).is_some_and(|p| p.manage)).collect();
+    let mut rows: HashMap<(i32, DateTime<Utc>), Vec<event_attendance::Model>> = HashMap::new();
+    if !managed.is_empty() {
+        let wanted: HashSet<(i32, DateTime<Utc>)> = managed.iter().copied().collect();
+        let found = event_attendance::Entity::find()
+            .filter(event_attendance::Column::EventId.is_in(managed.iter().map(|k| k.0).collect::<HashSet<_>>()))
+            .filter(event_attendance::Column::OriginalStart.is_in(managed.iter().map(|k| k.1).collect::<HashSet<_>>()))
+            .order_by_asc(event_attendance::Column::Id)
+            .all(&app.db)
+            .await?;
+        for row in found {
+            let key = (row.event_id, row.original_start);
+            if wanted.contains(&key) {
+                rows.entry(key).or_default().push(row);
+            }
+        }
     }
-    Ok(event_attendance::Entity::find()
-        .filter(event_attendance::Column::EventId.eq(occurrence.event.id))
-        .filter(event_attendance::Column::OriginalStart.eq(occurrence.original_start))
-        .order_by_asc(event_attendance::Column::Id)
-        .all(&app.db)
-        .await?)
+    Ok(keys
+        .iter()
+        .map(|k| {
+            let shown = perms.get(&k.0).is_some_and(|p| p.manage).then(|| rows.remove(k).unwrap_or_default());
+            (*k, shown)
+        })
+        .collect())
 }
 
 /// Renders the agenda.
