@@ -95,6 +95,9 @@ pub struct Settings {
     /// Requests per minute one IP address may send to `/auth/…` (logins, token exchange),
     /// and invalid tokens it may present to `/graphql`.
     pub rate_limit_auth_per_minute: u32,
+    /// Requests per minute to the calendar feeds (`/calendar/…`): per personal feed (its
+    /// person), and per IP address for community feeds.
+    pub rate_limit_calendar_per_minute: u32,
     /// The largest answer `/graphql` sends, in bytes of JSON before compression: a larger
     /// one is replaced by a `RESPONSE_TOO_LARGE` error.
     pub max_response_bytes: usize,
@@ -169,6 +172,7 @@ struct Defaults {
     api_client_token_ttl_secs: u64,
     api_client_secret_grace_secs: u64,
     rate_limit_auth_per_minute: u32,
+    rate_limit_calendar_per_minute: u32,
     max_response_bytes: usize,
     max_batch_size: usize,
     allow_loopback_providers: bool,
@@ -201,6 +205,7 @@ const DEFAULTS: Defaults = Defaults {
     api_client_token_ttl_secs: 3_600,
     api_client_secret_grace_secs: 86_400,
     rate_limit_auth_per_minute: 30,
+    rate_limit_calendar_per_minute: 20,
     max_response_bytes: 4 << 20,
     max_batch_size: 10,
     allow_loopback_providers: false,
@@ -267,6 +272,10 @@ impl Settings {
             ("request_timeout_secs (MAILLAGE_REQUEST_TIMEOUT_SECS)", self.request_timeout_secs == 0),
             ("max_concurrent_requests (MAILLAGE_MAX_CONCURRENT_REQUESTS)", self.max_concurrent_requests == 0),
             ("rate_limit_auth_per_minute (MAILLAGE_RATE_LIMIT_AUTH_PER_MINUTE)", self.rate_limit_auth_per_minute == 0),
+            (
+                "rate_limit_calendar_per_minute (MAILLAGE_RATE_LIMIT_CALENDAR_PER_MINUTE)",
+                self.rate_limit_calendar_per_minute == 0,
+            ),
             ("db_acquire_timeout_ms (MAILLAGE_DB_ACQUIRE_TIMEOUT_MS)", self.db_acquire_timeout_ms == 0),
         ];
         if let Some((name, _)) = at_least_one.iter().find(|(_, zero)| *zero) {

@@ -371,6 +371,7 @@ fn settings(url: SecretString, public_url: &str) -> Settings {
         api_client_token_ttl_secs: 3_600,
         api_client_secret_grace_secs: 86_400,
         rate_limit_auth_per_minute: 1_000_000,
+        rate_limit_calendar_per_minute: 1_000_000,
         max_response_bytes: 4 << 20,
         max_batch_size: 10,
         // The tests' OpenID providers run on loopback.
@@ -408,6 +409,49 @@ pub mod fixtures {
         enums::{CommunityRole, CommunityRoles, MembershipStatus},
         membership,
     };
+
+    /// Inserts `n` one-off meetings of the community, one a day from 2027-01-01, the later
+    /// ones first (so that the order of ids is not the order of starts).
+    pub async fn plant_events(app: &TestApp, community: &Value, creator: i32, n: i64) {
+        use chrono::{Duration, TimeZone, Utc};
+        use entity::enums::{Audience, EventKind, EventMode};
+        use sea_orm::EntityTrait;
+        let first = Utc.with_ymd_and_hms(2027, 1, 1, 15, 0, 0).single().expect("a date");
+        let now = Utc::now();
+        let rows: Vec<entity::event::ActiveModel> = (0..n)
+            .rev()
+            .map(|i| {
+                let start = first + Duration::days(i);
+                entity::event::ActiveModel {
+                    community_id: Set(db_id(community)),
+                    subgroup_id: Set(None),
+                    kind: Set(EventKind::Meeting),
+                    title: Set(format!("Rencontre {i:03}")),
+                    agenda: Set(String::new()),
+                    starts_at: Set(start),
+                    ends_at: Set(start + Duration::hours(1)),
+                    time_zone: Set("America/Toronto".into()),
+                    recurrence: Set(None),
+                    series_ends_at: Set(Some(start + Duration::hours(1))),
+                    mode: Set(EventMode::Virtual),
+                    place: Set(None),
+                    join_url: Set(Some("https://meet.example/x".into())),
+                    capacity: Set(None),
+                    audience: Set(Audience::Members),
+                    speakers: Set("[]".into()),
+                    cancelled: Set(false),
+                    version: Set(1),
+                    created_by: Set(creator),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    ..Default::default()
+                }
+            })
+            .collect();
+        for chunk in rows.chunks(200) {
+            entity::event::Entity::insert_many(chunk.to_vec()).exec(&app.db).await.expect("insert events");
+        }
+    }
 
     /// The number behind a global id.
     pub fn db_id(global: &Value) -> i32 {

@@ -406,7 +406,7 @@ impl Community {
         ctx: &Context<'_>,
         #[graphql(desc = "Start of the window.")] from: chrono::DateTime<chrono::Utc>,
         #[graphql(
-            desc = "End of the window (excluded): after `from`, at most 731 days later (`BAD_USER_INPUT` naming `to`)."
+            desc = "End of the window (excluded): after `from`, at most 731 days later, and holding at most 500 events the viewer may see (`BAD_USER_INPUT` naming `to`: ask for a shorter window)."
         )]
         to: chrono::DateTime<chrono::Utc>,
         #[graphql(desc = "How many occurrences to return: 0 to 100 (20 by default).")] first: Option<i32>,

@@ -15,7 +15,10 @@ use super::{
     connection::{DEFAULT_PAGE_SIZE, ListInfo, MAX_PAGE_SIZE},
     enums::{AttendanceStatus, Audience, EventEditScope, EventKind, EventMode, RsvpResponse},
     ids::{NodeKind, from_global, from_occurrence_id, occurrence_id, to_global},
-    loaders::{IdLoader, PersonById, SubgroupById, loader},
+    loaders::{
+        AttendanceLoader, EventOrganizers, EventPermissionsLoader, IdLoader, PersonById, RsvpCountsLoader,
+        SubgroupById, loader,
+    },
     person::Person,
 };
 use crate::{
@@ -133,21 +136,20 @@ impl Event {
         let Some(id) = self.model.subgroup_id else { return Ok(None) };
         Ok(loader::<IdLoader<SubgroupById>, _>(ctx).load_one(id).await.gql()?.map(Subgroup))
     }
-    /// Who organizes it (shown to logged-in viewers only).
+    /// Who organizes it: shown to logged-in viewers, and only those organizers whose
+    /// membership of the community the viewer may see (an event opened to the network or
+    /// the public does not name the people of a community the viewer may not see).
     #[graphql(complexity = "crate::graphql::connection::list_cost(child_complexity)")]
     async fn organizers(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Person>> {
-        if caller(ctx).viewer.is_none() {
-            return Ok(Vec::new());
-        }
-        let ids = service::organizers_of(&app(ctx).db, &[self.model.id]).await.gql()?.remove(&self.model.id);
-        let people = loader::<PersonById, _>(ctx).load_many(ids.unwrap_or_default()).await.gql()?;
+        let ids = loader::<EventOrganizers, _>(ctx).load_one(self.model.id).await.gql()?.unwrap_or_default();
+        let people = loader::<PersonById, _>(ctx).load_many(ids).await.gql()?;
         let mut people: Vec<Person> = people.into_values().map(Person).collect();
         people.sort_by_key(|p| p.0.id);
         Ok(people)
     }
     /// What the viewer may do with it.
     async fn viewer_can(&self, ctx: &Context<'_>) -> async_graphql::Result<EventViewerCan> {
-        let perms = service::permissions(app(ctx), &app(ctx).db, caller(ctx), &self.model).await.gql()?;
+        let perms = loader::<EventPermissionsLoader, _>(ctx).load_one(self.model.id).await.gql()?.unwrap_or_default();
         Ok(EventViewerCan { update: perms.manage, rsvp: perms.rsvp })
     }
     /// Its occurrences that overlap the window `[from, to)`, in order of start
@@ -158,15 +160,13 @@ impl Event {
         ctx: &Context<'_>,
         #[graphql(desc = "Start of the window.")] from: DateTime<Utc>,
         #[graphql(
-            desc = "End of the window (excluded): after `from`, at most 731 days later (`BAD_USER_INPUT` naming `to`)."
+            desc = "End of the window (excluded): after `from`, at most 731 days later, and holding at most 500 events the viewer may see (`BAD_USER_INPUT` naming `to`: ask for a shorter window)."
         )]
         to: DateTime<Utc>,
         #[graphql(desc = "How many occurrences to return: 0 to 100 (20 by default).")] first: Option<i32>,
         #[graphql(desc = "Returns the occurrences after this cursor (an edge's `cursor`).")] after: Option<String>,
     ) -> async_graphql::Result<OccurrenceConnection> {
-        service::check_window(from, to).gql()?;
-        let all = service::expand(&app(ctx).db, std::slice::from_ref(&self.model), from, to).await.gql()?;
-        page(ctx, all, first, after).await
+        page(ctx, service::EventsOf::Event(self.model.id), (from, to), (first, after), false).await
     }
 }
 
@@ -272,22 +272,37 @@ impl Occurrence {
     }
     /// How many people hold a place.
     async fn going_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i32> {
-        let (going, ..) =
-            service::rsvp_counts(&app(ctx).db, self.inner.event.id, self.inner.original_start).await.gql()?;
-        Ok(i32::try_from(going).unwrap_or(i32::MAX))
+        Ok(i32::try_from(self.counts(ctx).await?.going).unwrap_or(i32::MAX))
     }
     /// How many people wait for a place.
     async fn waitlist_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i32> {
-        let (_, waiting, _) =
-            service::rsvp_counts(&app(ctx).db, self.inner.event.id, self.inner.original_start).await.gql()?;
-        Ok(i32::try_from(waiting).unwrap_or(i32::MAX))
+        Ok(i32::try_from(self.counts(ctx).await?.waiting).unwrap_or(i32::MAX))
+    }
+    /// How many people answered maybe.
+    async fn maybe_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i32> {
+        Ok(i32::try_from(self.counts(ctx).await?.maybe).unwrap_or(i32::MAX))
     }
     /// Attendance as recorded (the event's organizers and the community's animators only:
     /// `FORBIDDEN` for anyone else).
     #[graphql(complexity = "crate::graphql::connection::list_cost(child_complexity)")]
     async fn attendance(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Attendance>> {
-        let rows = service::attendance(app(ctx), caller(ctx), &self.inner).await.gql()?;
+        let key = (self.inner.event.id, self.inner.original_start);
+        let rows = loader::<AttendanceLoader, _>(ctx)
+            .load_one(key)
+            .await
+            .gql()?
+            .flatten()
+            .ok_or_else(service::attendance_forbidden)
+            .gql()?;
         Ok(rows.iter().map(Attendance::from).collect())
+    }
+}
+
+impl Occurrence {
+    /// The counts of answers to it (batched with its siblings').
+    async fn counts(&self, ctx: &Context<'_>) -> async_graphql::Result<service::RsvpCounts> {
+        let key = (self.inner.event.id, self.inner.original_start);
+        Ok(loader::<RsvpCountsLoader, _>(ctx).load_one(key).await.gql()?.unwrap_or_default())
     }
 }
 
@@ -297,7 +312,8 @@ pub struct OccurrenceCursor(i64, i32, i64);
 
 impl OccurrenceCursor {
     fn of(o: &service::Occurrence) -> Self {
-        Self(o.starts_at.timestamp(), o.event.id, o.original_start.timestamp())
+        let (start, event, original) = o.key();
+        Self(start, event, original)
     }
 }
 
@@ -325,33 +341,36 @@ impl CursorType for OccurrenceCursor {
 /// A page of occurrences.
 pub type OccurrenceConnection = Connection<OccurrenceCursor, Occurrence, ListInfo, EmptyFields>;
 
-/// The page after `after` of occurrences already in order, with the viewer's answers
-/// read in one statement.
+/// A page of occurrences in a window, with the viewer's answers read in one statement.
 async fn page(
     ctx: &Context<'_>,
-    all: Vec<service::Occurrence>,
-    first: Option<i32>,
-    after: Option<String>,
+    events: service::EventsOf,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+    (first, after): (Option<i32>, Option<String>),
+    upcoming: bool,
 ) -> async_graphql::Result<OccurrenceConnection> {
     let size = first.unwrap_or(DEFAULT_PAGE_SIZE);
     if !(0..=MAX_PAGE_SIZE).contains(&size) {
         return Err(ServiceError::bad_input("first", format!("must be between 0 and {MAX_PAGE_SIZE}"))).gql();
     }
     let after = after.map(|c| OccurrenceCursor::decode_cursor(&c)).transpose().gql()?;
-    let total = all.len();
-    let rest: Vec<service::Occurrence> =
-        all.into_iter().filter(|o| after.is_none_or(|a| OccurrenceCursor::of(o) > a)).collect();
-    let size = usize::try_from(size).unwrap_or(0);
-    let has_next = rest.len() > size;
-    let items: Vec<service::Occurrence> = rest.into_iter().take(size).collect();
-    let keys: Vec<(i32, DateTime<Utc>)> = items.iter().map(|o| (o.event.id, o.original_start)).collect();
+    let query = service::OccurrenceQuery {
+        events,
+        from,
+        to,
+        after: after.map(|a| (a.0, a.1, a.2)),
+        first: usize::try_from(size).unwrap_or(0),
+        upcoming,
+    };
+    let found = service::occurrence_page(app(ctx), caller(ctx), query).await.gql()?;
+    let keys: Vec<(i32, DateTime<Utc>)> = found.items.iter().map(|o| (o.event.id, o.original_start)).collect();
     let answers = service::viewer_rsvps(&app(ctx).db, caller(ctx), &keys).await.gql()?;
     let mut conn = Connection::with_additional_fields(
         after.is_some(),
-        has_next,
-        ListInfo { total_count: i64::try_from(total).unwrap_or(i64::MAX) },
+        found.has_next,
+        ListInfo { total_count: i64::try_from(found.total).unwrap_or(i64::MAX) },
     );
-    conn.edges.extend(items.into_iter().map(|o| {
+    conn.edges.extend(found.items.into_iter().map(|o| {
         let viewer_rsvp = Some(answers.get(&(o.event.id, o.original_start)).map(Rsvp::from));
         Edge::new(OccurrenceCursor::of(&o), Occurrence { inner: o, viewer_rsvp })
     }));
@@ -362,24 +381,22 @@ async fn page(
 pub async fn occurrences(
     ctx: &Context<'_>,
     community_id: Option<i32>,
-    (from, to): (DateTime<Utc>, DateTime<Utc>),
+    window: (DateTime<Utc>, DateTime<Utc>),
     first: Option<i32>,
     after: Option<String>,
 ) -> async_graphql::Result<OccurrenceConnection> {
-    let all = service::occurrences(app(ctx), caller(ctx), community_id, from, to).await.gql()?;
-    page(ctx, all, first, after).await
+    let events = community_id.map_or(service::EventsOf::All, service::EventsOf::Community);
+    page(ctx, events, window, (first, after), false).await
 }
 
 /// The viewer's occurrences to come in a window (cancelled ones left out).
 pub async fn upcoming(
     ctx: &Context<'_>,
-    (from, to): (DateTime<Utc>, DateTime<Utc>),
+    window: (DateTime<Utc>, DateTime<Utc>),
     first: Option<i32>,
     after: Option<String>,
 ) -> async_graphql::Result<OccurrenceConnection> {
-    let mut all = service::occurrences(app(ctx), caller(ctx), None, from, to).await.gql()?;
-    all.retain(|o| !o.cancelled && o.starts_at >= from);
-    page(ctx, all, first, after).await
+    page(ctx, service::EventsOf::All, window, (first, after), true).await
 }
 
 #[derive(Default)]
@@ -397,7 +414,7 @@ impl EventQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Start of the window.")] from: DateTime<Utc>,
         #[graphql(
-            desc = "End of the window (excluded): after `from`, at most 731 days later (`BAD_USER_INPUT` naming `to`)."
+            desc = "End of the window (excluded): after `from`, at most 731 days later, and holding at most 500 events the viewer may see (`BAD_USER_INPUT` naming `to`: ask for a shorter window)."
         )]
         to: DateTime<Utc>,
         #[graphql(desc = "How many occurrences to return: 0 to 100 (20 by default).")] first: Option<i32>,

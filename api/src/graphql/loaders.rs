@@ -20,7 +20,7 @@ use crate::{
     auth::Caller,
     error::{ServiceError, ServiceResult},
     service::{
-        App, access, community as communities, discussion, library,
+        App, access, community as communities, discussion, event, library,
         page::{self, Page, PageRequest},
         person as people,
     },
@@ -233,6 +233,75 @@ impl Loader<i32> for PersonById {
     async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
         let rows = people::find_by_ids(&self.app.db, &self.caller, keys).await.map_err(Arc::new)?;
         Ok(rows.into_iter().map(|m| (m.id, m)).collect())
+    }
+}
+
+/// The organizers of events the viewer may name, by event (one statement per batch).
+pub struct EventOrganizers {
+    app: App,
+    caller: Caller,
+}
+
+impl Loader<i32> for EventOrganizers {
+    type Value = Vec<i32>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+        event::visible_organizers(&self.app, &self.caller, keys).await.map_err(Arc::new)
+    }
+}
+
+/// What the viewer may do with events (`viewerCan`), by event id, in a fixed number of
+/// statements per batch.
+pub struct EventPermissionsLoader {
+    app: App,
+    caller: Caller,
+}
+
+impl Loader<i32> for EventPermissionsLoader {
+    type Value = event::EventPermissions;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+        event::permissions_by_ids(&self.app, &self.caller, keys).await.map_err(Arc::new)
+    }
+}
+
+/// Counts of answers to occurrences, by (event, original start): one `COUNT … GROUP BY`
+/// per batch (the occurrences are reached through visible events).
+pub struct RsvpCountsLoader {
+    app: App,
+}
+
+impl Loader<(i32, chrono::DateTime<chrono::Utc>)> for RsvpCountsLoader {
+    type Value = event::RsvpCounts;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[(i32, chrono::DateTime<chrono::Utc>)],
+    ) -> Result<HashMap<(i32, chrono::DateTime<chrono::Utc>), Self::Value>, Self::Error> {
+        let counts = event::rsvp_counts(&self.app.db, keys).await.map_err(Arc::new)?;
+        Ok(keys.iter().map(|k| (*k, counts.get(k).copied().unwrap_or_default())).collect())
+    }
+}
+
+/// The attendance of occurrences, by (event, original start), for those who may manage
+/// their events (`None` for the others), in a fixed number of statements per batch.
+pub struct AttendanceLoader {
+    app: App,
+    caller: Caller,
+}
+
+impl Loader<(i32, chrono::DateTime<chrono::Utc>)> for AttendanceLoader {
+    type Value = Option<Vec<entity::event_attendance::Model>>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[(i32, chrono::DateTime<chrono::Utc>)],
+    ) -> Result<HashMap<(i32, chrono::DateTime<chrono::Utc>), Self::Value>, Self::Error> {
+        event::attendance_by_occurrence(&self.app, &self.caller, keys).await.map_err(Arc::new)
     }
 }
 
@@ -493,6 +562,10 @@ pub fn register(request: async_graphql::Request, app: &App, caller: &Caller) -> 
         .data(by_id::<OrganizationById>(app, caller))
         .data(DataLoader::new(PersonById { app: app.clone(), caller: caller.clone() }, tokio::spawn))
         .data(DataLoader::new(EmailVisible { app: app.clone(), caller: caller.clone() }, tokio::spawn))
+        .data(DataLoader::new(EventOrganizers { app: app.clone(), caller: caller.clone() }, tokio::spawn))
+        .data(DataLoader::new(EventPermissionsLoader { app: app.clone(), caller: caller.clone() }, tokio::spawn))
+        .data(DataLoader::new(RsvpCountsLoader { app: app.clone() }, tokio::spawn))
+        .data(DataLoader::new(AttendanceLoader { app: app.clone(), caller: caller.clone() }, tokio::spawn))
         .data(DataLoader::new(VisibleCommunityById { app: app.clone(), caller: caller.clone() }, tokio::spawn))
         .data(by_id::<ThreadById>(app, caller))
         .data(by_id::<SubgroupById>(app, caller))

@@ -9,10 +9,18 @@
 //!
 //! Both answer `text/calendar; charset=utf-8`; the personal feed is `private, no-store`
 //! (its URL is a secret), the community feed may be cached for five minutes.
+//!
+//! Both are rate-limited (`rate_limit_calendar_per_minute`): a personal feed per its
+//! person, a community feed per IP address; past the limit, `429` with `Retry-After`.
+//! An address that presented too many unknown feed tokens (counted with the invalid
+//! tokens of `/graphql`) is refused before its token is looked up.
 
-use actix_web::{HttpResponse, http::header, web};
+use actix_web::{HttpRequest, HttpResponse, http::header, web};
 
-use crate::service::{App, calendar};
+use crate::{
+    server::rate_limit::{FeedKey, RateLimits},
+    service::{App, calendar},
+};
 
 /// Registers the feeds.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -40,16 +48,59 @@ fn failed(err: &crate::error::ServiceError) -> HttpResponse {
     }
 }
 
-async fn personal(file: web::Path<String>, app: web::Data<App>) -> HttpResponse {
+fn too_many(retry_after: u64) -> HttpResponse {
+    crate::telemetry::metrics().rate_limited("calendar");
+    HttpResponse::TooManyRequests()
+        .insert_header((header::RETRY_AFTER, retry_after))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(format!("too many requests: try again in {retry_after} s"))
+}
+
+async fn personal(
+    req: HttpRequest,
+    file: web::Path<String>,
+    app: web::Data<App>,
+    limits: web::Data<RateLimits>,
+) -> HttpResponse {
+    let ip = req.peer_addr().map(|a| a.ip());
+    if let Some(ip) = ip
+        && let Err(retry_after) = limits.token_allowed(ip)
+    {
+        return too_many(retry_after);
+    }
     let Some(token) = file.strip_suffix(".ics") else { return not_found() };
-    match calendar::personal_feed(&app, token).await {
-        Ok(Some(text)) => calendar(text, "private, no-store"),
-        Ok(None) => not_found(),
+    let caller = match calendar::feed_caller(&app, token).await {
+        Ok(Some(caller)) => caller,
+        Ok(None) => {
+            if let Some(ip) = ip {
+                limits.token_refused(ip);
+            }
+            return not_found();
+        }
+        Err(err) => return failed(&err),
+    };
+    if let Some(person) = caller.person_id()
+        && let Err(retry_after) = limits.calendar(FeedKey::Person(person))
+    {
+        return too_many(retry_after);
+    }
+    match calendar::personal_feed(&app, &caller).await {
+        Ok(text) => calendar(text, "private, no-store"),
         Err(err) => failed(&err),
     }
 }
 
-async fn community(file: web::Path<String>, app: web::Data<App>) -> HttpResponse {
+async fn community(
+    req: HttpRequest,
+    file: web::Path<String>,
+    app: web::Data<App>,
+    limits: web::Data<RateLimits>,
+) -> HttpResponse {
+    if let Some(peer) = req.peer_addr()
+        && let Err(retry_after) = limits.calendar(FeedKey::Address(peer.ip()))
+    {
+        return too_many(retry_after);
+    }
     let Some(slug) = file.strip_suffix(".ics") else { return not_found() };
     match calendar::community_feed(&app, slug).await {
         Ok(Some(text)) => calendar(text, "public, max-age=300"),

@@ -20,6 +20,10 @@
 //!   minute, its requests with a token are refused before the token is looked up.
 //! - **`/auth/…`**: requests per minute per IP address (`rate_limit_auth_per_minute`), a
 //!   token bucket of the `governor` crate (GCRA).
+//! - **Calendar feeds** (`/calendar/…`): requests per minute (`rate_limit_calendar_per_minute`)
+//!   per personal feed, keyed by its person (whatever address asks), and per IP address
+//!   for community feeds; unknown feed tokens count with invalid tokens above, so that
+//!   feed addresses cannot be guessed at speed.
 //!
 //! The headers of `/graphql` answers follow draft-ietf-httpapi-ratelimit-headers-06:
 //! `RateLimit-Limit` (the budget, in points), `RateLimit-Remaining` (points left after
@@ -206,7 +210,17 @@ pub struct RateLimits {
     address: Buckets<IpAddr>,
     bad_tokens: Buckets<IpAddr>,
     auth_ip: DefaultKeyedRateLimiter<IpAddr>,
+    calendar: DefaultKeyedRateLimiter<FeedKey>,
     clock: DefaultClock,
+}
+
+/// Who a calendar feed request is counted against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FeedKey {
+    /// A personal feed, by its person.
+    Person(i32),
+    /// A community feed, by the caller's address.
+    Address(IpAddr),
 }
 
 /// Whole seconds to wait before asking again (at least one).
@@ -240,6 +254,9 @@ impl RateLimits {
             address: Buckets::new(settings.rate_limit_ip_cost_per_minute),
             bad_tokens: Buckets::new(u64::from(auth)),
             auth_ip: RateLimiter::keyed(Quota::per_minute(NonZeroU32::new(auth).unwrap_or(NonZeroU32::MIN))),
+            calendar: RateLimiter::keyed(Quota::per_minute(
+                NonZeroU32::new(settings.rate_limit_calendar_per_minute).unwrap_or(NonZeroU32::MIN),
+            )),
             clock: DefaultClock::default(),
         }
     }
@@ -314,6 +331,15 @@ impl RateLimits {
         self.auth_ip.check_key(&address_key(ip)).map_err(|n| retry_after(&n, &self.clock))
     }
 
+    /// Counts a request to a calendar feed (`Err(seconds to wait)` past the limit).
+    pub fn calendar(&self, key: FeedKey) -> Result<(), u64> {
+        let key = match key {
+            FeedKey::Address(ip) => FeedKey::Address(address_key(ip)),
+            person @ FeedKey::Person(_) => person,
+        };
+        self.calendar.check_key(&key).map_err(|n| retry_after(&n, &self.clock))
+    }
+
     /// Forgets callers whose buckets are full again, so memory follows the recent
     /// callers, not every caller ever seen.
     pub fn forget_idle(&self) {
@@ -324,6 +350,8 @@ impl RateLimits {
         self.bad_tokens.forget_full(now);
         self.auth_ip.retain_recent();
         self.auth_ip.shrink_to_fit();
+        self.calendar.retain_recent();
+        self.calendar.shrink_to_fit();
     }
 }
 
@@ -353,6 +381,7 @@ mod tests {
             address: Buckets::new(100),
             bad_tokens: Buckets::new(2),
             auth_ip: RateLimiter::keyed(Quota::per_minute(NonZeroU32::MIN.saturating_add(1))),
+            calendar: RateLimiter::keyed(Quota::per_minute(NonZeroU32::MIN)),
             clock: DefaultClock::default(),
         };
         let from = |text: &str| Payer::Address(ip(text));

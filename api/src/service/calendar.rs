@@ -6,7 +6,10 @@
 //! occurrences, `RECURRENCE-ID` for moved or renamed ones, `STATUS:CANCELLED` for
 //! cancelled events.
 
-use std::collections::{BTreeSet, HashMap};
+use std::{
+    collections::{BTreeSet, HashMap},
+    sync::Arc,
+};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDateTime, Offset, TimeZone, Utc};
 use chrono_tz::OffsetComponents;
@@ -87,7 +90,7 @@ pub async fn reset_feed(app: &App, caller: &Caller) -> ServiceResult<String> {
 
 /// The person a feed token belongs to, as a caller (`None`: no such feed, or the person
 /// or their organization is suspended).
-async fn caller_for(app: &App, token: &str) -> ServiceResult<Option<Caller>> {
+pub async fn feed_caller(app: &App, token: &str) -> ServiceResult<Option<Caller>> {
     if !token.starts_with(TOKEN_PREFIX) || token.len() > 100 {
         return Ok(None);
     }
@@ -143,12 +146,10 @@ fn feed_select(select: sea_orm::Select<event::Entity>) -> sea_orm::Select<event:
         .limit(MAX_FEED_EVENTS)
 }
 
-/// The personal feed of the token's person: every event they may see (`None`: no such
-/// feed).
-pub async fn personal_feed(app: &App, token: &str) -> ServiceResult<Option<String>> {
-    let Some(caller) = caller_for(app, token).await? else { return Ok(None) };
-    let events = feed_select(events::events_select(app, &caller)).all(&app.db).await?;
-    render(app, &events, "Maillage", true).await.map(Some)
+/// The personal feed of a feed's person ([`feed_caller`]): every event they may see.
+pub async fn personal_feed(app: &App, caller: &Caller) -> ServiceResult<String> {
+    let events = feed_select(events::events_select(app, caller)).all(&app.db).await?;
+    render(app, &events, "Maillage", true).await
 }
 
 /// The public feed of a community anyone may see: its PUBLIC-audience events (`None`: no
@@ -305,47 +306,84 @@ fn offset_at(tz: chrono_tz::Tz, at: DateTime<Utc>) -> (i32, String, bool) {
     (offset.fix().local_minus_utc(), name, !offset.dst_offset().is_zero())
 }
 
-/// A `VTIMEZONE` for a zone from January of `first` to the end of `last`: the offset in
-/// effect then, and each transition, found by stepping through the zone's data.
+/// One part (`STANDARD` or `DAYLIGHT`) of a `VTIMEZONE`: the offset from `start` (local
+/// time, in the offset before it) on.
+fn zone_part(dst: bool, start: NaiveDateTime, from: i32, to: i32, name: &str) -> String {
+    let kind = if dst { "DAYLIGHT" } else { "STANDARD" };
+    let mut text = format!(
+        "BEGIN:{kind}\r\nDTSTART:{}\r\nTZOFFSETFROM:{}\r\nTZOFFSETTO:{}\r\n",
+        start.format("%Y%m%dT%H%M%S"),
+        offset_text(from),
+        offset_text(to)
+    );
+    if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '-') {
+        text.push_str(&format!("TZNAME:{name}\r\n"));
+    }
+    text.push_str(&format!("END:{kind}\r\n"));
+    text
+}
+
+/// How many (zone, year) transitions [`year_parts`] keeps.
+const ZONE_YEARS_CACHED: usize = 4_096;
+
+/// `VTIMEZONE` parts by zone and year.
+type ZoneYears = lru::LruCache<(chrono_tz::Tz, i32), Arc<str>>;
+
+/// The transitions of zones by year, computed once per process (time-zone data does not
+/// change while it runs), the least used forgotten first.
+static ZONE_YEAR_PARTS: std::sync::LazyLock<std::sync::Mutex<ZoneYears>> = std::sync::LazyLock::new(|| {
+    std::sync::Mutex::new(lru::LruCache::new(
+        std::num::NonZeroUsize::new(ZONE_YEARS_CACHED).unwrap_or(std::num::NonZeroUsize::MIN),
+    ))
+});
+
+/// The `VTIMEZONE` parts of the changes of offset a zone makes in a year, found by
+/// stepping through the zone's data day by day, then hour by hour within a day where the
+/// offset changed; cached.
+fn year_parts(tz: chrono_tz::Tz, year: i32) -> Arc<str> {
+    let cache = || ZONE_YEAR_PARTS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(found) = cache().get(&(tz, year)) {
+        return found.clone();
+    }
+    let mut out = String::new();
+    if let (Some(mut at), Some(end)) =
+        (Utc.with_ymd_and_hms(year, 1, 1, 0, 0, 0).single(), Utc.with_ymd_and_hms(year + 1, 1, 1, 0, 0, 0).single())
+    {
+        let mut offset = offset_at(tz, at).0;
+        while at < end {
+            let day = at + Duration::days(1);
+            if offset_at(tz, day).0 != offset {
+                let mut hour = at;
+                while hour < day {
+                    let next = hour + Duration::hours(1);
+                    let (o, n, d) = offset_at(tz, next);
+                    if o != offset {
+                        // DTSTART is the local time of the change, in the offset before it.
+                        let local = (next + Duration::seconds(i64::from(offset))).naive_utc();
+                        out.push_str(&zone_part(d, local, offset, o, &n));
+                        offset = o;
+                    }
+                    hour = next;
+                }
+            }
+            at = day;
+        }
+    }
+    let parts: Arc<str> = out.into();
+    cache().put((tz, year), parts.clone());
+    parts
+}
+
+/// A `VTIMEZONE` for a zone from January of `first` to the end of `last` (at most 30
+/// years on): the offset in effect then, and each transition.
 fn vtimezone(tz: chrono_tz::Tz, first: i32, last: i32) -> String {
     let last = last.min(first + 30);
-    let Some(mut at) = Utc.with_ymd_and_hms(first, 1, 1, 0, 0, 0).single() else { return String::new() };
-    let Some(end) = Utc.with_ymd_and_hms(last + 1, 1, 1, 0, 0, 0).single() else { return String::new() };
+    let Some(at) = Utc.with_ymd_and_hms(first, 1, 1, 0, 0, 0).single() else { return String::new() };
     let mut out = format!("BEGIN:VTIMEZONE\r\nTZID:{}\r\n", tz.name());
-    let (mut offset, name, dst) = offset_at(tz, at);
-    let part = |kind: bool, start: NaiveDateTime, from: i32, to: i32, name: &str| {
-        let kind = if kind { "DAYLIGHT" } else { "STANDARD" };
-        let mut text = format!(
-            "BEGIN:{kind}\r\nDTSTART:{}\r\nTZOFFSETFROM:{}\r\nTZOFFSETTO:{}\r\n",
-            start.format("%Y%m%dT%H%M%S"),
-            offset_text(from),
-            offset_text(to)
-        );
-        if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '-') {
-            text.push_str(&format!("TZNAME:{name}\r\n"));
-        }
-        text.push_str(&format!("END:{kind}\r\n"));
-        text
-    };
-    out.push_str(&part(dst, (at + Duration::seconds(i64::from(offset))).naive_utc(), offset, offset, &name));
-    // Day by day, then hour by hour within a day where the offset changed.
-    while at < end {
-        let day = at + Duration::days(1);
-        if offset_at(tz, day).0 != offset {
-            let mut hour = at;
-            while hour < day {
-                let next = hour + Duration::hours(1);
-                let (o, n, d) = offset_at(tz, next);
-                if o != offset {
-                    // DTSTART is the local time of the change, in the offset before it.
-                    let local = (next + Duration::seconds(i64::from(offset))).naive_utc();
-                    out.push_str(&part(d, local, offset, o, &n));
-                    offset = o;
-                }
-                hour = next;
-            }
-        }
-        at = day;
+    let (offset, name, dst) = offset_at(tz, at);
+    out.push_str(&zone_part(dst, (at + Duration::seconds(i64::from(offset))).naive_utc(), offset, offset, &name));
+    for year in first..=last {
+        out.push_str(&year_parts(tz, year));
     }
     out.push_str("END:VTIMEZONE\r\n");
     out
@@ -363,6 +401,12 @@ mod tests {
         assert!(text.contains("BEGIN:DAYLIGHT\r\nDTSTART:20270314T020000\r\nTZOFFSETFROM:-0500\r\nTZOFFSETTO:-0400\r\nTZNAME:EDT\r\nEND:DAYLIGHT"), "{text}");
         assert!(text.contains("BEGIN:STANDARD\r\nDTSTART:20271107T020000\r\nTZOFFSETFROM:-0400\r\nTZOFFSETTO:-0500\r\nTZNAME:EST\r\nEND:STANDARD"), "{text}");
         assert_eq!(text.matches("BEGIN:DAYLIGHT").count(), 1);
+        // Each year's transitions are worked out once, then reused.
+        let again = vtimezone(tz, 2026, 2028);
+        assert!(again.contains("DTSTART:20270314T020000"), "{again}");
+        let cache = ZONE_YEAR_PARTS.lock().unwrap();
+        assert!(cache.contains(&(tz, 2026)) && cache.contains(&(tz, 2027)) && cache.contains(&(tz, 2028)));
+        drop(cache);
         let utc = vtimezone(chrono_tz::UTC, 2027, 2028);
         assert_eq!(utc.matches("BEGIN:STANDARD").count(), 1, "{utc}");
     }

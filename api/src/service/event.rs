@@ -23,7 +23,7 @@ use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
     QueryTrait,
-    sea_query::{Expr, SelectStatement},
+    sea_query::{Expr, Query, SelectStatement},
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -40,6 +40,11 @@ use crate::{
 
 /// The widest window of occurrences one list may ask for.
 pub const MAX_WINDOW_DAYS: i64 = 731;
+/// The most events one list of occurrences considers (those the caller may see with an
+/// occurrence in the window): beyond, a shorter window must be asked for.
+pub const MAX_WINDOW_EVENTS: u64 = 500;
+/// Events read per statement while a window is scanned.
+const SCAN_BATCH: u64 = 50;
 /// The longest an occurrence may last.
 pub const MAX_DURATION_DAYS: i64 = 7;
 /// The most guest speakers an event lists.
@@ -54,9 +59,9 @@ pub const MAX_COUNT: u32 = 1_000;
 const RULE_MAX: usize = 500;
 /// Longest place.
 const PLACE_MAX: usize = 300;
-/// Steps a rule may take while looking for the occurrences of a window (a rule that
-/// almost never matches stops there rather than running on).
-const MAX_STEPS: usize = 20_000;
+/// The most occurrences one expansion of a rule gives: more than a window holds (at most
+/// one a day).
+const MAX_OCCURRENCES: u16 = 2_000;
 
 /// A guest speaker (they need not be people of the network).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -152,6 +157,26 @@ async fn roles_in<C: ConnectionTrait>(
     }))
 }
 
+/// What the rule says once the caller's roles in the event's community are known.
+enum Decision {
+    Manage,
+    No,
+    /// They organize a subgroup's event: they manage it while they may post there.
+    IfPostsIn(i32),
+}
+
+/// The rule of [`permissions`]: who the policy lets manage the community's events, and
+/// organizers while the policy still lets them create events there.
+fn decide(app: &App, event: &event::Model, community: &community::Model, roles: &[Role], organizer: bool) -> Decision {
+    if access::allowed(&app.auth, roles, community, Action::ManageEvents) {
+        return Decision::Manage;
+    }
+    if organizer && access::allowed(&app.auth, roles, community, Action::CreateEvent) {
+        return event.subgroup_id.map_or(Decision::Manage, Decision::IfPostsIn);
+    }
+    Decision::No
+}
+
 /// What the caller may do with this (visible) event: organizers while the policy still
 /// lets them create events there (and post in its subgroup), and whoever the policy lets
 /// manage the community's events.
@@ -164,19 +189,66 @@ pub async fn permissions<C: ConnectionTrait>(
     let Some(person_id) = caller.person_id() else { return Ok(EventPermissions::default()) };
     let mut perms = EventPermissions { manage: false, rsvp: !event.cancelled };
     let Some((community, roles)) = roles_in(app, db, caller, event.community_id).await? else { return Ok(perms) };
-    if access::allowed(&app.auth, &roles, &community, Action::ManageEvents) {
-        perms.manage = true;
-        return Ok(perms);
-    }
-    if access::allowed(&app.auth, &roles, &community, Action::CreateEvent)
-        && is_organizer(db, event.id, person_id).await?
-    {
-        perms.manage = match event.subgroup_id {
-            Some(subgroup_id) => access::subgroup_permissions(&app.auth, db, caller, subgroup_id).await?.1,
-            None => true,
-        };
-    }
+    let organizer = is_organizer(db, event.id, person_id).await?;
+    perms.manage = match decide(app, event, &community, &roles, organizer) {
+        Decision::Manage => true,
+        Decision::No => false,
+        Decision::IfPostsIn(subgroup_id) => access::subgroup_permissions(&app.auth, db, caller, subgroup_id).await?.1,
+    };
     Ok(perms)
+}
+
+/// [`permissions`] for many events at once (`viewerCan` of a list), by event id, in four
+/// statements whatever their number (and one per subgroup whose events the caller
+/// organizes without managing the community's).
+pub async fn permissions_by_ids(
+    app: &App,
+    caller: &Caller,
+    event_ids: &[i32],
+) -> ServiceResult<HashMap<i32, EventPermissions>> {
+    let Some(person_id) = caller.person_id() else {
+        return Ok(event_ids.iter().map(|id| (*id, EventPermissions::default())).collect());
+    };
+    if event_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let events = event::Entity::find().filter(event::Column::Id.is_in(event_ids.iter().copied())).all(&app.db).await?;
+    let mut community_ids: Vec<i32> = events.iter().map(|e| e.community_id).collect();
+    community_ids.sort_unstable();
+    community_ids.dedup();
+    let found: HashMap<i32, community::Model> =
+        communities::visible_by_ids(app, caller, &community_ids).await?.into_iter().map(|c| (c.id, c)).collect();
+    let ties = communities::ties_to(&app.db, caller, &community_ids).await?;
+    let organizing: HashSet<i32> = event_organizer::Entity::find()
+        .filter(event_organizer::Column::EventId.is_in(event_ids.iter().copied()))
+        .filter(event_organizer::Column::PersonId.eq(person_id))
+        .all(&app.db)
+        .await?
+        .into_iter()
+        .map(|o| o.event_id)
+        .collect();
+    let mut posts_in: HashMap<i32, bool> = HashMap::new();
+    let mut out = HashMap::with_capacity(events.len());
+    for event in &events {
+        let mut perms = EventPermissions { manage: false, rsvp: !event.cancelled };
+        if let Some(community) = found.get(&event.community_id) {
+            let roles = ties.get(&community.id).cloned().unwrap_or_default().roles(caller);
+            perms.manage = match decide(app, event, community, &roles, organizing.contains(&event.id)) {
+                Decision::Manage => true,
+                Decision::No => false,
+                Decision::IfPostsIn(subgroup_id) => match posts_in.get(&subgroup_id) {
+                    Some(known) => *known,
+                    None => {
+                        let can = access::subgroup_permissions(&app.auth, &app.db, caller, subgroup_id).await?.1;
+                        posts_in.insert(subgroup_id, can);
+                        can
+                    }
+                },
+            };
+        }
+        out.insert(event.id, perms);
+    }
+    Ok(out)
 }
 
 async fn is_organizer<C: ConnectionTrait>(db: &C, event_id: i32, person_id: i32) -> ServiceResult<bool> {
@@ -188,8 +260,53 @@ async fn is_organizer<C: ConnectionTrait>(db: &C, event_id: i32, person_id: i32)
         > 0)
 }
 
-/// The organizers of events, by event.
-pub async fn organizers_of<C: ConnectionTrait>(db: &C, event_ids: &[i32]) -> ServiceResult<HashMap<i32, Vec<i32>>> {
+/// The organizers of events whom the caller may name, by event, in one statement: those
+/// whose membership of the event's community the caller may see (as on their profile and
+/// in `Community.members`). An event opened to the network or
+/// the public names nobody of a community the caller may not see or list the members of:
+/// naming its organizers would reveal who belongs to it.
+pub async fn visible_organizers(
+    app: &App,
+    caller: &Caller,
+    event_ids: &[i32],
+) -> ServiceResult<HashMap<i32, Vec<i32>>> {
+    use sea_orm::sea_query::ExprTrait as _;
+    if caller.viewer.is_none() || event_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let community_of_event = Query::select()
+        .column((event::Entity, event::Column::CommunityId))
+        .from(event::Entity)
+        .and_where(
+            Expr::col((event::Entity, event::Column::Id))
+                .equals((event_organizer::Entity, event_organizer::Column::EventId)),
+        )
+        .to_owned();
+    let listed = membership::Entity::find()
+        .select_only()
+        .column(membership::Column::Id)
+        .filter(
+            Expr::col((membership::Entity, membership::Column::PersonId))
+                .equals((event_organizer::Entity, event_organizer::Column::PersonId)),
+        )
+        .filter(membership::Column::CommunityId.in_subquery(community_of_event))
+        .filter(access::visible_memberships_of(&app.auth, app.db.get_database_backend(), caller, None))
+        .into_query();
+    let rows = event_organizer::Entity::find()
+        .filter(event_organizer::Column::EventId.is_in(event_ids.iter().copied()))
+        .filter(Expr::exists(listed))
+        .order_by_asc(event_organizer::Column::Id)
+        .all(&app.db)
+        .await?;
+    let mut by_event: HashMap<i32, Vec<i32>> = HashMap::new();
+    for row in rows {
+        by_event.entry(row.event_id).or_default().push(row.person_id);
+    }
+    Ok(by_event)
+}
+
+/// The organizers of events, by event (for writing: whoever may see them).
+async fn organizers_of<C: ConnectionTrait>(db: &C, event_ids: &[i32]) -> ServiceResult<HashMap<i32, Vec<i32>>> {
     let rows = event_organizer::Entity::find()
         .filter(event_organizer::Column::EventId.is_in(event_ids.iter().copied()))
         .order_by_asc(event_organizer::Column::Id)
@@ -247,40 +364,98 @@ pub fn parse_rule(field: &str, text: &str, start: DateTime<Utc>, tz: chrono_tz::
     Ok(normalized)
 }
 
-fn rule_set(event: &event::Model) -> ServiceResult<Option<rrule::RRuleSet>> {
+/// An event's rule, validated against its first start (which fills in what the rule
+/// leaves to the start: the time of day, the day of the week or month…), with that
+/// start in the event's zone.
+fn rule_of(event: &event::Model) -> ServiceResult<Option<(rrule::RRule, DateTime<rrule::Tz>)>> {
     let Some(text) = &event.recurrence else { return Ok(None) };
     let tz = time_zone("timeZone", &event.time_zone).map_err(|_| internal("stored time zone"))?;
     let local = event.starts_at.with_timezone(&rrule::Tz::Tz(tz));
     let rule: rrule::RRule<rrule::Unvalidated> = text.parse().map_err(|_| internal("stored rule"))?;
     let rule = rule.validate(local).map_err(|_| internal("stored rule"))?;
-    Ok(Some(rrule::RRuleSet::new(local).rrule(rule)))
+    Ok(Some((rule, local)))
 }
 
 fn internal(what: &str) -> ServiceError {
     ServiceError::Internal(format!("event: unreadable {what}"))
 }
 
-/// The original starts of an event's occurrences that overlap `[from, to)`.
+/// Where the expansion of a rule may start to find its occurrences from `from` on: the
+/// first instant of the latest period of the rule (day, week, month or year, every
+/// `INTERVAL`, counted from the series' start) that begins before `from`. Periods are
+/// what the rule's parts select within, so the occurrences from that period on are
+/// exactly the series' own, and a series that started decades ago costs no more than one
+/// that started last week. A rule with `COUNT` must be counted from its start (at most
+/// [`MAX_COUNT`] occurrences): its start is kept, as it is when `from` is in its first
+/// periods.
+fn expansion_start(rule: &rrule::RRule, start: DateTime<rrule::Tz>, from: DateTime<Utc>) -> DateTime<rrule::Tz> {
+    use chrono::{Datelike, NaiveDate};
+    if rule.get_count().is_some() {
+        return start;
+    }
+    let tz = start.timezone();
+    let first = start.date_naive();
+    let target = from.with_timezone(&tz).date_naive() - Duration::days(1);
+    if target <= first {
+        return start;
+    }
+    let interval = i64::from(rule.get_interval().max(1));
+    let whole = |periods: i64| periods.div_euclid(interval) * interval;
+    let months = |d: NaiveDate| i64::from(d.year()) * 12 + i64::from(d.month0());
+    let anchor: Option<NaiveDate> = match rule.get_freq() {
+        rrule::Frequency::Daily => first.checked_add_signed(Duration::days(whole((target - first).num_days()))),
+        rrule::Frequency::Weekly => {
+            let wkst = rule.get_week_start().num_days_from_monday();
+            let back = |d: NaiveDate| {
+                let days = (7 + d.weekday().num_days_from_monday() - wkst) % 7;
+                d - Duration::days(i64::from(days))
+            };
+            let (week0, week) = (back(first), back(target));
+            week0.checked_add_signed(Duration::weeks(whole((week - week0).num_weeks())))
+        }
+        rrule::Frequency::Monthly => {
+            let m = months(first) + whole(months(target) - months(first));
+            i32::try_from(m.div_euclid(12))
+                .ok()
+                .and_then(|y| NaiveDate::from_ymd_opt(y, u32::try_from(m.rem_euclid(12)).ok()? + 1, 1))
+        }
+        rrule::Frequency::Yearly => {
+            let y = i64::from(first.year()) + whole(i64::from(target.year() - first.year()));
+            i32::try_from(y).ok().and_then(|y| NaiveDate::from_ymd_opt(y, 1, 1))
+        }
+        _ => None,
+    };
+    let Some(anchor) = anchor.filter(|a| *a > first) else { return start };
+    // The first instant of that day in the zone (midnight, unless a change skips it).
+    (0..4)
+        .find_map(|hour| anchor.and_hms_opt(hour, 0, 0).and_then(|t| tz.from_local_datetime(&t).earliest()))
+        .unwrap_or(start)
+}
+
+/// The original starts of an event's occurrences that overlap `[from, to)` (at most
+/// [`MAX_OCCURRENCES`]).
 pub fn original_starts(
     event: &event::Model,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> ServiceResult<Vec<DateTime<Utc>>> {
     let length = event.ends_at - event.starts_at;
-    let Some(set) = rule_set(event)? else {
+    let Some((rule, start)) = rule_of(event)? else {
         return Ok(if event.starts_at < to && event.ends_at > from { vec![event.starts_at] } else { Vec::new() });
     };
-    let mut starts = Vec::new();
-    for (step, local) in (&set).into_iter().enumerate() {
-        let start = local.with_timezone(&Utc);
-        if start >= to || step >= MAX_STEPS {
-            break;
-        }
-        if start + length > from {
-            starts.push(start);
-        }
-    }
-    Ok(starts)
+    let tz = start.timezone();
+    let earliest = from - length;
+    let set = rrule::RRuleSet::new(expansion_start(&rule, start, earliest))
+        .rrule(rule)
+        .after(earliest.with_timezone(&tz))
+        .before(to.with_timezone(&tz));
+    Ok(set
+        .all(MAX_OCCURRENCES)
+        .dates
+        .into_iter()
+        .map(|local| local.with_timezone(&Utc))
+        .filter(|start| *start < to && *start + length > from)
+        .collect())
 }
 
 /// Whether `start` is an original start of the event's occurrences.
@@ -382,6 +557,11 @@ impl Occurrence {
         }
     }
 
+    /// What orders it in lists, and where a page stops.
+    pub fn key(&self) -> OccurrenceKey {
+        (self.starts_at.timestamp(), self.event.id, self.original_start.timestamp())
+    }
+
     /// Its length in quarter hours (the default of attendance hours).
     pub fn quarter_hours(&self) -> i32 {
         i32::try_from((self.ends_at - self.starts_at).num_minutes() / 15).unwrap_or(0)
@@ -399,16 +579,79 @@ pub fn check_window(from: DateTime<Utc>, to: DateTime<Utc>) -> ServiceResult<()>
     Ok(())
 }
 
-/// Every occurrence the caller may see that overlaps `[from, to)` (of one community when
-/// given; of events these people organize or answered, when `person` is given), in order
-/// of start. Cancelled occurrences are included (marked).
-pub async fn occurrences(
-    app: &App,
-    caller: &Caller,
-    community_id: Option<i32>,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> ServiceResult<Vec<Occurrence>> {
+/// Which events a list of occurrences is drawn from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventsOf {
+    /// Every event the caller may see.
+    All,
+    /// Those of one community.
+    Community(i32),
+    /// One event.
+    Event(i32),
+}
+
+/// A page of occurrences asked for.
+#[derive(Debug, Clone, Copy)]
+pub struct OccurrenceQuery {
+    pub events: EventsOf,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    /// Only the occurrences after this key.
+    pub after: Option<OccurrenceKey>,
+    /// How many (at most [`crate::service::page::MAX_PAGE_SIZE`] in practice).
+    pub first: usize,
+    /// Only occurrences to come (starting at `from` or later) and not cancelled.
+    pub upcoming: bool,
+}
+
+/// What orders occurrences, and where a page stops: (start, event, original start), in
+/// whole seconds since the epoch.
+pub type OccurrenceKey = (i64, i32, i64);
+
+/// A page of occurrences: those after the key asked for, in order, how many the whole
+/// window holds, and whether more follow.
+#[derive(Debug, Clone)]
+pub struct OccurrencePage {
+    pub items: Vec<Occurrence>,
+    pub total: u64,
+    pub has_next: bool,
+}
+
+/// An occurrence kept for a page while the window is scanned: its key, and its own row
+/// when moved or cancelled on its own (the event is kept once, by id).
+struct Candidate {
+    key: OccurrenceKey,
+    original_start: DateTime<Utc>,
+    own: Option<event_occurrence::Model>,
+}
+
+impl PartialEq for Candidate {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+impl Eq for Candidate {}
+impl PartialOrd for Candidate {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Candidate {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key.cmp(&other.key)
+    }
+}
+
+/// A page of the occurrences the caller may see that overlap `[from, to)`, in order of
+/// start (cancelled ones included, marked, unless `upcoming`).
+///
+/// The events of the window are read from the database [`SCAN_BATCH`] at a time, in
+/// order of id, and each is expanded for the window alone; only the page being built is
+/// kept (its occurrences and their events), so memory does not grow with the number of
+/// events or occurrences. A window holding more than [`MAX_WINDOW_EVENTS`] events the
+/// caller may see is `BAD_USER_INPUT` on `to`: a shorter one must be asked for.
+pub async fn occurrence_page(app: &App, caller: &Caller, q: OccurrenceQuery) -> ServiceResult<OccurrencePage> {
+    let OccurrenceQuery { from, to, .. } = q;
     check_window(from, to)?;
     let moved_in = event_occurrence::Entity::find()
         .select_only()
@@ -423,22 +666,93 @@ pub async fn occurrences(
             ))
             .add(event::Column::Id.in_subquery(moved_in));
     let mut select = events_select(app, caller).filter(in_window);
-    if let Some(id) = community_id {
-        select = select.filter(event::Column::CommunityId.eq(id));
+    match q.events {
+        EventsOf::All => {}
+        EventsOf::Community(id) => select = select.filter(event::Column::CommunityId.eq(id)),
+        EventsOf::Event(id) => select = select.filter(event::Column::Id.eq(id)),
     }
-    let events = select.all(&app.db).await?;
-    expand(&app.db, &events, from, to).await
+    let keep = q.first.saturating_add(1);
+    let mut best: std::collections::BinaryHeap<Candidate> = std::collections::BinaryHeap::with_capacity(keep + 1);
+    let mut kept_events: HashMap<i32, event::Model> = HashMap::new();
+    let mut total: u64 = 0;
+    let mut considered: u64 = 0;
+    let mut last_id = 0;
+    loop {
+        let batch = select
+            .clone()
+            .filter(event::Column::Id.gt(last_id))
+            .order_by_asc(event::Column::Id)
+            .limit(SCAN_BATCH)
+            .all(&app.db)
+            .await?;
+        let Some(last) = batch.last() else { break };
+        last_id = last.id;
+        let full = batch.len() as u64 == SCAN_BATCH;
+        considered += batch.len() as u64;
+        if considered > MAX_WINDOW_EVENTS {
+            return Err(ServiceError::bad_input(
+                "to",
+                format!("this window holds more than {MAX_WINDOW_EVENTS} events: ask for a shorter one"),
+            ));
+        }
+        let mut entered = HashSet::new();
+        each_occurrence(&app.db, &batch, from, to, |event, original_start, own| {
+            let o = Occurrence::of(event, original_start, own);
+            if q.upcoming && (o.cancelled || o.starts_at < from) {
+                return;
+            }
+            total += 1;
+            let key = o.key();
+            if q.after.is_some_and(|after| key <= after) {
+                return;
+            }
+            if best.len() == keep && best.peek().is_some_and(|worst| worst.key <= key) {
+                return;
+            }
+            best.push(Candidate { key, original_start, own: own.cloned() });
+            if best.len() > keep {
+                best.pop();
+            }
+            entered.insert(event.id);
+        })
+        .await?;
+        // Keep the events the page still names (at most one per place on the page).
+        let named: HashSet<i32> = best.iter().map(|c| c.key.1).collect();
+        kept_events.retain(|id, _| named.contains(id));
+        for event in batch {
+            if entered.contains(&event.id) && named.contains(&event.id) {
+                kept_events.insert(event.id, event);
+            }
+        }
+        if !full {
+            break;
+        }
+    }
+    let mut page: Vec<Candidate> = best.into_sorted_vec();
+    let has_next = page.len() > q.first;
+    page.truncate(q.first);
+    let items = page
+        .into_iter()
+        .filter_map(|c| {
+            let event = kept_events.get(&c.key.1)?;
+            Some(Occurrence::of(event, c.original_start, c.own.as_ref()))
+        })
+        .collect();
+    Ok(OccurrencePage { items, total, has_next })
 }
 
-/// The occurrences of these (visible) events that overlap `[from, to)`.
-pub async fn expand<C: ConnectionTrait>(
+/// Calls `visit` with each occurrence of these (visible) events that overlaps
+/// `[from, to)`: its event, its original start, and its own row when moved or cancelled
+/// on its own (those moved into the window from outside it included).
+async fn each_occurrence<C: ConnectionTrait>(
     db: &C,
     events: &[event::Model],
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-) -> ServiceResult<Vec<Occurrence>> {
+    mut visit: impl FnMut(&event::Model, DateTime<Utc>, Option<&event_occurrence::Model>),
+) -> ServiceResult<()> {
     if events.is_empty() {
-        return Ok(Vec::new());
+        return Ok(());
     }
     let longest = Duration::days(MAX_DURATION_DAYS);
     let own = event_occurrence::Entity::find()
@@ -460,12 +774,13 @@ pub async fn expand<C: ConnectionTrait>(
         .await?;
     let mut own_by: HashMap<(i32, DateTime<Utc>), event_occurrence::Model> =
         own.into_iter().map(|o| ((o.event_id, o.original_start), o)).collect();
-    let mut out = Vec::new();
     for event in events {
         for start in original_starts(event, from, to)? {
-            let occurrence = Occurrence::of(event, start, own_by.remove(&(event.id, start)).as_ref());
-            if occurrence.starts_at < to && occurrence.ends_at > from {
-                out.push(occurrence);
+            let own = own_by.remove(&(event.id, start));
+            let (starts_at, ends_at) =
+                own.as_ref().map_or((start, start + (event.ends_at - event.starts_at)), |o| (o.starts_at, o.ends_at));
+            if starts_at < to && ends_at > from {
+                visit(event, start, own.as_ref());
             }
         }
     }
@@ -476,11 +791,10 @@ pub async fn expand<C: ConnectionTrait>(
             && o.ends_at > from
             && let Some(event) = by_id.get(&event_id)
         {
-            out.push(Occurrence::of(event, start, Some(&o)));
+            visit(event, start, Some(&o));
         }
     }
-    out.sort_by_key(|o| (o.starts_at, o.event.id, o.original_start));
-    Ok(out)
+    Ok(())
 }
 
 /// One occurrence by its key, if the caller may see its event and the key is one of its
@@ -1227,21 +1541,58 @@ async fn seats_taken<C: ConnectionTrait>(db: &C, event_id: i32, start: DateTime<
         .await?)
 }
 
-/// Counts of answers to an occurrence: (going with a place, waiting, maybe).
+/// Counts of answers to occurrences: people holding a place, waiting for one, and
+/// answering maybe.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RsvpCounts {
+    pub going: u64,
+    pub waiting: u64,
+    pub maybe: u64,
+}
+
+/// The counts of answers to occurrences, by (event, original start), counted by the
+/// database in one statement.
 pub async fn rsvp_counts<C: ConnectionTrait>(
     db: &C,
-    event_id: i32,
-    start: DateTime<Utc>,
-) -> ServiceResult<(u64, u64, u64)> {
-    let rows = event_rsvp::Entity::find()
-        .filter(event_rsvp::Column::EventId.eq(event_id))
-        .filter(event_rsvp::Column::OriginalStart.eq(start))
+    keys: &[(i32, DateTime<Utc>)],
+) -> ServiceResult<HashMap<(i32, DateTime<Utc>), RsvpCounts>> {
+    if keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let events: HashSet<i32> = keys.iter().map(|k| k.0).collect();
+    let starts: HashSet<DateTime<Utc>> = keys.iter().map(|k| k.1).collect();
+    let wanted: HashSet<(i32, DateTime<Utc>)> = keys.iter().copied().collect();
+    let rows: Vec<(i32, DateTime<Utc>, RsvpResponse, bool, i64)> = event_rsvp::Entity::find()
+        .select_only()
+        .column(event_rsvp::Column::EventId)
+        .column(event_rsvp::Column::OriginalStart)
+        .column(event_rsvp::Column::Response)
+        .column(event_rsvp::Column::Waitlisted)
+        .column_as(event_rsvp::Column::Id.count(), "answers")
+        .filter(event_rsvp::Column::EventId.is_in(events))
+        .filter(event_rsvp::Column::OriginalStart.is_in(starts))
+        .filter(event_rsvp::Column::Response.is_in([RsvpResponse::Going, RsvpResponse::Maybe]))
+        .group_by(event_rsvp::Column::EventId)
+        .group_by(event_rsvp::Column::OriginalStart)
+        .group_by(event_rsvp::Column::Response)
+        .group_by(event_rsvp::Column::Waitlisted)
+        .into_tuple()
         .all(db)
         .await?;
-    let going = rows.iter().filter(|r| r.response == RsvpResponse::Going && !r.waitlisted).count();
-    let waiting = rows.iter().filter(|r| r.response == RsvpResponse::Going && r.waitlisted).count();
-    let maybe = rows.iter().filter(|r| r.response == RsvpResponse::Maybe).count();
-    Ok((going as u64, waiting as u64, maybe as u64))
+    let mut out: HashMap<(i32, DateTime<Utc>), RsvpCounts> = HashMap::new();
+    for (event_id, start, response, waitlisted, n) in rows {
+        if !wanted.contains(&(event_id, start)) {
+            continue;
+        }
+        let counts = out.entry((event_id, start)).or_default();
+        let n = u64::try_from(n).unwrap_or(0);
+        match (response, waitlisted) {
+            (RsvpResponse::Going, false) => counts.going += n,
+            (RsvpResponse::Going, true) => counts.waiting += n,
+            _ => counts.maybe += n,
+        }
+    }
+    Ok(out)
 }
 
 /// The viewer's answers to occurrences, by (event, original start).
@@ -1528,24 +1879,48 @@ pub async fn record_attendance(
     Ok(saved)
 }
 
-/// The attendance of an occurrence, for those who may manage its event (`FORBIDDEN`
-/// otherwise).
-pub async fn attendance(
+/// Why attendance is not shown.
+pub fn attendance_forbidden() -> ServiceError {
+    ServiceError::forbidden("only the event's organizers and the community's animators see attendance")
+}
+
+/// The attendance of occurrences (of visible events), by (event, original start), for
+/// those who may manage their events (`None` for the others: `FORBIDDEN`), in a fixed
+/// number of statements whatever their number.
+pub async fn attendance_by_occurrence(
     app: &App,
     caller: &Caller,
-    occurrence: &Occurrence,
-) -> ServiceResult<Vec<event_attendance::Model>> {
-    if !permissions(app, &app.db, caller, &occurrence.event).await?.manage {
-        return Err(ServiceError::forbidden(
-            "only the event's organizers and the community's animators see attendance",
-        ));
+    keys: &[(i32, DateTime<Utc>)],
+) -> ServiceResult<HashMap<(i32, DateTime<Utc>), Option<Vec<event_attendance::Model>>>> {
+    let mut event_ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
+    event_ids.sort_unstable();
+    event_ids.dedup();
+    let perms = permissions_by_ids(app, caller, &event_ids).await?;
+    let managed: Vec<(i32, DateTime<Utc>)> =
+        keys.iter().copied().filter(|k| perms.get(&k.0).is_some_and(|p| p.manage)).collect();
+    let mut rows: HashMap<(i32, DateTime<Utc>), Vec<event_attendance::Model>> = HashMap::new();
+    if !managed.is_empty() {
+        let wanted: HashSet<(i32, DateTime<Utc>)> = managed.iter().copied().collect();
+        let found = event_attendance::Entity::find()
+            .filter(event_attendance::Column::EventId.is_in(managed.iter().map(|k| k.0).collect::<HashSet<_>>()))
+            .filter(event_attendance::Column::OriginalStart.is_in(managed.iter().map(|k| k.1).collect::<HashSet<_>>()))
+            .order_by_asc(event_attendance::Column::Id)
+            .all(&app.db)
+            .await?;
+        for row in found {
+            let key = (row.event_id, row.original_start);
+            if wanted.contains(&key) {
+                rows.entry(key).or_default().push(row);
+            }
+        }
     }
-    Ok(event_attendance::Entity::find()
-        .filter(event_attendance::Column::EventId.eq(occurrence.event.id))
-        .filter(event_attendance::Column::OriginalStart.eq(occurrence.original_start))
-        .order_by_asc(event_attendance::Column::Id)
-        .all(&app.db)
-        .await?)
+    Ok(keys
+        .iter()
+        .map(|k| {
+            let shown = perms.get(&k.0).is_some_and(|p| p.manage).then(|| rows.remove(k).unwrap_or_default());
+            (*k, shown)
+        })
+        .collect())
 }
 
 /// Renders the agenda.
@@ -1635,6 +2010,86 @@ mod tests {
         assert_eq!(rule_before(counted, 5, split), "FREQ=MONTHLY;COUNT=5;BYDAY=2TU");
         assert_eq!(rule_after(counted, 5), "FREQ=MONTHLY;COUNT=5;BYDAY=2TU");
         assert_eq!(rule_before(&rule, kept, split), "FREQ=MONTHLY;UNTIL=20260609T165959Z;BYDAY=2TU");
+    }
+
+    /// Every original start of a series, expanded from its start.
+    fn from_the_start(event: &event::Model) -> Vec<DateTime<Utc>> {
+        let (rule, start) = rule_of(event).unwrap().unwrap();
+        let set =
+            rrule::RRuleSet::new(start).rrule(rule).before(at("2032-01-01T00:00:00Z").with_timezone(&start.timezone()));
+        set.all(u16::MAX).dates.into_iter().map(|d| d.with_timezone(&Utc)).collect()
+    }
+
+    #[test]
+    fn a_window_is_expanded_from_its_own_period_with_the_series_occurrences() {
+        let rules = [
+            "FREQ=DAILY",
+            "FREQ=DAILY;INTERVAL=3",
+            "FREQ=WEEKLY;BYDAY=MO,WE,FR",
+            "FREQ=WEEKLY;INTERVAL=2;WKST=SU;BYDAY=SU,TU",
+            "FREQ=WEEKLY;INTERVAL=3",
+            "FREQ=MONTHLY;BYDAY=2TU",
+            "FREQ=MONTHLY;INTERVAL=5;BYMONTHDAY=31",
+            "FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1",
+            "FREQ=YEARLY;INTERVAL=2;BYMONTH=3;BYDAY=-1SU",
+            "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29",
+            "FREQ=WEEKLY;UNTIL=20310101T000000Z;BYDAY=TH",
+            "FREQ=MONTHLY;COUNT=40;BYDAY=1WE",
+        ];
+        let windows = [
+            ("2001-03-01T00:00:00Z", "2001-04-15T00:00:00Z"),
+            ("2026-03-08T05:00:00Z", "2026-03-09T05:00:00Z"),
+            ("2026-10-30T00:00:00Z", "2027-11-30T00:00:00Z"),
+            ("2028-02-27T00:00:00Z", "2028-03-02T00:00:00Z"),
+            ("2030-12-25T00:00:00Z", "2031-01-20T00:00:00Z"),
+        ];
+        for rule in rules {
+            for start in ["2000-01-31T23:30:00Z", "2000-06-13T17:00:00Z"] {
+                let event = event::Model {
+                    starts_at: at(start),
+                    ends_at: at(start) + Duration::minutes(90),
+                    recurrence: Some(rule.into()),
+                    ..monthly()
+                };
+                let all = from_the_start(&event);
+                for (from, to) in windows {
+                    let (from, to) = (at(from), at(to));
+                    let expected: Vec<DateTime<Utc>> =
+                        all.iter().copied().filter(|s| *s < to && *s + Duration::minutes(90) > from).collect();
+                    assert_eq!(
+                        original_starts(&event, from, to).unwrap(),
+                        expected,
+                        "{rule} from {start}, window {from} to {to}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_series_that_started_long_ago_is_expanded_from_the_window() {
+        let event = event::Model {
+            starts_at: at("2000-01-01T14:00:00Z"),
+            ends_at: at("2000-01-01T15:00:00Z"),
+            recurrence: Some("FREQ=DAILY".into()),
+            ..monthly()
+        };
+        let (rule, start) = rule_of(&event).unwrap().unwrap();
+        let from = at("2099-06-01T00:00:00Z");
+        let anchor = expansion_start(&rule, start, from).with_timezone(&Utc);
+        assert!(anchor <= from && from - anchor <= Duration::days(2), "starts at {anchor}");
+        // A century of days later, the occurrences are there (the old expansion gave up
+        // after 20,000 steps from 2000).
+        let june = original_starts(&event, from, at("2099-07-01T00:00:00Z")).unwrap();
+        assert_eq!(june.len(), 30);
+        assert_eq!(june[0], at("2099-06-01T13:00:00Z"), "09:00 in Toronto, daylight time");
+        let weekly = event::Model { recurrence: Some("FREQ=WEEKLY;INTERVAL=4;BYDAY=MO".into()), ..event.clone() };
+        let (rule, start) = rule_of(&weekly).unwrap().unwrap();
+        let anchor = expansion_start(&rule, start, from).with_timezone(&Utc);
+        assert!(anchor <= from && from - anchor <= Duration::weeks(5), "starts at {anchor}");
+        let counted = event::Model { recurrence: Some("FREQ=DAILY;COUNT=10".into()), ..event };
+        let (rule, start) = rule_of(&counted).unwrap().unwrap();
+        assert_eq!(expansion_start(&rule, start, from), start, "a COUNT is counted from the start");
     }
 
     #[test]

@@ -1,0 +1,277 @@
+//! Security regressions of events (the adversarial review of issue 13), each driving the
+//! real server as the attacker did: people named through an open event of a secret
+//! community, windows of occurrences whose cost grew with the data, recurrence expanded
+//! from the series' start, counts and permissions read row by row. The calendar feeds'
+//! are in `security_calendar.rs`.
+
+use chrono::{DateTime, Utc};
+use entity::enums::CommunityRole;
+use harness::{TestApp, error_code, error_field, fixtures};
+use serde_json::{Value, json};
+
+const CREATE: &str = "mutation($input: CreateEventInput!) { createEvent(input: $input) { event { id } } }";
+
+/// A secret community (MEMBERS) with an animator and two members of two organizations,
+/// and a stranger who belongs to none of it.
+struct Secret {
+    app: TestApp,
+    animator: String,
+    member: String,
+    member_id: i32,
+    stranger: String,
+    community: Value,
+}
+
+async fn secret(app: TestApp) -> Secret {
+    let admin = app.token("admin@network.example", None, true).await;
+    fixtures::organization(&app, &admin, "cisss-a").await;
+    fixtures::organization(&app, &admin, "inspq").await;
+    let animator = app.token("anna@cisss-a.example", Some("cisss-a"), false).await;
+    let community = fixtures::community(&app, &animator, "soins-palliatifs", "MEMBERS", "APPROVAL").await;
+    let member = app.token("marc@inspq.example", Some("inspq"), false).await;
+    let member_id = fixtures::person_id(&app, &member).await;
+    fixtures::add_member(&app, &community, member_id, &[CommunityRole::Member]).await;
+    let stranger = app.token("sam@inspq.example", Some("inspq"), false).await;
+    Secret { app, animator, member, member_id, stranger, community }
+}
+
+/// A one-off guest talk in 2027, open to `audience`.
+fn talk(community: &Value, audience: &str, organizers: &[i32]) -> Value {
+    let ids: Vec<String> = organizers
+        .iter()
+        .map(|id| maillage_api::graphql::ids::to_global(maillage_api::graphql::ids::NodeKind::Person, *id).0)
+        .collect();
+    json!({
+        "communityId": community, "kind": "GUEST_TALK", "title": "Conférence ouverte",
+        "startsAt": "2027-03-02T18:00:00Z", "endsAt": "2027-03-02T19:30:00Z",
+        "timeZone": "America/Toronto", "mode": "VIRTUAL", "joinUrl": "https://meet.example/talk",
+        "audience": audience, "organizerIds": ids,
+    })
+}
+
+const OPEN_EVENTS: &str = "query { events(from: \"2027-01-01T00:00:00Z\", to: \"2028-01-01T00:00:00Z\") { totalCount edges { node { id event { id title organizers { id displayName } community { id name } subgroup { id } } } } } }";
+
+fn organizer_names(body: &Value) -> Vec<String> {
+    body["events"]["edges"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|e| e["node"]["event"]["organizers"].as_array().cloned().unwrap_or_default())
+        .map(|p| p["displayName"].as_str().unwrap_or("").to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_open_event_of_a_secret_community_names_none_of_its_people() {
+    let s = secret(TestApp::spawn().await).await;
+    let app = &s.app;
+    for audience in ["NETWORK", "PUBLIC"] {
+        let mut input = talk(&s.community, audience, &[s.member_id]);
+        input["title"] = json!(format!("Conférence {audience}"));
+        let event = app.ok(Some(&s.animator), CREATE, json!({ "input": input })).await["createEvent"]["event"].clone();
+
+        // The stranger sees the talk (it is open to them), but neither its community nor
+        // who organizes it: naming them would say who belongs to the secret community.
+        let anonymous = if audience == "PUBLIC" { vec![None] } else { vec![] };
+        for token in [vec![Some(s.stranger.as_str())], anonymous].concat() {
+            let seen = app.ok(token, OPEN_EVENTS, json!({})).await;
+            let mine: Vec<&Value> = seen["events"]["edges"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|e| e["node"]["event"]["id"] == event["id"])
+                .collect();
+            assert_eq!(mine.len(), 1, "the open talk is listed: {seen}");
+            assert_eq!(mine[0]["node"]["event"]["community"], Value::Null, "{seen}");
+            assert_eq!(mine[0]["node"]["event"]["organizers"], json!([]), "{seen}");
+            let node = app
+                .ok(
+                    token,
+                    "query($id: ID!) { node(id: $id) { ... on Event { organizers { id } community { id } } } }",
+                    json!({ "id": event["id"] }),
+                )
+                .await;
+            assert_eq!(node["node"], json!({ "organizers": [], "community": null }), "{node}");
+        }
+        // Its members see both organizers.
+        let seen = app.ok(Some(&s.member), OPEN_EVENTS, json!({})).await;
+        let names = organizer_names(&seen);
+        assert!(names.iter().filter(|n| n.starts_with("anna")).count() >= 1, "{seen}");
+        assert!(names.iter().filter(|n| n.starts_with("marc")).count() >= 1, "{seen}");
+    }
+
+    // A member who leaves is a stranger again: the talks stay open to them, the names go.
+    app.ok(
+        Some(&s.member),
+        "mutation($id: ID!) { leaveCommunity(input: { communityId: $id }) { membership { status } } }",
+        json!({ "id": s.community }),
+    )
+    .await;
+    let seen = app.ok(Some(&s.member), OPEN_EVENTS, json!({})).await;
+    assert_eq!(seen["events"]["totalCount"], 2, "{seen}");
+    assert_eq!(organizer_names(&seen), Vec::<String>::new(), "{seen}");
+}
+
+const WINDOW: &str = "query($id: ID!, $from: DateTime!, $to: DateTime!, $first: Int, $after: String) { node(id: $id) { ... on Community { events(from: $from, to: $to, first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { startsAt title } } } } } }";
+const ALL_EVENTS: &str =
+    "query($from: DateTime!, $to: DateTime!) { events(from: $from, to: $to, first: 5) { totalCount } }";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_window_is_read_in_pages_and_one_holding_too_many_events_is_refused() {
+    let s = secret(TestApp::spawn().await).await;
+    let app = &s.app;
+    let animator_id = fixtures::person_id(app, &s.animator).await;
+    fixtures::plant_events(app, &s.community, animator_id, 501).await;
+    let year = json!({ "id": s.community, "from": "2027-01-01T00:00:00Z", "to": "2028-12-31T00:00:00Z", "first": 10 });
+
+    // 501 events in two years: more than a list considers. The member is told to ask for
+    // a shorter window, on every list of occurrences.
+    let body = app.gql(Some(&s.member), WINDOW, year.clone()).await;
+    assert_eq!((error_code(&body), error_field(&body)), ("BAD_USER_INPUT", "to"), "{body}");
+    let body = app.gql(Some(&s.member), ALL_EVENTS, year.clone()).await;
+    assert_eq!((error_code(&body), error_field(&body)), ("BAD_USER_INPUT", "to"), "{body}");
+    // The bound counts what the caller may see: a stranger sees an empty year, not an
+    // error that would tell them the secret community plans much.
+    let seen = app.ok(Some(&s.stranger), ALL_EVENTS, year.clone()).await;
+    assert_eq!(seen["events"]["totalCount"], 0, "{seen}");
+
+    // Windows longer than two years, or ending before they start, are refused by name.
+    for (from, to) in
+        [("2027-01-01T00:00:00Z", "2029-01-02T00:00:00Z"), ("2027-02-01T00:00:00Z", "2027-01-01T00:00:00Z")]
+    {
+        let body = app.gql(Some(&s.member), WINDOW, json!({ "id": s.community, "from": from, "to": to })).await;
+        assert_eq!((error_code(&body), error_field(&body)), ("BAD_USER_INPUT", "to"), "{body}");
+    }
+
+    // 130 days: 130 meetings, read 40 at a time across the database's pages, in order of
+    // start, each once.
+    let mut seen = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let data = app
+            .ok(
+                Some(&s.member),
+                WINDOW,
+                json!({ "id": s.community, "from": "2027-01-01T00:00:00Z", "to": "2027-05-11T00:00:00Z", "first": 40, "after": after }),
+            )
+            .await;
+        let events = &data["node"]["events"];
+        assert_eq!(events["totalCount"], 130, "{events}");
+        seen.extend(
+            events["edges"].as_array().unwrap().iter().map(|e| e["node"]["title"].as_str().unwrap().to_owned()),
+        );
+        if events["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = events["pageInfo"]["endCursor"].clone();
+    }
+    let expected: Vec<String> = (0..130).map(|i| format!("Rencontre {i:03}")).collect();
+    assert_eq!(seen, expected);
+}
+
+fn at(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_daily_series_from_long_ago_is_expanded_from_the_window_asked_for() {
+    let s = secret(TestApp::spawn().await).await;
+    let app = &s.app;
+    // Every day at 09:00 in Toronto since January 2000, without end.
+    let input = json!({
+        "communityId": s.community, "kind": "MEETING", "title": "Caucus quotidien",
+        "startsAt": "2000-01-03T14:00:00Z", "endsAt": "2000-01-03T14:30:00Z",
+        "timeZone": "America/Toronto", "recurrence": "FREQ=DAILY",
+        "mode": "VIRTUAL", "joinUrl": "https://meet.example/daily",
+    });
+    let event = app.ok(Some(&s.animator), CREATE, json!({ "input": input })).await["createEvent"]["event"].clone();
+    // A week in 2090, 33,000 days after the first: all seven there, at 09:00 local (the
+    // expansion from the series' start gave up after 20,000 steps and listed none).
+    let data = app
+        .ok(
+            Some(&s.member),
+            WINDOW,
+            json!({ "id": s.community, "from": "2090-03-01T00:00:00Z", "to": "2090-03-08T00:00:00Z", "first": 20 }),
+        )
+        .await;
+    let events = &data["node"]["events"];
+    assert_eq!(events["totalCount"], 7, "{events}");
+    let starts: Vec<DateTime<Utc>> =
+        events["edges"].as_array().unwrap().iter().map(|e| at(e["node"]["startsAt"].as_str().unwrap())).collect();
+    assert_eq!(starts.first(), Some(&at("2090-03-01T14:00:00Z")));
+    let tz: chrono_tz::Tz = "America/Toronto".parse().unwrap();
+    assert!(starts.iter().all(|s| s.with_timezone(&tz).format("%H:%M").to_string() == "09:00"), "{starts:?}");
+    // The occurrence is found by its id, and answered, that far on.
+    let id = maillage_api::graphql::ids::occurrence_id(fixtures::db_id(&event["id"]), at("2090-03-02T14:00:00Z"));
+    let data = app
+        .ok(
+            Some(&s.member),
+            "mutation($o: ID!) { rsvp(input: { occurrenceId: $o, response: GOING }) { occurrence { startsAt viewerRsvp { response } } } }",
+            json!({ "o": id.0 }),
+        )
+        .await;
+    assert_eq!(data["rsvp"]["occurrence"]["viewerRsvp"]["response"], "GOING", "{data}");
+    // And the series' own first days are still where they were.
+    let data = app
+        .ok(
+            Some(&s.member),
+            WINDOW,
+            json!({ "id": s.community, "from": "2000-01-01T00:00:00Z", "to": "2000-01-06T00:00:00Z" }),
+        )
+        .await;
+    assert_eq!(data["node"]["events"]["totalCount"], 3, "{data}");
+}
+
+/// Every field of a list of occurrences that reads the database besides the list itself
+/// (attendance: the member organizes every event, so they may see it).
+const NESTED: &str = "query($id: ID!) { node(id: $id) { ... on Community { events(from: \"2027-01-01T00:00:00Z\", to: \"2028-01-01T00:00:00Z\", first: 100) { totalCount edges { node { id goingCount waitlistCount maybeCount viewerRsvp { response } attendance { status person { displayName } } event { id viewerCan { update rsvp } organizers { displayName } subgroup { id } community { slug } } } } } } } }";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn counts_and_permissions_of_a_list_cost_the_same_statements_for_two_events_or_forty() {
+    let s = secret(TestApp::spawn().await).await;
+    let app = &s.app;
+    let one_off = |i: usize| {
+        let mut input = talk(&s.community, "MEMBERS", &[s.member_id]);
+        input["title"] = json!(format!("Atelier {i}"));
+        input["startsAt"] = json!(format!("2027-04-{:02}T18:00:00Z", i + 1));
+        input["endsAt"] = json!(format!("2027-04-{:02}T19:00:00Z", i + 1));
+        input["capacity"] = json!(1);
+        input
+    };
+    let mut measured = Vec::new();
+    let mut made = 0;
+    for wanted in [2, 28] {
+        while made < wanted {
+            let event =
+                app.ok(Some(&s.animator), CREATE, json!({ "input": one_off(made) })).await["createEvent"]["event"]
+                    .clone();
+            let start = at(&format!("2027-04-{:02}T18:00:00Z", made + 1));
+            let occurrence = maillage_api::graphql::ids::occurrence_id(fixtures::db_id(&event["id"]), start).0;
+            // One place: the animator takes it, the member waits.
+            for (token, answer) in [(&s.animator, "GOING"), (&s.member, "GOING")] {
+                app.ok(
+                    Some(token),
+                    "mutation($o: ID!, $r: RsvpResponse!) { rsvp(input: { occurrenceId: $o, response: $r }) { occurrence { id } } }",
+                    json!({ "o": occurrence, "r": answer }),
+                )
+                .await;
+            }
+            made += 1;
+        }
+        app.reset_statements();
+        let data = app.ok(Some(&s.member), NESTED, json!({ "id": s.community })).await;
+        measured.push(app.statements());
+        let edges = data["node"]["events"]["edges"].as_array().unwrap().clone();
+        assert_eq!(edges.len(), wanted, "{data}");
+        for edge in &edges {
+            let node = &edge["node"];
+            assert_eq!((node["goingCount"].as_i64(), node["waitlistCount"].as_i64()), (Some(1), Some(1)), "{node}");
+            assert_eq!(node["maybeCount"], 0);
+            assert_eq!(node["event"]["viewerCan"], json!({ "update": true, "rsvp": true }), "an organizer: {node}");
+            assert_eq!(node["event"]["organizers"].as_array().map(Vec::len), Some(2), "{node}");
+        }
+    }
+    // Batches may split across DataLoader's window under load: a little slack, far less
+    // than one statement per event (26 more events).
+    assert!(measured[1] <= measured[0] + 3, "statements for 2 and 28 events: {measured:?}");
+}
