@@ -103,7 +103,8 @@ impl Thread {
     async fn first_reply_at(&self) -> Option<DateTime<Utc>> {
         self.0.first_reply_at
     }
-    /// Whether a moderator locked it: it takes no more replies.
+    /// Whether a moderator locked it: it takes no more replies, edits, reactions or
+    /// accepted answer, except from its moderators.
     async fn locked(&self) -> bool {
         self.0.locked_at.is_some()
     }
@@ -136,14 +137,16 @@ impl Thread {
             return Ok(ThreadViewerCan { reply: false, moderate: false, accept: false });
         };
         let auth = &app(ctx).auth;
-        let mut reply = self.0.locked_at.is_none() && access::allowed(auth, &roles, &community, Action::Post);
+        let moderate = access::allowed(auth, &roles, &community, Action::Moderate);
+        let open = self.0.locked_at.is_none() || moderate;
+        let mut reply = open && access::allowed(auth, &roles, &community, Action::Post);
         if let Some(subgroup) = self.0.subgroup_id {
             reply = reply && access::subgroup_permissions(auth, &app(ctx).db, caller(ctx), subgroup).await.gql()?.1;
         }
         Ok(ThreadViewerCan {
             reply,
-            moderate: access::allowed(auth, &roles, &community, Action::Moderate),
-            accept: service::may_accept(app(ctx), caller(ctx), &self.0, &community, &roles),
+            moderate,
+            accept: open && service::may_accept(app(ctx), caller(ctx), &self.0, &community, &roles),
         })
     }
     /// Replies, oldest first.
@@ -211,7 +214,7 @@ impl Post {
 /// What the viewer may do with a thread.
 #[derive(SimpleObject)]
 pub struct ThreadViewerCan {
-    /// Reply in it (never while it is locked).
+    /// Reply in it, edit one's replies and react (while it is locked, its moderators only).
     pub reply: bool,
     /// Moderate it.
     pub moderate: bool,
@@ -493,8 +496,12 @@ pub struct DeletePostPayload {
 /// Input of `acceptAnswer`.
 #[derive(InputObject)]
 pub struct AcceptAnswerInput {
-    /// Global id of the reply to accept as the answer to its thread (a question).
+    /// Global id of the reply to accept as the answer to its thread (a question; neither
+    /// deleted nor hidden, else `BAD_USER_INPUT` naming `postId`).
     pub post_id: ID,
+    /// Global id of the question it must answer: a reply of another thread is then
+    /// `BAD_USER_INPUT` naming `postId`.
+    pub thread_id: Option<ID>,
 }
 
 /// Result of `acceptAnswer`.
@@ -747,7 +754,9 @@ impl DiscussionMutation {
         #[graphql(desc = "The reply to accept.")] input: AcceptAnswerInput,
     ) -> async_graphql::Result<AcceptAnswerPayload> {
         let post_id = from_global("postId", NodeKind::Post, &input.post_id).gql()?;
-        let (post, thread) = service::accept_answer(app(ctx), caller(ctx), post_id).await.gql()?;
+        let thread_id =
+            input.thread_id.as_ref().map(|id| from_global("threadId", NodeKind::Thread, id)).transpose().gql()?;
+        let (post, thread) = service::accept_answer(app(ctx), caller(ctx), post_id, thread_id).await.gql()?;
         Ok(AcceptAnswerPayload { post: Post(post), thread: Thread(thread) })
     }
 
@@ -763,7 +772,8 @@ impl DiscussionMutation {
         Ok(ReactPayload { post: Post(post) })
     }
 
-    /// Locks a thread: it takes no more replies (the community's moderators).
+    /// Locks a thread: it takes no more replies, edits, reactions or accepted answer,
+    /// except from the community's moderators (who lock it).
     async fn lock_thread(
         &self,
         ctx: &Context<'_>,

@@ -58,21 +58,29 @@ by_id!(
     OrganizationById, organization, |_app, _caller| sea_orm::Condition::all()
 );
 by_id!(
-    /// Threads by id, of communities the viewer may see (a relation never reaches
-    /// around the visibility filter; readers reach threads only through readable ones).
-    ThreadById, thread, |app, caller| thread::Column::CommunityId.in_subquery(
-        access::visible_community_ids(&app.auth, app.db.get_database_backend(), caller)
-    )
-);
-by_id!(
     /// Subgroups by id, of communities the viewer may see.
     SubgroupById, subgroup, |app, caller| subgroup::Column::CommunityId.in_subquery(
         access::visible_community_ids(&app.auth, app.db.get_database_backend(), caller)
     )
 );
 
-/// Posts by id, of threads in communities the viewer may see (relations from a readable
-/// thread: its accepted answer, the reply a reply answers).
+/// Threads by id that the viewer may read ([`discussion::threads_select`], the filter of
+/// every other path): a relation (a post's thread) never reaches around it. There is
+/// deliberately no unfiltered loader of threads.
+pub struct ThreadById;
+impl ById for ThreadById {
+    type Model = thread::Model;
+    async fn load(app: &App, caller: &Caller, ids: &[i32]) -> ServiceResult<Vec<Self::Model>> {
+        discussion::threads_by_ids(app, caller, ids).await
+    }
+    fn id(model: &Self::Model) -> i32 {
+        model.id
+    }
+}
+
+/// Posts by id that the viewer may read ([`discussion::posts_select`]): a thread's
+/// accepted answer, the reply a reply answers, a report's reply. There is deliberately
+/// no unfiltered loader of posts.
 pub struct PostById;
 impl ById for PostById {
     type Model = post::Model;
@@ -246,7 +254,7 @@ child_list!(
 );
 child_list!(
     /// Posts of threads.
-    ThreadPosts, post, ThreadId, thread_id, |_app, _caller| discussion::posts_select()
+    ThreadPosts, post, ThreadId, thread_id, |app, caller| discussion::posts_select(app, caller)
 );
 child_list!(
     /// Memberships shown on other people's profiles: active ones, of visible communities.
