@@ -19,7 +19,7 @@ use crate::{
     service::{
         App, access, community as communities, discussion,
         page::{self, Page, PageRequest},
-        person as people,
+        person as people, thread_reading,
     },
 };
 
@@ -117,6 +117,40 @@ impl Loader<i32> for PostRevisions {
 
     async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
         discussion::revisions_of(&self.app.db, keys).await.map_err(Arc::new)
+    }
+}
+
+/// How many replies of threads are new to the viewer (threads reached through readable
+/// ones), one statement per batch.
+pub struct ThreadUnreadCounts {
+    app: App,
+    caller: Caller,
+}
+
+impl Loader<i32> for ThreadUnreadCounts {
+    type Value = u64;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+        let counts = thread_reading::unread_counts(&self.app, &self.caller, keys).await.map_err(Arc::new)?;
+        Ok(keys.iter().map(|k| (*k, counts.get(k).copied().unwrap_or(0))).collect())
+    }
+}
+
+/// The viewer's read position in threads and whether they follow them, one statement
+/// per batch.
+pub struct ThreadReaders {
+    app: App,
+    caller: Caller,
+}
+
+impl Loader<i32> for ThreadReaders {
+    type Value = entity::thread_reader::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+        let rows = thread_reading::rows_of(&self.app, &self.caller, keys).await.map_err(Arc::new)?;
+        Ok(rows.into_iter().map(|m| (m.thread_id, m)).collect())
     }
 }
 
@@ -427,6 +461,8 @@ pub fn register(request: async_graphql::Request, app: &App, caller: &Caller) -> 
         .data(by_id::<PostById>(app, caller))
         .data(DataLoader::new(PostReactions { app: app.clone() }, tokio::spawn))
         .data(DataLoader::new(PostRevisions { app: app.clone() }, tokio::spawn))
+        .data(DataLoader::new(ThreadUnreadCounts { app: app.clone(), caller: caller.clone() }, tokio::spawn))
+        .data(DataLoader::new(ThreadReaders { app: app.clone(), caller: caller.clone() }, tokio::spawn))
         .data(DataLoader::new(ViewerTiesLoader { app: app.clone(), caller: caller.clone() }, tokio::spawn))
         .data(ReadAhead::<CommunityThreads>::new(thread_columns))
         .data(ReadAhead::<ThreadPosts>::new(post_columns));

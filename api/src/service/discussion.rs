@@ -151,6 +151,7 @@ pub async fn create_thread(app: &App, caller: &Caller, input: NewThread) -> Serv
         json!({ "kind": created.kind.as_str(), "subgroupId": created.subgroup_id }),
     )
     .await?;
+    super::thread_reading::note_writer(&txn, actor.person_id, created.id, None).await?;
     txn.commit().await?;
     Ok(created)
 }
@@ -266,6 +267,7 @@ pub async fn create_post(app: &App, caller: &Caller, input: NewPost) -> ServiceR
         json!({ "threadId": thread.id, "replyToId": reply_to_id }),
     )
     .await?;
+    super::thread_reading::note_writer(&txn, actor.person_id, thread.id, Some(created.id)).await?;
     txn.commit().await?;
     Ok(created)
 }
