@@ -40,6 +40,7 @@ pub mod subgroup;
 pub mod subgroup_member;
 pub mod theme;
 pub mod thread;
+pub mod thread_reader;
 pub mod trusted_document;
 pub mod wiki_page;
 pub mod wiki_page_revision;
@@ -78,6 +79,7 @@ pub mod prelude {
     pub use crate::subgroup_member::Entity as SubgroupMember;
     pub use crate::theme::Entity as Theme;
     pub use crate::thread::Entity as Thread;
+    pub use crate::thread_reader::Entity as ThreadReader;
     pub use crate::wiki_page::Entity as WikiPage;
     pub use crate::wiki_page_revision::Entity as WikiPageRevision;
 }

@@ -51,6 +51,7 @@ mod m0051_post_revision;
 mod m0052_post_reaction;
 mod m0053_moderation;
 mod m0054_post_report;
+mod m0055_thread_reader;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -106,6 +107,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0053_moderation::Migration),
             Box::new(m0054_post_report::Migration),
             Box::new(m0035_document_published_version::Migration),
+            Box::new(m0055_thread_reader::Migration),
         ]
     }
 }

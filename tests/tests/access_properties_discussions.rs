@@ -5,9 +5,10 @@
 //! reactions, the replied-to reply, the revisions (moderators only), the unanswered
 //! questions — and everyone who may read it does; every mutation by someone who may not
 //! read the thread answers `NOT_FOUND` (`UNAUTHENTICATED` when anonymous) and writes
-//! nothing. Moderation too: a hidden reply's text reaches moderators only, pinned threads
-//! are counted for readers only, and nobody but a moderator hides, locks or pins; the
-//! moderation queue and its reports are the moderators' only.
+//! nothing, read state and following included. Moderation too: a hidden reply's text
+//! reaches moderators only, pinned threads are counted for readers only, and nobody but
+//! a moderator hides, locks or pins; the moderation queue and its reports are the
+//! moderators' only.
 
 use entity::enums::{CommunityRole, MembershipStatus};
 use harness::access_model::{Net, STATUSES, build, cases, network, reads, sees, slug};
@@ -33,6 +34,9 @@ const RESOLVE: &str =
     "mutation($id: ID!) { resolveReport(input: { reportId: $id, action: DISMISS }) { report { id } } }";
 const QUEUE: &str =
     "query($s: String!) { community(slug: $s) { moderationQueue { totalCount edges { node { id post { id } } } } } }";
+const MARK: &str = "mutation($t: ID!) { markThreadRead(input: { threadId: $t }) { thread { id } } }";
+const FOLLOW: &str = "mutation($t: ID!) { followThread(input: { threadId: $t }) { thread { id } } }";
+const UNREAD: &str = "query($s: String!) { community(slug: $s) { unreadThreads { totalCount } } }";
 const REPLY: &str =
     "mutation($t: ID!, $r: ID) { createPost(input: { threadId: $t, replyToId: $r, body: \"reply\" }) { post { id } } }";
 
@@ -105,8 +109,9 @@ async fn grow(app: &TestApp, founder: &str, community: &Value) -> Content {
 }
 
 /// The rows mutations would write.
-async fn rows(app: &TestApp) -> (i64, i64, i64, i64, i64, i64) {
+async fn rows(app: &TestApp) -> (i64, i64, i64, i64, i64, i64, i64) {
     (
+        app.count_rows("thread_reader").await,
         app.count_rows("post").await,
         app.count_rows("post_reaction").await,
         app.count_rows("post_revision").await,
@@ -223,6 +228,18 @@ async fn check(net: Net) -> Result<(), TestCaseError> {
                 }
                 let body = app.gql(token, REPLY, json!({ "t": content.question, "r": content.answer })).await;
                 prop_assert_eq!(error_code(&body), expected, "reply in {} by {:?}: {}", c, viewer, body);
+                for mutation in [MARK, FOLLOW] {
+                    let body = app.gql(token, mutation, json!({ "t": content.question })).await;
+                    prop_assert_eq!(error_code(&body), expected, "{} on {} by {:?}: {}", mutation, c, viewer, body);
+                }
+                let body = app.gql(token, UNREAD, json!({ "s": slug(c) })).await;
+                prop_assert!(
+                    body["data"]["community"]["unreadThreads"].is_null(),
+                    "unread of {} by {:?}: {}",
+                    c,
+                    viewer,
+                    body
+                );
             } else if viewer.is_some() {
                 // Readers who are not its author may not edit it; only the asker (the
                 // founder) or those the policy allows accept answers.

@@ -495,3 +495,47 @@ async fn library_statement_count_does_not_grow_with_documents_or_pages() {
     // An N+1 adds at least one statement per document or page (eight more here).
     assert!(large <= small + SLACK, "{small} statements with 2 documents, {large} with 10: the count grows");
 }
+
+/// The discussions benchmark of issue 14 with what each thread holds new for the viewer
+/// and whether they follow it.
+const READING_BENCH: &str = "{ community(slug: \"cop-0\") { threads(first: 20) { edges { node { unreadCount viewerFollows viewerLastReadAt kind acceptedAnswer { id } posts(first: 5) { edges { node { reactions { reaction count } } } } } } } unreadThreads(first: 20) { totalCount edges { node { unreadCount } } } } }";
+
+#[tokio::test]
+async fn read_state_costs_a_fixed_number_of_statements() {
+    let app = TestApp::spawn().await;
+    let admin = app.token("admin@network.example", None, true).await;
+    fixtures::organization(&app, &admin, "home").await;
+    let ana = app.token("ana@cisss.example", Some("home"), false).await;
+    grow(&app, &ana, 0, 1, 1, 1).await;
+    let sponsor = app.token("sponsor0@example.org", Some("org-0"), false).await;
+
+    let measure = || async {
+        app.ok(Some(&ana), READING_BENCH, json!({})).await;
+        let mut fewest = usize::MAX;
+        let mut data = json!(null);
+        for _ in 0..3 {
+            app.reset_statements();
+            data = app.ok(Some(&ana), READING_BENCH, json!({})).await;
+            fewest = fewest.min(app.statements());
+        }
+        (fewest, data)
+    };
+    grow_questions(&app, &ana, &sponsor, 1, 2).await;
+    let (small, _) = measure().await;
+    grow_questions(&app, &ana, &sponsor, 6, 4).await;
+    let (large, data) = measure().await;
+    println!("read state: {small} statements with 2 threads, {large} with 8");
+    // The benchmark's, plus the unread threads' page and count, one batch of read
+    // positions and one or two of unread counts (the two lists' batches merge or not,
+    // depending on timing). An N+1 would add at least one statement per thread (8).
+    let ceiling = discussions_ceiling(app.is_postgres()) + 5;
+    assert!(small <= ceiling && large <= ceiling, "{small} then {large} statements, at most {ceiling} expected");
+
+    let threads = data["community"]["threads"]["edges"].as_array().cloned().unwrap_or_default();
+    assert_eq!(threads.len(), 8);
+    // Ana started every thread: the sponsor's replies are new to her.
+    assert_eq!(threads[0]["node"]["unreadCount"], 1, "{}", threads[0]);
+    assert_eq!(threads[7]["node"]["unreadCount"], 4);
+    assert_eq!(threads[7]["node"]["viewerFollows"], true);
+    assert_eq!(data["community"]["unreadThreads"]["totalCount"], 8);
+}

@@ -121,7 +121,8 @@ impl Community {
             | "unansweredQuestions"
             | "pinnedThreads"
             | "bulletinBoard"
-            | "moderationQueue" => &[],
+            | "moderationQueue"
+            | "unreadThreads" => &[],
             // Events are read by the community's id.
             "events" => &[],
             "calendarFeedUrl" => &[],
@@ -517,6 +518,32 @@ impl Community {
         .gql()?;
         Ok(connection::build(page, total, order, |m| m.id, Report))
     }
+    /// Threads holding something new for the viewer, oldest first: a reply past where
+    /// they marked it read (`markThreadRead`), or a thread they never opened (people who
+    /// may read the community's discussions; `UNAUTHENTICATED` for anonymous viewers).
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
+    async fn unread_threads(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items to return from the start of the list (after `after` if given): 0 to 100. When neither `first` nor `last` is given, a page holds 20 items. Cannot be combined with `last`; out of range is `BAD_USER_INPUT` naming `first`."
+        )]
+        first: Option<i32>,
+        #[graphql(
+            desc = "Returns the items after this cursor (the `cursor` of an edge, or `pageInfo.endCursor`, of this same list). An unreadable cursor is `BAD_USER_INPUT` naming `after`."
+        )]
+        after: Option<String>,
+        #[graphql(
+            desc = "How many items to return from the end of the list (before `before` if given): 0 to 100. Cannot be combined with `first`; out of range is `BAD_USER_INPUT` naming `last`."
+        )]
+        last: Option<i32>,
+        #[graphql(
+            desc = "Returns the items before this cursor (the `cursor` of an edge, or `pageInfo.startCursor`, of this same list). An unreadable cursor is `BAD_USER_INPUT` naming `before`."
+        )]
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<Thread>> {
+        self.unread_thread_list(ctx, (first, after, last, before)).await
+    }
     /// The bulletin board: pinned announcements that have not expired, oldest first
     /// (people who may read the community's discussions).
     #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
@@ -545,6 +572,27 @@ impl Community {
 }
 
 impl Community {
+    /// A page of the threads holding something new for the viewer.
+    async fn unread_thread_list(
+        &self,
+        ctx: &Context<'_>,
+        (first, after, last, before): (Option<i32>, Option<String>, Option<i32>, Option<String>),
+    ) -> async_graphql::Result<Conn<Thread>> {
+        let order = ListOrder::default();
+        let req = connection::page_request(first, after, last, before, order).gql()?;
+        self.ensure(ctx, Action::Read).await?;
+        let (page, total) = crate::service::thread_reading::unread_threads(
+            app(ctx),
+            caller(ctx),
+            self.0.id,
+            &req,
+            connection::wants_count(ctx),
+        )
+        .await
+        .gql()?;
+        Ok(connection::build(page, total, order, |m| m.id, Thread))
+    }
+
     /// A page of one of the community's lists of threads, for people who may read its
     /// discussions.
     async fn thread_list(

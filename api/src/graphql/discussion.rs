@@ -12,7 +12,7 @@ use super::{
     ids::{NodeKind, from_global, to_global},
     loaders::{
         IdLoader, PersonById, PostById, PostReactions, PostRevisions, SubgroupById, ThreadById, ThreadPosts,
-        ViewerTiesLoader, VisibleCommunityById, loader,
+        ThreadReaders, ThreadUnreadCounts, ViewerTiesLoader, VisibleCommunityById, loader,
     },
     order::{PostOrder, list_order},
     person::Person,
@@ -24,7 +24,7 @@ use crate::{
     service::{
         access,
         discussion::{self as service, NewPost, NewThread},
-        rich_text,
+        rich_text, thread_reading,
     },
 };
 
@@ -54,6 +54,7 @@ impl Thread {
             "locked" => &[C::LockedAt],
             "pinned" => &[C::PinnedAt],
             "expiresAt" => &[C::ExpiresAt],
+            "unreadCount" | "viewerFollows" | "viewerLastReadAt" => &[],
             _ => return None,
         })
     }
@@ -103,7 +104,8 @@ impl Thread {
     async fn first_reply_at(&self) -> Option<DateTime<Utc>> {
         self.0.first_reply_at
     }
-    /// Whether a moderator locked it: it takes no more replies.
+    /// Whether a moderator locked it: it takes no more replies, edits, reactions or
+    /// accepted answer, except from its moderators.
     async fn locked(&self) -> bool {
         self.0.locked_at.is_some()
     }
@@ -130,20 +132,38 @@ impl Thread {
     async fn author(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Person>> {
         Ok(loader::<PersonById, _>(ctx).load_one(self.0.author_id).await.gql()?.map(Person))
     }
+    /// How many replies are new to the viewer: not theirs, past where they marked the
+    /// thread read (`markThreadRead`; every reply when they never did), neither deleted
+    /// nor hidden. 0 for anonymous viewers.
+    async fn unread_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i32> {
+        let count = loader::<ThreadUnreadCounts, _>(ctx).load_one(self.0.id).await.gql()?.unwrap_or(0);
+        Ok(i32::try_from(count).unwrap_or(i32::MAX))
+    }
+    /// Whether the viewer follows it (automatic for its author and those who reply,
+    /// unless they unfollowed it).
+    async fn viewer_follows(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        Ok(loader::<ThreadReaders, _>(ctx).load_one(self.0.id).await.gql()?.is_some_and(|r| r.following))
+    }
+    /// When the viewer last marked it read (null if never).
+    async fn viewer_last_read_at(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<DateTime<Utc>>> {
+        Ok(loader::<ThreadReaders, _>(ctx).load_one(self.0.id).await.gql()?.and_then(|r| r.read_at))
+    }
     /// What the viewer may do with this thread.
     async fn viewer_can(&self, ctx: &Context<'_>) -> async_graphql::Result<ThreadViewerCan> {
         let Some((community, roles)) = community_roles(ctx, self.0.community_id).await? else {
             return Ok(ThreadViewerCan { reply: false, moderate: false, accept: false });
         };
         let auth = &app(ctx).auth;
-        let mut reply = self.0.locked_at.is_none() && access::allowed(auth, &roles, &community, Action::Post);
+        let moderate = access::allowed(auth, &roles, &community, Action::Moderate);
+        let open = self.0.locked_at.is_none() || moderate;
+        let mut reply = open && access::allowed(auth, &roles, &community, Action::Post);
         if let Some(subgroup) = self.0.subgroup_id {
             reply = reply && access::subgroup_permissions(auth, &app(ctx).db, caller(ctx), subgroup).await.gql()?.1;
         }
         Ok(ThreadViewerCan {
             reply,
-            moderate: access::allowed(auth, &roles, &community, Action::Moderate),
-            accept: service::may_accept(app(ctx), caller(ctx), &self.0, &community, &roles),
+            moderate,
+            accept: open && service::may_accept(app(ctx), caller(ctx), &self.0, &community, &roles),
         })
     }
     /// Replies, oldest first.
@@ -211,7 +231,7 @@ impl Post {
 /// What the viewer may do with a thread.
 #[derive(SimpleObject)]
 pub struct ThreadViewerCan {
-    /// Reply in it (never while it is locked).
+    /// Reply in it, edit one's replies and react (while it is locked, its moderators only).
     pub reply: bool,
     /// Moderate it.
     pub moderate: bool,
@@ -493,8 +513,12 @@ pub struct DeletePostPayload {
 /// Input of `acceptAnswer`.
 #[derive(InputObject)]
 pub struct AcceptAnswerInput {
-    /// Global id of the reply to accept as the answer to its thread (a question).
+    /// Global id of the reply to accept as the answer to its thread (a question; neither
+    /// deleted nor hidden, else `BAD_USER_INPUT` naming `postId`).
     pub post_id: ID,
+    /// Global id of the question it must answer: a reply of another thread is then
+    /// `BAD_USER_INPUT` naming `postId`.
+    pub thread_id: Option<ID>,
 }
 
 /// Result of `acceptAnswer`.
@@ -664,6 +688,30 @@ pub struct ResolveReportPayload {
     pub report: Report,
 }
 
+/// Input of `markThreadRead`.
+#[derive(InputObject)]
+pub struct MarkThreadReadInput {
+    /// Global id of the thread.
+    pub thread_id: ID,
+    /// Global id of the last reply read (one of the thread's, else `BAD_USER_INPUT`
+    /// naming `postId`); by default its latest reply.
+    pub post_id: Option<ID>,
+}
+
+/// Input of `followThread` and `unfollowThread`.
+#[derive(InputObject)]
+pub struct FollowThreadInput {
+    /// Global id of the thread.
+    pub thread_id: ID,
+}
+
+/// Result of `markThreadRead`, `followThread` and `unfollowThread`.
+#[derive(SimpleObject)]
+pub struct ThreadReadingPayload {
+    /// The thread (its `unreadCount` and `viewerFollows` as they now are).
+    pub thread: Thread,
+}
+
 #[derive(Default)]
 pub struct DiscussionMutation;
 
@@ -747,7 +795,9 @@ impl DiscussionMutation {
         #[graphql(desc = "The reply to accept.")] input: AcceptAnswerInput,
     ) -> async_graphql::Result<AcceptAnswerPayload> {
         let post_id = from_global("postId", NodeKind::Post, &input.post_id).gql()?;
-        let (post, thread) = service::accept_answer(app(ctx), caller(ctx), post_id).await.gql()?;
+        let thread_id =
+            input.thread_id.as_ref().map(|id| from_global("threadId", NodeKind::Thread, id)).transpose().gql()?;
+        let (post, thread) = service::accept_answer(app(ctx), caller(ctx), post_id, thread_id).await.gql()?;
         Ok(AcceptAnswerPayload { post: Post(post), thread: Thread(thread) })
     }
 
@@ -763,7 +813,8 @@ impl DiscussionMutation {
         Ok(ReactPayload { post: Post(post) })
     }
 
-    /// Locks a thread: it takes no more replies (the community's moderators).
+    /// Locks a thread: it takes no more replies, edits, reactions or accepted answer,
+    /// except from the community's moderators (who lock it).
     async fn lock_thread(
         &self,
         ctx: &Context<'_>,
@@ -852,6 +903,41 @@ impl DiscussionMutation {
         };
         let report = service::resolve_report(app(ctx), caller(ctx), report_id, resolution).await.gql()?;
         Ok(ResolveReportPayload { report: Report(report) })
+    }
+
+    /// Marks a thread one reads as read up to a reply (by default its latest): its
+    /// `unreadCount` counts the replies after it. The position only moves forward.
+    async fn mark_thread_read(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The thread and the last reply read.")] input: MarkThreadReadInput,
+    ) -> async_graphql::Result<ThreadReadingPayload> {
+        let thread_id = from_global("threadId", NodeKind::Thread, &input.thread_id).gql()?;
+        let post_id = input.post_id.as_ref().map(|id| from_global("postId", NodeKind::Post, id)).transpose().gql()?;
+        let thread = thread_reading::mark_read(app(ctx), caller(ctx), thread_id, post_id).await.gql()?;
+        Ok(ThreadReadingPayload { thread: Thread(thread) })
+    }
+
+    /// Follows a thread one reads (a later issue notifies followers of new replies).
+    async fn follow_thread(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The thread to follow.")] input: FollowThreadInput,
+    ) -> async_graphql::Result<ThreadReadingPayload> {
+        let thread_id = from_global("threadId", NodeKind::Thread, &input.thread_id).gql()?;
+        let thread = thread_reading::follow(app(ctx), caller(ctx), thread_id, true).await.gql()?;
+        Ok(ThreadReadingPayload { thread: Thread(thread) })
+    }
+
+    /// Stops following a thread; replying in it later does not follow it again.
+    async fn unfollow_thread(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The thread to stop following.")] input: FollowThreadInput,
+    ) -> async_graphql::Result<ThreadReadingPayload> {
+        let thread_id = from_global("threadId", NodeKind::Thread, &input.thread_id).gql()?;
+        let thread = thread_reading::follow(app(ctx), caller(ctx), thread_id, false).await.gql()?;
+        Ok(ThreadReadingPayload { thread: Thread(thread) })
     }
 
     /// Takes back one's reaction to a reply.

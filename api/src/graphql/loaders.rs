@@ -22,7 +22,7 @@ use crate::{
     service::{
         App, access, community as communities, discussion, event, library,
         page::{self, Page, PageRequest},
-        person as people,
+        person as people, thread_reading,
     },
 };
 
@@ -61,21 +61,29 @@ by_id!(
     OrganizationById, organization, |_app, _caller| sea_orm::Condition::all()
 );
 by_id!(
-    /// Threads by id, of communities the viewer may see (a relation never reaches
-    /// around the visibility filter; readers reach threads only through readable ones).
-    ThreadById, thread, |app, caller| thread::Column::CommunityId.in_subquery(
-        access::visible_community_ids(&app.auth, app.db.get_database_backend(), caller)
-    )
-);
-by_id!(
     /// Subgroups by id, of communities the viewer may see.
     SubgroupById, subgroup, |app, caller| subgroup::Column::CommunityId.in_subquery(
         access::visible_community_ids(&app.auth, app.db.get_database_backend(), caller)
     )
 );
 
-/// Posts by id, of threads in communities the viewer may see (relations from a readable
-/// thread: its accepted answer, the reply a reply answers).
+/// Threads by id that the viewer may read ([`discussion::threads_select`], the filter of
+/// every other path): a relation (a post's thread) never reaches around it. There is
+/// deliberately no unfiltered loader of threads.
+pub struct ThreadById;
+impl ById for ThreadById {
+    type Model = thread::Model;
+    async fn load(app: &App, caller: &Caller, ids: &[i32]) -> ServiceResult<Vec<Self::Model>> {
+        discussion::threads_by_ids(app, caller, ids).await
+    }
+    fn id(model: &Self::Model) -> i32 {
+        model.id
+    }
+}
+
+/// Posts by id that the viewer may read ([`discussion::posts_select`]): a thread's
+/// accepted answer, the reply a reply answers, a report's reply. There is deliberately
+/// no unfiltered loader of posts.
 pub struct PostById;
 impl ById for PostById {
     type Model = post::Model;
@@ -180,6 +188,40 @@ impl Loader<i32> for SubgroupPosting {
             out.insert(*id, post);
         }
         Ok(out)
+    }
+}
+
+/// How many replies of threads are new to the viewer (threads reached through readable
+/// ones), one statement per batch.
+pub struct ThreadUnreadCounts {
+    app: App,
+    caller: Caller,
+}
+
+impl Loader<i32> for ThreadUnreadCounts {
+    type Value = u64;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+        let counts = thread_reading::unread_counts(&self.app, &self.caller, keys).await.map_err(Arc::new)?;
+        Ok(keys.iter().map(|k| (*k, counts.get(k).copied().unwrap_or(0))).collect())
+    }
+}
+
+/// The viewer's read position in threads and whether they follow them, one statement
+/// per batch.
+pub struct ThreadReaders {
+    app: App,
+    caller: Caller,
+}
+
+impl Loader<i32> for ThreadReaders {
+    type Value = entity::thread_reader::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+        let rows = thread_reading::rows_of(&self.app, &self.caller, keys).await.map_err(Arc::new)?;
+        Ok(rows.into_iter().map(|m| (m.thread_id, m)).collect())
     }
 }
 
@@ -386,7 +428,7 @@ child_list!(
 );
 child_list!(
     /// Posts of threads.
-    ThreadPosts, post, ThreadId, thread_id, |_app, _caller| discussion::posts_select()
+    ThreadPosts, post, ThreadId, thread_id, |app, caller| discussion::posts_select(app, caller)
 );
 child_list!(
     /// Versions of documents, as the viewer may read them (see `library::versions_visible`).
@@ -572,6 +614,8 @@ pub fn register(request: async_graphql::Request, app: &App, caller: &Caller) -> 
         .data(by_id::<PostById>(app, caller))
         .data(DataLoader::new(PostReactions { app: app.clone() }, tokio::spawn))
         .data(DataLoader::new(PostRevisions { app: app.clone() }, tokio::spawn))
+        .data(DataLoader::new(ThreadUnreadCounts { app: app.clone(), caller: caller.clone() }, tokio::spawn))
+        .data(DataLoader::new(ThreadReaders { app: app.clone(), caller: caller.clone() }, tokio::spawn))
         .data(DataLoader::new(ViewerTiesLoader { app: app.clone(), caller: caller.clone() }, tokio::spawn))
         .data(DataLoader::new(CurrentVersions { app: app.clone(), caller: caller.clone() }, tokio::spawn))
         .data(DataLoader::new(DocumentAuthors { app: app.clone() }, tokio::spawn))

@@ -72,6 +72,9 @@ const WRITE: &[&str] = &[
     "hidePost",
     "reportPost",
     "resolveReport",
+    "markThreadRead",
+    "followThread",
+    "unfollowThread",
 ];
 
 /// Administration: organizations, the access policy, identity providers, sessions,

@@ -304,6 +304,17 @@ pub fn visible_community_ids(auth: &Authorizer, backend: DbBackend, caller: &Cal
         .into_query()
 }
 
+/// Sub-query of the ids of communities whose content (discussions) the viewer may read:
+/// they may see the community and the policy lets them read it.
+pub fn readable_community_ids(auth: &Authorizer, backend: DbBackend, caller: &Caller) -> SelectStatement {
+    community::Entity::find()
+        .select_only()
+        .column(community::Column::Id)
+        .filter(visible_communities(auth, backend, caller))
+        .filter(communities_allowing(auth, caller, Action::Read))
+        .into_query()
+}
+
 /// SQL condition on `membership` rows: memberships the viewer may see listed on a person
 /// or by id. A person sees all their own (network administrators too); others see active
 /// memberships of communities the viewer sees and may list the members of.

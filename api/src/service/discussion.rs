@@ -151,6 +151,7 @@ pub async fn create_thread(app: &App, caller: &Caller, input: NewThread) -> Serv
         json!({ "kind": created.kind.as_str(), "subgroupId": created.subgroup_id }),
     )
     .await?;
+    super::thread_reading::note_writer(&txn, actor.person_id, created.id, None).await?;
     txn.commit().await?;
     Ok(created)
 }
@@ -198,17 +199,31 @@ async fn ensure_can_post<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Replies in a thread: people the policy lets post where the thread is. A reply to a
-/// reply that itself answers another goes under that other one (one level of nesting).
+/// Refuses a write under a locked thread (a reply, an edit, a deletion, a reaction, an
+/// accepted answer) unless the caller moderates its community: a lock freezes what was
+/// said. Reports stay open to readers.
+fn ensure_unlocked(
+    app: &App,
+    thread: &thread::Model,
+    community: &community::Model,
+    roles: &[Role],
+) -> ServiceResult<()> {
+    if thread.locked_at.is_some() && !access::allowed(&app.auth, roles, community, Action::Moderate) {
+        return Err(ServiceError::forbidden("this thread is locked: only its moderators may write in it"));
+    }
+    Ok(())
+}
+
+/// Replies in a thread: people the policy lets post where the thread is (while it is
+/// locked, its moderators only). A reply to a reply that itself answers another goes
+/// under that other one (one level of nesting).
 pub async fn create_post(app: &App, caller: &Caller, input: NewPost) -> ServiceResult<post::Model> {
     let actor = caller.actor()?;
     let body = validate::required_multiline("body", &input.body, validate::BODY_MAX)?;
     let txn = crate::db::begin_write(&app.db).await?;
     let (thread, community, roles) = readable_thread(app, &txn, caller, input.thread_id).await?;
     ensure_can_post(app, &txn, caller, &thread, &community, &roles).await?;
-    if thread.locked_at.is_some() {
-        return Err(ServiceError::forbidden("this thread is locked: it takes no more replies"));
-    }
+    ensure_unlocked(app, &thread, &community, &roles)?;
     let reply_to_id = match input.reply_to_id {
         None => None,
         Some(id) => {
@@ -252,6 +267,7 @@ pub async fn create_post(app: &App, caller: &Caller, input: NewPost) -> ServiceR
         json!({ "threadId": thread.id, "replyToId": reply_to_id }),
     )
     .await?;
+    super::thread_reading::note_writer(&txn, actor.person_id, thread.id, Some(created.id)).await?;
     txn.commit().await?;
     Ok(created)
 }
@@ -282,8 +298,9 @@ fn ensure_not_deleted(post: &post::Model) -> ServiceResult<()> {
     }
 }
 
-/// Changes a reply's text: its author only, while they may still post there. What it
-/// said before is kept as a revision.
+/// Changes a reply's text: its author only, while they may still post there and the
+/// thread is not locked (unless they moderate it). What it said before is kept as a
+/// revision.
 pub async fn edit_post(app: &App, caller: &Caller, post_id: i32, body: &str) -> ServiceResult<post::Model> {
     let actor = caller.actor()?;
     let body = validate::required_multiline("body", body, validate::BODY_MAX)?;
@@ -294,6 +311,7 @@ pub async fn edit_post(app: &App, caller: &Caller, post_id: i32, body: &str) -> 
     }
     ensure_not_deleted(&post)?;
     ensure_can_post(app, &txn, caller, &thread, &community, &roles).await?;
+    ensure_unlocked(app, &thread, &community, &roles)?;
     let now = Utc::now();
     post_revision::ActiveModel {
         post_id: Set(post.id),
@@ -314,15 +332,21 @@ pub async fn edit_post(app: &App, caller: &Caller, post_id: i32, body: &str) -> 
     Ok(updated)
 }
 
-/// Deletes a reply: its author, or a moderator of the community. A placeholder stays
+/// Deletes a reply: its author (while they read it and the thread is not locked), or a
+/// moderator of the community. A placeholder stays
 /// (empty body) so the thread still reads; the text is kept as a revision for
 /// moderators. A deleted accepted answer no longer answers its question.
 pub async fn delete_post(app: &App, caller: &Caller, post_id: i32) -> ServiceResult<post::Model> {
     let actor = caller.actor()?;
     let txn = crate::db::begin_write(&app.db).await?;
     let (post, thread, community, roles) = readable_post(app, &txn, caller, post_id).await?;
-    if post.author_id != actor.person_id && !access::allowed(&app.auth, &roles, &community, Action::Moderate) {
-        return Err(ServiceError::forbidden("only its author or a moderator may delete a reply"));
+    if !access::allowed(&app.auth, &roles, &community, Action::Moderate) {
+        if post.author_id != actor.person_id {
+            return Err(ServiceError::forbidden("only its author or a moderator may delete a reply"));
+        }
+        // Authors may take back their words while they still read the thread, not under
+        // a lock (which freezes what was said; moderators keep every text anyway).
+        ensure_unlocked(app, &thread, &community, &roles)?;
     }
     if post.deleted_at.is_some() {
         return Ok(post);
@@ -368,18 +392,35 @@ pub fn may_accept(
 }
 
 /// Accepts a reply as the answer to its thread, a question (replacing any answer
-/// accepted before).
-pub async fn accept_answer(app: &App, caller: &Caller, post_id: i32) -> ServiceResult<(post::Model, thread::Model)> {
+/// accepted before). When `thread_id` is given, the reply must be one of that thread's
+/// (`NOT_FOUND` if the caller may not read that thread). A deleted or hidden reply is
+/// never an answer; under a lock, only moderators accept.
+pub async fn accept_answer(
+    app: &App,
+    caller: &Caller,
+    post_id: i32,
+    thread_id: Option<i32>,
+) -> ServiceResult<(post::Model, thread::Model)> {
     caller.actor()?;
     let txn = crate::db::begin_write(&app.db).await?;
+    if let Some(thread_id) = thread_id {
+        readable_thread(app, &txn, caller, thread_id).await?;
+    }
     let (post, thread, community, roles) = readable_post(app, &txn, caller, post_id).await?;
+    if thread_id.is_some_and(|id| id != thread.id) {
+        return Err(ServiceError::bad_input("postId", "is not a reply in this thread"));
+    }
     if thread.kind != ThreadKind::Question {
         return Err(ServiceError::bad_input("postId", "is not a reply to a question"));
     }
     ensure_not_deleted(&post)?;
+    if post.hidden_at.is_some() {
+        return Err(ServiceError::bad_input("postId", "this reply was hidden by a moderator"));
+    }
     if !may_accept(app, caller, &thread, &community, &roles) {
         return Err(ServiceError::forbidden("only the person who asked, or an animator, may accept an answer"));
     }
+    ensure_unlocked(app, &thread, &community, &roles)?;
     let mut model: thread::ActiveModel = thread.into();
     model.accepted_post_id = Set(Some(post.id));
     model.answered_at = Set(Some(Utc::now()));
@@ -391,7 +432,7 @@ pub async fn accept_answer(app: &App, caller: &Caller, post_id: i32) -> ServiceR
 }
 
 /// Adds (`on`) or takes back (`!on`) the caller's reaction to a reply: people who may
-/// reply where it is.
+/// reply where it is (under a lock, its moderators only).
 pub async fn react(
     app: &App,
     caller: &Caller,
@@ -404,6 +445,7 @@ pub async fn react(
     let (post, thread, community, roles) = readable_post(app, &txn, caller, post_id).await?;
     ensure_not_deleted(&post)?;
     ensure_can_post(app, &txn, caller, &thread, &community, &roles).await?;
+    ensure_unlocked(app, &thread, &community, &roles)?;
     let mine = post_reaction::Entity::find()
         .filter(post_reaction::Column::PostId.eq(post.id))
         .filter(post_reaction::Column::PersonId.eq(actor.person_id))
@@ -475,23 +517,13 @@ pub async fn revisions_of<C: ConnectionTrait>(
     Ok(out)
 }
 
-/// Posts by id, of threads in communities the caller may see (a relation from a
-/// readable thread: its accepted answer, the reply a reply answers).
+/// The posts with these ids that the caller may read (relations: a thread's accepted
+/// answer, the reply a reply answers, a report's reply).
 pub async fn posts_by_ids(app: &App, caller: &Caller, ids: &[i32]) -> ServiceResult<Vec<post::Model>> {
-    let threads = thread::Entity::find()
-        .select_only()
-        .column(thread::Column::Id)
-        .filter(thread::Column::CommunityId.in_subquery(access::visible_community_ids(
-            &app.auth,
-            app.db.get_database_backend(),
-            caller,
-        )))
-        .into_query();
-    Ok(post::Entity::find()
-        .filter(post::Column::Id.is_in(ids.iter().copied()))
-        .filter(post::Column::ThreadId.in_subquery(threads))
-        .all(&app.db)
-        .await?)
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(posts_select(app, caller).filter(post::Column::Id.is_in(ids.iter().copied())).all(&app.db).await?)
 }
 
 /// A list of a community's threads (beside `threads`), each the threads the caller may
@@ -654,7 +686,8 @@ pub async fn hide_post(app: &App, caller: &Caller, post_id: i32, reason: &str) -
     Ok(hidden)
 }
 
-/// Hides `post` (checked by the caller) and records it.
+/// Hides `post` (checked by the caller) and records it. A hidden reply no longer answers
+/// its question.
 async fn hide<C: ConnectionTrait>(
     txn: &C,
     caller: &Caller,
@@ -668,6 +701,12 @@ async fn hide<C: ConnectionTrait>(
     model.hidden_reason = Set(Some(reason.clone()));
     model.hidden_by = Set(Some(actor.person_id));
     let hidden = model.update(txn).await?;
+    thread::Entity::update_many()
+        .col_expr(thread::Column::AcceptedPostId, Expr::val(Option::<i32>::None))
+        .col_expr(thread::Column::AnsweredAt, Expr::val(Option::<DateTime<Utc>>::None))
+        .filter(thread::Column::AcceptedPostId.eq(hidden.id))
+        .exec(txn)
+        .await?;
     record(txn, caller, community_id, "post.hide", "Post", hidden.id, json!({ "reason": reason })).await?;
     Ok(hidden)
 }
@@ -771,14 +810,7 @@ pub async fn moderation_queue(
     req: &PageRequest,
     count: bool,
 ) -> ServiceResult<(Page<post_report::Model>, u64)> {
-    let readable_posts = post::Entity::find()
-        .select_only()
-        .column(post::Column::Id)
-        .filter(
-            post::Column::ThreadId
-                .in_subquery(threads_select(app, caller).select_only().column(thread::Column::Id).into_query()),
-        )
-        .into_query();
+    let readable_posts = posts_select(app, caller).select_only().column(post::Column::Id).into_query();
     let select = post_report::Entity::find()
         .filter(post_report::Column::CommunityId.eq(community_id))
         .filter(post_report::Column::Status.eq(ReportStatus::Open))
@@ -809,25 +841,44 @@ pub async fn readable_thread<C: ConnectionTrait>(
     Ok((thread, community, roles))
 }
 
-/// Threads the caller may read, once allowed to read the community's content: those of
-/// the community itself and of the subgroups the policy opens to them.
+/// THE threads the caller may read, used by every path that reaches a thread (lists,
+/// counts, `node`, `nodes`, relations, mutations): those of communities whose content the
+/// caller may read, in the community itself or in a subgroup the policy opens to them.
+/// A thread outside it is exactly like a missing one.
 pub fn threads_select(app: &App, caller: &Caller) -> sea_orm::Select<thread::Entity> {
-    thread::Entity::find().filter(
-        Condition::any().add(thread::Column::SubgroupId.is_null()).add(
-            thread::Column::SubgroupId.in_subquery(
-                subgroup::Entity::find()
-                    .select_only()
-                    .column(subgroup::Column::Id)
-                    .filter(access::readable_subgroups(&app.auth, caller))
-                    .into_query(),
+    thread::Entity::find()
+        .filter(thread::Column::CommunityId.in_subquery(access::readable_community_ids(
+            &app.auth,
+            app.db.get_database_backend(),
+            caller,
+        )))
+        .filter(
+            Condition::any().add(thread::Column::SubgroupId.is_null()).add(
+                thread::Column::SubgroupId.in_subquery(
+                    subgroup::Entity::find()
+                        .select_only()
+                        .column(subgroup::Column::Id)
+                        .filter(access::readable_subgroups(&app.auth, caller))
+                        .into_query(),
+                ),
             ),
-        ),
+        )
+}
+
+/// The posts the caller may read: those of [`threads_select`].
+pub fn posts_select(app: &App, caller: &Caller) -> sea_orm::Select<post::Entity> {
+    post::Entity::find().filter(
+        post::Column::ThreadId
+            .in_subquery(threads_select(app, caller).select_only().column(thread::Column::Id).into_query()),
     )
 }
 
-/// Posts (of threads already checked readable).
-pub fn posts_select() -> sea_orm::Select<post::Entity> {
-    post::Entity::find()
+/// The threads with these ids that the caller may read (a relation: a post's thread).
+pub async fn threads_by_ids(app: &App, caller: &Caller, ids: &[i32]) -> ServiceResult<Vec<thread::Model>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(threads_select(app, caller).filter(thread::Column::Id.is_in(ids.iter().copied())).all(&app.db).await?)
 }
 
 /// What a read of one community takes along, on PostgreSQL, when the query asks for its
@@ -862,7 +913,7 @@ const THREADS_ALIAS: &str = "ahead_thread";
 pub fn threads_ahead_json(app: &App, caller: &Caller, ahead: &ThreadsAhead) -> Expr {
     let posts = ahead.posts.as_ref().map(|req| {
         page::page_json(
-            posts_select(),
+            posts_select(app, caller),
             post::Column::Id,
             post::Column::ThreadId,
             Expr::col((Alias::new(THREADS_ALIAS), thread::Column::Id)),

@@ -28,6 +28,7 @@ pub mod rich_text;
 pub mod sponsorship;
 pub mod sso;
 pub mod subgroup;
+pub mod thread_reading;
 pub mod token;
 pub mod trusted_document;
 pub mod validate;

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use entity::{community, membership, organization, person, post, subgroup, thread};
 use policy::Action;
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 
 use super::{App, access, community as communities, discussion, person as people};
 use crate::{auth::Caller, error::ServiceResult};
@@ -90,11 +90,8 @@ pub async fn find_many(app: &App, caller: &Caller, wanted: &Wanted) -> ServiceRe
     } else {
         // Only posts of threads the caller may see are read at all (their communities
         // are checked below, with the threads asked for).
-        let visible_threads =
-            discussion::threads_select(app, caller).select_only().column(thread::Column::Id).into_query();
-        post::Entity::find()
+        discussion::posts_select(app, caller)
             .filter(post::Column::Id.is_in(wanted.posts.iter().copied()))
-            .filter(post::Column::ThreadId.in_subquery(visible_threads))
             .all(db)
             .await?
     };
