@@ -16,7 +16,7 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database};
 use secrecy::SecretString;
 
 /// The fingerprint of the migrations this harness was built with.
-const HASH: &str = env!("MAILLAGE_MIGRATIONS_HASH");
+const HASH: &str = env!("HARNESS_MIGRATIONS_HASH");
 
 /// Copies a migrated SQLite database to `path` (made first when missing).
 pub async fn sqlite_copy(path: &Path) {
