@@ -70,6 +70,7 @@ pub async fn postgres_create(admin_url: &str, name: &str) {
         }
         admin.execute_unprepared("SELECT pg_advisory_unlock(7161000)").await.expect("unlock");
     }
+    sweep_old_databases(&admin).await;
     admin
         .execute_unprepared(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
         .await
@@ -86,4 +87,30 @@ async fn postgres_exists(admin: &sea_orm::DatabaseConnection, name: &str) -> boo
         .await
         .expect("look for the template");
     row.is_some()
+}
+
+/// Drops the test databases made over an hour ago (their name holds their creation
+/// time): those whose test process ended before its drop of them did. Once per process.
+async fn sweep_old_databases(admin: &sea_orm::DatabaseConnection) {
+    static SWEPT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if SWEPT.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        return;
+    }
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs();
+    let Ok(rows) = admin
+        .query_all_raw(sea_orm::Statement::from_string(
+            admin.get_database_backend(),
+            "SELECT datname FROM pg_database WHERE datname LIKE 'maillage_test_%'",
+        ))
+        .await
+    else {
+        return;
+    };
+    for row in rows {
+        let Ok(name) = row.try_get::<String>("", "datname") else { continue };
+        let created = name.split('_').nth(2).and_then(|t| t.parse::<u64>().ok());
+        if created.is_some_and(|t| t + 3_600 < now) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.ok();
+        }
+    }
 }

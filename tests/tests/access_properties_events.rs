@@ -242,6 +242,7 @@ proptest! {
 
     #[test]
     fn nobody_sees_more_or_fewer_events_than_their_rights((net, events) in plan()) {
+        harness::defer_database_drops();
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
         runtime.block_on(check(net, events))?;
     }

@@ -388,6 +388,7 @@ proptest! {
 
     #[test]
     fn nobody_reads_or_downloads_more_or_less_than_their_rights(net in network()) {
+        harness::defer_database_drops();
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
         runtime.block_on(check(net))?;
     }

@@ -275,3 +275,56 @@ async fn counts_and_permissions_of_a_list_cost_the_same_statements_for_two_event
     // than one statement per event (26 more events).
     assert!(measured[1] <= measured[0] + 3, "statements for 2 and 28 events: {measured:?}");
 }
+
+/// Dates near the end of what the server can represent: a window there, or a new start
+/// there with the end left to follow it, is refused by name; nothing panics. A counted
+/// series must end within the years occurrences may have.
+#[tokio::test]
+async fn far_dates_and_endless_counted_series_are_refused_by_name() {
+    let s = secret(TestApp::spawn().await).await;
+    let app = &s.app;
+    let mut weekly = talk(&s.community, "NETWORK", &[]);
+    weekly["timeZone"] = json!("Asia/Tokyo");
+    weekly["recurrence"] = json!("FREQ=WEEKLY");
+    let event = app.ok(Some(&s.animator), CREATE, json!({ "input": weekly })).await["createEvent"]["event"].clone();
+
+    let far =
+        "query($from: DateTime!, $to: DateTime!) { events(from: $from, to: $to) { totalCount edges { node { id } } } }";
+    for (from, to, field) in [
+        ("+262142-12-31T20:00:00Z", "+262142-12-31T23:59:59Z", "to"),
+        ("2199-12-31T00:00:00Z", "2200-01-02T00:00:00Z", "to"),
+        ("1960-01-01T00:00:00Z", "1960-02-01T00:00:00Z", "from"),
+    ] {
+        for token in [Some(s.member.as_str()), Some(s.stranger.as_str()), None] {
+            let body = app.gql(token, far, json!({ "from": from, "to": to })).await;
+            assert_eq!(error_code(&body), "BAD_USER_INPUT", "{from}..{to}: {body}");
+            assert_eq!(error_field(&body), field, "{body}");
+        }
+    }
+    // The last years occurrences may have still answer.
+    let body =
+        app.ok(Some(&s.member), far, json!({ "from": "2199-01-01T00:00:00Z", "to": "2199-12-31T00:00:00Z" })).await;
+    assert_eq!(body["events"]["totalCount"], 52, "{body}");
+
+    let update = "mutation($input: UpdateEventInput!) { updateEvent(input: $input) { event { id } } }";
+    let body = app
+        .gql(
+            Some(&s.animator),
+            update,
+            json!({ "input": { "id": event["id"], "startsAt": "+262142-12-31T20:00:00Z" } }),
+        )
+        .await;
+    assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+    assert_eq!(error_field(&body), "startsAt", "{body}");
+
+    let mut leap = talk(&s.community, "NETWORK", &[]);
+    leap["recurrence"] = json!("FREQ=DAILY;COUNT=1000;BYMONTH=2;BYMONTHDAY=29");
+    let body = app.gql(Some(&s.animator), CREATE, json!({ "input": leap })).await;
+    assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+    assert_eq!(error_field(&body), "recurrence", "{body}");
+    // A counted series within the years is fine.
+    leap["recurrence"] = json!("FREQ=YEARLY;COUNT=10;BYMONTH=2;BYMONTHDAY=29");
+    app.ok(Some(&s.animator), CREATE, json!({ "input": leap })).await;
+    // The server still answers.
+    app.ok(Some(&s.member), OPEN_EVENTS, json!({})).await;
+}

@@ -358,10 +358,25 @@ pub fn parse_rule(field: &str, text: &str, start: DateTime<Utc>, tz: chrono_tz::
     let normalized = rule.to_string();
     let validated = rule.validate(local).map_err(|e| ServiceError::bad_input(field, format!("{e}")))?;
     let set = rrule::RRuleSet::new(local).rrule(validated);
-    if set.all(1).dates.is_empty() {
+    if set.clone().all(1).dates.is_empty() {
         return Err(bad("gives no occurrence"));
     }
+    // A counted series is expanded from its first start at every read: it must end
+    // within the years occurrences may have (COUNT=1000 of February 29ths would not).
+    if let Some(count) = rule_count(&normalized) {
+        let all = set.all(count.saturating_add(1));
+        let last = all.dates.last().map(|d| d.with_timezone(&Utc));
+        if all.limited || all.dates.len() < usize::from(count) || last.is_none_or(|d| d >= bound(2200)) {
+            return Err(bad("a series with COUNT must end before 2200"));
+        }
+    }
     Ok(normalized)
+}
+
+/// The `COUNT` of a rule, if it has one.
+fn rule_count(rule: &str) -> Option<u16> {
+    let parsed: rrule::RRule<rrule::Unvalidated> = rule.parse().ok()?;
+    parsed.get_count().and_then(|c| u16::try_from(c).ok())
 }
 
 /// An event's rule, validated against its first start (which fills in what the rule
@@ -570,6 +585,14 @@ impl Occurrence {
 
 /// Checks a window of time asked for.
 pub fn check_window(from: DateTime<Utc>, to: DateTime<Utc>) -> ServiceResult<()> {
+    // Occurrences exist from 2000 (the earliest start) to 2200 (the latest an occurrence
+    // may be named by); far dates would overflow the date arithmetic of expansion.
+    if from < bound(1970) {
+        return Err(ServiceError::bad_input("from", "must be in 1970 or later"));
+    }
+    if to > bound(2200) {
+        return Err(ServiceError::bad_input("to", "must be before 2200"));
+    }
     if to <= from {
         return Err(ServiceError::bad_input("to", "must be after from"));
     }
@@ -577,6 +600,11 @@ pub fn check_window(from: DateTime<Utc>, to: DateTime<Utc>) -> ServiceResult<()>
         return Err(ServiceError::bad_input("to", format!("the window may span at most {MAX_WINDOW_DAYS} days")));
     }
     Ok(())
+}
+
+/// The first instant of `year` (UTC).
+fn bound(year: i32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(year, 1, 1, 0, 0, 0).single().unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
 /// Which events a list of occurrences is drawn from.
@@ -1219,10 +1247,13 @@ fn apply(
         title: c.title.clone().unwrap_or_else(|| event.title.clone()),
         agenda: c.agenda.clone().unwrap_or_else(|| event.agenda.clone()),
         starts_at: c.starts_at.unwrap_or(event.starts_at),
-        ends_at: c.ends_at.unwrap_or(match c.starts_at {
-            Some(start) => start + (event.ends_at - event.starts_at),
-            None => event.ends_at,
-        }),
+        ends_at: match (c.ends_at, c.starts_at) {
+            (Some(end), _) => end,
+            (None, Some(start)) => start
+                .checked_add_signed(event.ends_at - event.starts_at)
+                .ok_or_else(|| ServiceError::bad_input("startsAt", "must be between 2000 and 2100"))?,
+            (None, None) => event.ends_at,
+        },
         time_zone: c.time_zone.clone().unwrap_or_else(|| event.time_zone.clone()),
         recurrence: match &c.recurrence {
             Some(r) => Some(r.clone()),
@@ -1368,10 +1399,13 @@ async fn edit_one<C: ConnectionTrait>(
         .await?;
     let current = Occurrence::of(event, start, existing.as_ref());
     let starts_at = changes.starts_at.unwrap_or(current.starts_at);
-    let ends_at = changes.ends_at.unwrap_or(match changes.starts_at {
-        Some(s) => s + (current.ends_at - current.starts_at),
-        None => current.ends_at,
-    });
+    let ends_at = match (changes.ends_at, changes.starts_at) {
+        (Some(end), _) => end,
+        (None, Some(s)) => s
+            .checked_add_signed(current.ends_at - current.starts_at)
+            .ok_or_else(|| ServiceError::bad_input("startsAt", "must be between 2000 and 2100"))?,
+        (None, None) => current.ends_at,
+    };
     check_times(starts_at, ends_at)?;
     let title =
         changes.title.as_deref().map(|t| validate::required_text("title", t, validate::TITLE_MAX)).transpose()?;
