@@ -426,6 +426,16 @@ pub mod fixtures {
     /// Inserts `n` one-off meetings of the community, one a day from 2027-01-01, the later
     /// ones first (so that the order of ids is not the order of starts).
     pub async fn plant_events(app: &TestApp, community: &Value, creator: i32, n: i64) {
+        plant(app, community, creator, n, false).await;
+    }
+
+    /// Puts `n` weekly series with no end in `community` (members only), the `i`-th
+    /// from 15:00 UTC on day `i` of 2027: each day of a week holds `n / 7` of them.
+    pub async fn plant_weekly_series(app: &TestApp, community: &Value, creator: i32, n: i64) {
+        plant(app, community, creator, n, true).await;
+    }
+
+    async fn plant(app: &TestApp, community: &Value, creator: i32, n: i64, weekly: bool) {
         use chrono::{Duration, TimeZone, Utc};
         use entity::enums::{Audience, EventKind, EventMode};
         use sea_orm::EntityTrait;
@@ -444,8 +454,8 @@ pub mod fixtures {
                     starts_at: Set(start),
                     ends_at: Set(start + Duration::hours(1)),
                     time_zone: Set("America/Toronto".into()),
-                    recurrence: Set(None),
-                    series_ends_at: Set(Some(start + Duration::hours(1))),
+                    recurrence: Set(weekly.then(|| "FREQ=WEEKLY".to_owned())),
+                    series_ends_at: Set((!weekly).then(|| start + Duration::hours(1))),
                     mode: Set(EventMode::Virtual),
                     place: Set(None),
                     join_url: Set(Some("https://meet.example/x".into())),

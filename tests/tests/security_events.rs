@@ -328,3 +328,23 @@ async fn far_dates_and_endless_counted_series_are_refused_by_name() {
     // The server still answers.
     app.ok(Some(&s.member), OPEN_EVENTS, json!({})).await;
 }
+
+/// Open-ended series count against a window's bound only where they recur in it: 700
+/// weekly series (100 a day) do not stop anyone from listing a day, or a week of them.
+#[tokio::test]
+async fn open_ended_series_elsewhere_do_not_fill_a_window() {
+    let s = secret(TestApp::spawn().await).await;
+    let app = &s.app;
+    let animator_id = fixtures::person_id(app, &s.animator).await;
+    fixtures::plant_weekly_series(app, &s.community, animator_id, 700).await;
+    // In 2029, when all of them have started.
+    for (to, expected) in [("2029-03-02T00:00:00Z", 100), ("2029-03-04T00:00:00Z", 300)] {
+        let window = json!({ "id": s.community, "from": "2029-03-01T00:00:00Z", "to": to, "first": 10 });
+        let data = app.ok(Some(&s.member), WINDOW, window).await;
+        assert_eq!(data["node"]["events"]["totalCount"], expected, "until {to}");
+    }
+    // A week holds all 700: more than a list considers.
+    let week = json!({ "id": s.community, "from": "2029-03-01T00:00:00Z", "to": "2029-03-08T00:00:00Z", "first": 10 });
+    let body = app.gql(Some(&s.member), WINDOW, week).await;
+    assert_eq!((error_code(&body), error_field(&body)), ("BAD_USER_INPUT", "to"), "{body}");
+}

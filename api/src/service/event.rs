@@ -43,6 +43,10 @@ pub const MAX_WINDOW_DAYS: i64 = 731;
 /// The most events one list of occurrences considers (those the caller may see with an
 /// occurrence in the window): beyond, a shorter window must be asked for.
 pub const MAX_WINDOW_EVENTS: u64 = 500;
+
+/// How many events a window's list may look at (visible, possibly in the window, such as
+/// every open-ended series) before answering `BAD_USER_INPUT` on `to`.
+pub const MAX_WINDOW_SCANNED: u64 = 5_000;
 /// Events read per statement while a window is scanned.
 const SCAN_BATCH: u64 = 50;
 /// The longest an occurrence may last.
@@ -703,7 +707,14 @@ pub async fn occurrence_page(app: &App, caller: &Caller, q: OccurrenceQuery) -> 
     let mut best: std::collections::BinaryHeap<Candidate> = std::collections::BinaryHeap::with_capacity(keep + 1);
     let mut kept_events: HashMap<i32, event::Model> = HashMap::new();
     let mut total: u64 = 0;
-    let mut considered: u64 = 0;
+    let mut scanned: u64 = 0;
+    let mut present: HashSet<i32> = HashSet::new();
+    let too_many = || {
+        ServiceError::bad_input(
+            "to",
+            format!("this window holds more than {MAX_WINDOW_EVENTS} events: ask for a shorter one"),
+        )
+    };
     let mut last_id = 0;
     loop {
         let batch = select
@@ -716,15 +727,13 @@ pub async fn occurrence_page(app: &App, caller: &Caller, q: OccurrenceQuery) -> 
         let Some(last) = batch.last() else { break };
         last_id = last.id;
         let full = batch.len() as u64 == SCAN_BATCH;
-        considered += batch.len() as u64;
-        if considered > MAX_WINDOW_EVENTS {
-            return Err(ServiceError::bad_input(
-                "to",
-                format!("this window holds more than {MAX_WINDOW_EVENTS} events: ask for a shorter one"),
-            ));
+        scanned += batch.len() as u64;
+        if scanned > MAX_WINDOW_SCANNED {
+            return Err(too_many());
         }
         let mut entered = HashSet::new();
         each_occurrence(&app.db, &batch, from, to, |event, original_start, own| {
+            present.insert(event.id);
             let o = Occurrence::of(event, original_start, own);
             if q.upcoming && (o.cancelled || o.starts_at < from) {
                 return;
@@ -744,6 +753,11 @@ pub async fn occurrence_page(app: &App, caller: &Caller, q: OccurrenceQuery) -> 
             entered.insert(event.id);
         })
         .await?;
+        // Only events with an occurrence in the window count: open-ended series that
+        // recur elsewhere (a weekly series in a one-day window) do not.
+        if present.len() as u64 > MAX_WINDOW_EVENTS {
+            return Err(too_many());
+        }
         // Keep the events the page still names (at most one per place on the page).
         let named: HashSet<i32> = best.iter().map(|c| c.key.1).collect();
         kept_events.retain(|id, _| named.contains(id));
