@@ -328,6 +328,18 @@ async fn graphql_multipart(state: web::Data<AppState>, req: HttpRequest, mut pay
             };
             return request_error(StatusCode::PAYLOAD_TOO_LARGE, "BAD_USER_INPUT", &message, &ids.id, media);
         }
+        Err(multipart::Refused::Unavailable(err)) => {
+            tracing::error!(request_id = ids.id, error = %err, "an upload could not be kept");
+            let mut response = request_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "UNAVAILABLE",
+                "the server cannot receive files now: try again later",
+                &ids.id,
+                media,
+            );
+            response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+            return response;
+        }
         Err(multipart::Refused::Invalid(err)) => {
             let message = format!("the request body is not a GraphQL multipart request: {err}");
             return request_error(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &message, &ids.id, media);
@@ -338,8 +350,9 @@ async fn graphql_multipart(state: web::Data<AppState>, req: HttpRequest, mut pay
 
 /// Refuses a multipart (upload) request from its headers alone: `401` without a bearer
 /// token or with one that names no live session (counted by the invalid-token rate
-/// limit, like `/graphql`), `429` for an address over that limit, `503` when sessions
-/// cannot be checked. Otherwise, the person who uploads.
+/// limit, like `/graphql`), `429` for an address over that limit or a caller over their
+/// rate budget (receiving an upload is charged at least [`MIN_CHARGE`] from it), `503`
+/// when sessions cannot be checked. Otherwise, the person who uploads.
 async fn upload_refusal(
     state: &AppState,
     req: &HttpRequest,
@@ -361,7 +374,21 @@ async fn upload_refusal(
         return Err(rate_limited(Some(media), retry_after, Some(request_id)));
     }
     match state.app.sessions.authenticate(&state.app.db, token, state.app.session_idle()).await {
-        Ok(Some(actor)) => Ok(actor.person_id),
+        Ok(Some(actor)) => {
+            // Receiving the body is work: it is charged, before a byte of it is read, at
+            // least the least operation's charge on the budget the GraphQL request will be
+            // charged on; a caller already over budget is refused, as on `/graphql`.
+            let payer = actor.api_client_id.map_or(Payer::Person(actor.person_id), Payer::ApiClient);
+            if let Err(refused) = state.rate_limits.take(payer, rate_limit::MIN_CHARGE) {
+                tracing::info!(request_id, ?payer, "upload rate limited");
+                let mut response = rate_limited(Some(media), refused.retry_after, Some(request_id));
+                refused.budget.write(response.headers_mut());
+                // The body is never read: the connection cannot carry another request.
+                response.head_mut().set_connection_type(actix_web::http::ConnectionType::Close);
+                return Err(response);
+            }
+            Ok(actor.person_id)
+        }
         Ok(None) => {
             state.rate_limits.token_refused(ip);
             Err(unauthenticated(

@@ -1043,3 +1043,141 @@ async fn a_person_runs_at_most_four_uploads_at_once() {
     assert_eq!(app.count_rows("document").await, 2);
     w.app.stop().await;
 }
+
+/// A multipart body creating a document in `community`, with this `map` and these
+/// headers (after `Content-Disposition`) on its file part named `file_field`.
+fn crafted_upload(community: &Value, map: &Value, file_field: &str, file_headers: &str) -> (Vec<u8>, String) {
+    let boundary = "maillage-crafted-boundary-3f2a";
+    let variables = json!({ "input": {
+        "communityId": community, "title": "Guide", "kind": "GUIDE", "language": "fr", "file": null,
+    } });
+    let operations = json!({ "query": library::CREATE, "variables": variables });
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n{operations}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"map\"\r\n\r\n{map}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"{file_field}\"; filename=\"g.pdf\"\r\n{file_headers}\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(&pdf(2_000, 7));
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (body, format!("multipart/form-data; boundary={boundary}"))
+}
+
+async fn send_crafted(app: &TestApp, token: &str, (body, content_type): (Vec<u8>, String)) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .post(format!("{}/graphql", app.base))
+        .header("content-type", content_type)
+        .bearer_auth(token)
+        .body(body)
+        .send()
+        .await
+        .expect("send");
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("body");
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+#[tokio::test]
+async fn a_map_names_one_file_path_once_and_file_names_are_bounded() {
+    let w = world().await;
+    let app = &w.app;
+    let path = "variables.input.file";
+    // One key listing the same path 40,000 times (within the 1 MiB of `map`), two paths, a path twice: refused before
+    // the file is read, as a malformed map.
+    let many = vec![path; 40_000];
+    for map in [json!({ "0": many }), json!({ "0": [path, "variables.input.other"] }), json!({ "0": [path, path] })] {
+        let (status, body) = send_crafted(app, &w.ana, crafted_upload(&w.cop, &map, "0", "")).await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+    }
+    // A file name or content type over 255 bytes is refused too.
+    let short_type = "Content-Type: application/pdf\r\n";
+    let (status, body) =
+        send_crafted(app, &w.ana, crafted_upload(&w.cop, &json!({ "0": [path] }), "0", short_type)).await;
+    assert_eq!(status, 200, "a short content type is fine: {body}");
+    let long_type = format!("Content-Type: application/{}\r\n", "x".repeat(300));
+    let (status, body) =
+        send_crafted(app, &w.ana, crafted_upload(&w.cop, &json!({ "0": [path] }), "0", &long_type)).await;
+    assert_eq!(status, 400, "{body}");
+    let (mut bytes, content_type) = crafted_upload(&w.cop, &json!({ "0": [path] }), "0", "");
+    let at = bytes.windows(7).position(|w| w == b"g.pdf\"\r").unwrap();
+    bytes.splice(at..at + 5, format!("{}.pdf", "g".repeat(300)).into_bytes());
+    let (status, body) = send_crafted(app, &w.ana, (bytes, content_type)).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+    assert_eq!(app.count_rows("document").await, 1, "only the valid upload made a document");
+    w.app.stop().await;
+}
+
+#[tokio::test]
+async fn a_part_with_oversized_headers_is_refused_before_it_is_buffered() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let w = world().await;
+    let app = &w.app;
+    // A part whose header line is 3 MiB long: the server answers within its first
+    // 128 KiB, without waiting for (and buffering) the rest.
+    let boundary = "maillage-crafted-boundary-3f2a";
+    let address = app.base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "POST /graphql HTTP/1.1\r\nHost: {address}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\n\
+         Authorization: Bearer {}\r\nContent-Length: {}\r\n\r\n--{boundary}\r\nContent-Disposition: form-data; \
+         name=\"operations\"\r\nX-Pad: ",
+        w.ana,
+        3 << 20
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    for _ in 0..16 {
+        // The server may stop reading once it has answered.
+        if stream.write_all(&[b'a'; 8 << 10]).await.is_err() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let mut answer = vec![0; 4096];
+    let answer = match tokio::time::timeout(std::time::Duration::from_secs(3), stream.read(&mut answer)).await {
+        Ok(Ok(n)) => String::from_utf8_lossy(&answer[..n]).into_owned(),
+        _ => String::new(),
+    };
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer:?}");
+    assert!(answer.contains("BAD_USER_INPUT"), "{answer:?}");
+    w.app.stop().await;
+}
+
+#[tokio::test]
+async fn an_upload_over_the_rate_budget_is_refused_before_its_body() {
+    let w = world_with(|s| s.rate_limit_person_cost_per_minute = 2_000).await;
+    let app = &w.app;
+    // Ana spends her budget on queries…
+    let mut status = 200;
+    for _ in 0..100 {
+        status = app.post(Some(&w.ana), "{ me { id } }", json!({})).await.0;
+        if status == 429 {
+            break;
+        }
+    }
+    assert_eq!(status, 429, "the budget is spent");
+    // …then her upload is refused from its headers, not read.
+    let bearer = format!("Bearer {}", w.ana);
+    let answer = answer_to_a_started_upload(app, Some(&bearer), 50 << 20).await;
+    assert!(answer.starts_with("HTTP/1.1 429"), "{answer:?}");
+    assert!(answer.contains("RATE_LIMITED"), "{answer:?}");
+    assert!(answer.to_ascii_lowercase().contains("retry-after"), "{answer:?}");
+    // Someone within budget uploads.
+    created(app, &w.bob, &w.cop, "Mine", "m.pdf", &pdf(1_000, 8)).await;
+    w.app.stop().await;
+}
+
+#[tokio::test]
+async fn a_field_name_echoed_in_an_error_is_at_most_64_characters() {
+    let w = world().await;
+    let app = &w.app;
+    let name = "n".repeat(500);
+    let (status, body) =
+        send_crafted(app, &w.ana, crafted_upload(&w.cop, &json!({ "0": ["variables.input.file"] }), &name, "")).await;
+    assert_eq!(status, 400, "{body}");
+    let message = body["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains(&"n".repeat(64)), "{message}");
+    assert!(!message.contains(&"n".repeat(65)), "{message}");
+    w.app.stop().await;
+}

@@ -237,7 +237,9 @@ async fn a_diff_of_large_unlike_revisions_comes_back_in_bounded_time_and_is_char
     // It is charged for the work, not as one string.
     let cost = &answer["extensions"]["cost"];
     assert!(cost["actual"].as_u64().unwrap() >= 100, "{cost}");
-    assert!(cost["requested"].as_u64().unwrap() >= cost["actual"].as_u64().unwrap(), "{cost}");
+    // Its most (1,000) is requested up front, so a diff that runs to its deadline and is
+    // charged that flat most is within what was admitted.
+    assert!(cost["requested"].as_u64().unwrap() >= 1_000, "{cost}");
     w.app.stop().await;
 }
 

@@ -204,7 +204,9 @@ impl WikiQuery {
     /// lines of context) from one revision's body to another's, of the same page. Each
     /// revision may have at most 50,000 lines (`BAD_USER_INPUT` naming the revision
     /// otherwise); between very different revisions the diff may be longer than the
-    /// shortest one. Costs one point per 100 lines compared (at most 1,000).
+    /// shortest one. Costs one point per 100 lines compared or per 5 ms of work, whichever
+    /// is more (at most 1,000, charged whole for a diff that reaches its time limit); a
+    /// few diffs run at once on the server, the others wait their turn.
     #[graphql(complexity = "crate::service::wiki::DIFF_MAX_COST")]
     async fn wiki_page_diff(
         &self,
@@ -218,7 +220,7 @@ impl WikiQuery {
         let from = from_global("fromRevisionId", NodeKind::WikiPageRevision, &from_revision_id).gql()?;
         let to = from_global("toRevisionId", NodeKind::WikiPageRevision, &to_revision_id).gql()?;
         let diff = service::diff(app(ctx), caller(ctx), from, to).await.gql()?;
-        super::cost::surcharge(ctx, diff.lines / service::DIFF_LINES_PER_POINT);
+        super::cost::surcharge(ctx, diff.cost);
         Ok(diff.text)
     }
 }

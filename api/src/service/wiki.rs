@@ -364,6 +364,30 @@ pub async fn restore(app: &App, caller: &Caller, revision_id: i32) -> ServiceRes
     Ok(page)
 }
 
+/// The diffs that may run at once, in the whole process: half the cores (at least one),
+/// so that many diffs in one operation, or in many, never take every blocking thread;
+/// the others wait for a permit.
+static DIFF_PERMITS: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    tokio::sync::Semaphore::new(diff_permits(cores))
+});
+
+/// How many diffs run at once on a machine of `cores` cores.
+pub fn diff_permits(cores: usize) -> usize {
+    (cores / 2).max(1)
+}
+
+/// The cost points a diff of `lines` lines that took `elapsed` is charged: a point per
+/// [`DIFF_LINES_PER_POINT`] lines or per 5 ms, whichever is more, and the most
+/// ([`DIFF_MAX_COST`]) for one that ran until [`DIFF_TIMEOUT`].
+pub fn diff_charge(lines: usize, elapsed: std::time::Duration) -> usize {
+    if elapsed >= DIFF_TIMEOUT {
+        return DIFF_MAX_COST;
+    }
+    let by_time = usize::try_from(elapsed.as_millis() / 5).unwrap_or(usize::MAX);
+    (lines / DIFF_LINES_PER_POINT).max(by_time).min(DIFF_MAX_COST)
+}
+
 /// A diff of two revisions and the work it took.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WikiDiff {
@@ -371,6 +395,8 @@ pub struct WikiDiff {
     pub text: String,
     /// The lines compared (both revisions').
     pub lines: usize,
+    /// The cost points it is charged ([`diff_charge`]).
+    pub cost: usize,
 }
 
 /// A unified diff of two revisions of the same page (bodies, line by line): each of at
@@ -393,10 +419,18 @@ pub async fn diff(app: &App, caller: &Caller, from_id: i32, to_id: i32) -> Servi
         }
         lines += count;
     }
-    let text = tokio::task::spawn_blocking(move || unified_diff(&from, &to))
+    let _permit = DIFF_PERMITS
+        .acquire()
         .await
-        .map_err(|err| ServiceError::Internal(format!("the diff did not finish: {err}")))?;
-    Ok(WikiDiff { text, lines })
+        .map_err(|err| ServiceError::Internal(format!("the diff permits are closed: {err}")))?;
+    let (text, elapsed) = tokio::task::spawn_blocking(move || {
+        let started = std::time::Instant::now();
+        let text = unified_diff(&from, &to);
+        (text, started.elapsed())
+    })
+    .await
+    .map_err(|err| ServiceError::Internal(format!("the diff did not finish: {err}")))?;
+    Ok(WikiDiff { text, lines, cost: diff_charge(lines, elapsed) })
 }
 
 /// The unified diff of two revisions' bodies, headed with their numbers, searched for at
@@ -431,6 +465,18 @@ mod tests {
             author_id: 1,
             created_at: Utc::now(),
         }
+    }
+
+    #[test]
+    fn diffs_run_on_half_the_cores_and_a_diff_at_its_deadline_costs_the_most() {
+        assert_eq!(diff_permits(1), 1);
+        assert_eq!(diff_permits(2), 1);
+        assert_eq!(diff_permits(8), 4);
+        let ms = std::time::Duration::from_millis;
+        assert_eq!(diff_charge(1_000, ms(1)), 10, "by lines");
+        assert_eq!(diff_charge(1_000, ms(200)), 40, "by time");
+        assert_eq!(diff_charge(10, DIFF_TIMEOUT), DIFF_MAX_COST, "at the deadline");
+        assert_eq!(diff_charge(100_000, ms(0)), DIFF_MAX_COST);
     }
 
     #[test]
