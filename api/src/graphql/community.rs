@@ -405,9 +405,9 @@ impl Community {
     async fn events(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Start of the window.")] from: chrono::DateTime<chrono::Utc>,
+        #[graphql(desc = "Start of the window (1970 or later).")] from: chrono::DateTime<chrono::Utc>,
         #[graphql(
-            desc = "End of the window (excluded): after `from`, at most 731 days later, and holding at most 500 events the viewer may see (`BAD_USER_INPUT` naming `to`: ask for a shorter window)."
+            desc = "End of the window (excluded): after `from`, at most 731 days later, between 1970 and 2200, and holding at most 500 events the viewer may see with an occurrence in it, at most 5,000 looked at (`BAD_USER_INPUT` naming `to`: ask for a shorter window)."
         )]
         to: chrono::DateTime<chrono::Utc>,
         #[graphql(desc = "How many occurrences to return: 0 to 100 (20 by default).")] first: Option<i32>,

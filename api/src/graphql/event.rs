@@ -158,9 +158,9 @@ impl Event {
     async fn occurrences(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Start of the window.")] from: DateTime<Utc>,
+        #[graphql(desc = "Start of the window (1970 or later).")] from: DateTime<Utc>,
         #[graphql(
-            desc = "End of the window (excluded): after `from`, at most 731 days later, and holding at most 500 events the viewer may see (`BAD_USER_INPUT` naming `to`: ask for a shorter window)."
+            desc = "End of the window (excluded): after `from`, at most 731 days later, between 1970 and 2200, and holding at most 500 events the viewer may see with an occurrence in it, at most 5,000 looked at (`BAD_USER_INPUT` naming `to`: ask for a shorter window)."
         )]
         to: DateTime<Utc>,
         #[graphql(desc = "How many occurrences to return: 0 to 100 (20 by default).")] first: Option<i32>,
@@ -412,9 +412,9 @@ impl EventQuery {
     async fn events(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Start of the window.")] from: DateTime<Utc>,
+        #[graphql(desc = "Start of the window (1970 or later).")] from: DateTime<Utc>,
         #[graphql(
-            desc = "End of the window (excluded): after `from`, at most 731 days later, and holding at most 500 events the viewer may see (`BAD_USER_INPUT` naming `to`: ask for a shorter window)."
+            desc = "End of the window (excluded): after `from`, at most 731 days later, between 1970 and 2200, and holding at most 500 events the viewer may see with an occurrence in it, at most 5,000 looked at (`BAD_USER_INPUT` naming `to`: ask for a shorter window)."
         )]
         to: DateTime<Utc>,
         #[graphql(desc = "How many occurrences to return: 0 to 100 (20 by default).")] first: Option<i32>,
@@ -459,7 +459,11 @@ pub struct CreateEventInput {
     /// The IANA time zone the event is planned in (`America/Toronto`).
     pub time_zone: String,
     /// An RFC 5545 `RRULE` (`FREQ=MONTHLY;BYDAY=2TU`): at most daily, no times of day
-    /// (the start gives them), `COUNT` at most 1,000.
+    /// (the start gives them), `COUNT` at most 1,000 and ending before 2200 (a daily or
+    /// weekly series with `COUNT` may not filter months or days of the month or year:
+    /// write it monthly or yearly). A community holds at most 50 series and 400 events
+    /// that have not ended (`CONFLICT` naming `communityId`), and one person creates at
+    /// most 100 events a day in it (`RATE_LIMITED`).
     pub recurrence: Option<String>,
     /// In person (needs `place`), online (needs `joinUrl`) or both.
     pub mode: EventMode,

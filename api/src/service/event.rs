@@ -59,6 +59,15 @@ pub const MAX_ORGANIZERS: usize = 20;
 pub const MAX_CAPACITY: i32 = 100_000;
 /// The most occurrences a series with `COUNT` may have.
 pub const MAX_COUNT: u32 = 1_000;
+/// The most series a community may hold that have not ended (open-ended ones, or those
+/// ending later): every window to come scans them all.
+pub const MAX_LIVE_SERIES: u64 = 50;
+/// The most events a community may hold that have not ended (series and single events):
+/// below [`MAX_WINDOW_EVENTS`], so that no member can make its lists fail.
+pub const MAX_LIVE_EVENTS: u64 = 400;
+/// The most events one person may create in one community in 24 hours (past events
+/// included, which the bounds on events to come do not cover).
+pub const MAX_CREATED_PER_DAY: u64 = 100;
 /// Longest recurrence rule.
 const RULE_MAX: usize = 500;
 /// Longest place.
@@ -356,6 +365,21 @@ pub fn parse_rule(field: &str, text: &str, start: DateTime<Utc>, tz: chrono_tz::
     if rule.get_count().is_some_and(|c| c == 0 || c > MAX_COUNT) {
         return Err(ServiceError::bad_input(field, format!("COUNT must be between 1 and {MAX_COUNT}")));
     }
+    // A counted series is expanded from its first start at every read. A daily or weekly
+    // one that keeps only some months or days of the year (COUNT=25;BYMONTH=2;
+    // BYMONTHDAY=29) would step through every day of decades to find them: such a series
+    // is written with FREQ=MONTHLY or FREQ=YEARLY.
+    if rule.get_count().is_some()
+        && matches!(rule.get_freq(), rrule::Frequency::Daily | rrule::Frequency::Weekly)
+        && (!rule.get_by_month().is_empty()
+            || !rule.get_by_month_day().is_empty()
+            || !rule.get_by_year_day().is_empty()
+            || !rule.get_by_week_no().is_empty())
+    {
+        return Err(bad(
+            "a daily or weekly series with COUNT may not keep only some months or days of the month or year (BYMONTH, BYMONTHDAY, BYYEARDAY, BYWEEKNO): use FREQ=MONTHLY or FREQ=YEARLY",
+        ));
+    }
     let local = start.with_timezone(&rrule::Tz::Tz(tz));
     // Kept as written (normalized), not as validated: validation fills in the parts the
     // start implies (BYHOUR…), which must follow the start when it moves.
@@ -367,8 +391,9 @@ pub fn parse_rule(field: &str, text: &str, start: DateTime<Utc>, tz: chrono_tz::
     }
     // A counted series is expanded from its first start at every read: it must end
     // within the years occurrences may have (COUNT=1000 of February 29ths would not).
+    // Expanded up to 2200 only, so that the check costs no more than the reads will.
     if let Some(count) = rule_count(&normalized) {
-        let all = set.all(count.saturating_add(1));
+        let all = set.before(bound(2200).with_timezone(&rrule::Tz::Tz(tz))).all(count.saturating_add(1));
         let last = all.dates.last().map(|d| d.with_timezone(&Utc));
         if all.limited || all.dates.len() < usize::from(count) || last.is_none_or(|d| d >= bound(2200)) {
             return Err(bad("a series with COUNT must end before 2200"));
@@ -492,8 +517,10 @@ fn series_end(
     let Some(rule) = rule else { return Some(end) };
     let local = start.with_timezone(&rrule::Tz::Tz(tz));
     let parsed: rrule::RRule<rrule::Unvalidated> = rule.parse().ok()?;
-    if parsed.get_count().is_none() && parsed.get_until().is_none() {
-        return None;
+    if parsed.get_count().is_none() {
+        // UNTIL bounds the series from above; expanding a daily series over two centuries
+        // to find its last day exactly would cost more than the scans it spares.
+        return parsed.get_until().map(|until| until.with_timezone(&Utc) + (end - start));
     }
     let set = rrule::RRuleSet::new(local).rrule(parsed.validate(local).ok()?);
     let last = set.all(u16::MAX).dates.last().map(|d| d.with_timezone(&Utc))?;
@@ -1110,6 +1137,8 @@ pub async fn create(app: &App, caller: &Caller, input: NewEvent) -> ServiceResul
     check_audience(app, &roles, &community, input.subgroup_id, input.audience)?;
     check_organizers(&txn, community.id, &input.organizer_ids).await?;
     let now = Utc::now();
+    check_room(&txn, community.id, checked.recurrence.is_some(), now).await?;
+    check_created_today(&txn, community.id, actor.person_id, now).await?;
     let created = event::ActiveModel {
         community_id: Set(community.id),
         subgroup_id: Set(input.subgroup_id),
@@ -1147,6 +1176,62 @@ pub async fn create(app: &App, caller: &Caller, input: NewEvent) -> ServiceResul
     audit_event(&txn, caller, "create_event", &created, None, Some(snapshot(&created))).await?;
     txn.commit().await?;
     Ok(created)
+}
+
+/// Whether an event has not ended (a series: its last occurrence has not ended).
+fn is_live(event: &event::Model, now: DateTime<Utc>) -> bool {
+    event.series_ends_at.is_none_or(|end| end > now)
+}
+
+/// Checks that a community has room for one more event that has not ended (fewer than
+/// [`MAX_LIVE_EVENTS`], and fewer than [`MAX_LIVE_SERIES`] series when it recurs).
+/// Cancelled events count until they end: they are still listed.
+async fn check_room<C: ConnectionTrait>(
+    txn: &C,
+    community_id: i32,
+    recurs: bool,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    let live = || {
+        event::Entity::find().filter(event::Column::CommunityId.eq(community_id)).filter(
+            Condition::any().add(event::Column::SeriesEndsAt.is_null()).add(event::Column::SeriesEndsAt.gt(now)),
+        )
+    };
+    let full = |message: String| ServiceError::Conflict { field: "communityId".to_owned(), message };
+    if recurs {
+        let series = live().filter(event::Column::Recurrence.is_not_null()).count(txn).await?;
+        if series >= MAX_LIVE_SERIES {
+            return Err(full(format!(
+                "this community already has {MAX_LIVE_SERIES} recurring series that have not ended: end or shorten one (UNTIL or COUNT) first"
+            )));
+        }
+    }
+    if live().count(txn).await? >= MAX_LIVE_EVENTS {
+        return Err(full(format!("this community already has {MAX_LIVE_EVENTS} events that have not ended")));
+    }
+    Ok(())
+}
+
+/// Checks that the person has created fewer than [`MAX_CREATED_PER_DAY`] events in the
+/// community in the last 24 hours.
+async fn check_created_today<C: ConnectionTrait>(
+    txn: &C,
+    community_id: i32,
+    person_id: i32,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    let created = event::Entity::find()
+        .filter(event::Column::CommunityId.eq(community_id))
+        .filter(event::Column::CreatedBy.eq(person_id))
+        .filter(event::Column::CreatedAt.gt(now - Duration::hours(24)))
+        .count(txn)
+        .await?;
+    if created >= MAX_CREATED_PER_DAY {
+        return Err(ServiceError::RateLimited(format!(
+            "you created {MAX_CREATED_PER_DAY} events in this community in the last 24 hours: try again later"
+        )));
+    }
+    Ok(())
 }
 
 /// Which occurrences an edit or a cancellation applies to.
@@ -1371,6 +1456,13 @@ pub async fn update(app: &App, caller: &Caller, target: Target, changes: EventCh
         }
         _ => {
             let changed = apply(app, &roles, &community, &event, &changes)?;
+            // An event that comes back to life, or becomes a series that has not ended,
+            // needs room like a new one.
+            let now = Utc::now();
+            let becomes_series = changed.recurrence.is_some() && !(event.recurrence.is_some() && is_live(&event, now));
+            if is_live(&changed, now) && (!is_live(&event, now) || becomes_series) {
+                check_room(&txn, community.id, becomes_series, now).await?;
+            }
             let times_changed = changed.starts_at != event.starts_at
                 || changed.ends_at != event.ends_at
                 || changed.recurrence.as_deref().map(normalize) != event.recurrence.as_deref().map(normalize)
@@ -1420,7 +1512,11 @@ async fn edit_one<C: ConnectionTrait>(
             .ok_or_else(|| ServiceError::bad_input("startsAt", "must be between 2000 and 2100"))?,
         (None, None) => current.ends_at,
     };
-    check_times(starts_at, ends_at)?;
+    // Times are checked only when they change: an occurrence the series already has (up
+    // to 2200) may be renamed, moved elsewhere or cancelled whatever its date.
+    if changes.starts_at.is_some() || changes.ends_at.is_some() {
+        check_times(starts_at, ends_at)?;
+    }
     let title =
         changes.title.as_deref().map(|t| validate::required_text("title", t, validate::TITLE_MAX)).transpose()?;
     let place = match changes.place.as_deref() {
