@@ -388,3 +388,42 @@ async fn people_who_left_or_were_banned_no_longer_write_or_read() {
     let data = cop.app.ok(Some(&cop.answerer), NODE, json!({ "id": question })).await;
     assert_eq!(data["node"]["posts"]["totalCount"], 1);
 }
+
+/// A lock taken at the same moment as a reply is never missed. The lock's transaction is
+/// held open here (the thread's row updated, not yet committed) while a reply and an
+/// acceptance are sent: they wait for it, then see the lock and are refused, and nothing
+/// is written. Without the row lock, PostgreSQL let the reply read the thread as it was
+/// before and land under the lock.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_lock_taken_at_the_same_moment_is_not_missed() {
+    use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+    let cop = cop().await;
+    let question = cop.thread(&cop.asker, "QUESTION", "Question").await;
+    let answer = cop.reply(&cop.answerer, &question, None, "Answer").await;
+    let before = cop.rows().await;
+
+    let txn = maillage_api::db::begin_write(&cop.app.db).await.expect("a write transaction");
+    let row = entity::thread::Entity::find_by_id(fixtures::db_id(&question))
+        .one(&txn)
+        .await
+        .expect("read")
+        .expect("the thread");
+    let mut locked: entity::thread::ActiveModel = row.into();
+    locked.locked_at = Set(Some(chrono::Utc::now()));
+    locked.update(&txn).await.expect("lock");
+
+    let reply = cop.app.gql(
+        Some(&cop.answerer),
+        CREATE_POST,
+        json!({ "input": { "threadId": question, "body": "Just in time?" } }),
+    );
+    let accept = cop.app.gql(Some(&cop.asker), ACCEPT, json!({ "id": answer, "t": question }));
+    let commit = async {
+        tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+        txn.commit().await.expect("commit the lock");
+    };
+    let (reply, accept, ()) = tokio::join!(reply, accept, commit);
+    assert_eq!(error_code(&reply), "FORBIDDEN", "{reply}");
+    assert_eq!(error_code(&accept), "FORBIDDEN", "{accept}");
+    assert_eq!(cop.rows().await, before, "nothing was written under the lock");
+}

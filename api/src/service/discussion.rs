@@ -202,13 +202,23 @@ async fn ensure_can_post<C: ConnectionTrait>(
 /// Refuses a write under a locked thread (a reply, an edit, a deletion, a reaction, an
 /// accepted answer) unless the caller moderates its community: a lock freezes what was
 /// said. Reports stay open to readers.
-fn ensure_unlocked(
+///
+/// The thread's row is read again under a row lock (`FOR UPDATE` on PostgreSQL; SQLite
+/// runs one write at a time), so a lock taken at the same moment is never missed: the
+/// write waits for it and sees it, or the lock waits for the write.
+async fn ensure_unlocked<C: ConnectionTrait>(
     app: &App,
+    txn: &C,
     thread: &thread::Model,
     community: &community::Model,
     roles: &[Role],
 ) -> ServiceResult<()> {
-    if thread.locked_at.is_some() && !access::allowed(&app.auth, roles, community, Action::Moderate) {
+    let current = thread::Entity::find_by_id(thread.id)
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or(ServiceError::not_found("thread"))?;
+    if current.locked_at.is_some() && !access::allowed(&app.auth, roles, community, Action::Moderate) {
         return Err(ServiceError::forbidden("this thread is locked: only its moderators may write in it"));
     }
     Ok(())
@@ -223,7 +233,7 @@ pub async fn create_post(app: &App, caller: &Caller, input: NewPost) -> ServiceR
     let txn = crate::db::begin_write(&app.db).await?;
     let (thread, community, roles) = readable_thread(app, &txn, caller, input.thread_id).await?;
     ensure_can_post(app, &txn, caller, &thread, &community, &roles).await?;
-    ensure_unlocked(app, &thread, &community, &roles)?;
+    ensure_unlocked(app, &txn, &thread, &community, &roles).await?;
     let reply_to_id = match input.reply_to_id {
         None => None,
         Some(id) => {
@@ -311,7 +321,7 @@ pub async fn edit_post(app: &App, caller: &Caller, post_id: i32, body: &str) -> 
     }
     ensure_not_deleted(&post)?;
     ensure_can_post(app, &txn, caller, &thread, &community, &roles).await?;
-    ensure_unlocked(app, &thread, &community, &roles)?;
+    ensure_unlocked(app, &txn, &thread, &community, &roles).await?;
     let now = Utc::now();
     post_revision::ActiveModel {
         post_id: Set(post.id),
@@ -346,7 +356,7 @@ pub async fn delete_post(app: &App, caller: &Caller, post_id: i32) -> ServiceRes
         }
         // Authors may take back their words while they still read the thread, not under
         // a lock (which freezes what was said; moderators keep every text anyway).
-        ensure_unlocked(app, &thread, &community, &roles)?;
+        ensure_unlocked(app, &txn, &thread, &community, &roles).await?;
     }
     if post.deleted_at.is_some() {
         return Ok(post);
@@ -413,14 +423,18 @@ pub async fn accept_answer(
     if thread.kind != ThreadKind::Question {
         return Err(ServiceError::bad_input("postId", "is not a reply to a question"));
     }
+    if !may_accept(app, caller, &thread, &community, &roles) {
+        return Err(ServiceError::forbidden("only the person who asked, or an animator, may accept an answer"));
+    }
+    // The thread's row first, then the reply's (the order every write takes them in):
+    // read under their locks, a reply hidden or deleted at the same moment is seen.
+    ensure_unlocked(app, &txn, &thread, &community, &roles).await?;
+    let post =
+        post::Entity::find_by_id(post.id).lock_exclusive().one(&txn).await?.ok_or(ServiceError::not_found("post"))?;
     ensure_not_deleted(&post)?;
     if post.hidden_at.is_some() {
         return Err(ServiceError::bad_input("postId", "this reply was hidden by a moderator"));
     }
-    if !may_accept(app, caller, &thread, &community, &roles) {
-        return Err(ServiceError::forbidden("only the person who asked, or an animator, may accept an answer"));
-    }
-    ensure_unlocked(app, &thread, &community, &roles)?;
     let mut model: thread::ActiveModel = thread.into();
     model.accepted_post_id = Set(Some(post.id));
     model.answered_at = Set(Some(Utc::now()));
@@ -445,7 +459,7 @@ pub async fn react(
     let (post, thread, community, roles) = readable_post(app, &txn, caller, post_id).await?;
     ensure_not_deleted(&post)?;
     ensure_can_post(app, &txn, caller, &thread, &community, &roles).await?;
-    ensure_unlocked(app, &thread, &community, &roles)?;
+    ensure_unlocked(app, &txn, &thread, &community, &roles).await?;
     let mine = post_reaction::Entity::find()
         .filter(post_reaction::Column::PostId.eq(post.id))
         .filter(post_reaction::Column::PersonId.eq(actor.person_id))
