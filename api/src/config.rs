@@ -136,6 +136,13 @@ pub struct Settings {
     /// How often (seconds) the blob store's garbage collector runs: it removes file
     /// contents no document version references, once an hour old.
     pub blob_gc_interval_secs: u64,
+    /// The reverse proxies (load balancers) in front of the server, as addresses or
+    /// networks (`["10.0.0.0/8", "192.0.2.7"]`; in the environment as `[10.0.0.0/8]`).
+    /// A request from one of them is counted, for the per-address rate limits and logs,
+    /// against the address its `X-Forwarded-For` names: the last one that is not itself
+    /// a trusted proxy. Empty by default: the connecting address counts, and
+    /// `X-Forwarded-For` is ignored (anyone can write it).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// How log lines are written.
@@ -182,6 +189,7 @@ struct Defaults {
     max_upload_mb: u64,
     upload_types: [&'static str; 7],
     blob_gc_interval_secs: u64,
+    trusted_proxies: [&'static str; 0],
 }
 
 const DEFAULTS: Defaults = Defaults {
@@ -215,6 +223,7 @@ const DEFAULTS: Defaults = Defaults {
     max_upload_mb: crate::service::library::DEFAULT_MAX_UPLOAD_MB,
     upload_types: crate::service::library::DEFAULT_UPLOAD_TYPES,
     blob_gc_interval_secs: 600,
+    trusted_proxies: [],
 };
 
 /// A setting that cannot be used; the message names it.
@@ -435,6 +444,21 @@ mod tests {
             jail.set_env("MAILLAGE_LISTEN", "not-an-address");
             let err = Settings::load(None).expect_err("must fail");
             assert!(err.to_string().contains("listen"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn trusted_proxies_are_read_from_the_environment_and_checked() {
+        figment::Jail::expect_with(|jail| {
+            assert!(Settings::load(None).expect("defaults load").trusted_proxies.is_empty());
+            jail.set_env("MAILLAGE_TRUSTED_PROXIES", "[10.0.0.0/8, 2001:db8::/32]");
+            let settings = Settings::load(None).expect("networks load");
+            let nets: Vec<String> = settings.trusted_proxies.iter().map(ToString::to_string).collect();
+            assert_eq!(nets, ["10.0.0.0/8", "2001:db8::/32"]);
+            jail.set_env("MAILLAGE_TRUSTED_PROXIES", "[10.0.0.0/33]");
+            let err = Settings::load(None).expect_err("not a network");
+            assert!(err.to_string().contains("trusted_proxies"), "{err}");
             Ok(())
         });
     }

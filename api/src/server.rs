@@ -25,7 +25,7 @@ pub mod multipart;
 pub(crate) mod rate_limit;
 
 use std::{
-    net::{IpAddr, Ipv4Addr, TcpListener},
+    net::TcpListener,
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -139,6 +139,7 @@ pub fn start_on(
     let metrics_access = web::Data::new(crate::http::metrics::MetricsAccess::new(settings.metrics_token.clone()));
     let app_data = web::Data::new(app.clone());
     let rate_limits = web::Data::new(RateLimits::new(settings));
+    let trusted_proxies = web::Data::new(crate::http::client_ip::TrustedProxies(settings.trusted_proxies.clone()));
     let state = web::Data::new(AppState {
         schema: graphql::build_schema(app.clone()),
         prepared: graphql::prepared::PreparedDocuments::default(),
@@ -198,8 +199,11 @@ pub fn start_on(
             // Every answer of 1 KiB or more is compressed when the client accepts gzip or
             // br (`Vary: accept-encoding` on all), in the request's task.
             .wrap(from_fn(crate::http::compression::compress))
-            // Outermost: the request's log span and its count cover everything.
+            // The request's log span and its count cover everything.
             .wrap(from_fn(crate::http::metrics::observe))
+            // Outermost: the address the request counts against (`trusted_proxies`).
+            .wrap(from_fn(crate::http::client_ip::resolve))
+            .app_data(trusted_proxies.clone())
             .app_data(state.clone())
             .app_data(app_data.clone())
             .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
@@ -369,7 +373,7 @@ async fn upload_refusal(
     let Some(token) = bearer(req) else {
         return Err(unauthenticated("log in to upload files (send a bearer token)", "Bearer"));
     };
-    let ip = req.peer_addr().map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |peer| peer.ip());
+    let ip = crate::http::client_ip::client_ip(req);
     if let Err(retry_after) = state.rate_limits.token_allowed(ip) {
         return Err(rate_limited(Some(media), retry_after, Some(request_id)));
     }
@@ -513,10 +517,11 @@ async fn edge_guard(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let path = req.path();
     if path.starts_with("/auth/")
-        && let (Some(state), Some(peer)) = (req.app_data::<web::Data<AppState>>(), req.peer_addr())
-        && let Err(retry_after) = state.rate_limits.auth_ip(peer.ip())
+        && let Some(state) = req.app_data::<web::Data<AppState>>()
+        && let ip = crate::http::client_ip::client_ip(req.request())
+        && let Err(retry_after) = state.rate_limits.auth_ip(ip)
     {
-        tracing::info!(path, ip = %peer.ip(), "rate limited");
+        tracing::info!(path, %ip, "rate limited");
         let response = rate_limited(None, retry_after, None);
         return Ok(req.into_response(response).map_into_right_body());
     }
@@ -806,7 +811,7 @@ async fn serve(
     {
         return request_error(StatusCode::BAD_REQUEST, COST_LIMIT_EXCEEDED, &refusal, &request_id, media);
     }
-    let ip = req.peer_addr().map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |peer| peer.ip());
+    let ip = crate::http::client_ip::client_ip(req);
     let authenticated = bearer(req).is_some();
     if authenticated && let Err(retry_after) = state.rate_limits.token_allowed(ip) {
         // This address presented too many invalid tokens lately: no more look-ups.

@@ -398,6 +398,7 @@ fn settings(url: SecretString, public_url: &str) -> Settings {
         max_upload_mb: 50,
         upload_types: maillage_api::service::library::DEFAULT_UPLOAD_TYPES.iter().map(|t| (*t).to_owned()).collect(),
         blob_gc_interval_secs: 600,
+        trusted_proxies: Vec::new(),
     }
 }
 

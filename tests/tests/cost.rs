@@ -360,6 +360,46 @@ async fn an_address_presenting_invalid_tokens_is_slowed_down() {
     assert_eq!(query(&app, None, "{ __typename }").await.status, StatusCode::OK);
 }
 
+/// Behind a trusted proxy (`trusted_proxies`), a request counts against the address the
+/// proxy names in `X-Forwarded-For`: one client's forged tokens slow down that client,
+/// not everyone behind the proxy, and a client cannot pick its address by writing the
+/// header itself (the proxy appends the real one, which counts). Without trusted
+/// proxies, the header is ignored.
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_counts_on_its_own() {
+    async fn forged(app: &TestApp, n: u32, forwarded_for: &str) -> StatusCode {
+        plain_client()
+            .post(format!("{}/graphql", app.base))
+            .bearer_auth(format!("forged-{n}"))
+            .header("x-forwarded-for", forwarded_for)
+            .json(&json!({ "query": "{ __typename }" }))
+            .send()
+            .await
+            .expect("post")
+            .status()
+    }
+    let app = TestApp::spawn_with(|s| {
+        s.rate_limit_auth_per_minute = 2;
+        s.trusted_proxies = vec!["127.0.0.0/8".parse().expect("network")];
+    })
+    .await;
+    for n in 0..2 {
+        assert_eq!(forged(&app, n, "198.51.100.7").await, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(forged(&app, 2, "198.51.100.7").await, StatusCode::TOO_MANY_REQUESTS);
+    // The client wrote its own header; the proxy appended the address it saw.
+    assert_eq!(forged(&app, 3, "203.0.113.1, 198.51.100.7").await, StatusCode::TOO_MANY_REQUESTS);
+    // Another client behind the same proxy has its own count.
+    assert_eq!(forged(&app, 4, "198.51.100.8").await, StatusCode::UNAUTHORIZED);
+
+    // No trusted proxy: whatever the header says, it is one address.
+    let app = TestApp::spawn_with(|s| s.rate_limit_auth_per_minute = 2).await;
+    for n in 0..2 {
+        assert_eq!(forged(&app, n, &format!("198.51.100.{n}")).await, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(forged(&app, 2, "198.51.100.99").await, StatusCode::TOO_MANY_REQUESTS);
+}
+
 #[tokio::test]
 async fn front_ends_may_read_their_budget() {
     let app = TestApp::spawn().await;

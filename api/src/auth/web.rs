@@ -81,7 +81,7 @@ fn cookie(app: &App, base: &str, value: String, max_age: chrono::Duration, cross
 }
 
 fn client_address(req: &HttpRequest) -> Option<String> {
-    req.peer_addr().map(|a| a.ip().to_string())
+    Some(crate::http::client_ip::client_ip(req).to_string())
 }
 
 #[derive(Debug, Deserialize)]

@@ -62,19 +62,15 @@ async fn personal(
     app: web::Data<App>,
     limits: web::Data<RateLimits>,
 ) -> HttpResponse {
-    let ip = req.peer_addr().map(|a| a.ip());
-    if let Some(ip) = ip
-        && let Err(retry_after) = limits.token_allowed(ip)
-    {
+    let ip = crate::http::client_ip::client_ip(&req);
+    if let Err(retry_after) = limits.token_allowed(ip) {
         return too_many(retry_after);
     }
     let Some(token) = file.strip_suffix(".ics") else { return not_found() };
     let caller = match calendar::feed_caller(&app, token).await {
         Ok(Some(caller)) => caller,
         Ok(None) => {
-            if let Some(ip) = ip {
-                limits.token_refused(ip);
-            }
+            limits.token_refused(ip);
             return not_found();
         }
         Err(err) => return failed(&err),
@@ -96,9 +92,7 @@ async fn community(
     app: web::Data<App>,
     limits: web::Data<RateLimits>,
 ) -> HttpResponse {
-    if let Some(peer) = req.peer_addr()
-        && let Err(retry_after) = limits.calendar(FeedKey::Address(peer.ip()))
-    {
+    if let Err(retry_after) = limits.calendar(FeedKey::Address(crate::http::client_ip::client_ip(&req))) {
         return too_many(retry_after);
     }
     let Some(slug) = file.strip_suffix(".ics") else { return not_found() };

@@ -24,7 +24,6 @@ use actix_web::{
     http::{StatusCode, header},
     web,
 };
-use std::net::{IpAddr, Ipv4Addr};
 
 use chrono::Utc;
 use serde::Deserialize;
@@ -91,7 +90,7 @@ async fn caller(app: &App, limits: &RateLimits, req: &HttpRequest, version_id: i
         };
     }
     let Some(token) = bearer(req) else { return Ok(Caller::default()) };
-    let ip = req.peer_addr().map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |peer| peer.ip());
+    let ip = crate::http::client_ip::client_ip(&req);
     if let Err(retry_after) = limits.token_allowed(ip) {
         crate::telemetry::metrics().rate_limited("files");
         let mut response =

@@ -2,6 +2,7 @@
 //! `/graphql` (`graphql_http`).
 
 pub mod calendar;
+pub mod client_ip;
 pub mod compression;
 pub mod files;
 pub mod graphql_http;

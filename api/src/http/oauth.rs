@@ -18,8 +18,6 @@
 //!   `/graphql` (`rate_limit_auth_per_minute`); past the limit the endpoint answers `429`
 //!   with `Retry-After` before looking at any credential.
 
-use std::net::{IpAddr, Ipv4Addr};
-
 use actix_web::{
     HttpRequest, HttpResponse,
     http::{StatusCode, header},
@@ -134,7 +132,7 @@ async fn token(
     app: web::Data<App>,
     limits: web::Data<RateLimits>,
 ) -> HttpResponse {
-    let ip = req.peer_addr().map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |peer| peer.ip());
+    let ip = crate::http::client_ip::client_ip(&req);
     if let Err(retry_after) = limits.token_allowed(ip) {
         tracing::info!(%ip, "too many bad client credentials");
         let mut response = error(
