@@ -937,6 +937,32 @@ async fn downloads_refuse_a_bad_authorization_and_limit_invalid_tokens() {
     w.app.stop().await;
 }
 
+/// Forged or tampered signed links count like invalid tokens: past
+/// `rate_limit_auth_per_minute` of them the address waits (`429`, even with a good link),
+/// so nobody tries signatures at will.
+#[tokio::test]
+async fn forged_download_links_are_limited_like_invalid_tokens() {
+    let w = world_with(|s| s.rate_limit_auth_per_minute = 3).await;
+    let app = &w.app;
+    let doc = created(app, &w.ana, &w.cop, "Guide", "guide.pdf", &pdf(1_000, 3)).await;
+    let link = doc["currentVersion"]["downloadUrl"].as_str().unwrap().to_owned();
+    assert_eq!(download(app, &link, None, None).await.status, 200);
+    let tampered = |n: usize| {
+        let (head, signature) = link.rsplit_once("signature=").expect("a signed link");
+        let mut forged = signature.to_owned();
+        forged.replace_range(0..n.min(forged.len()), &"A".repeat(n.min(forged.len())));
+        format!("{head}signature={forged}")
+    };
+    for n in 1..=3 {
+        assert_eq!(download(app, &tampered(n * 4), None, None).await.status, 403, "forged link {n}");
+    }
+    let got = download(app, &tampered(16), None, None).await;
+    assert_eq!(got.status, 429);
+    assert!(!got.header("retry-after").is_empty());
+    assert_eq!(download(app, &link, None, None).await.status, 429, "the address waits, whatever the link");
+    w.app.stop().await;
+}
+
 /// A multipart body whose `operations` and `map` fields are padded with `pad` bytes of
 /// JSON white space each.
 fn padded_upload(community: &Value, operations_pad: usize, map_pad: usize) -> Vec<u8> {

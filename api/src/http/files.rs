@@ -9,7 +9,8 @@
 //! (`rate_limit_auth_per_minute`; `429` with `Retry-After` past it). Access is checked now, through the same
 //! visibility predicate as every other path to a document: a person removed from the
 //! community a minute ago gets `404`, like a stranger, like a missing id. A link whose
-//! signature does not hold or that has expired is `403`, before anything is looked up.
+//! signature does not hold or that has expired is `403`, before anything is looked up, and
+//! counts against the same invalid-token limit.
 //!
 //! The answer is an attachment (`Content-Disposition` with the RFC 6266 / RFC 5987 file
 //! name), never sniffed or run by a browser (`X-Content-Type-Options: nosniff`,
@@ -69,12 +70,24 @@ async fn caller(app: &App, limits: &RateLimits, req: &HttpRequest, version_id: i
     let query = web::Query::<LinkQuery>::from_query(req.query_string())
         .map_err(|_| refusal(StatusCode::BAD_REQUEST, "the link is malformed"))?
         .into_inner();
+    let ip = crate::http::client_ip::client_ip(req);
+    let too_many = |retry_after: u64| {
+        crate::telemetry::metrics().rate_limited("files");
+        let mut response =
+            refusal(StatusCode::TOO_MANY_REQUESTS, &format!("too many requests: try again in {retry_after} s"));
+        response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(retry_after));
+        response
+    };
     if let Some(signature) = query.signature.as_deref() {
+        // Bad links count like invalid tokens: nobody tries signatures at will.
+        limits.token_allowed(ip).map_err(too_many)?;
         let (Some(expires), Some(session_id), Some(person_id)) = (query.expires, query.session, query.person) else {
+            limits.token_refused(ip);
             return Err(refusal(StatusCode::FORBIDDEN, "the link is incomplete"));
         };
         let claims = LinkClaims { version_id, session_id, person_id, expires };
         if !app.library.verify(&claims, signature, Utc::now()) {
+            limits.token_refused(ip);
             return Err(refusal(StatusCode::FORBIDDEN, "the link is invalid or has expired: ask for a new one"));
         }
         if session_id == 0 {
@@ -90,14 +103,7 @@ async fn caller(app: &App, limits: &RateLimits, req: &HttpRequest, version_id: i
         };
     }
     let Some(token) = bearer(req) else { return Ok(Caller::default()) };
-    let ip = crate::http::client_ip::client_ip(&req);
-    if let Err(retry_after) = limits.token_allowed(ip) {
-        crate::telemetry::metrics().rate_limited("files");
-        let mut response =
-            refusal(StatusCode::TOO_MANY_REQUESTS, &format!("too many requests: try again in {retry_after} s"));
-        response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(retry_after));
-        return Err(response);
-    }
+    limits.token_allowed(ip).map_err(too_many)?;
     // The empty token (a header that is no bearer token) names no session: not looked up.
     let found =
         if token.is_empty() { Ok(None) } else { app.sessions.authenticate(&app.db, token, app.session_idle()).await };
