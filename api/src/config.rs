@@ -143,6 +143,18 @@ pub struct Settings {
     /// a trusted proxy. Empty by default: the connecting address counts, and
     /// `X-Forwarded-For` is ignored (anyone can write it).
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Where the library keeps file contents: absent, in the database; `s3://bucket` or
+    /// `s3://bucket/prefix`, in S3-compatible object storage shared by every replica.
+    pub storage_url: Option<String>,
+    /// The endpoint of an S3-compatible service (`https://s3.example.org`); AWS when
+    /// absent.
+    pub storage_endpoint: Option<String>,
+    /// The bucket's region.
+    pub storage_region: String,
+    /// The object storage's access key id; when absent, the usual `AWS_*` variables.
+    pub storage_access_key_id: Option<String>,
+    /// The object storage's secret access key; when absent, the usual `AWS_*` variables.
+    pub storage_secret_access_key: Option<SecretString>,
 }
 
 /// How log lines are written.
@@ -190,6 +202,7 @@ struct Defaults {
     upload_types: [&'static str; 7],
     blob_gc_interval_secs: u64,
     trusted_proxies: [&'static str; 0],
+    storage_region: &'static str,
 }
 
 const DEFAULTS: Defaults = Defaults {
@@ -224,6 +237,7 @@ const DEFAULTS: Defaults = Defaults {
     upload_types: crate::service::library::DEFAULT_UPLOAD_TYPES,
     blob_gc_interval_secs: 600,
     trusted_proxies: [],
+    storage_region: "us-east-1",
 };
 
 /// A setting that cannot be used; the message names it.
@@ -375,6 +389,11 @@ impl Settings {
         if self.max_connections == 0 {
             return Err(ConfigError("max_connections (MAILLAGE_MAX_CONNECTIONS): must be at least 1".into()));
         }
+        if let Some(s3) = self.s3_storage()
+            && let Err(why) = crate::storage::s3::S3Store::new(&s3)
+        {
+            return Err(ConfigError(format!("storage_url (MAILLAGE_STORAGE_URL): {why}")));
+        }
         Ok(())
     }
 
@@ -391,6 +410,16 @@ impl Settings {
 }
 
 impl Settings {
+    /// The S3 settings, when `storage_url` names a bucket.
+    pub fn s3_storage(&self) -> Option<crate::storage::s3::S3Settings> {
+        self.storage_url.as_ref().map(|url| crate::storage::s3::S3Settings {
+            url: url.clone(),
+            endpoint: self.storage_endpoint.clone(),
+            region: self.storage_region.clone(),
+            access_key_id: self.storage_access_key_id.clone(),
+            secret_access_key: self.storage_secret_access_key.as_ref().map(|s| s.expose_secret().to_owned()),
+        })
+    }
     /// Single sign-on settings; `public_url` defaults to `http://{listen}`.
     pub fn sso(&self) -> Result<crate::service::sso::SsoSettings, ConfigError> {
         let public = self.public_url.clone().unwrap_or_else(|| format!("http://{}", self.listen));

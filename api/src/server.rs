@@ -116,6 +116,17 @@ impl RunningServer {
     }
 }
 
+/// The services as the settings shape them: the library's limits and its blob store
+/// (`storage_url`).
+pub fn configure_app(settings: &Settings, app: App) -> std::io::Result<App> {
+    let mut app = app.with_library_limits(settings.max_upload_mb, settings.upload_types.clone());
+    if let Some(s3) = settings.s3_storage() {
+        let store = crate::storage::s3::S3Store::new(&s3).map_err(std::io::Error::other)?;
+        app = app.with_blob_store(std::sync::Arc::new(store));
+    }
+    Ok(app)
+}
+
 /// Binds `settings.listen` and serves.
 pub fn start(settings: &Settings, app: App) -> std::io::Result<RunningServer> {
     let listener = TcpListener::bind(settings.listen)?;
@@ -131,7 +142,7 @@ pub fn start_on(
     handle_signals: bool,
 ) -> std::io::Result<RunningServer> {
     let addr = listener.local_addr()?;
-    let app = app.with_library_limits(settings.max_upload_mb, settings.upload_types.clone());
+    let app = configure_app(settings, app)?;
     let collector =
         tokio::spawn(db::background(collect_blobs(app.clone(), Duration::from_secs(settings.blob_gc_interval_secs))));
     let watcher = tokio::spawn(db::background(crate::watch::watch_policy(app.clone(), settings.policy_refresh_ms)));

@@ -32,6 +32,7 @@ pub mod library;
 pub mod oidc;
 pub mod postgres;
 pub mod prometheus;
+pub mod s3;
 pub mod template;
 
 /// The variable naming a PostgreSQL server for the tests.
@@ -139,6 +140,8 @@ impl TestApp {
         let test_db = db::connect_url(&url, 2, None).await.expect("connect");
         let sso = settings.sso_context().expect("single sign-on context");
         let app = App::load(server_db, sso).await.expect("load the policy");
+        // As the server shapes it (library limits, blob store), for tests that call services.
+        let app = server::configure_app(&settings, app).expect("configure the services");
         let server = server::start_on(listener, &settings, app.clone(), false).expect("start server");
         Self {
             base,
@@ -399,6 +402,11 @@ fn settings(url: SecretString, public_url: &str) -> Settings {
         upload_types: maillage_api::service::library::DEFAULT_UPLOAD_TYPES.iter().map(|t| (*t).to_owned()).collect(),
         blob_gc_interval_secs: 600,
         trusted_proxies: Vec::new(),
+        storage_url: None,
+        storage_endpoint: None,
+        storage_region: "us-east-1".into(),
+        storage_access_key_id: None,
+        storage_secret_access_key: None,
     }
 }
 

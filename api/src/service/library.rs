@@ -104,6 +104,16 @@ impl Library {
         Self::new(self.store.clone(), *self.link_key.expose_secret(), max_upload_mb, upload_types)
     }
 
+    /// The same library, keeping its contents in `store`.
+    pub fn with_store(&self, store: Arc<dyn BlobStore>) -> Self {
+        Self {
+            store,
+            max_upload_bytes: self.max_upload_bytes,
+            upload_types: self.upload_types.clone(),
+            link_key: SecretBox::new(Box::new(*self.link_key.expose_secret())),
+        }
+    }
+
     fn mac(&self, link: &LinkClaims) -> Option<Hmac<Sha256>> {
         let mut mac = Hmac::<Sha256>::new_from_slice(self.link_key.expose_secret()).ok()?;
         mac.update(

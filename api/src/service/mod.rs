@@ -70,6 +70,12 @@ impl App {
         self
     }
 
+    /// The same services with the library's contents kept in `store`.
+    pub fn with_blob_store(mut self, store: Arc<dyn crate::storage::BlobStore>) -> Self {
+        self.library = Arc::new(self.library.with_store(store));
+        self
+    }
+
     /// How long a login session may go unused.
     pub fn session_idle(&self) -> chrono::Duration {
         self.sso.settings.session_idle

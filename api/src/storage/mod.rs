@@ -1,7 +1,7 @@
 //! The blob store: file contents, named by their SHA-256 (content-addressed, so the same
 //! bytes uploaded twice are stored once), behind one small interface so that every back
-//! end (the database today; S3-compatible object storage through `object_store` later)
-//! serves every replica the same way.
+//! end (the database, the default; S3-compatible object storage through `object_store`,
+//! with `storage_url = "s3://bucket/prefix"`) serves every replica the same way.
 //!
 //! Contents go in and out as streams of chunks: no back end holds a whole file in memory.
 //! A write that fails half-way leaves at most an incomplete blob, which
@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 use futures_util::stream::BoxStream;
 
 pub mod database;
+pub mod s3;
 
 /// The size of the chunks contents are stored and read in.
 pub const CHUNK_SIZE: usize = 256 * 1024;
