@@ -19,6 +19,7 @@ pub mod enums;
 pub mod event;
 pub mod ids;
 pub mod library;
+pub mod library_items;
 pub mod limits;
 pub mod loaders;
 pub mod membership;
