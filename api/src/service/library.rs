@@ -404,10 +404,10 @@ pub fn validate_filter(filter: &DocumentFilter) -> ServiceResult<()> {
             return Err(ServiceError::bad_input("filter.tags", "holds tags of at most 100 characters"));
         }
     }
-    if let (Some(after), Some(before)) = (filter.updated_after, filter.updated_before) {
-        if before < after {
-            return Err(ServiceError::bad_input("filter.updatedBefore", "must not be before updatedAfter"));
-        }
+    if let (Some(after), Some(before)) = (filter.updated_after, filter.updated_before)
+        && before < after
+    {
+        return Err(ServiceError::bad_input("filter.updatedBefore", "must not be before updatedAfter"));
     }
     Ok(())
 }
