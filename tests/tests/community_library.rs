@@ -447,6 +447,7 @@ async fn a_page_with_its_facets_costs_statements_by_its_shape_not_its_size() {
     let small = statements(app, &w.bob).await;
     grow(2, 15).await;
     let large = statements(app, &w.bob).await;
+    println!("statements: {small} for 4 items, {large} for 30 items");
     assert!(small <= CEILING, "{small} statements for a small library");
     assert!(large <= CEILING, "{large} statements for a library of 30 items");
     assert!(large <= small + 1, "{small} then {large}: statements grow with the library");
