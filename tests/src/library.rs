@@ -130,3 +130,54 @@ pub fn pdf(size: usize, seed: u8) -> Vec<u8> {
     bytes.truncate(size.max(16));
     bytes
 }
+
+/// Creates a document from `input` (fields of `CreateDocumentInput`; `kind` OTHER and
+/// `language` `fr` unless given) with a small PDF as version 1; returns its global id.
+pub async fn document(app: &TestApp, token: &str, input: Value) -> Value {
+    let mut input = input;
+    if let Some(fields) = input.as_object_mut() {
+        fields.entry("kind").or_insert(json!("OTHER"));
+        fields.entry("language").or_insert(json!("fr"));
+        fields.insert("file".to_owned(), Value::Null);
+    }
+    let (status, body) =
+        upload(app, Some(token), CREATE, json!({ "input": input }), "variables.input.file", "doc.pdf", &pdf(64, 7))
+            .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+    body["data"]["createDocument"]["document"]["id"].clone()
+}
+
+/// Creates a wiki page of `community` as `token`; returns its global id.
+pub async fn wiki_page(app: &TestApp, token: &str, community: &Value, title: &str) -> Value {
+    let data = app
+        .ok(
+            Some(token),
+            "mutation($c: ID!, $t: String!) { createWikiPage(input: { communityId: $c, title: $t, body: \"Texte\" }) { page { id } } }",
+            json!({ "c": community, "t": title }),
+        )
+        .await;
+    data["createWikiPage"]["page"]["id"].clone()
+}
+
+/// Creates a theme of `community` as `token`; returns its global id.
+pub async fn theme(app: &TestApp, token: &str, community: &Value, name: &str) -> Value {
+    let data = app
+        .ok(
+            Some(token),
+            "mutation($c: ID!, $n: String!) { createTheme(input: { communityId: $c, name: $n }) { theme { id } } }",
+            json!({ "c": community, "n": name }),
+        )
+        .await;
+    data["createTheme"]["theme"]["id"].clone()
+}
+
+/// Publishes a document to `audience` as `token`.
+pub async fn publish(app: &TestApp, token: &str, document: &Value, audience: &str) {
+    app.ok(
+        Some(token),
+        "mutation($id: ID!, $a: Audience!) { publishDocument(input: { id: $id, audience: $a }) { document { id } } }",
+        json!({ "id": document, "a": audience }),
+    )
+    .await;
+}

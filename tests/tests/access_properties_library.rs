@@ -7,7 +7,8 @@
 //! by id or downloads (with their bearer token, or with a link signed for them) a
 //! document, version, page, revision or theme their rights do not allow, and everybody reaches
 //! every one they do — checked through the API against a reference model written apart
-//! from the policy.
+//! from the policy. Each community's library (`Community.library`, its count and facets)
+//! holds exactly what the viewer may read of it, and nothing of a community they may not see.
 
 use std::collections::BTreeSet;
 
@@ -45,6 +46,9 @@ const VERSIONS: &str = "query($id: ID!) { node(id: $id) { ... on Document { curr
     versions(first: 10) { totalCount edges { node { number } } } } } }";
 const BY_ID: &str = "query($id: ID!) { node(id: $id) { id } }";
 const BY_IDS: &str = "query($ids: [ID!]!) { nodes(ids: $ids) { id } }";
+const LIBRARY: &str = "query($s: String!) { community(slug: $s) { library(first: 100, orderBy: { field: TITLE }) { \
+    totalCount edges { node { ... on Document { title } ... on WikiPage { title } } } \
+    facets { themes { count } kinds { count } languages { count } } } } }";
 const PAGES: &str = "query($c: ID!) { wikiPages(communityId: $c) { totalCount edges { node { id } } } }";
 
 /// A wiki page (and its first revision) in each community; their ids.
@@ -372,6 +376,40 @@ async fn check(net: Net) -> Result<(), TestCaseError> {
                 ids.push(json!(gid));
                 expected_bulk.push(allowed);
             }
+        }
+        // Each community's library: nothing at all when the community is hidden; else its
+        // documents the viewer reads and its page for its readers, facets counting only these.
+        for c in 0..n {
+            let body = app.gql(token, LIBRARY, json!({ "s": slug(c) })).await;
+            let library = &body["data"]["community"]["library"];
+            if !sees(&net, viewer, c) {
+                prop_assert!(body["data"]["community"].is_null(), "library {} for {:?}: {}", c, viewer, body);
+                prop_assert!(!body.to_string().contains("doc-"), "library {} for {:?}: {}", c, viewer, body);
+                continue;
+            }
+            let mut expected: Vec<String> =
+                (0..KINDS.len()).filter(|k| reads_document(&net, viewer, c, *k)).map(|k| title(c, k)).collect();
+            let documents = expected.len() as u64;
+            if reads(&net, viewer, c) {
+                expected.push("Accueil".to_owned());
+            }
+            expected.sort();
+            let mut got: Vec<String> = library["edges"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|e| e["node"]["title"].as_str().map(str::to_owned))
+                .collect();
+            got.sort();
+            prop_assert_eq!(&got, &expected, "library {} for {:?}", c, viewer);
+            prop_assert_eq!(library["totalCount"].as_u64(), Some(expected.len() as u64));
+            let sum = |facet: &str| -> u64 {
+                library["facets"][facet].as_array().into_iter().flatten().filter_map(|f| f["count"].as_u64()).sum()
+            };
+            prop_assert_eq!(sum("kinds"), documents, "kinds of library {} for {:?}", c, viewer);
+            prop_assert_eq!(sum("languages"), documents, "languages of library {} for {:?}", c, viewer);
+            let themed = if reads(&net, viewer, c) { documents } else { 0 };
+            prop_assert_eq!(sum("themes"), themed, "themes of library {} for {:?}", c, viewer);
         }
         let body = app.ok(token, BY_IDS, json!({ "ids": ids })).await;
         let answered: Vec<bool> = body["nodes"].as_array().into_iter().flatten().map(|n| !n.is_null()).collect();

@@ -123,8 +123,8 @@ impl Community {
             | "bulletinBoard"
             | "moderationQueue"
             | "unreadThreads" => &[],
-            // Events are read by the community's id.
-            "events" => &[],
+            // Events and the library are read by the community's id.
+            "events" | "library" => &[],
             "calendarFeedUrl" => &[],
             "name" => &[C::Name],
             "description" => &[C::Description],
@@ -359,6 +359,34 @@ impl Community {
             Subgroup,
         )
         .await
+    }
+    /// The community's library: its documents and wiki pages together, as the viewer
+    /// may read them (its readers see every document and page; people who may only see
+    /// the community's profile see the documents published to the network or the public,
+    /// and no page), with their count and facets over the whole filtered list.
+    #[graphql(
+        complexity = "crate::graphql::library_items::LIBRARY_COST.saturating_add(crate::graphql::connection::cost(first, None, child_complexity))"
+    )]
+    async fn library(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Narrows the list; all given filters must match.")] filter: Option<
+            super::library_items::LibraryFilterInput,
+        >,
+        #[graphql(
+            desc = "How the list is sorted; by default the last changed first (`{ field: UPDATED_AT, direction: DESC }`). A cursor serves only the order it was made in: with another `orderBy` it is `BAD_USER_INPUT` naming `after`."
+        )]
+        order_by: Option<super::library_items::LibraryOrder>,
+        #[graphql(
+            desc = "How many items to return from the start of the list (after `after` if given): 0 to 100. When not given, a page holds 20 items; out of range is `BAD_USER_INPUT` naming `first`."
+        )]
+        first: Option<i32>,
+        #[graphql(
+            desc = "Returns the items after this cursor (the `cursor` of an edge, or `pageInfo.endCursor`, of this same list). An unreadable cursor is `BAD_USER_INPUT` naming `after`."
+        )]
+        after: Option<String>,
+    ) -> async_graphql::Result<super::library_items::LibraryConnection> {
+        super::library_items::library(ctx, self.0.id, filter, order_by, first, after).await
     }
     /// Discussion threads, oldest first (members of the community only).
     #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]

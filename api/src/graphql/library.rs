@@ -264,6 +264,13 @@ pub struct DocumentFilterInput {
     pub theme_ids: Option<Vec<ID>>,
     /// Only documents one of these people wrote (global ids, at most 100).
     pub author_ids: Option<Vec<ID>>,
+    /// Only documents with one of these free tags (case aside; at most 100).
+    pub tags: Option<Vec<String>>,
+    /// Only documents last changed at or after this instant.
+    pub updated_after: Option<DateTime<Utc>>,
+    /// Only documents last changed before this instant (not before `updatedAfter`:
+    /// `BAD_USER_INPUT` naming `filter.updatedBefore` otherwise).
+    pub updated_before: Option<DateTime<Utc>>,
 }
 
 /// `documents`.
@@ -315,6 +322,9 @@ impl LibraryQuery {
             languages: input.languages,
             statuses: input.statuses.map(|v| v.into_iter().map(Into::into).collect()),
             text: input.text,
+            tags: input.tags,
+            updated_after: input.updated_after,
+            updated_before: input.updated_before,
         };
         service::validate_filter(&filter).gql()?;
         let db = &app(ctx).db;
@@ -671,7 +681,7 @@ pub struct PurgeDocumentPayload {
     pub purged_id: ID,
 }
 
-fn ids_of(field: &str, kind: NodeKind, ids: &[ID]) -> async_graphql::Result<Vec<i32>> {
+pub(super) fn ids_of(field: &str, kind: NodeKind, ids: &[ID]) -> async_graphql::Result<Vec<i32>> {
     ids.iter().map(|id| from_global(field, kind, id)).collect::<Result<Vec<_>, _>>().gql()
 }
 

@@ -19,6 +19,7 @@ pub mod enums;
 pub mod event;
 pub mod ids;
 pub mod library;
+pub mod library_items;
 pub mod limits;
 pub mod loaders;
 pub mod membership;
@@ -99,6 +100,11 @@ fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
         .override_output_type_description::<Conn<wiki::WikiPage>>(CONNECTION)
         .override_output_type_description::<Conn<wiki::WikiPageRevision>>(CONNECTION)
         .override_output_type_description::<Conn<discussion::Report>>(CONNECTION)
+        .override_output_type_description::<library_items::LibraryConnection>(
+            "One page of a community's library (a Relay cursor connection): its items as `edges` (each with a \
+             `cursor`) or `nodes`, `pageInfo` to fetch the next page, `totalCount` and `facets` over the whole \
+             filtered library. Pages hold 20 items unless `first` (at most 100) says otherwise.",
+        )
 }
 
 /// The description of every `…Connection` type.

@@ -203,6 +203,12 @@ pub struct DocumentFilter {
     pub theme_ids: Option<Vec<i32>>,
     /// Documents one of these people wrote.
     pub author_ids: Option<Vec<i32>>,
+    /// Documents with one of these free tags (case aside).
+    pub tags: Option<Vec<String>>,
+    /// Documents last changed at or after this instant.
+    pub updated_after: Option<DateTime<Utc>>,
+    /// Documents last changed before this instant.
+    pub updated_before: Option<DateTime<Utc>>,
 }
 
 // ---- Who may read what ---------------------------------------------------------------------
@@ -332,12 +338,54 @@ pub fn documents_filtered(app: &App, caller: &Caller, filter: &DocumentFilter) -
             ),
         );
     }
-    if let Some(text) = filter.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        let pattern = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-        let title = Expr::expr(Func::lower(Expr::col((document::Entity, document::Column::Title))));
-        select = select.filter(title.like(LikeExpr::new(pattern.to_lowercase()).escape('\\')));
+    if let Some(tags) = &filter.tags {
+        select = select.filter(tags_condition(tags));
+    }
+    if let Some(after) = filter.updated_after {
+        select = select.filter(document::Column::UpdatedAt.gte(after));
+    }
+    if let Some(before) = filter.updated_before {
+        select = select.filter(document::Column::UpdatedAt.lt(before));
+    }
+    if let Some(condition) = title_condition((document::Entity, document::Column::Title), filter.text.as_deref()) {
+        select = select.filter(condition);
     }
     select
+}
+
+/// `text` escaped for a `LIKE` pattern whose escape character is `\`.
+fn like_escaped(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+/// SQL condition: the title `column` holds `text` (case aside); `None` when `text` is
+/// blank (no narrowing).
+pub fn title_condition(
+    column: (impl sea_orm::sea_query::IntoIden + 'static, impl sea_orm::sea_query::IntoIden + 'static),
+    text: Option<&str>,
+) -> Option<sea_orm::sea_query::SimpleExpr> {
+    let text = text.map(str::trim).filter(|t| !t.is_empty())?;
+    let pattern = format!("%{}%", like_escaped(text));
+    let title = Expr::expr(Func::lower(Expr::col(column)));
+    Some(title.like(LikeExpr::new(pattern.to_lowercase()).escape('\\')))
+}
+
+/// SQL condition on `document` rows: one of `tags` is among the document's (case aside).
+/// Tags are stored as a compact JSON array of strings, where an unescaped `"` only ever
+/// opens or closes a string: a tag is found as `["tag"` or `,"tag"` followed by `,` or
+/// `]`, never inside another tag.
+fn tags_condition(tags: &[String]) -> Condition {
+    let stored = Expr::expr(Func::lower(Expr::col((document::Entity, document::Column::Tags))));
+    let mut any = Condition::any();
+    for tag in tags {
+        let encoded = serde_json::Value::from(tag.trim()).to_string().to_lowercase();
+        let encoded = like_escaped(&encoded);
+        for (open, close) in [("[", ","), ("[", "]"), (",", ","), (",", "]")] {
+            let pattern = format!("%{open}{encoded}{close}%");
+            any = any.add(stored.clone().like(LikeExpr::new(pattern).escape('\\')));
+        }
+    }
+    any
 }
 
 /// Checks a [`DocumentFilter`]'s input.
@@ -357,6 +405,19 @@ pub fn validate_filter(filter: &DocumentFilter) -> ServiceResult<()> {
     }
     if filter.text.as_ref().is_some_and(|t| t.chars().count() > validate::TITLE_MAX) {
         return Err(ServiceError::bad_input("filter.text", "is at most 300 characters"));
+    }
+    if let Some(tags) = &filter.tags {
+        if tags.len() > validate::LIST_MAX {
+            return Err(ServiceError::bad_input("filter.tags", "takes at most 100 tags"));
+        }
+        if tags.iter().any(|t| t.chars().count() > TAG_MAX) {
+            return Err(ServiceError::bad_input("filter.tags", "holds tags of at most 100 characters"));
+        }
+    }
+    if let (Some(after), Some(before)) = (filter.updated_after, filter.updated_before)
+        && before < after
+    {
+        return Err(ServiceError::bad_input("filter.updatedBefore", "must not be before updatedAfter"));
     }
     Ok(())
 }

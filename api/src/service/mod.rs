@@ -18,6 +18,7 @@ pub mod community;
 pub mod discussion;
 pub mod event;
 pub mod library;
+pub mod library_items;
 pub mod membership;
 pub mod node;
 pub mod organization;
