@@ -29,6 +29,7 @@ pub mod network_role;
 pub mod organization;
 pub mod organization_role;
 pub mod person;
+pub mod person_expertise;
 pub mod person_identity;
 pub mod policy_state;
 pub mod post;
@@ -68,6 +69,7 @@ pub mod prelude {
     pub use crate::organization::Entity as Organization;
     pub use crate::organization_role::Entity as OrganizationRole;
     pub use crate::person::Entity as Person;
+    pub use crate::person_expertise::Entity as PersonExpertise;
     pub use crate::person_identity::Entity as PersonIdentity;
     pub use crate::policy_state::Entity as PolicyState;
     pub use crate::post::Entity as Post;

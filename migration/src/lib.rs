@@ -52,6 +52,8 @@ mod m0052_post_reaction;
 mod m0053_moderation;
 mod m0054_post_report;
 mod m0055_thread_reader;
+// Directory and mentions (issue 14).
+mod m0070_person_profile;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -108,6 +110,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0054_post_report::Migration),
             Box::new(m0035_document_published_version::Migration),
             Box::new(m0055_thread_reader::Migration),
+            Box::new(m0070_person_profile::Migration),
         ]
     }
 }

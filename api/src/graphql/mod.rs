@@ -58,6 +58,7 @@ pub struct Mutation(
     organization::OrganizationMutation,
     community::CommunityMutation,
     discussion::DiscussionMutation,
+    person::PersonMutation,
     membership::MembershipMutation,
     sponsorship::SponsorshipMutation,
     subgroup::SubgroupMutation,
@@ -99,6 +100,7 @@ fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
         .override_output_type_description::<Conn<wiki::WikiPage>>(CONNECTION)
         .override_output_type_description::<Conn<wiki::WikiPageRevision>>(CONNECTION)
         .override_output_type_description::<Conn<discussion::Report>>(CONNECTION)
+        .override_output_type_description::<Conn<person::Person>>(CONNECTION)
 }
 
 /// The description of every `…Connection` type.
