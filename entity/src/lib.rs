@@ -25,6 +25,7 @@ pub mod identity_provider;
 pub mod login_attempt;
 pub mod login_code;
 pub mod membership;
+pub mod mention;
 pub mod network_role;
 pub mod organization;
 pub mod organization_role;
