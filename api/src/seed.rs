@@ -141,6 +141,7 @@ pub async fn seed(db: &DatabaseConnection, size: SeedSize) -> ServiceResult<Stri
             status: Set(RecordStatus::Active),
             created_at: Set(now),
             updated_at: Set(now),
+            ..Default::default()
         }),
     )
     .await?;

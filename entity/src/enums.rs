@@ -65,6 +65,18 @@ string_enum!(
 );
 
 string_enum!(
+    /// Who may see a field of a person's profile (besides the person themselves).
+    FieldVisibility {
+        /// Any logged-in person of the network.
+        Network = "NETWORK",
+        /// People who share an active community or an organization with them.
+        Communities = "COMMUNITIES",
+        /// The person themselves only.
+        Private = "PRIVATE",
+    }
+);
+
+string_enum!(
     /// Who can see that a community exists.
     Visibility {
         /// Anyone, even anonymous visitors, sees the community's profile.

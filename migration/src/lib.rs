@@ -54,6 +54,9 @@ mod m0054_post_report;
 mod m0055_thread_reader;
 // Library list (issue 12, item 4).
 mod m0065_library_order_indexes;
+// Directory and mentions (issue 14).
+mod m0070_person_profile;
+mod m0071_mention;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -111,6 +114,8 @@ impl MigratorTrait for Migrator {
             Box::new(m0035_document_published_version::Migration),
             Box::new(m0055_thread_reader::Migration),
             Box::new(m0065_library_order_indexes::Migration),
+            Box::new(m0070_person_profile::Migration),
+            Box::new(m0071_mention::Migration),
         ]
     }
 }

@@ -5,6 +5,7 @@
 
 use entity::enums::CommunityRole;
 use harness::{TestApp, error_code, error_field, fixtures};
+use maillage_api::graphql::ids::{NodeKind, to_global};
 use serde_json::{Value, json};
 
 const CREATE_THREAD: &str = "mutation($input: CreateThreadInput!) { createThread(input: $input) { thread { id kind language body bodyHtml answeredAt firstReplyAt acceptedAnswer { id } } } }";
@@ -658,4 +659,97 @@ async fn readers_report_replies_and_moderators_resolve_the_queue() {
     assert_eq!(data["node"]["posts"]["edges"][0]["node"]["body"], "");
     let body = cop.app.gql(Some(&cop.founder), RESOLVE, json!({ "id": "garbage", "a": "DISMISS" })).await;
     assert_eq!((error_code(&body), error_field(&body)), ("BAD_USER_INPUT", "reportId"), "{body}");
+}
+
+/// The global id of the person behind a token.
+async fn person_gid(cop: &Cop, token: &str) -> String {
+    cop.app.ok(Some(token), "{ me { id } }", json!({})).await["me"]["id"].as_str().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn a_mention_reaches_only_people_who_can_read_the_thread_and_reveals_no_one_else() {
+    let cop = cop().await;
+    let worker = person_gid(&cop, &cop.worker).await;
+    let stranger = person_gid(&cop, &cop.stranger).await;
+    let nobody = to_global(NodeKind::Person, 999_999).0;
+    let mentions = "thread { id bodyHtml mentions { displayName } }";
+    let create = format!("mutation($input: CreateThreadInput!) {{ createThread(input: $input) {{ {mentions} }} }}");
+    let body = format!("Qu'en pensez-vous, @[Travailleur]({worker}) et @[Inconnu]({stranger}) ?");
+    let data = cop
+        .app
+        .ok(
+            Some(&cop.nurse),
+            &create,
+            json!({ "input": { "communityId": cop.community, "title": "Pansements", "body": body,
+                "mentions": [worker, stranger, nobody, worker] } }),
+        )
+        .await;
+    let thread = &data["createThread"]["thread"];
+    // The member who reads the thread is mentioned and linked; the stranger, who may not
+    // read it, is neither stored nor linked: plain text, as any name.
+    assert_eq!(thread["mentions"], json!([{ "displayName": "social.worker" }]));
+    let html = thread["bodyHtml"].as_str().unwrap_or_default();
+    assert!(
+        html.contains(&format!(r#"<a href="/people/{worker}" rel="nofollow noopener noreferrer">@Travailleur</a>"#)),
+        "{html}"
+    );
+    assert!(!html.contains(&stranger), "{html}");
+    assert!(html.contains("@Inconnu"), "{html}");
+    assert_eq!(cop.app.count_rows("mention").await, 1, "only the reader is stored to be notified");
+    // A reply mentioning the stranger answers exactly as one mentioning nobody at all.
+    let reply = "mutation($input: CreatePostInput!) { createPost(input: $input) { post { bodyHtml mentions { displayName } } } }";
+    let mut answers = Vec::new();
+    for who in [&stranger, &nobody] {
+        let data = cop
+            .app
+            .ok(
+                Some(&cop.nurse),
+                reply,
+                json!({ "input": { "threadId": thread["id"], "body": "Voir @[quelqu'un](X) plus haut.", "mentions": [who] } }),
+            )
+            .await;
+        answers.push(data["createPost"]["post"].clone());
+    }
+    assert_eq!(answers[0], answers[1]);
+    assert_eq!(answers[0]["mentions"], json!([]));
+    assert_eq!(cop.app.count_rows("mention").await, 1);
+    // Those who read the thread see who it mentions; the stranger cannot reach it at all.
+    let read = "query($id: ID!) { node(id: $id) { ... on Thread { mentions { displayName } } } }";
+    let seen = cop.app.ok(Some(&cop.founder), read, json!({ "id": thread["id"] })).await;
+    assert_eq!(seen["node"]["mentions"], json!([{ "displayName": "social.worker" }]));
+    let hidden = cop.app.gql(Some(&cop.stranger), read, json!({ "id": thread["id"] })).await;
+    assert_eq!(hidden["data"]["node"], Value::Null, "{hidden}");
+}
+
+#[tokio::test]
+async fn malformed_or_too_many_mentions_are_refused_writing_nothing() {
+    let cop = cop().await;
+    let thread = fixtures::thread(&cop.app, &cop.nurse, &cop.community, "Pansements").await;
+    let worker = person_gid(&cop, &cop.worker).await;
+    let (threads, posts) = (cop.app.count_rows("thread").await, cop.app.count_rows("post").await);
+    let reply = "mutation($input: CreatePostInput!) { createPost(input: $input) { post { id } } }";
+    let create = "mutation($input: CreateThreadInput!) { createThread(input: $input) { thread { id } } }";
+    let too_many: Vec<&str> = (0..21).map(|_| worker.as_str()).collect();
+    for mentions in [json!(["nope"]), json!([cop.community]), json!(too_many)] {
+        let body = cop
+            .app
+            .gql(
+                Some(&cop.nurse),
+                reply,
+                json!({ "input": { "threadId": thread, "body": "Bonjour", "mentions": mentions } }),
+            )
+            .await;
+        assert_eq!((error_code(&body), error_field(&body)), ("BAD_USER_INPUT", "mentions"), "{body}");
+        let body = cop
+            .app
+            .gql(
+                Some(&cop.nurse),
+                create,
+                json!({ "input": { "communityId": cop.community, "title": "Autre", "mentions": mentions } }),
+            )
+            .await;
+        assert_eq!((error_code(&body), error_field(&body)), ("BAD_USER_INPUT", "mentions"), "{body}");
+    }
+    assert_eq!((cop.app.count_rows("thread").await, cop.app.count_rows("post").await), (threads, posts));
+    assert_eq!(cop.app.count_rows("mention").await, 0);
 }

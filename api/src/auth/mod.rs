@@ -352,6 +352,40 @@ mod tests {
     }
 }
 
+/// A person as a caller, outside any request: to ask what they may see (a calendar
+/// feed, whether a mention reaches them). `None` when there is no such person, or when
+/// they or their organization are suspended.
+pub async fn caller_of<C: ConnectionTrait>(db: &C, person_id: i32) -> ServiceResult<Option<Caller>> {
+    let Some(person) = person::Entity::find_by_id(person_id).one(db).await? else { return Ok(None) };
+    if person.status != RecordStatus::Active {
+        return Ok(None);
+    }
+    if let Some(org) = person.organization_id {
+        let active =
+            organization::Entity::find_by_id(org).one(db).await?.is_some_and(|o| o.status == RecordStatus::Active);
+        if !active {
+            return Ok(None);
+        }
+    }
+    let mut base_roles = vec![Role::Person];
+    let roles = network_role::Entity::find().filter(network_role::Column::PersonId.eq(person.id)).all(db).await?;
+    base_roles.extend(roles.into_iter().map(|r| Role::Network(r.role)));
+    let network_admin = base_roles.contains(&Role::Network(NetworkRoleKind::Admin));
+    Ok(Some(Caller::new(
+        Some(Actor {
+            person_id: person.id,
+            organization_id: person.organization_id,
+            network_admin,
+            session_id: 0,
+            base_roles,
+            scopes: None,
+            api_client_id: None,
+            trusted_documents_of: None,
+        }),
+        None,
+    )))
+}
+
 /// Who is calling a service, and the request it belongs to (for the audit trail).
 #[derive(Debug, Clone, Default)]
 pub struct Caller {

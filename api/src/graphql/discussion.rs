@@ -11,8 +11,8 @@ use super::{
     enums::{Reaction, ReportStatus, ThreadKind},
     ids::{NodeKind, from_global, to_global},
     loaders::{
-        IdLoader, PersonById, PostById, PostReactions, PostRevisions, SubgroupById, ThreadById, ThreadPosts,
-        ThreadReaders, ThreadUnreadCounts, ViewerTiesLoader, VisibleCommunityById, loader,
+        IdLoader, PersonById, PostById, PostMentions, PostReactions, PostRevisions, SubgroupById, ThreadById,
+        ThreadMentions, ThreadPosts, ThreadReaders, ThreadUnreadCounts, ViewerTiesLoader, VisibleCommunityById, loader,
     },
     order::{PostOrder, list_order},
     person::Person,
@@ -54,7 +54,7 @@ impl Thread {
             "locked" => &[C::LockedAt],
             "pinned" => &[C::PinnedAt],
             "expiresAt" => &[C::ExpiresAt],
-            "unreadCount" | "viewerFollows" | "viewerLastReadAt" => &[],
+            "unreadCount" | "viewerFollows" | "viewerLastReadAt" | "mentions" => &[],
             _ => return None,
         })
     }
@@ -75,9 +75,22 @@ impl Thread {
     async fn body(&self) -> &str {
         &self.0.body
     }
-    /// The opening message rendered to HTML and sanitized (safe to insert in a page).
-    async fn body_html(&self) -> String {
-        rich_text::to_html(&self.0.body)
+    /// The opening message rendered to HTML and sanitized (safe to insert in a page); a
+    /// mention `@[Name](person-id)` of someone in `mentions` is a link to
+    /// `/people/<person-id>`, any other is the plain text `@Name`.
+    async fn body_html(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        if !rich_text::has_mentions(&self.0.body) {
+            return Ok(rich_text::to_html(&self.0.body));
+        }
+        let ids = loader::<ThreadMentions, _>(ctx).load_one(self.0.id).await.gql()?.unwrap_or_default();
+        linked_html(ctx, &self.0.body, ids).await
+    }
+    /// The people its opening message mentions (only ever people who could read the
+    /// thread when it was written); empty for anonymous viewers.
+    #[graphql(complexity = "crate::graphql::connection::list_cost(child_complexity)")]
+    async fn mentions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Person>> {
+        let ids = loader::<ThreadMentions, _>(ctx).load_one(self.0.id).await.gql()?.unwrap_or_default();
+        people_of(ctx, ids).await
     }
     /// When the thread was started.
     async fn created_at(&self) -> DateTime<Utc> {
@@ -223,6 +236,7 @@ impl Post {
             "revisions" => &[C::ThreadId],
             "hidden" => &[C::HiddenAt],
             "hiddenReason" => &[C::HiddenAt, C::HiddenReason, C::AuthorId, C::ThreadId],
+            "mentions" => &[C::DeletedAt, C::HiddenAt, C::AuthorId, C::ThreadId],
             _ => return None,
         })
     }
@@ -355,9 +369,27 @@ impl Post {
         Ok(if self.readable(ctx).await? { &self.0.body } else { "" })
     }
     /// The reply rendered to HTML and sanitized (safe to insert in a page); empty when
-    /// `body` is.
+    /// `body` is. A mention `@[Name](person-id)` of someone in `mentions` is a link to
+    /// `/people/<person-id>`, any other is the plain text `@Name`.
     async fn body_html(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
-        Ok(if self.readable(ctx).await? { rich_text::to_html(&self.0.body) } else { String::new() })
+        if !self.readable(ctx).await? {
+            return Ok(String::new());
+        }
+        if !rich_text::has_mentions(&self.0.body) {
+            return Ok(rich_text::to_html(&self.0.body));
+        }
+        let ids = loader::<PostMentions, _>(ctx).load_one(self.0.id).await.gql()?.unwrap_or_default();
+        linked_html(ctx, &self.0.body, ids).await
+    }
+    /// The people it mentions (only ever people who could read the thread when it was
+    /// written); empty when `body` is, and for anonymous viewers.
+    #[graphql(complexity = "crate::graphql::connection::list_cost(child_complexity)")]
+    async fn mentions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Person>> {
+        if !self.readable(ctx).await? {
+            return Ok(Vec::new());
+        }
+        let ids = loader::<PostMentions, _>(ctx).load_one(self.0.id).await.gql()?.unwrap_or_default();
+        people_of(ctx, ids).await
     }
     /// Whether a moderator hid it: for anyone but its author and the community's
     /// moderators it then reads like a deleted reply.
@@ -430,6 +462,27 @@ impl Post {
     }
 }
 
+/// These people as the viewer may see them (nobody for anonymous viewers), in order.
+async fn people_of(ctx: &Context<'_>, ids: Vec<i32>) -> async_graphql::Result<Vec<Person>> {
+    let found = loader::<PersonById, _>(ctx).load_many(ids.iter().copied()).await.gql()?;
+    Ok(ids.iter().filter_map(|id| found.get(id).cloned().map(Person)).collect())
+}
+
+/// Renders `body` with links to the mentioned people the viewer may see.
+async fn linked_html(ctx: &Context<'_>, body: &str, ids: Vec<i32>) -> async_graphql::Result<String> {
+    let shown: Vec<String> = people_of(ctx, ids).await?.iter().map(|p| to_global(NodeKind::Person, p.0.id).0).collect();
+    Ok(rich_text::to_html_with_mentions(body, |id| shown.iter().any(|s| s == id)))
+}
+
+/// Reads the `mentions` of an input: at most 20 global ids of people.
+fn mention_ids(ids: &[ID]) -> async_graphql::Result<Vec<i32>> {
+    if ids.len() > service::MENTIONS_MAX {
+        return Err(ServiceError::bad_input("mentions", format!("has more than {} entries", service::MENTIONS_MAX)))
+            .gql();
+    }
+    ids.iter().map(|id| from_global("mentions", NodeKind::Person, id)).collect::<Result<Vec<_>, _>>().gql()
+}
+
 /// Input of `createThread`.
 #[derive(InputObject)]
 pub struct CreateThreadInput {
@@ -452,6 +505,12 @@ pub struct CreateThreadInput {
     pub language: Option<String>,
     /// When an announcement leaves the bulletin board (announcements only; in the future).
     pub expires_at: Option<DateTime<Utc>>,
+    /// People the opening message mentions: global ids of people, at most 20 (a malformed
+    /// one is `BAD_USER_INPUT` naming `mentions`). Only people who may read the thread are
+    /// kept — anyone else is dropped without a word; write `@[Name](person-id)` in `body`
+    /// to show the mention as a link.
+    #[graphql(default)]
+    pub mentions: Vec<ID>,
 }
 
 /// Result of `createThread`.
@@ -471,6 +530,12 @@ pub struct CreatePostInput {
     pub reply_to_id: Option<ID>,
     /// The reply: Markdown, line breaks allowed, 1 to 50,000 characters once trimmed.
     pub body: String,
+    /// People the reply mentions: global ids of people, at most 20 (a malformed one is
+    /// `BAD_USER_INPUT` naming `mentions`). Only people who may read the thread are kept —
+    /// anyone else is dropped without a word; write `@[Name](person-id)` in `body` to show
+    /// the mention as a link.
+    #[graphql(default)]
+    pub mentions: Vec<ID>,
 }
 
 /// Result of `createPost`.
@@ -746,6 +811,7 @@ impl DiscussionMutation {
             kind: input.kind.into(),
             language: input.language,
             expires_at: input.expires_at,
+            mentions: mention_ids(&input.mentions)?,
         };
         let thread = service::create_thread(app(ctx), caller(ctx), new).await.gql()?;
         Ok(CreateThreadPayload { thread: Thread(thread) })
@@ -760,7 +826,7 @@ impl DiscussionMutation {
         let thread_id = from_global("threadId", NodeKind::Thread, &input.thread_id).gql()?;
         let reply_to_id =
             input.reply_to_id.as_ref().map(|id| from_global("replyToId", NodeKind::Post, id)).transpose().gql()?;
-        let new = NewPost { thread_id, reply_to_id, body: input.body };
+        let new = NewPost { thread_id, reply_to_id, body: input.body, mentions: mention_ids(&input.mentions)? };
         let post = service::create_post(app(ctx), caller(ctx), new).await.gql()?;
         Ok(CreatePostPayload { post: Post(post) })
     }

@@ -66,6 +66,18 @@ mirror!(
 );
 
 mirror!(
+    /// Who may see a field of a person's profile (the person always sees it).
+    FieldVisibility = FieldVisibility {
+        /// Any logged-in person of the network.
+        Network,
+        /// People who share an active community or an organization with the person.
+        Communities,
+        /// The person themselves only.
+        Private,
+    }
+);
+
+mirror!(
     /// Who can see that a community exists.
     Visibility = Visibility {
         /// Anyone, even anonymous visitors, sees the community's profile.

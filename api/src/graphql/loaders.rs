@@ -20,7 +20,7 @@ use crate::{
     auth::Caller,
     error::{ServiceError, ServiceResult},
     service::{
-        App, access, community as communities, discussion, event, library,
+        App, access, community as communities, directory, discussion, event, library,
         page::{self, Page, PageRequest},
         person as people, thread_reading,
     },
@@ -106,6 +106,36 @@ impl Loader<i32> for PostReactions {
 
     async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
         discussion::reactions_of(&self.app.db, keys).await.map_err(Arc::new)
+    }
+}
+
+/// The people the opening messages of threads mention (reached through readable
+/// threads; the people themselves are read through [`PersonById`]).
+pub struct ThreadMentions {
+    app: App,
+}
+
+impl Loader<i32> for ThreadMentions {
+    type Value = Vec<i32>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+        discussion::thread_mentions(&self.app.db, keys).await.map_err(Arc::new)
+    }
+}
+
+/// The people replies mention (reached through readable replies; the people themselves
+/// are read through [`PersonById`]).
+pub struct PostMentions {
+    app: App,
+}
+
+impl Loader<i32> for PostMentions {
+    type Value = Vec<i32>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+        discussion::post_mentions(&self.app.db, keys).await.map_err(Arc::new)
     }
 }
 
@@ -347,19 +377,34 @@ impl Loader<(i32, chrono::DateTime<chrono::Utc>)> for AttendanceLoader {
     }
 }
 
-/// Whose e-mail addresses the viewer may see, among people by id (one statement per batch).
-pub struct EmailVisible {
+/// The viewer's standing towards people (what decides which of their profile fields
+/// the viewer sees), at most two statements per batch.
+pub struct ProfileStandings {
     app: App,
     caller: Caller,
 }
 
-impl Loader<i32> for EmailVisible {
-    type Value = bool;
+impl Loader<i32> for ProfileStandings {
+    type Value = directory::Standing;
     type Error = LoadError;
 
     async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
-        let visible = people::emails_visible(&self.app.db, &self.caller, keys).await.map_err(Arc::new)?;
-        Ok(keys.iter().map(|k| (*k, visible.contains(k))).collect())
+        directory::standings(&self.app.db, &self.caller, keys).await.map_err(Arc::new)
+    }
+}
+
+/// The declared expertise tags of people (the resolver checks the viewer sees them), one
+/// statement per batch.
+pub struct PersonExpertise {
+    app: App,
+}
+
+impl Loader<i32> for PersonExpertise {
+    type Value = Vec<String>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+        directory::expertise_of(&self.app.db, keys).await.map_err(Arc::new)
     }
 }
 
@@ -443,6 +488,12 @@ child_list!(
     /// Memberships shown on other people's profiles: active ones, of visible communities.
     PersonMembershipsShared, membership, PersonId, person_id, |app, caller| membership::Entity::find()
         .filter(access::visible_memberships_of(&app.auth, app.db.get_database_backend(), caller, None))
+);
+child_list!(
+    /// Memberships through which the viewer and a person share a community (see
+    /// `directory::shared_memberships`).
+    PersonSharedMemberships, membership, PersonId, person_id, |app, caller| membership::Entity::find()
+        .filter(directory::shared_memberships(app, caller))
 );
 child_list!(
     /// Every membership of a person (for themselves and network administrators).
@@ -603,7 +654,8 @@ pub fn register(request: async_graphql::Request, app: &App, caller: &Caller) -> 
     let request = request
         .data(by_id::<OrganizationById>(app, caller))
         .data(DataLoader::new(PersonById { app: app.clone(), caller: caller.clone() }, tokio::spawn))
-        .data(DataLoader::new(EmailVisible { app: app.clone(), caller: caller.clone() }, tokio::spawn))
+        .data(DataLoader::new(ProfileStandings { app: app.clone(), caller: caller.clone() }, tokio::spawn))
+        .data(DataLoader::new(PersonExpertise { app: app.clone() }, tokio::spawn))
         .data(DataLoader::new(EventOrganizers { app: app.clone(), caller: caller.clone() }, tokio::spawn))
         .data(DataLoader::new(EventPermissionsLoader { app: app.clone(), caller: caller.clone() }, tokio::spawn))
         .data(DataLoader::new(RsvpCountsLoader { app: app.clone() }, tokio::spawn))
@@ -614,6 +666,8 @@ pub fn register(request: async_graphql::Request, app: &App, caller: &Caller) -> 
         .data(by_id::<PostById>(app, caller))
         .data(DataLoader::new(PostReactions { app: app.clone() }, tokio::spawn))
         .data(DataLoader::new(PostRevisions { app: app.clone() }, tokio::spawn))
+        .data(DataLoader::new(ThreadMentions { app: app.clone() }, tokio::spawn))
+        .data(DataLoader::new(PostMentions { app: app.clone() }, tokio::spawn))
         .data(DataLoader::new(ThreadUnreadCounts { app: app.clone(), caller: caller.clone() }, tokio::spawn))
         .data(DataLoader::new(ThreadReaders { app: app.clone(), caller: caller.clone() }, tokio::spawn))
         .data(DataLoader::new(ViewerTiesLoader { app: app.clone(), caller: caller.clone() }, tokio::spawn))
@@ -632,6 +686,7 @@ pub fn register(request: async_graphql::Request, app: &App, caller: &Caller) -> 
         ThreadPosts,
         PersonMembershipsShared,
         PersonMembershipsAll,
+        PersonSharedMemberships,
         OrganizationCommunities,
         DocumentVersions,
         WikiPageRevisions

@@ -59,6 +59,7 @@ pub struct Mutation(
     organization::OrganizationMutation,
     community::CommunityMutation,
     discussion::DiscussionMutation,
+    person::PersonMutation,
     membership::MembershipMutation,
     sponsorship::SponsorshipMutation,
     subgroup::SubgroupMutation,
@@ -105,6 +106,7 @@ fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
              `cursor`) or `nodes`, `pageInfo` to fetch the next page, `totalCount` and `facets` over the whole \
              filtered library. Pages hold 20 items unless `first` (at most 100) says otherwise.",
         )
+        .override_output_type_description::<Conn<person::Person>>(CONNECTION)
 }
 
 /// The description of every `…Connection` type.

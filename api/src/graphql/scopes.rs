@@ -75,6 +75,8 @@ const WRITE: &[&str] = &[
     "markThreadRead",
     "followThread",
     "unfollowThread",
+    // Directory (issue 14).
+    "updateMyProfile",
 ];
 
 /// Administration: organizations, the access policy, identity providers, sessions,

@@ -328,6 +328,12 @@ pub fn visible_memberships_of(
     if own {
         return Condition::all();
     }
+    listed_memberships(auth, backend, caller)
+}
+
+/// SQL condition on `membership` rows: others' memberships the viewer may see listed —
+/// active memberships of communities the viewer sees and may list the members of.
+pub fn listed_memberships(auth: &Authorizer, backend: DbBackend, caller: &Caller) -> Condition {
     // Others' memberships are the community's member list: shown only where the viewer
     // may see the community and list its members (the same decision as
     // `Community.members`, as SQL).

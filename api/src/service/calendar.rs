@@ -13,11 +13,8 @@ use std::{
 
 use chrono::{DateTime, Datelike, Duration, NaiveDateTime, Offset, TimeZone, Utc};
 use chrono_tz::OffsetComponents;
-use entity::{
-    calendar_feed, community, enums::RecordStatus, event, event_occurrence, network_role, organization, person,
-};
+use entity::{calendar_feed, community, event, event_occurrence};
 use icalendar::{Calendar, Component, EventLike, EventStatus, Property};
-use policy::Role;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::json;
 
@@ -27,7 +24,7 @@ use super::{
     event as events,
 };
 use crate::{
-    auth::{self, Actor, Caller},
+    auth::{self, Caller},
     error::ServiceResult,
 };
 
@@ -102,34 +99,7 @@ pub async fn feed_caller(app: &App, token: &str) -> ServiceResult<Option<Caller>
     else {
         return Ok(None);
     };
-    let Some(person) = person::Entity::find_by_id(feed.person_id).one(db).await? else { return Ok(None) };
-    if person.status != RecordStatus::Active {
-        return Ok(None);
-    }
-    if let Some(org) = person.organization_id {
-        let active =
-            organization::Entity::find_by_id(org).one(db).await?.is_some_and(|o| o.status == RecordStatus::Active);
-        if !active {
-            return Ok(None);
-        }
-    }
-    let mut base_roles = vec![Role::Person];
-    let roles = network_role::Entity::find().filter(network_role::Column::PersonId.eq(person.id)).all(db).await?;
-    base_roles.extend(roles.into_iter().map(|r| Role::Network(r.role)));
-    let network_admin = base_roles.contains(&Role::Network(entity::enums::NetworkRoleKind::Admin));
-    Ok(Some(Caller::new(
-        Some(Actor {
-            person_id: person.id,
-            organization_id: person.organization_id,
-            network_admin,
-            session_id: 0,
-            base_roles,
-            scopes: None,
-            api_client_id: None,
-            trusted_documents_of: None,
-        }),
-        None,
-    )))
+    auth::caller_of(db, feed.person_id).await
 }
 
 /// Events of a feed: not over for long, the latest planned first beyond the bound.

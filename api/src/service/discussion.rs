@@ -8,9 +8,9 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 use entity::{
-    community,
+    api_client, community,
     enums::{Reaction, ReportStatus, ThreadKind},
-    post, post_reaction, post_report, post_revision, subgroup, thread,
+    mention, person, post, post_reaction, post_report, post_revision, subgroup, thread,
 };
 use policy::{Action, Role};
 use sea_orm::{
@@ -45,6 +45,8 @@ pub struct NewThread {
     pub language: Option<String>,
     /// When an announcement leaves the bulletin board (announcements only).
     pub expires_at: Option<DateTime<Utc>>,
+    /// People the opening message mentions (see [`store_mentions`]).
+    pub mentions: Vec<i32>,
 }
 
 /// Input of [`create_post`].
@@ -54,6 +56,104 @@ pub struct NewPost {
     /// The reply it answers, if any.
     pub reply_to_id: Option<i32>,
     pub body: String,
+    /// People the reply mentions (see [`store_mentions`]).
+    pub mentions: Vec<i32>,
+}
+
+/// The most people one message may mention.
+pub const MENTIONS_MAX: usize = 20;
+
+/// Refuses more than [`MENTIONS_MAX`] mentions.
+fn check_mentions(mentions: &[i32]) -> ServiceResult<()> {
+    if mentions.len() > MENTIONS_MAX {
+        return Err(ServiceError::bad_input("mentions", format!("has more than {MENTIONS_MAX} entries")));
+    }
+    Ok(())
+}
+
+/// Stores who a message mentions (the thread's opening message when `post_id` is none):
+/// only people who may read the thread — not its author, not an API client, nobody
+/// suspended. Anyone else is dropped without a word: the author learns nothing of whether
+/// they exist, and they are never notified. Returns the people kept, in the order given.
+async fn store_mentions<C: ConnectionTrait>(
+    app: &App,
+    db: &C,
+    thread_id: i32,
+    post_id: Option<i32>,
+    author_id: i32,
+    ids: &[i32],
+) -> ServiceResult<Vec<i32>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let service_accounts = api_client::Entity::find().select_only().column(api_client::Column::PersonId).into_query();
+    let people: Vec<i32> = person::Entity::find()
+        .select_only()
+        .column(person::Column::Id)
+        .filter(person::Column::Id.is_in(ids.iter().copied()))
+        .filter(person::Column::Id.ne(author_id))
+        .filter(person::Column::Id.not_in_subquery(service_accounts))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut kept: Vec<i32> = Vec::new();
+    for id in ids {
+        if kept.contains(id) || !people.contains(id) {
+            continue;
+        }
+        let Some(them) = crate::auth::caller_of(db, *id).await? else { continue };
+        match readable_thread(app, db, &them, thread_id).await {
+            Ok(_) => kept.push(*id),
+            Err(ServiceError::NotFound { .. }) => {}
+            Err(other) => return Err(other),
+        }
+    }
+    if !kept.is_empty() {
+        let now = Utc::now();
+        mention::Entity::insert_many(kept.iter().map(|person_id| mention::ActiveModel {
+            thread_id: Set(thread_id),
+            post_id: Set(post_id),
+            person_id: Set(*person_id),
+            created_at: Set(now),
+            ..Default::default()
+        }))
+        .exec(db)
+        .await?;
+    }
+    Ok(kept)
+}
+
+/// The people mentioned by the opening messages of these threads (reached through
+/// readable ones), in the order given.
+pub async fn thread_mentions<C: ConnectionTrait>(db: &C, ids: &[i32]) -> ServiceResult<HashMap<i32, Vec<i32>>> {
+    let rows = mention::Entity::find()
+        .filter(mention::Column::ThreadId.is_in(ids.iter().copied()))
+        .filter(mention::Column::PostId.is_null())
+        .order_by_asc(mention::Column::Id)
+        .all(db)
+        .await?;
+    let mut out: HashMap<i32, Vec<i32>> = HashMap::new();
+    for row in rows {
+        out.entry(row.thread_id).or_default().push(row.person_id);
+    }
+    Ok(out)
+}
+
+/// The people mentioned by these replies (reached through readable ones), in the order
+/// given.
+pub async fn post_mentions<C: ConnectionTrait>(db: &C, ids: &[i32]) -> ServiceResult<HashMap<i32, Vec<i32>>> {
+    let rows = mention::Entity::find()
+        .filter(mention::Column::PostId.is_in(ids.iter().copied()))
+        .order_by_asc(mention::Column::Id)
+        .all(db)
+        .await?;
+    let mut out: HashMap<i32, Vec<i32>> = HashMap::new();
+    for row in rows {
+        if let Some(post_id) = row.post_id {
+            out.entry(post_id).or_default().push(row.person_id);
+        }
+    }
+    Ok(out)
 }
 
 /// The longest language tag accepted (BCP 47 tags in use are far shorter).
@@ -100,6 +200,7 @@ pub async fn create_thread(app: &App, caller: &Caller, input: NewThread) -> Serv
     let title = validate::required_text("title", &input.title, validate::TITLE_MAX)?;
     let body = validate::multiline("body", &input.body, validate::BODY_MAX)?;
     let language = language("language", input.language.as_deref())?;
+    check_mentions(&input.mentions)?;
     let txn = crate::db::begin_write(&app.db).await?;
     let (community, roles) = communities::authorized(app, &txn, caller, input.community_id, Action::Post).await?;
     let now = Utc::now();
@@ -141,6 +242,7 @@ pub async fn create_thread(app: &App, caller: &Caller, input: NewThread) -> Serv
     }
     .insert(&txn)
     .await?;
+    let mentioned = store_mentions(app, &txn, created.id, None, actor.person_id, &input.mentions).await?;
     record(
         &txn,
         caller,
@@ -148,7 +250,7 @@ pub async fn create_thread(app: &App, caller: &Caller, input: NewThread) -> Serv
         "thread.create",
         "Thread",
         created.id,
-        json!({ "kind": created.kind.as_str(), "subgroupId": created.subgroup_id }),
+        json!({ "kind": created.kind.as_str(), "subgroupId": created.subgroup_id, "mentions": mentioned }),
     )
     .await?;
     super::thread_reading::note_writer(&txn, actor.person_id, created.id, None).await?;
@@ -230,6 +332,7 @@ async fn ensure_unlocked<C: ConnectionTrait>(
 pub async fn create_post(app: &App, caller: &Caller, input: NewPost) -> ServiceResult<post::Model> {
     let actor = caller.actor()?;
     let body = validate::required_multiline("body", &input.body, validate::BODY_MAX)?;
+    check_mentions(&input.mentions)?;
     let txn = crate::db::begin_write(&app.db).await?;
     let (thread, community, roles) = readable_thread(app, &txn, caller, input.thread_id).await?;
     ensure_can_post(app, &txn, caller, &thread, &community, &roles).await?;
@@ -267,6 +370,7 @@ pub async fn create_post(app: &App, caller: &Caller, input: NewPost) -> ServiceR
             .exec(&txn)
             .await?;
     }
+    let mentioned = store_mentions(app, &txn, thread.id, Some(created.id), actor.person_id, &input.mentions).await?;
     record(
         &txn,
         caller,
@@ -274,7 +378,7 @@ pub async fn create_post(app: &App, caller: &Caller, input: NewPost) -> ServiceR
         "post.create",
         "Post",
         created.id,
-        json!({ "threadId": thread.id, "replyToId": reply_to_id }),
+        json!({ "threadId": thread.id, "replyToId": reply_to_id, "mentions": mentioned }),
     )
     .await?;
     super::thread_reading::note_writer(&txn, actor.person_id, thread.id, Some(created.id)).await?;

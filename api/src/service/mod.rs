@@ -15,6 +15,7 @@ pub mod api_client;
 pub mod audit;
 pub mod calendar;
 pub mod community;
+pub mod directory;
 pub mod discussion;
 pub mod event;
 pub mod library;

@@ -279,7 +279,10 @@ id_ordered!(
     wiki_page::Model,
     wiki_page_revision::Model,
     trusted_document::Model,
-    entity::post_report::Model
+    entity::post_report::Model,
+    person::Model,
+    // A community reached through a membership, listed by the membership's id.
+    (i32, community::Model)
 );
 
 /// Which slice of a list to fetch.

@@ -1,21 +1,16 @@
-//! People: look-ups, who may see whose e-mail address, the memberships shown on a
-//! profile, and bootstrap creation.
+//! People: look-ups, the memberships shown on a profile, and bootstrap creation.
 //!
-//! The directory is for logged-in people only: anonymous callers read nobody (security
-//! review 2026-12-01, M4). An e-mail address is shown to the person themselves, to people
-//! who share an active community or an organization with them, and to network
-//! administrators; to anyone else it is null.
-
-use std::collections::HashSet;
+//! People are for logged-in people only: anonymous callers read nobody (security
+//! review 2026-12-01, M4). Who sees which field of a profile (e-mail address included)
+//! is the directory's rule: see [`super::directory`].
 
 use chrono::Utc;
 use entity::{
-    enums::{MembershipStatus, NetworkRoleKind, OrganizationRoleKind, RecordStatus},
+    enums::{NetworkRoleKind, OrganizationRoleKind, RecordStatus},
     membership, network_role, organization_role, person,
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
-    QueryTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
 };
 
 use super::{App, access, validate};
@@ -48,62 +43,6 @@ pub async fn find_by_ids<C: ConnectionTrait>(
         return Ok(Vec::new());
     }
     Ok(person::Entity::find().filter(person::Column::Id.is_in(ids.iter().copied())).all(db).await?)
-}
-
-/// Among these people, those whose e-mail address the caller may see, in at most one
-/// statement: themselves, network administrators see everyone's, and others see the
-/// addresses of people who share an active community or an organization with them.
-pub async fn emails_visible<C: ConnectionTrait>(db: &C, caller: &Caller, ids: &[i32]) -> ServiceResult<HashSet<i32>> {
-    let Some(actor) = caller.viewer.as_ref() else { return Ok(HashSet::new()) };
-    if actor.network_admin {
-        return Ok(ids.iter().copied().collect());
-    }
-    let mut visible: HashSet<i32> = ids.iter().copied().filter(|id| *id == actor.person_id).collect();
-    let others: Vec<i32> = ids.iter().copied().filter(|id| *id != actor.person_id).collect();
-    if others.is_empty() {
-        return Ok(visible);
-    }
-    let my_communities = membership::Entity::find()
-        .select_only()
-        .column(membership::Column::CommunityId)
-        .filter(membership::Column::PersonId.eq(actor.person_id))
-        .filter(membership::Column::Status.eq(MembershipStatus::Active))
-        .into_query();
-    let co_members = membership::Entity::find()
-        .select_only()
-        .column(membership::Column::PersonId)
-        .filter(membership::Column::Status.eq(MembershipStatus::Active))
-        .filter(membership::Column::CommunityId.in_subquery(my_communities))
-        .into_query();
-    let my_organizations = || {
-        organization_role::Entity::find()
-            .select_only()
-            .column(organization_role::Column::OrganizationId)
-            .filter(organization_role::Column::PersonId.eq(actor.person_id))
-            .into_query()
-    };
-    let colleagues = organization_role::Entity::find()
-        .select_only()
-        .column(organization_role::Column::PersonId)
-        .filter(organization_role::Column::OrganizationId.in_subquery(my_organizations()))
-        .into_query();
-    let mut shared = Condition::any()
-        .add(person::Column::Id.in_subquery(co_members))
-        .add(person::Column::Id.in_subquery(colleagues))
-        .add(person::Column::OrganizationId.in_subquery(my_organizations()));
-    if let Some(organization) = actor.organization_id {
-        shared = shared.add(person::Column::OrganizationId.eq(organization));
-    }
-    let found: Vec<i32> = person::Entity::find()
-        .select_only()
-        .column(person::Column::Id)
-        .filter(person::Column::Id.is_in(others))
-        .filter(shared)
-        .into_tuple()
-        .all(db)
-        .await?;
-    visible.extend(found);
-    Ok(visible)
 }
 
 /// Memberships of a person that the caller may see.

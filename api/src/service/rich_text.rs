@@ -44,9 +44,86 @@ pub fn to_html(markdown: &str) -> String {
     SANITIZER.clean(&unsafe_html).to_string()
 }
 
+/// The longest name a mention shows.
+const MENTION_LABEL_MAX: usize = 200;
+
+/// Whether the text may hold a mention (`@[`): only then are its mentions looked up.
+pub fn has_mentions(markdown: &str) -> bool {
+    markdown.contains("@[")
+}
+
+/// Renders Markdown like [`to_html`], with its mentions: `@[Name](person-id)` becomes a
+/// link `@Name` to `/people/<person-id>` when `resolves(person-id)` (the person is one
+/// of those the text mentions, as the viewer may see them), and the plain text `@Name`
+/// otherwise, so a mention of someone the viewer may not see, or that was never stored,
+/// links nowhere.
+pub fn to_html_with_mentions(markdown: &str, resolves: impl Fn(&str) -> bool) -> String {
+    if !has_mentions(markdown) {
+        return to_html(markdown);
+    }
+    let mut out = String::with_capacity(markdown.len() + 32);
+    let mut rest = markdown;
+    while let Some(start) = rest.find("@[") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        match parse_mention(after) {
+            Some((label, id, used)) => {
+                if resolves(id) {
+                    out.push_str(&format!("[@{label}](/people/{id})"));
+                } else {
+                    out.push('@');
+                    out.push_str(label);
+                }
+                rest = &after[used..];
+            }
+            None => {
+                out.push_str("@[");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    to_html(&out)
+}
+
+/// Reads `Name](id)` (after `@[`): the name (one line without brackets, at most
+/// [`MENTION_LABEL_MAX`] characters), the id (letters, digits, `-`, `_`, `=`, `+`, `/`)
+/// and the bytes used.
+fn parse_mention(text: &str) -> Option<(&str, &str, usize)> {
+    let close = text.find(']')?;
+    let label = &text[..close];
+    if label.trim().is_empty() || label.chars().count() > MENTION_LABEL_MAX || label.contains(['[', '\n', '\r']) {
+        return None;
+    }
+    let rest = text[close + 1..].strip_prefix('(')?;
+    let end = rest.find(')')?;
+    let id = &rest[..end];
+    let id_ok = !id.is_empty()
+        && id.len() <= 64
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '=' | '+' | '/'));
+    id_ok.then_some((label, id, close + 2 + end + 1))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::to_html;
+    use super::{to_html, to_html_with_mentions};
+
+    #[test]
+    fn mentions_link_only_to_the_people_resolved() {
+        let html = to_html_with_mentions("Merci @[Ana Roy](UGVyc29uOjI=) et @[Bob](UGVyc29uOjM=) !", |id| {
+            id == "UGVyc29uOjI="
+        });
+        assert!(
+            html.contains(r#"<a href="/people/UGVyc29uOjI=" rel="nofollow noopener noreferrer">@Ana Roy</a>"#),
+            "{html}"
+        );
+        assert!(html.contains("et @Bob !"), "{html}");
+        assert!(!html.contains("UGVyc29uOjM="), "{html}");
+        // Not a mention: left as written.
+        let html = to_html_with_mentions("@[x](javascript:alert(1)) @[", |_| true);
+        assert!(!html.contains("javascript:"), "{html}");
+        assert!(html.contains("@["), "{html}");
+    }
 
     #[test]
     fn markdown_renders() {
