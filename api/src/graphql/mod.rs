@@ -33,6 +33,7 @@ pub mod scopes;
 pub mod sponsorship;
 pub mod sso;
 pub mod subgroup;
+pub mod time;
 pub mod trusted_document;
 pub mod wiki;
 
@@ -50,6 +51,7 @@ pub struct Query(
     library::LibraryQuery,
     wiki::WikiQuery,
     library::ThemeQuery,
+    time::TimeQuery,
 );
 
 /// Every mutation.
@@ -70,6 +72,7 @@ pub struct Mutation(
     library::LibraryMutation,
     wiki::WikiMutation,
     library::ThemeMutation,
+    time::TimeMutation,
 );
 
 /// The schema type.
@@ -99,6 +102,8 @@ fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
         .override_output_type_description::<Conn<wiki::WikiPage>>(CONNECTION)
         .override_output_type_description::<Conn<wiki::WikiPageRevision>>(CONNECTION)
         .override_output_type_description::<Conn<discussion::Report>>(CONNECTION)
+        .override_output_type_description::<Conn<time::TimeEntry>>(CONNECTION)
+        .override_output_type_description::<chrono::NaiveDate>("A calendar day, as an ISO 8601 date (`2026-04-01`).")
 }
 
 /// The description of every `…Connection` type.

@@ -75,6 +75,10 @@ const WRITE: &[&str] = &[
     "markThreadRead",
     "followThread",
     "unfollowThread",
+    // Time budget (issue 13).
+    "logTime",
+    "decideTimeOverrun",
+    "setTimeAllowance",
 ];
 
 /// Administration: organizations, the access policy, identity providers, sessions,
@@ -104,6 +108,7 @@ const ADMIN: &[&str] = &[
     "updateApiClient",
     "requireTrustedDocuments",
     "resetCalendarFeed",
+    "setParticipationSettings",
 ];
 
 /// The scope a mutation needs (`None`: any).

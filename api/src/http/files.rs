@@ -90,6 +90,12 @@ async fn caller(app: &App, limits: &RateLimits, req: &HttpRequest, version_id: i
             _ => Err(not_found()),
         };
     }
+    bearer_caller(app, limits, req).await
+}
+
+/// The bearer token's person, or an anonymous caller without an `Authorization` header;
+/// any other credential is `401` (and counts against the invalid-token limit).
+pub async fn bearer_caller(app: &App, limits: &RateLimits, req: &HttpRequest) -> Result<Caller, HttpResponse> {
     let Some(token) = bearer(req) else { return Ok(Caller::default()) };
     let ip = req.peer_addr().map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |peer| peer.ip());
     if let Err(retry_after) = limits.token_allowed(ip) {
