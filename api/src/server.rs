@@ -223,6 +223,7 @@ pub fn start_on(
             .configure(crate::http::oauth::routes)
             .configure(crate::http::calendar::routes)
             .configure(crate::http::files::routes)
+            .configure(crate::http::reports::routes)
             .service(
                 web::resource("/graphql")
                     // File uploads (the GraphQL multipart request specification).

@@ -402,3 +402,31 @@ string_enum!(
         PostHidden = "POST_HIDDEN",
     }
 );
+
+// ---- Time budget (issue 13) -------------------------------------------------------------
+
+string_enum!(
+    /// What a person's logged time went to.
+    TimeCategory {
+        Preparation = "PREPARATION",
+        Research = "RESEARCH",
+        Meeting = "MEETING",
+        Mentoring = "MENTORING",
+        Production = "PRODUCTION",
+        Animation = "ANIMATION",
+    }
+);
+
+string_enum!(
+    /// Where a time entry stands against the person's allowance.
+    TimeEntryStatus {
+        /// Within the allowance: it counts.
+        Recorded = "RECORDED",
+        /// Past the allowance: waits for the person's own organization's sponsor.
+        PendingApproval = "PENDING_APPROVAL",
+        /// Past the allowance, approved: it counts.
+        Approved = "APPROVED",
+        /// Past the allowance, refused (with a reason): kept, does not count.
+        Refused = "REFUSED",
+    }
+);

@@ -44,6 +44,9 @@ mod m0042_event_occurrence;
 mod m0043_event_rsvp;
 mod m0044_calendar_feed;
 mod m0060_trusted_document;
+mod m0061_organization_time_settings;
+mod m0062_time_allowance;
+mod m0063_time_entry;
 // Discussions (issue 14).
 mod m0035_document_published_version;
 mod m0050_discussion_kinds;
@@ -113,6 +116,9 @@ impl MigratorTrait for Migrator {
             Box::new(m0054_post_report::Migration),
             Box::new(m0035_document_published_version::Migration),
             Box::new(m0055_thread_reader::Migration),
+            Box::new(m0061_organization_time_settings::Migration),
+            Box::new(m0062_time_allowance::Migration),
+            Box::new(m0063_time_entry::Migration),
             Box::new(m0065_library_order_indexes::Migration),
             Box::new(m0070_person_profile::Migration),
             Box::new(m0071_mention::Migration),

@@ -207,6 +207,7 @@ fn object_fits(object: Object, kind: ScopeKind) -> bool {
             | (Object::Organization, ScopeKind::Organization)
             | (Object::Community, ScopeKind::Community)
             | (Object::Subgroup, ScopeKind::Subgroup)
+            | (Object::TimeEntry, ScopeKind::Community)
     )
 }
 

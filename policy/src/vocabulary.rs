@@ -139,6 +139,8 @@ words!(
         Organization = "organization",
         Community = "community",
         Subgroup = "subgroup",
+        // Hours a person logged in a community (issue 13), decided in the community scope.
+        TimeEntry = "time_entry",
     }
 );
 
@@ -185,6 +187,12 @@ words!(
         // Discussions (issue 14).
         AcceptAnswer = "accept_answer",
         Announce = "announce",
+        // Time budget (issue 13).
+        ReadTotals = "read_totals",
+        Decide = "decide",
+        SetAllowance = "set_allowance",
+        ManageParticipation = "manage_participation",
+        ReadTimeReport = "read_time_report",
     }
 );
 
@@ -237,6 +245,13 @@ pub enum Role {
     /// Held by a person whose request to join is pending.
     CommunityApplicant,
     Subgroup(SubgroupRole),
+    /// Held, on a time entry or budget, by the person whose time it is.
+    TimeOwner,
+    /// Held, on a person's time in a community, by the sponsor their own organization
+    /// names for that community, or (where it names none) by that organization's managers.
+    TimeApprover,
+    /// Held, on a person's time, by the managers and sponsors of their own organization.
+    TimeOrgManager,
 }
 
 impl Role {
@@ -256,6 +271,7 @@ impl Role {
             Self::CommunityApplicant,
         ]);
         all.extend([SubgroupRole::Lead, SubgroupRole::Member].map(Self::Subgroup));
+        all.extend([Self::TimeOwner, Self::TimeApprover, Self::TimeOrgManager]);
         all
     }
 
@@ -272,6 +288,9 @@ impl Role {
             Self::CommunityInvitee => "community:INVITEE".into(),
             Self::CommunityApplicant => "community:APPLICANT".into(),
             Self::Subgroup(r) => format!("subgroup:{}", r.as_str()),
+            Self::TimeOwner => "community:TIME_OWNER".into(),
+            Self::TimeApprover => "community:TIME_APPROVER".into(),
+            Self::TimeOrgManager => "community:TIME_ORG_MANAGER".into(),
         }
     }
 
@@ -291,7 +310,10 @@ impl Role {
             | Self::CommunityParticipant
             | Self::CommunitySponsor
             | Self::CommunityInvitee
-            | Self::CommunityApplicant => Some(ScopeKind::Community),
+            | Self::CommunityApplicant
+            | Self::TimeOwner
+            | Self::TimeApprover
+            | Self::TimeOrgManager => Some(ScopeKind::Community),
             Self::Subgroup(_) => Some(ScopeKind::Subgroup),
         }
     }
@@ -314,6 +336,9 @@ impl Role {
             Self::CommunityInvitee => 18,
             Self::CommunityApplicant => 19,
             Self::Subgroup(r) => 20 + r as u32,
+            Self::TimeOwner => 22,
+            Self::TimeApprover => 23,
+            Self::TimeOrgManager => 24,
         }
     }
 }

@@ -216,13 +216,17 @@ async fn membership_indexes(app: &TestApp, person_ids: &[i32], community_ids: &[
 }
 
 /// Kinds with a global id that this file's property test does not reach, and why.
-const COVERED_ELSEWHERE: [(NodeKind, &str); 6] = [
+const COVERED_ELSEWHERE: [(NodeKind, &str); 7] = [
     (NodeKind::Organization, "public to everyone, anonymous callers included (tests/tests/nodes.rs)"),
     (NodeKind::IdentityProvider, "never resolved by node(id:); reached through its organization's admins"),
     (NodeKind::Identity, "never resolved by node(id:); reached through Person.identities"),
     (NodeKind::PersonalAccessToken, "never resolved by node(id:); reached through Person.personalAccessTokens"),
     (NodeKind::ApiClient, "its organization's admins only (tests/tests/api_clients.rs)"),
     (NodeKind::Report, "never resolved by node(id:); reached through Community.moderationQueue (moderators)"),
+    (
+        NodeKind::TimeEntry,
+        "never resolved by node(id:); reached through Person.timeBudget and pendingTimeApprovals, whose secret-community and per-role reach tests/tests/time_budget.rs checks",
+    ),
 ];
 
 /// DESIGN.md: every type implementing `Node` is in an access property test. A new kind

@@ -390,3 +390,37 @@ mirror!(
         PostHidden,
     }
 );
+
+// ---- Time budget (issue 13) -------------------------------------------------------------
+
+mirror!(
+    /// What logged time went to.
+    TimeCategory = TimeCategory {
+        /// Preparing a meeting or an activity.
+        Preparation,
+        /// Reading and research for the community.
+        Research,
+        /// Taking part in a meeting (attendance creates these).
+        Meeting,
+        /// Mentoring a member.
+        Mentoring,
+        /// Producing the community's documents and tools.
+        Production,
+        /// Animating the community (may have its own allowance).
+        Animation,
+    }
+);
+
+mirror!(
+    /// Where a time entry stands against the person's annual allowance.
+    TimeEntryStatus = TimeEntryStatus {
+        /// Within the allowance: it counts.
+        Recorded,
+        /// Past the allowance: waits for the sponsor of the person's own organization.
+        PendingApproval,
+        /// Past the allowance and approved: it counts.
+        Approved,
+        /// Past the allowance and refused (with a reason): kept, it does not count.
+        Refused,
+    }
+);

@@ -46,11 +46,13 @@ pub enum NodeKind {
     Theme,
     // Discussions (issue 14).
     Report,
+    // Time budget (issue 13).
+    TimeEntry,
 }
 
 impl NodeKind {
     /// Every kind, in declaration order.
-    pub const ALL: [NodeKind; 20] = [
+    pub const ALL: [NodeKind; 21] = [
         Self::Organization,
         Self::Person,
         Self::Community,
@@ -71,6 +73,7 @@ impl NodeKind {
         Self::WikiPageRevision,
         Self::Theme,
         Self::Report,
+        Self::TimeEntry,
     ];
 
     /// The GraphQL type name of the kind.
@@ -96,6 +99,7 @@ impl NodeKind {
             Self::WikiPageRevision => "WikiPageRevision",
             Self::Theme => "Theme",
             Self::Report => "Report",
+            Self::TimeEntry => "TimeEntry",
         }
     }
 }

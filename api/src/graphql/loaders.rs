@@ -675,6 +675,8 @@ pub fn register(request: async_graphql::Request, app: &App, caller: &Caller) -> 
         .data(DataLoader::new(DocumentAuthors { app: app.clone() }, tokio::spawn))
         .data(DataLoader::new(DocumentThemes { app: app.clone(), caller: caller.clone() }, tokio::spawn))
         .data(DataLoader::new(SubgroupPosting { app: app.clone(), caller: caller.clone() }, tokio::spawn))
+        .data(DataLoader::new(super::time::TimeBudgetLoader { app: app.clone(), caller: caller.clone() }, tokio::spawn))
+        .data(DataLoader::new(super::time::TimeRightsLoader { app: app.clone(), caller: caller.clone() }, tokio::spawn))
         .data(ReadAhead::<CommunityThreads>::new(thread_columns))
         .data(ReadAhead::<ThreadPosts>::new(post_columns));
     lists!(

@@ -34,6 +34,7 @@ pub mod scopes;
 pub mod sponsorship;
 pub mod sso;
 pub mod subgroup;
+pub mod time;
 pub mod trusted_document;
 pub mod wiki;
 
@@ -51,6 +52,7 @@ pub struct Query(
     library::LibraryQuery,
     wiki::WikiQuery,
     library::ThemeQuery,
+    time::TimeQuery,
 );
 
 /// Every mutation.
@@ -72,6 +74,7 @@ pub struct Mutation(
     library::LibraryMutation,
     wiki::WikiMutation,
     library::ThemeMutation,
+    time::TimeMutation,
 );
 
 /// The schema type.
@@ -107,6 +110,8 @@ fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
              filtered library. Pages hold 20 items unless `first` (at most 100) says otherwise.",
         )
         .override_output_type_description::<Conn<person::Person>>(CONNECTION)
+        .override_output_type_description::<Conn<time::TimeEntry>>(CONNECTION)
+        .override_output_type_description::<chrono::NaiveDate>("A calendar day, as an ISO 8601 date (`2026-04-01`).")
 }
 
 /// The description of every `…Connection` type.

@@ -128,7 +128,8 @@ impl NodeQuery {
                 | NodeKind::Session
                 | NodeKind::Identity
                 | NodeKind::PersonalAccessToken
-                | NodeKind::Report => {
+                | NodeKind::Report
+                | NodeKind::TimeEntry => {
                     continue;
                 }
             };
@@ -214,7 +215,8 @@ impl NodeQuery {
                 | NodeKind::Session
                 | NodeKind::Identity
                 | NodeKind::PersonalAccessToken
-                | NodeKind::Report => None,
+                | NodeKind::Report
+                | NodeKind::TimeEntry => None,
             })
             .collect())
     }
@@ -296,7 +298,8 @@ async fn resolve(ctx: &Context<'_>, kind: NodeKind, id: i32) -> ServiceResult<Op
         | NodeKind::Session
         | NodeKind::Identity
         | NodeKind::PersonalAccessToken
-        | NodeKind::Report => None,
+        | NodeKind::Report
+        | NodeKind::TimeEntry => None,
     })
 }
 

@@ -29,6 +29,25 @@ impl Organization {
     pub async fn id(&self) -> ID {
         to_global(NodeKind::Organization, self.0.id)
     }
+    /// The participation year and default time allowance of its people (the network's
+    /// defaults, 24 h from January 1, until it sets its own).
+    async fn participation_settings(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<super::time::ParticipationSettings> {
+        Ok(crate::service::time::settings(super::app(ctx), self.0.id).await.gql()?.into())
+    }
+    /// Hours its people gave to communities in a participation year, per community and
+    /// person (communities the viewer may see): for its managers and network
+    /// administrators; `NOT_FOUND` for anyone else.
+    async fn time_report(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The calendar year in which the participation year starts.")] year: i32,
+    ) -> async_graphql::Result<Option<Vec<super::time::TimeReportLine>>> {
+        let rows = crate::service::time::report(super::app(ctx), super::caller(ctx), self.0.id, year).await.gql()?;
+        Ok(Some(rows.into_iter().map(Into::into).collect()))
+    }
     /// Short unique name used in URLs (`cisss-monteregie-centre`).
     async fn slug(&self) -> &str {
         &self.0.slug

@@ -184,6 +184,21 @@ impl Person {
         };
         Ok(connection::build(page, total, order, |(id, _)| *id, |(_, c)| Community::new(c)))
     }
+    /// The person's annual time budget in a community: totals and entries for the person,
+    /// their own organization's sponsor and managers, network administrators and
+    /// auditors; totals only (`entries` null) for the community's animators; null for
+    /// anyone else, and where the community is not visible to the viewer.
+    async fn time_budget(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global id of the community.")] community_id: ID,
+        #[graphql(
+            desc = "The calendar year in which the participation year starts (the person's organization sets the day); the current participation year when not given."
+        )]
+        year: Option<i32>,
+    ) -> async_graphql::Result<Option<super::time::TimeBudget>> {
+        super::time::time_budget(ctx, self.0.id, &community_id, year).await
+    }
     /// The person's home organization.
     async fn organization(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Organization>> {
         let Some(id) = self.0.organization_id else { return Ok(None) };

@@ -77,6 +77,10 @@ const WRITE: &[&str] = &[
     "unfollowThread",
     // Directory (issue 14).
     "updateMyProfile",
+    // Time budget (issue 13).
+    "logTime",
+    "decideTimeOverrun",
+    "setTimeAllowance",
 ];
 
 /// Administration: organizations, the access policy, identity providers, sessions,
@@ -106,6 +110,7 @@ const ADMIN: &[&str] = &[
     "updateApiClient",
     "requireTrustedDocuments",
     "resetCalendarFeed",
+    "setParticipationSettings",
 ];
 
 /// The scope a mutation needs (`None`: any).

@@ -65,19 +65,21 @@ fn not_found() -> HttpResponse {
     refusal(StatusCode::NOT_FOUND, "not found")
 }
 
+/// `429` with `Retry-After`, counted in the metrics.
+fn too_many(retry_after: u64) -> HttpResponse {
+    crate::telemetry::metrics().rate_limited("files");
+    let mut response =
+        refusal(StatusCode::TOO_MANY_REQUESTS, &format!("too many requests: try again in {retry_after} s"));
+    response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(retry_after));
+    response
+}
+
 /// Who asks: the signed link's person, the bearer token's, or nobody.
 async fn caller(app: &App, limits: &RateLimits, req: &HttpRequest, version_id: i32) -> Result<Caller, HttpResponse> {
     let query = web::Query::<LinkQuery>::from_query(req.query_string())
         .map_err(|_| refusal(StatusCode::BAD_REQUEST, "the link is malformed"))?
         .into_inner();
     let ip = crate::http::client_ip::client_ip(req);
-    let too_many = |retry_after: u64| {
-        crate::telemetry::metrics().rate_limited("files");
-        let mut response =
-            refusal(StatusCode::TOO_MANY_REQUESTS, &format!("too many requests: try again in {retry_after} s"));
-        response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(retry_after));
-        response
-    };
     if let Some(signature) = query.signature.as_deref() {
         // Bad links count like invalid tokens: nobody tries signatures at will.
         limits.token_allowed(ip).map_err(too_many)?;
@@ -102,7 +104,14 @@ async fn caller(app: &App, limits: &RateLimits, req: &HttpRequest, version_id: i
             _ => Err(not_found()),
         };
     }
+    bearer_caller(app, limits, req).await
+}
+
+/// The bearer token's person, or an anonymous caller without an `Authorization` header;
+/// any other credential is `401` (and counts against the invalid-token limit).
+pub async fn bearer_caller(app: &App, limits: &RateLimits, req: &HttpRequest) -> Result<Caller, HttpResponse> {
     let Some(token) = bearer(req) else { return Ok(Caller::default()) };
+    let ip = crate::http::client_ip::client_ip(req);
     limits.token_allowed(ip).map_err(too_many)?;
     // The empty token (a header that is no bearer token) names no session: not looked up.
     let found =

@@ -9,5 +9,6 @@ pub mod graphql_http;
 pub mod health;
 pub mod metrics;
 pub mod oauth;
+pub mod reports;
 pub mod response_size;
 pub mod shutdown;

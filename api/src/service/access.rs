@@ -139,6 +139,37 @@ fn attrs_where(holds: impl Fn(Attrs) -> bool) -> Option<Condition> {
     (!condition.is_empty()).then_some(condition)
 }
 
+/// SQL on `community` rows: where the caller's base roles, with `role` (a relation to a
+/// person's time, see `service::time`), may do `action` on time entries; `None`: nowhere.
+/// Communities with rules of their own are decided one by one.
+pub fn time_entry_communities(
+    auth: &Authorizer,
+    base: &[Role],
+    role: Option<Role>,
+    action: Action,
+) -> Option<Condition> {
+    let mut roles = base.to_vec();
+    roles.extend(role);
+    let decide = |scope: Scope| {
+        attrs_where(|attrs| auth.check(&Question { roles: &roles, scope, object: Object::TimeEntry, action, attrs }))
+    };
+    let overridden = auth.overridden_for(ScopeKind::Community, Object::TimeEntry, action);
+    let general = decide(Scope::Community(0));
+    if overridden.is_empty() {
+        return general;
+    }
+    let mut allowed = Condition::any();
+    if let Some(general) = general {
+        allowed = allowed.add(Condition::all().add(community::Column::Id.is_not_in(overridden.clone())).add(general));
+    }
+    for id in overridden {
+        if let Some(own) = decide(Scope::Community(id)) {
+            allowed = allowed.add(Condition::all().add(community::Column::Id.eq(id)).add(own));
+        }
+    }
+    (!allowed.is_empty()).then_some(allowed)
+}
+
 /// Which communities the caller may know exist, as SQL: those whose attributes their
 /// base roles may view, and those their ties (memberships, sponsorships) let them view.
 #[derive(Debug, Clone)]

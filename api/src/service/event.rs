@@ -2002,6 +2002,18 @@ pub async fn record_attendance(
         };
         saved.push(row);
     }
+    // Attendance is time spent: each PRESENT line becomes (or updates) a MEETING entry on
+    // the occurrence's local day.
+    let zone: chrono_tz::Tz = event.time_zone.parse().unwrap_or(chrono_tz::UTC);
+    let day = occurrence.starts_at.with_timezone(&zone).date_naive();
+    let attended: Vec<super::time::AttendedTime> = saved
+        .iter()
+        .map(|a| super::time::AttendedTime {
+            person_id: a.person_id,
+            quarters: if a.status == AttendanceStatus::Present { a.quarter_hours } else { 0 },
+        })
+        .collect();
+    super::time::sync_attendance(&txn, event.community_id, (event.id, start), day, &attended).await?;
     audit::record(
         &txn,
         AuditRecord {

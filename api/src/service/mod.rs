@@ -31,6 +31,7 @@ pub mod sponsorship;
 pub mod sso;
 pub mod subgroup;
 pub mod thread_reading;
+pub mod time;
 pub mod token;
 pub mod trusted_document;
 pub mod validate;

@@ -244,6 +244,13 @@ impl Keyed for post::Model {
     }
 }
 
+impl Keyed for entity::time_entry::Model {
+    fn key_value(&self, _key: SortKey) -> Option<KeyValue> {
+        // Time entries are listed in id order only.
+        None
+    }
+}
+
 impl Keyed for audit_event::Model {
     fn key_value(&self, key: SortKey) -> Option<KeyValue> {
         (key == SortKey::AuditCreatedAt).then_some(KeyValue::Time(self.created_at))

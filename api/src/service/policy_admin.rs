@@ -115,7 +115,7 @@ fn kind_of(object: Object) -> ScopeKind {
     match object {
         Object::Network => ScopeKind::Network,
         Object::Organization => ScopeKind::Organization,
-        Object::Community => ScopeKind::Community,
+        Object::Community | Object::TimeEntry => ScopeKind::Community,
         Object::Subgroup => ScopeKind::Subgroup,
     }
 }
