@@ -270,12 +270,16 @@ async fn sorted_lists_cost_the_statements_of_the_default_order() {
             app.ok(Some(&ana), &query, json!({})).await;
             // The fewest of three runs: a session's periodic bookkeeping may fall in any
             // one of them, and a statement sorting added would be in all three.
+            // The session's look-up is left out: on SQLite its cache lasts a second, which a
+            // loaded machine's request may outlast in every run.
             let mut fewest: Option<(usize, Vec<String>)> = None;
             for _ in 0..3 {
                 app.reset_statements();
                 app.ok(Some(&ana), &query, json!({})).await;
-                if fewest.as_ref().is_none_or(|(n, _)| app.statements() < *n) {
-                    fewest = Some((app.statements(), app.statement_log()));
+                let log: Vec<String> =
+                    app.statement_log().into_iter().filter(|s| !s.starts_with("SELECT \"session\"")).collect();
+                if fewest.as_ref().is_none_or(|(n, _)| log.len() < *n) {
+                    fewest = Some((log.len(), log));
                 }
             }
             counts.push(fewest.expect("three runs"));

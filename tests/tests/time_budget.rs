@@ -422,3 +422,68 @@ async fn budgets_on_a_list_of_people_cost_a_fixed_number_of_statements() {
     }
     assert_eq!(counts[0], counts[1], "statements grow with the number of people: {counts:?}");
 }
+
+/// Nobody decides on their own time: a sponsor who is also a member of the community logs
+/// an overrun, which they neither see among the approvals waiting for them nor approve,
+/// and they cannot raise their own allowance; the network admin decides it. And attendance
+/// is counted time only when the community's animators record it: a member who creates an
+/// event and marks people present fills nobody's budget, and nobody gets more hours than
+/// the occurrence lasted.
+#[tokio::test]
+async fn nobody_approves_their_own_time_and_members_cannot_fill_budgets() {
+    let w = world("NETWORK").await;
+    let sponsor_a_id = fixtures::person_id(&w.app, &w.sponsor_a).await;
+    let body = log(&w, &w.sponsor_a, "2026-11-10", 24.0, "PREPARATION").await;
+    assert!(body["errors"].is_null(), "{body}");
+    let body = log(&w, &w.sponsor_a, "2026-11-11", 2.0, "PREPARATION").await;
+    let own = body["data"]["logTime"]["entry"].clone();
+    assert_eq!(own["status"], "PENDING_APPROVAL", "{body}");
+    let waiting = w.app.ok(Some(&w.sponsor_a), PENDING, json!({})).await;
+    assert_eq!(waiting["pendingTimeApprovals"]["totalCount"], 0, "{waiting}");
+    let body = w.app.gql(Some(&w.sponsor_a), DECIDE, json!({ "id": own["id"], "ok": true })).await;
+    assert_eq!(error_code(&body), "FORBIDDEN", "{body}");
+    let raise =
+        "mutation($input: SetTimeAllowanceInput!) { setTimeAllowance(input: $input) { budget { allowedHours } } }";
+    let body = w
+        .app
+        .gql(
+            Some(&w.sponsor_a),
+            raise,
+            json!({ "input": { "communityId": w.community, "personId": person(sponsor_a_id), "year": 2026, "hours": 2000 } }),
+        )
+        .await;
+    assert_eq!(error_code(&body), "FORBIDDEN", "{body}");
+    let decided = w.app.ok(Some(&w.admin), DECIDE, json!({ "id": own["id"], "ok": true })).await;
+    assert_eq!(decided["decideTimeOverrun"]["entry"]["status"], "APPROVED");
+
+    // A member's own past event, everyone marked present for a day: recorded, not counted.
+    let event = w
+        .app
+        .ok(
+            Some(&w.member),
+            CREATE_EVENT,
+            json!({ "input": {
+                "communityId": w.community, "kind": "MEETING", "title": "Inventée",
+                "startsAt": "2026-11-20T00:00:00Z", "endsAt": "2026-11-21T00:00:00Z",
+                "timeZone": "UTC", "mode": "VIRTUAL", "joinUrl": "https://meet.example/x",
+            } }),
+        )
+        .await;
+    let start = chrono::DateTime::parse_from_rfc3339("2026-11-20T00:00:00Z").expect("date").to_utc();
+    let occurrence =
+        maillage_api::graphql::ids::occurrence_id(fixtures::db_id(&event["createEvent"]["event"]["id"]), start).0;
+    let entries = json!([{ "personId": person(sponsor_a_id), "status": "PRESENT" }]);
+    w.app.ok(Some(&w.member), ATTEND, json!({ "input": { "occurrenceId": occurrence, "entries": entries } })).await;
+    let seen = w.app.ok(Some(&w.admin), BUDGET, json!({ "p": person(sponsor_a_id), "c": w.community })).await;
+    assert_eq!(seen["node"]["timeBudget"]["usedHours"], 26.0, "nothing counted from the member's event: {seen}");
+    // More hours than the occurrence lasted are refused, even to its animators.
+    let too_long = json!([{ "personId": person(sponsor_a_id), "status": "PRESENT", "hours": 24.25 }]);
+    let body = w
+        .app
+        .gql(Some(&w.animator), ATTEND, json!({ "input": { "occurrenceId": occurrence, "entries": too_long } }))
+        .await;
+    assert_eq!((error_code(&body), error_field(&body)), ("BAD_USER_INPUT", "entries.hours"), "{body}");
+    // A sliver of an hour is no quarter hour.
+    let body = log(&w, &w.member, "2026-11-12", 1e-10, "RESEARCH").await;
+    assert_eq!((error_code(&body), error_field(&body)), ("BAD_USER_INPUT", "hours"), "{body}");
+}

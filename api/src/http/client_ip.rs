@@ -76,7 +76,14 @@ pub async fn resolve(
     let peer = req.peer_addr().map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |p| p.ip());
     let client = match req.app_data::<web::Data<TrustedProxies>>() {
         Some(trusted) if !trusted.0.is_empty() => {
-            let values: Vec<&str> = req.headers().get_all("x-forwarded-for").filter_map(|v| v.to_str().ok()).collect();
+            // Read byte by byte: a client's bad byte on the left must not drop the
+            // addresses the proxies appended on the right.
+            let values: Vec<String> = req
+                .headers()
+                .get_all("x-forwarded-for")
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                .collect();
+            let values: Vec<&str> = values.iter().map(String::as_str).collect();
             trusted.client(peer, &values)
         }
         _ => peer.to_canonical(),
@@ -118,6 +125,8 @@ mod tests {
         // Ports, brackets, IPv4-mapped IPv6.
         assert_eq!(lb.client(ip("::ffff:10.0.0.1"), &["[2001:db8::5]:4711"]), ip("2001:db8::5"));
         assert_eq!(lb.client(ip("10.0.0.1"), &["198.51.100.7:80"]), ip("198.51.100.7"));
+        // A bad byte on the left (read lossily) does not hide the appended address.
+        assert_eq!(lb.client(ip("10.0.0.1"), &["\u{FFFD}, 198.51.100.7"]), ip("198.51.100.7"));
         // Garbage ends the chain: the proxy's own address stands.
         assert_eq!(lb.client(ip("10.0.0.1"), &["unknown"]), ip("10.0.0.1"));
         assert_eq!(lb.client(ip("10.0.0.1"), &["198.51.100.7, garbage, 10.0.0.3"]), ip("10.0.0.3"));

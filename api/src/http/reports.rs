@@ -38,6 +38,13 @@ fn plain(status: StatusCode, message: &str) -> HttpResponse {
         .body(message.to_owned())
 }
 
+/// A name as a CSV cell that no spreadsheet runs as a formula: one starting with `=`,
+/// `+`, `-`, `@`, a tab or a carriage return gets a leading `'` (OWASP's advice on CSV
+/// injection). Names come from people and communities, not from the report's reader.
+fn cell(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text.to_owned() }
+}
+
 /// The report as CSV text.
 fn to_csv(rows: &[time::ReportRow]) -> Result<Vec<u8>, csv::Error> {
     let mut out = csv::Writer::from_writer(Vec::new());
@@ -53,9 +60,9 @@ fn to_csv(rows: &[time::ReportRow]) -> Result<Vec<u8>, csv::Error> {
     for r in rows {
         out.write_record([
             to_global(NodeKind::Community, r.community_id).0,
-            r.community_name.clone(),
+            cell(&r.community_name),
             to_global(NodeKind::Person, r.person_id).0,
-            r.person_name.clone(),
+            cell(&r.person_name),
             time::hours(r.counted).to_string(),
             time::hours(r.pending).to_string(),
             time::hours(r.refused).to_string(),
@@ -105,5 +112,19 @@ async fn time_csv(app: web::Data<App>, limits: web::Data<RateLimits>, req: HttpR
             tracing::error!(%err, "a time report");
             plain(StatusCode::SERVICE_UNAVAILABLE, "try again shortly")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cell;
+
+    #[test]
+    fn names_that_spreadsheets_would_run_are_defused() {
+        for formula in ["=HYPERLINK(\"https://evil.example\")", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(cell(formula), format!("'{formula}"));
+        }
+        assert_eq!(cell("Soins palliatifs"), "Soins palliatifs");
+        assert_eq!(cell("Marie-Ève"), "Marie-Ève");
     }
 }

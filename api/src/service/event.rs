@@ -1958,6 +1958,10 @@ pub async fn record_attendance(
             None if entry.status == AttendanceStatus::Present => occurrence.quarter_hours(),
             None => 0,
         };
+        // Attendance becomes counted time: at most the occurrence's length.
+        if quarters > occurrence.quarter_hours() {
+            return Err(ServiceError::bad_input("entries.hours", "at most the occurrence's length"));
+        }
         lines.push((entry.person_id, entry.status, quarters));
     }
     // Attendance is for people who may see the event: members of its community.
@@ -2003,7 +2007,17 @@ pub async fn record_attendance(
         saved.push(row);
     }
     // Attendance is time spent: each PRESENT line becomes (or updates) a MEETING entry on
-    // the occurrence's local day.
+    // the occurrence's local day — when whoever manages the community's events (its
+    // animators, by the policy) records it. An organizer who is only a member records
+    // attendance, but it counts in nobody's budget: anyone may create an event, and its
+    // attendance would otherwise fill others' budgets.
+    let (community, roles) =
+        roles_in(app, &txn, caller, event.community_id).await?.ok_or(ServiceError::not_found("occurrence"))?;
+    if !access::allowed(&app.auth, &roles, &community, Action::ManageEvents) {
+        audit_attendance(&txn, caller, &event, start, &saved).await?;
+        txn.commit().await?;
+        return Ok(saved);
+    }
     let zone: chrono_tz::Tz = event.time_zone.parse().unwrap_or(chrono_tz::UTC);
     let day = occurrence.starts_at.with_timezone(&zone).date_naive();
     let attended: Vec<super::time::AttendedTime> = saved
@@ -2014,11 +2028,24 @@ pub async fn record_attendance(
         })
         .collect();
     super::time::sync_attendance(&txn, event.community_id, (event.id, start), day, &attended).await?;
+    audit_attendance(&txn, caller, &event, start, &saved).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// Writes the audit row of recorded attendance (in its transaction).
+async fn audit_attendance<C: ConnectionTrait>(
+    txn: &C,
+    caller: &Caller,
+    event: &event::Model,
+    start: DateTime<Utc>,
+    saved: &[event_attendance::Model],
+) -> ServiceResult<()> {
     audit::record(
-        &txn,
+        txn,
         AuditRecord {
             scope: AuditScope::Community(event.community_id),
-            actor_id: Some(actor.person_id),
+            actor_id: caller.person_id(),
             action: "record_attendance",
             target_type: "event",
             target_id: Some(event.id),
@@ -2030,9 +2057,7 @@ pub async fn record_attendance(
             request_id: caller.request_id.as_deref(),
         },
     )
-    .await?;
-    txn.commit().await?;
-    Ok(saved)
+    .await
 }
 
 /// Why attendance is not shown.

@@ -61,7 +61,7 @@ const COUNTED: [TimeEntryStatus; 2] = [TimeEntryStatus::Recorded, TimeEntryStatu
 fn quarters(field: &str, hours: f64, positive: bool, max: f64) -> ServiceResult<i32> {
     let q = hours * 4.0;
     let in_range = hours.is_finite() && hours <= max && if positive { hours > 0.0 } else { hours >= 0.0 };
-    if !in_range || (q - q.round()).abs() > 1e-9 {
+    if !in_range || (q - q.round()).abs() > 1e-9 || (positive && q.round() < 1.0) {
         let low = if positive { "more than 0" } else { "0 or more" };
         return Err(ServiceError::bad_input(
             field,
@@ -179,7 +179,9 @@ impl Relations {
         if let Some(org) = organization {
             let manager = self.managed.contains(&org);
             let sponsor = self.sponsored.contains(&(community, org));
-            if sponsor || (manager && !self.named.contains(&(community, org))) {
+            // Nobody approves their own time: a sponsor's or manager's own overruns go
+            // to another sponsor, manager or network admin.
+            if (sponsor || (manager && !self.named.contains(&(community, org)))) && self.viewer != Some(person_id) {
                 roles.push(Role::TimeApprover);
             }
             if manager || sponsor {
@@ -376,6 +378,9 @@ pub async fn set_allowance(
     let Some((rights, _, _)) = found.get(&(person_id, community_id)) else {
         return Err(ServiceError::not_found("community"));
     };
+    if person_id == actor.person_id && rights.read {
+        return Err(ServiceError::forbidden("nobody sets their own allowance"));
+    }
     if !rights.set_allowance {
         return Err(ServiceError::forbidden(
             "only the sponsor of the person's own organization (or its managers where it names none) sets their allowance",
@@ -721,6 +726,9 @@ pub async fn decide(
     if !rights.read {
         return Err(ServiceError::not_found("time entry"));
     }
+    if entry.person_id == actor.person_id {
+        return Err(ServiceError::forbidden("nobody decides on their own time"));
+    }
     if !rights.decide {
         return Err(ServiceError::forbidden(
             "only the sponsor of the person's own organization (or its managers where it names none) decides this",
@@ -927,7 +935,9 @@ fn related_entries(viewer: i32, approver_only: bool) -> Condition {
     );
     let manager =
         if approver_only { Condition::all().add(manager).add(named.not()) } else { Condition::all().add(manager) };
-    Condition::any().add(sponsor).add(manager)
+    let related = Condition::any().add(sponsor).add(manager);
+    // Nobody approves their own time.
+    if approver_only { Condition::all().add(related).add(time_entry::Column::PersonId.ne(viewer)) } else { related }
 }
 
 /// SQL on `time_entry` rows: those the viewer may `action` (through the policy, for each
