@@ -6,34 +6,42 @@
 
 use sea_orm::{DbErr, SqlErr, TransactionError};
 
-/// What went wrong, as a client should learn it.
+use crate::i18n::Message;
+
+/// What went wrong, as a client should learn it. Messages are rendered in the request's
+/// language when displayed ([`crate::i18n`]); codes and fields never change with it.
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
     /// The operation needs a logged-in person.
-    #[error("you must be logged in to do this")]
+    #[error("{}", Message::new("unauthenticated"))]
     Unauthenticated,
     /// The person is known but may not do this.
     #[error("{0}")]
-    Forbidden(String),
+    Forbidden(Message),
     /// The thing does not exist, or the person may not know it exists.
-    #[error("{what} not found")]
+    #[error("{}", not_found_message(what))]
     NotFound { what: &'static str },
     /// An input field is invalid.
     #[error("{field}: {message}")]
-    BadInput { field: String, message: String },
+    BadInput { field: String, message: Message },
     /// The input clashes with existing data (a slug already taken…).
     #[error("{field}: {message}")]
-    Conflict { field: String, message: String },
+    Conflict { field: String, message: Message },
     /// Too many requests of this kind for now; trying again later works.
     #[error("{0}")]
-    RateLimited(String),
+    RateLimited(Message),
     /// The database did not answer in time (a held lock, a busy file, no free
     /// connection); trying again later may work.
-    #[error("the service is busy; try again shortly")]
+    #[error("{}", Message::new("unavailable"))]
     Unavailable,
     /// Anything else; the detail is logged, never shown.
-    #[error("internal error")]
+    #[error("{}", Message::new("internal"))]
     Internal(String),
+}
+
+/// "… not found", for a kind of thing named in English (`"wiki page"`).
+fn not_found_message(what: &str) -> Message {
+    Message::new("not-found").arg("what", what.replace(' ', "-").to_lowercase())
 }
 
 /// Shorthand for service results.
@@ -62,11 +70,11 @@ impl ServiceError {
         }
     }
 
-    pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn bad_input(field: impl Into<String>, message: impl Into<Message>) -> Self {
         Self::BadInput { field: field.into(), message: message.into() }
     }
 
-    pub fn forbidden(message: impl Into<String>) -> Self {
+    pub fn forbidden(message: impl Into<Message>) -> Self {
         Self::Forbidden(message.into())
     }
 
@@ -81,7 +89,7 @@ impl From<DbErr> for ServiceError {
             // A race lost to a concurrent insert: the explicit checks in services
             // normally answer first, with the field named.
             tracing::info!(%detail, "unique constraint violation");
-            return Self::Conflict { field: "input".into(), message: "already exists".into() };
+            return Self::Conflict { field: "input".into(), message: Message::new("already-exists") };
         }
         if let Some(SqlErr::ForeignKeyConstraintViolation(detail)) = err.sql_err() {
             tracing::info!(%detail, "foreign key violation");
@@ -94,10 +102,7 @@ impl From<DbErr> for ServiceError {
         if crate::db::is_unstorable_text(&err) {
             // Validators refuse such text first; this catches an input that skipped them.
             tracing::warn!(error = %err, "text the database cannot store");
-            return Self::BadInput {
-                field: "input".into(),
-                message: "contains characters that are not allowed".into(),
-            };
+            return Self::BadInput { field: "input".into(), message: Message::new("not-allowed-characters") };
         }
         tracing::error!(error = %err, "database error");
         Self::Internal(err.to_string())
@@ -116,7 +121,7 @@ impl From<TransactionError<ServiceError>> for ServiceError {
 impl From<policy::PolicyError> for ServiceError {
     fn from(err: policy::PolicyError) -> Self {
         match err {
-            policy::PolicyError::Invalid(message) => Self::BadInput { field: "policy".into(), message },
+            policy::PolicyError::Invalid(message) => Self::BadInput { field: "policy".into(), message: message.into() },
             policy::PolicyError::Storage(db) => db.into(),
             policy::PolicyError::Engine(detail) => {
                 tracing::error!(%detail, "policy engine error");
@@ -130,6 +135,8 @@ impl From<policy::Denied> for ServiceError {
     /// The person learns what they may not do; which of their roles and rules decided
     /// stays in the log (and in `checkAccess`, for those who may ask it).
     fn from(denied: policy::Denied) -> Self {
-        Self::Forbidden(denied.message)
+        Self::Forbidden(
+            Message::new("denied").arg("action", denied.action.as_str()).arg("object", denied.object.as_str()),
+        )
     }
 }

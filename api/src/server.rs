@@ -212,6 +212,8 @@ pub fn start_on(
             .wrap(from_fn(crate::http::compression::compress))
             // The request's log span and its count cover everything.
             .wrap(from_fn(crate::http::metrics::observe))
+            // Everything the server writes for the request is in its language.
+            .wrap(from_fn(crate::http::language::negotiate_language))
             // Outermost: the address the request counts against (`trusted_proxies`).
             .wrap(from_fn(crate::http::client_ip::resolve))
             .app_data(trusted_proxies.clone())
@@ -338,7 +340,9 @@ async fn graphql_multipart(state: web::Data<AppState>, req: HttpRequest, mut pay
         Ok(async_graphql::BatchRequest::Batch(requests)) => Operations::Batch(requests),
         Err(multipart::Refused::TooLarge(message)) => {
             let message = if message.is_empty() {
-                format!("the request exceeds the largest upload ({} MiB)", state.app.library.max_upload_bytes >> 20)
+                crate::i18n::Message::new("upload-too-large")
+                    .arg("mib", state.app.library.max_upload_bytes >> 20)
+                    .to_string()
             } else {
                 message
             };
@@ -349,7 +353,7 @@ async fn graphql_multipart(state: web::Data<AppState>, req: HttpRequest, mut pay
             let mut response = request_error(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "UNAVAILABLE",
-                "the server cannot receive files now: try again later",
+                &crate::i18n::Message::new("uploads-busy").to_string(),
                 &ids.id,
                 media,
             );
@@ -357,7 +361,7 @@ async fn graphql_multipart(state: web::Data<AppState>, req: HttpRequest, mut pay
             return response;
         }
         Err(multipart::Refused::Invalid(err)) => {
-            let message = format!("the request body is not a GraphQL multipart request: {err}");
+            let message = crate::i18n::Message::new("not-graphql-multipart").arg("detail", err.to_string()).to_string();
             return request_error(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &message, &ids.id, media);
         }
     };
@@ -408,7 +412,7 @@ async fn upload_refusal(
         Ok(None) => {
             state.rate_limits.token_refused(ip);
             Err(unauthenticated(
-                "the token is invalid, expired or revoked: log in again",
+                &crate::i18n::Message::new("invalid-token").to_string(),
                 "Bearer error=\"invalid_token\"",
             ))
         }
@@ -451,7 +455,7 @@ fn request_error(status: StatusCode, code: &str, message: &str, request_id: &str
 /// endpoint's other errors.
 fn rate_limited(graphql: Option<MediaType>, retry_after: u64, request_id: Option<&str>) -> HttpResponse {
     crate::telemetry::metrics().rate_limited(if graphql.is_some() { "graphql" } else { "auth" });
-    let message = format!("too many requests: try again in {retry_after} s");
+    let message = crate::i18n::Message::new("rate-limited").arg("seconds", retry_after).to_string();
     let mut response = match graphql {
         Some(media) => request_error(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", &message, "", media),
         None => HttpResponse::TooManyRequests().json(json!({ "error": "rate_limited", "message": message })),
@@ -539,7 +543,7 @@ async fn edge_guard(
     }
     if path == "/auth/token" && req.method() == Method::POST && !is_json(req.request()) {
         let response = HttpResponse::UnsupportedMediaType()
-            .json(json!({ "error": "invalid_request", "message": "send JSON with Content-Type: application/json" }));
+            .json(json!({ "error": "invalid_request", "message": crate::i18n::Message::new("send-json").to_string() }));
         return Ok(req.into_response(response).map_into_right_body());
     }
     let upload = path == "/graphql"
@@ -637,7 +641,7 @@ async fn graphql_endpoint(
         return request_error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "BAD_USER_INPUT",
-            "send the GraphQL request as JSON, with Content-Type: application/json",
+            &crate::i18n::Message::new("send-graphql-json").to_string(),
             &ids.id,
             media,
         );
@@ -650,13 +654,14 @@ async fn graphql_endpoint(
                 (
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "BAD_USER_INPUT",
-                    format!("the request body exceeds {MAX_BODY_BYTES} bytes"),
+                    crate::i18n::Message::new("body-too-large").arg("max", MAX_BODY_BYTES).to_string(),
                 )
             } else if body_timed_out(&err) {
-                let message = format!("the request body did not arrive within {} s", state.body_timeout.as_secs());
+                let message =
+                    crate::i18n::Message::new("body-timeout").arg("seconds", state.body_timeout.as_secs()).to_string();
                 (StatusCode::REQUEST_TIMEOUT, "TIMEOUT", message)
             } else {
-                (StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "the request body could not be read".to_owned())
+                (StatusCode::BAD_REQUEST, "BAD_USER_INPUT", crate::i18n::Message::new("body-unreadable").to_string())
             };
             let mut response = request_error(status, code, &message, &ids.id, media);
             if status == StatusCode::REQUEST_TIMEOUT {
@@ -685,7 +690,7 @@ async fn graphql_endpoint(
     let operations = match operations {
         Ok(operations) => operations,
         Err(err) => {
-            let message = format!("the request body is not a GraphQL request in JSON: {err}");
+            let message = crate::i18n::Message::new("not-graphql-json").arg("detail", err.to_string()).to_string();
             return request_error(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &message, &ids.id, media);
         }
     };
@@ -698,7 +703,7 @@ async fn graphql_get(state: web::Data<AppState>, req: HttpRequest) -> HttpRespon
     let media = MediaType::negotiate(req.headers().get(header::ACCEPT));
     let ids = request_id(&req);
     let request = web::Query::<graphql_http::GetParams>::from_query(req.query_string())
-        .map_err(|err| format!("the URL's parameters are not a GraphQL request: {err}"))
+        .map_err(|err| crate::i18n::Message::new("not-graphql-get").arg("detail", err.to_string()).to_string())
         .and_then(|params| params.into_inner().into_request());
     match request {
         Ok(request) => serve(&state, &req, media, ids, started, Operations::One(request), true).await,
@@ -712,7 +717,7 @@ async fn graphql_method_not_allowed(req: HttpRequest) -> HttpResponse {
     let mut response = request_error(
         StatusCode::METHOD_NOT_ALLOWED,
         "BAD_USER_INPUT",
-        "send GraphQL requests with POST (or queries with GET)",
+        &crate::i18n::Message::new("method-not-allowed").to_string(),
         &request_id(&req).id,
         media,
     );
@@ -794,9 +799,9 @@ fn lookup_failed(err: crate::error::ServiceError, request_id: &str, media: Media
 /// batches), if it is.
 fn batch_refusal(max: usize, count: usize) -> Option<String> {
     if max == 0 {
-        Some("this server does not accept batches: send one operation per request".to_owned())
+        Some(crate::i18n::Message::new("no-batches").to_string())
     } else if count == 0 || count > max {
-        Some(format!("a batch holds from 1 to {max} operations, not {count}"))
+        Some(crate::i18n::Message::new("batch-size").arg("max", max).arg("count", count).to_string())
     } else {
         None
     }
@@ -841,7 +846,7 @@ async fn serve(
                 let mut response = request_error(
                     StatusCode::UNAUTHORIZED,
                     "UNAUTHENTICATED",
-                    "the token is invalid, expired or revoked: log in again",
+                    &crate::i18n::Message::new("invalid-token").to_string(),
                     &request_id,
                     media,
                 );
@@ -927,7 +932,7 @@ async fn serve(
         return request_error(
             StatusCode::BAD_REQUEST,
             GRAPHQL_PARSE_FAILED,
-            "the request has no query",
+            &crate::i18n::Message::new("no-query").to_string(),
             &request_id,
             media,
         );
@@ -977,7 +982,7 @@ impl Call<'_> {
             let mut response = request_error(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "UNAVAILABLE",
-                "the server is busy: try again",
+                &crate::i18n::Message::new("server-busy").to_string(),
                 &request_id,
                 media,
             );
@@ -1014,11 +1019,10 @@ impl Call<'_> {
         if let Err(refused) = state.rate_limits.take(payer, held) {
             if held > refused.budget.limit {
                 // Only a batch can ask for more than a whole budget: it would never fit.
-                let message = format!(
-                    "the batch costs {held}, more than the whole budget of {} points a minute: send fewer \
-                     operations at once",
-                    refused.budget.limit
-                );
+                let message = crate::i18n::Message::new("batch-cost")
+                    .arg("cost", held)
+                    .arg("limit", refused.budget.limit)
+                    .to_string();
                 return request_error(StatusCode::BAD_REQUEST, COST_LIMIT_EXCEEDED, &message, &request_id, media);
             }
             tracing::info!(request_id, ?payer, held, "rate limited");
@@ -1161,15 +1165,14 @@ fn write_answer(response: &async_graphql::Response, request_error: bool, max: us
 
 /// What replaces an answer larger than `max` bytes: an error and its cost, no `data`.
 fn too_large_answer(response: &async_graphql::Response, max: usize) -> Vec<u8> {
-    let mut error =
-        ServerError::new(format!("the answer is larger than {max} bytes: ask for fewer fields or smaller pages"), None);
+    let mut error = ServerError::new(crate::i18n::Message::new("answer-too-large").arg("max", max).to_string(), None);
     error.extensions.get_or_insert_with(ErrorExtensionValues::default).set("code", RESPONSE_TOO_LARGE);
     let extensions = (!response.extensions.is_empty()).then_some(&response.extensions);
     serde_json::to_vec(&graphql_http::RequestErrors { errors: &[error], extensions }).unwrap_or_default()
 }
 
 fn timeout_message(state: &AppState) -> String {
-    format!("the request took longer than {} s and was stopped", state.request_timeout.as_secs())
+    crate::i18n::Message::new("timed-out").arg("seconds", state.request_timeout.as_secs()).to_string()
 }
 
 /// Whether one of the answer's errors has this `extensions.code`.
@@ -1242,7 +1245,7 @@ async fn prepare(
     viewer: &crate::auth::Viewer,
 ) -> Prepared {
     if request.query.trim().is_empty() {
-        return refused(ServerError::new("the request has no query", None), 0);
+        return refused(ServerError::new(crate::i18n::Message::new("no-query").to_string(), None), 0);
     }
     if let Err(error) = limits::check_variables(&request.variables) {
         return refused(error, 0);

@@ -61,6 +61,10 @@ pub struct Decision {
 pub struct Denied {
     /// "you may not post on this community".
     pub message: String,
+    /// The action refused (for the message in the person's language).
+    pub action: Action,
+    /// What it was refused on.
+    pub object: Object,
     /// The rule or condition that decided.
     pub reason: String,
 }
@@ -508,7 +512,12 @@ impl Authorizer {
         }
         let reason = self.explain(q).reason;
         tracing::info!(%reason, "refused");
-        Err(Denied { message: format!("you may not {} on this {}", q.action.words(), q.object), reason })
+        Err(Denied {
+            message: format!("you may not {} on this {}", q.action.words(), q.object),
+            action: q.action,
+            object: q.object,
+            reason,
+        })
     }
 
     /// The answer with the rule or condition that decided it (not cached).

@@ -300,7 +300,9 @@ async fn start_link(app: web::Data<App>, req: HttpRequest, path: web::Path<Strin
         Err(ServiceError::Unauthenticated) => {
             json_error(StatusCode::UNAUTHORIZED, "unauthenticated", "send a valid bearer token", None)
         }
-        Err(ServiceError::Forbidden(message)) => json_error(StatusCode::FORBIDDEN, "forbidden", &message, None),
+        Err(ServiceError::Forbidden(message)) => {
+            json_error(StatusCode::FORBIDDEN, "forbidden", &message.to_string(), None)
+        }
         Err(err) => {
             tracing::error!(%err, "link start failed");
             json_error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error", None)
@@ -345,7 +347,7 @@ async fn token(app: web::Data<App>, body: web::Bytes) -> HttpResponse {
             HttpResponse::BadRequest().json(json!({ "error": "invalid_code", "message": format!("code {message}") }))
         }
         Err(ServiceError::Forbidden(message)) => {
-            HttpResponse::Forbidden().json(json!({ "error": "account_disabled", "message": message }))
+            HttpResponse::Forbidden().json(json!({ "error": "account_disabled", "message": message.to_string() }))
         }
         Err(err) => {
             tracing::error!(%err, "code exchange failed");

@@ -1,5 +1,6 @@
 //! Relay cursor connections: argument checks, and building a connection from a page.
 
+use crate::i18n::Message;
 use async_graphql::{
     Context, OutputType, SelectionField, SimpleObject, Value,
     connection::{Connection, CursorType, Edge, EmptyFields},
@@ -60,22 +61,22 @@ pub fn page_request(
         if (0..=MAX_PAGE_SIZE).contains(&n) {
             Ok(u64::try_from(n).unwrap_or(0))
         } else {
-            Err(ServiceError::bad_input(field, format!("must be between 0 and {MAX_PAGE_SIZE}")))
+            Err(ServiceError::bad_input(field, Message::new("page-size").arg("max", MAX_PAGE_SIZE)))
         }
     };
     let cursor = |field: &str, c: Option<String>| -> Result<Option<Position>, ServiceError> {
         c.map(|c| {
-            let c =
-                ListCursor::decode_cursor(&c).map_err(|_| ServiceError::bad_input(field, "is not a valid cursor"))?;
+            let c = ListCursor::decode_cursor(&c)
+                .map_err(|_| ServiceError::bad_input(field, Message::new("bad-cursor")))?;
             if c.order != order {
-                return Err(ServiceError::bad_input(field, "was made for another orderBy of this list"));
+                return Err(ServiceError::bad_input(field, Message::new("cursor-other-order")));
             }
             Ok(c.place)
         })
         .transpose()
     };
     let (limit, from_end) = match (first, last) {
-        (Some(_), Some(_)) => return Err(ServiceError::bad_input("last", "cannot be combined with first")),
+        (Some(_), Some(_)) => return Err(ServiceError::bad_input("last", Message::new("first-and-last"))),
         (Some(n), None) => (size("first", n)?, false),
         (None, Some(n)) => (size("last", n)?, true),
         (None, None) => (size("first", DEFAULT_PAGE_SIZE)?, false),

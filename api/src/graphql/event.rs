@@ -321,7 +321,7 @@ impl CursorType for OccurrenceCursor {
     type Error = ServiceError;
 
     fn decode_cursor(s: &str) -> Result<Self, Self::Error> {
-        let bad = || ServiceError::bad_input("after", "is not a valid cursor");
+        let bad = || ServiceError::bad_input("after", crate::i18n::Message::new("bad-cursor"));
         if s.len() > 100 {
             return Err(bad());
         }

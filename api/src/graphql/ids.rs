@@ -187,7 +187,7 @@ impl CursorType for ListCursor {
     type Error = ServiceError;
 
     fn decode_cursor(s: &str) -> Result<Self, Self::Error> {
-        let bad = || ServiceError::bad_input("cursor", "is not a valid cursor");
+        let bad = || ServiceError::bad_input("cursor", crate::i18n::Message::new("bad-cursor"));
         if s.len() > MAX_CURSOR_LEN {
             return Err(bad());
         }

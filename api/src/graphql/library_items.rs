@@ -135,7 +135,7 @@ impl CursorType for LibraryCursor {
     type Error = ServiceError;
 
     fn decode_cursor(s: &str) -> Result<Self, Self::Error> {
-        let bad = || ServiceError::bad_input("after", "is not a valid cursor");
+        let bad = || ServiceError::bad_input("after", crate::i18n::Message::new("bad-cursor"));
         if s.len() > MAX_CURSOR_LEN {
             return Err(bad());
         }
@@ -310,7 +310,7 @@ pub async fn library(
         .map(|after| {
             let cursor = LibraryCursor::decode_cursor(&after)?;
             if cursor.order != order {
-                return Err(ServiceError::bad_input("after", "was made for another orderBy of this list"));
+                return Err(ServiceError::bad_input("after", crate::i18n::Message::new("cursor-other-order")));
             }
             Ok(cursor.place)
         })

@@ -7,6 +7,7 @@ pub mod compression;
 pub mod files;
 pub mod graphql_http;
 pub mod health;
+pub mod language;
 pub mod metrics;
 pub mod oauth;
 pub mod reports;

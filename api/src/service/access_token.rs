@@ -82,7 +82,7 @@ pub async fn create(app: &App, caller: &Caller, input: NewToken) -> ServiceResul
     if live >= MAX_LIVE_TOKENS {
         return Err(ServiceError::Conflict {
             field: "name".into(),
-            message: format!("at most {MAX_LIVE_TOKENS} live personal access tokens: revoke one first"),
+            message: format!("at most {MAX_LIVE_TOKENS} live personal access tokens: revoke one first").into(),
         });
     }
     let text = scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",");

@@ -161,7 +161,7 @@ pub async fn create(
     if live >= MAX_LIVE_CLIENTS {
         return Err(ServiceError::Conflict {
             field: "organizationId".into(),
-            message: format!("at most {MAX_LIVE_CLIENTS} live API clients per organization: revoke one first"),
+            message: format!("at most {MAX_LIVE_CLIENTS} live API clients per organization: revoke one first").into(),
         });
     }
     let client_id = format!("{CLIENT_ID_PREFIX}{}", random_secret()?);

@@ -166,7 +166,10 @@ pub async fn create(app: &App, caller: &Caller, input: NewCommunity) -> ServiceR
     let txn = crate::db::begin_write(db).await?;
     let eligibility = input.eligibility.validated(&txn).await?;
     if find_by_slug_unchecked(&txn, &slug).await?.is_some() {
-        return Err(ServiceError::Conflict { field: "slug".into(), message: format!("{slug} is already taken") });
+        return Err(ServiceError::Conflict {
+            field: "slug".into(),
+            message: format!("{slug} is already taken").into(),
+        });
     }
     let now = Utc::now();
     let created = community::ActiveModel {

@@ -1197,7 +1197,7 @@ async fn check_room<C: ConnectionTrait>(
             Condition::any().add(event::Column::SeriesEndsAt.is_null()).add(event::Column::SeriesEndsAt.gt(now)),
         )
     };
-    let full = |message: String| ServiceError::Conflict { field: "communityId".to_owned(), message };
+    let full = |message: String| ServiceError::Conflict { field: "communityId".to_owned(), message: message.into() };
     if recurs {
         let series = live().filter(event::Column::Recurrence.is_not_null()).count(txn).await?;
         if series >= MAX_LIVE_SERIES {
@@ -1227,9 +1227,10 @@ async fn check_created_today<C: ConnectionTrait>(
         .count(txn)
         .await?;
     if created >= MAX_CREATED_PER_DAY {
-        return Err(ServiceError::RateLimited(format!(
-            "you created {MAX_CREATED_PER_DAY} events in this community in the last 24 hours: try again later"
-        )));
+        return Err(ServiceError::RateLimited(
+            format!("you created {MAX_CREATED_PER_DAY} events in this community in the last 24 hours: try again later")
+                .into(),
+        ));
     }
     Ok(())
 }

@@ -189,7 +189,7 @@ async fn ensure_eligible<C: ConnectionTrait>(db: &C, c: &community::Model, p: &p
             .then(|| "not eligible: your organization is not among those this community admits".to_owned())
         });
     match failure {
-        Some(message) => Err(ServiceError::Forbidden(message)),
+        Some(message) => Err(ServiceError::Forbidden(message.into())),
         None => Ok(()),
     }
 }
@@ -316,7 +316,7 @@ pub async fn invite(
         if matches!(m.status, MembershipStatus::Active | MembershipStatus::Invited) {
             return Err(ServiceError::Conflict {
                 field: "personId".into(),
-                message: format!("this person is already {}", m.status.as_str().to_lowercase()),
+                message: format!("this person is already {}", m.status.as_str().to_lowercase()).into(),
             });
         }
     }

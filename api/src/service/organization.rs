@@ -91,7 +91,10 @@ pub async fn create(app: &App, caller: &Caller, input: NewOrganization) -> Servi
     let region = validate::optional_text("region", input.region.as_deref(), validate::NAME_MAX)?;
     let txn = crate::db::begin_write(db).await?;
     if find_by_slug(&txn, &slug).await?.is_some() {
-        return Err(ServiceError::Conflict { field: "slug".into(), message: format!("{slug} is already taken") });
+        return Err(ServiceError::Conflict {
+            field: "slug".into(),
+            message: format!("{slug} is already taken").into(),
+        });
     }
     let now = Utc::now();
     let created = organization::ActiveModel {

@@ -22,6 +22,7 @@ use super::{
     community as communities, organization as organizations,
     page::{self, Page, PageRequest},
 };
+use crate::i18n::Message;
 use crate::{
     auth::Caller,
     error::{ServiceError, ServiceResult},
@@ -129,22 +130,25 @@ struct RuleChange {
 }
 
 fn rule_of(change: &PermissionChange) -> ServiceResult<RuleChange> {
-    let role = Role::parse(&change.role)
-        .ok_or_else(|| ServiceError::bad_input("role", format!("unknown role {}", change.role)))?;
-    let object = Object::parse(&change.object)
-        .ok_or_else(|| ServiceError::bad_input("object", format!("unknown object {}", change.object)))?;
-    let action = Action::parse(&change.action)
-        .ok_or_else(|| ServiceError::bad_input("action", format!("unknown action {}", change.action)))?;
+    let role = Role::parse(&change.role).ok_or_else(|| {
+        ServiceError::bad_input("role", Message::new("unknown-role").arg("value", change.role.clone()))
+    })?;
+    let object = Object::parse(&change.object).ok_or_else(|| {
+        ServiceError::bad_input("object", Message::new("unknown-object").arg("value", change.object.clone()))
+    })?;
+    let action = Action::parse(&change.action).ok_or_else(|| {
+        ServiceError::bad_input("action", Message::new("unknown-action").arg("value", change.action.clone()))
+    })?;
     let (domain, authority) = match change.scope {
         Some(scope) => {
             if scope.kind() != kind_of(object) {
-                return Err(ServiceError::bad_input("object", format!("a {} is not found in that scope", object)));
+                return Err(ServiceError::bad_input(
+                    "object",
+                    Message::new("object-not-in-scope").arg("object", object.as_str()),
+                ));
             }
             if action == Action::View {
-                return Err(ServiceError::bad_input(
-                    "action",
-                    "who may see a community is set for every community at once (change its visibility instead)",
-                ));
+                return Err(ServiceError::bad_input("action", Message::new("view-rules-network-wide")));
             }
             (scope.domain(), scope)
         }
@@ -185,7 +189,7 @@ async fn ensure_may_allow<C: ConnectionTrait>(
         Ok(())
     } else {
         tracing::info!(rule = %change.rule, "refused: granting what the granter does not hold");
-        Err(ServiceError::forbidden("you may only allow what you may do yourself in this scope"))
+        Err(ServiceError::forbidden(Message::new("grant-beyond-own")))
     }
 }
 
@@ -208,9 +212,9 @@ async fn ensure_not_too_often<C: ConnectionTrait>(app: &App, db: &C, caller: &Ca
         .count(db)
         .await?;
     if recent >= MAX_RULE_CHANGES_PER_MINUTE {
-        return Err(ServiceError::RateLimited(format!(
-            "at most {MAX_RULE_CHANGES_PER_MINUTE} permission changes a minute: try again in a minute"
-        )));
+        return Err(ServiceError::RateLimited(
+            Message::new("rule-changes-per-minute").arg("max", MAX_RULE_CHANGES_PER_MINUTE),
+        ));
     }
     Ok(())
 }
@@ -247,10 +251,7 @@ async fn ensure_room<C: ConnectionTrait>(db: &C, scope: Scope) -> ServiceResult<
     if count >= MAX_RULES_PER_SCOPE {
         return Err(ServiceError::Conflict {
             field: "scopeId".into(),
-            message: format!(
-                "this scope already has {MAX_RULES_PER_SCOPE} rules of its own (a community and its subgroups \
-                 together): revoke one first"
-            ),
+            message: Message::new("rules-per-scope").arg("max", MAX_RULES_PER_SCOPE),
         });
     }
     Ok(())
@@ -268,10 +269,7 @@ async fn change_rule(app: &App, caller: &Caller, change: PermissionChange, grant
         && Role::parse(&change.role).is_some_and(|r| r.kind() == Some(ScopeKind::Network))
         && !manages_network_policy(app, caller)
     {
-        return Err(ServiceError::bad_input(
-            "role",
-            format!("rules for one scope cannot name {}: only network administrators write them", change.role),
-        ));
+        return Err(ServiceError::bad_input("role", Message::new("scope-rule-role").arg("role", change.role.clone())));
     }
     if grant {
         if change.allow {
@@ -280,19 +278,15 @@ async fn change_rule(app: &App, caller: &Caller, change: PermissionChange, grant
         // Rules for one organization no longer decide its suspension (see
         // `organization::update`); such rules left from before can still be revoked.
         if parsed.action == Action::Suspend && parsed.authority != Scope::Network {
-            return Err(ServiceError::bad_input(
-                "action",
-                "suspending an organization is decided for every organization at once (network-wide rules)",
-            ));
+            return Err(ServiceError::bad_input("action", Message::new("suspend-network-wide")));
         }
         ensure_room(&txn, parsed.authority).await?;
     }
     let rule = parsed.rule;
     let changed = if grant { store::add(&txn, &rule).await? } else { store::remove(&txn, &rule).await? };
     if !changed {
-        let message = if grant { "this rule already exists" } else { "there is no such rule" };
         return Err(if grant {
-            ServiceError::Conflict { field: "action".into(), message: message.into() }
+            ServiceError::Conflict { field: "action".into(), message: Message::new("rule-exists") }
         } else {
             ServiceError::not_found("rule")
         });
@@ -359,7 +353,7 @@ async fn change_role(
     let changed = match scope {
         None => {
             let role = NetworkRoleKind::parse(role)
-                .ok_or_else(|| ServiceError::bad_input("role", "network roles are ADMIN and AUDITOR"))?;
+                .ok_or_else(|| ServiceError::bad_input("role", Message::new("network-roles")))?;
             access::ensure_in(&app.auth, caller.base_roles(), Scope::Network, Action::ManageRoles)?;
             // Told only to who may assign roles (anyone else is FORBIDDEN first).
             if assign {
@@ -391,7 +385,7 @@ async fn change_role(
         }
         Some(Scope::Organization(org)) => {
             let role = OrganizationRoleKind::parse(role)
-                .ok_or_else(|| ServiceError::bad_input("role", "organization roles are ADMIN, MANAGER and MEMBER"))?;
+                .ok_or_else(|| ServiceError::bad_input("role", Message::new("organization-roles")))?;
             entity::organization::Entity::find_by_id(org)
                 .one(&txn)
                 .await?
@@ -407,7 +401,7 @@ async fn change_role(
             // may (and revoking stays possible, to clean up).
             let network_admin = caller.viewer.as_ref().is_some_and(|v| v.network_admin);
             if assign && !network_admin && target.organization_id != Some(org) {
-                return Err(ServiceError::bad_input("personId", "this person does not belong to that organization"));
+                return Err(ServiceError::bad_input("personId", Message::new("not-of-organization")));
             }
             let existing = organization_role::Entity::find()
                 .filter(organization_role::Column::PersonId.eq(person_id))
@@ -444,17 +438,13 @@ async fn change_role(
             adopted || toggle != Toggle::Unchanged
         }
         Some(_) => {
-            return Err(ServiceError::bad_input(
-                "scopeId",
-                "roles are assigned in the network or an organization; community roles go through assignCommunityRoles",
-            ));
+            return Err(ServiceError::bad_input("scopeId", Message::new("roles-scope")));
         }
     };
     if !changed {
         return Err(ServiceError::Conflict {
             field: "role".into(),
-            message: if assign { "the person already holds this role" } else { "the person does not hold this role" }
-                .into(),
+            message: Message::new(if assign { "role-already-held" } else { "role-not-held" }),
         });
     }
     let entry =
@@ -556,10 +546,10 @@ pub async fn check_access(
     action: &str,
 ) -> ServiceResult<Decision> {
     let actor = caller.actor()?;
-    let object =
-        Object::parse(object).ok_or_else(|| ServiceError::bad_input("object", format!("unknown object {object}")))?;
-    let action =
-        Action::parse(action).ok_or_else(|| ServiceError::bad_input("action", format!("unknown action {action}")))?;
+    let object = Object::parse(object)
+        .ok_or_else(|| ServiceError::bad_input("object", Message::new("unknown-object").arg("value", object)))?;
+    let action = Action::parse(action)
+        .ok_or_else(|| ServiceError::bad_input("action", Message::new("unknown-action").arg("value", action)))?;
     let oneself = actor.person_id == person_id;
     let auditor = app.auth.check(&Question {
         roles: caller.base_roles(),
@@ -624,16 +614,10 @@ async fn ensure_still_governable(caller: &Caller, rules: &[Rule]) -> ServiceResu
         async move { policy::evaluate(rules, &q).await.map(|d| d.allowed) }
     };
     if !can_manage(caller.base_roles()).await? {
-        return Err(ServiceError::bad_input(
-            "csv",
-            "after this import you could no longer manage_policy on the network: keep a rule that lets you",
-        ));
+        return Err(ServiceError::bad_input("csv", Message::new("import-locks-you-out")));
     }
     if !can_manage(&[Role::Person, Role::Network(NetworkRoleKind::Admin)]).await? {
-        return Err(ServiceError::bad_input(
-            "csv",
-            "after this import network administrators could no longer manage_policy on the network",
-        ));
+        return Err(ServiceError::bad_input("csv", Message::new("import-locks-admins-out")));
     }
     Ok(())
 }
@@ -643,7 +627,7 @@ async fn ensure_still_governable(caller: &Caller, rules: &[Rule]) -> ServiceResu
 /// that would lock the policy's managers out are refused. Returns the number of rules.
 pub async fn import(app: &App, caller: &Caller, csv: &str) -> ServiceResult<usize> {
     if csv.len() > 1 << 20 {
-        return Err(ServiceError::bad_input("csv", "the policy exceeds 1 MiB"));
+        return Err(ServiceError::bad_input("csv", Message::new("policy-too-large")));
     }
     let rules = Rule::parse_csv(csv).map_err(|e| ServiceError::bad_input("csv", e.to_string()))?;
     for rule in &rules {
@@ -651,14 +635,11 @@ pub async fn import(app: &App, caller: &Caller, csv: &str) -> ServiceResult<usiz
             && v[3] == Action::View.as_str()
             && rule.domain().and_then(Scope::parse_domain).is_some_and(|(_, id)| id.is_some())
         {
-            return Err(ServiceError::bad_input(
-                "csv",
-                format!("{rule}: rules about view apply to every scope at once"),
-            ));
+            return Err(ServiceError::bad_input("csv", Message::new("view-rule-in-csv").arg("rule", rule.to_string())));
         }
     }
     if !rules.iter().any(|r| matches!(r, Rule::Permission(_))) {
-        return Err(ServiceError::bad_input("csv", "the policy has no permission rule: nobody could do anything"));
+        return Err(ServiceError::bad_input("csv", Message::new("policy-without-permissions")));
     }
     let txn = crate::db::begin_write(&app.db).await?;
     ensure_manage(app, &txn, caller, Scope::Network).await?;
@@ -720,10 +701,7 @@ pub async fn audit_events(
             Some(AuditScope::Community(id))
         }
         Some(Scope::Subgroup(_)) => {
-            return Err(ServiceError::bad_input(
-                "filter.scopeId",
-                "trails are kept per organization and community: a subgroup's changes are in its community's",
-            ));
+            return Err(ServiceError::bad_input("filter.scopeId", Message::new("audit-scope")));
         }
     };
     let mut select = audit_event::Entity::find();

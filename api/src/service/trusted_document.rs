@@ -112,7 +112,7 @@ pub async fn register(
     if held + new.len() as u64 > MAX_PER_ORGANIZATION {
         return Err(ServiceError::Conflict {
             field: "documents".into(),
-            message: format!("an organization holds at most {MAX_PER_ORGANIZATION} trusted documents"),
+            message: format!("an organization holds at most {MAX_PER_ORGANIZATION} trusted documents").into(),
         });
     }
     let now = Utc::now();

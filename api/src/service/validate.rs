@@ -1,6 +1,7 @@
 //! Input checks shared by services; each error names the input field.
 
 use crate::error::{ServiceError, ServiceResult};
+use crate::i18n::Message;
 
 /// Longest slug.
 pub const SLUG_MAX: usize = 64;
@@ -26,7 +27,7 @@ pub fn slug(field: &str, value: &str) -> ServiceResult<String> {
     if ok {
         Ok(value.to_owned())
     } else {
-        Err(ServiceError::bad_input(field, format!("must be 2 to {SLUG_MAX} characters of a-z, 0-9 and inner hyphens")))
+        Err(ServiceError::bad_input(field, Message::new("slug-format").arg("max", SLUG_MAX)))
     }
 }
 
@@ -60,9 +61,9 @@ fn multi_line_characters(field: &str, value: &str) -> ServiceResult<()> {
     }
 }
 
-fn refused_character(c: char) -> String {
-    let kind = if c.is_control() { "a control character" } else { "an invisible formatting character" };
-    format!("must not contain {kind} (U+{:04X})", u32::from(c))
+fn refused_character(c: char) -> Message {
+    let id = if c.is_control() { "control-character" } else { "invisible-character" };
+    Message::new(id).arg("code", format!("{:04X}", u32::from(c)))
 }
 
 /// Text from a trusted system (an identity provider's claims) made fit for a one-line
@@ -80,7 +81,7 @@ pub fn clean_line(value: &str, max: usize) -> String {
 pub fn required_text(field: &str, value: &str, max: usize) -> ServiceResult<String> {
     let value = value.trim();
     if value.is_empty() {
-        return Err(ServiceError::bad_input(field, "must not be empty"));
+        return Err(ServiceError::bad_input(field, Message::new("must-not-be-empty")));
     }
     bounded(field, value, max)
 }
@@ -96,7 +97,7 @@ pub fn bounded(field: &str, value: &str, max: usize) -> ServiceResult<String> {
 fn at_most(field: &str, value: &str, max: usize) -> ServiceResult<()> {
     let len = value.chars().count();
     if len > max {
-        return Err(ServiceError::bad_input(field, format!("is {len} characters long; the maximum is {max}")));
+        return Err(ServiceError::bad_input(field, Message::new("too-long").arg("length", len).arg("max", max)));
     }
     Ok(())
 }
@@ -125,7 +126,7 @@ pub fn multiline(field: &str, value: &str, max: usize) -> ServiceResult<String> 
 pub fn required_multiline(field: &str, value: &str, max: usize) -> ServiceResult<String> {
     let value = multiline(field, value, max)?;
     if value.is_empty() {
-        return Err(ServiceError::bad_input(field, "must not be empty"));
+        return Err(ServiceError::bad_input(field, Message::new("must-not-be-empty")));
     }
     Ok(value)
 }
@@ -149,13 +150,13 @@ pub fn email(field: &str, value: &str) -> ServiceResult<String> {
             !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
         })
         && !value.chars().any(|c| c.is_whitespace() || c.is_control() || is_invisible(c));
-    if valid { Ok(value) } else { Err(ServiceError::bad_input(field, "is not an e-mail address")) }
+    if valid { Ok(value) } else { Err(ServiceError::bad_input(field, Message::new("not-an-email"))) }
 }
 
 /// A list of short strings (eligibility criteria), trimmed, without blanks or duplicates.
 pub fn string_list(field: &str, values: &[String]) -> ServiceResult<Vec<String>> {
     if values.len() > LIST_MAX {
-        return Err(ServiceError::bad_input(field, format!("has more than {LIST_MAX} entries")));
+        return Err(ServiceError::bad_input(field, Message::new("too-many-entries").arg("max", LIST_MAX)));
     }
     let mut out: Vec<String> = Vec::with_capacity(values.len());
     for value in values {
@@ -174,11 +175,11 @@ pub const URL_MAX: usize = 2_000;
 /// loopback host (development and tests).
 pub fn web_url(field: &str, value: &str) -> ServiceResult<url::Url> {
     let value = value.trim();
-    let bad = |why: &str| ServiceError::bad_input(field, why.to_owned());
+    let bad = |id: &'static str| ServiceError::bad_input(field, Message::new(id));
     if value.len() > URL_MAX {
-        return Err(bad("is too long"));
+        return Err(bad("url-too-long"));
     }
-    let parsed = url::Url::parse(value).map_err(|_| bad("is not an absolute URL"))?;
+    let parsed = url::Url::parse(value).map_err(|_| bad("url-not-absolute"))?;
     let loopback = match parsed.host() {
         Some(url::Host::Domain(name)) => name == "localhost",
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
@@ -188,14 +189,14 @@ pub fn web_url(field: &str, value: &str) -> ServiceResult<url::Url> {
     match parsed.scheme() {
         "https" => {}
         "http" if loopback => {}
-        "http" => return Err(bad("must use https (plain http is allowed on loopback only)")),
-        _ => return Err(bad("must be an http(s) URL")),
+        "http" => return Err(bad("url-needs-https")),
+        _ => return Err(bad("url-not-http")),
     }
     if parsed.host_str().is_none() || !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err(bad("must name a host and carry no credentials"));
+        return Err(bad("url-host-and-credentials"));
     }
     if parsed.fragment().is_some() {
-        return Err(bad("must not carry a #fragment"));
+        return Err(bad("url-fragment"));
     }
     Ok(parsed)
 }
@@ -212,7 +213,7 @@ pub fn domain(field: &str, value: &str) -> ServiceResult<String> {
     if value.len() <= 253 && value.contains('.') && value.split('.').all(label_ok) {
         Ok(value)
     } else {
-        Err(ServiceError::bad_input(field, format!("{value} is not a domain name")))
+        Err(ServiceError::bad_input(field, Message::new("not-a-domain").arg("value", value)))
     }
 }
 
