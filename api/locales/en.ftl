@@ -168,3 +168,137 @@ audit-scope = trails are kept per organization and community: a subgroup's chang
 role-already-held = the person already holds this role
 role-not-held = the person does not hold this role
 rule-exists = this rule already exists
+
+## Communities
+
+too-many = has too many entries
+unknown-organization = names an organization that does not exist
+slug-taken = { $slug } is already taken
+
+## Organizations
+
+return-urls-max = at most { $max } URLs
+url-prefix-query = a URL prefix carries no query
+return-urls-admins = only network administrators may change allowedReturnUrls (their origins may call the API for everyone)
+
+## Subgroups
+
+subgroup-members-only = only active members of the community can join its subgroups
+
+## Sponsors
+
+already-participating = this organization already takes part in the community
+sponsor-of-organization = the sponsor must be a person of that organization
+sponsor-manager = the sponsor must be a manager of that organization
+cannot-sponsor = this person cannot sponsor this community
+
+## Personal access tokens
+
+tokens-from-session = personal access tokens are created and revoked from a login session, not with a token
+at-least-one-scope = must name at least one scope
+must-be-future = must be in the future
+within-days = must be within { $days } days
+live-tokens-max = at most { $max } live personal access tokens: revoke one first
+
+## API clients
+
+clients-from-session = API clients are managed from a login session, not with a token
+client-cannot = an API client cannot { $what }
+service-account-no-roles = is an API client's service account, which holds no roles
+scope-not-held = you do not hold the { $scope } scope
+organization-suspended = the organization is suspended
+live-clients-max = at most { $max } live API clients per organization: revoke one first
+client-revoked = the API client is revoked
+
+## Trusted documents
+
+documents-count = must hold from 1 to { $max } documents
+document-size = must be a non-empty document of at most { $max } bytes
+document-hash = must be the lower-case hexadecimal SHA-256 of the query
+trusted-documents-max = an organization holds at most { $max } trusted documents
+trusted-documents-admins = only network administrators decide what the front ends' origins may run (they call the API for everyone)
+
+## Tokens
+
+no-such-slug = no organization has the slug { $slug }
+
+## Ids
+
+not-occurrence-id = is not the id of an Occurrence
+bad-id = is not a valid id
+wrong-id-kind = is not the id of a { $kind }
+
+## Scopes
+
+scope-id = must be the id of an organization, a community or a subgroup
+
+## Questions
+
+between = must be between { $min } and { $max }
+
+## Identities
+
+only-identity = this is your only way to log in; link another identity first
+
+## Claim mappings
+
+rules-max = at most { $max } rules
+claim-name = must name a claim (dots reach into objects)
+length-between = must be { $min } to { $max } characters
+role-rule-condition = a role rule needs exactly one condition: contains or equals
+profile-rule-condition = a profile rule copies its claim: no condition
+rule-target = a rule grants either an organizationRole or fills a profileField
+
+## Identity providers
+
+providers-admins = only network administrators may list every organization's providers
+no-query-string = must not carry a query
+scopes-max = at most { $max } scopes
+not-a-scope = { $scope } is not a scope
+not-an-openid-provider = cannot be used as an OpenID provider: it must be a public https address serving a valid discovery document whose issuer is exactly this URL
+provider-exists = this organization already has a provider with this issuer
+required = is required
+
+## Sessions
+
+link-from-session = link identities from a login session, not a token
+return-url-not-allowed = is not on this organization's allowedReturnUrls
+code-unknown = is unknown, already used or expired
+account-disabled = this account is disabled
+account-organization-suspended = this account's organization is suspended
+outranked = you may not end the sessions of someone who outranks you
+sessions-admins = only network administrators may end this person's sessions
+
+## Wiki
+
+page-other-community = is a page of another community
+pages-depth = pages nest at most { $max } deep
+page-saved-since = someone saved this page since: compare with the latest revision and save again
+revision-other-page = is a revision of another page
+revision-too-long = revision { $number } has more than 50,000 lines: too long to compare
+
+## Limits of a query
+
+nesting = query: nested deeper than { $max } brackets, braces or parentheses
+fragments-max = a request may define at most { $max } fragments
+selections-max = a request may select at most { $max } fields
+directives-max = a request may use at most { $max } directives
+aliases-max = a request may use at most { $max } aliases
+arguments-max = a field or directive may have at most { $max } arguments
+expanded-selections-max = a request may select at most { $max } fields once its fragments are spread
+mutation-fields-max = a mutation may have at most { $max } fields
+root-fields-max = an operation may have at most { $max } root fields
+introspection-cost = the introspection asked for costs more than the standard introspection query
+query-cost = the query costs { $cost } and at most { $max } is allowed (a connection costs its page size times what it selects)
+depth-max = the query is nested deeper than { $max } fields
+query-cost-over = the query costs more than { $max } (a connection costs its page size times what it selects)
+variables-max = variables: hold more than { $max } values in all
+errors-omitted = { $count } more errors omitted
+
+## Nodes
+
+ids-max = takes at most { $max } ids
+
+## Trusted documents (GraphQL)
+
+not-a-document = is not a GraphQL document

@@ -168,3 +168,137 @@ audit-scope = les journaux sont tenus par organisation et par communauté : les 
 role-already-held = la personne détient déjà ce rôle
 role-not-held = la personne ne détient pas ce rôle
 rule-exists = cette règle existe déjà
+
+## Communautés
+
+too-many = compte trop d'entrées
+unknown-organization = nomme une organisation qui n'existe pas
+slug-taken = { $slug } est déjà pris
+
+## Organisations
+
+return-urls-max = au plus { $max } URL
+url-prefix-query = un préfixe d'URL ne porte pas de paramètres de requête
+return-urls-admins = seuls les administrateurs du réseau peuvent changer allowedReturnUrls (leurs origines peuvent appeler l'API pour tout le monde)
+
+## Sous-groupes
+
+subgroup-members-only = seuls les membres actifs de la communauté peuvent rejoindre ses sous-groupes
+
+## Répondants
+
+already-participating = cette organisation participe déjà à la communauté
+sponsor-of-organization = le répondant doit être une personne de cette organisation
+sponsor-manager = le répondant doit être un gestionnaire de cette organisation
+cannot-sponsor = cette personne ne peut pas être répondante de cette communauté
+
+## Jetons d'accès personnels
+
+tokens-from-session = les jetons d'accès personnels se créent et se révoquent depuis une session de connexion, pas avec un jeton
+at-least-one-scope = doit nommer au moins une portée
+must-be-future = doit être dans le futur
+within-days = doit tomber dans les { $days } jours
+live-tokens-max = au plus { $max } jetons d'accès personnels actifs : révoquez-en un d'abord
+
+## Clients d'API
+
+clients-from-session = les clients d'API se gèrent depuis une session de connexion, pas avec un jeton
+client-cannot = un client d'API ne peut pas : { $what }
+service-account-no-roles = est le compte de service d'un client d'API, qui ne détient aucun rôle
+scope-not-held = vous ne détenez pas la portée { $scope }
+organization-suspended = l'organisation est suspendue
+live-clients-max = au plus { $max } clients d'API actifs par organisation : révoquez-en un d'abord
+client-revoked = le client d'API est révoqué
+
+## Documents de confiance
+
+documents-count = doit contenir de 1 à { $max } documents
+document-size = doit être un document non vide d'au plus { $max } octets
+document-hash = doit être le SHA-256 de la requête en hexadécimal minuscule
+trusted-documents-max = une organisation détient au plus { $max } documents de confiance
+trusted-documents-admins = seuls les administrateurs du réseau décident de ce que les origines des interfaces peuvent exécuter (elles appellent l'API pour tout le monde)
+
+## Jetons
+
+no-such-slug = aucune organisation n'a le slug { $slug }
+
+## Identifiants
+
+not-occurrence-id = n'est pas l'identifiant d'une Occurrence
+bad-id = n'est pas un identifiant valide
+wrong-id-kind = n'est pas l'identifiant d'un objet { $kind }
+
+## Portées
+
+scope-id = doit être l'identifiant d'une organisation, d'une communauté ou d'un sous-groupe
+
+## Questions
+
+between = doit être entre { $min } et { $max }
+
+## Identités
+
+only-identity = c'est votre seule façon de vous connecter; liez d'abord une autre identité
+
+## Correspondances de revendications
+
+rules-max = au plus { $max } règles
+claim-name = doit nommer une revendication (les points entrent dans les objets)
+length-between = doit compter de { $min } à { $max } caractères
+role-rule-condition = une règle de rôle demande exactement une condition : contains ou equals
+profile-rule-condition = une règle de profil copie sa revendication : aucune condition
+rule-target = une règle accorde un organizationRole ou remplit un profileField
+
+## Fournisseurs d'identité
+
+providers-admins = seuls les administrateurs du réseau peuvent lister les fournisseurs de toutes les organisations
+no-query-string = ne doit pas porter de paramètres de requête
+scopes-max = au plus { $max } portées
+not-a-scope = { $scope } n'est pas une portée
+not-an-openid-provider = ne peut pas servir de fournisseur OpenID : ce doit être une adresse https publique qui sert un document de découverte valide dont l'émetteur est exactement cette URL
+provider-exists = cette organisation a déjà un fournisseur avec cet émetteur
+required = est obligatoire
+
+## Sessions
+
+link-from-session = liez les identités depuis une session de connexion, pas avec un jeton
+return-url-not-allowed = n'est pas dans les allowedReturnUrls de cette organisation
+code-unknown = est inconnu, déjà utilisé ou expiré
+account-disabled = ce compte est désactivé
+account-organization-suspended = l'organisation de ce compte est suspendue
+outranked = vous ne pouvez pas fermer les sessions d'une personne qui a un rang plus élevé que le vôtre
+sessions-admins = seuls les administrateurs du réseau peuvent fermer les sessions de cette personne
+
+## Wiki
+
+page-other-community = est une page d'une autre communauté
+pages-depth = les pages s'imbriquent sur au plus { $max } niveaux
+page-saved-since = quelqu'un a enregistré cette page depuis : comparez avec la dernière révision et enregistrez de nouveau
+revision-other-page = est une révision d'une autre page
+revision-too-long = la révision { $number } compte plus de 50 000 lignes : trop longue à comparer
+
+## Limites d'une requête
+
+nesting = query : imbriquée sur plus de { $max } crochets, accolades ou parenthèses
+fragments-max = une requête peut définir au plus { $max } fragments
+selections-max = une requête peut sélectionner au plus { $max } champs
+directives-max = une requête peut utiliser au plus { $max } directives
+aliases-max = une requête peut utiliser au plus { $max } alias
+arguments-max = un champ ou une directive peut avoir au plus { $max } arguments
+expanded-selections-max = une requête peut sélectionner au plus { $max } champs une fois ses fragments étendus
+mutation-fields-max = une mutation peut avoir au plus { $max } champs
+root-fields-max = une opération peut avoir au plus { $max } champs racines
+introspection-cost = l'introspection demandée coûte plus que la requête d'introspection standard
+query-cost = la requête coûte { $cost } et au plus { $max } est permis (une connexion coûte la taille de sa page multipliée par ce qu'elle sélectionne)
+depth-max = la requête est imbriquée sur plus de { $max } champs
+query-cost-over = la requête coûte plus de { $max } (une connexion coûte la taille de sa page multipliée par ce qu'elle sélectionne)
+variables-max = variables : contiennent plus de { $max } valeurs en tout
+errors-omitted = { $count } autres erreurs omises
+
+## Nœuds
+
+ids-max = accepte au plus { $max } identifiants
+
+## Documents de confiance (GraphQL)
+
+not-a-document = n'est pas un document GraphQL

@@ -1,6 +1,7 @@
 //! Communities of practice in the schema, with their members, participating
 //! organizations and subgroups.
 
+use crate::i18n::Message;
 use std::sync::Arc;
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
@@ -480,7 +481,9 @@ impl Community {
         let older_than_hours = u32::try_from(older_than_hours)
             .ok()
             .filter(|h| *h <= MAX_UNANSWERED_HOURS)
-            .ok_or_else(|| ServiceError::bad_input("olderThanHours", "must be between 0 and 8760"))
+            .ok_or_else(|| {
+                ServiceError::bad_input("olderThanHours", Message::new("between").arg("min", 0).arg("max", 8760))
+            })
             .gql()?;
         self.thread_list(ctx, ThreadList::Unanswered { older_than_hours }, (first, after, last, before)).await
     }

@@ -8,6 +8,7 @@
 //! is checked against the order asked for, and it only ever positions a read that the
 //! visibility filter already narrows.
 
+use crate::i18n::Message;
 use async_graphql::{ID, connection::CursorType};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 
@@ -117,7 +118,7 @@ pub fn occurrence_id(event_id: i32, original_start: DateTime<Utc>) -> ID {
 
 /// Reads the global id of an occurrence: (event id, original start).
 pub fn from_occurrence_id(field: &str, id: &ID) -> Result<(i32, DateTime<Utc>), ServiceError> {
-    let bad = || ServiceError::bad_input(field, "is not the id of an Occurrence");
+    let bad = || ServiceError::bad_input(field, Message::new("not-occurrence-id"));
     if id.len() > 64 {
         return Err(bad());
     }
@@ -143,7 +144,7 @@ const OCCURRENCE_EPOCH_MAX: i64 = 7_258_118_400;
 /// Reads any global id; `field` names the input for the error. An occurrence's id reads
 /// as its event's number (use [`from_occurrence_id`] for the whole of it).
 pub fn from_global_any(field: &str, id: &ID) -> Result<(NodeKind, i32), ServiceError> {
-    let bad = || ServiceError::bad_input(field, "is not a valid id");
+    let bad = || ServiceError::bad_input(field, Message::new("bad-id"));
     if id.len() > 64 {
         return Err(bad());
     }
@@ -162,7 +163,7 @@ pub fn from_global_any(field: &str, id: &ID) -> Result<(NodeKind, i32), ServiceE
 pub fn from_global(field: &str, kind: NodeKind, id: &ID) -> Result<i32, ServiceError> {
     match from_global_any(field, id)? {
         (k, n) if k == kind => Ok(n),
-        _ => Err(ServiceError::bad_input(field, format!("is not the id of a {}", kind.name()))),
+        _ => Err(ServiceError::bad_input(field, Message::new("wrong-id-kind").arg("kind", kind.name()))),
     }
 }
 
@@ -187,7 +188,7 @@ impl CursorType for ListCursor {
     type Error = ServiceError;
 
     fn decode_cursor(s: &str) -> Result<Self, Self::Error> {
-        let bad = || ServiceError::bad_input("cursor", crate::i18n::Message::new("bad-cursor"));
+        let bad = || ServiceError::bad_input("cursor", Message::new("bad-cursor"));
         if s.len() > MAX_CURSOR_LEN {
             return Err(bad());
         }

@@ -19,6 +19,7 @@
 //! and carries a code: `BAD_USER_INPUT` (field `query`) for text nested too deep,
 //! `COST_LIMIT_EXCEEDED` for the others.
 
+use crate::i18n::Message;
 use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::{
@@ -77,8 +78,7 @@ fn cost_error(message: impl Into<String>) -> ServerError {
 }
 
 fn nesting_error() -> ServerError {
-    let mut error =
-        ServerError::new(format!("query: nested deeper than {MAX_NESTING} brackets, braces or parentheses"), None);
+    let mut error = ServerError::new(Message::new("nesting").arg("max", MAX_NESTING).to_string(), None);
     let extensions = error.extensions.get_or_insert_with(Default::default);
     extensions.set("code", "BAD_USER_INPUT");
     extensions.set("field", "query");
@@ -386,37 +386,37 @@ fn check_document(
     introspection_budget: usize,
 ) -> ServerResult<()> {
     if doc.fragments.len() > MAX_FRAGMENTS {
-        return Err(cost_error(format!("a request may define at most {MAX_FRAGMENTS} fragments")));
+        return Err(cost_error(Message::new("fragments-max").arg("max", MAX_FRAGMENTS).to_string()));
     }
     let shape = shape(doc);
     if shape.selections > MAX_SELECTIONS {
-        return Err(cost_error(format!("a request may select at most {MAX_SELECTIONS} fields")));
+        return Err(cost_error(Message::new("selections-max").arg("max", MAX_SELECTIONS).to_string()));
     }
     if shape.directives > MAX_DIRECTIVES {
-        return Err(cost_error(format!("a request may use at most {MAX_DIRECTIVES} directives")));
+        return Err(cost_error(Message::new("directives-max").arg("max", MAX_DIRECTIVES).to_string()));
     }
     if shape.aliases > MAX_ALIASES {
-        return Err(cost_error(format!("a request may use at most {MAX_ALIASES} aliases")));
+        return Err(cost_error(Message::new("aliases-max").arg("max", MAX_ALIASES).to_string()));
     }
     if shape.widest > MAX_ARGUMENTS {
-        return Err(cost_error(format!("a field or directive may have at most {MAX_ARGUMENTS} arguments")));
+        return Err(cost_error(Message::new("arguments-max").arg("max", MAX_ARGUMENTS).to_string()));
     }
     if expanded_selections(doc) > MAX_EXPANDED_SELECTIONS {
-        return Err(cost_error(format!(
-            "a request may select at most {MAX_EXPANDED_SELECTIONS} fields once its fragments are spread"
-        )));
+        return Err(cost_error(
+            Message::new("expanded-selections-max").arg("max", MAX_EXPANDED_SELECTIONS).to_string(),
+        ));
     }
     for (_, operation) in doc.operations.iter() {
         let roots = root_fields(doc, &operation.node.selection_set.node);
         if operation.node.ty == OperationType::Mutation && roots > MAX_MUTATION_FIELDS {
-            return Err(cost_error(format!("a mutation may have at most {MAX_MUTATION_FIELDS} fields")));
+            return Err(cost_error(Message::new("mutation-fields-max").arg("max", MAX_MUTATION_FIELDS).to_string()));
         }
         if roots > MAX_ROOT_FIELDS {
-            return Err(cost_error(format!("an operation may have at most {MAX_ROOT_FIELDS} root fields")));
+            return Err(cost_error(Message::new("root-fields-max").arg("max", MAX_ROOT_FIELDS).to_string()));
         }
     }
     if introspection_cost(doc, sizes) > introspection_budget {
-        return Err(cost_error("the introspection asked for costs more than the standard introspection query"));
+        return Err(cost_error(Message::new("introspection-cost").to_string()));
     }
     Ok(())
 }
@@ -472,14 +472,12 @@ impl Extension for RequestLimitsExtension {
     ) -> Result<ValidationResult, Vec<ServerError>> {
         let result = next.run(ctx).await?;
         if result.complexity > MAX_COMPLEXITY {
-            return Err(vec![cost_error(format!(
-                "the query costs {} and at most {MAX_COMPLEXITY} is allowed (a connection costs its page size \
-                 times what it selects)",
-                result.complexity
-            ))]);
+            return Err(vec![cost_error(
+                Message::new("query-cost").arg("cost", result.complexity).arg("max", MAX_COMPLEXITY).to_string(),
+            )]);
         }
         if result.depth > MAX_DEPTH {
-            return Err(vec![cost_error(format!("the query is nested deeper than {MAX_DEPTH} fields"))]);
+            return Err(vec![cost_error(Message::new("depth-max").arg("max", MAX_DEPTH).to_string())]);
         }
         Ok(result)
     }
@@ -520,22 +518,21 @@ pub async fn check_query(query: &str) -> ServerResult<ExecutableDocument> {
 /// ([`super::cost::measure`]), if it is.
 pub fn over_limits(complexity: usize, depth: usize) -> Option<ServerError> {
     if complexity > MAX_COMPLEXITY {
-        return Some(cost_error(format!(
-            "the query costs {complexity} and at most {MAX_COMPLEXITY} is allowed (a connection costs its page size \
-             times what it selects)"
-        )));
+        return Some(cost_error(
+            Message::new("query-cost").arg("cost", complexity).arg("max", MAX_COMPLEXITY).to_string(),
+        ));
     }
-    (depth > MAX_DEPTH).then(|| cost_error(format!("the query is nested deeper than {MAX_DEPTH} fields")))
+    (depth > MAX_DEPTH).then(|| cost_error(Message::new("depth-max").arg("max", MAX_DEPTH).to_string()))
 }
 
 /// async-graphql's refusals of [`MAX_COMPLEXITY`] and [`MAX_DEPTH`] (set on the schema),
 /// worded and coded as the rest of this module's: `None` for any other error.
 pub fn cost_refusal(error: &ServerError) -> Option<ServerError> {
     match error.message.as_str() {
-        "Query is too complex." => Some(cost_error(format!(
-            "the query costs more than {MAX_COMPLEXITY} (a connection costs its page size times what it selects)"
-        ))),
-        "Query is nested too deep." => Some(cost_error(format!("the query is nested deeper than {MAX_DEPTH} fields"))),
+        "Query is too complex." => {
+            Some(cost_error(Message::new("query-cost-over").arg("max", MAX_COMPLEXITY).to_string()))
+        }
+        "Query is nested too deep." => Some(cost_error(Message::new("depth-max").arg("max", MAX_DEPTH).to_string())),
         _ => None,
     }
 }
@@ -548,7 +545,7 @@ pub fn check_variables(variables: &Variables) -> ServerResult<()> {
     while let Some(value) = pending.pop() {
         if count > MAX_VARIABLE_VALUES {
             let mut error =
-                ServerError::new(format!("variables: hold more than {MAX_VARIABLE_VALUES} values in all"), None);
+                ServerError::new(Message::new("variables-max").arg("max", MAX_VARIABLE_VALUES).to_string(), None);
             let extensions = error.extensions.get_or_insert_with(Default::default);
             extensions.set("code", "BAD_USER_INPUT");
             extensions.set("field", "variables");
@@ -574,7 +571,7 @@ pub fn cap_errors(errors: &mut Vec<ServerError>) {
     if errors.len() > MAX_ERRORS {
         let omitted = errors.len() - (MAX_ERRORS - 1);
         errors.truncate(MAX_ERRORS - 1);
-        let mut summary = ServerError::new(format!("{omitted} more errors omitted"), None);
+        let mut summary = ServerError::new(Message::new("errors-omitted").arg("count", omitted).to_string(), None);
         summary.extensions.get_or_insert_with(Default::default).set("code", "TOO_MANY_ERRORS");
         errors.push(summary);
     }

@@ -1,6 +1,7 @@
 //! The Relay `Node` interface and `node(id:)`: any object by its global id, with the
 //! same access rules as every other path to it.
 
+use crate::i18n::Message;
 use async_graphql::{Context, ID, Interface, Object};
 use entity::{membership, post, subgroup};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -89,7 +90,7 @@ impl NodeQuery {
         #[graphql(desc = "Global ids (at most 100), of any kinds; repeats are allowed.")] ids: Vec<ID>,
     ) -> async_graphql::Result<Vec<Option<Node>>> {
         if ids.len() > MAX_NODES {
-            return Err(ServiceError::bad_input("ids", format!("takes at most {MAX_NODES} ids"))).gql();
+            return Err(ServiceError::bad_input("ids", Message::new("ids-max").arg("max", MAX_NODES))).gql();
         }
         let parsed = ids.iter().map(|id| from_global_any("ids", id)).collect::<Result<Vec<_>, _>>().gql()?;
         let mut wanted = nodes::Wanted::default();

@@ -1,6 +1,7 @@
 //! Policy administration in the schema: rules, roles, explained decisions, import and
 //! export, and the audit trail.
 
+use crate::i18n::Message;
 use async_graphql::{Context, Enum, ID, InputObject, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::audit_event;
@@ -27,7 +28,7 @@ fn scope(field: &str, id: Option<&ID>) -> Result<Option<Scope>, ServiceError> {
         (NodeKind::Organization, n) => Ok(Some(Scope::Organization(n))),
         (NodeKind::Community, n) => Ok(Some(Scope::Community(n))),
         (NodeKind::Subgroup, n) => Ok(Some(Scope::Subgroup(n))),
-        _ => Err(ServiceError::bad_input(field, "must be the id of an organization, a community or a subgroup")),
+        _ => Err(ServiceError::bad_input(field, Message::new("scope-id"))),
     }
 }
 

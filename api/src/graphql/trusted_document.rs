@@ -2,6 +2,7 @@
 //! registering them, restricting an API client to them, requiring them from an
 //! organization's front-end origins.
 
+use crate::i18n::Message;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::trusted_document;
@@ -118,7 +119,7 @@ impl TrustedDocumentMutation {
             if document.query.len() <= service::MAX_QUERY_BYTES
                 && async_graphql::parser::parse_query(&document.query).is_err()
             {
-                return Err(ServiceError::bad_input(format!("documents[{i}].query"), "is not a GraphQL document"))
+                return Err(ServiceError::bad_input(format!("documents[{i}].query"), Message::new("not-a-document")))
                     .gql();
             }
         }

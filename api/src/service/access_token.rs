@@ -7,6 +7,7 @@
 //! A token never creates or revokes tokens: that takes a login session, so a leaked
 //! token cannot mint itself a wider or longer-lived successor.
 
+use crate::i18n::Message;
 use chrono::{DateTime, Duration, Utc};
 use entity::{enums::TokenScope, person, session};
 use sea_orm::{
@@ -43,9 +44,7 @@ pub struct NewToken {
 fn from_login_session(caller: &Caller) -> ServiceResult<i32> {
     let actor = caller.actor()?;
     if actor.scopes.is_some() {
-        return Err(ServiceError::forbidden(
-            "personal access tokens are created and revoked from a login session, not with a token",
-        ));
+        return Err(ServiceError::forbidden(Message::new("tokens-from-session")));
     }
     Ok(actor.person_id)
 }
@@ -59,14 +58,14 @@ pub async fn create(app: &App, caller: &Caller, input: NewToken) -> ServiceResul
     scopes.sort();
     scopes.dedup();
     if scopes.is_empty() {
-        return Err(ServiceError::bad_input("scopes", "must name at least one scope"));
+        return Err(ServiceError::bad_input("scopes", Message::new("at-least-one-scope")));
     }
     let now = Utc::now();
     if input.expires_at <= now {
-        return Err(ServiceError::bad_input("expiresAt", "must be in the future"));
+        return Err(ServiceError::bad_input("expiresAt", Message::new("must-be-future")));
     }
     if input.expires_at > now + Duration::days(MAX_LIFETIME_DAYS) {
-        return Err(ServiceError::bad_input("expiresAt", format!("must be within {MAX_LIFETIME_DAYS} days")));
+        return Err(ServiceError::bad_input("expiresAt", Message::new("within-days").arg("days", MAX_LIFETIME_DAYS)));
     }
     let txn = crate::db::begin_write(&app.db).await?;
     // Tokens made at once count one after the other: the person's row is held until
@@ -82,7 +81,7 @@ pub async fn create(app: &App, caller: &Caller, input: NewToken) -> ServiceResul
     if live >= MAX_LIVE_TOKENS {
         return Err(ServiceError::Conflict {
             field: "name".into(),
-            message: format!("at most {MAX_LIVE_TOKENS} live personal access tokens: revoke one first").into(),
+            message: Message::new("live-tokens-max").arg("max", MAX_LIVE_TOKENS),
         });
     }
     let text = scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",");

@@ -20,6 +20,7 @@
 //! in `session.name`), living `api_client_token_ttl_secs`; revoking the client ends them
 //! at once.
 
+use crate::i18n::Message;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -81,7 +82,7 @@ pub fn scopes_of(client: &api_client::Model) -> Vec<TokenScope> {
 fn from_login_session(caller: &Caller) -> ServiceResult<&Actor> {
     let actor = caller.actor()?;
     if actor.scopes.is_some() || actor.api_client_id.is_some() {
-        return Err(ServiceError::forbidden("API clients are managed from a login session, not with a token"));
+        return Err(ServiceError::forbidden(Message::new("clients-from-session")));
     }
     Ok(actor)
 }
@@ -89,7 +90,7 @@ fn from_login_session(caller: &Caller) -> ServiceResult<&Actor> {
 /// Refuses when the caller is an API client: `what` is something only people do.
 pub fn ensure_person(caller: &Caller, what: &str) -> ServiceResult<()> {
     if caller.viewer.as_ref().is_some_and(|a| a.api_client_id.is_some()) {
-        return Err(ServiceError::forbidden(format!("an API client cannot {what}")));
+        return Err(ServiceError::forbidden(Message::new("client-cannot").arg("what", what)));
     }
     Ok(())
 }
@@ -99,7 +100,7 @@ pub fn ensure_person(caller: &Caller, what: &str) -> ServiceResult<()> {
 pub async fn ensure_not_service_account<C: ConnectionTrait>(db: &C, person_id: i32, field: &str) -> ServiceResult<()> {
     let found = api_client::Entity::find().filter(api_client::Column::PersonId.eq(person_id)).count(db).await?;
     if found > 0 {
-        return Err(ServiceError::bad_input(field, "is an API client's service account, which holds no roles"));
+        return Err(ServiceError::bad_input(field, Message::new("service-account-no-roles")));
     }
     Ok(())
 }
@@ -134,11 +135,11 @@ pub async fn create(
     scopes.sort();
     scopes.dedup();
     if scopes.is_empty() {
-        return Err(ServiceError::bad_input("scopes", "must name at least one scope"));
+        return Err(ServiceError::bad_input("scopes", Message::new("at-least-one-scope")));
     }
     // Nobody grants a scope they do not hold (a login session holds them all).
     if let Some(missing) = scopes.iter().find(|s| !actor.allows(**s)) {
-        return Err(ServiceError::forbidden(format!("you do not hold the {} scope", missing.as_str())));
+        return Err(ServiceError::forbidden(Message::new("scope-not-held").arg("scope", missing.as_str())));
     }
     let txn = crate::db::begin_write(&app.db).await?;
     let org = organization::Entity::find_by_id(input.organization_id)
@@ -151,7 +152,7 @@ pub async fn create(
     // known to manage it.
     organization::Entity::find_by_id(org.id).lock_exclusive().one(&txn).await?;
     if org.status != RecordStatus::Active {
-        return Err(ServiceError::forbidden("the organization is suspended"));
+        return Err(ServiceError::forbidden(Message::new("organization-suspended")));
     }
     let live = api_client::Entity::find()
         .filter(api_client::Column::OrganizationId.eq(org.id))
@@ -161,7 +162,7 @@ pub async fn create(
     if live >= MAX_LIVE_CLIENTS {
         return Err(ServiceError::Conflict {
             field: "organizationId".into(),
-            message: format!("at most {MAX_LIVE_CLIENTS} live API clients per organization: revoke one first").into(),
+            message: Message::new("live-clients-max").arg("max", MAX_LIVE_CLIENTS),
         });
     }
     let client_id = format!("{CLIENT_ID_PREFIX}{}", random_secret()?);
@@ -223,7 +224,7 @@ pub async fn rotate_secret(app: &App, caller: &Caller, id: i32) -> ServiceResult
     let txn = crate::db::begin_write(&app.db).await?;
     let current = find_managed(app, &txn, caller, id).await?;
     if current.revoked_at.is_some() {
-        return Err(ServiceError::Conflict { field: "id".into(), message: "the API client is revoked".into() });
+        return Err(ServiceError::Conflict { field: "id".into(), message: Message::new("client-revoked") });
     }
     let now = Utc::now();
     let grace_end = now + app.sso.settings.api_client_secret_grace;

@@ -1,6 +1,7 @@
 //! Communities of practice: creation, profile changes, archiving, listing, and the lists
 //! hanging off a community (participating organizations, members, subgroups).
 
+use crate::i18n::Message;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -61,7 +62,7 @@ impl Eligibility {
         ids.sort_unstable();
         ids.dedup();
         if ids.len() > validate::LIST_MAX {
-            return Err(ServiceError::bad_input("eligibility.organizationIds", "has too many entries"));
+            return Err(ServiceError::bad_input("eligibility.organizationIds", Message::new("too-many")));
         }
         let found: Vec<i32> = organization::Entity::find()
             .select_only()
@@ -71,10 +72,7 @@ impl Eligibility {
             .all(db)
             .await?;
         if found.len() != ids.len() {
-            return Err(ServiceError::bad_input(
-                "eligibility.organizationIds",
-                "names an organization that does not exist",
-            ));
+            return Err(ServiceError::bad_input("eligibility.organizationIds", Message::new("unknown-organization")));
         }
         Ok(Self {
             professions: validate::string_list("eligibility.professions", &self.professions)?,
@@ -168,7 +166,7 @@ pub async fn create(app: &App, caller: &Caller, input: NewCommunity) -> ServiceR
     if find_by_slug_unchecked(&txn, &slug).await?.is_some() {
         return Err(ServiceError::Conflict {
             field: "slug".into(),
-            message: format!("{slug} is already taken").into(),
+            message: Message::new("slug-taken").arg("slug", slug.clone()),
         });
     }
     let now = Utc::now();
@@ -688,7 +686,7 @@ pub async fn list(
     if let Some(search) = &filter.search {
         validate::single_line("filter.search", search)?;
         if search.chars().count() > validate::NAME_MAX {
-            return Err(ServiceError::bad_input("filter.search", "is too long"));
+            return Err(ServiceError::bad_input("filter.search", Message::new("url-too-long")));
         }
     }
     let visible = access::visibility(&app.auth, db.get_database_backend(), caller);

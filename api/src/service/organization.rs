@@ -1,5 +1,6 @@
 //! Organizations: the network's member institutions.
 
+use crate::i18n::Message;
 use chrono::Utc;
 use entity::{
     enums::{OrganizationKind, OrganizationRoleKind, RecordStatus},
@@ -57,13 +58,16 @@ pub fn allowed_return_urls(o: &organization::Model) -> Vec<String> {
 
 fn check_return_urls(urls: &[String]) -> ServiceResult<Vec<String>> {
     if urls.len() > RETURN_URLS_MAX {
-        return Err(ServiceError::bad_input("allowedReturnUrls", format!("at most {RETURN_URLS_MAX} URLs")));
+        return Err(ServiceError::bad_input(
+            "allowedReturnUrls",
+            Message::new("return-urls-max").arg("max", RETURN_URLS_MAX),
+        ));
     }
     let mut out: Vec<String> = Vec::new();
     for url in urls {
         let parsed = validate::web_url("allowedReturnUrls", url)?;
         if parsed.query().is_some() {
-            return Err(ServiceError::bad_input("allowedReturnUrls", "a URL prefix carries no query"));
+            return Err(ServiceError::bad_input("allowedReturnUrls", Message::new("url-prefix-query")));
         }
         let text = parsed.to_string();
         if !out.contains(&text) {
@@ -93,7 +97,7 @@ pub async fn create(app: &App, caller: &Caller, input: NewOrganization) -> Servi
     if find_by_slug(&txn, &slug).await?.is_some() {
         return Err(ServiceError::Conflict {
             field: "slug".into(),
-            message: format!("{slug} is already taken").into(),
+            message: Message::new("slug-taken").arg("slug", slug.clone()),
         });
     }
     let now = Utc::now();
@@ -152,7 +156,9 @@ pub async fn update(
             attrs: policy::Attrs::NONE,
         };
         if !app.auth.check_network_wide(&question) {
-            return Err(ServiceError::forbidden("you may not suspend on this organization"));
+            return Err(ServiceError::forbidden(
+                Message::new("denied").arg("action", "suspend").arg("object", "organization"),
+            ));
         }
     }
     if changes.allowed_return_urls.is_some() {
@@ -160,9 +166,7 @@ pub async fn update(
         // Their origins may call the API from browsers for the whole network (CORS):
         // a network administrator approves them, never one organization alone.
         if !actor.network_admin {
-            return Err(ServiceError::forbidden(
-                "only network administrators may change allowedReturnUrls (their origins may call the API for everyone)",
-            ));
+            return Err(ServiceError::forbidden(Message::new("return-urls-admins")));
         }
     }
     let mut model: organization::ActiveModel = current.clone().into();

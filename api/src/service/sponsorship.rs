@@ -1,5 +1,6 @@
 //! Participating organizations of a community and their sponsors (*parrains*).
 
+use crate::i18n::Message;
 use chrono::Utc;
 use entity::{
     community_organization,
@@ -81,7 +82,7 @@ pub async fn add_organization(
         Some(p) if p.status == ParticipationStatus::Active => {
             return Err(ServiceError::Conflict {
                 field: "organizationId".into(),
-                message: "this organization already takes part in the community".into(),
+                message: Message::new("already-participating"),
             });
         }
         Some(p) => {
@@ -153,7 +154,7 @@ pub async fn set_sponsor(
     access::ensure_in(&app.auth, &roles, Scope::Organization(organization_id), Action::NameSponsor)?;
     let sponsor = person::Entity::find_by_id(person_id).one(&txn).await?.ok_or(ServiceError::not_found("person"))?;
     if sponsor.organization_id != Some(organization_id) {
-        return Err(ServiceError::bad_input("personId", "the sponsor must be a person of that organization"));
+        return Err(ServiceError::bad_input("personId", Message::new("sponsor-of-organization")));
     }
     let manager = organization_role::Entity::find()
         .filter(organization_role::Column::PersonId.eq(person_id))
@@ -162,7 +163,7 @@ pub async fn set_sponsor(
         .one(&txn)
         .await?;
     if manager.is_none() {
-        return Err(ServiceError::bad_input("personId", "the sponsor must be a manager of that organization"));
+        return Err(ServiceError::bad_input("personId", Message::new("sponsor-manager")));
     }
     // A community's ban or removal is not undone by an organization naming the person
     // sponsor.
@@ -177,10 +178,7 @@ pub async fn set_sponsor(
         .one(&txn)
         .await?;
     if banned.is_some() {
-        return Err(ServiceError::Conflict {
-            field: "personId".into(),
-            message: "this person cannot sponsor this community".into(),
-        });
+        return Err(ServiceError::Conflict { field: "personId".into(), message: Message::new("cannot-sponsor") });
     }
     let mut model: community_organization::ActiveModel = current.clone().into();
     model.sponsor_id = Set(Some(person_id));

@@ -1,5 +1,6 @@
 //! Subgroups: working and interest groups inside a community, with their own members.
 
+use crate::i18n::Message;
 use chrono::Utc;
 use entity::{
     enums::{MembershipStatus, SubgroupKind, SubgroupRole, SubgroupVisibility},
@@ -100,7 +101,7 @@ pub async fn add_member(
         subgroup::Entity::find_by_id(subgroup_id).one(&txn).await?.ok_or(ServiceError::not_found("subgroup"))?;
     let member = communities::own_membership(&txn, person_id, group.community_id).await?;
     if member.is_none_or(|m| m.status != MembershipStatus::Active) {
-        return Err(ServiceError::bad_input("personId", "only active members of the community can join its subgroups"));
+        return Err(ServiceError::bad_input("personId", Message::new("subgroup-members-only")));
     }
     let existing = subgroup_member::Entity::find()
         .filter(subgroup_member::Column::SubgroupId.eq(subgroup_id))

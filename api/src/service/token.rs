@@ -1,6 +1,7 @@
 //! Bootstrap access for operators: `maillage token` creates (or finds) a person and
 //! prints a bearer token for them.
 
+use crate::i18n::Message;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::DatabaseConnection;
 use secrecy::SecretString;
@@ -44,7 +45,7 @@ pub async fn issue(db: &DatabaseConnection, request: &TokenRequest) -> ServiceRe
         Some(slug) => Some(
             organization::find_by_slug(&txn, slug)
                 .await?
-                .ok_or_else(|| ServiceError::bad_input("org", format!("no organization has the slug {slug}")))?
+                .ok_or_else(|| ServiceError::bad_input("org", Message::new("no-such-slug").arg("slug", slug.as_str())))?
                 .id,
         ),
         None => None,

@@ -6,6 +6,7 @@
 //! requiring them from the organization's front-end origins is a network
 //! administrator's decision (those origins call the API for everyone).
 
+use crate::i18n::Message;
 use chrono::Utc;
 use entity::{api_client, organization, trusted_document};
 use sea_orm::{
@@ -52,7 +53,7 @@ pub fn check(documents: Vec<NewDocument>) -> ServiceResult<Vec<NewDocument>> {
     if documents.is_empty() || documents.len() > MAX_PER_REGISTRATION {
         return Err(ServiceError::bad_input(
             "documents",
-            format!("must hold from 1 to {MAX_PER_REGISTRATION} documents"),
+            Message::new("documents-count").arg("max", MAX_PER_REGISTRATION),
         ));
     }
     let mut kept: Vec<NewDocument> = Vec::with_capacity(documents.len());
@@ -60,14 +61,11 @@ pub fn check(documents: Vec<NewDocument>) -> ServiceResult<Vec<NewDocument>> {
         if document.query.trim().is_empty() || document.query.len() > MAX_QUERY_BYTES {
             return Err(ServiceError::bad_input(
                 format!("documents[{i}].query"),
-                format!("must be a non-empty document of at most {MAX_QUERY_BYTES} bytes"),
+                Message::new("document-size").arg("max", MAX_QUERY_BYTES),
             ));
         }
         if document.hash != hash_of(&document.query) {
-            return Err(ServiceError::bad_input(
-                format!("documents[{i}].hash"),
-                "must be the lower-case hexadecimal SHA-256 of the query",
-            ));
+            return Err(ServiceError::bad_input(format!("documents[{i}].hash"), Message::new("document-hash")));
         }
         if !kept.iter().any(|k| k.hash == document.hash) {
             kept.push(document);
@@ -112,7 +110,7 @@ pub async fn register(
     if held + new.len() as u64 > MAX_PER_ORGANIZATION {
         return Err(ServiceError::Conflict {
             field: "documents".into(),
-            message: format!("an organization holds at most {MAX_PER_ORGANIZATION} trusted documents").into(),
+            message: Message::new("trusted-documents-max").arg("max", MAX_PER_ORGANIZATION),
         });
     }
     let now = Utc::now();
@@ -238,9 +236,7 @@ pub async fn require_for_front_ends(
 ) -> ServiceResult<organization::Model> {
     let actor = caller.actor()?;
     if !actor.network_admin {
-        return Err(ServiceError::forbidden(
-            "only network administrators decide what the front ends' origins may run (they call the API for everyone)",
-        ));
+        return Err(ServiceError::forbidden(Message::new("trusted-documents-admins")));
     }
     let txn = crate::db::begin_write(&app.db).await?;
     let current = organization::Entity::find_by_id(organization_id)

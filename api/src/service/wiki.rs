@@ -6,6 +6,7 @@
 //! ([`pages_visible`], the one predicate every path uses); to anyone else it is
 //! `NOT_FOUND`, like a missing id.
 
+use crate::i18n::Message;
 use chrono::Utc;
 use entity::{community, wiki_page, wiki_page_revision};
 use policy::Action;
@@ -205,7 +206,7 @@ pub async fn create(app: &App, caller: &Caller, input: NewPage) -> ServiceResult
             e => e,
         })?;
         if parent.community_id != community.id {
-            return Err(ServiceError::bad_input("parentId", "is a page of another community"));
+            return Err(ServiceError::bad_input("parentId", Message::new("page-other-community")));
         }
         depth_below(&txn, parent_id).await?;
     }
@@ -239,7 +240,7 @@ async fn depth_below<C: ConnectionTrait>(db: &C, parent_id: i32) -> ServiceResul
         current = wiki_page::Entity::find_by_id(id).one(db).await?.and_then(|p| p.parent_id);
     }
     if current.is_some() {
-        return Err(ServiceError::bad_input("parentId", format!("pages nest at most {MAX_DEPTH} deep")));
+        return Err(ServiceError::bad_input("parentId", Message::new("pages-depth").arg("max", MAX_DEPTH)));
     }
     Ok(())
 }
@@ -307,10 +308,8 @@ async fn save<C: ConnectionTrait>(
     author_id: i32,
     audit_action: &str,
 ) -> ServiceResult<wiki_page::Model> {
-    let conflict = || ServiceError::Conflict {
-        field: "expectedRevision".into(),
-        message: "someone saved this page since: compare with the latest revision and save again".into(),
-    };
+    let conflict =
+        || ServiceError::Conflict { field: "expectedRevision".into(), message: Message::new("page-saved-since") };
     if page.revision != expected_revision {
         return Err(conflict());
     }
@@ -406,7 +405,7 @@ pub async fn diff(app: &App, caller: &Caller, from_id: i32, to_id: i32) -> Servi
     let (from, _) = readable_revision(app, &app.db, caller, from_id).await?;
     let (to, _) = readable_revision(app, &app.db, caller, to_id).await?;
     if from.page_id != to.page_id {
-        return Err(ServiceError::bad_input("toRevisionId", "is a revision of another page"));
+        return Err(ServiceError::bad_input("toRevisionId", Message::new("revision-other-page")));
     }
     let mut lines = 0;
     for (field, revision) in [("fromRevisionId", &from), ("toRevisionId", &to)] {
@@ -414,7 +413,7 @@ pub async fn diff(app: &App, caller: &Caller, from_id: i32, to_id: i32) -> Servi
         if count > DIFF_MAX_LINES {
             return Err(ServiceError::bad_input(
                 field,
-                format!("revision {} has more than 50,000 lines: too long to compare", revision.number),
+                Message::new("revision-too-long").arg("number", revision.number),
             ));
         }
         lines += count;

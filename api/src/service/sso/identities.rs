@@ -1,6 +1,7 @@
 //! A person's identities at providers: listed to themselves (and network
 //! administrators), and unlinked by themselves as long as one remains to log in with.
 
+use crate::i18n::Message;
 use entity::{identity_provider, person_identity};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
@@ -40,10 +41,7 @@ pub async fn unlink(app: &App, caller: &Caller, identity_id: i32) -> ServiceResu
         person_identity::Entity::find().filter(person_identity::Column::PersonId.eq(actor.person_id)).all(&txn).await?;
     let identity = identities.iter().find(|i| i.id == identity_id).ok_or(ServiceError::not_found("identity"))?.clone();
     if identities.len() == 1 {
-        return Err(ServiceError::Conflict {
-            field: "identityId".into(),
-            message: "this is your only way to log in; link another identity first".into(),
-        });
+        return Err(ServiceError::Conflict { field: "identityId".into(), message: Message::new("only-identity") });
     }
     person_identity::Entity::delete_by_id(identity.id).exec(&txn).await?;
     audit::record(

@@ -2,6 +2,7 @@
 //! organization roles. They belong to one provider, so they are namespaced by its issuer,
 //! and the roles they grant are always roles in that provider's own organization.
 
+use crate::i18n::Message;
 use std::collections::BTreeSet;
 
 use entity::enums::OrganizationRoleKind;
@@ -55,18 +56,21 @@ pub struct Mapped {
 /// Checks a set of rules; errors name the rule (`claimMappings[2].claim`).
 pub fn validate(rules: &[ClaimMapping]) -> ServiceResult<()> {
     if rules.len() > MAX_RULES {
-        return Err(ServiceError::bad_input("claimMappings", format!("at most {MAX_RULES} rules")));
+        return Err(ServiceError::bad_input("claimMappings", Message::new("rules-max").arg("max", MAX_RULES)));
     }
     for (i, rule) in rules.iter().enumerate() {
         let field = |name: &str| format!("claimMappings[{i}].{name}");
         let claim = rule.claim.trim();
         if claim.is_empty() || claim.len() > TEXT_MAX || claim.split('.').any(str::is_empty) {
-            return Err(ServiceError::bad_input(field("claim"), "must name a claim (dots reach into objects)"));
+            return Err(ServiceError::bad_input(field("claim"), Message::new("claim-name")));
         }
         crate::service::validate::single_line(&field("claim"), claim)?;
         for (name, value) in [("contains", &rule.contains), ("equals", &rule.equals)] {
             if value.as_ref().is_some_and(|v| v.trim().is_empty() || v.len() > TEXT_MAX) {
-                return Err(ServiceError::bad_input(field(name), "must be 1 to 200 characters"));
+                return Err(ServiceError::bad_input(
+                    field(name),
+                    Message::new("length-between").arg("min", 1).arg("max", 200),
+                ));
             }
             if let Some(v) = value {
                 crate::service::validate::single_line(&field(name), v)?;
@@ -75,28 +79,19 @@ pub fn validate(rules: &[ClaimMapping]) -> ServiceResult<()> {
         match (&rule.organization_role, rule.profile_field) {
             (Some(role), None) => {
                 if OrganizationRoleKind::parse(role).is_none() {
-                    return Err(ServiceError::bad_input(field("organizationRole"), "must be ADMIN, MANAGER or MEMBER"));
+                    return Err(ServiceError::bad_input(field("organizationRole"), Message::new("organization-roles")));
                 }
                 if rule.contains.is_some() == rule.equals.is_some() {
-                    return Err(ServiceError::bad_input(
-                        field("contains"),
-                        "a role rule needs exactly one condition: contains or equals",
-                    ));
+                    return Err(ServiceError::bad_input(field("contains"), Message::new("role-rule-condition")));
                 }
             }
             (None, Some(_)) => {
                 if rule.contains.is_some() || rule.equals.is_some() {
-                    return Err(ServiceError::bad_input(
-                        field("profileField"),
-                        "a profile rule copies its claim: no condition",
-                    ));
+                    return Err(ServiceError::bad_input(field("profileField"), Message::new("profile-rule-condition")));
                 }
             }
             _ => {
-                return Err(ServiceError::bad_input(
-                    field("organizationRole"),
-                    "a rule grants either an organizationRole or fills a profileField",
-                ));
+                return Err(ServiceError::bad_input(field("organizationRole"), Message::new("rule-target")));
             }
         }
     }

@@ -4,6 +4,7 @@
 //! issuer is refused before anything is written. The client secret is write-only: it is
 //! encrypted before it reaches the database and never returned or logged.
 
+use crate::i18n::Message;
 use chrono::Utc;
 use entity::{enums::RecordStatus, identity_provider, organization};
 use policy::{Action, Scope};
@@ -96,7 +97,7 @@ pub async fn list(
         }
         None if actor.network_admin => {}
         None => {
-            return Err(ServiceError::forbidden("only network administrators may list every organization's providers"));
+            return Err(ServiceError::forbidden(Message::new("providers-admins")));
         }
     }
     Ok(select.all(&app.db).await?)
@@ -130,7 +131,7 @@ fn check(input: &ProviderInput) -> ServiceResult<Checked> {
         Some(issuer) => {
             let url = validate::web_url("issuer", issuer)?;
             if url.query().is_some() {
-                return Err(ServiceError::bad_input("issuer", "must not carry a query"));
+                return Err(ServiceError::bad_input("issuer", Message::new("no-query-string")));
             }
             Some(issuer.trim().to_owned())
         }
@@ -141,14 +142,17 @@ fn check(input: &ProviderInput) -> ServiceResult<Checked> {
     if let Some(secret) = &input.client_secret {
         let secret = secret.expose_secret();
         if secret.trim().is_empty() || secret.len() > CLIENT_TEXT_MAX {
-            return Err(ServiceError::bad_input("clientSecret", "must be 1 to 1000 characters"));
+            return Err(ServiceError::bad_input(
+                "clientSecret",
+                Message::new("length-between").arg("min", 1).arg("max", 1000),
+            ));
         }
         validate::single_line("clientSecret", secret)?;
     }
     let scopes = match &input.scopes {
         Some(list) => {
             if list.len() > SCOPES_MAX {
-                return Err(ServiceError::bad_input("scopes", format!("at most {SCOPES_MAX} scopes")));
+                return Err(ServiceError::bad_input("scopes", Message::new("scopes-max").arg("max", SCOPES_MAX)));
             }
             let mut out = Vec::new();
             for scope in list {
@@ -157,7 +161,10 @@ fn check(input: &ProviderInput) -> ServiceResult<Checked> {
                     && scope.len() <= 100
                     && scope.bytes().all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\');
                 if !ok {
-                    return Err(ServiceError::bad_input("scopes", format!("{scope:?} is not a scope")));
+                    return Err(ServiceError::bad_input(
+                        "scopes",
+                        Message::new("not-a-scope").arg("scope", format!("{scope:?}")),
+                    ));
                 }
                 if scope != "openid" && !out.iter().any(|s| s == scope) {
                     out.push(scope.to_owned());
@@ -170,7 +177,7 @@ fn check(input: &ProviderInput) -> ServiceResult<Checked> {
     let domains = match &input.allowed_email_domains {
         Some(list) => {
             if list.len() > validate::LIST_MAX {
-                return Err(ServiceError::bad_input("allowedEmailDomains", "has too many entries"));
+                return Err(ServiceError::bad_input("allowedEmailDomains", Message::new("too-many")));
             }
             let mut out: Vec<String> = Vec::new();
             for d in list {
@@ -200,10 +207,7 @@ fn check(input: &ProviderInput) -> ServiceResult<Checked> {
 async fn discover(app: &App, issuer: &str) -> ServiceResult<()> {
     app.sso.oidc.discover(issuer).await.map(|_| ()).map_err(|err| {
         tracing::warn!(%issuer, error = %err, "identity provider discovery failed");
-        ServiceError::bad_input(
-            "issuer",
-            "cannot be used as an OpenID provider: it must be a public https address serving a valid discovery document whose issuer is exactly this URL",
-        )
+        ServiceError::bad_input("issuer", Message::new("not-an-openid-provider"))
     })
 }
 
@@ -220,10 +224,7 @@ async fn ensure_unique<C: ConnectionTrait>(
         select = select.filter(identity_provider::Column::Id.ne(id));
     }
     if select.one(db).await?.is_some() {
-        return Err(ServiceError::Conflict {
-            field: "issuer".into(),
-            message: "this organization already has a provider with this issuer".into(),
-        });
+        return Err(ServiceError::Conflict { field: "issuer".into(), message: Message::new("provider-exists") });
     }
     Ok(())
 }
@@ -242,9 +243,10 @@ pub async fn register(
         .ok_or(ServiceError::not_found("organization"))?;
     ensure_manage(app, &app.db, caller, organization.id).await?;
     let checked = check(&input)?;
-    let issuer = checked.issuer.ok_or_else(|| ServiceError::bad_input("issuer", "is required"))?;
-    let client_id = checked.client_id.ok_or_else(|| ServiceError::bad_input("clientId", "is required"))?;
-    let secret = input.client_secret.ok_or_else(|| ServiceError::bad_input("clientSecret", "is required"))?;
+    let issuer = checked.issuer.ok_or_else(|| ServiceError::bad_input("issuer", Message::new("required")))?;
+    let client_id = checked.client_id.ok_or_else(|| ServiceError::bad_input("clientId", Message::new("required")))?;
+    let secret =
+        input.client_secret.ok_or_else(|| ServiceError::bad_input("clientSecret", Message::new("required")))?;
     let display_name = checked.display_name.unwrap_or_else(|| organization.name.clone());
     ensure_unique(&app.db, organization.id, &issuer, None).await?;
     discover(app, &issuer).await?;

@@ -3,6 +3,7 @@
 //! cookie, never carried in a URL), and the person's sessions (list, log out, revoke;
 //! an organization's administrators may revoke its people's).
 
+use crate::i18n::Message;
 use chrono::{DateTime, Duration, Utc};
 use entity::{login_code, organization, person, session};
 use sea_orm::{
@@ -112,14 +113,14 @@ pub struct LinkRequest {
 pub async fn start_link(app: &App, caller: &Caller, slug: &str, return_to: &str) -> ServiceResult<LinkRequest> {
     let actor = caller.actor()?;
     if actor.scopes.is_some() || actor.api_client_id.is_some() {
-        return Err(ServiceError::forbidden("link identities from a login session, not a token"));
+        return Err(ServiceError::forbidden(Message::new("link-from-session")));
     }
     let organization = crate::service::organization::find_by_slug(&app.db, slug)
         .await?
         .filter(|o| o.status == entity::enums::RecordStatus::Active)
         .ok_or(ServiceError::not_found("organization"))?;
     let return_url = login::allowed_return(app, &organization, return_to)
-        .ok_or_else(|| ServiceError::bad_input("returnTo", "is not on this organization's allowedReturnUrls"))?;
+        .ok_or_else(|| ServiceError::bad_input("returnTo", Message::new("return-url-not-allowed")))?;
     let cookie = random_secret()?;
     let now = Utc::now();
     let txn = crate::db::begin_write(&app.db).await?;
@@ -225,16 +226,16 @@ pub async fn finish_link<C: ConnectionTrait>(db: &C, link_id: i32) -> ServiceRes
 /// Exchanges a login's one-time code for a session token (`POST /auth/token`).
 pub async fn exchange(app: &App, code: &str) -> ServiceResult<IssuedSession> {
     let txn = crate::db::begin_write(&app.db).await?;
-    let refused = || ServiceError::bad_input("code", "is unknown, already used or expired");
+    let refused = || ServiceError::bad_input("code", Message::new("code-unknown"));
     let used = consume_code(&txn, code, PURPOSE_SESSION).await?.ok_or_else(refused)?;
     let person = person::Entity::find_by_id(used.person_id).one(&txn).await?.ok_or_else(refused)?;
     if person.status != entity::enums::RecordStatus::Active {
-        return Err(ServiceError::forbidden("this account is disabled"));
+        return Err(ServiceError::forbidden(Message::new("account-disabled")));
     }
     if let Some(organization_id) = person.organization_id {
         let organization = organization::Entity::find_by_id(organization_id).one(&txn).await?;
         if organization.is_none_or(|o| o.status != entity::enums::RecordStatus::Active) {
-            return Err(ServiceError::forbidden("this account's organization is suspended"));
+            return Err(ServiceError::forbidden(Message::new("account-organization-suspended")));
         }
     }
     let (token, expires_at) =
@@ -338,11 +339,11 @@ async fn ensure_may_revoke<C: ConnectionTrait>(
     // not end the sessions of a network administrator or auditor who belongs to it.
     let theirs = policy::resolve::base_roles(db, Some(person.id)).await?;
     if theirs.iter().any(|r| r.kind() == Some(policy::ScopeKind::Network) && !caller.base_roles().contains(r)) {
-        return Err(ServiceError::forbidden("you may not end the sessions of someone who outranks you"));
+        return Err(ServiceError::forbidden(Message::new("outranked")));
     }
     match person.organization_id {
         Some(org) => providers::ensure_manage(app, db, caller, org).await,
-        None => Err(ServiceError::forbidden("only network administrators may end this person's sessions")),
+        None => Err(ServiceError::forbidden(Message::new("sessions-admins"))),
     }
 }
 
