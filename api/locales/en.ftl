@@ -302,3 +302,15 @@ ids-max = takes at most { $max } ids
 ## Trusted documents (GraphQL)
 
 not-a-document = is not a GraphQL document
+
+## Logging in
+
+send-bearer = send a valid bearer token
+send-json-with = send JSON: { $shape }
+unknown-organization-address = no organization of the network has this address
+
+## Reports
+
+report-parameters = expected ?organization=<id>&year=<year>
+log-in = log in
+try-again-shortly = try again shortly

@@ -302,3 +302,15 @@ ids-max = accepte au plus { $max } identifiants
 ## Documents de confiance (GraphQL)
 
 not-a-document = n'est pas un document GraphQL
+
+## Connexion
+
+send-bearer = envoyez un jeton bearer valide
+send-json-with = envoyez du JSON : { $shape }
+unknown-organization-address = aucune organisation du réseau n'a cette adresse
+
+## Rapports
+
+report-parameters = attendu : ?organization=<id>&year=<année>
+log-in = connectez-vous
+try-again-shortly = réessayez dans un instant

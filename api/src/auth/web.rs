@@ -16,6 +16,7 @@
 //! Cookies are HTTP-only, `Path=/`, and over HTTPS `Secure` with the `__Host-` prefix
 //! (no sibling domain can set them). No token, code or secret is ever logged here.
 
+use crate::i18n::Message;
 use actix_web::{
     HttpRequest, HttpResponse,
     cookie::{Cookie, SameSite, time::Duration as CookieDuration},
@@ -271,16 +272,26 @@ async fn start_link(app: web::Data<App>, req: HttpRequest, path: web::Path<Strin
             Ok(viewer) => viewer,
             Err(err) => {
                 tracing::error!(%err, "authentication failed");
-                return json_error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error", None);
+                return json_error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    &Message::new("internal").to_string(),
+                    None,
+                );
             }
         },
         None => None,
     };
     if viewer.is_none() {
-        return json_error(StatusCode::UNAUTHORIZED, "unauthenticated", "send a valid bearer token", None);
+        return json_error(StatusCode::UNAUTHORIZED, "unauthenticated", &Message::new("send-bearer").to_string(), None);
     }
     let Ok(request) = serde_json::from_slice::<LinkRequest>(&body) else {
-        return json_error(StatusCode::BAD_REQUEST, "invalid_request", "send JSON: {\"returnTo\": \"…\"}", None);
+        return json_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            &Message::new("send-json-with").arg("shape", "{\"returnTo\": \"…\"}").to_string(),
+            None,
+        );
     };
     let caller = super::Caller::new(viewer, None);
     match sessions::start_link(&app, &caller, &path, &request.return_to).await {
@@ -291,21 +302,21 @@ async fn start_link(app: web::Data<App>, req: HttpRequest, path: web::Path<Strin
         Err(ServiceError::NotFound { .. }) => json_error(
             StatusCode::NOT_FOUND,
             "unknown_organization",
-            "no organization of the network has this address",
+            &Message::new("unknown-organization-address").to_string(),
             None,
         ),
         Err(ServiceError::BadInput { field, message }) => {
             json_error(StatusCode::BAD_REQUEST, "invalid_request", &format!("{field} {message}"), Some(&field))
         }
         Err(ServiceError::Unauthenticated) => {
-            json_error(StatusCode::UNAUTHORIZED, "unauthenticated", "send a valid bearer token", None)
+            json_error(StatusCode::UNAUTHORIZED, "unauthenticated", &Message::new("send-bearer").to_string(), None)
         }
         Err(ServiceError::Forbidden(message)) => {
             json_error(StatusCode::FORBIDDEN, "forbidden", &message.to_string(), None)
         }
         Err(err) => {
             tracing::error!(%err, "link start failed");
-            json_error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error", None)
+            json_error(StatusCode::INTERNAL_SERVER_ERROR, "internal", &Message::new("internal").to_string(), None)
         }
     }
 }
@@ -336,7 +347,7 @@ async fn confirm_link(
 async fn token(app: web::Data<App>, body: web::Bytes) -> HttpResponse {
     let Ok(request) = serde_json::from_slice::<TokenRequest>(&body) else {
         return HttpResponse::BadRequest()
-            .json(json!({ "error": "invalid_request", "message": "send JSON: {\"code\": \"…\"}" }));
+            .json(json!({ "error": "invalid_request", "message": Message::new("send-json-with").arg("shape", "{\"code\": \"…\"}").to_string() }));
     };
     match sessions::exchange(&app, &request.code).await {
         Ok(issued) => HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(json!({
@@ -351,7 +362,8 @@ async fn token(app: web::Data<App>, body: web::Bytes) -> HttpResponse {
         }
         Err(err) => {
             tracing::error!(%err, "code exchange failed");
-            HttpResponse::InternalServerError().json(json!({ "error": "internal", "message": "internal error" }))
+            HttpResponse::InternalServerError()
+                .json(json!({ "error": "internal", "message": Message::new("internal").to_string() }))
         }
     }
 }

@@ -6,6 +6,7 @@
 //! not exist; a malformed query is `400`. One header row, then one row per community and
 //! person (communities the caller may see), hours as decimals.
 
+use crate::i18n::Message;
 use actix_web::{
     HttpRequest, HttpResponse,
     http::{StatusCode, header},
@@ -83,14 +84,14 @@ async fn time_csv(app: web::Data<App>, limits: web::Data<RateLimits>, req: HttpR
             .body("log in: this report needs a bearer token");
     }
     let Ok(query) = web::Query::<ReportQuery>::from_query(req.query_string()) else {
-        return plain(StatusCode::BAD_REQUEST, "expected ?organization=<id>&year=<year>");
+        return plain(StatusCode::BAD_REQUEST, &Message::new("report-parameters").to_string());
     };
     let (Some(organization), Some(year)) = (query.organization.as_deref(), query.year) else {
-        return plain(StatusCode::BAD_REQUEST, "expected ?organization=<id>&year=<year>");
+        return plain(StatusCode::BAD_REQUEST, &Message::new("report-parameters").to_string());
     };
     let Ok(organization) = from_global("organization", NodeKind::Organization, &async_graphql::ID(organization.into()))
     else {
-        return plain(StatusCode::NOT_FOUND, "not found");
+        return plain(StatusCode::NOT_FOUND, &Message::new("not-found").arg("what", "other").to_string());
     };
     match time::report(&app, &caller, organization, year).await {
         Ok(rows) => match to_csv(&rows) {
@@ -102,15 +103,17 @@ async fn time_csv(app: web::Data<App>, limits: web::Data<RateLimits>, req: HttpR
                 .body(body),
             Err(err) => {
                 tracing::error!(%err, "writing a time report");
-                plain(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+                plain(StatusCode::INTERNAL_SERVER_ERROR, &Message::new("internal").to_string())
             }
         },
-        Err(ServiceError::NotFound { .. }) => plain(StatusCode::NOT_FOUND, "not found"),
+        Err(ServiceError::NotFound { .. }) => {
+            plain(StatusCode::NOT_FOUND, &Message::new("not-found").arg("what", "other").to_string())
+        }
         Err(ServiceError::BadInput { message, .. }) => plain(StatusCode::BAD_REQUEST, &format!("year {message}")),
-        Err(ServiceError::Unauthenticated) => plain(StatusCode::UNAUTHORIZED, "log in"),
+        Err(ServiceError::Unauthenticated) => plain(StatusCode::UNAUTHORIZED, &Message::new("log-in").to_string()),
         Err(err) => {
             tracing::error!(%err, "a time report");
-            plain(StatusCode::SERVICE_UNAVAILABLE, "try again shortly")
+            plain(StatusCode::SERVICE_UNAVAILABLE, &Message::new("try-again-shortly").to_string())
         }
     }
 }
