@@ -52,10 +52,8 @@ async fn network() -> Network {
     let founder = app.token("fondatrice@cisss-a.example", None, false).await;
     let expert = app.token("experte@cisss-b.example", None, false).await;
     let asker = app.token("infirmiere@cisss-a.example", None, false).await;
-    let fans = [
-        app.token("fan1@cisss-a.example", None, false).await,
-        app.token("fan2@cisss-b.example", None, false).await,
-    ];
+    let fans =
+        [app.token("fan1@cisss-a.example", None, false).await, app.token("fan2@cisss-b.example", None, false).await];
     let insider = app.token("initiee@cisss-a.example", None, false).await;
     let colleague = app.token("collegue@cisss-a.example", None, false).await;
     let stranger = app.token("etranger@ailleurs.example", None, false).await;
@@ -141,7 +139,8 @@ fn sorted(mut v: Vec<String>) -> Vec<String> {
 #[tokio::test]
 async fn expertise_comes_from_answers_useful_replies_documents_and_roles_the_viewer_sees() {
     let n = network().await;
-    let documents: Vec<String> = n.activity.iter().map(|(_, _, d)| format!("Document:{}", d.as_str().unwrap_or(""))).collect();
+    let documents: Vec<String> =
+        n.activity.iter().map(|(_, _, d)| format!("Document:{}", d.as_str().unwrap_or(""))).collect();
 
     // Who reads both communities sees all of it: per community, an accepted answer (3),
     // a reply two others marked USEFUL (2: her own mark does not count) and a role (2);

@@ -1,14 +1,21 @@
 //! Who knows what in the schema: `Person.expertise`, derived from the activity the viewer
 //! may see (the rules and the score: `service::expertise`).
 
-use async_graphql::{Context, SimpleObject, Union};
+use std::collections::HashMap;
+
+use async_graphql::{
+    Context, SimpleObject, Union,
+    dataloader::{DataLoader, Loader},
+};
 
 use super::{
     GqlResult,
     community::Community,
     discussion::{Post, Thread},
     library::Document,
-    loaders::{DerivedExpertise, DocumentById, IdLoader, PostById, ThreadById, VisibleCommunityById, loader},
+    loaders::{
+        DerivedExpertise, DocumentById, IdLoader, LoadError, PostById, ThreadById, VisibleCommunityById, loader,
+    },
 };
 use crate::service::expertise::{self as service, EVIDENCE_MAX, Evidence};
 
@@ -72,8 +79,7 @@ pub async fn expertise_of(
 ) -> async_graphql::Result<Vec<ExpertiseScore>> {
     let first = first.unwrap_or(DEFAULT_TAGS);
     if !(0..=MAX_TAGS).contains(&first) {
-        return Err(crate::error::ServiceError::bad_input("first", format!("must be between 0 and {MAX_TAGS}")))
-            .gql();
+        return Err(crate::error::ServiceError::bad_input("first", format!("must be between 0 and {MAX_TAGS}"))).gql();
     }
     super::cost::surcharge(ctx, EXPERTISE_READ_COST);
     let scores = loader::<DerivedExpertise, _>(ctx).load_one(person_id).await.gql()?.unwrap_or_default();
@@ -82,22 +88,19 @@ pub async fn expertise_of(
     let ids = |pick: fn(&Evidence) -> Option<i32>| -> Vec<i32> {
         scores.iter().flat_map(|s| s.evidence.iter().filter_map(pick)).collect()
     };
-    let threads = loader::<IdLoader<ThreadById>, _>(ctx)
-        .load_many(ids(|e| if let Evidence::Thread(id) = e { Some(*id) } else { None }))
-        .await
-        .gql()?;
-    let posts = loader::<IdLoader<PostById>, _>(ctx)
-        .load_many(ids(|e| if let Evidence::Post(id) = e { Some(*id) } else { None }))
-        .await
-        .gql()?;
-    let documents = loader::<IdLoader<DocumentById>, _>(ctx)
-        .load_many(ids(|e| if let Evidence::Document(id) = e { Some(*id) } else { None }))
-        .await
-        .gql()?;
-    let communities = loader::<VisibleCommunityById, _>(ctx)
-        .load_many(ids(|e| if let Evidence::Community(id) = e { Some(*id) } else { None }))
-        .await
-        .gql()?;
+    let (threads, posts, documents, communities) = (
+        ids(|e| if let Evidence::Thread(id) = e { Some(*id) } else { None }),
+        ids(|e| if let Evidence::Post(id) = e { Some(*id) } else { None }),
+        ids(|e| if let Evidence::Document(id) = e { Some(*id) } else { None }),
+        ids(|e| if let Evidence::Community(id) = e { Some(*id) } else { None }),
+    );
+    // Together, so that every person's look-ups of a kind fall in the same batch.
+    let (threads, posts, documents, communities) = tokio::try_join!(
+        load_some(loader::<IdLoader<ThreadById>, _>(ctx), threads),
+        load_some(loader::<IdLoader<PostById>, _>(ctx), posts),
+        load_some(loader::<IdLoader<DocumentById>, _>(ctx), documents),
+        load_some(loader::<VisibleCommunityById, _>(ctx), communities),
+    )?;
     Ok(scores
         .into_iter()
         .map(|s| ExpertiseScore {
@@ -119,4 +122,15 @@ pub async fn expertise_of(
                 .collect(),
         })
         .collect())
+}
+
+/// The values of these keys (no statement when there are none).
+async fn load_some<L: Loader<i32, Error = LoadError>>(
+    loader: &DataLoader<L>,
+    keys: Vec<i32>,
+) -> async_graphql::Result<HashMap<i32, L::Value>> {
+    if keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    loader.load_many(keys).await.gql()
 }

@@ -116,8 +116,11 @@ pub async fn derived_expertise(
     let replies = reply_items(app, caller, &people, &mut community_ids).await?;
     let roles = role_items(app, caller, &people, &mut community_ids).await?;
     let ids: Vec<i32> = community_ids.into_iter().collect();
-    let tags: HashMap<i32, String> =
-        communities::visible_by_ids(app, caller, &ids).await?.iter().map(|c| (c.id, community_tag(c))).collect();
+    let tags: HashMap<i32, String> = if ids.is_empty() {
+        HashMap::new()
+    } else {
+        communities::visible_by_ids(app, caller, &ids).await?.iter().map(|c| (c.id, community_tag(c))).collect()
+    };
     for (person_id, community_id, points, evidence, at) in replies.into_iter().chain(roles) {
         // Only through a community the viewer sees (it is, as the rows were filtered).
         if let Some(tag) = tags.get(&community_id) {
@@ -158,7 +161,11 @@ async fn reply_items(
             .filter(post::Column::AuthorId.is_in(people.iter().copied()))
             .filter(post::Column::DeletedAt.is_null())
             .filter(post::Column::HiddenAt.is_null())
-            .filter(Condition::any().add(post::Column::Id.in_subquery(accepted.clone())).add(post::Column::Id.in_subquery(useful())))
+            .filter(
+                Condition::any()
+                    .add(post::Column::Id.in_subquery(accepted.clone()))
+                    .add(post::Column::Id.in_subquery(useful())),
+            )
             .into_query()
     };
     let posts: Vec<(i32, i32, i32, DateTime<Utc>)> = post::Entity::find()
