@@ -161,15 +161,15 @@ async fn expertise_comes_from_answers_useful_replies_documents_and_roles_the_vie
     assert!(!colleague.contains_key("Sécurité culturelle"), "{colleague:?}");
     assert_eq!(colleague["Pansements"], (2, vec![documents[0].clone()]));
 
-    // The order: by score, then tag.
+    // The order: by score, then tag (case aside, in code point order).
     let data = n.app.ok(Some(&n.insider), EXPERTISE, json!({ "id": n.expert_id })).await;
     let tags: Vec<&str> =
         data["node"]["expertise"].as_array().into_iter().flatten().filter_map(|s| s["tag"].as_str()).collect();
-    assert_eq!(tags, ["Sécurité culturelle", "Soins de plaies", "Pansements"]);
+    assert_eq!(tags, ["Soins de plaies", "Sécurité culturelle", "Pansements"]);
     // `first` bounds the tags, and is checked.
     let first = "query($id: ID!, $n: Int) { node(id: $id) { ... on Person { expertise(first: $n) { tag } } } }";
     let data = n.app.ok(Some(&n.insider), first, json!({ "id": n.expert_id, "n": 1 })).await;
-    assert_eq!(data["node"]["expertise"], json!([{ "tag": "Sécurité culturelle" }]));
+    assert_eq!(data["node"]["expertise"], json!([{ "tag": "Soins de plaies" }]));
     let body = n.app.gql(Some(&n.insider), first, json!({ "id": n.expert_id, "n": 51 })).await;
     assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
 }

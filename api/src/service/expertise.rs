@@ -100,7 +100,7 @@ fn community_tag(c: &community::Model) -> String {
 }
 
 /// The derived expertise of these people as the caller may see it, each person's tags by
-/// score then tag; people without any are left out. A fixed number of statements
+/// score then tag (case aside, in code point order); people without any are left out. A fixed number of statements
 /// whatever the number of people (none for an anonymous caller).
 pub async fn derived_expertise(
     app: &App,
