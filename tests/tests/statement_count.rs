@@ -408,7 +408,7 @@ const EXPERTISE_PEOPLE: &str = "{ people(first: 20) { edges { node { displayName
 /// `people { expertise }`: the directory's page, the viewer's standing towards them, the
 /// activity of all of them together (replies and reactions, roles, documents, themes,
 /// communities), then the evidence by kind — whatever the number of people.
-const EXPERTISE_CEILING: usize = 30;
+const EXPERTISE_CEILING: usize = 12;
 
 #[tokio::test]
 async fn the_directorys_expertise_costs_a_fixed_number_of_statements() {
