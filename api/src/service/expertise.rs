@@ -131,6 +131,11 @@ pub async fn derived_expertise(
     Ok(score(items))
 }
 
+/// A thread as counted: (id, community, author, accepted reply, when it was accepted).
+type ThreadRow = (i32, i32, i32, Option<i32>, Option<DateTime<Utc>>);
+/// A document as counted: (id, tags as JSON, when published, when last changed).
+type DocumentRow = (i32, String, Option<DateTime<Utc>>, DateTime<Utc>);
+
 /// A piece of activity in a community: (person, community, points, evidence, when).
 type CommunityItem = (i32, i32, i32, Evidence, DateTime<Utc>);
 
@@ -181,7 +186,7 @@ async fn reply_items(
     if posts.is_empty() {
         return Ok(Vec::new());
     }
-    let threads: Vec<(i32, i32, i32, Option<i32>, Option<DateTime<Utc>>)> = discussion::threads_select(app, caller)
+    let threads: Vec<ThreadRow> = discussion::threads_select(app, caller)
         .select_only()
         .column(thread::Column::Id)
         .column(thread::Column::CommunityId)
@@ -275,7 +280,7 @@ async fn document_items(app: &App, caller: &Caller, people: &[i32]) -> ServiceRe
             .filter(document::Column::Status.eq(DocumentStatus::Published))
             .filter(document::Column::Id.in_subquery(authored.clone()))
     };
-    let documents: Vec<(i32, String, Option<DateTime<Utc>>, DateTime<Utc>)> = readable()
+    let documents: Vec<DocumentRow> = readable()
         .select_only()
         .column(document::Column::Id)
         .column(document::Column::Tags)
