@@ -403,6 +403,57 @@ async fn the_discussions_benchmark_costs_a_fixed_number_of_statements() {
     assert_eq!(posts[3]["node"]["reactions"], json!([{ "reaction": "USEFUL", "count": 1 }]));
 }
 
+const EXPERTISE_PEOPLE: &str = "{ people(first: 20) { edges { node { displayName expertise { tag score evidence { __typename ... on Thread { title } ... on Post { body } ... on Community { slug } } } } } } }";
+
+/// `people { expertise }`: the directory's page, the viewer's standing towards them, the
+/// activity of all of them together (replies and reactions, roles, documents, themes,
+/// communities), then the evidence by kind — whatever the number of people.
+const EXPERTISE_CEILING: usize = 12;
+
+#[tokio::test]
+async fn the_directorys_expertise_costs_a_fixed_number_of_statements() {
+    let app = TestApp::spawn().await;
+    let admin = app.token("admin@network.example", None, true).await;
+    fixtures::organization(&app, &admin, "home").await;
+    let ana = app.token("ana@cisss.example", Some("home"), false).await;
+    grow(&app, &ana, 0, 1, 1, 1).await;
+    let sponsor = app.token("sponsor0@example.org", Some("org-0"), false).await;
+    let data = app.ok(Some(&ana), "{ community(slug: \"cop-0\") { id } }", json!({})).await;
+    let community = data["community"]["id"].clone();
+    let measure = || async {
+        app.ok(Some(&ana), EXPERTISE_PEOPLE, json!({})).await;
+        let mut fewest = usize::MAX;
+        let mut data = json!(null);
+        for _ in 0..3 {
+            app.reset_statements();
+            data = app.ok(Some(&ana), EXPERTISE_PEOPLE, json!({})).await;
+            fewest = fewest.min(app.statements());
+        }
+        (fewest, data)
+    };
+    grow_questions(&app, &ana, &sponsor, 1, 2).await;
+    let mut small = 0;
+    for i in 0..6 {
+        let expert = app.token(&format!("expert{i}@example.org"), Some("home"), false).await;
+        let id = fixtures::person_id(&app, &expert).await;
+        fixtures::add_member(&app, &community, id, &[CommunityRole::Member, CommunityRole::ContentExpert]).await;
+        grow_questions(&app, &ana, &expert, 1, 2).await;
+        if i == 0 {
+            small = measure().await.0;
+        }
+    }
+    let (large, data) = measure().await;
+    println!("people {{ expertise }}: {small} statements with 2 experts, {large} with 7");
+    assert_eq!(small, large, "the count grows with the people");
+    assert!(large <= EXPERTISE_CEILING, "{large} statements, at most {EXPERTISE_CEILING} expected");
+    let people = data["people"]["edges"].as_array().cloned().unwrap_or_default();
+    let experts = people.iter().filter(|p| p["node"]["expertise"].as_array().is_some_and(|e| !e.is_empty())).count();
+    assert_eq!(experts, 7, "{data}");
+    let one = people.iter().find(|p| p["node"]["displayName"] == "expert0").cloned().unwrap_or_default();
+    // An accepted answer (3), two replies marked USEFUL by the asker (2), a role (2).
+    assert_eq!(one["node"]["expertise"][0]["score"], 7, "{one}");
+}
+
 const LIBRARY: &str = r#"query($c: ID!) {
   documents(first: 50) { totalCount edges { node {
     title

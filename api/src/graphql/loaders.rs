@@ -20,7 +20,7 @@ use crate::{
     auth::Caller,
     error::{ServiceError, ServiceResult},
     service::{
-        App, access, community as communities, directory, discussion, event, library,
+        App, access, community as communities, directory, discussion, event, expertise, library,
         page::{self, Page, PageRequest},
         person as people, thread_reading,
     },
@@ -92,6 +92,35 @@ impl ById for PostById {
     }
     fn id(model: &Self::Model) -> i32 {
         model.id
+    }
+}
+
+/// Documents by id that the viewer may read ([`library::documents_select`], audience
+/// included): evidence of expertise. There is deliberately no unfiltered loader.
+pub struct DocumentById;
+impl ById for DocumentById {
+    type Model = entity::document::Model;
+    async fn load(app: &App, caller: &Caller, ids: &[i32]) -> ServiceResult<Vec<Self::Model>> {
+        library::readable_documents(app, &app.db, caller, ids).await
+    }
+    fn id(model: &Self::Model) -> i32 {
+        model.id
+    }
+}
+
+/// The expertise of people derived from the activity the viewer may see (the resolver
+/// checks the viewer sees their expertise), a fixed number of statements per batch.
+pub struct DerivedExpertise {
+    app: App,
+    caller: Caller,
+}
+
+impl Loader<i32> for DerivedExpertise {
+    type Value = Vec<expertise::ExpertiseScore>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
+        expertise::derived_expertise(&self.app, &self.caller, keys).await.map_err(Arc::new)
     }
 }
 
@@ -664,6 +693,8 @@ pub fn register(request: async_graphql::Request, app: &App, caller: &Caller) -> 
         .data(by_id::<ThreadById>(app, caller))
         .data(by_id::<SubgroupById>(app, caller))
         .data(by_id::<PostById>(app, caller))
+        .data(by_id::<DocumentById>(app, caller))
+        .data(DataLoader::new(DerivedExpertise { app: app.clone(), caller: caller.clone() }, tokio::spawn))
         .data(DataLoader::new(PostReactions { app: app.clone() }, tokio::spawn))
         .data(DataLoader::new(PostRevisions { app: app.clone() }, tokio::spawn))
         .data(DataLoader::new(ThreadMentions { app: app.clone() }, tokio::spawn))

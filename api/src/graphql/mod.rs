@@ -17,6 +17,7 @@ pub mod cost;
 pub mod discussion;
 pub mod enums;
 pub mod event;
+pub mod expertise;
 pub mod ids;
 pub mod library;
 pub mod library_items;

@@ -116,6 +116,26 @@ impl Person {
         let tags = loader::<PersonExpertise, _>(ctx).load_one(self.0.id).await.gql()?.unwrap_or_default();
         Ok(Some(DeclaredExpertise { tags, text: self.0.expertise_text.clone() }))
     }
+    /// Who knows what: the person's expertise per tag, derived from the activity the
+    /// viewer may see (accepted answers, replies others marked USEFUL, published
+    /// documents they authored, roles of content expert or mentor), highest score first,
+    /// then by tag. Activity the viewer cannot see counts for nothing. Empty when the
+    /// viewer does not see the person's declared expertise (its visibility hides both)
+    /// and for anonymous viewers.
+    #[graphql(complexity = "super::expertise::expertise_cost(first, child_complexity)")]
+    async fn expertise(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many tags to return, the highest scores first: 0 to 50 (10 by default); out of range is `BAD_USER_INPUT` naming `first`."
+        )]
+        first: Option<i32>,
+    ) -> async_graphql::Result<Vec<super::expertise::ExpertiseScore>> {
+        if !self.shown(ctx, DirectoryField::Expertise).await? {
+            return Ok(Vec::new());
+        }
+        super::expertise::expertise_of(ctx, self.0.id, first).await
+    }
     /// Who may see each field of the profile: shown to the person themselves only (null
     /// for anyone else).
     async fn field_visibility(&self, ctx: &Context<'_>) -> Option<Vec<FieldVisibilitySetting>> {

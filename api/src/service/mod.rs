@@ -18,6 +18,7 @@ pub mod community;
 pub mod directory;
 pub mod discussion;
 pub mod event;
+pub mod expertise;
 pub mod library;
 pub mod library_items;
 pub mod membership;
