@@ -677,7 +677,8 @@ async fn a_mention_reaches_only_people_who_can_read_the_thread_and_reveals_no_on
     let stranger = person_gid(&cop, &cop.stranger).await;
     let nobody = to_global(NodeKind::Person, 999_999).0;
     let create = "mutation($input: CreateThreadInput!) { createThread(input: $input) { thread { id bodyHtml mentions { id } } } }";
-    let reply = "mutation($input: CreatePostInput!) { createPost(input: $input) { post { bodyHtml mentions { id } } } }";
+    let reply =
+        "mutation($input: CreatePostInput!) { createPost(input: $input) { post { bodyHtml mentions { id } } } }";
     // What the author sees of a thread and of a reply naming `who` (their id blanked).
     let seen_by_author = async |who: &str, title: &str| {
         let body = format!("Qu'en pensez-vous, @[Collegue]({who}) ?");
@@ -698,7 +699,10 @@ async fn a_mention_reaches_only_people_who_can_read_the_thread_and_reveals_no_on
     // The member who reads the thread and the stranger who may not read the same: a link
     // to each (the author sees them both in the directory anyway).
     assert_eq!(reader, non_reader);
-    assert!(reader.contains(r#"<a href=\"/people/WHO\" rel=\"nofollow noopener noreferrer\">@Collegue</a>"#), "{reader}");
+    assert!(
+        reader.contains(r#"<a href=\"/people/WHO\" rel=\"nofollow noopener noreferrer\">@Collegue</a>"#),
+        "{reader}"
+    );
     assert!(reader.contains(r#""mentions":[{"id":"WHO"}]"#), "{reader}");
     // An id of nobody reads as `node(id:)` says it does: no one to link.
     assert!(!missing.contains("/people/"), "{missing}");
@@ -708,17 +712,24 @@ async fn a_mention_reaches_only_people_who_can_read_the_thread_and_reveals_no_on
     let worker_id = fixtures::db_id(&json!(worker));
     assert_eq!(cop.app.count_rows(&format!("mention WHERE person_id = {worker_id}")).await, 2);
     // Another reader sees the same; the stranger cannot reach the thread at all.
-    let threads = "query { community(slug: \"plaies\") { threads(first: 5) { edges { node { id title mentions { id } } } } } }";
+    let threads =
+        "query { community(slug: \"plaies\") { threads(first: 5) { edges { node { id title mentions { id } } } } } }";
     let data = cop.app.ok(Some(&cop.founder), threads, json!({})).await;
     let edges = data["community"]["threads"]["edges"].as_array().cloned().unwrap_or_default();
     let mut listed: Vec<(String, usize)> = edges
         .iter()
-        .map(|e| (e["node"]["title"].as_str().unwrap_or_default().to_owned(), e["node"]["mentions"].as_array().map_or(0, Vec::len)))
+        .map(|e| {
+            (
+                e["node"]["title"].as_str().unwrap_or_default().to_owned(),
+                e["node"]["mentions"].as_array().map_or(0, Vec::len),
+            )
+        })
         .collect();
     listed.sort();
     assert_eq!(listed, vec![("Bandages".into(), 0), ("Compresses".into(), 1), ("Pansements".into(), 1)], "{data}");
     let compresses = edges.iter().find(|e| e["node"]["title"] == "Compresses").map(|e| e["node"]["id"].clone());
-    let hidden = cop.app.gql(Some(&cop.stranger), "query($id: ID!) { node(id: $id) { id } }", json!({ "id": compresses })).await;
+    let hidden =
+        cop.app.gql(Some(&cop.stranger), "query($id: ID!) { node(id: $id) { id } }", json!({ "id": compresses })).await;
     assert_eq!(hidden["data"]["node"], Value::Null, "{hidden}");
 }
 

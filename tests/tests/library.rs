@@ -1264,7 +1264,8 @@ async fn remaining_budget(app: &TestApp, token: &str) -> u64 {
         .await
         .expect("send");
     assert_eq!(response.status().as_u16(), 200);
-    let value = response.headers().get("ratelimit-remaining").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
+    let value =
+        response.headers().get("ratelimit-remaining").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
     value.expect("RateLimit-Remaining")
 }
 

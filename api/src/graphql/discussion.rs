@@ -11,8 +11,8 @@ use super::{
     enums::{Reaction, ReportStatus, ThreadKind},
     ids::{NodeKind, from_global, to_global},
     loaders::{
-        IdLoader, PersonById, PostById, PostReactions, PostRevisions, SubgroupById, ThreadById,
-        ThreadPosts, ThreadReaders, ThreadUnreadCounts, ViewerTiesLoader, VisibleCommunityById, loader,
+        IdLoader, PersonById, PostById, PostReactions, PostRevisions, SubgroupById, ThreadById, ThreadPosts,
+        ThreadReaders, ThreadUnreadCounts, ViewerTiesLoader, VisibleCommunityById, loader,
     },
     order::{PostOrder, list_order},
     person::Person,

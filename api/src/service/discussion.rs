@@ -290,7 +290,12 @@ async fn ensure_unlocked<C: ConnectionTrait>(
 
 /// Refuses a write under `thread` (read under its lock) while it is locked, unless the
 /// caller moderates its community.
-fn check_unlocked(app: &App, thread: &thread::Model, community: &community::Model, roles: &[Role]) -> ServiceResult<()> {
+fn check_unlocked(
+    app: &App,
+    thread: &thread::Model,
+    community: &community::Model,
+    roles: &[Role],
+) -> ServiceResult<()> {
     if thread.locked_at.is_some() && !access::allowed(&app.auth, roles, community, Action::Moderate) {
         return Err(ServiceError::forbidden("this thread is locked: only its moderators may write in it"));
     }

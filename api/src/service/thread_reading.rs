@@ -105,8 +105,10 @@ pub async fn stop_following_community<C: ConnectionTrait>(
     person_id: i32,
     community_id: i32,
 ) -> ServiceResult<()> {
-    let threads =
-        thread::Entity::find().select_only().column(thread::Column::Id).filter(thread::Column::CommunityId.eq(community_id));
+    let threads = thread::Entity::find()
+        .select_only()
+        .column(thread::Column::Id)
+        .filter(thread::Column::CommunityId.eq(community_id));
     thread_reader::Entity::update_many()
         .col_expr(thread_reader::Column::Following, Expr::val(false))
         .col_expr(thread_reader::Column::UpdatedAt, Expr::val(Utc::now()))
