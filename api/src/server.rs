@@ -298,7 +298,7 @@ fn is_multipart(ctx: &actix_web::guard::GuardContext<'_>) -> bool {
 /// for a file a little larger, the request is refused with `413` beyond); `operations`
 /// and `map` of at most 1 MiB each (`413`); files are spooled to temporary files, never
 /// held in memory. A person sends at most [`multipart::MAX_CONCURRENT_UPLOADS`] at once
-/// (`429 RATE_LIMITED` beyond, from the headers).
+/// on each replica (`429 RATE_LIMITED` beyond, from the headers, charged nothing).
 async fn graphql_multipart(state: web::Data<AppState>, req: HttpRequest, mut payload: web::Payload) -> HttpResponse {
     use futures_util::StreamExt as _;
     let started = Instant::now();
@@ -307,10 +307,11 @@ async fn graphql_multipart(state: web::Data<AppState>, req: HttpRequest, mut pay
     // Who asks, from the headers, before a byte of the body is read: uploads are for
     // logged-in people only, and an anonymous or invalid caller must not make the
     // server spool anything.
-    let person_id = match upload_refusal(&state, &req, media, &ids.id).await {
-        Ok(person_id) => person_id,
+    let (person_id, payer) = match upload_refusal(&state, &req, media, &ids.id).await {
+        Ok(uploader) => uploader,
         Err(refusal) => return refusal,
     };
+    // The cap on uploads at once first: an upload refused for it costs nothing.
     let Some(_slot) = state.uploads.take(person_id) else {
         tracing::info!(request_id = ids.id, person_id, "too many uploads at once");
         let mut response = rate_limited(Some(media), 1, Some(&ids.id));
@@ -318,6 +319,17 @@ async fn graphql_multipart(state: web::Data<AppState>, req: HttpRequest, mut pay
         response.head_mut().set_connection_type(actix_web::http::ConnectionType::Close);
         return response;
     };
+    // Receiving the body is work: it is charged, before a byte of it is read, at least
+    // the least operation's charge on the budget the GraphQL request will be charged on;
+    // a caller already over budget is refused, as on `/graphql`.
+    if let Err(refused) = state.rate_limits.take(payer, rate_limit::MIN_CHARGE) {
+        tracing::info!(request_id = ids.id, ?payer, "upload rate limited");
+        let mut response = rate_limited(Some(media), refused.retry_after, Some(&ids.id));
+        refused.budget.write(response.headers_mut());
+        // The body is never read: the connection cannot carry another request.
+        response.head_mut().set_connection_type(actix_web::http::ConnectionType::Close);
+        return response;
+    }
     let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let max_file = state.app.library.max_upload_bytes.saturating_add(multipart::MAX_FIELD_BYTES);
     // actix's payload lives on this thread; the parser wants a `Send` stream: the chunks
@@ -370,15 +382,15 @@ async fn graphql_multipart(state: web::Data<AppState>, req: HttpRequest, mut pay
 
 /// Refuses a multipart (upload) request from its headers alone: `401` without a bearer
 /// token or with one that names no live session (counted by the invalid-token rate
-/// limit, like `/graphql`), `429` for an address over that limit or a caller over their
-/// rate budget (receiving an upload is charged at least [`MIN_CHARGE`] from it), `503`
-/// when sessions cannot be checked. Otherwise, the person who uploads.
+/// limit, like `/graphql`), `429` for an address over that limit, `503` when sessions
+/// cannot be checked. Otherwise, the person who uploads and the budget it is charged on
+/// (by the caller, at least [`MIN_CHARGE`], once the upload has a slot).
 async fn upload_refusal(
     state: &AppState,
     req: &HttpRequest,
     media: MediaType,
     request_id: &str,
-) -> Result<i32, HttpResponse> {
+) -> Result<(i32, Payer), HttpResponse> {
     let unauthenticated = |message: &str, challenge: &'static str| {
         let mut response = request_error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", message, request_id, media);
         response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static(challenge));
@@ -395,19 +407,8 @@ async fn upload_refusal(
     }
     match state.app.sessions.authenticate(&state.app.db, token, state.app.session_idle()).await {
         Ok(Some(actor)) => {
-            // Receiving the body is work: it is charged, before a byte of it is read, at
-            // least the least operation's charge on the budget the GraphQL request will be
-            // charged on; a caller already over budget is refused, as on `/graphql`.
             let payer = actor.api_client_id.map_or(Payer::Person(actor.person_id), Payer::ApiClient);
-            if let Err(refused) = state.rate_limits.take(payer, rate_limit::MIN_CHARGE) {
-                tracing::info!(request_id, ?payer, "upload rate limited");
-                let mut response = rate_limited(Some(media), refused.retry_after, Some(request_id));
-                refused.budget.write(response.headers_mut());
-                // The body is never read: the connection cannot carry another request.
-                response.head_mut().set_connection_type(actix_web::http::ConnectionType::Close);
-                return Err(response);
-            }
-            Ok(actor.person_id)
+            Ok((actor.person_id, payer))
         }
         Ok(None) => {
             state.rate_limits.token_refused(ip);

@@ -666,58 +666,70 @@ async fn person_gid(cop: &Cop, token: &str) -> String {
     cop.app.ok(Some(token), "{ me { id } }", json!({})).await["me"]["id"].as_str().unwrap_or_default().to_owned()
 }
 
+/// A mention is stored to be notified only for people who may read the thread, and
+/// what anyone sees of it (the payload, `bodyHtml`, `mentions`) is the same whether the
+/// person named may read the thread or not: before, the author saw a reader listed and
+/// linked and a non-reader dropped, learning who could read it.
 #[tokio::test]
 async fn a_mention_reaches_only_people_who_can_read_the_thread_and_reveals_no_one_else() {
     let cop = cop().await;
     let worker = person_gid(&cop, &cop.worker).await;
     let stranger = person_gid(&cop, &cop.stranger).await;
     let nobody = to_global(NodeKind::Person, 999_999).0;
-    let mentions = "thread { id bodyHtml mentions { displayName } }";
-    let create = format!("mutation($input: CreateThreadInput!) {{ createThread(input: $input) {{ {mentions} }} }}");
-    let body = format!("Qu'en pensez-vous, @[Travailleur]({worker}) et @[Inconnu]({stranger}) ?");
-    let data = cop
-        .app
-        .ok(
-            Some(&cop.nurse),
-            &create,
-            json!({ "input": { "communityId": cop.community, "title": "Pansements", "body": body,
-                "mentions": [worker, stranger, nobody, worker] } }),
-        )
-        .await;
-    let thread = &data["createThread"]["thread"];
-    // The member who reads the thread is mentioned and linked; the stranger, who may not
-    // read it, is neither stored nor linked: plain text, as any name.
-    assert_eq!(thread["mentions"], json!([{ "displayName": "social.worker" }]));
-    let html = thread["bodyHtml"].as_str().unwrap_or_default();
+    let create = "mutation($input: CreateThreadInput!) { createThread(input: $input) { thread { id bodyHtml mentions { id } } } }";
+    let reply =
+        "mutation($input: CreatePostInput!) { createPost(input: $input) { post { bodyHtml mentions { id } } } }";
+    // What the author sees of a thread and of a reply naming `who` (their id blanked).
+    let seen_by_author = async |who: &str, title: &str| {
+        let body = format!("Qu'en pensez-vous, @[Collegue]({who}) ?");
+        let input = json!({ "communityId": cop.community, "title": title, "body": body, "mentions": [who, who] });
+        let data = cop.app.ok(Some(&cop.nurse), create, json!({ "input": input })).await;
+        let mut thread = data["createThread"]["thread"].clone();
+        let id = thread["id"].take();
+        let input = json!({ "threadId": id, "body": body, "mentions": [who] });
+        let data = cop.app.ok(Some(&cop.nurse), reply, json!({ "input": input })).await;
+        let post = data["createPost"]["post"].clone();
+        let read = "query($id: ID!) { node(id: $id) { ... on Thread { bodyHtml mentions { id } } } }";
+        let again = cop.app.ok(Some(&cop.nurse), read, json!({ "id": id })).await["node"].clone();
+        json!([thread, post, again]).to_string().replace(who, "WHO")
+    };
+    let reader = seen_by_author(&worker, "Pansements").await;
+    let non_reader = seen_by_author(&stranger, "Compresses").await;
+    let missing = seen_by_author(&nobody, "Bandages").await;
+    // The member who reads the thread and the stranger who may not read the same: a link
+    // to each (the author sees them both in the directory anyway).
+    assert_eq!(reader, non_reader);
     assert!(
-        html.contains(&format!(r#"<a href="/people/{worker}" rel="nofollow noopener noreferrer">@Travailleur</a>"#)),
-        "{html}"
+        reader.contains(r#"<a href=\"/people/WHO\" rel=\"nofollow noopener noreferrer\">@Collegue</a>"#),
+        "{reader}"
     );
-    assert!(!html.contains(&stranger), "{html}");
-    assert!(html.contains("@Inconnu"), "{html}");
-    assert_eq!(cop.app.count_rows("mention").await, 1, "only the reader is stored to be notified");
-    // A reply mentioning the stranger answers exactly as one mentioning nobody at all.
-    let reply = "mutation($input: CreatePostInput!) { createPost(input: $input) { post { bodyHtml mentions { displayName } } } }";
-    let mut answers = Vec::new();
-    for who in [&stranger, &nobody] {
-        let data = cop
-            .app
-            .ok(
-                Some(&cop.nurse),
-                reply,
-                json!({ "input": { "threadId": thread["id"], "body": "Voir @[quelqu'un](X) plus haut.", "mentions": [who] } }),
+    assert!(reader.contains(r#""mentions":[{"id":"WHO"}]"#), "{reader}");
+    // An id of nobody reads as `node(id:)` says it does: no one to link.
+    assert!(!missing.contains("/people/"), "{missing}");
+    assert!(missing.contains(r#""mentions":[]"#), "{missing}");
+    // Only the reader is stored to be notified (once per message).
+    assert_eq!(cop.app.count_rows("mention").await, 2, "only the reader is stored to be notified");
+    let worker_id = fixtures::db_id(&json!(worker));
+    assert_eq!(cop.app.count_rows(&format!("mention WHERE person_id = {worker_id}")).await, 2);
+    // Another reader sees the same; the stranger cannot reach the thread at all.
+    let threads =
+        "query { community(slug: \"plaies\") { threads(first: 5) { edges { node { id title mentions { id } } } } } }";
+    let data = cop.app.ok(Some(&cop.founder), threads, json!({})).await;
+    let edges = data["community"]["threads"]["edges"].as_array().cloned().unwrap_or_default();
+    let mut listed: Vec<(String, usize)> = edges
+        .iter()
+        .map(|e| {
+            (
+                e["node"]["title"].as_str().unwrap_or_default().to_owned(),
+                e["node"]["mentions"].as_array().map_or(0, Vec::len),
             )
-            .await;
-        answers.push(data["createPost"]["post"].clone());
-    }
-    assert_eq!(answers[0], answers[1]);
-    assert_eq!(answers[0]["mentions"], json!([]));
-    assert_eq!(cop.app.count_rows("mention").await, 1);
-    // Those who read the thread see who it mentions; the stranger cannot reach it at all.
-    let read = "query($id: ID!) { node(id: $id) { ... on Thread { mentions { displayName } } } }";
-    let seen = cop.app.ok(Some(&cop.founder), read, json!({ "id": thread["id"] })).await;
-    assert_eq!(seen["node"]["mentions"], json!([{ "displayName": "social.worker" }]));
-    let hidden = cop.app.gql(Some(&cop.stranger), read, json!({ "id": thread["id"] })).await;
+        })
+        .collect();
+    listed.sort();
+    assert_eq!(listed, vec![("Bandages".into(), 0), ("Compresses".into(), 1), ("Pansements".into(), 1)], "{data}");
+    let compresses = edges.iter().find(|e| e["node"]["title"] == "Compresses").map(|e| e["node"]["id"].clone());
+    let hidden =
+        cop.app.gql(Some(&cop.stranger), "query($id: ID!) { node(id: $id) { id } }", json!({ "id": compresses })).await;
     assert_eq!(hidden["data"]["node"], Value::Null, "{hidden}");
 }
 

@@ -1253,3 +1253,41 @@ async fn files_round_trip_through_s3_compatible_storage() {
     assert_eq!(download(app, &path, Some(&w.ana), None).await.status, 200);
     w.app.stop().await;
 }
+
+/// What a `{ me { id } }` query leaves of `token`'s rate budget (`RateLimit-Remaining`).
+async fn remaining_budget(app: &TestApp, token: &str) -> u64 {
+    let response = reqwest::Client::new()
+        .post(format!("{}/graphql", app.base))
+        .bearer_auth(token)
+        .json(&json!({ "query": "{ me { id } }" }))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status().as_u16(), 200);
+    let value =
+        response.headers().get("ratelimit-remaining").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
+    value.expect("RateLimit-Remaining")
+}
+
+/// An upload refused because its person already runs four at once is refused before it
+/// is charged: it used to cost the least operation's charge all the same, so a client
+/// retrying it drained its own budget without sending a byte.
+#[tokio::test]
+async fn an_upload_refused_for_running_four_at_once_costs_nothing() {
+    use maillage_api::server::MIN_CHARGE;
+    let w = world_with(|s| s.rate_limit_person_cost_per_minute = 2_000).await;
+    let app = &w.app;
+    let before = remaining_budget(app, &w.ana).await;
+    let held = harness::join_all((0..4).map(|_| started_upload(app, &w.ana))).await;
+    assert!(held.iter().all(|(_, answer)| answer.is_empty()), "four uploads are read");
+    for _ in 0..4 {
+        let (_, answer) = started_upload(app, &w.ana).await;
+        assert!(answer.starts_with("HTTP/1.1 429"), "{answer:?}");
+    }
+    let after = remaining_budget(app, &w.ana).await;
+    // The four uploads read and the query were charged; the four refused, nothing (the
+    // budget refills meanwhile, which only adds).
+    assert!(after + 5 * MIN_CHARGE >= before, "before {before}, after {after}");
+    drop(held);
+    w.app.stop().await;
+}

@@ -427,3 +427,119 @@ async fn a_lock_taken_at_the_same_moment_is_not_missed() {
     assert_eq!(error_code(&accept), "FORBIDDEN", "{accept}");
     assert_eq!(cop.rows().await, before, "nothing was written under the lock");
 }
+
+/// Accepting a reply while a moderator hides it and its author deletes it, all at once,
+/// again and again: on PostgreSQL hiding took the reply's row then the thread's while
+/// accepting took them the other way round, and the two deadlocked (`40P01`, which
+/// reached people as an error); deleting read whether the reply was the accepted answer
+/// before taking any lock, and could leave a deleted reply as the answer. Now every
+/// request ends as a person expects (done, or refused for what it is) and the question
+/// never keeps a hidden or deleted reply as its answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn hiding_deleting_and_accepting_at_once_neither_fail_nor_leave_a_dead_answer() {
+    let cop = cop().await;
+    let question = cop.thread(&cop.asker, "QUESTION", "Question").await;
+    let answered = "query($id: ID!) { node(id: $id) { ... on Thread { answeredAt acceptedAnswer { id } } } }";
+    let refused_as = |body: &Value| (error_code(body).to_owned(), error_field(body).to_owned());
+    let done = |body: &Value| body.get("errors").is_none_or(Value::is_null);
+    for round in 0..20 {
+        // Hide and accept, then hide, accept and delete, on a fresh reply each round.
+        let reply = cop.reply(&cop.answerer, &question, None, &format!("Answer {round}")).await;
+        let accept = cop.app.gql(Some(&cop.asker), ACCEPT, json!({ "id": reply, "t": question }));
+        let hide = cop.app.gql(Some(&cop.founder), HIDE, json!({ "id": reply }));
+        let delete = async {
+            if round % 2 == 0 {
+                None
+            } else {
+                Some(cop.app.gql(Some(&cop.answerer), DELETE, json!({ "id": reply })).await)
+            }
+        };
+        let (accept, hide, delete) = tokio::join!(accept, hide, delete);
+        let deleted = delete.as_ref().is_some_and(done);
+        if let Some(delete) = &delete {
+            assert!(done(delete), "round {round}: deleting: {delete}");
+        }
+        // Hidden, unless it was deleted first.
+        assert!(
+            done(&hide) || (deleted && refused_as(&hide) == ("BAD_USER_INPUT".into(), "postId".into())),
+            "round {round}: hiding: {hide}"
+        );
+        // Accepted (and taken back), or refused because the reply was hidden or deleted.
+        assert!(
+            done(&accept) || refused_as(&accept) == ("BAD_USER_INPUT".into(), "postId".into()),
+            "round {round}: accepting: {accept}"
+        );
+        let data = cop.app.ok(Some(&cop.asker), answered, json!({ "id": question })).await;
+        assert_eq!(
+            data["node"],
+            json!({ "answeredAt": null, "acceptedAnswer": null }),
+            "round {round}: a reply taken back is not the answer"
+        );
+    }
+    assert_eq!(cop.app.count_rows("thread WHERE accepted_post_id IS NOT NULL").await, 0);
+}
+
+/// The same, made certain rather than likely: the reply's row is held while the two
+/// requests queue up for it in a chosen order. Hiding the accepted answer while its asker
+/// accepts it again: before, hiding took the reply's row then waited for the thread's,
+/// which accepting held while it waited for the reply's, and PostgreSQL broke the
+/// deadlock by failing one of them. Deleting a reply while it is being accepted: before,
+/// deleting read the thread (no answer yet) before queueing, then left the reply it
+/// deleted as the accepted answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn hiding_or_deleting_queued_with_accepting_neither_fails_nor_leaves_a_dead_answer() {
+    use sea_orm::{EntityTrait, QuerySelect};
+    let cop = cop().await;
+    let answered = "query($id: ID!) { node(id: $id) { ... on Thread { answeredAt acceptedAnswer { id } } } }";
+    let done = |body: &Value| body.get("errors").is_none_or(Value::is_null);
+    for delete in [false, true] {
+        let question = cop.thread(&cop.asker, "QUESTION", "Question").await;
+        let reply = cop.reply(&cop.answerer, &question, None, "Answer").await;
+        if !delete {
+            cop.app.ok(Some(&cop.asker), ACCEPT, json!({ "id": reply, "t": question })).await;
+        }
+        let txn = maillage_api::db::begin_write(&cop.app.db).await.expect("a write transaction");
+        entity::post::Entity::find_by_id(fixtures::db_id(&reply))
+            .lock_exclusive()
+            .one(&txn)
+            .await
+            .expect("lock the reply's row")
+            .expect("the reply");
+        let accept = || cop.app.gql(Some(&cop.asker), ACCEPT, json!({ "id": reply, "t": question }));
+        let take_back = || async {
+            if delete {
+                cop.app.gql(Some(&cop.answerer), DELETE, json!({ "id": reply })).await
+            } else {
+                cop.app.gql(Some(&cop.founder), HIDE, json!({ "id": reply })).await
+            }
+        };
+        let pause = |ms| tokio::time::sleep(std::time::Duration::from_millis(ms));
+        // Hiding queues first, then accepting; accepting first, then deleting.
+        let requests = async {
+            if delete {
+                tokio::join!(accept(), async {
+                    pause(300).await;
+                    take_back().await
+                })
+            } else {
+                let (take_back, accept) = tokio::join!(take_back(), async {
+                    pause(300).await;
+                    accept().await
+                });
+                (accept, take_back)
+            }
+        };
+        let release = async {
+            pause(800).await;
+            txn.commit().await.expect("release the reply's row");
+        };
+        let ((accept, take_back), ()) = tokio::join!(requests, release);
+        assert!(
+            done(&accept) || (error_code(&accept), error_field(&accept)) == ("BAD_USER_INPUT", "postId"),
+            "delete {delete}: accepting: {accept}"
+        );
+        assert!(done(&take_back), "delete {delete}: taking the reply back: {take_back}");
+        let data = cop.app.ok(Some(&cop.asker), answered, json!({ "id": question })).await;
+        assert_eq!(data["node"], json!({ "answeredAt": null, "acceptedAnswer": null }), "delete {delete}");
+    }
+}

@@ -167,3 +167,75 @@ async fn read_state_is_for_readers_of_the_thread_only() {
     assert_eq!(error_code(&body), "NOT_FOUND", "{body}");
     assert_eq!(cop.app.count_rows("thread_reader").await, rows, "nothing written");
 }
+
+/// Sets `token`'s membership of the `plaies` community back to active, as a returning
+/// member (the rows a test asserts on, not how one comes back).
+async fn readmit(cop: &Cop, token: &str) {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    let person = fixtures::person_id(&cop.app, token).await;
+    entity::membership::Entity::update_many()
+        .col_expr(entity::membership::Column::Status, Expr::val("ACTIVE"))
+        .filter(entity::membership::Column::PersonId.eq(person))
+        .filter(entity::membership::Column::CommunityId.eq(fixtures::db_id(&cop.community)))
+        .exec(&cop.app.db)
+        .await
+        .expect("readmit");
+}
+
+/// People who leave a community, or are removed or banned from it, stop following its
+/// threads in that same change (they kept following them, ready to be notified of a
+/// discussion they may no longer read); their threads elsewhere are untouched, and coming
+/// back does not follow them again until they write.
+#[tokio::test]
+async fn people_who_leave_or_are_banned_stop_following_the_communitys_threads() {
+    let cop = cop().await;
+    let elsewhere = fixtures::community(&cop.app, &cop.founder, "ailleurs", "MEMBERS", "APPROVAL").await;
+    for token in [&cop.nurse, &cop.worker] {
+        let id = fixtures::person_id(&cop.app, token).await;
+        fixtures::add_member(&cop.app, &elsewhere, id, &[CommunityRole::Member]).await;
+    }
+    let thread = fixtures::thread(&cop.app, &cop.founder, &cop.community, "Plaie de pression").await;
+    let other = fixtures::thread(&cop.app, &cop.founder, &elsewhere, "Autre sujet").await;
+    for token in [&cop.nurse, &cop.worker] {
+        fixtures::post(&cop.app, token, &thread, "Moi aussi").await;
+        fixtures::post(&cop.app, token, &other, "Ici aussi").await;
+        assert_eq!(cop.state(token, &thread).await["viewerFollows"], true);
+    }
+    let following = async |token: &str| {
+        let person = fixtures::person_id(&cop.app, token).await;
+        cop.app.count_rows(&format!("thread_reader WHERE person_id = {person} AND following = TRUE")).await
+    };
+    assert_eq!((following(&cop.nurse).await, following(&cop.worker).await), (2, 2));
+
+    // The worker leaves; the founder bans the nurse.
+    cop.app.ok(Some(&cop.worker), harness::ops::LEAVE, json!({ "id": cop.community })).await;
+    let nurse_id = fixtures::person_id(&cop.app, &cop.nurse).await;
+    let membership: i32 = {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        entity::membership::Entity::find()
+            .filter(entity::membership::Column::PersonId.eq(nurse_id))
+            .filter(entity::membership::Column::CommunityId.eq(fixtures::db_id(&cop.community)))
+            .one(&cop.app.db)
+            .await
+            .expect("read")
+            .expect("membership")
+            .id
+    };
+    let data = cop
+        .app
+        .ok(Some(&cop.founder), harness::ops::BAN, json!({ "id": to_global(NodeKind::Membership, membership).0 }))
+        .await;
+    assert_eq!(data["banMember"]["membership"]["banned"], true);
+    // Neither follows the community's thread any more; the other community's still.
+    assert_eq!((following(&cop.nurse).await, following(&cop.worker).await), (1, 1));
+    for token in [&cop.nurse, &cop.worker] {
+        assert_eq!(cop.state(token, &other).await["viewerFollows"], true);
+        let body = cop.app.gql(Some(token), STATE, json!({ "t": thread })).await;
+        assert_eq!(body["data"]["node"], Value::Null, "{body}");
+    }
+    // Back in the community, the worker does not follow the thread until they write.
+    readmit(&cop, &cop.worker).await;
+    assert_eq!(cop.state(&cop.worker, &thread).await["viewerFollows"], false);
+    fixtures::post(&cop.app, &cop.worker, &thread, "De retour").await;
+    assert_eq!(cop.state(&cop.worker, &thread).await["viewerFollows"], true);
+}

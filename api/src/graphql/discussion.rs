@@ -11,8 +11,8 @@ use super::{
     enums::{Reaction, ReportStatus, ThreadKind},
     ids::{NodeKind, from_global, to_global},
     loaders::{
-        IdLoader, PersonById, PostById, PostMentions, PostReactions, PostRevisions, SubgroupById, ThreadById,
-        ThreadMentions, ThreadPosts, ThreadReaders, ThreadUnreadCounts, ViewerTiesLoader, VisibleCommunityById, loader,
+        IdLoader, PersonById, PostById, PostReactions, PostRevisions, SubgroupById, ThreadById, ThreadPosts,
+        ThreadReaders, ThreadUnreadCounts, ViewerTiesLoader, VisibleCommunityById, loader,
     },
     order::{PostOrder, list_order},
     person::Person,
@@ -40,7 +40,6 @@ impl Thread {
         Some(match field {
             "id" | "posts" | "__typename" => &[],
             "title" => &[C::Title],
-            "body" | "bodyHtml" => &[C::Body],
             "createdAt" => &[C::CreatedAt],
             "community" => &[C::CommunityId],
             "subgroup" => &[C::SubgroupId],
@@ -54,7 +53,8 @@ impl Thread {
             "locked" => &[C::LockedAt],
             "pinned" => &[C::PinnedAt],
             "expiresAt" => &[C::ExpiresAt],
-            "unreadCount" | "viewerFollows" | "viewerLastReadAt" | "mentions" => &[],
+            "body" | "bodyHtml" | "mentions" => &[C::Body],
+            "unreadCount" | "viewerFollows" | "viewerLastReadAt" => &[],
             _ => return None,
         })
     }
@@ -79,18 +79,14 @@ impl Thread {
     /// mention `@[Name](person-id)` of someone in `mentions` is a link to
     /// `/people/<person-id>`, any other is the plain text `@Name`.
     async fn body_html(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
-        if !rich_text::has_mentions(&self.0.body) {
-            return Ok(rich_text::to_html(&self.0.body));
-        }
-        let ids = loader::<ThreadMentions, _>(ctx).load_one(self.0.id).await.gql()?.unwrap_or_default();
-        linked_html(ctx, &self.0.body, ids).await
+        linked_html(ctx, &self.0.body).await
     }
-    /// The people its opening message mentions (only ever people who could read the
-    /// thread when it was written); empty for anonymous viewers.
+    /// The people its opening message mentions (`@[Name](person-id)`, the first 20), as the
+    /// viewer may see them in the directory: the same whether or not they may read the
+    /// thread (only those who may are notified); empty for anonymous viewers.
     #[graphql(complexity = "crate::graphql::connection::list_cost(child_complexity)")]
     async fn mentions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Person>> {
-        let ids = loader::<ThreadMentions, _>(ctx).load_one(self.0.id).await.gql()?.unwrap_or_default();
-        people_of(ctx, ids).await
+        people_of(ctx, mentioned_in(&self.0.body)).await
     }
     /// When the thread was started.
     async fn created_at(&self) -> DateTime<Utc> {
@@ -236,7 +232,7 @@ impl Post {
             "revisions" => &[C::ThreadId],
             "hidden" => &[C::HiddenAt],
             "hiddenReason" => &[C::HiddenAt, C::HiddenReason, C::AuthorId, C::ThreadId],
-            "mentions" => &[C::DeletedAt, C::HiddenAt, C::AuthorId, C::ThreadId],
+            "mentions" => &[C::Body, C::DeletedAt, C::HiddenAt, C::AuthorId, C::ThreadId],
             _ => return None,
         })
     }
@@ -375,21 +371,17 @@ impl Post {
         if !self.readable(ctx).await? {
             return Ok(String::new());
         }
-        if !rich_text::has_mentions(&self.0.body) {
-            return Ok(rich_text::to_html(&self.0.body));
-        }
-        let ids = loader::<PostMentions, _>(ctx).load_one(self.0.id).await.gql()?.unwrap_or_default();
-        linked_html(ctx, &self.0.body, ids).await
+        linked_html(ctx, &self.0.body).await
     }
-    /// The people it mentions (only ever people who could read the thread when it was
-    /// written); empty when `body` is, and for anonymous viewers.
+    /// The people it mentions (`@[Name](person-id)`, the first 20), as the viewer may see
+    /// them in the directory: the same whether or not they may read the thread (only those
+    /// who may are notified); empty when `body` is, and for anonymous viewers.
     #[graphql(complexity = "crate::graphql::connection::list_cost(child_complexity)")]
     async fn mentions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Person>> {
         if !self.readable(ctx).await? {
             return Ok(Vec::new());
         }
-        let ids = loader::<PostMentions, _>(ctx).load_one(self.0.id).await.gql()?.unwrap_or_default();
-        people_of(ctx, ids).await
+        people_of(ctx, mentioned_in(&self.0.body)).await
     }
     /// Whether a moderator hid it: for anyone but its author and the community's
     /// moderators it then reads like a deleted reply.
@@ -468,9 +460,36 @@ async fn people_of(ctx: &Context<'_>, ids: Vec<i32>) -> async_graphql::Result<Ve
     Ok(ids.iter().filter_map(|id| found.get(id).cloned().map(Person)).collect())
 }
 
-/// Renders `body` with links to the mentioned people the viewer may see.
-async fn linked_html(ctx: &Context<'_>, body: &str, ids: Vec<i32>) -> async_graphql::Result<String> {
-    let shown: Vec<String> = people_of(ctx, ids).await?.iter().map(|p| to_global(NodeKind::Person, p.0.id).0).collect();
+/// The people a text mentions (`@[Name](person-id)`): the first [`service::MENTIONS_MAX`]
+/// distinct ids of people, in order.
+///
+/// What people see of a mention comes from the text alone and from what the viewer may
+/// see in the directory, never from who may read the thread (nor from who was stored to
+/// be notified): otherwise the author, who chose the names, would learn from the answer
+/// whether each one may read it.
+fn mentioned_in(body: &str) -> Vec<i32> {
+    let mut ids: Vec<i32> = Vec::new();
+    for id in rich_text::mention_targets(body) {
+        if ids.len() == service::MENTIONS_MAX {
+            break;
+        }
+        if let Ok(id) = from_global("mentions", NodeKind::Person, &ID(id.to_owned()))
+            && !ids.contains(&id)
+        {
+            ids.push(id);
+        }
+    }
+    ids
+}
+
+/// Renders `body` with links to the people it mentions ([`mentioned_in`]) whom the viewer
+/// may see in the directory.
+async fn linked_html(ctx: &Context<'_>, body: &str) -> async_graphql::Result<String> {
+    if !rich_text::has_mentions(body) {
+        return Ok(rich_text::to_html(body));
+    }
+    let shown: Vec<String> =
+        people_of(ctx, mentioned_in(body)).await?.iter().map(|p| to_global(NodeKind::Person, p.0.id).0).collect();
     Ok(rich_text::to_html_with_mentions(body, |id| shown.iter().any(|s| s == id)))
 }
 
@@ -505,10 +524,11 @@ pub struct CreateThreadInput {
     pub language: Option<String>,
     /// When an announcement leaves the bulletin board (announcements only; in the future).
     pub expires_at: Option<DateTime<Utc>>,
-    /// People the opening message mentions: global ids of people, at most 20 (a malformed
-    /// one is `BAD_USER_INPUT` naming `mentions`). Only people who may read the thread are
-    /// kept — anyone else is dropped without a word; write `@[Name](person-id)` in `body`
-    /// to show the mention as a link.
+    /// People to notify of the opening message: global ids of people, at most 20 (a
+    /// malformed one is `BAD_USER_INPUT` naming `mentions`). Only people who may read the
+    /// thread are notified; nothing in the answer, to anyone, tells who was. Write
+    /// `@[Name](person-id)` in `body` to show a mention (a link for viewers who may see
+    /// that person in the directory).
     #[graphql(default)]
     pub mentions: Vec<ID>,
 }
@@ -530,10 +550,11 @@ pub struct CreatePostInput {
     pub reply_to_id: Option<ID>,
     /// The reply: Markdown, line breaks allowed, 1 to 50,000 characters once trimmed.
     pub body: String,
-    /// People the reply mentions: global ids of people, at most 20 (a malformed one is
-    /// `BAD_USER_INPUT` naming `mentions`). Only people who may read the thread are kept —
-    /// anyone else is dropped without a word; write `@[Name](person-id)` in `body` to show
-    /// the mention as a link.
+    /// People to notify of the reply: global ids of people, at most 20 (a malformed one
+    /// is `BAD_USER_INPUT` naming `mentions`). Only people who may read the thread are
+    /// notified; nothing in the answer, to anyone, tells who was. Write
+    /// `@[Name](person-id)` in `body` to show a mention (a link for viewers who may see
+    /// that person in the directory).
     #[graphql(default)]
     pub mentions: Vec<ID>,
 }

@@ -138,36 +138,6 @@ impl Loader<i32> for PostReactions {
     }
 }
 
-/// The people the opening messages of threads mention (reached through readable
-/// threads; the people themselves are read through [`PersonById`]).
-pub struct ThreadMentions {
-    app: App,
-}
-
-impl Loader<i32> for ThreadMentions {
-    type Value = Vec<i32>;
-    type Error = LoadError;
-
-    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
-        discussion::thread_mentions(&self.app.db, keys).await.map_err(Arc::new)
-    }
-}
-
-/// The people replies mention (reached through readable replies; the people themselves
-/// are read through [`PersonById`]).
-pub struct PostMentions {
-    app: App,
-}
-
-impl Loader<i32> for PostMentions {
-    type Value = Vec<i32>;
-    type Error = LoadError;
-
-    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
-        discussion::post_mentions(&self.app.db, keys).await.map_err(Arc::new)
-    }
-}
-
 /// The earlier texts of posts (the resolver checks the viewer moderates them).
 pub struct PostRevisions {
     app: App,
@@ -697,8 +667,6 @@ pub fn register(request: async_graphql::Request, app: &App, caller: &Caller) -> 
         .data(DataLoader::new(DerivedExpertise { app: app.clone(), caller: caller.clone() }, tokio::spawn))
         .data(DataLoader::new(PostReactions { app: app.clone() }, tokio::spawn))
         .data(DataLoader::new(PostRevisions { app: app.clone() }, tokio::spawn))
-        .data(DataLoader::new(ThreadMentions { app: app.clone() }, tokio::spawn))
-        .data(DataLoader::new(PostMentions { app: app.clone() }, tokio::spawn))
         .data(DataLoader::new(ThreadUnreadCounts { app: app.clone(), caller: caller.clone() }, tokio::spawn))
         .data(DataLoader::new(ThreadReaders { app: app.clone(), caller: caller.clone() }, tokio::spawn))
         .data(DataLoader::new(ViewerTiesLoader { app: app.clone(), caller: caller.clone() }, tokio::spawn))

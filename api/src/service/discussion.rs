@@ -71,10 +71,12 @@ fn check_mentions(mentions: &[i32]) -> ServiceResult<()> {
     Ok(())
 }
 
-/// Stores who a message mentions (the thread's opening message when `post_id` is none):
-/// only people who may read the thread — not its author, not an API client, nobody
-/// suspended. Anyone else is dropped without a word: the author learns nothing of whether
-/// they exist, and they are never notified. Returns the people kept, in the order given.
+/// Stores who a message mentions, to be notified (the thread's opening message when
+/// `post_id` is none): only people who may read the thread — not its author, not an API
+/// client, nobody suspended. Anyone else is dropped without a word, and nothing shown to
+/// anyone is read from these rows (what people see of a mention comes from the text: see
+/// `graphql::discussion`), so the author learns nothing of whether they exist or may read
+/// it. Returns the people kept, in the order given.
 async fn store_mentions<C: ConnectionTrait>(
     app: &App,
     db: &C,
@@ -121,39 +123,6 @@ async fn store_mentions<C: ConnectionTrait>(
         .await?;
     }
     Ok(kept)
-}
-
-/// The people mentioned by the opening messages of these threads (reached through
-/// readable ones), in the order given.
-pub async fn thread_mentions<C: ConnectionTrait>(db: &C, ids: &[i32]) -> ServiceResult<HashMap<i32, Vec<i32>>> {
-    let rows = mention::Entity::find()
-        .filter(mention::Column::ThreadId.is_in(ids.iter().copied()))
-        .filter(mention::Column::PostId.is_null())
-        .order_by_asc(mention::Column::Id)
-        .all(db)
-        .await?;
-    let mut out: HashMap<i32, Vec<i32>> = HashMap::new();
-    for row in rows {
-        out.entry(row.thread_id).or_default().push(row.person_id);
-    }
-    Ok(out)
-}
-
-/// The people mentioned by these replies (reached through readable ones), in the order
-/// given.
-pub async fn post_mentions<C: ConnectionTrait>(db: &C, ids: &[i32]) -> ServiceResult<HashMap<i32, Vec<i32>>> {
-    let rows = mention::Entity::find()
-        .filter(mention::Column::PostId.is_in(ids.iter().copied()))
-        .order_by_asc(mention::Column::Id)
-        .all(db)
-        .await?;
-    let mut out: HashMap<i32, Vec<i32>> = HashMap::new();
-    for row in rows {
-        if let Some(post_id) = row.post_id {
-            out.entry(post_id).or_default().push(row.person_id);
-        }
-    }
-    Ok(out)
 }
 
 /// The longest language tag accepted (BCP 47 tags in use are far shorter).
@@ -305,9 +274,9 @@ async fn ensure_can_post<C: ConnectionTrait>(
 /// accepted answer) unless the caller moderates its community: a lock freezes what was
 /// said. Reports stay open to readers.
 ///
-/// The thread's row is read again under a row lock (`FOR UPDATE` on PostgreSQL; SQLite
-/// runs one write at a time), so a lock taken at the same moment is never missed: the
-/// write waits for it and sees it, or the lock waits for the write.
+/// The thread's row is read again under a row lock (see [`lock_thread`]), so a lock
+/// taken at the same moment is never missed: the write waits for it and sees it, or the
+/// lock waits for the write.
 async fn ensure_unlocked<C: ConnectionTrait>(
     app: &App,
     txn: &C,
@@ -315,15 +284,51 @@ async fn ensure_unlocked<C: ConnectionTrait>(
     community: &community::Model,
     roles: &[Role],
 ) -> ServiceResult<()> {
-    let current = thread::Entity::find_by_id(thread.id)
-        .lock_exclusive()
-        .one(txn)
-        .await?
-        .ok_or(ServiceError::not_found("thread"))?;
-    if current.locked_at.is_some() && !access::allowed(&app.auth, roles, community, Action::Moderate) {
+    let current = lock_thread(txn, thread.id).await?;
+    check_unlocked(app, &current, community, roles)
+}
+
+/// Refuses a write under `thread` (read under its lock) while it is locked, unless the
+/// caller moderates its community.
+fn check_unlocked(
+    app: &App,
+    thread: &thread::Model,
+    community: &community::Model,
+    roles: &[Role],
+) -> ServiceResult<()> {
+    if thread.locked_at.is_some() && !access::allowed(&app.auth, roles, community, Action::Moderate) {
         return Err(ServiceError::forbidden("this thread is locked: only its moderators may write in it"));
     }
     Ok(())
+}
+
+/// The thread's row, read again under a row lock (`FOR UPDATE` on PostgreSQL; SQLite
+/// runs one write at a time).
+async fn lock_thread<C: ConnectionTrait>(txn: &C, thread_id: i32) -> ServiceResult<thread::Model> {
+    thread::Entity::find_by_id(thread_id).lock_exclusive().one(txn).await?.ok_or(ServiceError::not_found("thread"))
+}
+
+/// The rows of a thread and of one of its replies, read again under their row locks, in
+/// the one order every write that touches both takes them: **the thread first, then the
+/// reply**. Accepting an answer, hiding, deleting or editing a reply all go through here
+/// before they decide anything, so two of them on the same thread queue up on the
+/// thread's row instead of each holding the row the other waits for (on PostgreSQL a
+/// deadlock, `40P01`, failed one of them), and each decides on what the other committed
+/// (a reply hidden or deleted meanwhile is never accepted; an answer accepted meanwhile
+/// is taken back when its reply is hidden or deleted).
+async fn lock_thread_and_post<C: ConnectionTrait>(
+    txn: &C,
+    thread_id: i32,
+    post_id: i32,
+) -> ServiceResult<(thread::Model, post::Model)> {
+    let thread = lock_thread(txn, thread_id).await?;
+    let post = post::Entity::find_by_id(post_id)
+        .filter(post::Column::ThreadId.eq(thread.id))
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or(ServiceError::not_found("post"))?;
+    Ok((thread, post))
 }
 
 /// Replies in a thread: people the policy lets post where the thread is (while it is
@@ -423,9 +428,10 @@ pub async fn edit_post(app: &App, caller: &Caller, post_id: i32, body: &str) -> 
     if post.author_id != actor.person_id {
         return Err(ServiceError::forbidden("only its author may edit a reply"));
     }
-    ensure_not_deleted(&post)?;
     ensure_can_post(app, &txn, caller, &thread, &community, &roles).await?;
-    ensure_unlocked(app, &txn, &thread, &community, &roles).await?;
+    let (thread, post) = lock_thread_and_post(&txn, thread.id, post.id).await?;
+    check_unlocked(app, &thread, &community, &roles)?;
+    ensure_not_deleted(&post)?;
     let now = Utc::now();
     post_revision::ActiveModel {
         post_id: Set(post.id),
@@ -454,13 +460,17 @@ pub async fn delete_post(app: &App, caller: &Caller, post_id: i32) -> ServiceRes
     let actor = caller.actor()?;
     let txn = crate::db::begin_write(&app.db).await?;
     let (post, thread, community, roles) = readable_post(app, &txn, caller, post_id).await?;
-    if !access::allowed(&app.auth, &roles, &community, Action::Moderate) {
-        if post.author_id != actor.person_id {
-            return Err(ServiceError::forbidden("only its author or a moderator may delete a reply"));
-        }
+    let moderator = access::allowed(&app.auth, &roles, &community, Action::Moderate);
+    if !moderator && post.author_id != actor.person_id {
+        return Err(ServiceError::forbidden("only its author or a moderator may delete a reply"));
+    }
+    // Whether it is already deleted, and whether it is the accepted answer, are read
+    // under the locks: an answer accepted at the same moment is taken back.
+    let (thread, post) = lock_thread_and_post(&txn, thread.id, post.id).await?;
+    if !moderator {
         // Authors may take back their words while they still read the thread, not under
         // a lock (which freezes what was said; moderators keep every text anyway).
-        ensure_unlocked(app, &txn, &thread, &community, &roles).await?;
+        check_unlocked(app, &thread, &community, &roles)?;
     }
     if post.deleted_at.is_some() {
         return Ok(post);
@@ -530,11 +540,10 @@ pub async fn accept_answer(
     if !may_accept(app, caller, &thread, &community, &roles) {
         return Err(ServiceError::forbidden("only the person who asked, or an animator, may accept an answer"));
     }
-    // The thread's row first, then the reply's (the order every write takes them in):
-    // read under their locks, a reply hidden or deleted at the same moment is seen.
-    ensure_unlocked(app, &txn, &thread, &community, &roles).await?;
-    let post =
-        post::Entity::find_by_id(post.id).lock_exclusive().one(&txn).await?.ok_or(ServiceError::not_found("post"))?;
+    // The thread's row first, then the reply's (see [`lock_thread_and_post`]): read
+    // under their locks, a reply hidden or deleted at the same moment is seen.
+    let (thread, post) = lock_thread_and_post(&txn, thread.id, post.id).await?;
+    check_unlocked(app, &thread, &community, &roles)?;
     ensure_not_deleted(&post)?;
     if post.hidden_at.is_some() {
         return Err(ServiceError::bad_input("postId", "this reply was hidden by a moderator"));
@@ -796,16 +805,17 @@ pub async fn hide_post(app: &App, caller: &Caller, post_id: i32, reason: &str) -
     caller.actor()?;
     let reason = validate::required_multiline("reason", reason, REASON_MAX)?;
     let txn = crate::db::begin_write(&app.db).await?;
-    let (post, _thread, community, roles) = readable_post(app, &txn, caller, post_id).await?;
+    let (post, thread, community, roles) = readable_post(app, &txn, caller, post_id).await?;
     access::ensure(&app.auth, &roles, &community, Action::Moderate)?;
+    let (_thread, post) = lock_thread_and_post(&txn, thread.id, post.id).await?;
     ensure_not_deleted(&post)?;
     let hidden = hide(&txn, caller, post, community.id, reason).await?;
     txn.commit().await?;
     Ok(hidden)
 }
 
-/// Hides `post` (checked by the caller) and records it. A hidden reply no longer answers
-/// its question.
+/// Hides `post` (checked by the caller, and read under [`lock_thread_and_post`]'s locks)
+/// and records it. A hidden reply no longer answers its question.
 async fn hide<C: ConnectionTrait>(
     txn: &C,
     caller: &Caller,
@@ -822,6 +832,7 @@ async fn hide<C: ConnectionTrait>(
     thread::Entity::update_many()
         .col_expr(thread::Column::AcceptedPostId, Expr::val(Option::<i32>::None))
         .col_expr(thread::Column::AnsweredAt, Expr::val(Option::<DateTime<Utc>>::None))
+        .filter(thread::Column::Id.eq(hidden.thread_id))
         .filter(thread::Column::AcceptedPostId.eq(hidden.id))
         .exec(txn)
         .await?;
@@ -883,7 +894,7 @@ pub async fn resolve_report(
     let not_found = || ServiceError::not_found("report");
     let txn = crate::db::begin_write(&app.db).await?;
     let report = post_report::Entity::find_by_id(report_id).one(&txn).await?.ok_or_else(not_found)?;
-    let (post, _thread, community, roles) =
+    let (post, thread, community, roles) =
         readable_post(app, &txn, caller, report.post_id).await.map_err(|err| match err {
             ServiceError::NotFound { .. } => not_found(),
             other => other,
@@ -891,6 +902,13 @@ pub async fn resolve_report(
     if !access::allowed(&app.auth, &roles, &community, Action::Moderate) {
         return Err(not_found());
     }
+    // Hiding touches the reply and its thread: their locks first (see
+    // [`lock_thread_and_post`]), then the report and the reply as they are now.
+    let (_thread, post) = lock_thread_and_post(&txn, thread.id, post.id).await.map_err(|err| match err {
+        ServiceError::NotFound { .. } => not_found(),
+        other => other,
+    })?;
+    let report = post_report::Entity::find_by_id(report.id).one(&txn).await?.ok_or_else(not_found)?;
     if report.status != ReportStatus::Open {
         return Err(ServiceError::Conflict { field: "reportId".into(), message: "was already resolved".into() });
     }

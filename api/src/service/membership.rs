@@ -548,6 +548,7 @@ pub async fn leave(app: &App, caller: &Caller, community_id: i32) -> ServiceResu
     model.updated_at = Set(Utc::now());
     let saved = model.update(&txn).await?;
     super::subgroup::leave_all(&txn, actor.person_id, community_id).await?;
+    super::thread_reading::stop_following_community(&txn, actor.person_id, community_id).await?;
     record(&txn, caller, "membership.leave", Some(&current), &saved).await?;
     txn.commit().await?;
     Ok(saved)
@@ -603,6 +604,7 @@ pub async fn remove(
     model.updated_at = Set(now);
     let saved = model.update(&txn).await?;
     super::subgroup::leave_all(&txn, current.person_id, current.community_id).await?;
+    super::thread_reading::stop_following_community(&txn, current.person_id, current.community_id).await?;
     record(&txn, caller, if ban { "membership.ban" } else { "membership.remove" }, Some(&current), &saved).await?;
     txn.commit().await?;
     Ok(saved)

@@ -52,6 +52,24 @@ pub fn has_mentions(markdown: &str) -> bool {
     markdown.contains("@[")
 }
 
+/// The person ids of the text's mentions (`@[Name](person-id)`), in order, as
+/// [`to_html_with_mentions`] reads them.
+pub fn mention_targets(markdown: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = markdown;
+    while let Some(start) = rest.find("@[") {
+        let after = &rest[start + 2..];
+        match parse_mention(after) {
+            Some((_, id, used)) => {
+                out.push(id);
+                rest = &after[used..];
+            }
+            None => rest = after,
+        }
+    }
+    out
+}
+
 /// Renders Markdown like [`to_html`], with its mentions: `@[Name](person-id)` becomes a
 /// link `@Name` to `/people/<person-id>` when `resolves(person-id)` (the person is one
 /// of those the text mentions, as the viewer may see them), and the plain text `@Name`

@@ -96,6 +96,30 @@ pub async fn note_writer<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Stops `person_id` following the threads of `community_id` (in the transaction that
+/// ends their membership: they left, were removed or banned). Not a choice of theirs:
+/// should they come back, writing in a thread follows it again. Whoever lists or notifies
+/// followers still checks, at that moment, that each one may read the thread.
+pub async fn stop_following_community<C: ConnectionTrait>(
+    db: &C,
+    person_id: i32,
+    community_id: i32,
+) -> ServiceResult<()> {
+    let threads = thread::Entity::find()
+        .select_only()
+        .column(thread::Column::Id)
+        .filter(thread::Column::CommunityId.eq(community_id));
+    thread_reader::Entity::update_many()
+        .col_expr(thread_reader::Column::Following, Expr::val(false))
+        .col_expr(thread_reader::Column::UpdatedAt, Expr::val(Utc::now()))
+        .filter(thread_reader::Column::PersonId.eq(person_id))
+        .filter(thread_reader::Column::Following.eq(true))
+        .filter(thread_reader::Column::ThreadId.in_subquery(threads.into_query()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// Marks a thread the caller reads as read up to reply `post_id` (one of its replies;
 /// by default its latest). The position only moves forward.
 pub async fn mark_read(
