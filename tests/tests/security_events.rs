@@ -494,7 +494,9 @@ async fn concurrent_creations_never_pass_the_communitys_bound() {
         animators.push(token);
     }
     let bodies = harness::join_all(
-        animators.iter().map(|token| app.gql(Some(token), CREATE, json!({ "input": talk(&s.community, "MEMBERS", &[]) }))),
+        animators
+            .iter()
+            .map(|token| app.gql(Some(token), CREATE, json!({ "input": talk(&s.community, "MEMBERS", &[]) }))),
     )
     .await;
     let created = bodies.iter().filter(|b| b["errors"].is_null()).count();

@@ -577,12 +577,16 @@ async fn attendance_at_a_two_day_event_counts_a_day_by_default() {
     ]);
     let data =
         app.ok(Some(&w.animator), ATTEND, json!({ "input": { "occurrenceId": occurrence, "entries": entries } })).await;
-    assert_eq!(data["recordAttendance"]["attendance"], json!([{ "status": "PRESENT", "hours": 24.0 }, { "status": "PRESENT", "hours": 14.0 }]));
+    assert_eq!(
+        data["recordAttendance"]["attendance"],
+        json!([{ "status": "PRESENT", "hours": 24.0 }, { "status": "PRESENT", "hours": 14.0 }])
+    );
     let b = budget(&w, Some(&w.member)).await;
     assert_eq!(b["usedHours"], 24.0, "{b}");
     let too_many = json!([{ "personId": person(w.member_id), "status": "PRESENT", "hours": 30 }]);
-    let body =
-        app.gql(Some(&w.animator), ATTEND, json!({ "input": { "occurrenceId": occurrence, "entries": too_many } })).await;
+    let body = app
+        .gql(Some(&w.animator), ATTEND, json!({ "input": { "occurrenceId": occurrence, "entries": too_many } }))
+        .await;
     assert_eq!((error_code(&body), error_field(&body)), ("BAD_USER_INPUT", "entries.hours"), "{body}");
 }
 

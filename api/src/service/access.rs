@@ -520,9 +520,13 @@ fn community_decisions(
             continue;
         }
         for (policy, archived) in states.iter().copied() {
-            if let Some(decision) =
-                community_decision_sql(auth, caller, ties, extra, &question(Attrs::community(visibility, policy, archived)))
-            {
+            if let Some(decision) = community_decision_sql(
+                auth,
+                caller,
+                ties,
+                extra,
+                &question(Attrs::community(visibility, policy, archived)),
+            ) {
                 any = any.add(
                     Condition::all()
                         .add(of_visibility.clone())

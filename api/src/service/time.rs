@@ -985,10 +985,7 @@ fn entries_allowing(app: &App, caller: &Caller, backend: sea_orm::DbBackend, act
             vec![
                 (Vec::new(), Condition::all().add(not_owner()).add(manager().not())),
                 (vec![Role::TimeOwner], Condition::all().add(owner()).add(manager().not())),
-                (
-                    vec![Role::TimeOrgManager],
-                    Condition::all().add(not_owner()).add(manager()).add(approver().not()),
-                ),
+                (vec![Role::TimeOrgManager], Condition::all().add(not_owner()).add(manager()).add(approver().not())),
                 (vec![Role::TimeOwner, Role::TimeOrgManager], Condition::all().add(owner()).add(manager())),
                 (vec![Role::TimeApprover, Role::TimeOrgManager], approver()),
             ]
