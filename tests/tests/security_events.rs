@@ -361,27 +361,47 @@ async fn a_member_cannot_fill_a_community_with_events() {
     let app = &s.app;
     let mut series = talk(&s.community, "MEMBERS", &[]);
     series["recurrence"] = json!("FREQ=WEEKLY");
-    for i in 0..50 {
+    // A member has room of their own for 10 series: the 11th is refused as their own
+    // limit, and the animator still creates series until the community's 50.
+    for i in 0..10 {
         series["title"] = json!(format!("Série {i}"));
         app.ok(Some(&s.member), CREATE, json!({ "input": series })).await;
     }
     let body = app.gql(Some(&s.member), CREATE, json!({ "input": series })).await;
     assert_eq!((error_code(&body), error_field(&body)), ("CONFLICT", "communityId"), "{body}");
+    assert!(body["errors"][0]["message"].as_str().is_some_and(|m| m.contains("own limit")), "{body}");
+    for i in 10..50 {
+        series["title"] = json!(format!("Série {i}"));
+        app.ok(Some(&s.animator), CREATE, json!({ "input": series })).await;
+    }
+    let body = app.gql(Some(&s.animator), CREATE, json!({ "input": series })).await;
+    assert_eq!((error_code(&body), error_field(&body)), ("CONFLICT", "communityId"), "{body}");
+    assert!(body["errors"][0]["message"].as_str().is_some_and(|m| !m.contains("own limit")), "{body}");
     // A series that ends is no more room: bounded by UNTIL, it still has not ended.
     series["recurrence"] = json!("FREQ=WEEKLY;UNTIL=20280101T000000Z");
     let body = app.gql(Some(&s.animator), CREATE, json!({ "input": series })).await;
     assert_eq!(error_code(&body), "CONFLICT", "{body}");
-    // Single events still have room, up to 100 a day from one person.
+    // Single events still have room: the member's own, up to 50 events to come.
     let one_off = talk(&s.community, "MEMBERS", &[]);
-    for _ in 0..50 {
+    for _ in 0..40 {
         app.ok(Some(&s.member), CREATE, json!({ "input": one_off })).await;
     }
     let body = app.gql(Some(&s.member), CREATE, json!({ "input": one_off })).await;
+    assert_eq!((error_code(&body), error_field(&body)), ("CONFLICT", "communityId"), "{body}");
+    assert!(body["errors"][0]["message"].as_str().is_some_and(|m| m.contains("own limit")), "{body}");
+    // Past events take no room, but at most 100 are created a day by one person.
+    let mut long_ago = talk(&s.community, "MEMBERS", &[]);
+    long_ago["startsAt"] = json!("2020-03-02T18:00:00Z");
+    long_ago["endsAt"] = json!("2020-03-02T19:00:00Z");
+    for _ in 0..50 {
+        app.ok(Some(&s.member), CREATE, json!({ "input": long_ago })).await;
+    }
+    let body = app.gql(Some(&s.member), CREATE, json!({ "input": long_ago })).await;
     assert_eq!(error_code(&body), "RATE_LIMITED", "{body}");
     // Nothing was written by the refusals, and the year still lists.
     let year = json!({ "id": s.community, "from": "2027-03-01T00:00:00Z", "to": "2027-03-08T00:00:00Z" });
     let data = app.ok(Some(&s.member), OCCURRENCES, year).await;
-    assert_eq!(data["node"]["events"]["totalCount"], 100, "{data}");
+    assert_eq!(data["node"]["events"]["totalCount"], 90, "{data}");
 
     // A past event moved into the future needs room like a new one: with 400 to come
     // (planted), the animator may create none and bring none back.
@@ -390,7 +410,7 @@ async fn a_member_cannot_fill_a_community_with_events() {
     past["endsAt"] = json!("2020-03-02T19:00:00Z");
     let old = app.ok(Some(&s.animator), CREATE, json!({ "input": past })).await["createEvent"]["event"]["id"].clone();
     let animator_id = fixtures::person_id(app, &s.animator).await;
-    fixtures::plant_events(app, &s.community, animator_id, 300).await;
+    fixtures::plant_events(app, &s.community, animator_id, 310).await;
     let body = app.gql(Some(&s.animator), CREATE, json!({ "input": one_off })).await;
     assert_eq!((error_code(&body), error_field(&body)), ("CONFLICT", "communityId"), "{body}");
     let update = "mutation($input: UpdateEventInput!) { updateEvent(input: $input) { event { id startsAt } } }";
@@ -456,4 +476,33 @@ async fn far_occurrences_are_listed_and_edited_and_rules_cost_little_to_check() 
         assert_eq!((error_code(&body), error_field(&body)), ("BAD_USER_INPUT", "recurrence"), "{rule}: {body}");
         assert!(started.elapsed() < std::time::Duration::from_secs(2), "{rule} took {:?}", started.elapsed());
     }
+}
+
+/// The community's bound holds under concurrent creations: with 399 events to come, ten
+/// animators' `createEvent` at once give exactly one more (on PostgreSQL the community's
+/// row is locked before counting; SQLite writers take turns).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_creations_never_pass_the_communitys_bound() {
+    let s = secret(TestApp::spawn().await).await;
+    let app = &s.app;
+    fixtures::plant_events(app, &s.community, s.member_id, 399).await;
+    let mut animators = Vec::new();
+    for i in 0..10 {
+        let token = app.token(&format!("animator{i}@cisss-a.example"), Some("cisss-a"), false).await;
+        let id = fixtures::person_id(app, &token).await;
+        fixtures::add_member(app, &s.community, id, &[CommunityRole::Animator]).await;
+        animators.push(token);
+    }
+    let bodies = harness::join_all(
+        animators
+            .iter()
+            .map(|token| app.gql(Some(token), CREATE, json!({ "input": talk(&s.community, "MEMBERS", &[]) }))),
+    )
+    .await;
+    let created = bodies.iter().filter(|b| b["errors"].is_null()).count();
+    assert_eq!(created, 1, "{bodies:?}");
+    for body in bodies.iter().filter(|b| !b["errors"].is_null()) {
+        assert_eq!((error_code(body), error_field(body)), ("CONFLICT", "communityId"), "{body}");
+    }
+    assert_eq!(app.count_rows("event").await, 400);
 }

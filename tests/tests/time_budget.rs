@@ -487,3 +487,163 @@ async fn nobody_approves_their_own_time_and_members_cannot_fill_budgets() {
     let body = log(&w, &w.member, "2026-11-12", 1e-10, "RESEARCH").await;
     assert_eq!((error_code(&body), error_field(&body)), ("BAD_USER_INPUT", "hours"), "{body}");
 }
+
+/// A past occurrence of `starts`..`ends` (RFC 3339), created by the animator: its id.
+async fn past_occurrence(w: &World, title: &str, starts: &str, ends: &str) -> String {
+    let event = w
+        .app
+        .ok(
+            Some(&w.animator),
+            CREATE_EVENT,
+            json!({ "input": {
+                "communityId": w.community, "kind": "MEETING", "title": title,
+                "startsAt": starts, "endsAt": ends,
+                "timeZone": "UTC", "mode": "VIRTUAL", "joinUrl": "https://meet.example/cdp",
+            } }),
+        )
+        .await;
+    let start = chrono::DateTime::parse_from_rfc3339(starts).expect("date").to_utc();
+    maillage_api::graphql::ids::occurrence_id(fixtures::db_id(&event["createEvent"]["event"]["id"]), start).0
+}
+
+/// Attendance recorded again never erases what a sponsor decided: the member's overrun
+/// from a meeting is approved, then the animator records the meeting again with other
+/// hours (or the member absent) alongside someone else: refused with `CONFLICT`, nothing
+/// of that batch written, the decision and its hours as they were. The same line again
+/// is accepted and changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn attendance_recorded_again_keeps_the_sponsors_decision() {
+    let w = world("NETWORK").await;
+    let app = &w.app;
+    const ALLOW: &str = "mutation($c: ID!, $p: ID!) { setTimeAllowance(input: { communityId: $c, personId: $p, year: 2026, hours: 1 }) { budget { allowedHours } } }";
+    app.ok(Some(&w.sponsor_a), ALLOW, json!({ "c": w.community, "p": person(w.member_id) })).await;
+    let occurrence = past_occurrence(&w, "Rencontre", "2026-06-02T17:00:00Z", "2026-06-02T20:30:00Z").await;
+    let member_present = json!({ "personId": person(w.member_id), "status": "PRESENT" });
+    app.ok(Some(&w.animator), ATTEND, json!({ "input": { "occurrenceId": occurrence, "entries": [member_present] } }))
+        .await;
+    let listed = app.ok(Some(&w.sponsor_a), PENDING, json!({})).await;
+    assert_eq!(listed["pendingTimeApprovals"]["nodes"][0]["hours"], 2.5, "{listed}");
+    let overrun = listed["pendingTimeApprovals"]["nodes"][0]["id"].clone();
+    app.ok(Some(&w.sponsor_a), DECIDE, json!({ "id": overrun, "ok": true })).await;
+    let decided = budget(&w, Some(&w.member)).await;
+    assert_eq!((decided["usedHours"].clone(), decided["pendingHours"].clone()), (json!(3.5), json!(0.0)));
+
+    let sponsor_b_id = fixtures::person_id(app, &w.sponsor_b).await;
+    let other_present = json!({ "personId": person(sponsor_b_id), "status": "PRESENT" });
+    let (entries, attendance) = (app.count_rows("time_entry").await, app.count_rows("event_attendance").await);
+    for (why, line) in [
+        ("fewer hours", json!({ "personId": person(w.member_id), "status": "PRESENT", "hours": 1.5 })),
+        ("absent", json!({ "personId": person(w.member_id), "status": "ABSENT" })),
+    ] {
+        let body = app
+            .gql(
+                Some(&w.animator),
+                ATTEND,
+                json!({ "input": { "occurrenceId": occurrence, "entries": [other_present, line] } }),
+            )
+            .await;
+        assert_eq!((error_code(&body), error_field(&body)), ("CONFLICT", "entries.hours"), "{why}: {body}");
+        assert_eq!(app.count_rows("time_entry").await, entries, "{why}: nothing written");
+        assert_eq!(app.count_rows("event_attendance").await, attendance, "{why}: nothing written");
+        let b = budget(&w, Some(&w.member)).await;
+        assert_eq!(b["entries"], decided["entries"], "{why}: the decision and its hours stay: {b}");
+        assert_eq!(b["usedHours"], 3.5, "{why}: {b}");
+    }
+    // The same line again (with someone new): accepted, the decided time untouched.
+    app.ok(
+        Some(&w.animator),
+        ATTEND,
+        json!({ "input": { "occurrenceId": occurrence, "entries": [other_present, member_present] } }),
+    )
+    .await;
+    let b = budget(&w, Some(&w.member)).await;
+    assert_eq!(b["entries"], decided["entries"], "{b}");
+    let seen = app.ok(Some(&w.admin), BUDGET, json!({ "p": person(sponsor_b_id), "c": w.community })).await;
+    assert_eq!(seen["node"]["timeBudget"]["usedHours"], 3.5, "{seen}");
+}
+
+/// A two-day workshop: PRESENT without hours counts 24 h (what one entry holds), not the
+/// 48 h it lasted, which would have refused the whole list; explicit hours are checked as
+/// ever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn attendance_at_a_two_day_event_counts_a_day_by_default() {
+    let w = world("NETWORK").await;
+    let app = &w.app;
+    let occurrence = past_occurrence(&w, "Colloque", "2026-10-01T08:00:00Z", "2026-10-03T08:00:00Z").await;
+    let sponsor_b_id = fixtures::person_id(app, &w.sponsor_b).await;
+    let entries = json!([
+        { "personId": person(w.member_id), "status": "PRESENT" },
+        { "personId": person(sponsor_b_id), "status": "PRESENT", "hours": 14 },
+    ]);
+    let data =
+        app.ok(Some(&w.animator), ATTEND, json!({ "input": { "occurrenceId": occurrence, "entries": entries } })).await;
+    assert_eq!(
+        data["recordAttendance"]["attendance"],
+        json!([{ "status": "PRESENT", "hours": 24.0 }, { "status": "PRESENT", "hours": 14.0 }])
+    );
+    let b = budget(&w, Some(&w.member)).await;
+    assert_eq!(b["usedHours"], 24.0, "{b}");
+    let too_many = json!([{ "personId": person(w.member_id), "status": "PRESENT", "hours": 30 }]);
+    let body = app
+        .gql(Some(&w.animator), ATTEND, json!({ "input": { "occurrenceId": occurrence, "entries": too_many } }))
+        .await;
+    assert_eq!((error_code(&body), error_field(&body)), ("BAD_USER_INPUT", "entries.hours"), "{body}");
+}
+
+/// An administrator denies members of the community the reading and deciding of time
+/// there (a DENY added at run time): the sponsor and the manager, members of it, lose the
+/// member's entries on every path — `Person.timeBudget` entries, `pendingTimeApprovals`,
+/// the decision itself, `Organization.timeReport`, `/reports/time.csv` and `node(id:)` —
+/// as for entries that do not exist, while a network administrator who is no member keeps
+/// them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_deny_on_a_role_in_the_community_hides_its_time_on_every_path() {
+    let w = world("NETWORK").await;
+    let app = &w.app;
+    let manager_a_id = fixtures::person_id(app, &w.manager_a).await;
+    fixtures::add_member(app, &w.community, manager_a_id, &[CommunityRole::Member]).await;
+    log(&w, &w.member, "2026-11-02", 20.0, "PRODUCTION").await;
+    let body = log(&w, &w.member, "2026-11-03", 6.0, "PRODUCTION").await;
+    let overrun = body["data"]["logTime"]["entry"]["id"].clone();
+    const REPORT: &str = "query($o: ID!) { node(id: $o) { ... on Organization { timeReport(year: 2026) { countedHours pendingHours } } } }";
+    let client = reqwest::Client::new();
+    let csv_rows = |token: String| {
+        let url = format!("{}/reports/time.csv?organization={}&year=2026", app.base, w.org_a.as_str().expect("id"));
+        let request = client.get(url).bearer_auth(token);
+        async move { request.send().await.expect("get").text().await.expect("body").lines().count() }
+    };
+    let node = "query($id: ID!) { node(id: $id) { id } }";
+    // Before: the sponsor decides it, the manager reads it.
+    let listed = app.ok(Some(&w.sponsor_a), PENDING, json!({})).await;
+    assert_eq!(listed["pendingTimeApprovals"]["totalCount"], 1, "{listed}");
+    assert_eq!(budget(&w, Some(&w.manager_a)).await["entries"]["totalCount"], 3);
+    let report = app.ok(Some(&w.manager_a), REPORT, json!({ "o": w.org_a })).await;
+    assert_eq!(report["node"]["timeReport"], json!([{ "countedHours": 24.0, "pendingHours": 2.0 }]));
+    assert_eq!(csv_rows(w.manager_a.clone()).await, 2);
+
+    for action in ["read", "decide"] {
+        let deny = json!({ "role": "community:MEMBER", "s": w.community, "o": "time_entry", "a": action, "e": "DENY" });
+        app.ok(Some(&w.admin), harness::ops::GRANT, deny).await;
+    }
+    let listed = app.ok(Some(&w.sponsor_a), PENDING, json!({})).await;
+    assert_eq!(listed["pendingTimeApprovals"], json!({ "totalCount": 0, "nodes": [] }), "{listed}");
+    let body = app.gql(Some(&w.sponsor_a), DECIDE, json!({ "id": overrun, "ok": true })).await;
+    assert_eq!(error_code(&body), "NOT_FOUND", "{body}");
+    for token in [&w.sponsor_a, &w.manager_a, &w.member] {
+        let b = budget(&w, Some(token)).await;
+        assert_eq!(b["entries"], Value::Null, "{b}");
+        let body = app.gql(Some(token), node, json!({ "id": overrun })).await;
+        assert_eq!((error_code(&body), body["data"]["node"].clone()), ("NOT_FOUND", Value::Null), "{body}");
+    }
+    let report = app.ok(Some(&w.manager_a), REPORT, json!({ "o": w.org_a })).await;
+    assert_eq!(report["node"]["timeReport"], json!([]), "{report}");
+    assert_eq!(csv_rows(w.manager_a.clone()).await, 1, "the header alone");
+    // A network administrator who is no member (the founder is one) still reads and
+    // decides it.
+    let admin = app.token("admin2@network.example", None, true).await;
+    let listed = app.ok(Some(&admin), PENDING, json!({})).await;
+    assert_eq!(listed["pendingTimeApprovals"]["totalCount"], 1, "{listed}");
+    let report = app.ok(Some(&admin), REPORT, json!({ "o": w.org_a })).await;
+    assert_eq!(report["node"]["timeReport"], json!([{ "countedHours": 24.0, "pendingHours": 2.0 }]));
+    app.ok(Some(&admin), DECIDE, json!({ "id": overrun, "ok": true })).await;
+}

@@ -591,8 +591,9 @@ pub struct AttendanceEntryInput {
     pub person_id: ID,
     /// Whether they attended.
     pub status: AttendanceStatus,
-    /// Hours to count, in quarter hours (0 to 24); by default the occurrence's length
-    /// for PRESENT, 0 otherwise.
+    /// Hours to count, in quarter hours (0 to 24, at most the occurrence's length); by
+    /// default the occurrence's length (24 for one that lasts longer) for PRESENT, 0
+    /// otherwise.
     pub hours: Option<f64>,
 }
 

@@ -179,7 +179,8 @@ impl TimeBudget {
         }
         let order = list_order::<DocumentOrder>(None);
         let req = page_request(first, after, None, None, order).gql()?;
-        let (page, total) = service::entries_page(app(ctx), &self.budget, &req, wants_count(ctx)).await.gql()?;
+        let (page, total) =
+            service::entries_page(app(ctx), caller(ctx), &self.budget, &req, wants_count(ctx)).await.gql()?;
         Ok(Some(build(page, total, order, |m| m.id, TimeEntry::from)))
     }
 }

@@ -139,35 +139,15 @@ fn attrs_where(holds: impl Fn(Attrs) -> bool) -> Option<Condition> {
     (!condition.is_empty()).then_some(condition)
 }
 
-/// SQL on `community` rows: where the caller's base roles, with `role` (a relation to a
-/// person's time, see `service::time`), may do `action` on time entries; `None`: nowhere.
+/// SQL on `community` rows: where the caller may `action` on the time entries of a
+/// person to whom they stand in `relation` (roles of `service::time`: owner, approver,
+/// organization manager; none for base roles alone), with their base roles and the roles
+/// their ties to the community give (membership and its roles, sponsorship) — the
+/// single decision's answer, so a deny on any role held wins over the others' allows.
 /// Communities with rules of their own are decided one by one.
-pub fn time_entry_communities(
-    auth: &Authorizer,
-    base: &[Role],
-    role: Option<Role>,
-    action: Action,
-) -> Option<Condition> {
-    let mut roles = base.to_vec();
-    roles.extend(role);
-    let decide = |scope: Scope| {
-        attrs_where(|attrs| auth.check(&Question { roles: &roles, scope, object: Object::TimeEntry, action, attrs }))
-    };
-    let overridden = auth.overridden_for(ScopeKind::Community, Object::TimeEntry, action);
-    let general = decide(Scope::Community(0));
-    if overridden.is_empty() {
-        return general;
-    }
-    let mut allowed = Condition::any();
-    if let Some(general) = general {
-        allowed = allowed.add(Condition::all().add(community::Column::Id.is_not_in(overridden.clone())).add(general));
-    }
-    for id in overridden {
-        if let Some(own) = decide(Scope::Community(id)) {
-            allowed = allowed.add(Condition::all().add(community::Column::Id.eq(id)).add(own));
-        }
-    }
-    (!allowed.is_empty()).then_some(allowed)
+pub fn time_entry_communities(auth: &Authorizer, caller: &Caller, relation: &[Role], action: Action) -> Condition {
+    let ties = TieSource::Lookup(caller.person_id().unwrap_or(-1));
+    communities_allowing_with(auth, caller, &ties, Object::TimeEntry, relation, action)
 }
 
 /// Which communities the caller may know exist, as SQL: those whose attributes their
@@ -460,10 +440,15 @@ fn community_holds_any(roles: &[Role], ties: &TieSource) -> Condition {
 
 /// One decision of the policy as SQL on `community` rows: allowed iff a role held
 /// allows and no role held is denied (see [`decision_sql`]). `None`: never.
-fn community_decision_sql(auth: &Authorizer, caller: &Caller, ties: &TieSource, q: &Question<'_>) -> Option<Condition> {
-    let base = caller.base_roles();
+fn community_decision_sql(
+    auth: &Authorizer,
+    caller: &Caller,
+    ties: &TieSource,
+    extra: &[Role],
+    q: &Question<'_>,
+) -> Option<Condition> {
     let mut base_allows = false;
-    for role in base {
+    for role in caller.base_roles().iter().chain(extra) {
         match auth.effect(*role, q) {
             Effect::Deny => return None,
             Effect::Allow => base_allows = true,
@@ -500,13 +485,20 @@ fn community_decisions(
     auth: &Authorizer,
     caller: &Caller,
     ties: &TieSource,
+    (object, extra): (Object, &[Role]),
     scope: Scope,
     action: Action,
 ) -> Condition {
-    let question = |attrs| Question { roles: caller.base_roles(), scope, object: Object::Community, action, attrs };
+    let question = |attrs| Question { roles: caller.base_roles(), scope, object, action, attrs };
     let effects = |attrs| {
         let q = question(attrs);
-        caller.base_roles().iter().chain(community_tie_roles().iter()).map(|r| auth.effect(*r, &q)).collect::<Vec<_>>()
+        caller
+            .base_roles()
+            .iter()
+            .chain(extra)
+            .chain(community_tie_roles().iter())
+            .map(|r| auth.effect(*r, &q))
+            .collect::<Vec<_>>()
     };
     let states: Vec<(MembershipPolicy, bool)> = POLICIES.into_iter().flat_map(|p| [(p, false), (p, true)]).collect();
     let first = Attrs::community(VISIBILITIES[0], POLICIES[0], false);
@@ -515,22 +507,26 @@ fn community_decisions(
         .all(|v| states.iter().all(|(p, a)| effects(Attrs::community(*v, *p, *a)) == effects(first)));
     if same_everywhere {
         // The usual case (e.g. `read`: by ties alone): one decision, no attribute tests.
-        return community_decision_sql(auth, caller, ties, &question(first)).unwrap_or_else(Condition::any);
+        return community_decision_sql(auth, caller, ties, extra, &question(first)).unwrap_or_else(Condition::any);
     }
     let mut any = Condition::any();
     for visibility in VISIBILITIES {
         let of_visibility = community::Column::Visibility.eq(visibility);
         let first = Attrs::community(visibility, POLICIES[0], false);
         if states.iter().all(|(p, a)| effects(Attrs::community(visibility, *p, *a)) == effects(first)) {
-            if let Some(decision) = community_decision_sql(auth, caller, ties, &question(first)) {
+            if let Some(decision) = community_decision_sql(auth, caller, ties, extra, &question(first)) {
                 any = any.add(Condition::all().add(of_visibility).add(decision));
             }
             continue;
         }
         for (policy, archived) in states.iter().copied() {
-            if let Some(decision) =
-                community_decision_sql(auth, caller, ties, &question(Attrs::community(visibility, policy, archived)))
-            {
+            if let Some(decision) = community_decision_sql(
+                auth,
+                caller,
+                ties,
+                extra,
+                &question(Attrs::community(visibility, policy, archived)),
+            ) {
                 any = any.add(
                     Condition::all()
                         .add(of_visibility.clone())
@@ -549,7 +545,7 @@ fn community_decisions(
 /// own rules), whatever the caller may see.
 pub fn communities_allowing(auth: &Authorizer, caller: &Caller, action: Action) -> Condition {
     let ties = TieSource::Lookup(caller.person_id().unwrap_or(-1));
-    communities_allowing_with(auth, caller, &ties, action)
+    communities_allowing_with(auth, caller, &ties, Object::Community, &[], action)
 }
 
 /// [`communities_allowing`] in a statement that has already joined the caller's ties
@@ -563,17 +559,24 @@ pub fn communities_allowing_on_joined_ties(
     membership: &'static str,
     sponsor: SimpleExpr,
 ) -> Condition {
-    communities_allowing_with(auth, caller, &TieSource::Joined { membership, sponsor }, action)
+    communities_allowing_with(auth, caller, &TieSource::Joined { membership, sponsor }, Object::Community, &[], action)
 }
 
-fn communities_allowing_with(auth: &Authorizer, caller: &Caller, ties: &TieSource, action: Action) -> Condition {
-    let overridden = auth.overridden_for(ScopeKind::Community, Object::Community, action);
-    let general = community_decisions(auth, caller, ties, Scope::Community(0), action);
+fn communities_allowing_with(
+    auth: &Authorizer,
+    caller: &Caller,
+    ties: &TieSource,
+    object: Object,
+    extra: &[Role],
+    action: Action,
+) -> Condition {
+    let overridden = auth.overridden_for(ScopeKind::Community, object, action);
+    let general = community_decisions(auth, caller, ties, (object, extra), Scope::Community(0), action);
     if overridden.is_empty() {
         return general;
     }
     let groups = group_by_decision(&general, overridden, |id| {
-        community_decisions(auth, caller, ties, Scope::Community(id), action)
+        community_decisions(auth, caller, ties, (object, extra), Scope::Community(id), action)
     });
     let distinct: Vec<i32> = groups.iter().flat_map(|(_, ids)| ids.iter().copied()).collect();
     let mut allowed =

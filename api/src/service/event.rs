@@ -65,6 +65,12 @@ pub const MAX_LIVE_SERIES: u64 = 50;
 /// The most events a community may hold that have not ended (series and single events):
 /// below [`MAX_WINDOW_EVENTS`], so that no member can make its lists fail.
 pub const MAX_LIVE_EVENTS: u64 = 400;
+/// The most recurring series that have not ended one person may have created in a
+/// community whose events they do not manage (its animators have no such limit).
+pub const MAX_OWN_LIVE_SERIES: u64 = 10;
+/// The most events that have not ended one person may have created in a community whose
+/// events they do not manage.
+pub const MAX_OWN_LIVE_EVENTS: u64 = 50;
 /// The most events one person may create in one community in 24 hours (past events
 /// included, which the bounds on events to come do not cover).
 pub const MAX_CREATED_PER_DAY: u64 = 100;
@@ -1137,7 +1143,15 @@ pub async fn create(app: &App, caller: &Caller, input: NewEvent) -> ServiceResul
     check_audience(app, &roles, &community, input.subgroup_id, input.audience)?;
     check_organizers(&txn, community.id, &input.organizer_ids).await?;
     let now = Utc::now();
+    let series_ends_at =
+        series_end(checked.starts_at, checked.ends_at, checked.recurrence.as_deref(), checked.time_zone);
     check_room(&txn, community.id, checked.recurrence.is_some(), now).await?;
+    // A past event takes nobody's room (it needs it again if moved to the future).
+    if series_ends_at.is_none_or(|end| end > now)
+        && !access::allowed(&app.auth, &roles, &community, Action::ManageEvents)
+    {
+        check_own_room(&txn, community.id, actor.person_id, checked.recurrence.is_some(), now).await?;
+    }
     check_created_today(&txn, community.id, actor.person_id, now).await?;
     let created = event::ActiveModel {
         community_id: Set(community.id),
@@ -1148,12 +1162,7 @@ pub async fn create(app: &App, caller: &Caller, input: NewEvent) -> ServiceResul
         starts_at: Set(checked.starts_at),
         ends_at: Set(checked.ends_at),
         time_zone: Set(checked.time_zone.name().to_owned()),
-        series_ends_at: Set(series_end(
-            checked.starts_at,
-            checked.ends_at,
-            checked.recurrence.as_deref(),
-            checked.time_zone,
-        )),
+        series_ends_at: Set(series_ends_at),
         recurrence: Set(checked.recurrence),
         mode: Set(input.mode),
         place: Set(checked.place),
@@ -1192,11 +1201,10 @@ async fn check_room<C: ConnectionTrait>(
     recurs: bool,
     now: DateTime<Utc>,
 ) -> ServiceResult<()> {
-    let live = || {
-        event::Entity::find().filter(event::Column::CommunityId.eq(community_id)).filter(
-            Condition::any().add(event::Column::SeriesEndsAt.is_null()).add(event::Column::SeriesEndsAt.gt(now)),
-        )
-    };
+    // Creations in one community take turns from here to their commit: two counts made
+    // side by side would both see room for the last one (on SQLite, writers already do).
+    community::Entity::find_by_id(community_id).lock_exclusive().one(txn).await?;
+    let live = || live_in(community_id, now);
     let full = |message: String| ServiceError::Conflict { field: "communityId".to_owned(), message: message.into() };
     if recurs {
         let series = live().filter(event::Column::Recurrence.is_not_null()).count(txn).await?;
@@ -1208,6 +1216,39 @@ async fn check_room<C: ConnectionTrait>(
     }
     if live().count(txn).await? >= MAX_LIVE_EVENTS {
         return Err(full(format!("this community already has {MAX_LIVE_EVENTS} events that have not ended")));
+    }
+    Ok(())
+}
+
+/// Events of a community that have not ended.
+fn live_in(community_id: i32, now: DateTime<Utc>) -> sea_orm::Select<event::Entity> {
+    event::Entity::find()
+        .filter(event::Column::CommunityId.eq(community_id))
+        .filter(Condition::any().add(event::Column::SeriesEndsAt.is_null()).add(event::Column::SeriesEndsAt.gt(now)))
+}
+
+/// Checks that a person who does not manage the community's events has room of their own
+/// for one more ([`MAX_OWN_LIVE_EVENTS`], [`MAX_OWN_LIVE_SERIES`] when it recurs), so that
+/// one member cannot use up the community's room. The caller holds the community's lock
+/// ([`check_room`]).
+async fn check_own_room<C: ConnectionTrait>(
+    txn: &C,
+    community_id: i32,
+    person_id: i32,
+    recurs: bool,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    let own = || live_in(community_id, now).filter(event::Column::CreatedBy.eq(person_id));
+    let full = |message: String| ServiceError::Conflict { field: "communityId".to_owned(), message: message.into() };
+    if recurs && own().filter(event::Column::Recurrence.is_not_null()).count(txn).await? >= MAX_OWN_LIVE_SERIES {
+        return Err(full(format!(
+            "you already have {MAX_OWN_LIVE_SERIES} recurring series in this community that have not ended, the most one person may have (your own limit; the community's animators have none): end or shorten one first"
+        )));
+    }
+    if own().count(txn).await? >= MAX_OWN_LIVE_EVENTS {
+        return Err(full(format!(
+            "you already have {MAX_OWN_LIVE_EVENTS} events in this community that have not ended, the most one person may have (your own limit; the community's animators have none)"
+        )));
     }
     Ok(())
 }
@@ -1463,6 +1504,9 @@ pub async fn update(app: &App, caller: &Caller, target: Target, changes: EventCh
             let becomes_series = changed.recurrence.is_some() && !(event.recurrence.is_some() && is_live(&event, now));
             if is_live(&changed, now) && (!is_live(&event, now) || becomes_series) {
                 check_room(&txn, community.id, becomes_series, now).await?;
+                if !access::allowed(&app.auth, &roles, &community, Action::ManageEvents) {
+                    check_own_room(&txn, community.id, event.created_by, becomes_series, now).await?;
+                }
             }
             let times_changed = changed.starts_at != event.starts_at
                 || changed.ends_at != event.ends_at
@@ -1909,9 +1953,13 @@ async fn promote<C: ConnectionTrait>(
 pub struct AttendanceEntry {
     pub person_id: i32,
     pub status: AttendanceStatus,
-    /// Hours counted; `None`: the occurrence's length for PRESENT, zero otherwise.
+    /// Hours counted; `None`: the occurrence's length (at most 24) for PRESENT, zero
+    /// otherwise.
     pub hours: Option<f64>,
 }
+
+/// The most quarter hours one attendance line counts (24 h, as one time entry at most).
+const MAX_ENTRY_QUARTERS: i32 = 24 * 4;
 
 /// The most lines one `recordAttendance` takes.
 pub const MAX_ATTENDANCE: usize = 500;
@@ -1956,7 +2004,9 @@ pub async fn record_attendance(
     for entry in &entries {
         let quarters = match entry.hours {
             Some(h) => quarter_hours("entries.hours", h)?,
-            None if entry.status == AttendanceStatus::Present => occurrence.quarter_hours(),
+            // An occurrence longer than a day counts a day at most by default (what one
+            // entry may hold); whoever records it gives the hours when they were fewer.
+            None if entry.status == AttendanceStatus::Present => occurrence.quarter_hours().min(MAX_ENTRY_QUARTERS),
             None => 0,
         };
         // Attendance becomes counted time: at most the occurrence's length.

@@ -647,9 +647,15 @@ pub struct AttendedTime {
     pub quarters: i32,
 }
 
+/// Whether a sponsor (or whoever may) has approved or refused the entry.
+fn is_decided(e: &time_entry::Model) -> bool {
+    matches!(e.status, TimeEntryStatus::Approved | TimeEntryStatus::Refused) || e.decided_at.is_some()
+}
+
 /// Keeps the MEETING entries that attendance creates in step with it, in the attendance's
 /// transaction: recording again replaces a person's entries of that occurrence (unless
-/// their hours are unchanged), and no hours removes them.
+/// their hours are unchanged), and no hours removes them. Entries already decided are
+/// never replaced: a change to them is `CONFLICT` (the caller rolls everything back).
 pub async fn sync_attendance<C: ConnectionTrait>(
     db: &C,
     community_id: i32,
@@ -671,6 +677,14 @@ pub async fn sync_attendance<C: ConnectionTrait>(
             .await?;
         if existing.iter().map(|e| e.quarter_hours).sum::<i32>() == line.quarters && !existing.is_empty() {
             continue;
+        }
+        // A sponsor's decision is never lost: time already approved or refused stays as
+        // decided, and the whole attendance is refused (nothing of it is written).
+        if existing.iter().any(is_decided) {
+            return Err(ServiceError::Conflict {
+                field: "entries.hours".into(),
+                message: "the time of a person on this list has already been approved or refused by their sponsor: record their line as it was".into(),
+            });
         }
         if !existing.is_empty() {
             time_entry::Entity::delete_many()
@@ -891,9 +905,10 @@ pub async fn budgets(app: &App, caller: &Caller, keys: &[BudgetKey]) -> ServiceR
 }
 
 /// A page of a budget's entries (newest day first by id order), for a viewer the
-/// budget showed them to; the caller checks that with [`budgets`].
+/// budget showed them to ([`budgets`]), through the filter of every list of entries.
 pub async fn entries_page(
     app: &App,
+    caller: &Caller,
     budget: &Budget,
     req: &PageRequest,
     want_count: bool,
@@ -904,7 +919,8 @@ pub async fn entries_page(
     let select = time_entry::Entity::find()
         .filter(time_entry::Column::PersonId.eq(budget.person_id))
         .filter(time_entry::Column::CommunityId.eq(budget.community_id))
-        .filter(time_entry::Column::Year.eq(budget.year));
+        .filter(time_entry::Column::Year.eq(budget.year))
+        .filter(entries_allowing(app, caller, app.db.get_database_backend(), Action::Read));
     let total = if want_count { page::count(&app.db, select.clone()).await? } else { 0 };
     Ok((page::fetch(&app.db, select, time_entry::Column::Id, req).await?, total))
 }
@@ -940,42 +956,44 @@ fn related_entries(viewer: i32, approver_only: bool) -> Condition {
     if approver_only { Condition::all().add(related).add(time_entry::Column::PersonId.ne(viewer)) } else { related }
 }
 
-/// SQL on `time_entry` rows: those the viewer may `action` (through the policy, for each
-/// relation role), in communities they may see.
+/// SQL on `time_entry` rows: those the viewer may `action`, in communities they may see —
+/// the one filter every list of entries goes through, so that no path decides otherwise
+/// than a single decision would. Each entry is decided with exactly the roles the viewer
+/// holds on it: their base roles, their ties to its community (a deny on any of them,
+/// added by an administrator, wins) and their relation to its person (owner, approver,
+/// organization manager), each set of relations taken on its own.
 fn entries_allowing(app: &App, caller: &Caller, backend: sea_orm::DbBackend, action: Action) -> Condition {
-    let base = caller.base_roles();
     let visible = access::visible_community_ids(&app.auth, backend, caller);
-    let mut allowed = Condition::any();
-    let in_communities = |cond: Option<Condition>| {
-        cond.map(|c| {
-            time_entry::Column::CommunityId.in_subquery(
-                community::Entity::find().select_only().column(community::Column::Id).filter(c).into_query(),
-            )
-        })
+    let in_communities = |relation: &[Role]| {
+        time_entry::Column::CommunityId.in_subquery(
+            community::Entity::find()
+                .select_only()
+                .column(community::Column::Id)
+                .filter(access::time_entry_communities(&app.auth, caller, relation, action))
+                .into_query(),
+        )
     };
-    // Base roles alone (network administrators and auditors).
-    if let Some(c) = in_communities(access::time_entry_communities(&app.auth, base, None, action)) {
-        allowed = allowed.add(c);
-    }
-    if let Some(viewer) = caller.person_id() {
-        if let Some(c) = in_communities(access::time_entry_communities(&app.auth, base, Some(Role::TimeOwner), action))
-        {
-            allowed = allowed.add(Condition::all().add(time_entry::Column::PersonId.eq(viewer)).add(c));
+    // The sets of relations an entry may give (see `Relations::roles`): an approver is
+    // an organization manager too, and nobody approves their own time.
+    let sets: Vec<(Vec<Role>, Condition)> = match caller.person_id() {
+        None => vec![(Vec::new(), Condition::all())],
+        Some(viewer) => {
+            let owner = || Condition::all().add(time_entry::Column::PersonId.eq(viewer));
+            let not_owner = || Condition::all().add(time_entry::Column::PersonId.ne(viewer));
+            let approver = || related_entries(viewer, true);
+            let manager = || related_entries(viewer, false);
+            vec![
+                (Vec::new(), Condition::all().add(not_owner()).add(manager().not())),
+                (vec![Role::TimeOwner], Condition::all().add(owner()).add(manager().not())),
+                (vec![Role::TimeOrgManager], Condition::all().add(not_owner()).add(manager()).add(approver().not())),
+                (vec![Role::TimeOwner, Role::TimeOrgManager], Condition::all().add(owner()).add(manager())),
+                (vec![Role::TimeApprover, Role::TimeOrgManager], approver()),
+            ]
         }
-        if let Some(c) =
-            in_communities(access::time_entry_communities(&app.auth, base, Some(Role::TimeApprover), action))
-        {
-            allowed = allowed.add(Condition::all().add(related_entries(viewer, true)).add(c));
-        }
-        if let Some(c) =
-            in_communities(access::time_entry_communities(&app.auth, base, Some(Role::TimeOrgManager), action))
-        {
-            allowed = allowed.add(Condition::all().add(related_entries(viewer, false)).add(c));
-        }
-    }
-    if allowed.is_empty() {
-        // Nothing: a condition no row meets.
-        return Condition::all().add(time_entry::Column::Id.lt(0));
+    };
+    let mut allowed = Condition::any();
+    for (relation, holds) in sets {
+        allowed = allowed.add(Condition::all().add(holds).add(in_communities(&relation)));
     }
     Condition::all().add(time_entry::Column::CommunityId.in_subquery(visible)).add(allowed)
 }
@@ -1041,8 +1059,8 @@ pub struct ReportRow {
 /// The most lines a report holds.
 pub const MAX_REPORT_ROWS: u64 = 10_000;
 
-/// An organization's time report for a participation year: its people's hours per
-/// community they may see (its managers and network administrators, as the policy says;
+/// An organization's time report for a participation year: its people's hours that the
+/// viewer may read, per community (its managers and network administrators, as the policy says;
 /// `NOT_FOUND` for anyone else, as for an organization that does not exist).
 pub async fn report(app: &App, caller: &Caller, organization_id: i32, year: i32) -> ServiceResult<Vec<ReportRow>> {
     caller.actor()?;
@@ -1055,7 +1073,7 @@ pub async fn report(app: &App, caller: &Caller, organization_id: i32, year: i32)
     if access::ensure_in(&app.auth, &roles, Scope::Organization(organization_id), Action::ReadTimeReport).is_err() {
         return Err(ServiceError::not_found("organization"));
     }
-    let visible = access::visible_community_ids(&app.auth, db.get_database_backend(), caller);
+    let readable = entries_allowing(app, caller, db.get_database_backend(), Action::Read);
     let lines = time_entry::Entity::find()
         .select_only()
         .column(time_entry::Column::CommunityId)
@@ -1068,7 +1086,7 @@ pub async fn report(app: &App, caller: &Caller, organization_id: i32, year: i32)
         .join(sea_orm::JoinType::InnerJoin, time_entry::Relation::Community.def())
         .filter(person::Column::OrganizationId.eq(organization_id))
         .filter(time_entry::Column::Year.eq(year))
-        .filter(time_entry::Column::CommunityId.in_subquery(visible))
+        .filter(readable)
         .group_by(time_entry::Column::CommunityId)
         .group_by(Expr::col((community::Entity, community::Column::Name)))
         .group_by(time_entry::Column::PersonId)
