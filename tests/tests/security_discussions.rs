@@ -543,3 +543,26 @@ async fn hiding_or_deleting_queued_with_accepting_neither_fails_nor_leaves_a_dea
         assert_eq!(data["node"], json!({ "answeredAt": null, "acceptedAnswer": null }), "delete {delete}");
     }
 }
+
+#[tokio::test]
+async fn nobody_accepts_their_own_reply_in_someone_elses_question_nor_reacts_to_a_hidden_one() {
+    let cop = cop().await;
+    let question = cop.thread(&cop.asker, "QUESTION", "Question").await;
+    // The animator may accept answers, but their own reply is credit they would give
+    // themselves (an accepted answer counts as expertise): refused, nothing written.
+    let own = cop.reply(&cop.founder, &question, None, "Mine").await;
+    let before = cop.rows().await;
+    let body = cop.app.gql(Some(&cop.founder), ACCEPT, json!({ "id": own, "t": question })).await;
+    assert_eq!(error_code(&body), "FORBIDDEN", "{body}");
+    assert_eq!(cop.rows().await, before, "nothing written");
+    // The asker may choose it; and the animator still accepts someone else's reply.
+    cop.app.ok(Some(&cop.asker), ACCEPT, json!({ "id": own, "t": question })).await;
+    let other = cop.reply(&cop.answerer, &question, None, "Theirs").await;
+    cop.app.ok(Some(&cop.founder), ACCEPT, json!({ "id": other, "t": question })).await;
+    // A hidden reply takes no reaction.
+    cop.app.ok(Some(&cop.founder), HIDE, json!({ "id": other })).await;
+    let before = cop.rows().await;
+    let body = cop.app.gql(Some(&cop.asker), REACT, json!({ "id": other })).await;
+    assert_eq!((error_code(&body), error_field(&body)), ("BAD_USER_INPUT", "postId"), "{body}");
+    assert_eq!(cop.rows().await, before, "nothing written");
+}

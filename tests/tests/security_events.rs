@@ -506,3 +506,34 @@ async fn concurrent_creations_never_pass_the_communitys_bound() {
     }
     assert_eq!(app.count_rows("event").await, 400);
 }
+
+#[tokio::test]
+async fn splitting_a_series_needs_room_like_creating_one() {
+    let s = secret(TestApp::spawn().await).await;
+    let app = &s.app;
+    let mut series = talk(&s.community, "MEMBERS", &[]);
+    series["recurrence"] = json!("FREQ=WEEKLY");
+    // The member holds 10 live series, their own limit.
+    let mut last = Value::Null;
+    for i in 0..10 {
+        series["title"] = json!(format!("Série {i}"));
+        last = app.ok(Some(&s.member), CREATE, json!({ "input": series })).await["createEvent"]["event"]["id"].clone();
+    }
+    // "This and following" on the second occurrence would leave a live first piece and a
+    // new live series: an 11th, so it is refused like a creation, and nothing changes.
+    let second = maillage_api::graphql::ids::occurrence_id(
+        fixtures::db_id(&last),
+        chrono::DateTime::parse_from_rfc3339("2027-03-09T18:00:00Z").expect("date").to_utc(),
+    );
+    let update = "mutation($input: UpdateEventInput!) { updateEvent(input: $input) { event { id } } }";
+    let split =
+        json!({ "input": { "id": last, "scope": "THIS_AND_FOLLOWING", "occurrenceId": second, "title": "Suite" } });
+    let before = app.count_rows("event").await;
+    let body = app.gql(Some(&s.member), update, split.clone()).await;
+    assert_eq!((error_code(&body), error_field(&body)), ("CONFLICT", "communityId"), "{body}");
+    assert!(body["errors"][0]["message"].as_str().is_some_and(|m| m.contains("own limit")), "{body}");
+    assert_eq!(app.count_rows("event").await, before, "nothing was written");
+    // The community's animators manage its events: they may still split it.
+    app.ok(Some(&s.animator), update, split).await;
+    assert_eq!(app.count_rows("event").await, before + 1);
+}

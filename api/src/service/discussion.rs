@@ -540,6 +540,12 @@ pub async fn accept_answer(
     if !may_accept(app, caller, &thread, &community, &roles) {
         return Err(ServiceError::forbidden("only the person who asked, or an animator, may accept an answer"));
     }
+    // An accepted answer is credit (it counts as expertise): only the person who asked
+    // may give it to a reply of their own choosing, and nobody else to their own reply.
+    let me = caller.actor()?.person_id;
+    if post.author_id == me && thread.author_id != me {
+        return Err(ServiceError::forbidden("only the person who asked may accept your own reply as the answer"));
+    }
     // The thread's row first, then the reply's (see [`lock_thread_and_post`]): read
     // under their locks, a reply hidden or deleted at the same moment is seen.
     let (thread, post) = lock_thread_and_post(&txn, thread.id, post.id).await?;
@@ -570,9 +576,15 @@ pub async fn react(
     let actor = caller.actor()?;
     let txn = crate::db::begin_write(&app.db).await?;
     let (post, thread, community, roles) = readable_post(app, &txn, caller, post_id).await?;
-    ensure_not_deleted(&post)?;
     ensure_can_post(app, &txn, caller, &thread, &community, &roles).await?;
     ensure_unlocked(app, &txn, &thread, &community, &roles).await?;
+    // Decided on the reply as it is under its lock (thread first, then reply): a reply
+    // deleted or hidden at the same moment takes no reaction.
+    let (_, post) = lock_thread_and_post(&txn, thread.id, post.id).await?;
+    ensure_not_deleted(&post)?;
+    if post.hidden_at.is_some() {
+        return Err(ServiceError::bad_input("postId", "this reply was hidden by a moderator"));
+    }
     let mine = post_reaction::Entity::find()
         .filter(post_reaction::Column::PostId.eq(post.id))
         .filter(post_reaction::Column::PersonId.eq(actor.person_id))

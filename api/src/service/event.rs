@@ -1637,8 +1637,18 @@ async fn split<C: ConnectionTrait>(
         recurrence: Some(before_rule),
         ..event.clone()
     };
-    let before = save(txn, event, cut).await?;
     let now = Utc::now();
+    // The following piece is a new series: while it has not ended it needs room like a
+    // new one, or splitting again and again would create series past every cap.
+    if is_live(&follow, now) {
+        check_room(txn, community.id, true, now).await?;
+        if !access::allowed(&app.auth, roles, community, Action::ManageEvents) {
+            let person_id = caller.actor()?.person_id;
+            check_own_room(txn, community.id, person_id, true, now).await?;
+            check_created_today(txn, community.id, person_id, now).await?;
+        }
+    }
+    let before = save(txn, event, cut).await?;
     let mut active = event::ActiveModel::from(follow.clone()).reset_all();
     active.id = sea_orm::ActiveValue::NotSet;
     active.version = Set(1);

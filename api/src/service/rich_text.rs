@@ -46,6 +46,13 @@ pub fn to_html(markdown: &str) -> String {
 
 /// The longest name a mention shows.
 const MENTION_LABEL_MAX: usize = 200;
+/// The longest person id a mention names.
+const MENTION_ID_MAX: usize = 64;
+
+/// The index of the first `byte` (ASCII) among the first `limit` bytes of `text`.
+fn find_within(text: &str, byte: u8, limit: usize) -> Option<usize> {
+    text.as_bytes().iter().take(limit).position(|&b| b == byte)
+}
 
 /// Whether the text may hold a mention (`@[`): only then are its mentions looked up.
 pub fn has_mentions(markdown: &str) -> bool {
@@ -107,24 +114,42 @@ pub fn to_html_with_mentions(markdown: &str, resolves: impl Fn(&str) -> bool) ->
 /// Reads `Name](id)` (after `@[`): the name (one line without brackets, at most
 /// [`MENTION_LABEL_MAX`] characters), the id (letters, digits, `-`, `_`, `=`, `+`, `/`)
 /// and the bytes used.
+/// The search for `]` and `)` looks only as far as a valid mention can reach, so a text
+/// full of `@[` costs time in proportion to its length, not to its square.
 fn parse_mention(text: &str) -> Option<(&str, &str, usize)> {
-    let close = text.find(']')?;
+    // `]` is ASCII: a byte index of it is a character boundary.
+    let close = find_within(text, b']', MENTION_LABEL_MAX * 4 + 1)?;
     let label = &text[..close];
     if label.trim().is_empty() || label.chars().count() > MENTION_LABEL_MAX || label.contains(['[', '\n', '\r']) {
         return None;
     }
     let rest = text[close + 1..].strip_prefix('(')?;
-    let end = rest.find(')')?;
+    let end = find_within(rest, b')', MENTION_ID_MAX + 1)?;
     let id = &rest[..end];
     let id_ok = !id.is_empty()
-        && id.len() <= 64
+        && id.len() <= MENTION_ID_MAX
         && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '=' | '+' | '/'));
     id_ok.then_some((label, id, close + 2 + end + 1))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{to_html, to_html_with_mentions};
+    use super::{mention_targets, to_html, to_html_with_mentions};
+
+    #[test]
+    fn a_text_full_of_unclosed_mentions_is_read_in_linear_time() {
+        // 50,000 characters of `@[` and one `]` at the end: each `@[` used to search to
+        // the end of the text (about 600 million byte comparisons per read).
+        let hostile = format!("{}]", "@[".repeat(24_999));
+        let started = std::time::Instant::now();
+        for _ in 0..3 {
+            assert!(mention_targets(&hostile).is_empty());
+            assert!(!to_html_with_mentions(&hostile, |_| true).contains("/people/"));
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(2), "took {:?}", started.elapsed());
+        // A valid mention is still read.
+        assert_eq!(mention_targets("hello @[Ana](UGVyc29uOjE) and @[Bo](UGVyc29uOjI)"), ["UGVyc29uOjE", "UGVyc29uOjI"]);
+    }
 
     #[test]
     fn mentions_link_only_to_the_people_resolved() {
