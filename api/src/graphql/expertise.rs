@@ -79,7 +79,14 @@ pub async fn expertise_of(
 ) -> async_graphql::Result<Vec<ExpertiseScore>> {
     let first = first.unwrap_or(DEFAULT_TAGS);
     if !(0..=MAX_TAGS).contains(&first) {
-        return Err(crate::error::ServiceError::bad_input("first", format!("must be between 0 and {MAX_TAGS}"))).gql();
+        return Err(crate::error::ServiceError::bad_input(
+            "first",
+            crate::i18n::Message::new("between").arg("min", 0).arg("max", MAX_TAGS),
+        ))
+        .gql();
+    }
+    if first == 0 {
+        return Ok(Vec::new());
     }
     super::cost::surcharge(ctx, EXPERTISE_READ_COST);
     let scores = loader::<DerivedExpertise, _>(ctx).load_one(person_id).await.gql()?.unwrap_or_default();

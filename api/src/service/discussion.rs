@@ -211,7 +211,10 @@ pub async fn create_thread(app: &App, caller: &Caller, input: NewThread) -> Serv
     }
     .insert(&txn)
     .await?;
-    let mentioned = store_mentions(app, &txn, created.id, None, actor.person_id, &input.mentions).await?;
+    // The audit trail keeps the mentions as asked: who was kept (who may read the thread)
+    // is told to nobody, its readers included.
+    store_mentions(app, &txn, created.id, None, actor.person_id, &input.mentions).await?;
+    let mentioned = &input.mentions;
     record(
         &txn,
         caller,
@@ -375,7 +378,8 @@ pub async fn create_post(app: &App, caller: &Caller, input: NewPost) -> ServiceR
             .exec(&txn)
             .await?;
     }
-    let mentioned = store_mentions(app, &txn, thread.id, Some(created.id), actor.person_id, &input.mentions).await?;
+    store_mentions(app, &txn, thread.id, Some(created.id), actor.person_id, &input.mentions).await?;
+    let mentioned = &input.mentions;
     record(
         &txn,
         caller,
