@@ -29,6 +29,7 @@ use serde_json::{Value, json};
 
 pub mod access_model;
 pub mod library;
+pub mod npm;
 pub mod oidc;
 pub mod postgres;
 pub mod prometheus;

@@ -11,27 +11,7 @@ use std::{
     io::{BufRead, BufReader},
     path::{Path, PathBuf},
     process::{Child, ChildStdin, Command, Stdio},
-    sync::Mutex,
 };
-
-static NPM_INSTALL: Mutex<()> = Mutex::new(());
-
-/// Installs s3rver (from the lock file) if it is missing.
-fn ensure_packages() -> Result<(), String> {
-    let _once = NPM_INSTALL.lock().map_err(|_| "npm install lock poisoned".to_owned())?;
-    if s3_dir().join("node_modules/s3rver").exists() {
-        return Ok(());
-    }
-    let output = Command::new("npm")
-        .args(["ci", "--no-audit", "--no-fund"])
-        .current_dir(s3_dir())
-        .output()
-        .map_err(|e| format!("cannot run npm: {e}"))?;
-    if !output.status.success() {
-        return Err(format!("npm ci failed: {}", String::from_utf8_lossy(&output.stderr)));
-    }
-    Ok(())
-}
 
 /// `tests/s3`.
 fn s3_dir() -> PathBuf {
@@ -49,18 +29,14 @@ pub struct S3Server {
 }
 
 fn unavailable(why: &str) -> Option<S3Server> {
-    let message = format!("the S3 back end tests need Node 20+ and npm to run s3rver (tests/s3): {why}");
-    if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
-        panic!("{message}");
-    }
-    eprintln!("NOTICE: skipping: {message}");
+    crate::npm::unavailable(&format!("the S3 back end tests need Node 20+ and npm to run s3rver (tests/s3): {why}"));
     None
 }
 
 impl S3Server {
     /// Starts a server (the access key and secret are both `S3RVER`).
     pub fn start() -> Option<Self> {
-        if let Err(why) = ensure_packages() {
+        if let Err(why) = crate::npm::ensure_packages(&s3_dir(), "s3rver") {
             return unavailable(&why);
         }
         let spawned = Command::new("node")
