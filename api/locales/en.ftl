@@ -314,3 +314,195 @@ unknown-organization-address = no organization of the network has this address
 report-parameters = expected ?organization=<id>&year=<year>
 log-in = log in
 try-again-shortly = try again shortly
+
+## Events
+
+time-zone-format = must be an IANA time zone such as America/Toronto
+time-zone-unknown = is not a known IANA time zone (e.g. America/Toronto)
+rrule-format = must be one RFC 5545 RRULE value, such as FREQ=MONTHLY;BYDAY=2TU
+rrule-invalid = is not a valid RRULE: { $detail }
+rrule-too-frequent = may not recur more often than daily
+rrule-time-of-day = may not set times of day (BYHOUR, BYMINUTE, BYSECOND): the start gives the time
+rrule-count = COUNT must be between 1 and { $max }
+rrule-count-filter = a daily or weekly series with COUNT may not keep only some months or days of the month or year (BYMONTH, BYMONTHDAY, BYYEARDAY, BYWEEKNO): use FREQ=MONTHLY or FREQ=YEARLY
+rrule-empty = gives no occurrence
+rrule-count-end = a series with COUNT must end before 2200
+window-from-early = must be in 1970 or later
+window-to-late = must be before 2200
+window-to-before-from = must be after from
+window-too-long = the window may span at most { $days } days
+window-too-many-events = this window holds more than { $max } events: ask for a shorter one
+event-start-range = must be between 2000 and 2100
+event-end-before-start = must be after startsAt
+event-too-long = an occurrence lasts at most { $days } days
+event-capacity = must be between 1 and { $max }
+event-organizers-max = at most { $max } organizers
+event-place-needed = an in-person or hybrid event needs a place
+event-join-url-needed = a virtual or hybrid event needs a join link
+event-speakers-max = at most { $max } speakers
+event-organizers-members = every organizer must be an active member of the community
+event-subgroup-audience = a subgroup's events are for its readers (MEMBERS)
+event-community-series-full = this community already has { $max } recurring series that have not ended: end or shorten one (UNTIL or COUNT) first
+event-community-full = this community already has { $max } events that have not ended
+event-own-series-full = you already have { $max } recurring series in this community that have not ended, the most one person may have (your own limit; the community's animators have none): end or shorten one first
+event-own-full = you already have { $max } events in this community that have not ended, the most one person may have (your own limit; the community's animators have none)
+event-daily-limit = you created { $max } events in this community in the last 24 hours: try again later
+event-change-forbidden = only the event's organizers and the community's animators may change it
+event-changed-meanwhile = the event was changed by someone else meanwhile; reload it and try again
+occurrence-other-event = is not an occurrence of this event
+occurrence-needed-edit = is required to edit part of a series
+occurrence-fields-only = one occurrence may change only its title, place and times; use ALL or THIS_AND_FOLLOWING
+occurrence-needed-cancel = is required to cancel part of a series
+occurrence-cancelled = this occurrence is cancelled
+occurrence-over = this occurrence is over
+hours-quarter = must be between 0 and 24, in quarter hours (e.g. 1.25)
+attendance-lines = give 1 to { $max } lines
+attendance-person-twice = names a person twice
+attendance-not-started = attendance is recorded once the occurrence has started
+attendance-hours-max = at most the occurrence's length
+attendance-members = every person must be an active member of the community
+attendance-forbidden = only the event's organizers and the community's animators see attendance
+
+## Time budget
+
+hours-positive-range = must be more than 0 and at most { $max }, in quarter hours (e.g. 1.25)
+hours-range = must be 0 or more and at most { $max }, in quarter hours (e.g. 1.25)
+year-start-month = must be 1 to 12
+year-start-day = is not a day of that month (February 29 is not allowed)
+budget-year-range = must be 2000 to 2200
+allowance-own = nobody sets their own allowance
+allowance-sponsor-only = only the sponsor of the person's own organization (or its managers where it names none) sets their allowance
+time-date-future = must not be in the future
+time-date-early = must be in 2000 or later
+time-members-only = only active members of the community log time in it
+time-day-full = a day holds at most 24 hours across all entries
+attendance-time-decided = the time of a person on this list has already been approved or refused by their sponsor: record their line as it was
+refusal-reason = a refusal says why
+decide-own-time = nobody decides on their own time
+decide-sponsor-only = only the sponsor of the person's own organization (or its managers where it names none) decides this
+entry-not-pending = this entry is not waiting for a decision
+
+## Discussions
+
+language-tag = is not a language tag (BCP 47, such as fr or fr-CA)
+expires-future = must be in the future
+expires-announcements-only = only announcements expire
+thread-locked = this thread is locked: only its moderators may write in it
+reply-other-thread = is not a reply in this thread
+reply-deleted = this reply was deleted
+reply-edit-author-only = only its author may edit a reply
+reply-delete-forbidden = only its author or a moderator may delete a reply
+reply-not-question = is not a reply to a question
+accept-forbidden = only the person who asked, or an animator, may accept an answer
+accept-own-forbidden = only the person who asked may accept your own reply as the answer
+reply-hidden = this reply was hidden by a moderator
+move-subgroup-other = is not a subgroup of the thread's community
+report-resolved = was already resolved
+
+## Library
+
+filter-languages-max = takes at most { $max } languages
+text-max-chars = is at most { $max } characters
+tags-max = takes at most { $max } tags
+tag-max-chars = holds tags of at most { $max } characters
+updated-before-after = must not be before updatedAfter
+language-tag-library = must be a BCP 47 language tag such as fr, en or fr-CA
+people-max = takes at most { $max } people
+author-unknown = names someone who is not a person of the network
+file-type-refused = is of a type that is not accepted
+file-type-mismatch = does not hold what its name says (its bytes are not of that format)
+file-multipart = must be a file sent with the request (multipart)
+file-empty = is empty
+file-too-large = is larger than the { $mib } MiB accepted
+document-archived = is archived: unarchive it first
+document-not-archived = is not archived
+themes-max = takes at most { $max } themes
+theme-other-community = names a theme that is not one of this community's
+theme-parent-other = is not a theme of this community
+theme-own-ancestor = would make the theme its own ancestor
+theme-too-deep = nests too deep
+
+## Memberships
+
+grant-role-forbidden = only those who may assign community roles may give a role other than MEMBER
+grant-role-above = you may not give a role that ranks above your own
+member-outranks = this member outranks you
+last-founder = this is the community's last founder or administrator: name another one first
+not-eligible = not eligible: { $criterion ->
+        [profession] profession
+        [job-title] job title
+        [sector] sector
+       *[region] region
+    } must be one of { $allowed } (yours: { $yours })
+not-eligible-organization = not eligible: your organization is not among those this community admits
+join-not-participating = only people of this community's participating organizations may join it; ask your organization to take part
+join-banned = you were banned from this community and cannot ask to join again
+join-already-member = you are already a member
+join-already-pending = your request is already pending
+join-already-invited = you are invited: accept the invitation instead
+join-invitation-only = this community is by invitation only
+roles-empty = must name at least one role
+invite-banned = this person was banned from the community; lift the ban first
+invite-already = this person is already { $status ->
+        [active] active
+       *[invited] invited
+    }
+no-pending-invitation = there is no pending invitation
+decide-membership-forbidden = only the community's animators, or the sponsor of the person's organization, may decide on this membership
+decide-own-membership = nobody may decide on their own membership
+membership-not-pending = nothing is pending on this membership
+animator-key-forbidden = only the community's animators may give the animator's key
+sponsor-key-forbidden = only the sponsor of the person's organization may give the sponsor's key
+key-which = you may give either key: say which one (ANIMATOR or SPONSOR); the other must come from someone else
+key-already-given = this key was already given
+key-two-people = you already gave the other key: the two keys must come from two different people
+not-a-member = this person is not a member
+
+## Directory
+
+tag-comma = a tag may not contain a comma
+field-twice = names a field more than once
+
+## The GraphQL engine's own messages (async-graphql's templates; English as it writes them)
+
+gql-unknown-field = Unknown field "{ $field }" on type "{ $type }".
+gql-unknown-argument = Unknown argument "{ $argument }" on field "{ $field }" of type "{ $type }".
+gql-unknown-directive-argument = Unknown argument "{ $argument }" on directive "{ $directive }".
+gql-argument-required = Field "{ $field }" argument "{ $argument }" of type "{ $type }" is required but not provided
+gql-directive-argument-required = Directive "@{ $directive }" argument "{ $argument }" of type "{ $type }" is required but not provided
+gql-no-subfields = Field "{ $field }" must not have a selection since type "{ $type }" has no subfields
+gql-subfields-needed = Field "{ $field }" of type "{ $type }" must have a selection of subfields
+gql-unknown-fragment = Unknown fragment: "{ $fragment }"
+gql-unknown-type = Unknown type "{ $type }"
+gql-variable-undefined-in = Variable "${ $variable }" is not defined by operation "{ $operation }"
+gql-variable-undefined = Variable "${ $variable }" is not defined
+gql-variable-unused-in = Variable "${ $variable }" is not used by operation "{ $operation }"
+gql-variable-unused = Variable "${ $variable }" is not used
+gql-variable-not-input = Variable "{ $variable }" cannot be of non-input type "{ $type }"
+gql-variable-position = Variable "{ $variable }" of type "{ $type }" used in position expecting type "{ $expected }"
+gql-fragment-unused = Fragment "{ $fragment }" is never used
+gql-unknown-directive = Unknown directive "{ $directive }"
+gql-directive-location = Directive "{ $directive }" may not be used on "{ $location }"
+gql-argument-twice = There can only be one argument named "{ $argument }"
+gql-variable-twice = There can only be one variable named "${ $variable }"
+gql-fields-conflict = Fields "{ $alias }" conflict: use different aliases on the fields to fetch both
+gql-unknown-operation = Unknown operation named "{ $operation }"
+gql-operation-name-required = Operation name required in request.
+gql-expected-type = Expected input type "{ $type }", found { $value }.
+gql-failed-to-parse = Failed to parse "{ $type }": { $reason }
+gql-invalid-value = Invalid value for argument "{ $argument }", { $reason }
+gql-invalid-default = Invalid default value for argument: "{ $argument }", { $reason }
+gql-reason-expected-type = expected type "{ $type }"
+gql-reason-enum-value = enumeration type "{ $type }" does not contain the value "{ $value }"
+gql-reason-field-required = field "{ $field }" of type "{ $type }" is required but not provided
+gql-reason-unknown-field = unknown field "{ $field }" of type "{ $type }"
+gql-did-you-mean = Did you mean { $options }?
+
+## Files, feeds and reports over HTTP
+
+http-not-found = not found
+try-again-shortly = try again shortly
+link-malformed = the link is malformed
+link-incomplete = the link is incomplete
+link-expired = the link is invalid or has expired: ask for a new one
+report-needs-token = log in: this report needs a bearer token

@@ -314,3 +314,195 @@ unknown-organization-address = aucune organisation du réseau n'a cette adresse
 report-parameters = attendu : ?organization=<id>&year=<année>
 log-in = connectez-vous
 try-again-shortly = réessayez dans un instant
+
+## Événements
+
+time-zone-format = doit être un fuseau horaire IANA, par exemple America/Toronto
+time-zone-unknown = n’est pas un fuseau horaire IANA connu (par exemple America/Toronto)
+rrule-format = doit être une valeur RRULE de la RFC 5545, par exemple FREQ=MONTHLY;BYDAY=2TU
+rrule-invalid = n’est pas une RRULE valide : { $detail }
+rrule-too-frequent = ne peut pas se répéter plus d’une fois par jour
+rrule-time-of-day = ne peut pas fixer d’heures (BYHOUR, BYMINUTE, BYSECOND) : le début donne l’heure
+rrule-count = COUNT doit être entre 1 et { $max }
+rrule-count-filter = une série quotidienne ou hebdomadaire avec COUNT ne peut pas garder seulement certains mois ou jours du mois ou de l’année (BYMONTH, BYMONTHDAY, BYYEARDAY, BYWEEKNO) : utilisez FREQ=MONTHLY ou FREQ=YEARLY
+rrule-empty = ne donne aucune occurrence
+rrule-count-end = une série avec COUNT doit finir avant 2200
+window-from-early = doit être en 1970 ou après
+window-to-late = doit être avant 2200
+window-to-before-from = doit être après from
+window-too-long = la période peut couvrir au plus { $days } jours
+window-too-many-events = cette période compte plus de { $max } événements : demandez-en une plus courte
+event-start-range = doit être entre 2000 et 2100
+event-end-before-start = doit être après startsAt
+event-too-long = une occurrence dure au plus { $days } jours
+event-capacity = doit être entre 1 et { $max }
+event-organizers-max = au plus { $max } organisateurs
+event-place-needed = un événement en présence ou hybride a besoin d’un lieu
+event-join-url-needed = un événement virtuel ou hybride a besoin d’un lien pour se joindre
+event-speakers-max = au plus { $max } conférenciers
+event-organizers-members = chaque organisateur doit être un membre actif de la communauté
+event-subgroup-audience = les événements d’un sous-groupe sont pour ses lecteurs (MEMBERS)
+event-community-series-full = cette communauté a déjà { $max } séries récurrentes qui ne sont pas terminées : terminez-en ou raccourcissez-en une (UNTIL ou COUNT) d’abord
+event-community-full = cette communauté a déjà { $max } événements qui ne sont pas terminés
+event-own-series-full = vous avez déjà { $max } séries récurrentes non terminées dans cette communauté, le maximum pour une personne (votre propre limite; les animateurs de la communauté n’en ont pas) : terminez-en ou raccourcissez-en une d’abord
+event-own-full = vous avez déjà { $max } événements non terminés dans cette communauté, le maximum pour une personne (votre propre limite; les animateurs de la communauté n’en ont pas)
+event-daily-limit = vous avez créé { $max } événements dans cette communauté dans les dernières 24 heures : réessayez plus tard
+event-change-forbidden = seuls les organisateurs de l’événement et les animateurs de la communauté peuvent le modifier
+event-changed-meanwhile = l’événement a été modifié par quelqu’un d’autre entre-temps; rechargez-le et réessayez
+occurrence-other-event = n’est pas une occurrence de cet événement
+occurrence-needed-edit = est requis pour modifier une partie d’une série
+occurrence-fields-only = une occurrence ne peut changer que son titre, son lieu et ses heures; utilisez ALL ou THIS_AND_FOLLOWING
+occurrence-needed-cancel = est requis pour annuler une partie d’une série
+occurrence-cancelled = cette occurrence est annulée
+occurrence-over = cette occurrence est terminée
+hours-quarter = doit être entre 0 et 24, en quarts d’heure (par exemple 1,25)
+attendance-lines = donnez de 1 à { $max } lignes
+attendance-person-twice = nomme une personne deux fois
+attendance-not-started = la présence se note une fois l’occurrence commencée
+attendance-hours-max = au plus la durée de l’occurrence
+attendance-members = chaque personne doit être un membre actif de la communauté
+attendance-forbidden = seuls les organisateurs de l’événement et les animateurs de la communauté voient la présence
+
+## Budget de temps
+
+hours-positive-range = doit être plus de 0 et au plus { $max }, en quarts d’heure (par exemple 1,25)
+hours-range = doit être 0 ou plus et au plus { $max }, en quarts d’heure (par exemple 1,25)
+year-start-month = doit être de 1 à 12
+year-start-day = n’est pas un jour de ce mois (le 29 février n’est pas permis)
+budget-year-range = doit être de 2000 à 2200
+allowance-own = personne ne fixe sa propre allocation
+allowance-sponsor-only = seul le parrain de l’organisation de la personne (ou ses gestionnaires, s’il n’y en a pas) fixe son allocation
+time-date-future = ne doit pas être dans le futur
+time-date-early = doit être en 2000 ou après
+time-members-only = seuls les membres actifs de la communauté y notent du temps
+time-day-full = une journée compte au plus 24 heures, toutes entrées confondues
+attendance-time-decided = le temps d’une personne de cette liste a déjà été approuvé ou refusé par son parrain : notez sa ligne telle qu’elle était
+refusal-reason = un refus dit pourquoi
+decide-own-time = personne ne décide de son propre temps
+decide-sponsor-only = seul le parrain de l’organisation de la personne (ou ses gestionnaires, s’il n’y en a pas) en décide
+entry-not-pending = cette entrée n’attend pas de décision
+
+## Discussions
+
+language-tag = n’est pas une étiquette de langue (BCP 47, par exemple fr ou fr-CA)
+expires-future = doit être dans le futur
+expires-announcements-only = seules les annonces expirent
+thread-locked = ce fil est verrouillé : seuls ses modérateurs peuvent y écrire
+reply-other-thread = n’est pas une réponse de ce fil
+reply-deleted = cette réponse a été supprimée
+reply-edit-author-only = seul son auteur peut modifier une réponse
+reply-delete-forbidden = seuls son auteur ou un modérateur peuvent supprimer une réponse
+reply-not-question = n’est pas une réponse à une question
+accept-forbidden = seuls la personne qui a posé la question ou un animateur peuvent accepter une réponse
+accept-own-forbidden = seule la personne qui a posé la question peut accepter votre propre réponse
+reply-hidden = cette réponse a été masquée par un modérateur
+move-subgroup-other = n’est pas un sous-groupe de la communauté du fil
+report-resolved = a déjà été traité
+
+## Bibliothèque
+
+filter-languages-max = prend au plus { $max } langues
+text-max-chars = compte au plus { $max } caractères
+tags-max = prend au plus { $max } étiquettes
+tag-max-chars = contient des étiquettes d’au plus { $max } caractères
+updated-before-after = ne doit pas être avant updatedAfter
+language-tag-library = doit être une étiquette de langue BCP 47, par exemple fr, en ou fr-CA
+people-max = prend au plus { $max } personnes
+author-unknown = nomme quelqu’un qui n’est pas une personne du réseau
+file-type-refused = est d’un type qui n’est pas accepté
+file-type-mismatch = ne contient pas ce que son nom annonce (ses octets ne sont pas de ce format)
+file-multipart = doit être un fichier envoyé avec la requête (multipart)
+file-empty = est vide
+file-too-large = dépasse les { $mib } Mio acceptés
+document-archived = est archivé : désarchivez-le d’abord
+document-not-archived = n’est pas archivé
+themes-max = prend au plus { $max } thèmes
+theme-other-community = nomme un thème qui n’est pas de cette communauté
+theme-parent-other = n’est pas un thème de cette communauté
+theme-own-ancestor = ferait du thème son propre ancêtre
+theme-too-deep = est imbriqué trop profondément
+
+## Adhésions
+
+grant-role-forbidden = seuls ceux qui peuvent attribuer des rôles dans la communauté peuvent donner un autre rôle que MEMBER
+grant-role-above = vous ne pouvez pas donner un rôle plus élevé que le vôtre
+member-outranks = ce membre a un rang plus élevé que le vôtre
+last-founder = c’est le dernier fondateur ou administrateur de la communauté : nommez-en un autre d’abord
+not-eligible = non admissible : { $criterion ->
+        [profession] la profession
+        [job-title] le titre d’emploi
+        [sector] le secteur
+       *[region] la région
+    } doit être parmi { $allowed } (la vôtre : { $yours })
+not-eligible-organization = non admissible : votre organisation n’est pas parmi celles que cette communauté admet
+join-not-participating = seules les personnes des organisations participantes de cette communauté peuvent s’y joindre; demandez à votre organisation d’y participer
+join-banned = vous avez été banni de cette communauté et ne pouvez plus demander à vous y joindre
+join-already-member = vous êtes déjà membre
+join-already-pending = votre demande est déjà en attente
+join-already-invited = vous êtes invité : acceptez plutôt l’invitation
+join-invitation-only = cette communauté est sur invitation seulement
+roles-empty = doit nommer au moins un rôle
+invite-banned = cette personne a été bannie de la communauté; levez le bannissement d’abord
+invite-already = cette personne est déjà { $status ->
+        [active] membre active
+       *[invited] invitée
+    }
+no-pending-invitation = il n’y a pas d’invitation en attente
+decide-membership-forbidden = seuls les animateurs de la communauté, ou le parrain de l’organisation de la personne, peuvent décider de cette adhésion
+decide-own-membership = personne ne peut décider de sa propre adhésion
+membership-not-pending = rien n’est en attente pour cette adhésion
+animator-key-forbidden = seuls les animateurs de la communauté peuvent donner la clé de l’animateur
+sponsor-key-forbidden = seul le parrain de l’organisation de la personne peut donner la clé du parrain
+key-which = vous pouvez donner l’une ou l’autre clé : dites laquelle (ANIMATOR ou SPONSOR); l’autre doit venir de quelqu’un d’autre
+key-already-given = cette clé a déjà été donnée
+key-two-people = vous avez déjà donné l’autre clé : les deux clés doivent venir de deux personnes différentes
+not-a-member = cette personne n’est pas membre
+
+## Répertoire
+
+tag-comma = une étiquette ne peut pas contenir de virgule
+field-twice = nomme un champ plus d’une fois
+
+## Les messages du moteur GraphQL (les modèles d’async-graphql)
+
+gql-unknown-field = Champ "{ $field }" inconnu sur le type "{ $type }".
+gql-unknown-argument = Argument "{ $argument }" inconnu sur le champ "{ $field }" du type "{ $type }".
+gql-unknown-directive-argument = Argument "{ $argument }" inconnu sur la directive "{ $directive }".
+gql-argument-required = L’argument "{ $argument }" du champ "{ $field }" (type "{ $type }") est requis mais n’a pas été fourni
+gql-directive-argument-required = L’argument "{ $argument }" de la directive "@{ $directive }" (type "{ $type }") est requis mais n’a pas été fourni
+gql-no-subfields = Le champ "{ $field }" ne doit pas avoir de sélection : le type "{ $type }" n’a pas de sous-champs
+gql-subfields-needed = Le champ "{ $field }" de type "{ $type }" doit avoir une sélection de sous-champs
+gql-unknown-fragment = Fragment inconnu : "{ $fragment }"
+gql-unknown-type = Type inconnu : "{ $type }"
+gql-variable-undefined-in = La variable "${ $variable }" n’est pas définie par l’opération "{ $operation }"
+gql-variable-undefined = La variable "${ $variable }" n’est pas définie
+gql-variable-unused-in = La variable "${ $variable }" n’est pas utilisée par l’opération "{ $operation }"
+gql-variable-unused = La variable "${ $variable }" n’est pas utilisée
+gql-variable-not-input = La variable "{ $variable }" ne peut pas être du type "{ $type }", qui n’est pas un type d’entrée
+gql-variable-position = La variable "{ $variable }" de type "{ $type }" est utilisée là où le type "{ $expected }" est attendu
+gql-fragment-unused = Le fragment "{ $fragment }" n’est jamais utilisé
+gql-unknown-directive = Directive inconnue : "{ $directive }"
+gql-directive-location = La directive "{ $directive }" ne peut pas être utilisée sur "{ $location }"
+gql-argument-twice = Il ne peut y avoir qu’un argument nommé "{ $argument }"
+gql-variable-twice = Il ne peut y avoir qu’une variable nommée "${ $variable }"
+gql-fields-conflict = Les champs "{ $alias }" sont en conflit : donnez-leur des alias différents pour obtenir les deux
+gql-unknown-operation = Opération inconnue : "{ $operation }"
+gql-operation-name-required = Le nom de l’opération est requis dans la requête.
+gql-expected-type = Type d’entrée "{ $type }" attendu, reçu { $value }.
+gql-failed-to-parse = Impossible de lire "{ $type }" : { $reason }
+gql-invalid-value = Valeur invalide pour l’argument "{ $argument }" : { $reason }
+gql-invalid-default = Valeur par défaut invalide pour l’argument "{ $argument }" : { $reason }
+gql-reason-expected-type = type "{ $type }" attendu
+gql-reason-enum-value = le type énuméré "{ $type }" ne contient pas la valeur "{ $value }"
+gql-reason-field-required = le champ "{ $field }" de type "{ $type }" est requis mais n’a pas été fourni
+gql-reason-unknown-field = champ "{ $field }" inconnu dans le type "{ $type }"
+gql-did-you-mean = Vouliez-vous dire { $options } ?
+
+## Fichiers, flux et rapports en HTTP
+
+http-not-found = introuvable
+try-again-shortly = réessayez sous peu
+link-malformed = le lien est mal formé
+link-incomplete = le lien est incomplet
+link-expired = le lien est invalide ou a expiré : demandez-en un nouveau
+report-needs-token = connectez-vous : ce rapport demande un jeton (bearer)

@@ -121,7 +121,10 @@ impl From<TransactionError<ServiceError>> for ServiceError {
 impl From<policy::PolicyError> for ServiceError {
     fn from(err: policy::PolicyError) -> Self {
         match err {
-            policy::PolicyError::Invalid(message) => Self::BadInput { field: "policy".into(), message: message.into() },
+            // The policy crate's own diagnostic (a rule that does not hold together), in English.
+            policy::PolicyError::Invalid(message) => {
+                Self::BadInput { field: "policy".into(), message: Message::verbatim(message) }
+            }
             policy::PolicyError::Storage(db) => db.into(),
             policy::PolicyError::Engine(detail) => {
                 tracing::error!(%detail, "policy engine error");

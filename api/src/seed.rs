@@ -18,6 +18,7 @@ use entity::{
 use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use crate::error::{ServiceError, ServiceResult};
+use crate::i18n::Message;
 
 /// How big a network to make.
 #[derive(Debug, Clone, Copy)]
@@ -96,13 +97,13 @@ pub async fn seed(db: &DatabaseConnection, size: SeedSize) -> ServiceResult<Stri
     if person::Entity::find().one(db).await?.is_some() || community::Entity::find().one(db).await?.is_some() {
         return Err(ServiceError::Conflict {
             field: "database".into(),
-            message: "seed needs an empty database (people or communities already exist)".into(),
+            message: Message::verbatim("seed needs an empty database (people or communities already exist)"),
         });
     }
     if size.communities < BENCH_MEMBERSHIPS || size.people == 0 || size.organizations == 0 {
         return Err(ServiceError::bad_input(
             "size",
-            format!("at least {BENCH_MEMBERSHIPS} communities, one person and one organization"),
+            Message::verbatim(format!("at least {BENCH_MEMBERSHIPS} communities, one person and one organization")),
         ));
     }
     let started = Instant::now();

@@ -219,16 +219,34 @@ impl TestApp {
 
     /// Posts a GraphQL operation; returns the HTTP status and the JSON body.
     pub async fn post(&self, token: Option<&str>, query: &str, variables: Value) -> (u16, Value) {
+        let (status, _, body) = self.post_in(None, token, query, variables).await;
+        (status, body)
+    }
+
+    /// Posts a GraphQL operation with an `Accept-Language` header (none when `language`
+    /// is `None`); returns the status, the answer's `Content-Language` and its body.
+    pub async fn post_in(
+        &self,
+        language: Option<&str>,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> (u16, String, Value) {
         let mut request = self.client.post(format!("{}/graphql", self.base)).json(&json!({
             "query": query,
             "variables": variables,
         }));
+        if let Some(language) = language {
+            request = request.header("accept-language", language);
+        }
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
         let response = request.send().await.expect("send");
         let status = response.status().as_u16();
-        (status, response.json().await.expect("JSON body"))
+        let content_language =
+            response.headers().get("content-language").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        (status, content_language, response.json().await.expect("JSON body"))
     }
 
     /// Posts a GraphQL operation and returns its JSON body.

@@ -4,8 +4,7 @@
 use harness::{TestApp, error_code, error_field};
 use serde_json::{Value, json};
 
-/// Posts a GraphQL operation with an `Accept-Language` header; returns the status, the
-/// `Content-Language` of the answer and its body.
+/// Posts a GraphQL operation with an `Accept-Language` header.
 async fn post_in(
     app: &TestApp,
     language: Option<&str>,
@@ -13,20 +12,7 @@ async fn post_in(
     query: &str,
     variables: Value,
 ) -> (u16, String, Value) {
-    let client = reqwest::Client::new();
-    let mut request =
-        client.post(format!("{}/graphql", app.base)).json(&json!({ "query": query, "variables": variables }));
-    if let Some(language) = language {
-        request = request.header("accept-language", language);
-    }
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    let response = request.send().await.expect("send");
-    let status = response.status().as_u16();
-    let content_language =
-        response.headers().get("content-language").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-    (status, content_language, response.json().await.expect("JSON body"))
+    app.post_in(language, token, query, variables).await
 }
 
 fn message(body: &Value) -> &str {
@@ -103,4 +89,40 @@ async fn refusals_before_execution_are_in_the_callers_language() {
     // An empty query.
     let (_, _, body) = post_in(&app, Some("fr"), None, "  ", json!({})).await;
     assert_eq!(message(&body), "la requête ne contient pas de query", "{body}");
+}
+
+#[tokio::test]
+async fn the_graphql_engines_own_messages_are_in_the_callers_language() {
+    let app = TestApp::spawn().await;
+    let ana = app.token("ana@cisss.example", None, false).await;
+    let cases = [
+        (
+            "{ communities(first: 1) { edges { node { nmae } } } }",
+            json!({}),
+            r#"Champ "nmae" inconnu sur le type "Community"."#,
+            r#"Unknown field "nmae" on type "Community"."#,
+        ),
+        (
+            "query($id: ID!) { node(id: $x) { id } }",
+            json!({ "id": "x" }),
+            r#"La variable "$x" n’est pas définie"#,
+            r#"Variable "$x" is not defined"#,
+        ),
+        (
+            r#"mutation { createThread(input: { communityId: "x", kind: GOSSIP, title: "t", body: "b" }) { thread { id } } }"#,
+            json!({}),
+            r#"Valeur invalide pour l’argument "input.kind" : le type énuméré "ThreadKind" ne contient pas la valeur "GOSSIP""#,
+            r#"Invalid value for argument "input.kind", enumeration type "ThreadKind" does not contain the value "GOSSIP""#,
+        ),
+    ];
+    for (query, variables, french, english) in cases {
+        let (_, content_language, fr) = post_in(&app, Some("fr-CA"), Some(&ana), query, variables.clone()).await;
+        let (_, _, en) = post_in(&app, Some("en"), Some(&ana), query, variables).await;
+        assert_eq!(content_language, "fr");
+        assert_eq!(error_code(&fr), "GRAPHQL_VALIDATION_FAILED", "{fr}");
+        assert_eq!(error_code(&en), error_code(&fr));
+        assert_eq!(fr["errors"][0]["locations"], en["errors"][0]["locations"]);
+        assert_eq!(message(&fr), french, "{fr}");
+        assert_eq!(message(&en), english, "{en}");
+    }
 }

@@ -496,8 +496,11 @@ async fn linked_html(ctx: &Context<'_>, body: &str) -> async_graphql::Result<Str
 /// Reads the `mentions` of an input: at most 20 global ids of people.
 fn mention_ids(ids: &[ID]) -> async_graphql::Result<Vec<i32>> {
     if ids.len() > service::MENTIONS_MAX {
-        return Err(ServiceError::bad_input("mentions", format!("has more than {} entries", service::MENTIONS_MAX)))
-            .gql();
+        return Err(ServiceError::bad_input(
+            "mentions",
+            crate::i18n::Message::new("too-many-entries").arg("max", service::MENTIONS_MAX),
+        ))
+        .gql();
     }
     ids.iter().map(|id| from_global("mentions", NodeKind::Person, id)).collect::<Result<Vec<_>, _>>().gql()
 }

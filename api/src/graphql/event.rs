@@ -351,7 +351,8 @@ async fn page(
 ) -> async_graphql::Result<OccurrenceConnection> {
     let size = first.unwrap_or(DEFAULT_PAGE_SIZE);
     if !(0..=MAX_PAGE_SIZE).contains(&size) {
-        return Err(ServiceError::bad_input("first", format!("must be between 0 and {MAX_PAGE_SIZE}"))).gql();
+        return Err(ServiceError::bad_input("first", crate::i18n::Message::new("page-size").arg("max", MAX_PAGE_SIZE)))
+            .gql();
     }
     let after = after.map(|c| OccurrenceCursor::decode_cursor(&c)).transpose().gql()?;
     let query = service::OccurrenceQuery {

@@ -494,7 +494,7 @@ impl ThemeMutation {
 fn uploaded(ctx: &Context<'_>, file: &Upload) -> async_graphql::Result<UploadedFile> {
     let value = file
         .value(ctx)
-        .map_err(|_| ServiceError::bad_input("file", "must be a file sent with the request (multipart)"))
+        .map_err(|_| ServiceError::bad_input("file", crate::i18n::Message::new("file-multipart")))
         .gql()?;
     Ok(UploadedFile { name: value.filename, content: value.content })
 }

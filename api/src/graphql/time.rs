@@ -228,7 +228,8 @@ pub async fn time_budget(
     if let Some(y) = year
         && !service::YEARS.contains(&y)
     {
-        return Err(crate::error::ServiceError::bad_input("year", "must be 2000 to 2200")).gql();
+        return Err(crate::error::ServiceError::bad_input("year", crate::i18n::Message::new("budget-year-range")))
+            .gql();
     }
     Ok(loader::<TimeBudgetLoader, _>(ctx).load_one((person_id, community, year)).await.gql()?.map(TimeBudget::from))
 }

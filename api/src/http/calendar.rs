@@ -18,6 +18,7 @@
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 
 use crate::{
+    i18n::Message,
     server::rate_limit::{FeedKey, RateLimits},
     service::{App, calendar},
 };
@@ -29,7 +30,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 fn not_found() -> HttpResponse {
-    HttpResponse::NotFound().insert_header((header::CACHE_CONTROL, "no-store")).body("not found")
+    HttpResponse::NotFound()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(Message::new("http-not-found").to_string())
 }
 
 fn calendar(text: String, cache: &'static str) -> HttpResponse {
@@ -43,8 +46,10 @@ fn calendar(text: String, cache: &'static str) -> HttpResponse {
 fn failed(err: &crate::error::ServiceError) -> HttpResponse {
     tracing::warn!(error = %err, "calendar feed");
     match err {
-        crate::error::ServiceError::Unavailable => HttpResponse::ServiceUnavailable().body("unavailable"),
-        _ => HttpResponse::InternalServerError().body("internal error"),
+        crate::error::ServiceError::Unavailable => {
+            HttpResponse::ServiceUnavailable().body(Message::new("unavailable").to_string())
+        }
+        _ => HttpResponse::InternalServerError().body(Message::new("internal").to_string()),
     }
 }
 

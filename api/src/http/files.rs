@@ -33,6 +33,7 @@ use crate::{
     auth::{self, Caller},
     error::ServiceError,
     graphql::ids::{NodeKind, from_global},
+    i18n::Message,
     server::{bearer, rate_limit::RateLimits},
     service::{
         App,
@@ -54,22 +55,21 @@ struct LinkQuery {
     signature: Option<String>,
 }
 
-fn refusal(status: StatusCode, message: &str) -> HttpResponse {
+fn refusal(status: StatusCode, message: Message) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .content_type("text/plain; charset=utf-8")
-        .body(message.to_owned())
+        .body(message.to_string())
 }
 
 fn not_found() -> HttpResponse {
-    refusal(StatusCode::NOT_FOUND, "not found")
+    refusal(StatusCode::NOT_FOUND, Message::new("http-not-found"))
 }
 
 /// `429` with `Retry-After`, counted in the metrics.
 fn too_many(retry_after: u64) -> HttpResponse {
     crate::telemetry::metrics().rate_limited("files");
-    let mut response =
-        refusal(StatusCode::TOO_MANY_REQUESTS, &format!("too many requests: try again in {retry_after} s"));
+    let mut response = refusal(StatusCode::TOO_MANY_REQUESTS, Message::new("rate-limited").arg("seconds", retry_after));
     response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(retry_after));
     response
 }
@@ -77,7 +77,7 @@ fn too_many(retry_after: u64) -> HttpResponse {
 /// Who asks: the signed link's person, the bearer token's, or nobody.
 async fn caller(app: &App, limits: &RateLimits, req: &HttpRequest, version_id: i32) -> Result<Caller, HttpResponse> {
     let query = web::Query::<LinkQuery>::from_query(req.query_string())
-        .map_err(|_| refusal(StatusCode::BAD_REQUEST, "the link is malformed"))?
+        .map_err(|_| refusal(StatusCode::BAD_REQUEST, Message::new("link-malformed")))?
         .into_inner();
     let ip = crate::http::client_ip::client_ip(req);
     if let Some(signature) = query.signature.as_deref() {
@@ -85,19 +85,19 @@ async fn caller(app: &App, limits: &RateLimits, req: &HttpRequest, version_id: i
         limits.token_allowed(ip).map_err(too_many)?;
         let (Some(expires), Some(session_id), Some(person_id)) = (query.expires, query.session, query.person) else {
             limits.token_refused(ip);
-            return Err(refusal(StatusCode::FORBIDDEN, "the link is incomplete"));
+            return Err(refusal(StatusCode::FORBIDDEN, Message::new("link-incomplete")));
         };
         let claims = LinkClaims { version_id, session_id, person_id, expires };
         if !app.library.verify(&claims, signature, Utc::now()) {
             limits.token_refused(ip);
-            return Err(refusal(StatusCode::FORBIDDEN, "the link is invalid or has expired: ask for a new one"));
+            return Err(refusal(StatusCode::FORBIDDEN, Message::new("link-expired")));
         }
         if session_id == 0 {
             return Ok(Caller::default());
         }
         let viewer = auth::authenticate_session(&app.db, session_id, app.session_idle())
             .await
-            .map_err(|_| refusal(StatusCode::SERVICE_UNAVAILABLE, "try again shortly"))?;
+            .map_err(|_| refusal(StatusCode::SERVICE_UNAVAILABLE, Message::new("try-again-shortly")))?;
         // A session that ended (logout, expiry, suspension) ends its links.
         return match viewer {
             Some(actor) if actor.person_id == person_id => Ok(Caller::new(Some(actor), None)),
@@ -123,9 +123,9 @@ pub async fn bearer_caller(app: &App, limits: &RateLimits, req: &HttpRequest) ->
             Err(HttpResponse::Unauthorized()
                 .insert_header((header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\""))
                 .insert_header((header::CACHE_CONTROL, "private, no-store"))
-                .body("the token is invalid, expired or revoked: log in again"))
+                .body(Message::new("invalid-token").to_string()))
         }
-        Err(_) => Err(refusal(StatusCode::SERVICE_UNAVAILABLE, "try again shortly")),
+        Err(_) => Err(refusal(StatusCode::SERVICE_UNAVAILABLE, Message::new("try-again-shortly"))),
     }
 }
 
@@ -200,10 +200,12 @@ async fn download(
     let version = match library::readable_version(&app, &app.db, &caller, version_id).await {
         Ok((version, _)) => version,
         Err(ServiceError::NotFound { .. }) => return not_found(),
-        Err(ServiceError::Unavailable) => return refusal(StatusCode::SERVICE_UNAVAILABLE, "try again shortly"),
+        Err(ServiceError::Unavailable) => {
+            return refusal(StatusCode::SERVICE_UNAVAILABLE, Message::new("try-again-shortly"));
+        }
         Err(err) => {
             tracing::error!(error = %err, "download");
-            return refusal(StatusCode::INTERNAL_SERVER_ERROR, "internal error");
+            return refusal(StatusCode::INTERNAL_SERVER_ERROR, Message::new("internal"));
         }
     };
     let size = u64::try_from(version.size).unwrap_or(0);
@@ -228,7 +230,7 @@ async fn download(
         Ok(stream) => stream,
         Err(err) => {
             tracing::error!(error = %err, version = version.id, "download: the blob could not be read");
-            return refusal(StatusCode::INTERNAL_SERVER_ERROR, "internal error");
+            return refusal(StatusCode::INTERNAL_SERVER_ERROR, Message::new("internal"));
         }
     };
     let mut response = HttpResponse::build(status);

@@ -138,8 +138,12 @@ pub fn is_batch(body: &[u8]) -> bool {
     body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[')
 }
 
-/// Sets `code` on an error that has none.
+/// Sets `code` on an error that has none, and says the engine's own message in the
+/// request's language ([`crate::i18n::graphql`]).
 fn code_if_none(error: &mut ServerError, code: &str) {
+    if let Some(said) = crate::i18n::graphql::translate(&error.message, crate::i18n::current()) {
+        error.message = said;
+    }
     let extensions = error.extensions.get_or_insert_with(ErrorExtensionValues::default);
     if extensions.get("code").is_none() {
         extensions.set("code", code);

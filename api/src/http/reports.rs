@@ -81,7 +81,7 @@ async fn time_csv(app: web::Data<App>, limits: web::Data<RateLimits>, req: HttpR
         return HttpResponse::Unauthorized()
             .insert_header((header::WWW_AUTHENTICATE, "Bearer"))
             .insert_header((header::CACHE_CONTROL, "private, no-store"))
-            .body("log in: this report needs a bearer token");
+            .body(crate::i18n::Message::new("report-needs-token").to_string());
     }
     let Ok(query) = web::Query::<ReportQuery>::from_query(req.query_string()) else {
         return plain(StatusCode::BAD_REQUEST, &Message::new("report-parameters").to_string());

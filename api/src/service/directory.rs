@@ -34,6 +34,7 @@ use super::{
 use crate::{
     auth::{Actor, Caller},
     error::{ServiceError, ServiceResult},
+    i18n::Message,
 };
 
 /// The most expertise tags a person declares.
@@ -270,13 +271,13 @@ fn field_text(field: &str, value: Option<&str>) -> ServiceResult<Option<Option<S
 /// without duplicates (ignoring case).
 fn tags(field: &str, values: &[String]) -> ServiceResult<Vec<String>> {
     if values.len() > TAGS_MAX {
-        return Err(ServiceError::bad_input(field, format!("has more than {TAGS_MAX} entries")));
+        return Err(ServiceError::bad_input(field, Message::new("too-many-entries").arg("max", TAGS_MAX)));
     }
     let mut out: Vec<String> = Vec::with_capacity(values.len());
     for value in values {
         let tag = validate::required_text(field, value, TAG_MAX)?;
         if tag.contains(',') {
-            return Err(ServiceError::bad_input(field, "a tag may not contain a comma"));
+            return Err(ServiceError::bad_input(field, Message::new("tag-comma")));
         }
         if !out.iter().any(|t| t.to_lowercase() == tag.to_lowercase()) {
             out.push(tag);
@@ -297,7 +298,10 @@ pub async fn update_my_profile(app: &App, caller: &Caller, input: ProfileUpdate)
         None => None,
         Some(list) => {
             if list.len() > LANGUAGES_MAX {
-                return Err(ServiceError::bad_input("languages", format!("has more than {LANGUAGES_MAX} entries")));
+                return Err(ServiceError::bad_input(
+                    "languages",
+                    Message::new("too-many-entries").arg("max", LANGUAGES_MAX),
+                ));
             }
             let mut out: Vec<String> = Vec::with_capacity(list.len());
             for tag in list {
@@ -318,7 +322,7 @@ pub async fn update_my_profile(app: &App, caller: &Caller, input: ProfileUpdate)
     let mut seen = HashSet::new();
     for (field, _) in &input.visibility {
         if !seen.insert(*field) {
-            return Err(ServiceError::bad_input("fieldVisibility", "names a field more than once"));
+            return Err(ServiceError::bad_input("fieldVisibility", Message::new("field-twice")));
         }
     }
     let txn = crate::db::begin_write(&app.db).await?;
@@ -415,7 +419,7 @@ pub struct DirectoryFilter {
 fn checked_values(field: &str, values: Option<&Vec<String>>, max: usize) -> ServiceResult<Option<Vec<String>>> {
     let Some(values) = values else { return Ok(None) };
     if values.len() > FILTER_VALUES_MAX {
-        return Err(ServiceError::bad_input(field, format!("has more than {FILTER_VALUES_MAX} entries")));
+        return Err(ServiceError::bad_input(field, Message::new("too-many-entries").arg("max", FILTER_VALUES_MAX)));
     }
     let mut out: Vec<String> = Vec::with_capacity(values.len());
     for value in values {
@@ -430,7 +434,7 @@ fn checked_values(field: &str, values: Option<&Vec<String>>, max: usize) -> Serv
 /// Checks the number of ids in a filter.
 fn checked_ids(field: &str, ids: Option<&Vec<i32>>) -> ServiceResult<()> {
     if ids.is_some_and(|ids| ids.len() > FILTER_VALUES_MAX) {
-        return Err(ServiceError::bad_input(field, format!("has more than {FILTER_VALUES_MAX} entries")));
+        return Err(ServiceError::bad_input(field, Message::new("too-many-entries").arg("max", FILTER_VALUES_MAX)));
     }
     Ok(())
 }

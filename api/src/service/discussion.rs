@@ -32,6 +32,7 @@ use super::{
 use crate::{
     auth::Caller,
     error::{ServiceError, ServiceResult},
+    i18n::Message,
 };
 
 /// Input of [`create_thread`].
@@ -66,7 +67,7 @@ pub const MENTIONS_MAX: usize = 20;
 /// Refuses more than [`MENTIONS_MAX`] mentions.
 fn check_mentions(mentions: &[i32]) -> ServiceResult<()> {
     if mentions.len() > MENTIONS_MAX {
-        return Err(ServiceError::bad_input("mentions", format!("has more than {MENTIONS_MAX} entries")));
+        return Err(ServiceError::bad_input("mentions", Message::new("too-many-entries").arg("max", MENTIONS_MAX)));
     }
     Ok(())
 }
@@ -133,7 +134,7 @@ pub const LANGUAGE_MAX: usize = 35;
 /// written, trimmed.
 pub fn language(field: &str, value: Option<&str>) -> ServiceResult<Option<String>> {
     let Some(value) = value.map(str::trim) else { return Ok(None) };
-    let bad = || ServiceError::bad_input(field, "is not a language tag (BCP 47, such as fr or fr-CA)");
+    let bad = || ServiceError::bad_input(field, Message::new("language-tag"));
     if value.is_empty() || value.len() > LANGUAGE_MAX {
         return Err(bad());
     }
@@ -174,11 +175,11 @@ pub async fn create_thread(app: &App, caller: &Caller, input: NewThread) -> Serv
     let (community, roles) = communities::authorized(app, &txn, caller, input.community_id, Action::Post).await?;
     let now = Utc::now();
     if input.expires_at.is_some_and(|at| at <= now) {
-        return Err(ServiceError::bad_input("expiresAt", "must be in the future"));
+        return Err(ServiceError::bad_input("expiresAt", Message::new("expires-future")));
     }
     let announcement = input.kind == ThreadKind::Announcement;
     if input.expires_at.is_some() && !announcement {
-        return Err(ServiceError::bad_input("expiresAt", "only announcements expire"));
+        return Err(ServiceError::bad_input("expiresAt", Message::new("expires-announcements-only")));
     }
     if announcement {
         access::ensure(&app.auth, &roles, &community, Action::Announce)?;
@@ -300,7 +301,7 @@ fn check_unlocked(
     roles: &[Role],
 ) -> ServiceResult<()> {
     if thread.locked_at.is_some() && !access::allowed(&app.auth, roles, community, Action::Moderate) {
-        return Err(ServiceError::forbidden("this thread is locked: only its moderators may write in it"));
+        return Err(ServiceError::forbidden(Message::new("thread-locked")));
     }
     Ok(())
 }
@@ -354,7 +355,7 @@ pub async fn create_post(app: &App, caller: &Caller, input: NewPost) -> ServiceR
                 .filter(post::Column::ThreadId.eq(thread.id))
                 .one(&txn)
                 .await?
-                .ok_or_else(|| ServiceError::bad_input("replyToId", "is not a reply in this thread"))?;
+                .ok_or_else(|| ServiceError::bad_input("replyToId", Message::new("reply-other-thread")))?;
             Some(target.reply_to_id.unwrap_or(target.id))
         }
     };
@@ -416,7 +417,7 @@ pub async fn readable_post<C: ConnectionTrait>(
 /// Refuses a deleted reply as the target of `postId`.
 fn ensure_not_deleted(post: &post::Model) -> ServiceResult<()> {
     match post.deleted_at {
-        Some(_) => Err(ServiceError::bad_input("postId", "this reply was deleted")),
+        Some(_) => Err(ServiceError::bad_input("postId", Message::new("reply-deleted"))),
         None => Ok(()),
     }
 }
@@ -430,7 +431,7 @@ pub async fn edit_post(app: &App, caller: &Caller, post_id: i32, body: &str) -> 
     let txn = crate::db::begin_write(&app.db).await?;
     let (post, thread, community, roles) = readable_post(app, &txn, caller, post_id).await?;
     if post.author_id != actor.person_id {
-        return Err(ServiceError::forbidden("only its author may edit a reply"));
+        return Err(ServiceError::forbidden(Message::new("reply-edit-author-only")));
     }
     ensure_can_post(app, &txn, caller, &thread, &community, &roles).await?;
     let (thread, post) = lock_thread_and_post(&txn, thread.id, post.id).await?;
@@ -466,7 +467,7 @@ pub async fn delete_post(app: &App, caller: &Caller, post_id: i32) -> ServiceRes
     let (post, thread, community, roles) = readable_post(app, &txn, caller, post_id).await?;
     let moderator = access::allowed(&app.auth, &roles, &community, Action::Moderate);
     if !moderator && post.author_id != actor.person_id {
-        return Err(ServiceError::forbidden("only its author or a moderator may delete a reply"));
+        return Err(ServiceError::forbidden(Message::new("reply-delete-forbidden")));
     }
     // Whether it is already deleted, and whether it is the accepted answer, are read
     // under the locks: an answer accepted at the same moment is taken back.
@@ -536,19 +537,19 @@ pub async fn accept_answer(
     }
     let (post, thread, community, roles) = readable_post(app, &txn, caller, post_id).await?;
     if thread_id.is_some_and(|id| id != thread.id) {
-        return Err(ServiceError::bad_input("postId", "is not a reply in this thread"));
+        return Err(ServiceError::bad_input("postId", Message::new("reply-other-thread")));
     }
     if thread.kind != ThreadKind::Question {
-        return Err(ServiceError::bad_input("postId", "is not a reply to a question"));
+        return Err(ServiceError::bad_input("postId", Message::new("reply-not-question")));
     }
     if !may_accept(app, caller, &thread, &community, &roles) {
-        return Err(ServiceError::forbidden("only the person who asked, or an animator, may accept an answer"));
+        return Err(ServiceError::forbidden(Message::new("accept-forbidden")));
     }
     // An accepted answer is credit (it counts as expertise): only the person who asked
     // may give it to a reply of their own choosing, and nobody else to their own reply.
     let me = caller.actor()?.person_id;
     if post.author_id == me && thread.author_id != me {
-        return Err(ServiceError::forbidden("only the person who asked may accept your own reply as the answer"));
+        return Err(ServiceError::forbidden(Message::new("accept-own-forbidden")));
     }
     // The thread's row first, then the reply's (see [`lock_thread_and_post`]): read
     // under their locks, a reply hidden or deleted at the same moment is seen.
@@ -556,7 +557,7 @@ pub async fn accept_answer(
     check_unlocked(app, &thread, &community, &roles)?;
     ensure_not_deleted(&post)?;
     if post.hidden_at.is_some() {
-        return Err(ServiceError::bad_input("postId", "this reply was hidden by a moderator"));
+        return Err(ServiceError::bad_input("postId", Message::new("reply-hidden")));
     }
     let mut model: thread::ActiveModel = thread.into();
     model.accepted_post_id = Set(Some(post.id));
@@ -587,7 +588,7 @@ pub async fn react(
     let (_, post) = lock_thread_and_post(&txn, thread.id, post.id).await?;
     ensure_not_deleted(&post)?;
     if post.hidden_at.is_some() {
-        return Err(ServiceError::bad_input("postId", "this reply was hidden by a moderator"));
+        return Err(ServiceError::bad_input("postId", Message::new("reply-hidden")));
     }
     let mine = post_reaction::Entity::find()
         .filter(post_reaction::Column::PostId.eq(post.id))
@@ -788,7 +789,7 @@ pub async fn move_thread(
     let txn = crate::db::begin_write(&app.db).await?;
     let (thread, community) = moderated_thread(app, &txn, caller, thread_id).await?;
     if let Some(id) = subgroup_id {
-        let bad = || ServiceError::bad_input("subgroupId", "is not a subgroup of the thread's community");
+        let bad = || ServiceError::bad_input("subgroupId", Message::new("move-subgroup-other"));
         let found = subgroup::Entity::find_by_id(id).one(&txn).await?.filter(|s| s.community_id == community.id);
         if found.is_none() {
             return Err(bad());
@@ -926,7 +927,7 @@ pub async fn resolve_report(
     })?;
     let report = post_report::Entity::find_by_id(report.id).one(&txn).await?.ok_or_else(not_found)?;
     if report.status != ReportStatus::Open {
-        return Err(ServiceError::Conflict { field: "reportId".into(), message: "was already resolved".into() });
+        return Err(ServiceError::Conflict { field: "reportId".into(), message: Message::new("report-resolved") });
     }
     let now = Utc::now();
     let status = match resolution {

@@ -28,6 +28,8 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::i18n::Message;
+
 use super::{
     App, access,
     audit::{self, AuditRecord, AuditScope},
@@ -344,32 +346,32 @@ async fn organizers_of<C: ConnectionTrait>(db: &C, event_ids: &[i32]) -> Service
 pub fn time_zone(field: &str, name: &str) -> ServiceResult<chrono_tz::Tz> {
     let name = name.trim();
     if name.is_empty() || name.len() > 64 {
-        return Err(ServiceError::bad_input(field, "must be an IANA time zone such as America/Toronto"));
+        return Err(ServiceError::bad_input(field, Message::new("time-zone-format")));
     }
-    name.parse::<chrono_tz::Tz>()
-        .map_err(|_| ServiceError::bad_input(field, "is not a known IANA time zone (e.g. America/Toronto)"))
+    name.parse::<chrono_tz::Tz>().map_err(|_| ServiceError::bad_input(field, Message::new("time-zone-unknown")))
 }
 
 /// A recurrence rule checked against its first start: RFC 5545 `RRULE` value, at most
 /// daily, times of day taken from the start (no `BYHOUR`, `BYMINUTE`, `BYSECOND`), a
 /// `COUNT` of at most [`MAX_COUNT`], and at least one occurrence.
 pub fn parse_rule(field: &str, text: &str, start: DateTime<Utc>, tz: chrono_tz::Tz) -> ServiceResult<String> {
-    let bad = |why: &str| ServiceError::bad_input(field, why.to_owned());
+    let bad = |id: &'static str| ServiceError::bad_input(field, Message::new(id));
     let text = text.trim();
     let text = text.strip_prefix("RRULE:").unwrap_or(text);
     if text.is_empty() || text.len() > RULE_MAX || text.contains(['\n', '\r']) {
-        return Err(bad("must be one RFC 5545 RRULE value, such as FREQ=MONTHLY;BYDAY=2TU"));
+        return Err(bad("rrule-format"));
     }
-    let rule: rrule::RRule<rrule::Unvalidated> =
-        text.parse().map_err(|e| ServiceError::bad_input(field, format!("is not a valid RRULE: {e}")))?;
+    let rule: rrule::RRule<rrule::Unvalidated> = text.parse().map_err(|e: rrule::RRuleError| {
+        ServiceError::bad_input(field, Message::new("rrule-invalid").arg("detail", e.to_string()))
+    })?;
     if matches!(rule.get_freq(), rrule::Frequency::Hourly | rrule::Frequency::Minutely | rrule::Frequency::Secondly) {
-        return Err(bad("may not recur more often than daily"));
+        return Err(bad("rrule-too-frequent"));
     }
     if !rule.get_by_hour().is_empty() || !rule.get_by_minute().is_empty() || !rule.get_by_second().is_empty() {
-        return Err(bad("may not set times of day (BYHOUR, BYMINUTE, BYSECOND): the start gives the time"));
+        return Err(bad("rrule-time-of-day"));
     }
     if rule.get_count().is_some_and(|c| c == 0 || c > MAX_COUNT) {
-        return Err(ServiceError::bad_input(field, format!("COUNT must be between 1 and {MAX_COUNT}")));
+        return Err(ServiceError::bad_input(field, Message::new("rrule-count").arg("max", MAX_COUNT)));
     }
     // A counted series is expanded from its first start at every read. A daily or weekly
     // one that keeps only some months or days of the year (COUNT=25;BYMONTH=2;
@@ -382,18 +384,18 @@ pub fn parse_rule(field: &str, text: &str, start: DateTime<Utc>, tz: chrono_tz::
             || !rule.get_by_year_day().is_empty()
             || !rule.get_by_week_no().is_empty())
     {
-        return Err(bad(
-            "a daily or weekly series with COUNT may not keep only some months or days of the month or year (BYMONTH, BYMONTHDAY, BYYEARDAY, BYWEEKNO): use FREQ=MONTHLY or FREQ=YEARLY",
-        ));
+        return Err(bad("rrule-count-filter"));
     }
     let local = start.with_timezone(&rrule::Tz::Tz(tz));
     // Kept as written (normalized), not as validated: validation fills in the parts the
     // start implies (BYHOUR…), which must follow the start when it moves.
     let normalized = rule.to_string();
-    let validated = rule.validate(local).map_err(|e| ServiceError::bad_input(field, format!("{e}")))?;
+    let validated = rule
+        .validate(local)
+        .map_err(|e| ServiceError::bad_input(field, Message::new("rrule-invalid").arg("detail", e.to_string())))?;
     let set = rrule::RRuleSet::new(local).rrule(validated);
     if set.clone().all(1).dates.is_empty() {
-        return Err(bad("gives no occurrence"));
+        return Err(bad("rrule-empty"));
     }
     // A counted series is expanded from its first start at every read: it must end
     // within the years occurrences may have (COUNT=1000 of February 29ths would not).
@@ -402,7 +404,7 @@ pub fn parse_rule(field: &str, text: &str, start: DateTime<Utc>, tz: chrono_tz::
         let all = set.before(bound(2200).with_timezone(&rrule::Tz::Tz(tz))).all(count.saturating_add(1));
         let last = all.dates.last().map(|d| d.with_timezone(&Utc));
         if all.limited || all.dates.len() < usize::from(count) || last.is_none_or(|d| d >= bound(2200)) {
-            return Err(bad("a series with COUNT must end before 2200"));
+            return Err(bad("rrule-count-end"));
         }
     }
     Ok(normalized)
@@ -625,16 +627,16 @@ pub fn check_window(from: DateTime<Utc>, to: DateTime<Utc>) -> ServiceResult<()>
     // Occurrences exist from 2000 (the earliest start) to 2200 (the latest an occurrence
     // may be named by); far dates would overflow the date arithmetic of expansion.
     if from < bound(1970) {
-        return Err(ServiceError::bad_input("from", "must be in 1970 or later"));
+        return Err(ServiceError::bad_input("from", Message::new("window-from-early")));
     }
     if to > bound(2200) {
-        return Err(ServiceError::bad_input("to", "must be before 2200"));
+        return Err(ServiceError::bad_input("to", Message::new("window-to-late")));
     }
     if to <= from {
-        return Err(ServiceError::bad_input("to", "must be after from"));
+        return Err(ServiceError::bad_input("to", Message::new("window-to-before-from")));
     }
     if to - from > Duration::days(MAX_WINDOW_DAYS) {
-        return Err(ServiceError::bad_input("to", format!("the window may span at most {MAX_WINDOW_DAYS} days")));
+        return Err(ServiceError::bad_input("to", Message::new("window-too-long").arg("days", MAX_WINDOW_DAYS)));
     }
     Ok(())
 }
@@ -742,12 +744,8 @@ pub async fn occurrence_page(app: &App, caller: &Caller, q: OccurrenceQuery) -> 
     let mut total: u64 = 0;
     let mut scanned: u64 = 0;
     let mut present: HashSet<i32> = HashSet::new();
-    let too_many = || {
-        ServiceError::bad_input(
-            "to",
-            format!("this window holds more than {MAX_WINDOW_EVENTS} events: ask for a shorter one"),
-        )
-    };
+    let too_many =
+        || ServiceError::bad_input("to", Message::new("window-too-many-events").arg("max", MAX_WINDOW_EVENTS));
     let mut last_id = 0;
     loop {
         let batch = select
@@ -944,13 +942,13 @@ fn check_times(starts_at: DateTime<Utc>, ends_at: DateTime<Utc>) -> ServiceResul
     let earliest = Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).single().unwrap_or(starts_at);
     let latest = Utc.with_ymd_and_hms(2100, 1, 1, 0, 0, 0).single().unwrap_or(starts_at);
     if starts_at < earliest || starts_at >= latest {
-        return Err(ServiceError::bad_input("startsAt", "must be between 2000 and 2100"));
+        return Err(ServiceError::bad_input("startsAt", Message::new("event-start-range")));
     }
     if ends_at <= starts_at {
-        return Err(ServiceError::bad_input("endsAt", "must be after startsAt"));
+        return Err(ServiceError::bad_input("endsAt", Message::new("event-end-before-start")));
     }
     if ends_at - starts_at > Duration::days(MAX_DURATION_DAYS) {
-        return Err(ServiceError::bad_input("endsAt", format!("an occurrence lasts at most {MAX_DURATION_DAYS} days")));
+        return Err(ServiceError::bad_input("endsAt", Message::new("event-too-long").arg("days", MAX_DURATION_DAYS)));
     }
     Ok(())
 }
@@ -982,11 +980,14 @@ fn check(input: &NewEvent) -> ServiceResult<Checked> {
     if let Some(capacity) = input.capacity
         && !(1..=MAX_CAPACITY).contains(&capacity)
     {
-        return Err(ServiceError::bad_input("capacity", format!("must be between 1 and {MAX_CAPACITY}")));
+        return Err(ServiceError::bad_input("capacity", Message::new("event-capacity").arg("max", MAX_CAPACITY)));
     }
     let speakers = check_speakers(&input.speakers)?;
     if input.organizer_ids.len() > MAX_ORGANIZERS {
-        return Err(ServiceError::bad_input("organizerIds", format!("at most {MAX_ORGANIZERS} organizers")));
+        return Err(ServiceError::bad_input(
+            "organizerIds",
+            Message::new("event-organizers-max").arg("max", MAX_ORGANIZERS),
+        ));
     }
     Ok(Checked {
         title,
@@ -1004,17 +1005,17 @@ fn check(input: &NewEvent) -> ServiceResult<Checked> {
 
 fn check_mode(mode: EventMode, place: Option<&str>, join_url: Option<&str>) -> ServiceResult<()> {
     if matches!(mode, EventMode::InPerson | EventMode::Hybrid) && place.is_none() {
-        return Err(ServiceError::bad_input("place", "an in-person or hybrid event needs a place"));
+        return Err(ServiceError::bad_input("place", Message::new("event-place-needed")));
     }
     if matches!(mode, EventMode::Virtual | EventMode::Hybrid) && join_url.is_none() {
-        return Err(ServiceError::bad_input("joinUrl", "a virtual or hybrid event needs a join link"));
+        return Err(ServiceError::bad_input("joinUrl", Message::new("event-join-url-needed")));
     }
     Ok(())
 }
 
 fn check_speakers(speakers: &[Speaker]) -> ServiceResult<String> {
     if speakers.len() > MAX_SPEAKERS {
-        return Err(ServiceError::bad_input("speakers", format!("at most {MAX_SPEAKERS} speakers")));
+        return Err(ServiceError::bad_input("speakers", Message::new("event-speakers-max").arg("max", MAX_SPEAKERS)));
     }
     let mut clean = Vec::new();
     for speaker in speakers {
@@ -1044,10 +1045,7 @@ async fn check_organizers<C: ConnectionTrait>(db: &C, community_id: i32, ids: &[
         .count(db)
         .await?;
     if usize::try_from(found).unwrap_or(0) != wanted.len() {
-        return Err(ServiceError::bad_input(
-            "organizerIds",
-            "every organizer must be an active member of the community",
-        ));
+        return Err(ServiceError::bad_input("organizerIds", Message::new("event-organizers-members")));
     }
     Ok(())
 }
@@ -1081,7 +1079,7 @@ fn check_audience(
         return Ok(());
     }
     if subgroup_id.is_some() {
-        return Err(ServiceError::bad_input("audience", "a subgroup's events are for its readers (MEMBERS)"));
+        return Err(ServiceError::bad_input("audience", Message::new("event-subgroup-audience")));
     }
     access::ensure(&app.auth, roles, community, Action::PublishEvent)
 }
@@ -1205,17 +1203,15 @@ async fn check_room<C: ConnectionTrait>(
     // side by side would both see room for the last one (on SQLite, writers already do).
     community::Entity::find_by_id(community_id).lock_exclusive().one(txn).await?;
     let live = || live_in(community_id, now);
-    let full = |message: String| ServiceError::Conflict { field: "communityId".to_owned(), message: message.into() };
+    let full = |message: Message| ServiceError::Conflict { field: "communityId".to_owned(), message };
     if recurs {
         let series = live().filter(event::Column::Recurrence.is_not_null()).count(txn).await?;
         if series >= MAX_LIVE_SERIES {
-            return Err(full(format!(
-                "this community already has {MAX_LIVE_SERIES} recurring series that have not ended: end or shorten one (UNTIL or COUNT) first"
-            )));
+            return Err(full(Message::new("event-community-series-full").arg("max", MAX_LIVE_SERIES)));
         }
     }
     if live().count(txn).await? >= MAX_LIVE_EVENTS {
-        return Err(full(format!("this community already has {MAX_LIVE_EVENTS} events that have not ended")));
+        return Err(full(Message::new("event-community-full").arg("max", MAX_LIVE_EVENTS)));
     }
     Ok(())
 }
@@ -1239,16 +1235,12 @@ async fn check_own_room<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> ServiceResult<()> {
     let own = || live_in(community_id, now).filter(event::Column::CreatedBy.eq(person_id));
-    let full = |message: String| ServiceError::Conflict { field: "communityId".to_owned(), message: message.into() };
+    let full = |message: Message| ServiceError::Conflict { field: "communityId".to_owned(), message };
     if recurs && own().filter(event::Column::Recurrence.is_not_null()).count(txn).await? >= MAX_OWN_LIVE_SERIES {
-        return Err(full(format!(
-            "you already have {MAX_OWN_LIVE_SERIES} recurring series in this community that have not ended, the most one person may have (your own limit; the community's animators have none): end or shorten one first"
-        )));
+        return Err(full(Message::new("event-own-series-full").arg("max", MAX_OWN_LIVE_SERIES)));
     }
     if own().count(txn).await? >= MAX_OWN_LIVE_EVENTS {
-        return Err(full(format!(
-            "you already have {MAX_OWN_LIVE_EVENTS} events in this community that have not ended, the most one person may have (your own limit; the community's animators have none)"
-        )));
+        return Err(full(Message::new("event-own-full").arg("max", MAX_OWN_LIVE_EVENTS)));
     }
     Ok(())
 }
@@ -1268,10 +1260,7 @@ async fn check_created_today<C: ConnectionTrait>(
         .count(txn)
         .await?;
     if created >= MAX_CREATED_PER_DAY {
-        return Err(ServiceError::RateLimited(
-            format!("you created {MAX_CREATED_PER_DAY} events in this community in the last 24 hours: try again later")
-                .into(),
-        ));
+        return Err(ServiceError::RateLimited(Message::new("event-daily-limit").arg("max", MAX_CREATED_PER_DAY)));
     }
     Ok(())
 }
@@ -1337,7 +1326,7 @@ async fn managed<C: ConnectionTrait>(
         .await?
         .ok_or(ServiceError::not_found("event"))?;
     if !permissions(app, txn, caller, &event).await?.manage {
-        return Err(ServiceError::forbidden("only the event's organizers and the community's animators may change it"));
+        return Err(ServiceError::forbidden(Message::new("event-change-forbidden")));
     }
     if let Some(expected) = expected_version
         && expected != event.version
@@ -1348,10 +1337,7 @@ async fn managed<C: ConnectionTrait>(
 }
 
 fn conflict() -> ServiceError {
-    ServiceError::Conflict {
-        field: "expectedVersion".into(),
-        message: "the event was changed by someone else meanwhile; reload it and try again".into(),
-    }
+    ServiceError::Conflict { field: "expectedVersion".into(), message: Message::new("event-changed-meanwhile") }
 }
 
 /// Saves a new state of the event if its version is still `version` (the one read):
@@ -1392,7 +1378,7 @@ fn apply(
             (Some(end), _) => end,
             (None, Some(start)) => start
                 .checked_add_signed(event.ends_at - event.starts_at)
-                .ok_or_else(|| ServiceError::bad_input("startsAt", "must be between 2000 and 2100"))?,
+                .ok_or_else(|| ServiceError::bad_input("startsAt", Message::new("event-start-range")))?,
             (None, None) => event.ends_at,
         },
         time_zone: c.time_zone.clone().unwrap_or_else(|| event.time_zone.clone()),
@@ -1451,7 +1437,7 @@ pub struct Target {
 fn target_start(target: &Target, event: &event::Model) -> ServiceResult<Option<DateTime<Utc>>> {
     let Some((event_id, start)) = target.occurrence else { return Ok(None) };
     if event_id != event.id || !is_occurrence(event, start)? {
-        return Err(ServiceError::bad_input("occurrenceId", "is not an occurrence of this event"));
+        return Err(ServiceError::bad_input("occurrenceId", Message::new("occurrence-other-event")));
     }
     Ok(Some(start))
 }
@@ -1469,7 +1455,7 @@ pub async fn update(app: &App, caller: &Caller, target: Target, changes: EventCh
     let scope = match (target.scope, start) {
         (EditScope::All, _) => EditScope::All,
         _ if !recurring => EditScope::All,
-        (_, None) => return Err(ServiceError::bad_input("occurrenceId", "is required to edit part of a series")),
+        (_, None) => return Err(ServiceError::bad_input("occurrenceId", Message::new("occurrence-needed-edit"))),
         (EditScope::ThisAndFollowing, Some(s)) if s == event.starts_at => EditScope::All,
         (scope, Some(_)) => scope,
     };
@@ -1538,10 +1524,7 @@ async fn edit_one<C: ConnectionTrait>(
     cancel: bool,
 ) -> ServiceResult<()> {
     if !changes.only_occurrence_fields() {
-        return Err(ServiceError::bad_input(
-            "scope",
-            "one occurrence may change only its title, place and times; use ALL or THIS_AND_FOLLOWING",
-        ));
+        return Err(ServiceError::bad_input("scope", Message::new("occurrence-fields-only")));
     }
     let existing = event_occurrence::Entity::find()
         .filter(event_occurrence::Column::EventId.eq(event.id))
@@ -1554,7 +1537,7 @@ async fn edit_one<C: ConnectionTrait>(
         (Some(end), _) => end,
         (None, Some(s)) => s
             .checked_add_signed(current.ends_at - current.starts_at)
-            .ok_or_else(|| ServiceError::bad_input("startsAt", "must be between 2000 and 2100"))?,
+            .ok_or_else(|| ServiceError::bad_input("startsAt", Message::new("event-start-range")))?,
         (None, None) => current.ends_at,
     };
     // Times are checked only when they change: an occurrence the series already has (up
@@ -1697,7 +1680,7 @@ pub async fn cancel(app: &App, caller: &Caller, target: Target) -> ServiceResult
     let scope = match (target.scope, start) {
         (EditScope::All, _) => EditScope::All,
         _ if !recurring => EditScope::All,
-        (_, None) => return Err(ServiceError::bad_input("occurrenceId", "is required to cancel part of a series")),
+        (_, None) => return Err(ServiceError::bad_input("occurrenceId", Message::new("occurrence-needed-cancel"))),
         (EditScope::ThisAndFollowing, Some(s)) if s == event.starts_at => EditScope::All,
         (scope, Some(_)) => scope,
     };
@@ -1841,10 +1824,10 @@ pub async fn rsvp(
         .ok_or(ServiceError::not_found("occurrence"))?;
     let occurrence = occurrence_of(&txn, &event, start).await?.ok_or(ServiceError::not_found("occurrence"))?;
     if occurrence.cancelled {
-        return Err(ServiceError::forbidden("this occurrence is cancelled"));
+        return Err(ServiceError::forbidden(Message::new("occurrence-cancelled")));
     }
     if occurrence.ends_at <= Utc::now() {
-        return Err(ServiceError::forbidden("this occurrence is over"));
+        return Err(ServiceError::forbidden(Message::new("occurrence-over")));
     }
     let existing = event_rsvp::Entity::find()
         .filter(event_rsvp::Column::EventId.eq(event_id))
@@ -1978,7 +1961,7 @@ pub const MAX_ATTENDANCE: usize = 500;
 pub fn quarter_hours(field: &str, hours: f64) -> ServiceResult<i32> {
     let quarters = hours * 4.0;
     if !hours.is_finite() || !(0.0..=24.0).contains(&hours) || (quarters - quarters.round()).abs() > 1e-9 {
-        return Err(ServiceError::bad_input(field, "must be between 0 and 24, in quarter hours (e.g. 1.25)"));
+        return Err(ServiceError::bad_input(field, Message::new("hours-quarter")));
     }
     // In range and whole: the conversion is exact.
     Ok(quarters.round() as i32)
@@ -1995,11 +1978,11 @@ pub async fn record_attendance(
 ) -> ServiceResult<Vec<event_attendance::Model>> {
     let actor = caller.actor()?;
     if entries.is_empty() || entries.len() > MAX_ATTENDANCE {
-        return Err(ServiceError::bad_input("entries", format!("give 1 to {MAX_ATTENDANCE} lines")));
+        return Err(ServiceError::bad_input("entries", Message::new("attendance-lines").arg("max", MAX_ATTENDANCE)));
     }
     let mut seen = HashSet::new();
     if entries.iter().any(|e| !seen.insert(e.person_id)) {
-        return Err(ServiceError::bad_input("entries", "names a person twice"));
+        return Err(ServiceError::bad_input("entries", Message::new("attendance-person-twice")));
     }
     let txn = crate::db::begin_write(&app.db).await?;
     let event = managed(app, &txn, caller, event_id, None).await.map_err(|e| match e {
@@ -2008,7 +1991,7 @@ pub async fn record_attendance(
     })?;
     let occurrence = occurrence_of(&txn, &event, start).await?.ok_or(ServiceError::not_found("occurrence"))?;
     if occurrence.starts_at > Utc::now() {
-        return Err(ServiceError::bad_input("occurrenceId", "attendance is recorded once the occurrence has started"));
+        return Err(ServiceError::bad_input("occurrenceId", Message::new("attendance-not-started")));
     }
     let mut lines = Vec::new();
     for entry in &entries {
@@ -2021,16 +2004,14 @@ pub async fn record_attendance(
         };
         // Attendance becomes counted time: at most the occurrence's length.
         if quarters > occurrence.quarter_hours() {
-            return Err(ServiceError::bad_input("entries.hours", "at most the occurrence's length"));
+            return Err(ServiceError::bad_input("entries.hours", Message::new("attendance-hours-max")));
         }
         lines.push((entry.person_id, entry.status, quarters));
     }
     // Attendance is for people who may see the event: members of its community.
     check_organizers(&txn, event.community_id, &entries.iter().map(|e| e.person_id).collect::<Vec<_>>())
         .await
-        .map_err(|_| {
-            ServiceError::bad_input("entries.personId", "every person must be an active member of the community")
-        })?;
+        .map_err(|_| ServiceError::bad_input("entries.personId", Message::new("attendance-members")))?;
     let now = Utc::now();
     let mut saved = Vec::new();
     for (person_id, status, quarters) in lines {
@@ -2123,7 +2104,7 @@ async fn audit_attendance<C: ConnectionTrait>(
 
 /// Why attendance is not shown.
 pub fn attendance_forbidden() -> ServiceError {
-    ServiceError::forbidden("only the event's organizers and the community's animators see attendance")
+    ServiceError::forbidden(Message::new("attendance-forbidden"))
 }
 
 /// The attendance of occurrences (of visible events), by (event, original start), for

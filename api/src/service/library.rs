@@ -44,6 +44,7 @@ use super::{
 use crate::{
     auth::Caller,
     error::{ServiceError, ServiceResult},
+    i18n::Message,
     storage::{BlobStore, ByteStream, CHUNK_SIZE, Referenced, StorageError, StorageResult, StoredBlob},
 };
 
@@ -392,7 +393,10 @@ fn tags_condition(tags: &[String]) -> Condition {
 pub fn validate_filter(filter: &DocumentFilter) -> ServiceResult<()> {
     if let Some(languages) = &filter.languages {
         if languages.len() > validate::LIST_MAX {
-            return Err(ServiceError::bad_input("filter.languages", "takes at most 100 languages"));
+            return Err(ServiceError::bad_input(
+                "filter.languages",
+                Message::new("filter-languages-max").arg("max", 100),
+            ));
         }
         for l in languages {
             language("filter.languages", l)?;
@@ -400,24 +404,24 @@ pub fn validate_filter(filter: &DocumentFilter) -> ServiceResult<()> {
     }
     for (field, ids) in [("filter.themeIds", &filter.theme_ids), ("filter.authorIds", &filter.author_ids)] {
         if ids.as_ref().is_some_and(|ids| ids.len() > validate::LIST_MAX) {
-            return Err(ServiceError::bad_input(field, "takes at most 100 ids"));
+            return Err(ServiceError::bad_input(field, Message::new("ids-max").arg("max", validate::LIST_MAX)));
         }
     }
     if filter.text.as_ref().is_some_and(|t| t.chars().count() > validate::TITLE_MAX) {
-        return Err(ServiceError::bad_input("filter.text", "is at most 300 characters"));
+        return Err(ServiceError::bad_input("filter.text", Message::new("text-max-chars").arg("max", 300)));
     }
     if let Some(tags) = &filter.tags {
         if tags.len() > validate::LIST_MAX {
-            return Err(ServiceError::bad_input("filter.tags", "takes at most 100 tags"));
+            return Err(ServiceError::bad_input("filter.tags", Message::new("tags-max").arg("max", 100)));
         }
         if tags.iter().any(|t| t.chars().count() > TAG_MAX) {
-            return Err(ServiceError::bad_input("filter.tags", "holds tags of at most 100 characters"));
+            return Err(ServiceError::bad_input("filter.tags", Message::new("tag-max-chars").arg("max", 100)));
         }
     }
     if let (Some(after), Some(before)) = (filter.updated_after, filter.updated_before)
         && before < after
     {
-        return Err(ServiceError::bad_input("filter.updatedBefore", "must not be before updatedAfter"));
+        return Err(ServiceError::bad_input("filter.updatedBefore", Message::new("updated-before-after")));
     }
     Ok(())
 }
@@ -620,7 +624,9 @@ async fn ensure_on<C: ConnectionTrait>(
     action: Action,
 ) -> ServiceResult<community::Model> {
     let Some((community, roles)) = standing(app, db, caller, doc).await? else {
-        return Err(ServiceError::forbidden(format!("you may not {} here", action.words())));
+        return Err(ServiceError::forbidden(
+            Message::new("denied").arg("action", action.as_str()).arg("object", "community"),
+        ));
     };
     access::ensure(&app.auth, &roles, &community, action)?;
     if action == Action::UploadDocument
@@ -639,7 +645,7 @@ async fn ensure_on<C: ConnectionTrait>(
 /// A BCP 47 language tag, lower-cased (`fr`, `en`, `fr-ca`…).
 fn language(field: &str, value: &str) -> ServiceResult<String> {
     let value = value.trim();
-    let bad = || ServiceError::bad_input(field, "must be a BCP 47 language tag such as fr, en or fr-CA");
+    let bad = || ServiceError::bad_input(field, Message::new("language-tag-library"));
     let mut parts = value.split('-');
     let primary = parts.next().unwrap_or_default();
     if !(2..=3).contains(&primary.len()) || !primary.bytes().all(|b| b.is_ascii_alphabetic()) {
@@ -659,7 +665,7 @@ fn language(field: &str, value: &str) -> ServiceResult<String> {
 /// Free tags: trimmed, one line, distinct (case aside), at most 50 of 100 characters.
 fn tags(field: &str, values: &[String]) -> ServiceResult<String> {
     if values.len() > LIST_MAX {
-        return Err(ServiceError::bad_input(field, format!("takes at most {LIST_MAX} tags")));
+        return Err(ServiceError::bad_input(field, Message::new("tags-max").arg("max", LIST_MAX)));
     }
     let mut seen = HashSet::new();
     let mut kept = Vec::new();
@@ -680,7 +686,7 @@ pub fn stored_tags(doc: &document::Model) -> Vec<String> {
 /// Authors: people of the network (each once, in order).
 async fn authors<C: ConnectionTrait>(db: &C, ids: &[i32]) -> ServiceResult<Vec<i32>> {
     if ids.len() > LIST_MAX {
-        return Err(ServiceError::bad_input("authorIds", format!("takes at most {LIST_MAX} people")));
+        return Err(ServiceError::bad_input("authorIds", Message::new("people-max").arg("max", LIST_MAX)));
     }
     let mut distinct = Vec::new();
     for id in ids {
@@ -696,7 +702,7 @@ async fn authors<C: ConnectionTrait>(db: &C, ids: &[i32]) -> ServiceResult<Vec<i
         .all(db)
         .await?;
     if found.len() != distinct.len() {
-        return Err(ServiceError::bad_input("authorIds", "names someone who is not a person of the network"));
+        return Err(ServiceError::bad_input("authorIds", Message::new("author-unknown")));
     }
     Ok(distinct)
 }
@@ -788,29 +794,25 @@ fn is_text(file: &mut std::fs::File) -> std::io::Result<bool> {
 /// from its name); `BAD_USER_INPUT` on `file` unless it is of an accepted kind.
 fn detect(file: &mut std::fs::File, name: &str, allowed: &[String]) -> ServiceResult<&'static str> {
     let io = |err: std::io::Error| ServiceError::Internal(format!("reading an upload: {err}"));
-    let refuse = |why: &str| ServiceError::bad_input("file", why.to_owned());
+    let refuse = |id: &'static str| ServiceError::bad_input("file", Message::new(id));
     file.seek(SeekFrom::Start(0)).map_err(io)?;
     let mut head = Vec::with_capacity(SNIFF_BYTES);
     file.by_ref().take(SNIFF_BYTES as u64).read_to_end(&mut head).map_err(io)?;
     let allows = |kind: &str| allowed.iter().any(|a| a == kind);
     if let Some(found) = infer::get(&head) {
         let mime = found.mime_type();
-        let kind = signed_format(mime).ok_or_else(|| refuse("is of a type that is not accepted"))?;
+        let kind = signed_format(mime).ok_or_else(|| refuse("file-type-refused"))?;
         if !allows(kind) {
-            return Err(refuse("is of a type that is not accepted"));
+            return Err(refuse("file-type-refused"));
         }
-        return SIGNED_TYPES
-            .iter()
-            .find(|t| **t == mime)
-            .copied()
-            .ok_or_else(|| refuse("is of a type that is not accepted"));
+        return SIGNED_TYPES.iter().find(|t| **t == mime).copied().ok_or_else(|| refuse("file-type-refused"));
     }
     let ext = extension(name);
     if ext.as_deref().is_some_and(|e| SIGNED_EXTENSIONS.contains(&e)) {
-        return Err(refuse("does not hold what its name says (its bytes are not of that format)"));
+        return Err(refuse("file-type-mismatch"));
     }
     if !is_text(file).map_err(io)? {
-        return Err(refuse("is of a type that is not accepted"));
+        return Err(refuse("file-type-refused"));
     }
     let (kind, mime) = match ext.as_deref() {
         Some("csv") => ("csv", "text/csv; charset=utf-8"),
@@ -818,7 +820,7 @@ fn detect(file: &mut std::fs::File, name: &str, allowed: &[String]) -> ServiceRe
         _ => ("text", "text/plain; charset=utf-8"),
     };
     if !allows(kind) {
-        return Err(refuse("is of a type that is not accepted"));
+        return Err(refuse("file-type-refused"));
     }
     Ok(mime)
 }
@@ -878,12 +880,12 @@ async fn store_upload(app: &App, file: UploadedFile) -> ServiceResult<StoredFile
     let checked = tokio::task::spawn_blocking(move || {
         let size = content.metadata().map_err(|e| ServiceError::Internal(format!("reading an upload: {e}")))?.len();
         if size == 0 {
-            return Err(ServiceError::bad_input("file", "is empty"));
+            return Err(ServiceError::bad_input("file", Message::new("file-empty")));
         }
         if size > library.max_upload_bytes {
             return Err(ServiceError::bad_input(
                 "file",
-                format!("is larger than the {} MiB accepted", library.max_upload_bytes >> 20),
+                Message::new("file-too-large").arg("mib", library.max_upload_bytes >> 20),
             ));
         }
         let content_type = detect(&mut content, &name, &library.upload_types)?;
@@ -1213,7 +1215,7 @@ async fn set_status(
 pub async fn publish(app: &App, caller: &Caller, id: i32, audience: Audience) -> ServiceResult<document::Model> {
     set_status(app, caller, id, Action::PublishDocument, "publish_document", |doc| {
         if doc.status == DocumentStatus::Archived {
-            return Err(ServiceError::bad_input("id", "is archived: unarchive it first"));
+            return Err(ServiceError::bad_input("id", Message::new("document-archived")));
         }
         Ok((DocumentStatus::Published, audience, Some(doc.published_at.unwrap_or_else(Utc::now))))
     })
@@ -1232,7 +1234,7 @@ pub async fn archive(app: &App, caller: &Caller, id: i32) -> ServiceResult<docum
 pub async fn unarchive(app: &App, caller: &Caller, id: i32) -> ServiceResult<document::Model> {
     set_status(app, caller, id, Action::ManageLibrary, "unarchive_document", |doc| {
         if doc.status != DocumentStatus::Archived {
-            return Err(ServiceError::bad_input("id", "is not archived"));
+            return Err(ServiceError::bad_input("id", Message::new("document-not-archived")));
         }
         let status = if doc.published_at.is_some() { DocumentStatus::Published } else { DocumentStatus::Draft };
         Ok((status, doc.audience, doc.published_at))
@@ -1274,7 +1276,11 @@ pub async fn purge(app: &App, caller: &Caller, id: i32) -> ServiceResult<i32> {
         None => false,
     };
     if !allowed {
-        return Err(if readable { ServiceError::forbidden("you may not purge documents here") } else { not_found() });
+        return Err(if readable {
+            ServiceError::forbidden(Message::new("denied").arg("action", "purge_document").arg("object", "community"))
+        } else {
+            not_found()
+        });
     }
     let shas: Vec<String> = document_version::Entity::find()
         .filter(document_version::Column::DocumentId.eq(id))
@@ -1371,7 +1377,7 @@ pub async fn document_themes<C: ConnectionTrait>(
 /// otherwise, the same answer for a theme of another community and for none at all).
 async fn community_themes<C: ConnectionTrait>(db: &C, community_id: i32, ids: &[i32]) -> ServiceResult<Vec<i32>> {
     if ids.len() > LIST_MAX {
-        return Err(ServiceError::bad_input("themeIds", format!("takes at most {LIST_MAX} themes")));
+        return Err(ServiceError::bad_input("themeIds", Message::new("themes-max").arg("max", LIST_MAX)));
     }
     let mut distinct = Vec::new();
     for id in ids {
@@ -1388,7 +1394,7 @@ async fn community_themes<C: ConnectionTrait>(db: &C, community_id: i32, ids: &[
         .all(db)
         .await?;
     if found.len() != distinct.len() {
-        return Err(ServiceError::bad_input("themeIds", "names a theme that is not one of this community's"));
+        return Err(ServiceError::bad_input("themeIds", Message::new("theme-other-community")));
     }
     Ok(distinct)
 }
@@ -1431,26 +1437,24 @@ async fn theme_parent<C: ConnectionTrait>(
     theme_id: Option<i32>,
     parent_id: i32,
 ) -> ServiceResult<()> {
-    let bad = |why: &str| ServiceError::bad_input("parentId", why.to_owned());
-    let parent = readable_themes(app, db, caller, &[parent_id])
-        .await?
-        .pop()
-        .ok_or_else(|| bad("is not a theme of this community"))?;
+    let bad = |id: &'static str| ServiceError::bad_input("parentId", Message::new(id));
+    let parent =
+        readable_themes(app, db, caller, &[parent_id]).await?.pop().ok_or_else(|| bad("theme-parent-other"))?;
     if parent.community_id != community_id {
-        return Err(bad("is not a theme of this community"));
+        return Err(bad("theme-parent-other"));
     }
     let mut current = Some(parent);
     for _ in 0..=LIST_MAX {
         let Some(ancestor) = current else { return Ok(()) };
         if Some(ancestor.id) == theme_id {
-            return Err(bad("would make the theme its own ancestor"));
+            return Err(bad("theme-own-ancestor"));
         }
         current = match ancestor.parent_id {
             Some(id) => theme::Entity::find_by_id(id).one(db).await?,
             None => None,
         };
     }
-    Err(bad("nests too deep"))
+    Err(bad("theme-too-deep"))
 }
 
 /// Creates a theme in a community's library: animators and administrators.

@@ -26,6 +26,7 @@ use super::{
 use crate::{
     auth::Caller,
     error::{ServiceError, ServiceResult},
+    i18n::Message,
 };
 
 /// An approval a pending membership still waits for.
@@ -96,12 +97,10 @@ fn default_roles() -> i64 {
 /// sets roles (invitations, role assignment, approvals) goes through here.
 fn ensure_may_grant(app: &App, roles: &[Role], c: &community::Model, granted: i64) -> ServiceResult<()> {
     if granted != default_roles() && !access::allowed(&app.auth, roles, c, Action::AssignRoles) {
-        return Err(ServiceError::forbidden(
-            "only those who may assign community roles may give a role other than MEMBER",
-        ));
+        return Err(ServiceError::forbidden(Message::new("grant-role-forbidden")));
     }
     if !rank::may_grant(rank::of_actor(roles), CommunityRoles(granted)) {
-        return Err(ServiceError::forbidden("you may not give a role that ranks above your own"));
+        return Err(ServiceError::forbidden(Message::new("grant-role-above")));
     }
     Ok(())
 }
@@ -117,7 +116,7 @@ fn ensure_may_act_on(roles: &[Role], target: &membership::Model) -> ServiceResul
     if rank::may_act_on(rank::of_actor(roles), held) {
         Ok(())
     } else {
-        Err(ServiceError::forbidden("this member outranks you"))
+        Err(ServiceError::forbidden(Message::new("member-outranks")))
     }
 }
 
@@ -150,10 +149,7 @@ async fn ensure_still_governed<C: ConnectionTrait>(
         .count(db)
         .await?;
     if others == 0 {
-        return Err(ServiceError::Conflict {
-            field: field.into(),
-            message: "this is the community's last founder or administrator: name another one first".into(),
-        });
+        return Err(ServiceError::Conflict { field: field.into(), message: Message::new("last-founder") });
     }
     Ok(())
 }
@@ -166,30 +162,29 @@ async fn ensure_eligible<C: ConnectionTrait>(db: &C, c: &community::Model, p: &p
         Some(id) => organization::Entity::find_by_id(id).one(db).await?,
         None => None,
     };
-    let fails = |criterion: &str, value: Option<&str>, allowed: &[String]| -> Option<String> {
+    let fails = |criterion: &'static str, value: Option<&str>, allowed: &[String]| -> Option<Message> {
         if allowed.is_empty() {
             return None;
         }
         let ok = value.is_some_and(|v| allowed.iter().any(|a| a.eq_ignore_ascii_case(v.trim())));
         (!ok).then(|| {
-            format!(
-                "not eligible: {criterion} must be one of {} (yours: {})",
-                allowed.join(", "),
-                value.unwrap_or("none")
-            )
+            Message::new("not-eligible")
+                .arg("criterion", criterion)
+                .arg("allowed", allowed.join(", "))
+                .arg("yours", value.unwrap_or("—"))
         })
     };
     let failure = fails("profession", p.profession.as_deref(), &rules.professions)
-        .or_else(|| fails("job title", p.job_title.as_deref(), &rules.job_titles))
+        .or_else(|| fails("job-title", p.job_title.as_deref(), &rules.job_titles))
         .or_else(|| fails("sector", org.as_ref().and_then(|o| o.sector.as_deref()), &rules.sectors))
         .or_else(|| fails("region", org.as_ref().and_then(|o| o.region.as_deref()), &rules.regions))
         .or_else(|| {
             (!rules.organization_ids.is_empty()
                 && !p.organization_id.is_some_and(|id| rules.organization_ids.contains(&id)))
-            .then(|| "not eligible: your organization is not among those this community admits".to_owned())
+            .then(|| Message::new("not-eligible-organization"))
         });
     match failure {
-        Some(message) => Err(ServiceError::Forbidden(message.into())),
+        Some(message) => Err(ServiceError::Forbidden(message)),
         None => Ok(()),
     }
 }
@@ -214,13 +209,7 @@ async fn ensure_participating<C: ConnectionTrait>(
             .is_some(),
         None => false,
     };
-    if participates {
-        Ok(())
-    } else {
-        Err(ServiceError::forbidden(
-            "only people of this community's participating organizations may join it; ask your organization to take part",
-        ))
-    }
+    if participates { Ok(()) } else { Err(ServiceError::forbidden(Message::new("join-not-participating"))) }
 }
 
 /// Joins an open community at once, or asks to join a community that approves requests.
@@ -234,16 +223,16 @@ pub async fn join(app: &App, caller: &Caller, community_id: i32) -> ServiceResul
     let existing = communities::own_membership(&txn, actor.person_id, c.id).await?;
     if let Some(m) = &existing {
         if m.banned {
-            return Err(ServiceError::forbidden("you were banned from this community and cannot ask to join again"));
+            return Err(ServiceError::forbidden(Message::new("join-banned")));
         }
         let clash = match m.status {
-            MembershipStatus::Active => Some("you are already a member"),
-            MembershipStatus::Pending => Some("your request is already pending"),
-            MembershipStatus::Invited => Some("you are invited: accept the invitation instead"),
+            MembershipStatus::Active => Some(Message::new("join-already-member")),
+            MembershipStatus::Pending => Some(Message::new("join-already-pending")),
+            MembershipStatus::Invited => Some(Message::new("join-already-invited")),
             _ => None,
         };
         if let Some(message) = clash {
-            return Err(ServiceError::Conflict { field: "communityId".into(), message: message.into() });
+            return Err(ServiceError::Conflict { field: "communityId".into(), message });
         }
     }
     ensure_eligible(&txn, &c, &me).await?;
@@ -254,10 +243,10 @@ pub async fn join(app: &App, caller: &Caller, community_id: i32) -> ServiceResul
     } else if access::allowed(&app.auth, &roles, &c, Action::Request) {
         (MembershipStatus::Pending, "membership.request")
     } else if c.membership_policy == entity::enums::MembershipPolicy::Invitation {
-        return Err(ServiceError::forbidden("this community is by invitation only"));
+        return Err(ServiceError::forbidden(Message::new("join-invitation-only")));
     } else {
         access::ensure(&app.auth, &roles, &c, Action::Join)?;
-        return Err(ServiceError::forbidden("you may not join this community"));
+        return Err(ServiceError::forbidden(Message::new("denied").arg("action", "join").arg("object", "community")));
     };
     let now = Utc::now();
     let mut model = match &existing {
@@ -288,7 +277,7 @@ pub async fn join(app: &App, caller: &Caller, community_id: i32) -> ServiceResul
 
 fn role_set(roles: &[CommunityRole]) -> ServiceResult<i64> {
     if roles.is_empty() {
-        return Err(ServiceError::bad_input("roles", "must name at least one role"));
+        return Err(ServiceError::bad_input("roles", Message::new("roles-empty")));
     }
     Ok(roles.iter().copied().collect::<CommunityRoles>().0)
 }
@@ -311,12 +300,12 @@ pub async fn invite(
     let existing = communities::own_membership(&txn, person_id, c.id).await?;
     if let Some(m) = &existing {
         if m.banned {
-            return Err(ServiceError::forbidden("this person was banned from the community; lift the ban first"));
+            return Err(ServiceError::forbidden(Message::new("invite-banned")));
         }
         if matches!(m.status, MembershipStatus::Active | MembershipStatus::Invited) {
             return Err(ServiceError::Conflict {
                 field: "personId".into(),
-                message: format!("this person is already {}", m.status.as_str().to_lowercase()).into(),
+                message: Message::new("invite-already").arg("status", m.status.as_str().to_lowercase()),
             });
         }
     }
@@ -377,7 +366,7 @@ async fn respond(app: &App, caller: &Caller, membership_id: i32, accept: bool) -
     if current.status != MembershipStatus::Invited {
         return Err(ServiceError::Conflict {
             field: "membershipId".into(),
-            message: "there is no pending invitation".into(),
+            message: Message::new("no-pending-invitation"),
         });
     }
     let (c, _) = communities::authorized(app, &txn, caller, current.community_id, Action::RespondInvitation).await?;
@@ -447,34 +436,27 @@ pub async fn decide(
         && sponsors_for(&txn, caller, c.id, &requester).await?
         && access::allowed(&app.auth, &roles, &c, Action::SponsorApprove);
     if !animator_key && !sponsor_key {
-        return Err(ServiceError::forbidden(
-            "only the community's animators, or the sponsor of the person's organization, may decide on this membership",
-        ));
+        return Err(ServiceError::forbidden(Message::new("decide-membership-forbidden")));
     }
     if current.person_id == actor.person_id {
-        return Err(ServiceError::forbidden("nobody may decide on their own membership"));
+        return Err(ServiceError::forbidden(Message::new("decide-own-membership")));
     }
     if !matches!(current.status, MembershipStatus::Pending | MembershipStatus::Invited) {
         return Err(ServiceError::Conflict {
             field: "membershipId".into(),
-            message: "nothing is pending on this membership".into(),
+            message: Message::new("membership-not-pending"),
         });
     }
     let key = match (key, animator_key, sponsor_key) {
         (Some(ApprovalKey::Animator), false, _) => {
-            return Err(ServiceError::forbidden("only the community's animators may give the animator's key"));
+            return Err(ServiceError::forbidden(Message::new("animator-key-forbidden")));
         }
         (Some(ApprovalKey::Sponsor), _, false) => {
-            return Err(ServiceError::forbidden(
-                "only the sponsor of the person's organization may give the sponsor's key",
-            ));
+            return Err(ServiceError::forbidden(Message::new("sponsor-key-forbidden")));
         }
         (Some(key), ..) => key,
         (None, true, true) if approve => {
-            return Err(ServiceError::bad_input(
-                "key",
-                "you may give either key: say which one (ANIMATOR or SPONSOR); the other must come from someone else",
-            ));
+            return Err(ServiceError::bad_input("key", Message::new("key-which")));
         }
         (None, true, _) => ApprovalKey::Animator,
         (None, false, _) => ApprovalKey::Sponsor,
@@ -489,12 +471,10 @@ pub async fn decide(
             }
         };
         if given {
-            return Err(ServiceError::Conflict { field: "key".into(), message: "this key was already given".into() });
+            return Err(ServiceError::Conflict { field: "key".into(), message: Message::new("key-already-given") });
         }
         if by_other == Some(actor.person_id) {
-            return Err(ServiceError::forbidden(
-                "you already gave the other key: the two keys must come from two different people",
-            ));
+            return Err(ServiceError::forbidden(Message::new("key-two-people")));
         }
         let (mut animator_approved, mut sponsor_approved) = (current.animator_approved, current.sponsor_approved);
         match key {
@@ -588,10 +568,7 @@ pub async fn remove(
     let txn = crate::db::begin_write(&app.db).await?;
     let (current, ..) = managed(app, &txn, caller, membership_id, Action::ManageMembers).await?;
     if !ban && matches!(current.status, MembershipStatus::Removed | MembershipStatus::Left | MembershipStatus::Denied) {
-        return Err(ServiceError::Conflict {
-            field: "membershipId".into(),
-            message: "this person is not a member".into(),
-        });
+        return Err(ServiceError::Conflict { field: "membershipId".into(), message: Message::new("not-a-member") });
     }
     ensure_still_governed(&txn, &current, current.roles, false, "membershipId").await?;
     let now = Utc::now();
@@ -622,10 +599,7 @@ pub async fn assign_roles(
     let txn = crate::db::begin_write(&app.db).await?;
     let (current, c, caller_roles) = managed(app, &txn, caller, membership_id, Action::AssignRoles).await?;
     if !matches!(current.status, MembershipStatus::Active | MembershipStatus::Invited | MembershipStatus::Pending) {
-        return Err(ServiceError::Conflict {
-            field: "membershipId".into(),
-            message: "this person is not a member".into(),
-        });
+        return Err(ServiceError::Conflict { field: "membershipId".into(), message: Message::new("not-a-member") });
     }
     ensure_may_grant(app, &caller_roles, &c, roles)?;
     ensure_still_governed(&txn, &current, roles, true, "roles").await?;

@@ -17,6 +17,7 @@ use super::{App, access, validate};
 use crate::{
     auth::Caller,
     error::{ServiceError, ServiceResult},
+    i18n::Message,
 };
 
 /// The person with this id, for the logged-in caller themselves (`me`, token issuing).
@@ -76,19 +77,18 @@ pub async fn bootstrap<C: ConnectionTrait>(db: &C, input: &Bootstrap) -> Service
         None => None,
     };
     let mut found = match input.person_id {
-        Some(id) => vec![
-            person::Entity::find_by_id(id)
-                .one(db)
-                .await?
-                .ok_or_else(|| ServiceError::bad_input("person-id", format!("no person has the id {id}")))?,
-        ],
+        Some(id) => vec![person::Entity::find_by_id(id).one(db).await?.ok_or_else(|| {
+            ServiceError::bad_input("person-id", Message::verbatim(format!("no person has the id {id}")))
+        })?],
         None => {
             let email = validate::email("email", &input.email)?;
             let found = person::Entity::find().filter(person::Column::Email.eq(&email)).limit(2).all(db).await?;
             if found.len() > 1 {
                 return Err(ServiceError::Conflict {
                     field: "email".into(),
-                    message: "several people have this e-mail address; name the person with --person-id".into(),
+                    message: Message::verbatim(
+                        "several people have this e-mail address; name the person with --person-id",
+                    ),
                 });
             }
             found

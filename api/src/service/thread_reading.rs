@@ -22,6 +22,7 @@ use super::{
 use crate::{
     auth::Caller,
     error::{ServiceError, ServiceResult},
+    i18n::Message,
 };
 
 /// Makes sure `person_id` has a row for `thread_id` (following it when new and
@@ -137,7 +138,7 @@ pub async fn mark_read(
                 .filter(post::Column::ThreadId.eq(thread.id))
                 .one(&txn)
                 .await?
-                .ok_or_else(|| ServiceError::bad_input("postId", "is not a reply in this thread"))?
+                .ok_or_else(|| ServiceError::bad_input("postId", Message::new("reply-other-thread")))?
                 .id,
         ),
         None => post::Entity::find()

@@ -41,6 +41,7 @@ use super::{
 use crate::{
     auth::Caller,
     error::{ServiceError, ServiceResult},
+    i18n::Message,
 };
 
 /// The network's default allowance: 24 hours a participation year, in quarter hours.
@@ -62,11 +63,8 @@ fn quarters(field: &str, hours: f64, positive: bool, max: f64) -> ServiceResult<
     let q = hours * 4.0;
     let in_range = hours.is_finite() && hours <= max && if positive { hours > 0.0 } else { hours >= 0.0 };
     if !in_range || (q - q.round()).abs() > 1e-9 || (positive && q.round() < 1.0) {
-        let low = if positive { "more than 0" } else { "0 or more" };
-        return Err(ServiceError::bad_input(
-            field,
-            format!("must be {low} and at most {max}, in quarter hours (e.g. 1.25)"),
-        ));
+        let id = if positive { "hours-positive-range" } else { "hours-range" };
+        return Err(ServiceError::bad_input(field, Message::new(id).arg("max", max)));
     }
     // In range and whole: the conversion is exact.
     #[expect(clippy::cast_possible_truncation, reason = "checked: a whole number of at most 8,000")]
@@ -287,7 +285,7 @@ pub async fn set_participation_settings(
     caller.actor()?;
     let allowance = quarters("defaultAllowanceHours", default_allowance_hours, false, MAX_ALLOWANCE_HOURS)?;
     if !(1..=12).contains(&year_start_month) {
-        return Err(ServiceError::bad_input("yearStartMonth", "must be 1 to 12"));
+        return Err(ServiceError::bad_input("yearStartMonth", Message::new("year-start-month")));
     }
     // A day every year has (never February 29).
     let valid_day = u32::try_from(year_start_month)
@@ -295,7 +293,7 @@ pub async fn set_participation_settings(
         .zip(u32::try_from(year_start_day).ok())
         .and_then(|(m, d)| NaiveDate::from_ymd_opt(2001, m, d));
     if valid_day.is_none() {
-        return Err(ServiceError::bad_input("yearStartDay", "is not a day of that month (February 29 is not allowed)"));
+        return Err(ServiceError::bad_input("yearStartDay", Message::new("year-start-day")));
     }
     let txn = crate::db::begin_write(&app.db).await?;
     organization::Entity::find_by_id(organization_id)
@@ -369,7 +367,7 @@ pub async fn set_allowance(
 ) -> ServiceResult<time_allowance::Model> {
     let actor = caller.actor()?;
     if !YEARS.contains(&year) {
-        return Err(ServiceError::bad_input("year", "must be 2000 to 2200"));
+        return Err(ServiceError::bad_input("year", Message::new("budget-year-range")));
     }
     let main = quarters("hours", hours, false, MAX_ALLOWANCE_HOURS)?;
     let animation = animation_hours.map(|h| quarters("animationHours", h, false, MAX_ALLOWANCE_HOURS)).transpose()?;
@@ -379,12 +377,10 @@ pub async fn set_allowance(
         return Err(ServiceError::not_found("community"));
     };
     if person_id == actor.person_id && rights.read {
-        return Err(ServiceError::forbidden("nobody sets their own allowance"));
+        return Err(ServiceError::forbidden(Message::new("allowance-own")));
     }
     if !rights.set_allowance {
-        return Err(ServiceError::forbidden(
-            "only the sponsor of the person's own organization (or its managers where it names none) sets their allowance",
-        ));
+        return Err(ServiceError::forbidden(Message::new("allowance-sponsor-only")));
     }
     let current = time_allowance::Entity::find()
         .filter(time_allowance::Column::PersonId.eq(person_id))
@@ -589,10 +585,10 @@ pub async fn log_time(app: &App, caller: &Caller, input: LogTime) -> ServiceResu
     let actor = caller.actor()?;
     let quarter_hours = quarters("hours", input.hours, true, 24.0)?;
     if input.date > latest_day() {
-        return Err(ServiceError::bad_input("date", "must not be in the future"));
+        return Err(ServiceError::bad_input("date", Message::new("time-date-future")));
     }
     if input.date.year() < *YEARS.start() {
-        return Err(ServiceError::bad_input("date", "must be in 2000 or later"));
+        return Err(ServiceError::bad_input("date", Message::new("time-date-early")));
     }
     let note = validate::optional_multiline("note", input.note.as_deref(), NOTE_MAX)?;
     let txn = crate::db::begin_write(&app.db).await?;
@@ -603,11 +599,11 @@ pub async fn log_time(app: &App, caller: &Caller, input: LogTime) -> ServiceResu
         .await?
         .is_some_and(|m| m.status == MembershipStatus::Active && !m.banned);
     if !member {
-        return Err(ServiceError::forbidden("only active members of the community log time in it"));
+        return Err(ServiceError::forbidden(Message::new("time-members-only")));
     }
     let person = lock_person(&txn, actor.person_id).await?.ok_or(ServiceError::not_found("person"))?;
     if day_total(&txn, person.id, input.date, None).await? + quarter_hours > 24 * 4 {
-        return Err(ServiceError::bad_input("hours", "a day holds at most 24 hours across all entries"));
+        return Err(ServiceError::bad_input("hours", Message::new("time-day-full")));
     }
     let saved = weigh_and_insert(
         &txn,
@@ -683,7 +679,7 @@ pub async fn sync_attendance<C: ConnectionTrait>(
         if existing.iter().any(is_decided) {
             return Err(ServiceError::Conflict {
                 field: "entries.hours".into(),
-                message: "the time of a person on this list has already been approved or refused by their sponsor: record their line as it was".into(),
+                message: Message::new("attendance-time-decided"),
             });
         }
         if !existing.is_empty() {
@@ -696,7 +692,7 @@ pub async fn sync_attendance<C: ConnectionTrait>(
             continue;
         }
         if day_total(db, person.id, date, Some(occurrence)).await? + line.quarters > 24 * 4 {
-            return Err(ServiceError::bad_input("entries.hours", "a day holds at most 24 hours across all entries"));
+            return Err(ServiceError::bad_input("entries.hours", Message::new("time-day-full")));
         }
         written.extend(
             weigh_and_insert(
@@ -730,7 +726,7 @@ pub async fn decide(
     let actor = caller.actor()?;
     let reason = validate::optional_multiline("reason", reason, NOTE_MAX)?.filter(|r| !r.trim().is_empty());
     if !approve && reason.is_none() {
-        return Err(ServiceError::bad_input("reason", "a refusal says why"));
+        return Err(ServiceError::bad_input("reason", Message::new("refusal-reason")));
     }
     let txn = crate::db::begin_write(&app.db).await?;
     let entry =
@@ -741,22 +737,17 @@ pub async fn decide(
         return Err(ServiceError::not_found("time entry"));
     }
     if entry.person_id == actor.person_id {
-        return Err(ServiceError::forbidden("nobody decides on their own time"));
+        return Err(ServiceError::forbidden(Message::new("decide-own-time")));
     }
     if !rights.decide {
-        return Err(ServiceError::forbidden(
-            "only the sponsor of the person's own organization (or its managers where it names none) decides this",
-        ));
+        return Err(ServiceError::forbidden(Message::new("decide-sponsor-only")));
     }
     lock_person(&txn, entry.person_id).await?;
     // Read again under the lock: another decision may have come first.
     let entry =
         time_entry::Entity::find_by_id(entry_id).one(&txn).await?.ok_or(ServiceError::not_found("time entry"))?;
     if entry.status != TimeEntryStatus::PendingApproval {
-        return Err(ServiceError::Conflict {
-            field: "entryId".into(),
-            message: "this entry is not waiting for a decision".into(),
-        });
+        return Err(ServiceError::Conflict { field: "entryId".into(), message: Message::new("entry-not-pending") });
     }
     let before = entry_json(&entry);
     let mut model: time_entry::ActiveModel = entry.into();
@@ -1065,7 +1056,7 @@ pub const MAX_REPORT_ROWS: u64 = 10_000;
 pub async fn report(app: &App, caller: &Caller, organization_id: i32, year: i32) -> ServiceResult<Vec<ReportRow>> {
     caller.actor()?;
     if !YEARS.contains(&year) {
-        return Err(ServiceError::bad_input("year", "must be 2000 to 2200"));
+        return Err(ServiceError::bad_input("year", Message::new("budget-year-range")));
     }
     let db = &app.db;
     organization::Entity::find_by_id(organization_id).one(db).await?.ok_or(ServiceError::not_found("organization"))?;

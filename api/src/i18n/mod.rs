@@ -8,6 +8,8 @@
 //! under [`LANGUAGE`]; a [`Message`] is rendered when it is displayed, in the language
 //! of the request being served. `extensions.code` and `field` never depend on it.
 
+pub mod graphql;
+
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::LazyLock;
@@ -127,6 +129,14 @@ impl Message {
         Self::Catalogue { id, args: Vec::new() }
     }
 
+    /// Text that does not come from the catalogue, shown as it is: a diagnostic of a
+    /// parser or a library, or a text meant for operators (the command line). There is no
+    /// conversion from `&str` or `String`, so that a message for people cannot skip the
+    /// catalogue by accident: every such text is written out here, on purpose.
+    pub fn verbatim(text: impl Into<Cow<'static, str>>) -> Self {
+        Self::Verbatim(text.into())
+    }
+
     /// The same message with the argument `name`.
     #[must_use]
     pub fn arg(mut self, name: &'static str, value: impl Into<Arg>) -> Self {
@@ -151,20 +161,9 @@ impl fmt::Display for Message {
     }
 }
 
-impl From<&'static str> for Message {
-    fn from(text: &'static str) -> Self {
-        Self::Verbatim(Cow::Borrowed(text))
-    }
-}
-impl From<String> for Message {
-    fn from(text: String) -> Self {
-        Self::Verbatim(Cow::Owned(text))
-    }
-}
-
 /// The catalogue's source files.
 const SOURCES: [(Lang, &str); 2] =
-    [(Lang::En, include_str!("../locales/en.ftl")), (Lang::Fr, include_str!("../locales/fr.ftl"))];
+    [(Lang::En, include_str!("../../locales/en.ftl")), (Lang::Fr, include_str!("../../locales/fr.ftl"))];
 
 /// One bundle per language, built on first use.
 static BUNDLES: LazyLock<Vec<(Lang, FluentBundle<FluentResource>)>> =
@@ -245,6 +244,54 @@ mod tests {
             let french = render(Lang::Fr, id, &[]);
             assert!(!english.is_empty() && !french.is_empty(), "{id} is empty");
         }
+    }
+
+    /// The message ids the code names: the literal after `Message::new(`, and the
+    /// hyphenated literals on lines that pick an id to pass on (`bad("…")`, `refuse("…")`,
+    /// `let id = …`).
+    fn ids_in_code(dir: &std::path::Path, found: &mut BTreeSet<(String, String)>) {
+        for entry in std::fs::read_dir(dir).expect("source directory") {
+            let path = entry.expect("source entry").path();
+            if path.is_dir() {
+                ids_in_code(&path, found);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("source file");
+            for (n, line) in text.lines().enumerate() {
+                let place = format!("{}:{}", path.display(), n + 1);
+                for (i, _) in line.match_indices("Message::new(\"") {
+                    let rest = &line[i + "Message::new(\"".len()..];
+                    if let Some(end) = rest.find('"') {
+                        found.insert((rest[..end].to_owned(), place.clone()));
+                    }
+                }
+                let picks = ["bad(\"", "refuse(\"", "let id = "].iter().any(|m| line.contains(m));
+                if picks {
+                    for literal in line.split('"').skip(1).step_by(2) {
+                        let hyphenated = literal.contains('-')
+                            && literal.split('-').all(|w| {
+                                !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+                            });
+                        if hyphenated {
+                            found.insert((literal.to_owned(), place.clone()));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_message_the_code_names_is_in_the_catalogue() {
+        let en = ids(SOURCES[0].1);
+        let mut named = BTreeSet::new();
+        ids_in_code(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut named);
+        assert!(named.len() > 100, "the scan found too few ids: {}", named.len());
+        let missing: Vec<_> = named.iter().filter(|(id, _)| !en.contains(id)).collect();
+        assert!(missing.is_empty(), "named in the code but not in the catalogue: {missing:?}");
     }
 
     #[test]

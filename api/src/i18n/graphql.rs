@@ -1,0 +1,194 @@
+//! async-graphql's own messages — a query's validation errors, a value an input type
+//! refuses, an operation that is not in the document — in the request's language.
+//!
+//! async-graphql writes them in English, from a known set of templates. Each template is
+//! a pattern here with a catalogue message (`gql-…`); a message that matches none (a
+//! parser's position diagnostic, a new template of a later version) stays as written.
+//! English stays exactly as async-graphql wrote it.
+
+use std::sync::LazyLock;
+
+use regex::{Captures, Regex};
+
+use super::{Lang, Message};
+
+/// A template of async-graphql's: the pattern of its English text, the catalogue message
+/// that says it, and the names of the pattern's groups as the message's arguments.
+struct Template {
+    pattern: Regex,
+    id: &'static str,
+    args: &'static [&'static str],
+}
+
+/// `"…"` in a template: a name (anything but a quote).
+const Q: &str = r#""([^"]*)""#;
+
+/// The templates, in the order they are tried (the most specific first).
+static TEMPLATES: LazyLock<Vec<Template>> = LazyLock::new(|| {
+    let templates: [(String, &'static str, &'static [&'static str]); 25] = [
+        (format!("^Unknown field {Q} on type {Q}\\.$"), "gql-unknown-field", &["field", "type"]),
+        (
+            format!("^Unknown argument {Q} on field {Q} of type {Q}\\.$"),
+            "gql-unknown-argument",
+            &["argument", "field", "type"],
+        ),
+        (
+            format!("^Unknown argument {Q} on directive {Q}\\.$"),
+            "gql-unknown-directive-argument",
+            &["argument", "directive"],
+        ),
+        (
+            format!("^Field {Q} argument {Q} of type {Q} is required but not provided$"),
+            "gql-argument-required",
+            &["field", "argument", "type"],
+        ),
+        (
+            format!("^Directive \"@([^\"]*)\" argument {Q} of type {Q} is required but not provided$"),
+            "gql-directive-argument-required",
+            &["directive", "argument", "type"],
+        ),
+        (
+            format!("^Field {Q} must not have a selection since type {Q} has no subfields$"),
+            "gql-no-subfields",
+            &["field", "type"],
+        ),
+        (
+            format!("^Field {Q} of type {Q} must have a selection of subfields$"),
+            "gql-subfields-needed",
+            &["field", "type"],
+        ),
+        (format!("^Unknown fragment: {Q}$"), "gql-unknown-fragment", &["fragment"]),
+        (format!("^Unknown type {Q}$"), "gql-unknown-type", &["type"]),
+        (
+            format!("^Variable \"\\$([^\"]*)\" is not defined by operation {Q}$"),
+            "gql-variable-undefined-in",
+            &["variable", "operation"],
+        ),
+        ("^Variable \"\\$([^\"]*)\" is not defined$".to_owned(), "gql-variable-undefined", &["variable"]),
+        (
+            format!("^Variable \"\\$([^\"]*)\" is not used by operation {Q}$"),
+            "gql-variable-unused-in",
+            &["variable", "operation"],
+        ),
+        ("^Variable \"\\$([^\"]*)\" is not used$".to_owned(), "gql-variable-unused", &["variable"]),
+        (format!("^Variable {Q} cannot be of non-input type {Q}$"), "gql-variable-not-input", &["variable", "type"]),
+        (
+            format!("^Variable {Q} of type {Q} used in position expecting type {Q}$"),
+            "gql-variable-position",
+            &["variable", "type", "expected"],
+        ),
+        (format!("^Fragment {Q} is never used$"), "gql-fragment-unused", &["fragment"]),
+        (format!("^Unknown directive {Q}$"), "gql-unknown-directive", &["directive"]),
+        (format!("^Directive {Q} may not be used on {Q}$"), "gql-directive-location", &["directive", "location"]),
+        (format!("^There can only be one argument named {Q}$"), "gql-argument-twice", &["argument"]),
+        ("^There can only be one variable named \"\\$([^\"]*)\"$".to_owned(), "gql-variable-twice", &["variable"]),
+        (format!("^Fields {Q} conflict because "), "gql-fields-conflict", &["alias"]),
+        (format!("^Unknown operation named {Q}$"), "gql-unknown-operation", &["operation"]),
+        ("^Operation name required in request\\.$".to_owned(), "gql-operation-name-required", &[]),
+        (format!("^Expected input type {Q}, found (.*)\\.$"), "gql-expected-type", &["type", "value"]),
+        (format!("^Failed to parse {Q}: (.*)$"), "gql-failed-to-parse", &["type", "reason"]),
+    ];
+    templates
+        .into_iter()
+        .map(|(pattern, id, args)| Template { pattern: Regex::new(&pattern).expect("a template's pattern"), id, args })
+        .collect()
+});
+
+/// `Invalid value for argument "path", reason` (and the same for a default value): the
+/// reason has its own templates.
+static INVALID_VALUE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"^Invalid (default )?value for argument:? "([^"]*)", (.*)$"#).expect("the invalid value pattern")
+});
+static REASONS: LazyLock<Vec<Template>> = LazyLock::new(|| {
+    let reasons: [(String, &'static str, &'static [&'static str]); 4] = [
+        (format!("^expected type {Q}$"), "gql-reason-expected-type", &["type"]),
+        (format!("^enumeration type {Q} does not contain the value {Q}$"), "gql-reason-enum-value", &["type", "value"]),
+        (
+            format!("^field {Q} of type {Q} is required but not provided$"),
+            "gql-reason-field-required",
+            &["field", "type"],
+        ),
+        (format!("^unknown field {Q} of type {Q}$"), "gql-reason-unknown-field", &["field", "type"]),
+    ];
+    reasons
+        .into_iter()
+        .map(|(pattern, id, args)| Template { pattern: Regex::new(&pattern).expect("a reason's pattern"), id, args })
+        .collect()
+});
+
+/// ` Did you mean "a", "b"?` at the end of a message.
+static SUGGESTION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"^(.*\.) Did you mean ("[^?]*")\?$"#).expect("the suggestion pattern"));
+
+fn message_of(template: &Template, captures: &Captures<'_>) -> Message {
+    template.args.iter().enumerate().fold(Message::new(template.id), |message, (i, name)| {
+        message.arg(name, captures.get(i + 1).map_or("", |m| m.as_str()))
+    })
+}
+
+fn matching(templates: &[Template], text: &str) -> Option<Message> {
+    templates.iter().find_map(|t| t.pattern.captures(text).map(|c| message_of(t, &c)))
+}
+
+/// async-graphql's `message` in `lang`: the same text in English, and in French when it
+/// follows a known template; `None` when it stays as written.
+pub fn translate(message: &str, lang: Lang) -> Option<String> {
+    if lang == Lang::En {
+        return None;
+    }
+    let (main, suggestion) = match SUGGESTION.captures(message) {
+        Some(c) => (c.get(1).map_or(message, |m| m.as_str()), c.get(2).map(|m| m.as_str())),
+        None => (message, None),
+    };
+    let mut text = if let Some(c) = INVALID_VALUE.captures(main) {
+        let reason = c.get(3).map_or("", |m| m.as_str());
+        let reason = matching(&REASONS, reason).map_or_else(|| reason.to_owned(), |m| m.render(lang).into_owned());
+        let id = if c.get(1).is_some() { "gql-invalid-default" } else { "gql-invalid-value" };
+        Message::new(id)
+            .arg("argument", c.get(2).map_or("", |m| m.as_str()))
+            .arg("reason", reason)
+            .render(lang)
+            .into_owned()
+    } else {
+        matching(&TEMPLATES, main)?.render(lang).into_owned()
+    };
+    if let Some(options) = suggestion {
+        text.push(' ');
+        text.push_str(&Message::new("gql-did-you-mean").arg("options", options).render(lang));
+    }
+    Some(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_templates_are_said_in_french_and_english_stays_as_written() {
+        let cases = [
+            (
+                r#"Unknown field "nmae" on type "Community". Did you mean "name"?"#,
+                r#"Champ "nmae" inconnu sur le type "Community". Vouliez-vous dire "name" ?"#,
+            ),
+            (
+                r#"Field "community" argument "slug" of type "Query" is required but not provided"#,
+                r#"L’argument "slug" du champ "community" (type "Query") est requis mais n’a pas été fourni"#,
+            ),
+            (
+                r#"Invalid value for argument "input.kind", enumeration type "ThreadKind" does not contain the value "GOSSIP""#,
+                r#"Valeur invalide pour l’argument "input.kind" : le type énuméré "ThreadKind" ne contient pas la valeur "GOSSIP""#,
+            ),
+            (r#"Variable "$id" is not defined"#, r#"La variable "$id" n’est pas définie"#),
+            (
+                r#"Field "communities" of type "CommunityConnection!" must have a selection of subfields"#,
+                r#"Le champ "communities" de type "CommunityConnection!" doit avoir une sélection de sous-champs"#,
+            ),
+        ];
+        for (english, french) in cases {
+            assert_eq!(translate(english, Lang::Fr).as_deref(), Some(french), "{english}");
+            assert_eq!(translate(english, Lang::En), None);
+        }
+        // A diagnostic with no template stays as written.
+        assert_eq!(translate(" --> 1:3\n  |\n1 | { x\n  |   ^---", Lang::Fr), None);
+    }
+}
