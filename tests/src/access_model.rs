@@ -220,8 +220,8 @@ pub async fn build_discussions(
     community_ids: &[Value],
 ) -> Vec<Discussion> {
     use entity::{
-        enums::{SubgroupKind, SubgroupRole, SubgroupVisibility},
-        post, subgroup, subgroup_member, thread,
+        enums::{SubgroupKind, SubgroupVisibility},
+        post, subgroup, thread,
     };
     use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 
@@ -264,16 +264,7 @@ pub async fn build_discussions(
         .expect("insert subgroup");
         for (p, member) in subs[c].members.iter().enumerate() {
             if *member {
-                subgroup_member::ActiveModel {
-                    subgroup_id: Set(subgroup.id),
-                    person_id: Set(person_ids[p]),
-                    role: Set(SubgroupRole::Member),
-                    created_at: Set(now),
-                    ..Default::default()
-                }
-                .insert(&app.db)
-                .await
-                .expect("insert subgroup member");
+                crate::setup::subgroup_member(app, subgroup.id, person_ids[p]).await;
             }
         }
         let subgroup_thread = thread::ActiveModel {

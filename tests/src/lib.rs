@@ -662,6 +662,20 @@ pub mod setup {
         .expect("insert participation");
     }
 
+    /// Makes a person a member of a subgroup.
+    pub async fn subgroup_member(app: &TestApp, subgroup_id: i32, person_id: i32) {
+        entity::subgroup_member::ActiveModel {
+            subgroup_id: Set(subgroup_id),
+            person_id: Set(person_id),
+            role: Set(entity::enums::SubgroupRole::Member),
+            created_at: Set(chrono::Utc::now()),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .expect("insert subgroup member");
+    }
+
     /// Makes a person a MANAGER of an organization (if not already).
     pub async fn manager(app: &TestApp, organization_id: i32, person_id: i32) {
         let held = organization_role::Entity::find()

@@ -54,6 +54,15 @@ async fn grow(app: &TestApp, token: &str, from: usize, n: usize, threads: usize,
     }
 }
 
+/// A fresh network with an organization "home" and Ana, who works there.
+async fn ana_at_home() -> (TestApp, String) {
+    let app = TestApp::spawn().await;
+    let admin = app.token("admin@network.example", None, true).await;
+    fixtures::organization(&app, &admin, "home").await;
+    let ana = app.token("ana@cisss.example", Some("home"), false).await;
+    (app, ana)
+}
+
 async fn statements_for_nested_query(app: &TestApp, token: &str) -> (usize, serde_json::Value) {
     app.reset_statements();
     let data = app.ok(Some(token), NESTED, json!({})).await;
@@ -82,10 +91,7 @@ const SLACK: usize = 3;
 
 #[tokio::test]
 async fn nested_query_statement_count_does_not_grow_with_rows() {
-    let app = TestApp::spawn().await;
-    let admin = app.token("admin@network.example", None, true).await;
-    fixtures::organization(&app, &admin, "home").await;
-    let ana = app.token("ana@cisss.example", Some("home"), false).await;
+    let (app, ana) = ana_at_home().await;
 
     grow(&app, &ana, 0, 2, 2, 2).await;
     let (small, data) = statements_for_nested_query(&app, &ana).await;
@@ -162,10 +168,7 @@ async fn bench_statements(app: &TestApp, token: &str) -> Vec<(usize, serde_json:
 
 #[tokio::test]
 async fn the_benchmarks_operations_cost_a_fixed_number_of_statements() {
-    let app = TestApp::spawn().await;
-    let admin = app.token("admin@network.example", None, true).await;
-    fixtures::organization(&app, &admin, "home").await;
-    let ana = app.token("ana@cisss.example", Some("home"), false).await;
+    let (app, ana) = ana_at_home().await;
 
     grow(&app, &ana, 0, 2, 2, 2).await;
     let small = bench_statements(&app, &ana).await;
@@ -248,10 +251,7 @@ async fn a_page_of_communities_reads_the_columns_it_shows() {
 /// a query costs (the nested pages are still read ahead, or batched, per level).
 #[tokio::test]
 async fn sorted_lists_cost_the_statements_of_the_default_order() {
-    let app = TestApp::spawn().await;
-    let admin = app.token("admin@network.example", None, true).await;
-    fixtures::organization(&app, &admin, "home").await;
-    let ana = app.token("ana@cisss.example", Some("home"), false).await;
+    let (app, ana) = ana_at_home().await;
     grow(&app, &ana, 0, 4, 3, 3).await;
 
     let sorted = |query: &str| {
@@ -317,6 +317,20 @@ async fn sorted_lists_cost_the_statements_of_the_default_order() {
     assert_eq!(bodies, ["Reply 2", "Reply 1", "Reply 0"]);
 }
 
+/// The fewest statements `query` costs `token` over `runs` runs once warmed up (look-ups
+/// batch by timing), and its last answer.
+async fn fewest_statements(app: &TestApp, token: &str, query: &str, runs: usize) -> (usize, serde_json::Value) {
+    app.ok(Some(token), query, json!({})).await;
+    let mut fewest = usize::MAX;
+    let mut data = json!(null);
+    for _ in 0..runs {
+        app.reset_statements();
+        data = app.ok(Some(token), query, json!({})).await;
+        fewest = fewest.min(app.statements());
+    }
+    (fewest, data)
+}
+
 /// The discussions benchmark of issue 14 (`bench/README.md`): threads with their kind and
 /// accepted answer, and the reactions to their posts.
 const DISCUSSIONS_BENCH: &str = "{ community(slug: \"cop-0\") { threads(first: 20) { edges { node { kind acceptedAnswer { id } posts(first: 5) { edges { node { reactions { reaction count } } } } } } } } }";
@@ -364,24 +378,11 @@ async fn grow_questions(app: &TestApp, asker: &str, answerer: &str, n: usize, re
 
 #[tokio::test]
 async fn the_discussions_benchmark_costs_a_fixed_number_of_statements() {
-    let app = TestApp::spawn().await;
-    let admin = app.token("admin@network.example", None, true).await;
-    fixtures::organization(&app, &admin, "home").await;
-    let ana = app.token("ana@cisss.example", Some("home"), false).await;
+    let (app, ana) = ana_at_home().await;
     grow(&app, &ana, 0, 1, 1, 1).await;
     let sponsor = app.token("sponsor0@example.org", Some("org-0"), false).await;
 
-    let measure = || async {
-        app.ok(Some(&ana), DISCUSSIONS_BENCH, json!({})).await;
-        let mut fewest = usize::MAX;
-        let mut data = json!(null);
-        for _ in 0..3 {
-            app.reset_statements();
-            data = app.ok(Some(&ana), DISCUSSIONS_BENCH, json!({})).await;
-            fewest = fewest.min(app.statements());
-        }
-        (fewest, data)
-    };
+    let measure = || fewest_statements(&app, &ana, DISCUSSIONS_BENCH, 3);
     grow_questions(&app, &ana, &sponsor, 1, 2).await;
     let (small, _) = measure().await;
     grow_questions(&app, &ana, &sponsor, 6, 4).await;
@@ -412,25 +413,12 @@ const EXPERTISE_CEILING: usize = 12;
 
 #[tokio::test]
 async fn the_directorys_expertise_costs_a_fixed_number_of_statements() {
-    let app = TestApp::spawn().await;
-    let admin = app.token("admin@network.example", None, true).await;
-    fixtures::organization(&app, &admin, "home").await;
-    let ana = app.token("ana@cisss.example", Some("home"), false).await;
+    let (app, ana) = ana_at_home().await;
     grow(&app, &ana, 0, 1, 1, 1).await;
     let sponsor = app.token("sponsor0@example.org", Some("org-0"), false).await;
     let data = app.ok(Some(&ana), "{ community(slug: \"cop-0\") { id } }", json!({})).await;
     let community = data["community"]["id"].clone();
-    let measure = || async {
-        app.ok(Some(&ana), EXPERTISE_PEOPLE, json!({})).await;
-        let mut fewest = usize::MAX;
-        let mut data = json!(null);
-        for _ in 0..3 {
-            app.reset_statements();
-            data = app.ok(Some(&ana), EXPERTISE_PEOPLE, json!({})).await;
-            fewest = fewest.min(app.statements());
-        }
-        (fewest, data)
-    };
+    let measure = || fewest_statements(&app, &ana, EXPERTISE_PEOPLE, 3);
     grow_questions(&app, &ana, &sponsor, 1, 2).await;
     let mut small = 0;
     for i in 0..6 {
@@ -452,6 +440,61 @@ async fn the_directorys_expertise_costs_a_fixed_number_of_statements() {
     let one = people.iter().find(|p| p["node"]["displayName"] == "expert0").cloned().unwrap_or_default();
     // An accepted answer (3), two replies marked USEFUL by the asker (2), a role (2).
     assert_eq!(one["node"]["expertise"][0]["score"], 7, "{one}");
+}
+
+/// A page of the directory as a partner's front end shows it: every profile field, the
+/// communities shared with the viewer and who knows what.
+const DIRECTORY_PAGE: &str = "{ people(first: 20) { totalCount edges { node { displayName email jobTitle profession region languages declaredExpertise { tags text } sharedCommunities(first: 5) { totalCount edges { node { slug } } } expertise { tag score evidence { __typename ... on Thread { title } ... on Post { body } ... on Community { slug } } } } } } }";
+
+/// `people { … sharedCommunities … expertise }`: the expertise's statements
+/// ([`EXPERTISE_CEILING`]), plus the count, the standings, the declared tags, and the
+/// shared communities' page, count and communities — whatever the number of people.
+const DIRECTORY_CEILING: usize = EXPERTISE_CEILING + 7;
+
+#[tokio::test]
+async fn a_directory_page_costs_a_fixed_number_of_statements() {
+    let (app, ana) = ana_at_home().await;
+    grow(&app, &ana, 0, 2, 1, 1).await;
+    let sponsor = app.token("sponsor0@example.org", Some("org-0"), false).await;
+    grow_questions(&app, &ana, &sponsor, 1, 2).await;
+    let mut communities = Vec::new();
+    for slug in ["cop-0", "cop-1"] {
+        let data = app.ok(Some(&ana), &format!("{{ community(slug: \"{slug}\") {{ id }} }}"), json!({})).await;
+        communities.push(data["community"]["id"].clone());
+    }
+    let profile = json!({ "input": {
+        "jobTitle": "Conseillère", "profession": "Infirmière", "region": "Estrie", "languages": ["fr-CA"],
+        "expertise": ["Plaies"], "expertiseText": "Soins de plaies",
+        "fieldVisibility": [{ "field": "REGION", "visibility": "COMMUNITIES" }],
+    } });
+    let update = "mutation($input: UpdateMyProfileInput!) { updateMyProfile(input: $input) { person { id } } }";
+    let measure = || fewest_statements(&app, &ana, DIRECTORY_PAGE, 5);
+    let mut small = 0;
+    for i in 0..6 {
+        let person = app.token(&format!("person{i}@example.org"), Some("home"), false).await;
+        app.ok(Some(&person), update, profile.clone()).await;
+        let id = fixtures::person_id(&app, &person).await;
+        for community in &communities {
+            fixtures::add_member(&app, community, id, &[CommunityRole::Member, CommunityRole::Mentor]).await;
+        }
+        if i == 0 {
+            small = measure().await.0;
+        }
+    }
+    let (large, data) = measure().await;
+    println!("people {{ sharedCommunities expertise }}: {small} statements with 1 member, {large} with 6");
+    // The communities of the shared lists and those of the evidence come through one
+    // loader: one batch or two, as the resolvers happen to meet; a statement per person
+    // would add five.
+    assert!(large <= small + 1, "the count grows with the people: {small} then {large}");
+    assert!(large <= DIRECTORY_CEILING, "{large} statements, at most {DIRECTORY_CEILING} expected");
+    let people = data["people"]["edges"].as_array().cloned().unwrap_or_default();
+    let one = people.iter().find(|p| p["node"]["displayName"] == "person5").cloned().unwrap_or_default();
+    assert_eq!(one["node"]["sharedCommunities"]["totalCount"], 2, "{one}");
+    assert_eq!(one["node"]["region"], "Estrie", "{one}");
+    let scores: Vec<&serde_json::Value> =
+        one["node"]["expertise"].as_array().into_iter().flatten().map(|s| &s["score"]).collect();
+    assert_eq!(scores, [2, 2], "a mentor in two communities: {one}");
 }
 
 const LIBRARY: &str = r#"query($c: ID!) {
@@ -510,10 +553,7 @@ async fn grow_library(app: &TestApp, token: &str, community: &serde_json::Value,
 
 #[tokio::test]
 async fn library_statement_count_does_not_grow_with_documents_or_pages() {
-    let app = TestApp::spawn().await;
-    let admin = app.token("admin@network.example", None, true).await;
-    fixtures::organization(&app, &admin, "home").await;
-    let ana = app.token("ana@cisss.example", Some("home"), false).await;
+    let (app, ana) = ana_at_home().await;
     let community = fixtures::community(&app, &ana, "cop", "MEMBERS", "INVITATION").await;
     let theme = app
         .ok(
@@ -557,24 +597,11 @@ const READING_BENCH: &str = "{ community(slug: \"cop-0\") { threads(first: 20) {
 
 #[tokio::test]
 async fn read_state_costs_a_fixed_number_of_statements() {
-    let app = TestApp::spawn().await;
-    let admin = app.token("admin@network.example", None, true).await;
-    fixtures::organization(&app, &admin, "home").await;
-    let ana = app.token("ana@cisss.example", Some("home"), false).await;
+    let (app, ana) = ana_at_home().await;
     grow(&app, &ana, 0, 1, 1, 1).await;
     let sponsor = app.token("sponsor0@example.org", Some("org-0"), false).await;
 
-    let measure = || async {
-        app.ok(Some(&ana), READING_BENCH, json!({})).await;
-        let mut fewest = usize::MAX;
-        let mut data = json!(null);
-        for _ in 0..3 {
-            app.reset_statements();
-            data = app.ok(Some(&ana), READING_BENCH, json!({})).await;
-            fewest = fewest.min(app.statements());
-        }
-        (fewest, data)
-    };
+    let measure = || fewest_statements(&app, &ana, READING_BENCH, 3);
     grow_questions(&app, &ana, &sponsor, 1, 2).await;
     let (small, _) = measure().await;
     grow_questions(&app, &ana, &sponsor, 6, 4).await;
