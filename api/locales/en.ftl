@@ -314,3 +314,9 @@ unknown-organization-address = no organization of the network has this address
 report-parameters = expected ?organization=<id>&year=<year>
 log-in = log in
 try-again-shortly = try again shortly
+
+## Translations of named things
+
+translation-language = must be a French or English language tag (fr, en, fr-CA, en-GB…), not “{ $tag }”
+translation-duplicate-language = gives the language “{ $language }” a second time: each language at most once
+translation-no-description = has no description to translate here: give the name only

@@ -314,3 +314,9 @@ unknown-organization-address = aucune organisation du réseau n'a cette adresse
 report-parameters = attendu : ?organization=<id>&year=<année>
 log-in = connectez-vous
 try-again-shortly = réessayez dans un instant
+
+## Traductions des choses nommées
+
+translation-language = doit être une étiquette de langue française ou anglaise (fr, en, fr-CA, en-GB…), et non « { $tag } »
+translation-duplicate-language = donne la langue « { $language } » une seconde fois : chaque langue au plus une fois
+translation-no-description = n'a pas de description à traduire ici : donnez seulement le nom

@@ -231,6 +231,20 @@ impl TestApp {
         (status, response.json().await.expect("JSON body"))
     }
 
+    /// Posts a GraphQL operation asking for answers in `language` (`Accept-Language`);
+    /// returns its JSON body.
+    pub async fn gql_in(&self, language: &str, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut request = self
+            .client
+            .post(format!("{}/graphql", self.base))
+            .header("accept-language", language)
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("send").json().await.expect("JSON body")
+    }
+
     /// Posts a GraphQL operation and returns its JSON body.
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
         self.post(token, query, variables).await.1
