@@ -506,3 +506,9 @@ link-malformed = the link is malformed
 link-incomplete = the link is incomplete
 link-expired = the link is invalid or has expired: ask for a new one
 report-needs-token = log in: this report needs a bearer token
+
+## Translations of named things
+
+translation-language = must be a French or English language tag (fr, en, fr-CA, en-GB…), not “{ $tag }”
+translation-duplicate-language = gives the language “{ $language }” a second time: each language at most once
+translation-no-description = has no description to translate here: give the name only

@@ -506,3 +506,9 @@ link-malformed = le lien est mal formé
 link-incomplete = le lien est incomplet
 link-expired = le lien est invalide ou a expiré : demandez-en un nouveau
 report-needs-token = connectez-vous : ce rapport demande un jeton (bearer)
+
+## Traductions des choses nommées
+
+translation-language = doit être une étiquette de langue française ou anglaise (fr, en, fr-CA, en-GB…), et non « { $tag } »
+translation-duplicate-language = donne la langue « { $language } » une seconde fois : chaque langue au plus une fois
+translation-no-description = n'a pas de description à traduire ici : donnez seulement le nom

@@ -15,7 +15,14 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
 };
 
-use crate::{error::ServiceResult, service::community::Eligibility};
+use crate::{
+    error::ServiceResult,
+    i18n::Lang,
+    service::{
+        community::Eligibility,
+        translation::{self, Owner, TranslationInput},
+    },
+};
 
 struct Org {
     slug: &'static str,
@@ -152,10 +159,14 @@ type Reply = (&'static str, &'static str);
 /// (author e-mail, title, body, replies)
 type DemoThread = (&'static str, &'static str, &'static str, &'static [Reply]);
 
+/// A text in French and in English: the French is the thing's own text, and both become
+/// its translations.
+type Bilingual = (&'static str, &'static str);
+
 struct Cop {
     slug: &'static str,
-    name: &'static str,
-    description: &'static str,
+    name: Bilingual,
+    description: Bilingual,
     field: &'static str,
     visibility: Visibility,
     policy: MembershipPolicy,
@@ -178,8 +189,11 @@ use CommunityRole::{Administrator, Animator, ContentExpert, Founder, ItResource,
 const COMMUNITIES: &[Cop] = &[
     Cop {
         slug: "interventions-de-milieu",
-        name: "Interventions de milieu / Neighbourhood outreach interventions",
-        description: "Réfléchir aux interventions de milieu des CSSS, s'approprier la méthode, améliorer les pratiques cliniques et co-construire une stratégie de transfert. / Reflecting on outreach interventions, appropriating the method, improving clinical practice and co-developing a knowledge-transfer strategy.",
+        name: ("Interventions de milieu", "Neighbourhood outreach interventions"),
+        description: (
+            "Réfléchir aux interventions de milieu des CSSS, s'approprier la méthode, améliorer les pratiques cliniques et co-construire une stratégie de transfert.",
+            "Reflecting on outreach interventions, appropriating the method, improving clinical practice and co-developing a knowledge-transfer strategy.",
+        ),
         field: "Intervention de milieu",
         visibility: Visibility::Network,
         policy: MembershipPolicy::Approval,
@@ -215,8 +229,11 @@ const COMMUNITIES: &[Cop] = &[
     },
     Cop {
         slug: "protection-renseignements-personnels",
-        name: "Protection des renseignements personnels / Privacy",
-        description: "Communauté ouverte : rencontres virtuelles mensuelles sur la protection des renseignements personnels dans le réseau. / Open community meeting monthly online about privacy in the network.",
+        name: ("Protection des renseignements personnels", "Privacy"),
+        description: (
+            "Communauté ouverte : rencontres virtuelles mensuelles sur la protection des renseignements personnels dans le réseau.",
+            "Open community meeting monthly online about privacy in the network.",
+        ),
         field: "Protection des renseignements personnels",
         visibility: Visibility::Public,
         policy: MembershipPolicy::Open,
@@ -242,8 +259,11 @@ const COMMUNITIES: &[Cop] = &[
     },
     Cop {
         slug: "securite-ti",
-        name: "Sécurité des technologies de l'information / IT security",
-        description: "Communauté sur invitation des responsables de la sécurité de l'information. / Invitation-only community of information-security officers.",
+        name: ("Sécurité des technologies de l'information", "IT security"),
+        description: (
+            "Communauté sur invitation des responsables de la sécurité de l'information.",
+            "Invitation-only community of information-security officers.",
+        ),
         field: "Sécurité de l'information",
         visibility: Visibility::Members,
         policy: MembershipPolicy::Invitation,
@@ -268,8 +288,11 @@ const COMMUNITIES: &[Cop] = &[
     },
     Cop {
         slug: "approvisionnement-plus-sur",
-        name: "Approvisionnement plus sûr / Safer supply",
-        description: "Communauté nationale et ouverte sur l'approvisionnement plus sûr en substances. / National open community of practice on safer supply.",
+        name: ("Approvisionnement plus sûr", "Safer supply"),
+        description: (
+            "Communauté nationale et ouverte sur l'approvisionnement plus sûr en substances.",
+            "National open community of practice on safer supply.",
+        ),
         field: "Réduction des méfaits",
         visibility: Visibility::Public,
         policy: MembershipPolicy::Open,
@@ -298,8 +321,11 @@ const COMMUNITIES: &[Cop] = &[
     },
     Cop {
         slug: "experiences-adverses-enfance",
-        name: "Expériences adverses de l'enfance et résilience / ACEs and resilience",
-        description: "Partager les connaissances sur les expériences adverses de l'enfance et la résilience. / Sharing knowledge on adverse childhood experiences and resilience.",
+        name: ("Expériences adverses de l'enfance et résilience", "ACEs and resilience"),
+        description: (
+            "Partager les connaissances sur les expériences adverses de l'enfance et la résilience.",
+            "Sharing knowledge on adverse childhood experiences and resilience.",
+        ),
         field: "Développement de l'enfant",
         visibility: Visibility::Network,
         policy: MembershipPolicy::Approval,
@@ -414,10 +440,18 @@ async fn load_community<C: ConnectionTrait>(txn: &C, c: &Cop) -> ServiceResult<(
     };
     let eligibility =
         Eligibility { professions: c.professions.iter().map(|p| (*p).to_owned()).collect(), ..Default::default() };
+    let translations = [(Lang::Fr, c.name.0, c.description.0), (Lang::En, c.name.1, c.description.1)].map(
+        |(lang, name, description)| TranslationInput {
+            language: lang.tag().to_owned(),
+            name: name.to_owned(),
+            description: Some(description.to_owned()),
+        },
+    );
+    let translations = translation::validated(Owner::Community, &translations)?;
     let cop = community::ActiveModel {
         slug: Set(c.slug.into()),
-        name: Set(c.name.into()),
-        description: Set(c.description.into()),
+        name: Set(c.name.0.into()),
+        description: Set(c.description.0.into()),
         field_of_knowledge: Set(Some(c.field.into())),
         visibility: Set(c.visibility),
         membership_policy: Set(c.policy),
@@ -431,10 +465,12 @@ async fn load_community<C: ConnectionTrait>(txn: &C, c: &Cop) -> ServiceResult<(
         created_by: Set(founder),
         created_at: Set(now),
         updated_at: Set(now),
+        translated_into: Set(translation::languages_of(&translations)),
         ..Default::default()
     }
     .insert(txn)
     .await?;
+    translation::replace(txn, Owner::Community, cop.id, &translations).await?;
     for (org, sponsor) in c.organizations {
         let Some(organization_id) = org_id(txn, org).await? else { continue };
         let sponsor_id = match sponsor {

@@ -124,6 +124,7 @@ pub async fn seed(db: &DatabaseConnection, size: SeedSize) -> ServiceResult<Stri
             trusted_documents_required: Set(false),
             created_at: Set(now),
             updated_at: Set(now),
+            translated_into: Set(String::new()),
         }),
     )
     .await?;
@@ -180,6 +181,7 @@ pub async fn seed(db: &DatabaseConnection, size: SeedSize) -> ServiceResult<Stri
             created_by: Set(Some(id(c % people))),
             created_at: Set(now),
             updated_at: Set(now),
+            translated_into: Set(String::new()),
         }),
     )
     .await?;

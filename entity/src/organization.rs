@@ -22,6 +22,9 @@ pub struct Model {
     pub trusted_documents_required: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The languages it has a translation in (`organization_translation`), comma-separated and
+    /// sorted (`en,fr`); empty when none. Kept with the translations.
+    pub translated_into: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -12,6 +12,9 @@ pub struct Model {
     pub name: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The languages it has a translation in (`theme_translation`), comma-separated and
+    /// sorted (`en,fr`); empty when none. Kept with the translations.
+    pub translated_into: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -60,6 +60,8 @@ mod m0065_library_order_indexes;
 // Directory and mentions (issue 14).
 mod m0070_person_profile;
 mod m0071_mention;
+mod m0072_translation;
+mod m0073_translated_into;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -122,6 +124,8 @@ impl MigratorTrait for Migrator {
             Box::new(m0065_library_order_indexes::Migration),
             Box::new(m0070_person_profile::Migration),
             Box::new(m0071_mention::Migration),
+            Box::new(m0072_translation::Migration),
+            Box::new(m0073_translated_into::Migration),
         ]
     }
 }

@@ -249,6 +249,12 @@ impl TestApp {
         (status, content_language, response.json().await.expect("JSON body"))
     }
 
+    /// Posts a GraphQL operation asking for answers in `language` (`Accept-Language`);
+    /// returns its JSON body.
+    pub async fn gql_in(&self, language: &str, token: Option<&str>, query: &str, variables: Value) -> Value {
+        self.post_in(Some(language), token, query, variables).await.2
+    }
+
     /// Posts a GraphQL operation and returns its JSON body.
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
         self.post(token, query, variables).await.1

@@ -621,3 +621,65 @@ async fn read_state_costs_a_fixed_number_of_statements() {
     assert_eq!(threads[7]["node"]["viewerFollows"], true);
     assert_eq!(data["community"]["unreadThreads"]["totalCount"], 8);
 }
+
+/// The fewest statements `query` costs in `language` over three runs, once the session
+/// is known (see [`bench_statements`]), with its last answer.
+async fn fewest_in(app: &TestApp, token: &str, language: &str, query: &str) -> (usize, serde_json::Value) {
+    app.gql_in(language, Some(token), query, json!({})).await;
+    let mut fewest = usize::MAX;
+    let mut body = json!(null);
+    for _ in 0..3 {
+        app.reset_statements();
+        body = app.gql_in(language, Some(token), query, json!({})).await;
+        assert!(body.get("errors").is_none(), "{body}");
+        fewest = fewest.min(app.statements());
+    }
+    (fewest, body)
+}
+
+/// Adds communities `from..from + n`, each with its translations in `languages`.
+async fn grow_translated(app: &TestApp, token: &str, from: usize, n: usize, languages: &[&str]) {
+    for i in from..from + n {
+        let translations: Vec<_> = languages
+            .iter()
+            .map(|l| json!({ "language": l, "name": format!("{l} name {i}"), "description": format!("{l} text {i}") }))
+            .collect();
+        app.ok(
+            Some(token),
+            "mutation($input: CreateCommunityInput!) { createCommunity(input: $input) { community { id } } }",
+            json!({ "input": { "slug": format!("cop-{i}"), "name": format!("Base {i}"), "translations": translations } }),
+        )
+        .await;
+    }
+}
+
+/// Names and descriptions in the request's language cost one statement for the whole
+/// page of communities, whatever its size — and none when no community of the page has
+/// a translation in that language (the page's own rows say so).
+#[tokio::test]
+async fn translated_names_cost_at_most_one_statement_per_page() {
+    let app = TestApp::spawn().await;
+    let founder = app.token("founder@network.example", None, false).await;
+    let names = "{ communities(first: 50) { edges { node { id name description } } } }";
+    let with_list = "{ communities(first: 50) { edges { node { name translations { language name } } } } }";
+
+    grow_translated(&app, &founder, 0, 2, &["en"]).await;
+    let (untranslated, body) = fewest_in(&app, &founder, "fr", names).await;
+    assert_eq!(body["data"]["communities"]["edges"][1]["node"]["name"], "Base 1", "{body}");
+    let (english, body) = fewest_in(&app, &founder, "en", names).await;
+    assert_eq!(body["data"]["communities"]["edges"][1]["node"]["description"], "en text 1", "{body}");
+    assert_eq!(untranslated, 1, "French with English translations only: the page alone");
+    assert_eq!(english, 2, "the page, then its translations in one statement");
+
+    grow_translated(&app, &founder, 2, 2, &["fr", "en"]).await;
+    let (small, _) = fewest_in(&app, &founder, "fr", with_list).await;
+    grow_translated(&app, &founder, 4, 10, &["fr", "en"]).await;
+    let (large, body) = fewest_in(&app, &founder, "fr-CA", names).await;
+    let edges = body["data"]["communities"]["edges"].as_array().cloned().unwrap_or_default();
+    assert_eq!(edges.len(), 14);
+    assert_eq!(edges[0]["node"]["name"], "Base 0", "no French translation: its own name");
+    assert_eq!(edges[13]["node"]["name"], "fr name 13");
+    let (large_list, _) = fewest_in(&app, &founder, "fr", with_list).await;
+    println!("translated pages: {untranslated} / {english} / {small} / {large} / {large_list} statements");
+    assert_eq!((small, large, large_list), (2, 2, 2), "one statement for the page, one for its translations");
+}

@@ -28,6 +28,7 @@ use super::{
     order::{CommunityOrder, MemberOrder, PostOrder, ThreadOrder, list_order},
     organization::Organization,
     person::Person,
+    translation::{self, Text, Translation, TranslationInput},
 };
 use crate::{
     error::ServiceError,
@@ -38,6 +39,7 @@ use crate::{
         },
         discussion::{ThreadList, ThreadsAhead},
         page::ListOrder,
+        translation::Owner,
     },
 };
 
@@ -127,8 +129,9 @@ impl Community {
             // Events and the library are read by the community's id.
             "events" | "library" => &[],
             "calendarFeedUrl" => &[],
-            "name" => &[C::Name],
-            "description" => &[C::Description],
+            "name" => &[C::Name, C::TranslatedInto],
+            "description" => &[C::Description, C::TranslatedInto],
+            "translations" => &[C::TranslatedInto],
             "fieldOfKnowledge" => &[C::FieldOfKnowledge],
             "creationMode" => &[C::CreationMode],
             "interactionMode" => &[C::InteractionMode],
@@ -155,14 +158,30 @@ impl Community {
     async fn slug(&self) -> &str {
         &self.0.slug
     }
-    /// Display name (1 to 200 characters).
-    async fn name(&self) -> &str {
-        &self.0.name
+    /// Display name (1 to 200 characters), in the request's language (`Accept-Language`)
+    /// when the community has a translation in it, its own name otherwise.
+    async fn name(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        translation::localized(ctx, Text::Name, Owner::Community, self.0.id, &self.0.translated_into, &self.0.name)
+            .await
     }
     /// What the community is about, in plain text (line breaks kept; may be empty; at most
-    /// 10,000 characters).
-    async fn description(&self) -> &str {
-        &self.0.description
+    /// 10,000 characters), in the request's language when a translation gives one, its
+    /// own description otherwise.
+    async fn description(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        translation::localized(
+            ctx,
+            Text::Description,
+            Owner::Community,
+            self.0.id,
+            &self.0.translated_into,
+            &self.0.description,
+        )
+        .await
+    }
+    /// Its name and description in each language it was translated into (French,
+    /// English), by language.
+    async fn translations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Translation>> {
+        translation::list(ctx, Owner::Community, self.0.id, &self.0.translated_into).await
     }
     /// The shared field of knowledge (*domaine*) that is the community's reason to exist.
     async fn field_of_knowledge(&self) -> Option<&str> {
@@ -844,13 +863,28 @@ impl Subgroup {
     pub async fn id(&self) -> ID {
         to_global(NodeKind::Subgroup, self.0.id)
     }
-    /// Display name (1 to 200 characters).
-    async fn name(&self) -> &str {
-        &self.0.name
+    /// Display name (1 to 200 characters), in the request's language (`Accept-Language`)
+    /// when the subgroup has a translation in it, its own name otherwise.
+    async fn name(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        translation::localized(ctx, Text::Name, Owner::Subgroup, self.0.id, &self.0.translated_into, &self.0.name).await
     }
-    /// What the subgroup is for, in plain text (may be empty).
-    async fn description(&self) -> &str {
-        &self.0.description
+    /// What the subgroup is for, in plain text (may be empty), in the request's language
+    /// when a translation gives one, its own description otherwise.
+    async fn description(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        translation::localized(
+            ctx,
+            Text::Description,
+            Owner::Subgroup,
+            self.0.id,
+            &self.0.translated_into,
+            &self.0.description,
+        )
+        .await
+    }
+    /// Its name and description in each language it was translated into (French,
+    /// English), by language.
+    async fn translations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Translation>> {
+        translation::list(ctx, Owner::Subgroup, self.0.id, &self.0.translated_into).await
     }
     /// Working group or interest group.
     async fn kind(&self) -> SubgroupKind {
@@ -1102,6 +1136,10 @@ pub struct CreateCommunityInput {
     /// organizations (`true` by default).
     #[graphql(default = true)]
     pub open_to_all_organizations: bool,
+    /// Its name and description in other languages (French, English), each language at
+    /// most once; none by default.
+    #[graphql(default)]
+    pub translations: Vec<TranslationInput>,
 }
 
 /// Result of `createCommunity`.
@@ -1138,6 +1176,9 @@ pub struct UpdateCommunityInput {
     pub sponsor_approval_required: Option<bool>,
     /// Whether people of any organization may join.
     pub open_to_all_organizations: Option<bool>,
+    /// Its translations: replaces them all with the list given (an empty list removes
+    /// them all); omitted, they are left as they are.
+    pub translations: Option<Vec<TranslationInput>>,
 }
 
 /// Result of `updateCommunity`.
@@ -1190,6 +1231,7 @@ impl CommunityMutation {
             eligibility,
             sponsor_approval_required: input.sponsor_approval_required,
             open_to_all_organizations: input.open_to_all_organizations,
+            translations: translation::inputs(input.translations),
         };
         let community = service::create(app(ctx), caller(ctx), new).await.gql()?;
         Ok(CreateCommunityPayload { community: Community::new(community) })
@@ -1216,6 +1258,7 @@ impl CommunityMutation {
             eligibility,
             sponsor_approval_required: input.sponsor_approval_required,
             open_to_all_organizations: input.open_to_all_organizations,
+            translations: input.translations.map(translation::inputs),
         };
         let community = service::update(app(ctx), caller(ctx), id, changes).await.gql()?;
         Ok(UpdateCommunityPayload { community: Community::new(community) })

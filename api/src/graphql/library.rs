@@ -3,6 +3,8 @@
 //! through the GraphQL multipart request specification (`Upload`) and go out through
 //! `GET /files/{versionId}` (see `http::files`).
 
+use super::translation::{self, Text, Translation, TranslationInput};
+use crate::service::translation::Owner;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject, Upload};
 use chrono::{DateTime, Utc};
 use entity::{document, document_version, theme};
@@ -347,9 +349,15 @@ impl Theme {
     pub async fn id(&self) -> ID {
         to_global(NodeKind::Theme, self.0.id)
     }
-    /// Its name: one line, 1 to 200 characters.
-    async fn name(&self) -> &str {
-        &self.0.name
+    /// Its name: one line, 1 to 200 characters; in the request's language
+    /// (`Accept-Language`) when the theme has a translation in it, its own name otherwise.
+    async fn name(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        translation::localized(ctx, Text::Name, Owner::Theme, self.0.id, &self.0.translated_into, &self.0.name).await
+    }
+    /// Its name in each language it was translated into (French, English), by language
+    /// (`description` is always null: a theme has none).
+    async fn translations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Translation>> {
+        translation::list(ctx, Owner::Theme, self.0.id, &self.0.translated_into).await
     }
     /// The theme it sits under, if any.
     async fn parent(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Theme>> {
@@ -401,6 +409,10 @@ pub struct CreateThemeInput {
     pub parent_id: Option<ID>,
     /// Its name: one line, 1 to 200 characters.
     pub name: String,
+    /// Its name in other languages (French, English), each language at most once, without
+    /// `description`; none by default.
+    #[graphql(default)]
+    pub translations: Vec<TranslationInput>,
 }
 
 /// Result of `createTheme`.
@@ -422,6 +434,9 @@ pub struct UpdateThemeInput {
     /// Move it to the top (no parent).
     #[graphql(default)]
     pub clear_parent: bool,
+    /// Its translations (names only, without `description`): replaces them all with the
+    /// list given (an empty list removes them all); omitted, they are left as they are.
+    pub translations: Option<Vec<TranslationInput>>,
 }
 
 /// Result of `updateTheme`.
@@ -460,7 +475,10 @@ impl ThemeMutation {
         let community_id = from_global("communityId", NodeKind::Community, &input.community_id).gql()?;
         let parent_id =
             input.parent_id.as_ref().map(|id| from_global("parentId", NodeKind::Theme, id)).transpose().gql()?;
-        let created = service::create_theme(app(ctx), caller(ctx), community_id, parent_id, &input.name).await.gql()?;
+        let translations = translation::inputs(input.translations);
+        let created = service::create_theme(app(ctx), caller(ctx), community_id, parent_id, &input.name, &translations)
+            .await
+            .gql()?;
         Ok(CreateThemePayload { theme: Theme(created) })
     }
 
@@ -474,7 +492,11 @@ impl ThemeMutation {
         let parent =
             input.parent_id.as_ref().map(|id| from_global("parentId", NodeKind::Theme, id)).transpose().gql()?;
         let parent = if input.clear_parent { Some(None) } else { parent.map(Some) };
-        let updated = service::update_theme(app(ctx), caller(ctx), id, input.name.as_deref(), parent).await.gql()?;
+        let translations = input.translations.map(translation::inputs);
+        let updated =
+            service::update_theme(app(ctx), caller(ctx), id, input.name.as_deref(), parent, translations.as_deref())
+                .await
+                .gql()?;
         Ok(UpdateThemePayload { theme: Theme(updated) })
     }
 

@@ -22,7 +22,7 @@ use crate::{
     service::{
         App, access, community as communities, directory, discussion, event, expertise, library,
         page::{self, Page, PageRequest},
-        person as people, thread_reading,
+        person as people, thread_reading, translation,
     },
 };
 
@@ -407,6 +407,35 @@ impl Loader<i32> for PersonExpertise {
     }
 }
 
+/// The translations of named things (of one kind or several), one statement per kind
+/// per batch. Keys come only from things the viewer already reached through their own
+/// visibility filter (a community, a subgroup, a theme…): translations have no other
+/// path, so a secret community's stay as secret as its name.
+pub struct Translations {
+    app: App,
+}
+
+impl Loader<(translation::Owner, i32)> for Translations {
+    type Value = Vec<translation::Translation>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[(translation::Owner, i32)],
+    ) -> Result<HashMap<(translation::Owner, i32), Self::Value>, Self::Error> {
+        let mut by_owner: HashMap<translation::Owner, Vec<i32>> = HashMap::new();
+        for (owner, id) in keys {
+            by_owner.entry(*owner).or_default().push(*id);
+        }
+        let mut out = HashMap::with_capacity(keys.len());
+        for (owner, ids) in by_owner {
+            let found = translation::of(&self.app.db, owner, &ids).await.map_err(Arc::new)?;
+            out.extend(found.into_iter().map(|(id, list)| ((owner, id), list)));
+        }
+        Ok(out)
+    }
+}
+
 /// A list of children hanging off parents (the threads of communities…), as the viewer
 /// may see it.
 pub trait ChildList: Send + Sync + 'static {
@@ -666,6 +695,7 @@ pub fn register(request: async_graphql::Request, app: &App, caller: &Caller) -> 
         .data(by_id::<DocumentById>(app, caller))
         .data(DataLoader::new(DerivedExpertise { app: app.clone(), caller: caller.clone() }, tokio::spawn))
         .data(DataLoader::new(PostReactions { app: app.clone() }, tokio::spawn))
+        .data(DataLoader::new(Translations { app: app.clone() }, tokio::spawn))
         .data(DataLoader::new(PostRevisions { app: app.clone() }, tokio::spawn))
         .data(DataLoader::new(ThreadUnreadCounts { app: app.clone(), caller: caller.clone() }, tokio::spawn))
         .data(DataLoader::new(ThreadReaders { app: app.clone(), caller: caller.clone() }, tokio::spawn))

@@ -36,6 +36,7 @@ pub mod sponsorship;
 pub mod sso;
 pub mod subgroup;
 pub mod time;
+pub mod translation;
 pub mod trusted_document;
 pub mod wiki;
 

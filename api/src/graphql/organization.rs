@@ -11,11 +11,13 @@ use super::{
     enums::{OrganizationKind, RecordStatus},
     ids::{NodeKind, from_global, to_global},
     loaders::OrganizationCommunities,
+    translation::{self, Text, Translation, TranslationInput},
 };
 use crate::service::page::ListOrder;
 use crate::{
     error::ServiceError,
     service::organization::{self as service, NewOrganization, OrganizationChanges},
+    service::translation::Owner,
 };
 
 #[derive(Clone)]
@@ -52,9 +54,16 @@ impl Organization {
     async fn slug(&self) -> &str {
         &self.0.slug
     }
-    /// Display name (1 to 200 characters).
-    async fn name(&self) -> &str {
-        &self.0.name
+    /// Display name (1 to 200 characters), in the request's language (`Accept-Language`)
+    /// when the organization has a translation in it, its own name otherwise.
+    async fn name(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        translation::localized(ctx, Text::Name, Owner::Organization, self.0.id, &self.0.translated_into, &self.0.name)
+            .await
+    }
+    /// Its name in each language it was translated into (French, English), by language
+    /// (`description` is always null: an organization has none).
+    async fn translations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Translation>> {
+        translation::list(ctx, Owner::Organization, self.0.id, &self.0.translated_into).await
     }
     /// What kind of institution it is.
     async fn kind(&self) -> OrganizationKind {
@@ -219,6 +228,10 @@ pub struct CreateOrganizationInput {
     pub sector: Option<String>,
     /// Administrative region: one line, at most 200 characters; blank means none.
     pub region: Option<String>,
+    /// Its name in other languages (French, English), each language at most once, without
+    /// `description`; none by default.
+    #[graphql(default)]
+    pub translations: Vec<TranslationInput>,
 }
 
 /// Result of `createOrganization`.
@@ -247,6 +260,9 @@ pub struct UpdateOrganizationInput {
     /// may call the API from browsers (CORS) for the whole network, so only network
     /// administrators may change it. `https` only, except on loopback.
     pub allowed_return_urls: Option<Vec<String>>,
+    /// Its translations (names only, without `description`): replaces them all with the
+    /// list given (an empty list removes them all); omitted, they are left as they are.
+    pub translations: Option<Vec<TranslationInput>>,
 }
 
 /// Result of `updateOrganization`.
@@ -274,6 +290,7 @@ impl OrganizationMutation {
             kind: input.kind.into(),
             sector: input.sector,
             region: input.region,
+            translations: translation::inputs(input.translations),
         };
         let organization = service::create(app(ctx), caller(ctx), new).await.gql()?;
         Ok(CreateOrganizationPayload { organization: Organization(organization) })
@@ -294,6 +311,7 @@ impl OrganizationMutation {
             region: input.region,
             status: input.status.map(Into::into),
             allowed_return_urls: input.allowed_return_urls,
+            translations: input.translations.map(translation::inputs),
         };
         let organization = service::update(app(ctx), caller(ctx), id, changes).await.gql()?;
         Ok(UpdateOrganizationPayload { organization: Organization(organization) })

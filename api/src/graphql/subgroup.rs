@@ -8,6 +8,7 @@ use super::{
     community::Subgroup,
     enums::{SubgroupKind, SubgroupVisibility},
     ids::{NodeKind, from_global},
+    translation::{self, TranslationInput},
 };
 use crate::service::subgroup::{self as service, NewSubgroup};
 
@@ -37,6 +38,10 @@ pub struct CreateSubgroupInput {
     /// Who can see it and its threads (`MEMBERS`, its own members, by default).
     #[graphql(default_with = "SubgroupVisibility::Members")]
     pub visibility: SubgroupVisibility,
+    /// Its name and description in other languages (French, English), each language at
+    /// most once; none by default.
+    #[graphql(default)]
+    pub translations: Vec<TranslationInput>,
 }
 
 /// Input of `addSubgroupMember`.
@@ -78,6 +83,7 @@ impl SubgroupMutation {
             description: input.description,
             kind: input.kind.into(),
             visibility: input.visibility.into(),
+            translations: translation::inputs(input.translations),
         };
         let subgroup = service::create(app(ctx), caller(ctx), new).await.gql()?;
         Ok(SubgroupPayload { subgroup: Subgroup(subgroup) })

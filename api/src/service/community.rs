@@ -30,6 +30,7 @@ use super::{
     audit::{self, AuditRecord, AuditScope},
     discussion,
     page::{self, Page, PageRequest, SortKey},
+    translation::{self, Owner, TranslationInput},
     validate,
 };
 use crate::{
@@ -103,6 +104,7 @@ pub struct NewCommunity {
     pub eligibility: Eligibility,
     pub sponsor_approval_required: bool,
     pub open_to_all_organizations: bool,
+    pub translations: Vec<TranslationInput>,
 }
 
 /// Input of [`update`]: `None` leaves a field as it is.
@@ -119,6 +121,8 @@ pub struct CommunityChanges {
     pub eligibility: Option<Eligibility>,
     pub sponsor_approval_required: Option<bool>,
     pub open_to_all_organizations: Option<bool>,
+    /// Replaces every translation (an empty list removes them).
+    pub translations: Option<Vec<TranslationInput>>,
 }
 
 /// Filters of [`list`].
@@ -146,6 +150,7 @@ fn snapshot(c: &community::Model) -> serde_json::Value {
         "archived": c.archived, "eligibility": c.eligibility,
         "sponsorApprovalRequired": c.sponsor_approval_required,
         "openToAllOrganizations": c.open_to_all_organizations,
+        "translatedInto": c.translated_into,
     })
 }
 
@@ -161,6 +166,7 @@ pub async fn create(app: &App, caller: &Caller, input: NewCommunity) -> ServiceR
     let name = validate::required_text("name", &input.name, validate::NAME_MAX)?;
     let description = validate::multiline("description", &input.description, validate::DESCRIPTION_MAX)?;
     let field = validate::optional_text("fieldOfKnowledge", input.field_of_knowledge.as_deref(), validate::NAME_MAX)?;
+    let translations = translation::validated(Owner::Community, &input.translations)?;
     let txn = crate::db::begin_write(db).await?;
     let eligibility = input.eligibility.validated(&txn).await?;
     if find_by_slug_unchecked(&txn, &slug).await?.is_some() {
@@ -187,10 +193,12 @@ pub async fn create(app: &App, caller: &Caller, input: NewCommunity) -> ServiceR
         created_by: Set(Some(actor.person_id)),
         created_at: Set(now),
         updated_at: Set(now),
+        translated_into: Set(translation::languages_of(&translations)),
         ..Default::default()
     }
     .insert(&txn)
     .await?;
+    translation::replace(&txn, Owner::Community, created.id, &translations).await?;
     let roles: CommunityRoles = [CommunityRole::Founder, CommunityRole::Animator].into_iter().collect();
     membership::ActiveModel {
         community_id: Set(created.id),
@@ -290,6 +298,10 @@ pub async fn update(app: &App, caller: &Caller, id: i32, changes: CommunityChang
     }
     if let Some(v) = changes.open_to_all_organizations {
         model.open_to_all_organizations = Set(v);
+    }
+    if let Some(translations) = &changes.translations {
+        let valid = translation::validated(Owner::Community, translations)?;
+        model.translated_into = Set(translation::replace(&txn, Owner::Community, id, &valid).await?);
     }
     model.updated_at = Set(Utc::now());
     let updated = model.update(&txn).await?;
@@ -667,6 +679,7 @@ impl FromQueryResult for PartialCommunity {
             created_by: column!(C::CreatedBy, None),
             created_at: column!(C::CreatedAt, DateTime::<Utc>::UNIX_EPOCH),
             updated_at: column!(C::UpdatedAt, DateTime::<Utc>::UNIX_EPOCH),
+            translated_into: column!(C::TranslatedInto, String::new()),
         }))
     }
 }

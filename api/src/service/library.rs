@@ -36,6 +36,7 @@ use secrecy::{ExposeSecret, SecretBox};
 use serde_json::json;
 use sha2::Sha256;
 
+use super::translation::{self, Owner, TranslationInput};
 use super::{
     App, access,
     audit::{self, AuditRecord, AuditScope},
@@ -1464,8 +1465,10 @@ pub async fn create_theme(
     community_id: i32,
     parent_id: Option<i32>,
     name: &str,
+    translations: &[TranslationInput],
 ) -> ServiceResult<theme::Model> {
     let name = validate::required_text("name", name, THEME_NAME_MAX)?;
+    let translations = translation::validated(Owner::Theme, translations)?;
     let txn = crate::db::begin_write(&app.db).await?;
     let (community, roles) =
         communities::authorized(app, &txn, caller, community_id, Action::Read).await.map_err(|e| match e {
@@ -1483,10 +1486,12 @@ pub async fn create_theme(
         name: Set(name),
         created_at: Set(now),
         updated_at: Set(now),
+        translated_into: Set(translation::languages_of(&translations)),
         ..Default::default()
     }
     .insert(&txn)
     .await?;
+    translation::replace(&txn, Owner::Theme, created.id, &translations).await?;
     audit::record(&txn, theme_audit(caller, &created, "create_theme", Some(json!({ "name": created.name })))).await?;
     txn.commit().await?;
     Ok(created)
@@ -1503,13 +1508,15 @@ async fn managed_theme<C: ConnectionTrait>(app: &App, db: &C, caller: &Caller, i
     Ok(found)
 }
 
-/// Renames a theme, or moves it under another parent (`Some(None)`: to the top).
+/// Renames a theme, or moves it under another parent (`Some(None)`: to the top), or
+/// replaces its translations (`Some`, an empty list removing them all).
 pub async fn update_theme(
     app: &App,
     caller: &Caller,
     id: i32,
     name: Option<&str>,
     parent_id: Option<Option<i32>>,
+    translations: Option<&[TranslationInput]>,
 ) -> ServiceResult<theme::Model> {
     let name = name.map(|n| validate::required_text("name", n, THEME_NAME_MAX)).transpose()?;
     let txn = crate::db::begin_write(&app.db).await?;
@@ -1523,6 +1530,10 @@ pub async fn update_theme(
     }
     if let Some(parent) = parent_id {
         model.parent_id = Set(parent);
+    }
+    if let Some(translations) = translations {
+        let valid = translation::validated(Owner::Theme, translations)?;
+        model.translated_into = Set(translation::replace(&txn, Owner::Theme, id, &valid).await?);
     }
     model.updated_at = Set(Utc::now());
     let updated = model.update(&txn).await?;

@@ -34,6 +34,7 @@ pub mod subgroup;
 pub mod thread_reading;
 pub mod time;
 pub mod token;
+pub mod translation;
 pub mod trusted_document;
 pub mod validate;
 pub mod wiki;

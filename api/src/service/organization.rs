@@ -15,6 +15,7 @@ use super::{
     App, access,
     audit::{self, AuditRecord, AuditScope},
     page::{self, Page, PageRequest},
+    translation::{self, Owner, TranslationInput},
     validate,
 };
 use crate::{
@@ -30,6 +31,7 @@ pub struct NewOrganization {
     pub kind: OrganizationKind,
     pub sector: Option<String>,
     pub region: Option<String>,
+    pub translations: Vec<TranslationInput>,
 }
 
 /// Input of [`update`]: `None` leaves a field as it is.
@@ -42,6 +44,8 @@ pub struct OrganizationChanges {
     pub status: Option<RecordStatus>,
     /// Front-end URL prefixes a login may return to (identity managers only).
     pub allowed_return_urls: Option<Vec<String>>,
+    /// Replaces every translation (an empty list removes them).
+    pub translations: Option<Vec<TranslationInput>>,
 }
 
 /// Most front-end URLs an organization may list.
@@ -81,6 +85,7 @@ fn snapshot(o: &organization::Model) -> serde_json::Value {
     json!({
         "slug": o.slug, "name": o.name, "kind": o.kind.as_str(), "sector": o.sector,
         "region": o.region, "status": o.status.as_str(), "allowedReturnUrls": o.allowed_return_urls,
+        "translatedInto": o.translated_into,
     })
 }
 
@@ -93,6 +98,7 @@ pub async fn create(app: &App, caller: &Caller, input: NewOrganization) -> Servi
     let name = validate::required_text("name", &input.name, validate::NAME_MAX)?;
     let sector = validate::optional_text("sector", input.sector.as_deref(), validate::NAME_MAX)?;
     let region = validate::optional_text("region", input.region.as_deref(), validate::NAME_MAX)?;
+    let translations = translation::validated(Owner::Organization, &input.translations)?;
     let txn = crate::db::begin_write(db).await?;
     if find_by_slug(&txn, &slug).await?.is_some() {
         return Err(ServiceError::Conflict {
@@ -110,10 +116,12 @@ pub async fn create(app: &App, caller: &Caller, input: NewOrganization) -> Servi
         status: Set(RecordStatus::Active),
         created_at: Set(now),
         updated_at: Set(now),
+        translated_into: Set(translation::languages_of(&translations)),
         ..Default::default()
     }
     .insert(&txn)
     .await?;
+    translation::replace(&txn, Owner::Organization, created.id, &translations).await?;
     audit::record(
         &txn,
         AuditRecord {
@@ -187,6 +195,10 @@ pub async fn update(
     }
     if let Some(status) = changes.status {
         model.status = Set(status);
+    }
+    if let Some(translations) = &changes.translations {
+        let valid = translation::validated(Owner::Organization, translations)?;
+        model.translated_into = Set(translation::replace(&txn, Owner::Organization, id, &valid).await?);
     }
     model.updated_at = Set(Utc::now());
     let updated = model.update(&txn).await?;

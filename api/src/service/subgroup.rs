@@ -15,7 +15,9 @@ use serde_json::json;
 use super::{
     App, access,
     audit::{self, AuditRecord, AuditScope},
-    community as communities, validate,
+    community as communities,
+    translation::{self, Owner, TranslationInput},
+    validate,
 };
 use crate::{
     auth::Caller,
@@ -30,6 +32,7 @@ pub struct NewSubgroup {
     pub description: String,
     pub kind: SubgroupKind,
     pub visibility: SubgroupVisibility,
+    pub translations: Vec<TranslationInput>,
 }
 
 /// Creates a subgroup; its creator leads it.
@@ -37,6 +40,7 @@ pub async fn create(app: &App, caller: &Caller, input: NewSubgroup) -> ServiceRe
     let actor = caller.actor()?;
     let name = validate::required_text("name", &input.name, validate::NAME_MAX)?;
     let description = validate::multiline("description", &input.description, validate::DESCRIPTION_MAX)?;
+    let translations = translation::validated(Owner::Subgroup, &input.translations)?;
     let txn = crate::db::begin_write(&app.db).await?;
     let (c, _) = communities::authorized(app, &txn, caller, input.community_id, Action::CreateSubgroup).await?;
     let now = Utc::now();
@@ -48,10 +52,12 @@ pub async fn create(app: &App, caller: &Caller, input: NewSubgroup) -> ServiceRe
         visibility: Set(input.visibility),
         created_at: Set(now),
         updated_at: Set(now),
+        translated_into: Set(translation::languages_of(&translations)),
         ..Default::default()
     }
     .insert(&txn)
     .await?;
+    translation::replace(&txn, Owner::Subgroup, created.id, &translations).await?;
     subgroup_member::ActiveModel {
         subgroup_id: Set(created.id),
         person_id: Set(actor.person_id),
