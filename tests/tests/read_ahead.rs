@@ -81,18 +81,25 @@ fn listed_threads(listed: &Value) -> (Value, Value) {
     (listed["data"]["communities"]["edges"][0]["node"]["threads"].clone(), Value::from(codes))
 }
 
-#[tokio::test]
-async fn threads_read_ahead_are_the_pages_the_loaders_read() {
-    let app = TestApp::spawn().await;
+/// Ana's network community `slug` (ana founded it), bob of her organization a member,
+/// carol of another organization not: their tokens and the community's id.
+async fn network(app: &TestApp, slug: &str) -> (String, String, String, Value) {
     let admin = app.token("admin@network.example", None, true).await;
-    fixtures::organization(&app, &admin, "home").await;
-    fixtures::organization(&app, &admin, "other").await;
+    fixtures::organization(app, &admin, "home").await;
+    fixtures::organization(app, &admin, "other").await;
     let ana = app.token("ana@home.example", Some("home"), false).await;
     let bob = app.token("bob@home.example", Some("home"), false).await;
     let carol = app.token("carol@other.example", Some("other"), false).await;
-    let community = fixtures::community(&app, &ana, "ahead", "NETWORK", "OPEN").await;
-    let bob_id = fixtures::person_id(&app, &bob).await;
-    fixtures::add_member(&app, &community, bob_id, &[CommunityRole::Member]).await;
+    let community = fixtures::community(app, &ana, slug, "NETWORK", "OPEN").await;
+    let bob_id = fixtures::person_id(app, &bob).await;
+    fixtures::add_member(app, &community, bob_id, &[CommunityRole::Member]).await;
+    (ana, bob, carol, community)
+}
+
+#[tokio::test]
+async fn threads_read_ahead_are_the_pages_the_loaders_read() {
+    let app = TestApp::spawn().await;
+    let (ana, bob, carol, community) = network(&app, "ahead").await;
 
     // A subgroup bob is not in, with a thread of its own: members-only subgroups hide
     // their threads from the community's other members.
@@ -266,4 +273,138 @@ async fn the_read_ahead_decision_follows_the_ties_the_statement_joined() {
     assert_eq!(harness::error_code(&body), "FORBIDDEN", "the deny on members wins for bob: {body}");
     assert!(!body.to_string().contains("Reply"), "{body}");
     read_in_one("dora, sponsor, after a deny on members", run(dora.clone()).await);
+}
+
+/// Issue 14's fields under the threads read ahead (`bench/discussions.sh`, operation b):
+/// each thread's `unreadCount` and `acceptedAnswer` and each reply's `reactions` come with
+/// the pages — one statement on PostgreSQL, as without them — and are what the loaders
+/// give, for each viewer (hidden and deleted replies, one's own replies, read positions).
+#[tokio::test]
+async fn unread_counts_accepted_answers_and_reactions_read_ahead_are_what_the_loaders_read() {
+    let app = TestApp::spawn().await;
+    let (ana, bob, carol, community) = network(&app, "richer").await;
+
+    let ask = |token: &str, kind: &str, title: &str| {
+        let (app, token, community) = (&app, token.to_owned(), community.clone());
+        let (kind, title) = (kind.to_owned(), title.to_owned());
+        async move {
+            let data = app
+                .ok(
+                    Some(&token),
+                    "mutation($input: CreateThreadInput!) { createThread(input: $input) { thread { id } } }",
+                    json!({ "input": { "communityId": community, "kind": kind, "title": title, "body": "Qui sait?" } }),
+                )
+                .await;
+            data["createThread"]["thread"]["id"].clone()
+        }
+    };
+    let react = "mutation($id: ID!, $r: Reaction!) { react(input: { postId: $id, reaction: $r }) { post { id } } }";
+    // A question of bob's: two answers of ana's (the second accepted), a reply of bob's.
+    let question = ask(&bob, "QUESTION", "Une question").await;
+    let first = fixtures::post(&app, &ana, &question, "Première réponse").await;
+    let second = fixtures::post(&app, &ana, &question, "Seconde réponse").await;
+    let own = fixtures::post(&app, &bob, &question, "Merci!").await;
+    app.ok(
+        Some(&bob),
+        "mutation($id: ID!) { acceptAnswer(input: { postId: $id }) { post { id } } }",
+        json!({ "id": second }),
+    )
+    .await;
+    for (token, post, reaction) in
+        [(&bob, &first, "USEFUL"), (&bob, &second, "THANKS"), (&bob, &second, "USEFUL"), (&ana, &own, "AGREE")]
+    {
+        app.ok(Some(token), react, json!({ "id": post, "r": reaction })).await;
+    }
+    // Bob's reply took his read position to it; ana adds a detail after it.
+    fixtures::post(&app, &ana, &question, "Une précision").await;
+    // A discussion of ana's: bob's replies, one hidden by ana (an animator), one deleted.
+    let discussion = ask(&ana, "DISCUSSION", "Une discussion").await;
+    let mut replies = Vec::new();
+    for n in 0..4 {
+        replies.push(fixtures::post(&app, &bob, &discussion, &format!("Réponse {n}")).await);
+    }
+    app.ok(
+        Some(&ana),
+        "mutation($id: ID!) { hidePost(input: { postId: $id, reason: \"hors sujet\" }) { post { id } } }",
+        json!({ "id": replies[1] }),
+    )
+    .await;
+    app.ok(
+        Some(&bob),
+        "mutation($id: ID!) { deletePost(input: { postId: $id }) { post { id } } }",
+        json!({ "id": replies[2] }),
+    )
+    .await;
+    app.ok(Some(&bob), react, json!({ "id": replies[3], "r": "USEFUL" })).await;
+    // An unanswered question with no reply.
+    ask(&ana, "QUESTION", "Sans réponse").await;
+
+    let selections = [
+        "threads(first: 20) { edges { node { title unreadCount kind acceptedAnswer { id } posts(first: 5) { edges { node { body reactions { reaction count } } } } } } }",
+        "threads(first: 2) { edges { node { id unreadCount acceptedAnswer { id body deleted hidden author { displayName } } \
+         posts(last: 2) { edges { node { id reactions { reaction count viewerReacted people { displayName } } } } } } } }",
+        "threads(first: 20) { edges { node { acceptedAnswer { id createdAt } posts(first: 1) { edges { node { id } } } } } }",
+    ];
+    for (who, token) in [("ana", Some(ana.as_str())), ("bob", Some(bob.as_str())), ("carol", Some(carol.as_str()))] {
+        for selection in selections {
+            let direct =
+                app.gql(token, &format!("{{ community(slug: \"richer\") {{ {selection} }} }}"), json!({})).await;
+            let listed = app
+                .gql(
+                    token,
+                    &format!(
+                        "{{ communities(first: 1, filter: {{ search: \"Community richer\" }}) {{ edges {{ node {{ {selection} }} }} }} }}"
+                    ),
+                    json!({}),
+                )
+                .await;
+            assert_eq!(
+                threads_of(&direct),
+                listed_threads(&listed),
+                "{who}, {selection}:\nread ahead: {direct}\nloaders: {listed}"
+            );
+            if who == "carol" {
+                assert_eq!(harness::error_code(&direct), "FORBIDDEN", "{direct}");
+            }
+        }
+    }
+
+    // What bob sees, as he would notice it: one answer new to him in his question (the one
+    // after his own reply), the hidden and deleted replies not counted in the discussion.
+    let rich = |token: &str| {
+        let app = &app;
+        let token = token.to_owned();
+        async move {
+            let query = format!("{{ community(slug: \"richer\") {{ {} }} }}", selections[0]);
+            app.ok(Some(&token), &query, json!({})).await;
+            app.reset_statements();
+            let data = app.ok(Some(&token), &query, json!({})).await;
+            // Statements reading posts, reactions or read positions (a hidden reply's author
+            // may cost a look-up of its thread, which is not one of these).
+            let reads: Vec<String> = app
+                .statement_log()
+                .into_iter()
+                .filter(|s| s.contains("post_reaction") || s.contains("thread_reader") || s.contains("FROM \"post\""))
+                .collect();
+            (reads, data["community"]["threads"]["edges"].clone())
+        }
+    };
+    let (reads, threads) = rich(&bob).await;
+    let node = |i: usize| threads[i]["node"].clone();
+    assert_eq!(node(0)["kind"], "QUESTION");
+    assert_eq!(node(0)["unreadCount"], 1, "{threads}");
+    assert_eq!(node(0)["acceptedAnswer"]["id"], second);
+    assert_eq!(
+        node(0)["posts"]["edges"][1]["node"]["reactions"],
+        json!([{ "count": 1, "reaction": "USEFUL" }, { "count": 1, "reaction": "THANKS" }])
+    );
+    assert_eq!(node(1)["unreadCount"], 0, "bob wrote every reply of the discussion: {threads}");
+    assert_eq!(node(2)["acceptedAnswer"], Value::Null);
+    let (_, threads) = rich(&ana).await;
+    assert_eq!(threads[1]["node"]["unreadCount"], 2, "neither the hidden nor the deleted reply is new: {threads}");
+    if app.is_postgres() {
+        assert_eq!(reads.len(), 1, "unread counts, accepted answers and reactions come with the pages: {reads:#?}");
+        let (reads, _) = rich(&ana).await;
+        assert_eq!(reads.len(), 1, "{reads:#?}");
+    }
 }

@@ -23,7 +23,8 @@ use super::{
     ids::{NodeKind, from_global, to_global},
     loaders::{
         CommunityMembers, CommunityOrganizations, CommunitySubgroups, CommunityThreads, IdLoader, OrganizationById,
-        PersonById, ReadAhead, ThreadPosts, ViewerTiesLoader, VisibleCommunityById, column_names, loader,
+        PersonById, PostById, PostReactions, ReadAhead, ReadAheadRows, ReadAheadValues, ThreadPosts,
+        ThreadUnreadCounts, ViewerTiesLoader, VisibleCommunityById, column_names, loader,
     },
     order::{CommunityOrder, MemberOrder, PostOrder, ThreadOrder, list_order},
     organization::Organization,
@@ -1032,14 +1033,20 @@ impl CommunityQuery {
                     posts.put(thread_id, posts_req.clone(), columns.clone(), page);
                 }
             }
+            ctx.data_unchecked::<ReadAheadValues<ThreadUnreadCounts>>().put(pages.unread);
+            ctx.data_unchecked::<ReadAheadValues<PostReactions>>().put(pages.reactions);
+            if let Some(columns) = &ahead.accepted {
+                ctx.data_unchecked::<ReadAheadRows<PostById>>().put(pages.accepted, &column_names(columns));
+            }
         }
         Ok(Community::with_ties(community, ties))
     }
 }
 
 /// The threads page (and the posts page under each thread) the query asks for under the
-/// community being resolved, when it asks for exactly one of each: read with the
-/// community in one statement instead of one statement per level.
+/// community being resolved, when it asks for exactly one of each, with each thread's
+/// `unreadCount` and `acceptedAnswer` and each post's `reactions` when asked: read with
+/// the community in one statement instead of one statement per level and per loader.
 fn threads_ahead(ctx: &Context<'_>) -> Option<ThreadsAhead> {
     let field = ctx.field();
     let mut threads = field.selection_set().filter(|f| f.name() == "threads");
@@ -1048,8 +1055,19 @@ fn threads_ahead(ctx: &Context<'_>) -> Option<ThreadsAhead> {
     Some(ThreadsAhead {
         threads: connection::page_request_of::<ThreadOrder>(&threads)?,
         thread_columns: connection::node_columns(&threads, Thread::columns_for),
+        unread: connection::only_node_field(&threads, "unreadCount").is_some(),
         posts: posts.as_ref().and_then(connection::page_request_of::<PostOrder>),
-        post_columns: posts.map(|posts| connection::node_columns(&posts, Post::columns_for)).unwrap_or_default(),
+        post_columns: posts
+            .as_ref()
+            .map(|posts| connection::node_columns(posts, Post::columns_for))
+            .unwrap_or_default(),
+        reactions: posts.is_some_and(|posts| connection::only_node_field(&posts, "reactions").is_some()),
+        accepted: connection::only_node_field(&threads, "acceptedAnswer")
+            .and_then(|accepted| connection::object_columns(&accepted, Post::columns_for))
+            .map(|mut columns| {
+                columns.insert(0, entity::post::Column::Id);
+                columns
+            }),
     })
 }
 

@@ -164,6 +164,23 @@ pub fn node_columns<C: sea_orm::IdenStatic + Copy + 'static>(
     columns
 }
 
+/// The columns the fields of object field `field` read, by `columns_for` of its type's
+/// fields; `None` as soon as one field is not known to `columns_for`.
+pub fn object_columns<C: sea_orm::IdenStatic + Copy + 'static>(
+    field: &SelectionField<'_>,
+    columns_for: impl Fn(&str) -> Option<&'static [C]>,
+) -> Option<Vec<C>> {
+    let mut columns: Vec<C> = Vec::new();
+    for used in field.selection_set() {
+        for column in columns_for(used.name())? {
+            if !columns.iter().any(|c| c.as_str() == column.as_str()) {
+                columns.push(*column);
+            }
+        }
+    }
+    Some(columns)
+}
+
 /// Whether the query asks for `totalCount` on this field (counting costs a query).
 pub fn wants_count(ctx: &Context<'_>) -> bool {
     ctx.look_ahead().field("totalCount").exists()

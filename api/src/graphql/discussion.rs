@@ -11,8 +11,9 @@ use super::{
     enums::{Reaction, ReportStatus, ThreadKind},
     ids::{NodeKind, from_global, to_global},
     loaders::{
-        IdLoader, PersonById, PostById, PostReactions, PostRevisions, SubgroupById, ThreadById, ThreadPosts,
-        ThreadReaders, ThreadUnreadCounts, ViewerTiesLoader, VisibleCommunityById, loader,
+        IdLoader, PersonById, PostById, PostReactions, PostRevisions, ReadAheadRows, SubgroupById, ThreadById,
+        ThreadPosts, ThreadReaders, ThreadUnreadCounts, ViewerTiesLoader, VisibleCommunityById, column_names, loader,
+        read_ahead_or_load,
     },
     order::{PostOrder, list_order},
     person::Person,
@@ -103,6 +104,10 @@ impl Thread {
     /// The reply accepted as the answer (questions only; null until one is accepted).
     async fn accepted_answer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Post>> {
         let Some(id) = self.0.accepted_post_id else { return Ok(None) };
+        let needed = connection::object_columns(&ctx.field(), Post::columns_for).map(|c| column_names(&c));
+        if let Some(post) = ctx.data_unchecked::<ReadAheadRows<PostById>>().get(id, needed.as_deref()) {
+            return Ok(Some(Post(post)));
+        }
         Ok(loader::<IdLoader<PostById>, _>(ctx).load_one(id).await.gql()?.map(Post))
     }
     /// When the answer was accepted (null while the question is unanswered).
@@ -145,7 +150,7 @@ impl Thread {
     /// thread read (`markThreadRead`; every reply when they never did), neither deleted
     /// nor hidden. 0 for anonymous viewers.
     async fn unread_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i32> {
-        let count = loader::<ThreadUnreadCounts, _>(ctx).load_one(self.0.id).await.gql()?.unwrap_or(0);
+        let count = read_ahead_or_load::<ThreadUnreadCounts>(ctx, self.0.id).await.gql()?.unwrap_or(0);
         Ok(i32::try_from(count).unwrap_or(i32::MAX))
     }
     /// Whether the viewer follows it (automatic for its author and those who reply,
@@ -416,7 +421,7 @@ impl Post {
     /// Reactions to it, one entry per reaction it got (USEFUL, THANKS, AGREE in that order).
     #[graphql(complexity = "crate::graphql::connection::list_cost(child_complexity)")]
     async fn reactions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ReactionCount>> {
-        let rows = loader::<PostReactions, _>(ctx).load_one(self.0.id).await.gql()?.unwrap_or_default();
+        let rows = read_ahead_or_load::<PostReactions>(ctx, self.0.id).await.gql()?.unwrap_or_default();
         let viewer = caller(ctx).person_id();
         Ok([Reaction::Useful, Reaction::Thanks, Reaction::Agree]
             .into_iter()

@@ -638,6 +638,77 @@ impl<T: ChildList> ReadAhead<T> {
     }
 }
 
+/// Values of a loader `L` read ahead with their parent (in the parent's statement: a
+/// thread's count of unread replies, a post's reactions), kept for the request. They are
+/// what `L` would read for the same key and caller, and do not depend on the columns a
+/// row carries, so any field asking for a key that was read ahead takes its value.
+pub struct ReadAheadValues<L: Loader<i32>> {
+    values: std::sync::Mutex<HashMap<i32, L::Value>>,
+}
+
+impl<L: Loader<i32>> Default for ReadAheadValues<L> {
+    fn default() -> Self {
+        Self { values: std::sync::Mutex::default() }
+    }
+}
+
+impl<L: Loader<i32>> ReadAheadValues<L> {
+    /// Keeps these values, by key.
+    pub fn put(&self, values: impl IntoIterator<Item = (i32, L::Value)>) {
+        if let Ok(mut kept) = self.values.lock() {
+            kept.extend(values);
+        }
+    }
+}
+
+/// The value of `key` read ahead, or else the one `L` loads (batched).
+pub async fn read_ahead_or_load<L>(ctx: &async_graphql::Context<'_>, key: i32) -> Result<Option<L::Value>, LoadError>
+where
+    L: Loader<i32, Error = LoadError>,
+    L::Value: Clone,
+{
+    let ahead = ctx.data_opt::<ReadAheadValues<L>>().and_then(|kept| kept.values.lock().ok()?.get(&key).cloned());
+    match ahead {
+        Some(value) => Ok(Some(value)),
+        None => loader::<L, _>(ctx).load_one(key).await,
+    }
+}
+
+/// Rows of `T` by id read ahead with their parent (a thread's accepted answer), kept for
+/// the request. They passed the filter `T` applies, but carry only the columns the
+/// query's field said it uses: a row is handed only to a field whose selection uses no
+/// other column (any other reads through `T`'s loader).
+pub struct ReadAheadRows<T: ById> {
+    rows: std::sync::Mutex<HashMap<i32, RowWithColumns<T::Model>>>,
+}
+
+/// A row read ahead and the columns it carries.
+type RowWithColumns<M> = (M, Vec<&'static str>);
+
+impl<T: ById> Default for ReadAheadRows<T> {
+    fn default() -> Self {
+        Self { rows: std::sync::Mutex::default() }
+    }
+}
+
+impl<T: ById> ReadAheadRows<T> {
+    /// Keeps these rows, which carry `columns` (never empty: the id at least).
+    pub fn put(&self, rows: impl IntoIterator<Item = T::Model>, columns: &[&'static str]) {
+        if let Ok(mut kept) = self.rows.lock() {
+            kept.extend(rows.into_iter().map(|row| (T::id(&row), (row, columns.to_vec()))));
+        }
+    }
+
+    /// The row `id` if it was read ahead with every column in `needed` (`None`: every
+    /// column, which a row read ahead never carries).
+    pub fn get(&self, id: i32, needed: Option<&[&'static str]>) -> Option<T::Model> {
+        let needed = needed?;
+        let kept = self.rows.lock().ok()?;
+        let (row, carried) = kept.get(&id)?;
+        needed.iter().all(|column| carried.contains(column)).then(|| row.clone())
+    }
+}
+
 /// Whether rows carrying the columns `carried` (empty: all) hold every column a field
 /// reads (`needed`; empty: all, or the id alone, which every row carries).
 fn covers(carried: &[&'static str], needed: impl FnOnce() -> Vec<&'static str>) -> bool {
@@ -707,7 +778,10 @@ pub fn register(request: async_graphql::Request, app: &App, caller: &Caller) -> 
         .data(DataLoader::new(super::time::TimeBudgetLoader { app: app.clone(), caller: caller.clone() }, tokio::spawn))
         .data(DataLoader::new(super::time::TimeRightsLoader { app: app.clone(), caller: caller.clone() }, tokio::spawn))
         .data(ReadAhead::<CommunityThreads>::new(thread_columns))
-        .data(ReadAhead::<ThreadPosts>::new(post_columns));
+        .data(ReadAhead::<ThreadPosts>::new(post_columns))
+        .data(ReadAheadValues::<ThreadUnreadCounts>::default())
+        .data(ReadAheadValues::<PostReactions>::default())
+        .data(ReadAheadRows::<PostById>::default());
     lists!(
         request,
         CommunityOrganizations,

@@ -17,9 +17,8 @@ use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
-    sea_query::{Alias, Expr},
+    sea_query::{Alias, Expr, ExprTrait, QueryStatementBuilder},
 };
-use serde::de::IgnoredAny;
 use serde_json::json;
 
 use super::{
@@ -1035,35 +1034,66 @@ pub async fn threads_by_ids(app: &App, caller: &Caller, ids: &[i32]) -> ServiceR
 }
 
 /// What a read of one community takes along, on PostgreSQL, when the query asks for its
-/// threads (and their posts): the pages the loaders would otherwise read in one
-/// statement each.
+/// threads (and their posts): the pages and the per-item values the loaders would
+/// otherwise read in one statement each.
 #[derive(Debug, Clone)]
 pub struct ThreadsAhead {
     /// The page of threads asked for.
     pub threads: PageRequest,
     /// The columns of threads the query uses (empty: all).
     pub thread_columns: Vec<thread::Column>,
+    /// Whether the query asks for each thread's `unreadCount` (read for a logged-in
+    /// caller only).
+    pub unread: bool,
     /// The page of posts asked for under each thread, if any.
     pub posts: Option<PageRequest>,
     /// The columns of posts the query uses (empty: all).
     pub post_columns: Vec<post::Column>,
+    /// Whether the query asks for each post's `reactions`.
+    pub reactions: bool,
+    /// The columns of posts each thread's `acceptedAnswer` uses (its id among them), when
+    /// the query asks for it with fields that name their columns.
+    pub accepted: Option<Vec<post::Column>>,
 }
 
-/// Threads read ahead with their community, and the posts read under each of them.
+/// Threads read ahead with their community, and what was read under each of them.
 #[derive(Debug, Clone)]
 pub struct ThreadPages {
     pub threads: Page<thread::Model>,
     /// Each thread's page of posts (only when [`ThreadsAhead::posts`] was asked).
     pub posts: Vec<(i32, Page<post::Model>)>,
+    /// How many replies of each thread are new to the caller (only when
+    /// [`ThreadsAhead::unread`] was asked), as [`super::thread_reading::unread_counts`]
+    /// counts them.
+    pub unread: Vec<(i32, u64)>,
+    /// The reactions to each post of the pages (only when [`ThreadsAhead::reactions`] was
+    /// asked), as [`reactions_of`] reads them.
+    pub reactions: Vec<(i32, Vec<(Reaction, i32)>)>,
+    /// The accepted answers of the threads (only when [`ThreadsAhead::accepted`] was
+    /// asked), carrying its columns.
+    pub accepted: Vec<post::Model>,
 }
 
 /// Alias of the threads' page in [`threads_ahead_json`].
 const THREADS_ALIAS: &str = "ahead_thread";
+/// Alias of each thread's page of posts in [`threads_ahead_json`].
+const POSTS_ALIAS: &str = "ahead_post";
 
-/// The JSON sub-query, correlated to the enclosing query's `community.id`, that reads the
-/// threads page of [`threads_select`] (and, per thread, the posts page of
-/// [`posts_select`]) exactly as [`crate::graphql::loaders`]' lists would.
+/// PostgreSQL: the JSON sub-query of [`ThreadsAhead`], correlated to the community of the
+/// enclosing statement: the threads page, and under each thread `[posts, unread,
+/// accepted]`, its posts page (each post with its reactions as `[[reaction, person id],
+/// …]`), its count of replies new to the caller and its accepted answer, each NULL when
+/// not asked. A thread is in the page only if the caller may read it, so its posts, their
+/// reactions and its accepted answer (a post of that thread) are the ones
+/// [`posts_select`] and [`reactions_of`] give for it.
 pub fn threads_ahead_json(app: &App, caller: &Caller, ahead: &ThreadsAhead) -> Expr {
+    let null = || Expr::cust("NULL");
+    let reactions = ahead.reactions.then(|| {
+        Expr::cust(format!(
+            "(SELECT COALESCE(json_agg(json_build_array(r.reaction, r.person_id) ORDER BY r.id), '[]'::json) \
+             FROM post_reaction AS r WHERE r.post_id = \"{POSTS_ALIAS}\".id)"
+        ))
+    });
     let posts = ahead.posts.as_ref().map(|req| {
         page::page_json(
             posts_select(app, caller),
@@ -1071,9 +1101,34 @@ pub fn threads_ahead_json(app: &App, caller: &Caller, ahead: &ThreadsAhead) -> E
             post::Column::ThreadId,
             Expr::col((Alias::new(THREADS_ALIAS), thread::Column::Id)),
             req,
-            "ahead_post",
+            POSTS_ALIAS,
             &ahead.post_columns,
-            None,
+            reactions,
+        )
+    });
+    let unread = caller.person_id().filter(|_| ahead.unread).map(|person_id| {
+        let count = post::Entity::find()
+            .select_only()
+            .expr(Expr::cust("COUNT(*)"))
+            .filter(
+                Expr::col((post::Entity, post::Column::ThreadId))
+                    .equals((Alias::new(THREADS_ALIAS), thread::Column::Id)),
+            )
+            .filter(super::thread_reading::unread_posts(person_id))
+            .into_query();
+        Expr::SubQuery(None, Box::new(count.into_sub_query_statement()))
+    });
+    let accepted = ahead.accepted.as_ref().map(|columns| {
+        Expr::cust(format!(
+            "(SELECT {} FROM post AS accepted WHERE accepted.id = \"{THREADS_ALIAS}\".accepted_post_id \
+             AND accepted.thread_id = \"{THREADS_ALIAS}\".id)",
+            page::row_json("accepted", columns)
+        ))
+    });
+    let nested = (posts.is_some() || unread.is_some() || accepted.is_some()).then(|| {
+        Expr::cust_with_exprs(
+            "json_build_array($1, $2, $3)",
+            [posts.unwrap_or_else(null), unread.unwrap_or_else(null), accepted.unwrap_or_else(null)],
         )
     });
     page::page_json(
@@ -1084,19 +1139,29 @@ pub fn threads_ahead_json(app: &App, caller: &Caller, ahead: &ThreadsAhead) -> E
         &ahead.threads,
         THREADS_ALIAS,
         &ahead.thread_columns,
-        posts,
+        nested,
     )
 }
 
 /// Reads back what [`threads_ahead_json`] returned (as text).
 pub fn threads_ahead_from_json(text: &str, ahead: &ThreadsAhead) -> ServiceResult<ThreadPages> {
-    type Posts = Vec<page::JsonItem<post::Model, IgnoredAny>>;
-    let items: Vec<page::JsonItem<thread::Model, Posts>> = serde_json::from_str(text)
+    type Posts = Vec<page::JsonItem<post::Model, Vec<(Reaction, i32)>>>;
+    type Under = (Option<Posts>, Option<u64>, Option<post::Model>);
+    let items: Vec<page::JsonItem<thread::Model, Under>> = serde_json::from_str(text)
         .map_err(|err| ServiceError::Internal(format!("threads read ahead: unexpected JSON: {err}")))?;
     let (threads, nested) = page::page_from_json(items, |t| t.id, &ahead.threads);
-    let posts = match &ahead.posts {
-        Some(req) => nested.into_iter().map(|(id, items)| (id, page::page_from_json(items, |p| p.id, req).0)).collect(),
-        None => Vec::new(),
-    };
-    Ok(ThreadPages { threads, posts })
+    let mut pages =
+        ThreadPages { threads, posts: Vec::new(), unread: Vec::new(), reactions: Vec::new(), accepted: Vec::new() };
+    for (thread_id, (posts, unread, accepted)) in nested {
+        if let Some(unread) = unread {
+            pages.unread.push((thread_id, unread));
+        }
+        pages.accepted.extend(accepted);
+        if let (Some(req), Some(posts)) = (&ahead.posts, posts) {
+            let (page, reactions) = page::page_from_json(posts, |p| p.id, req);
+            pages.reactions.extend(reactions);
+            pages.posts.push((thread_id, page));
+        }
+    }
+    Ok(pages)
 }

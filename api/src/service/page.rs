@@ -633,14 +633,7 @@ pub fn page_json<E: EntityTrait>(
     {
         keep.extend(E::Column::iter().filter(|c| c.as_str() == column));
     }
-    let mut object = String::from("json_build_object(");
-    for (i, column) in keep.iter().enumerate() {
-        if i > 0 {
-            object.push_str(", ");
-        }
-        object.push_str(&format!("'{0}', \"{alias}\".\"{0}\"", column.as_str()));
-    }
-    object.push(')');
+    let object = row_json(alias, &keep);
     let page = ordered(with_cursor(select, id, req), id, req)
         .filter(Expr::col(parent).eq(outer))
         .limit(req.limit + 1)
@@ -662,6 +655,21 @@ pub fn page_json<E: EntityTrait>(
         .from_subquery(page, sea_orm::sea_query::Alias::new(alias))
         .to_owned();
     Expr::SubQuery(None, Box::new(aggregate.into_sub_query_statement()))
+}
+
+/// PostgreSQL: `json_build_object(…)` of these columns of the row aliased `alias`, each
+/// under its column name (what a model deserializes from, its other fields taking their
+/// defaults).
+pub fn row_json<C: IdenStatic>(alias: &str, columns: &[C]) -> String {
+    let mut object = String::from("json_build_object(");
+    for (i, column) in columns.iter().enumerate() {
+        if i > 0 {
+            object.push_str(", ");
+        }
+        object.push_str(&format!("'{0}', \"{alias}\".\"{0}\"", column.as_str()));
+    }
+    object.push(')');
+    object
 }
 
 /// One item of [`page_json`]'s array: the row, and what was read under it.

@@ -185,7 +185,7 @@ pub async fn follow(app: &App, caller: &Caller, thread_id: i32, on: bool) -> Ser
 /// SQL on `post` rows: replies new to `person_id` — not theirs, neither deleted nor
 /// hidden, and past their read position in the thread (every reply when they never
 /// opened it).
-fn unread_posts(person_id: i32) -> Condition {
+pub(crate) fn unread_posts(person_id: i32) -> Condition {
     Condition::all()
         .add(post::Column::AuthorId.ne(person_id))
         .add(post::Column::DeletedAt.is_null())
