@@ -90,15 +90,14 @@ static TEMPLATES: LazyLock<Vec<Template>> = LazyLock::new(|| {
     ];
     templates
         .into_iter()
-        .map(|(pattern, id, args)| Template { pattern: Regex::new(&pattern).expect("a template's pattern"), id, args })
+        .filter_map(|(pattern, id, args)| Some(Template { pattern: Regex::new(&pattern).ok()?, id, args }))
         .collect()
 });
 
 /// `Invalid value for argument "path", reason` (and the same for a default value): the
 /// reason has its own templates.
-static INVALID_VALUE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"^Invalid (default )?value for argument:? "([^"]*)", (.*)$"#).expect("the invalid value pattern")
-});
+static INVALID_VALUE: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r#"^Invalid (default )?value for argument:? "([^"]*)", (.*)$"#).ok());
 static REASONS: LazyLock<Vec<Template>> = LazyLock::new(|| {
     let reasons: [(String, &'static str, &'static [&'static str]); 4] = [
         (format!("^expected type {Q}$"), "gql-reason-expected-type", &["type"]),
@@ -112,13 +111,12 @@ static REASONS: LazyLock<Vec<Template>> = LazyLock::new(|| {
     ];
     reasons
         .into_iter()
-        .map(|(pattern, id, args)| Template { pattern: Regex::new(&pattern).expect("a reason's pattern"), id, args })
+        .filter_map(|(pattern, id, args)| Some(Template { pattern: Regex::new(&pattern).ok()?, id, args }))
         .collect()
 });
 
 /// ` Did you mean "a", "b"?` at the end of a message.
-static SUGGESTION: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"^(.*\.) Did you mean ("[^?]*")\?$"#).expect("the suggestion pattern"));
+static SUGGESTION: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r#"^(.*\.) Did you mean ("[^?]*")\?$"#).ok());
 
 fn message_of(template: &Template, captures: &Captures<'_>) -> Message {
     template.args.iter().enumerate().fold(Message::new(template.id), |message, (i, name)| {
@@ -136,11 +134,11 @@ pub fn translate(message: &str, lang: Lang) -> Option<String> {
     if lang == Lang::En {
         return None;
     }
-    let (main, suggestion) = match SUGGESTION.captures(message) {
+    let (main, suggestion) = match SUGGESTION.as_ref().and_then(|s| s.captures(message)) {
         Some(c) => (c.get(1).map_or(message, |m| m.as_str()), c.get(2).map(|m| m.as_str())),
         None => (message, None),
     };
-    let mut text = if let Some(c) = INVALID_VALUE.captures(main) {
+    let mut text = if let Some(c) = INVALID_VALUE.as_ref().and_then(|v| v.captures(main)) {
         let reason = c.get(3).map_or("", |m| m.as_str());
         let reason = matching(&REASONS, reason).map_or_else(|| reason.to_owned(), |m| m.render(lang).into_owned());
         let id = if c.get(1).is_some() { "gql-invalid-default" } else { "gql-invalid-value" };
@@ -162,6 +160,13 @@ pub fn translate(message: &str, lang: Lang) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_pattern_compiles() {
+        // A pattern that does not compile is left out (no panic in the server): none is.
+        assert_eq!((TEMPLATES.len(), REASONS.len()), (25, 4));
+        assert!(INVALID_VALUE.is_some() && SUGGESTION.is_some());
+    }
 
     #[test]
     fn known_templates_are_said_in_french_and_english_stays_as_written() {

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use chrono::Utc;
 use sea_orm::{
     ConnectionTrait, FromQueryResult,
-    sea_query::{Alias, Expr, ExprTrait, Order, Query},
+    sea_query::{Alias, Expr, ExprTrait, LockType, Order, Query},
 };
 
 use super::validate;
@@ -45,6 +45,16 @@ impl Owner {
             Self::Organization => "organization_translation",
             Self::Theme => "theme_translation",
             Self::Subgroup => "subgroup_translation",
+        }
+    }
+
+    /// The table of the things themselves.
+    fn owner_table(self) -> &'static str {
+        match self {
+            Self::Community => "community",
+            Self::Organization => "organization",
+            Self::Theme => "theme",
+            Self::Subgroup => "subgroup",
         }
     }
 
@@ -90,8 +100,11 @@ const TAG_MAX: usize = 35;
 /// `FR`, `fr-CA`, `en-GB`…; anything else (another language, a malformed tag) is
 /// `BAD_USER_INPUT` naming `field`.
 pub fn language(field: &str, tag: &str) -> ServiceResult<Lang> {
-    let refused = || ServiceError::bad_input(field, Message::new("translation-language").arg("tag", tag.trim()));
     let tag = tag.trim();
+    // The tag is said back only when it is short and plain: a hostile one is not echoed.
+    let plain = tag.len() <= TAG_MAX && tag.bytes().all(|b| b.is_ascii_graphic());
+    let said = if plain { tag } else { "…" };
+    let refused = || ServiceError::bad_input(field, Message::new("translation-language").arg("tag", said));
     if tag.len() > TAG_MAX {
         return Err(refused());
     }
@@ -160,6 +173,18 @@ pub async fn replace<C: ConnectionTrait>(
     owner_id: i32,
     translations: &[ValidTranslation],
 ) -> ServiceResult<String> {
+    // Two replacements of the same thing's translations at once take turns (PostgreSQL:
+    // the owner's row is locked until the transaction ends), so the set and
+    // `translated_into` always come from the same caller.
+    let lock = Query::select()
+        .column(Alias::new("id"))
+        .from(Alias::new(owner.owner_table()))
+        .and_where(Expr::col(Alias::new("id")).eq(owner_id))
+        .lock(LockType::Update)
+        .to_owned();
+    if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        txn.query_one(&lock).await?;
+    }
     let table = Alias::new(owner.table());
     let delete =
         Query::delete().from_table(table.clone()).and_where(Expr::col(Alias::new("owner_id")).eq(owner_id)).to_owned();
