@@ -103,8 +103,8 @@ async fn the_graphql_engines_own_messages_are_in_the_callers_language() {
             r#"Unknown field "nmae" on type "Community"."#,
         ),
         (
-            "query($id: ID!) { node(id: $x) { id } }",
-            json!({ "id": "x" }),
+            "query { node(id: $x) { id } }",
+            json!({}),
             r#"La variable "$x" n’est pas définie"#,
             r#"Variable "$x" is not defined"#,
         ),
