@@ -470,7 +470,7 @@ async fn load_community<C: ConnectionTrait>(txn: &C, c: &Cop) -> ServiceResult<(
     }
     .insert(txn)
     .await?;
-    translation::replace(txn, Owner::Community, cop.id, &translations).await?;
+    translation::replace(txn, Owner::Community, cop.id, &translations, None).await?;
     for (org, sponsor) in c.organizations {
         let Some(organization_id) = org_id(txn, org).await? else { continue };
         let sponsor_id = match sponsor {

@@ -131,6 +131,16 @@ async fn updates_replace_the_set_given_and_leave_it_when_omitted() {
     let data = app.ok(Some(&ana), UPDATE_COMMUNITY, json!({ "input": { "id": id, "translations": [] } })).await;
     assert_eq!(data["updateCommunity"]["community"]["translations"], json!([]));
     assert_eq!(app.count_rows("community_translation").await, 0);
+
+    // Every change of the texts is audited with the texts before and after (creation,
+    // replacement, removal); the same set given again changes nothing and adds nothing.
+    app.ok(Some(&ana), UPDATE_COMMUNITY, json!({ "input": { "id": id, "translations": [] } })).await;
+    let audited = "audit_event WHERE action = 'community.translations' AND CAST(before AS TEXT) LIKE";
+    assert_eq!(app.count_rows("audit_event WHERE action = 'community.translations'").await, 3);
+    let removed = app.count_rows(&format!("{audited} '%Soins palliatifs au Qu%'")).await;
+    assert_eq!(removed, 1, "the removal keeps what French readers saw");
+    let replaced = app.count_rows(&format!("{audited} '%Palliative care%'")).await;
+    assert_eq!(replaced, 1, "the replacement keeps what English readers saw");
 }
 
 #[tokio::test]
@@ -317,4 +327,29 @@ async fn a_secret_communitys_translations_stay_secret() {
     // Its members read them.
     let member = app.gql_in("en", Some(&ana), node, json!({ "id": id })).await;
     assert_eq!(member["data"]["node"]["translations"][0]["name"], "Secret care", "{member}");
+}
+
+#[tokio::test]
+async fn concurrent_replacements_take_turns() {
+    let (app, ana, body) = start("NETWORK", json!([])).await;
+    let id = body["data"]["createCommunity"]["community"]["id"].clone();
+    // Ten editors at once, each giving one language or the other: every answer is a
+    // success or a clear refusal, and what is stored is one editor's set, whole.
+    let answers = harness::join_all((0..10).map(|i| {
+        let language = if i % 2 == 0 { "fr" } else { "en" };
+        let input =
+            json!({ "input": { "id": id, "translations": [{ "language": language, "name": format!("Nom {i}") }] } });
+        let (app, ana) = (&app, &ana);
+        async move { app.gql(Some(ana), UPDATE_COMMUNITY, input).await }
+    }))
+    .await;
+    for answer in &answers {
+        let code = answer["errors"][0]["extensions"]["code"].as_str();
+        assert!(matches!(code, None | Some("UNAVAILABLE")), "{answer}");
+    }
+    assert_eq!(app.count_rows("community_translation").await, 1, "one editor's set, not a mix");
+    let stored = app.ok(Some(&ana), COMMUNITY, json!({ "s": "palliatif" })).await;
+    let language = stored["community"]["translations"][0]["language"].as_str().unwrap_or_default().to_owned();
+    let consistent = app.count_rows(&format!("community WHERE translated_into = '{language}'")).await;
+    assert_eq!(consistent, 1, "translated_into agrees with the rows: {stored}");
 }

@@ -198,7 +198,14 @@ pub async fn create(app: &App, caller: &Caller, input: NewCommunity) -> ServiceR
     }
     .insert(&txn)
     .await?;
-    translation::replace(&txn, Owner::Community, created.id, &translations).await?;
+    translation::replace(
+        &txn,
+        Owner::Community,
+        created.id,
+        &translations,
+        Some(translation::Audit { caller, scope: AuditScope::Community(created.id) }),
+    )
+    .await?;
     let roles: CommunityRoles = [CommunityRole::Founder, CommunityRole::Animator].into_iter().collect();
     membership::ActiveModel {
         community_id: Set(created.id),
@@ -301,7 +308,14 @@ pub async fn update(app: &App, caller: &Caller, id: i32, changes: CommunityChang
     }
     if let Some(translations) = &changes.translations {
         let valid = translation::validated(Owner::Community, translations)?;
-        model.translated_into = Set(translation::replace(&txn, Owner::Community, id, &valid).await?);
+        model.translated_into = Set(translation::replace(
+            &txn,
+            Owner::Community,
+            id,
+            &valid,
+            Some(translation::Audit { caller, scope: AuditScope::Community(id) }),
+        )
+        .await?);
     }
     model.updated_at = Set(Utc::now());
     let updated = model.update(&txn).await?;

@@ -1491,7 +1491,14 @@ pub async fn create_theme(
     }
     .insert(&txn)
     .await?;
-    translation::replace(&txn, Owner::Theme, created.id, &translations).await?;
+    translation::replace(
+        &txn,
+        Owner::Theme,
+        created.id,
+        &translations,
+        Some(translation::Audit { caller, scope: AuditScope::Community(created.community_id) }),
+    )
+    .await?;
     audit::record(&txn, theme_audit(caller, &created, "create_theme", Some(json!({ "name": created.name })))).await?;
     txn.commit().await?;
     Ok(created)
@@ -1524,6 +1531,7 @@ pub async fn update_theme(
     if let Some(Some(parent)) = parent_id {
         theme_parent(app, &txn, caller, found.community_id, Some(found.id), parent).await?;
     }
+    let community_id = found.community_id;
     let mut model: theme::ActiveModel = found.into();
     if let Some(name) = name {
         model.name = Set(name);
@@ -1533,7 +1541,14 @@ pub async fn update_theme(
     }
     if let Some(translations) = translations {
         let valid = translation::validated(Owner::Theme, translations)?;
-        model.translated_into = Set(translation::replace(&txn, Owner::Theme, id, &valid).await?);
+        model.translated_into = Set(translation::replace(
+            &txn,
+            Owner::Theme,
+            id,
+            &valid,
+            Some(translation::Audit { caller, scope: AuditScope::Community(community_id) }),
+        )
+        .await?);
     }
     model.updated_at = Set(Utc::now());
     let updated = model.update(&txn).await?;

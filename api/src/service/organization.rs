@@ -121,7 +121,14 @@ pub async fn create(app: &App, caller: &Caller, input: NewOrganization) -> Servi
     }
     .insert(&txn)
     .await?;
-    translation::replace(&txn, Owner::Organization, created.id, &translations).await?;
+    translation::replace(
+        &txn,
+        Owner::Organization,
+        created.id,
+        &translations,
+        Some(translation::Audit { caller, scope: AuditScope::Organization(created.id) }),
+    )
+    .await?;
     audit::record(
         &txn,
         AuditRecord {
@@ -198,7 +205,14 @@ pub async fn update(
     }
     if let Some(translations) = &changes.translations {
         let valid = translation::validated(Owner::Organization, translations)?;
-        model.translated_into = Set(translation::replace(&txn, Owner::Organization, id, &valid).await?);
+        model.translated_into = Set(translation::replace(
+            &txn,
+            Owner::Organization,
+            id,
+            &valid,
+            Some(translation::Audit { caller, scope: AuditScope::Organization(id) }),
+        )
+        .await?);
     }
     model.updated_at = Set(Utc::now());
     let updated = model.update(&txn).await?;

@@ -57,7 +57,14 @@ pub async fn create(app: &App, caller: &Caller, input: NewSubgroup) -> ServiceRe
     }
     .insert(&txn)
     .await?;
-    translation::replace(&txn, Owner::Subgroup, created.id, &translations).await?;
+    translation::replace(
+        &txn,
+        Owner::Subgroup,
+        created.id,
+        &translations,
+        Some(translation::Audit { caller, scope: AuditScope::Community(created.community_id) }),
+    )
+    .await?;
     subgroup_member::ActiveModel {
         subgroup_id: Set(created.id),
         person_id: Set(actor.person_id),

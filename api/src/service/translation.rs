@@ -22,8 +22,12 @@ use sea_orm::{
     sea_query::{Alias, Expr, ExprTrait, LockType, Order, Query},
 };
 
-use super::validate;
+use super::{
+    audit::{self, AuditRecord, AuditScope},
+    validate,
+};
 use crate::{
+    auth::Caller,
     error::{ServiceError, ServiceResult},
     i18n::{Lang, Message},
 };
@@ -55,6 +59,16 @@ impl Owner {
             Self::Organization => "organization",
             Self::Theme => "theme",
             Self::Subgroup => "subgroup",
+        }
+    }
+
+    /// The audit trail's name of a change of its translations, and of its kind.
+    fn audited(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Community => ("community.translations", "Community"),
+            Self::Organization => ("organization.translations", "Organization"),
+            Self::Theme => ("theme.translations", "Theme"),
+            Self::Subgroup => ("subgroup.translations", "Subgroup"),
         }
     }
 
@@ -164,14 +178,23 @@ pub fn has(translated_into: &str, lang: Lang) -> bool {
     translated_into.split(',').any(|tag| tag == lang.tag())
 }
 
+/// Who replaces a thing's translations, and the audit trail the change goes to.
+pub struct Audit<'a> {
+    pub caller: &'a Caller,
+    pub scope: AuditScope,
+}
+
 /// Replaces the translations of the thing `owner_id` by `translations`, inside the
 /// caller's transaction; returns the owner's new `translated_into` ([`languages_of`]
-/// them), which the caller writes in the same transaction.
+/// them), which the caller writes in the same transaction. A change is audited with the
+/// texts before and after (what readers of each language saw and will see); `None` only
+/// for the demo network's loading, which nobody does.
 pub async fn replace<C: ConnectionTrait>(
     txn: &C,
     owner: Owner,
     owner_id: i32,
     translations: &[ValidTranslation],
+    audit: Option<Audit<'_>>,
 ) -> ServiceResult<String> {
     // Two replacements of the same thing's translations at once take turns (PostgreSQL:
     // the owner's row is locked until the transaction ends), so the set and
@@ -185,10 +208,39 @@ pub async fn replace<C: ConnectionTrait>(
     if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
         txn.query_one(&lock).await?;
     }
+    let before: Vec<serde_json::Value> = match audit {
+        Some(_) => of(txn, owner, &[owner_id]).await?.remove(&owner_id).unwrap_or_default(),
+        None => Vec::new(),
+    }
+    .into_iter()
+    .map(|t| serde_json::json!({ "language": t.language, "name": t.name, "description": t.description }))
+    .collect();
     let table = Alias::new(owner.table());
     let delete =
         Query::delete().from_table(table.clone()).and_where(Expr::col(Alias::new("owner_id")).eq(owner_id)).to_owned();
     txn.execute(&delete).await?;
+    if let Some(Audit { caller, scope }) = audit {
+        let mut after: Vec<&ValidTranslation> = translations.iter().collect();
+        after.sort_by_key(|t| t.language.tag());
+        let after: Vec<serde_json::Value> = after
+            .into_iter()
+            .map(|t| serde_json::json!({ "language": t.language.tag(), "name": t.name, "description": t.description }))
+            .collect();
+        if before != after {
+            let (action, target_type) = owner.audited();
+            let record = AuditRecord {
+                scope,
+                actor_id: caller.person_id(),
+                action,
+                target_type,
+                target_id: Some(owner_id),
+                before: Some(serde_json::Value::Array(before)),
+                after: Some(serde_json::Value::Array(after)),
+                request_id: caller.request_id.as_deref(),
+            };
+            audit::record(txn, record).await?;
+        }
+    }
     if translations.is_empty() {
         return Ok(String::new());
     }
