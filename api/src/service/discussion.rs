@@ -1125,12 +1125,16 @@ pub fn threads_ahead_json(app: &App, caller: &Caller, ahead: &ThreadsAhead) -> E
             page::row_json("accepted", columns)
         ))
     });
-    let nested = (posts.is_some() || unread.is_some() || accepted.is_some()).then(|| {
-        Expr::cust_with_exprs(
+    // The plain threads-and-posts page keeps the posts page itself under each thread, as
+    // it was before unread counts and accepted answers could come along.
+    let nested = if posts_only(ahead) {
+        posts
+    } else {
+        Some(Expr::cust_with_exprs(
             "json_build_array($1, $2, $3)",
             [posts.unwrap_or_else(null), unread.unwrap_or_else(null), accepted.unwrap_or_else(null)],
-        )
-    });
+        ))
+    };
     page::page_json(
         threads_select(app, caller),
         thread::Column::Id,
@@ -1143,12 +1147,24 @@ pub fn threads_ahead_json(app: &App, caller: &Caller, ahead: &ThreadsAhead) -> E
     )
 }
 
+/// Whether the read ahead takes nothing under each thread but its posts page (then the
+/// page itself is nested, not `[posts, unread, accepted]`).
+fn posts_only(ahead: &ThreadsAhead) -> bool {
+    !ahead.unread && ahead.accepted.is_none()
+}
+
 /// Reads back what [`threads_ahead_json`] returned (as text).
 pub fn threads_ahead_from_json(text: &str, ahead: &ThreadsAhead) -> ServiceResult<ThreadPages> {
     type Posts = Vec<page::JsonItem<post::Model, Vec<(Reaction, i32)>>>;
     type Under = (Option<Posts>, Option<u64>, Option<post::Model>);
-    let items: Vec<page::JsonItem<thread::Model, Under>> = serde_json::from_str(text)
-        .map_err(|err| ServiceError::Internal(format!("threads read ahead: unexpected JSON: {err}")))?;
+    let unexpected =
+        |err: serde_json::Error| ServiceError::Internal(format!("threads read ahead: unexpected JSON: {err}"));
+    let items: Vec<page::JsonItem<thread::Model, Under>> = if posts_only(ahead) {
+        let items: Vec<page::JsonItem<thread::Model, Posts>> = serde_json::from_str(text).map_err(unexpected)?;
+        items.into_iter().map(|(thread, posts)| (thread, posts.map(|p| (Some(p), None, None)))).collect()
+    } else {
+        serde_json::from_str(text).map_err(unexpected)?
+    };
     let (threads, nested) = page::page_from_json(items, |t| t.id, &ahead.threads);
     let mut pages =
         ThreadPages { threads, posts: Vec::new(), unread: Vec::new(), reactions: Vec::new(), accepted: Vec::new() };
