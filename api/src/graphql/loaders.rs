@@ -454,7 +454,7 @@ pub trait ChildList: Send + Sync + 'static {
 }
 
 macro_rules! child_list {
-    ($(#[$doc:meta])* $marker:ident, $module:ident, $parent:ident, $parent_field:ident, |$app:ident, $caller:ident| $select:expr) => {
+    ($(#[$doc:meta])* $marker:ident, $module:ident, $parent:ident, $parent_field:ident, |$app:ident, $caller:ident, $parents:ident| $select:expr) => {
         $(#[$doc])*
         pub struct $marker;
         impl ChildList for $marker {
@@ -462,7 +462,7 @@ macro_rules! child_list {
             async fn pages(
                 $app: &App,
                 $caller: &Caller,
-                parents: &[i32],
+                $parents: &[i32],
                 req: &PageRequest,
             ) -> ServiceResult<HashMap<i32, Page<Self::Model>>> {
                 page::fetch_per_parent(
@@ -470,14 +470,14 @@ macro_rules! child_list {
                     $select,
                     $module::Column::Id,
                     $module::Column::$parent,
-                    parents,
+                    $parents,
                     |m| m.$parent_field,
                     req,
                 )
                 .await
             }
-            async fn counts($app: &App, $caller: &Caller, parents: &[i32]) -> ServiceResult<HashMap<i32, u64>> {
-                page::count_per_parent(&$app.db, $select, $module::Column::Id, $module::Column::$parent, parents).await
+            async fn counts($app: &App, $caller: &Caller, $parents: &[i32]) -> ServiceResult<HashMap<i32, u64>> {
+                page::count_per_parent(&$app.db, $select, $module::Column::Id, $module::Column::$parent, $parents).await
             }
         }
     };
@@ -485,51 +485,55 @@ macro_rules! child_list {
 
 child_list!(
     /// Participating organizations of communities.
-    CommunityOrganizations, community_organization, CommunityId, community_id, |_app, _caller| communities::organizations_select()
+    CommunityOrganizations, community_organization, CommunityId, community_id, |_app, _caller, _parents| communities::organizations_select()
 );
 child_list!(
     /// Active members of communities.
-    CommunityMembers, membership, CommunityId, community_id, |_app, _caller| communities::members_select()
+    CommunityMembers, membership, CommunityId, community_id, |_app, _caller, _parents| communities::members_select()
 );
 child_list!(
     /// Subgroups of communities.
-    CommunitySubgroups, subgroup, CommunityId, community_id, |app, caller| communities::subgroups_select(app, caller)
+    CommunitySubgroups, subgroup, CommunityId, community_id, |app, caller, _parents| communities::subgroups_select(app, caller)
 );
 child_list!(
     /// Threads of communities.
-    CommunityThreads, thread, CommunityId, community_id, |app, caller| discussion::threads_select(app, caller)
+    CommunityThreads, thread, CommunityId, community_id, |app, caller, _parents| discussion::threads_select(app, caller)
 );
 child_list!(
     /// Posts of threads.
-    ThreadPosts, post, ThreadId, thread_id, |app, caller| discussion::posts_select(app, caller)
+    ThreadPosts, post, ThreadId, thread_id, |app, caller, parents| discussion::posts_of_threads_select(
+        app,
+        caller,
+        sea_orm::Condition::all().add(thread::Column::Id.is_in(parents.iter().copied()))
+    )
 );
 child_list!(
     /// Versions of documents, as the viewer may read them (see `library::versions_visible`).
-    DocumentVersions, document_version, DocumentId, document_id, |app, caller| document_version::Entity::find()
+    DocumentVersions, document_version, DocumentId, document_id, |app, caller, _parents| document_version::Entity::find()
         .filter(library::versions_visible(app, caller))
 );
 child_list!(
     /// Revisions of wiki pages (reached through readable pages only).
-    WikiPageRevisions, wiki_page_revision, PageId, page_id, |_app, _caller| wiki_page_revision::Entity::find()
+    WikiPageRevisions, wiki_page_revision, PageId, page_id, |_app, _caller, _parents| wiki_page_revision::Entity::find()
 );
 child_list!(
     /// Memberships shown on other people's profiles: active ones, of visible communities.
-    PersonMembershipsShared, membership, PersonId, person_id, |app, caller| membership::Entity::find()
+    PersonMembershipsShared, membership, PersonId, person_id, |app, caller, _parents| membership::Entity::find()
         .filter(access::visible_memberships_of(&app.auth, app.db.get_database_backend(), caller, None))
 );
 child_list!(
     /// Memberships through which the viewer and a person share a community (see
     /// `directory::shared_memberships`).
-    PersonSharedMemberships, membership, PersonId, person_id, |app, caller| membership::Entity::find()
+    PersonSharedMemberships, membership, PersonId, person_id, |app, caller, _parents| membership::Entity::find()
         .filter(directory::shared_memberships(app, caller))
 );
 child_list!(
     /// Every membership of a person (for themselves and network administrators).
-    PersonMembershipsAll, membership, PersonId, person_id, |_app, _caller| membership::Entity::find()
+    PersonMembershipsAll, membership, PersonId, person_id, |_app, _caller, _parents| membership::Entity::find()
 );
 child_list!(
     /// Communities an organization takes part in, as the viewer may see them.
-    OrganizationCommunities, community_organization, OrganizationId, organization_id, |app, caller|
+    OrganizationCommunities, community_organization, OrganizationId, organization_id, |app, caller, _parents|
         communities::organizations_select().filter(
             community_organization::Column::CommunityId.in_subquery(access::visible_community_ids(&app.auth, app.db.get_database_backend(), caller))
         )

@@ -17,7 +17,7 @@ use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
-    sea_query::{Alias, Expr, ExprTrait, QueryStatementBuilder},
+    sea_query::{Alias, Expr, QueryStatementBuilder},
 };
 use serde_json::json;
 
@@ -666,7 +666,17 @@ pub async fn posts_by_ids(app: &App, caller: &Caller, ids: &[i32]) -> ServiceRes
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(posts_select(app, caller).filter(post::Column::Id.is_in(ids.iter().copied())).all(&app.db).await?)
+    let their_threads = thread::Column::Id.in_subquery(
+        post::Entity::find()
+            .select_only()
+            .column(post::Column::ThreadId)
+            .filter(post::Column::Id.is_in(ids.iter().copied()))
+            .into_query(),
+    );
+    Ok(posts_of_threads_select(app, caller, Condition::all().add(their_threads))
+        .filter(post::Column::Id.is_in(ids.iter().copied()))
+        .all(&app.db)
+        .await?)
 }
 
 /// A list of a community's threads (beside `threads`), each the threads the caller may
@@ -1019,9 +1029,18 @@ pub fn threads_select(app: &App, caller: &Caller) -> sea_orm::Select<thread::Ent
 
 /// The posts the caller may read: those of [`threads_select`].
 pub fn posts_select(app: &App, caller: &Caller) -> sea_orm::Select<post::Entity> {
+    posts_of_threads_select(app, caller, Condition::all())
+}
+
+/// The posts the caller may read among those of the threads `threads` (a condition on
+/// `thread`) selects: [`posts_select`] narrowed before the visibility filter runs, so
+/// that PostgreSQL checks the few threads a request names instead of reading every
+/// thread the caller may read and joining the posts to them.
+pub fn posts_of_threads_select(app: &App, caller: &Caller, threads: Condition) -> sea_orm::Select<post::Entity> {
     post::Entity::find().filter(
-        post::Column::ThreadId
-            .in_subquery(threads_select(app, caller).select_only().column(thread::Column::Id).into_query()),
+        post::Column::ThreadId.in_subquery(
+            threads_select(app, caller).filter(threads).select_only().column(thread::Column::Id).into_query(),
+        ),
     )
 }
 
@@ -1110,11 +1129,10 @@ pub fn threads_ahead_json(app: &App, caller: &Caller, ahead: &ThreadsAhead) -> E
         let count = post::Entity::find()
             .select_only()
             .expr(Expr::cust("COUNT(*)"))
-            .filter(
-                Expr::col((post::Entity, post::Column::ThreadId))
-                    .equals((Alias::new(THREADS_ALIAS), thread::Column::Id)),
-            )
-            .filter(super::thread_reading::unread_posts(person_id))
+            .filter(super::thread_reading::unread_posts_of_thread(
+                person_id,
+                Expr::col((Alias::new(THREADS_ALIAS), thread::Column::Id)),
+            ))
             .into_query();
         Expr::SubQuery(None, Box::new(count.into_sub_query_statement()))
     });
