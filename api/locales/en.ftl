@@ -512,3 +512,7 @@ report-needs-token = log in: this report needs a bearer token
 translation-language = must be a French or English language tag (fr, en, fr-CA, en-GB…), not “{ $tag }”
 translation-duplicate-language = gives the language “{ $language }” a second time: each language at most once
 translation-no-description = has no description to translate here: give the name only
+
+## Subgroups
+
+subgroup-update-forbidden = only those who may create subgroups in the community (its animators) may change its subgroups

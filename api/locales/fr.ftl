@@ -512,3 +512,7 @@ report-needs-token = connectez-vous : ce rapport demande un jeton (bearer)
 translation-language = doit être une étiquette de langue française ou anglaise (fr, en, fr-CA, en-GB…), et non « { $tag } »
 translation-duplicate-language = donne la langue « { $language } » une seconde fois : chaque langue au plus une fois
 translation-no-description = n'a pas de description à traduire ici : donnez seulement le nom
+
+## Sous-groupes
+
+subgroup-update-forbidden = seules les personnes qui peuvent créer des sous-groupes dans la communauté (ses animateurs) peuvent modifier ses sous-groupes

@@ -353,3 +353,51 @@ async fn concurrent_replacements_take_turns() {
     let consistent = app.count_rows(&format!("community WHERE translated_into = '{language}'")).await;
     assert_eq!(consistent, 1, "translated_into agrees with the rows: {stored}");
 }
+
+#[tokio::test]
+async fn a_search_finds_a_community_by_its_name_in_either_language() {
+    // Its own name is French; its English translation carries the English words.
+    let (app, ana, _) = start("NETWORK", json!([{ "language": "en", "name": "Palliative care" }])).await;
+    let bob = app.token("bob@autre.example", None, false).await;
+    // Eve's secret community has the same English words in its translation only.
+    let eve = app.token("eve@elsewhere.example", None, false).await;
+    let body = app
+        .gql(
+            Some(&eve),
+            CREATE_COMMUNITY,
+            json!({ "input": { "slug": "cachee", "name": "Groupe discret", "visibility": "MEMBERS",
+                "translations": [{ "language": "en", "name": "Hidden palliative care circle" }] } }),
+        )
+        .await;
+    assert!(body.get("errors").is_none(), "{body}");
+    let search = "query($q: String!) { communities(filter: { search: $q }) { totalCount edges { node { slug } } } }";
+    let slugs = |body: &Value| -> (i64, Vec<String>) {
+        let list = &body["data"]["communities"];
+        let slugs = list["edges"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{body}"))
+            .iter()
+            .filter_map(|e| e["node"]["slug"].as_str().map(str::to_owned))
+            .collect();
+        (list["totalCount"].as_i64().unwrap_or(-1), slugs)
+    };
+
+    // Bob, a stranger to both, finds the network's community by its own French name and
+    // by its English one, whatever language he reads in; never the secret one.
+    for (query, language) in [("soins", "en"), ("PALLIATIVE", "fr"), ("palliative care", "en"), ("care", "fr")] {
+        let body = app.gql_in(language, Some(&bob), search, json!({ "q": query })).await;
+        assert_eq!(slugs(&body), (1, vec!["palliatif".to_owned()]), "{query}: {body}");
+    }
+    let body = app.gql(Some(&bob), search, json!({ "q": "hidden" })).await;
+    assert_eq!(slugs(&body), (0, vec![]), "a secret community's translation finds nothing: {body}");
+    let body = app.gql(None, search, json!({ "q": "palliative" })).await;
+    assert_eq!(slugs(&body), (0, vec![]), "anonymous callers see no NETWORK community: {body}");
+    // Its member finds it by its translation too.
+    let body = app.gql(Some(&eve), search, json!({ "q": "palliative" })).await;
+    let (total, mut found) = slugs(&body);
+    found.sort();
+    assert_eq!((total, found), (2, vec!["cachee".to_owned(), "palliatif".to_owned()]), "{body}");
+    // A word in no name, own or translated, finds nothing.
+    let body = app.gql(Some(&ana), search, json!({ "q": "oncologie" })).await;
+    assert_eq!(slugs(&body), (0, vec![]), "{body}");
+}

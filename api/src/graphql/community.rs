@@ -922,7 +922,8 @@ pub struct SubgroupViewerCan {
 /// Filters of `communities`; all given filters must match.
 #[derive(InputObject, Default)]
 pub struct CommunityFilterInput {
-    /// Words to find in the name or field of knowledge (case-insensitive).
+    /// Words to find in the name (its own or a translation's, so either language finds
+    /// it) or the field of knowledge (case-insensitive).
     pub search: Option<String>,
     /// Only communities with one of these visibilities.
     pub visibility: Option<Vec<Visibility>>,

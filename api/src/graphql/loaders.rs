@@ -60,12 +60,25 @@ by_id!(
     /// Organizations by id (the network's organizations are public).
     OrganizationById, organization, |_app, _caller| sea_orm::Condition::all()
 );
-by_id!(
-    /// Subgroups by id, of communities the viewer may see.
-    SubgroupById, subgroup, |app, caller| subgroup::Column::CommunityId.in_subquery(
-        access::visible_community_ids(&app.auth, app.db.get_database_backend(), caller)
-    )
-);
+
+/// Subgroups by id that the viewer may see: the filter of `Community.subgroups` and
+/// `node(id:)` ([`communities::readable_subgroups_select`]), so `Thread.subgroup` and
+/// `Event.subgroup` never show a subgroup those would not (a subgroup of a community the
+/// viewer may only see, or one whose content they may not read). There is deliberately
+/// no unfiltered loader of subgroups.
+pub struct SubgroupById;
+impl ById for SubgroupById {
+    type Model = subgroup::Model;
+    async fn load(app: &App, caller: &Caller, ids: &[i32]) -> ServiceResult<Vec<Self::Model>> {
+        Ok(communities::readable_subgroups_select(app, caller)
+            .filter(subgroup::Column::Id.is_in(ids.iter().copied()))
+            .all(&app.db)
+            .await?)
+    }
+    fn id(model: &Self::Model) -> i32 {
+        model.id
+    }
+}
 
 /// Threads by id that the viewer may read ([`discussion::threads_select`], the filter of
 /// every other path): a relation (a post's thread) never reaches around it. There is

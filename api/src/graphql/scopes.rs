@@ -52,6 +52,7 @@ const WRITE: &[&str] = &[
     "removeCommunityOrganization",
     "setCommunitySponsor",
     "createSubgroup",
+    "updateSubgroup",
     "addSubgroupMember",
     "createEvent",
     "updateEvent",

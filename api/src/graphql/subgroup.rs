@@ -10,7 +10,7 @@ use super::{
     ids::{NodeKind, from_global},
     translation::{self, TranslationInput},
 };
-use crate::service::subgroup::{self as service, NewSubgroup};
+use crate::service::subgroup::{self as service, NewSubgroup, SubgroupChanges};
 
 /// Roles a person holds in a subgroup.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +42,33 @@ pub struct CreateSubgroupInput {
     /// most once; none by default.
     #[graphql(default)]
     pub translations: Vec<TranslationInput>,
+}
+
+/// Input of `updateSubgroup`: omitted fields are left as they are.
+#[derive(InputObject)]
+pub struct UpdateSubgroupInput {
+    /// Global id of the subgroup.
+    pub subgroup_id: ID,
+    /// New display name: one line, 1 to 200 characters once trimmed.
+    pub name: Option<String>,
+    /// New description: plain text, line breaks allowed, at most 10,000 characters (an
+    /// empty string clears it).
+    pub description: Option<String>,
+    /// New kind: working group or interest group.
+    pub kind: Option<SubgroupKind>,
+    /// Who can see it and its threads from now on.
+    pub visibility: Option<SubgroupVisibility>,
+    /// Its name and description in other languages (French, English), each language at
+    /// most once: replaces them all with the list given (an empty list removes them all);
+    /// omitted, they are left as they are.
+    pub translations: Option<Vec<TranslationInput>>,
+}
+
+/// Result of `updateSubgroup`.
+#[derive(SimpleObject)]
+pub struct UpdateSubgroupPayload {
+    /// The subgroup as changed.
+    pub subgroup: Subgroup,
 }
 
 /// Input of `addSubgroupMember`.
@@ -87,6 +114,27 @@ impl SubgroupMutation {
         };
         let subgroup = service::create(app(ctx), caller(ctx), new).await.gql()?;
         Ok(SubgroupPayload { subgroup: Subgroup(subgroup) })
+    }
+
+    /// Changes a subgroup's name, description, kind, visibility or translations (whoever
+    /// may create subgroups in its community: its animators). A subgroup the caller may
+    /// not see is `NOT_FOUND`, as one that does not exist.
+    async fn update_subgroup(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The subgroup and the changes; omitted fields are left as they are.")]
+        input: UpdateSubgroupInput,
+    ) -> async_graphql::Result<UpdateSubgroupPayload> {
+        let id = from_global("subgroupId", NodeKind::Subgroup, &input.subgroup_id).gql()?;
+        let changes = SubgroupChanges {
+            name: input.name,
+            description: input.description,
+            kind: input.kind.map(Into::into),
+            visibility: input.visibility.map(Into::into),
+            translations: input.translations.map(translation::inputs),
+        };
+        let subgroup = service::update(app(ctx), caller(ctx), id, changes).await.gql()?;
+        Ok(UpdateSubgroupPayload { subgroup: Subgroup(subgroup) })
     }
 
     /// Adds an active member of the community to a subgroup (its leads, the community's

@@ -128,7 +128,8 @@ pub struct CommunityChanges {
 /// Filters of [`list`].
 #[derive(Debug, Clone, Default)]
 pub struct CommunityFilter {
-    /// Words to find in the name or field of knowledge (case-insensitive).
+    /// Words to find in the name (its own or a translation's) or field of knowledge
+    /// (case-insensitive).
     pub search: Option<String>,
     pub visibility: Option<Vec<Visibility>>,
     pub membership_policy: Option<Vec<MembershipPolicy>>,
@@ -595,7 +596,11 @@ fn filtered(visible: Condition, caller: &Caller, filter: &CommunityFilter) -> se
         select = select.filter(
             Condition::any()
                 .add(Expr::expr(Func::lower(Expr::col(community::Column::Name))).like(pattern.clone()))
-                .add(Expr::expr(Func::lower(Expr::col(community::Column::FieldOfKnowledge))).like(pattern)),
+                .add(Expr::expr(Func::lower(Expr::col(community::Column::FieldOfKnowledge))).like(pattern.clone()))
+                // Its name in the other language finds it too ("soins" finds a community
+                // named in English with a French translation); the visibility filter above
+                // still decides which communities are searched at all.
+                .add(translation::name_like(Owner::Community, &pattern)),
         );
     }
     if let Some(v) = &filter.visibility {
@@ -752,4 +757,16 @@ pub fn members_select() -> sea_orm::Select<membership::Entity> {
 /// community's content).
 pub fn subgroups_select(app: &App, caller: &Caller) -> sea_orm::Select<subgroup::Entity> {
     subgroup::Entity::find().filter(access::readable_subgroups(&app.auth, caller))
+}
+
+/// The subgroups the caller may see wherever they reach them from (a thread's, an
+/// event's, by id, to change one): those of [`subgroups_select`] in communities whose
+/// content they may read — what `Community.subgroups` and `node(id:)` show, in one
+/// statement. A relation to a subgroup never goes around it.
+pub fn readable_subgroups_select(app: &App, caller: &Caller) -> sea_orm::Select<subgroup::Entity> {
+    subgroups_select(app, caller).filter(subgroup::Column::CommunityId.in_subquery(access::readable_community_ids(
+        &app.auth,
+        app.db.get_database_backend(),
+        caller,
+    )))
 }

@@ -94,6 +94,98 @@ pub async fn create(app: &App, caller: &Caller, input: NewSubgroup) -> ServiceRe
     Ok(created)
 }
 
+/// Changes to a subgroup (see [`update`]): `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct SubgroupChanges {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub kind: Option<SubgroupKind>,
+    pub visibility: Option<SubgroupVisibility>,
+    /// Replaces all its translations (an empty list removes them all).
+    pub translations: Option<Vec<TranslationInput>>,
+}
+
+/// The subgroup, read under a row lock inside `txn`, if the caller may see it
+/// ([`communities::readable_subgroups_select`]); `NOT_FOUND` otherwise, as for a
+/// missing id.
+async fn visible_for_update<C: ConnectionTrait>(
+    app: &App,
+    txn: &C,
+    caller: &Caller,
+    id: i32,
+) -> ServiceResult<subgroup::Model> {
+    communities::readable_subgroups_select(app, caller)
+        .filter(subgroup::Column::Id.eq(id))
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or(ServiceError::not_found("subgroup"))
+}
+
+fn snapshot(s: &subgroup::Model) -> serde_json::Value {
+    json!({
+        "name": s.name, "description": s.description, "kind": s.kind.as_str(),
+        "visibility": s.visibility.as_str(), "translatedInto": s.translated_into,
+    })
+}
+
+/// Changes a subgroup's name, description, kind, visibility or translations: whoever may
+/// create subgroups in its community (its animators, by default). A subgroup the caller
+/// may not see is `NOT_FOUND`; nothing changes unless everything is valid.
+pub async fn update(app: &App, caller: &Caller, id: i32, changes: SubgroupChanges) -> ServiceResult<subgroup::Model> {
+    caller.actor()?;
+    let txn = crate::db::begin_write(&app.db).await?;
+    let current = visible_for_update(app, &txn, caller, id).await?;
+    let (community, ties) = communities::find_with_ties(app, &txn, caller, communities::Key::Id(current.community_id))
+        .await?
+        .ok_or(ServiceError::not_found("subgroup"))?;
+    if !access::allowed(&app.auth, &ties.roles(caller), &community, Action::CreateSubgroup) {
+        return Err(ServiceError::forbidden(Message::new("subgroup-update-forbidden")));
+    }
+    let mut model: subgroup::ActiveModel = current.clone().into();
+    if let Some(v) = &changes.name {
+        model.name = Set(validate::required_text("name", v, validate::NAME_MAX)?);
+    }
+    if let Some(v) = &changes.description {
+        model.description = Set(validate::multiline("description", v, validate::DESCRIPTION_MAX)?);
+    }
+    if let Some(v) = changes.kind {
+        model.kind = Set(v);
+    }
+    if let Some(v) = changes.visibility {
+        model.visibility = Set(v);
+    }
+    if let Some(translations) = &changes.translations {
+        let valid = translation::validated(Owner::Subgroup, translations)?;
+        model.translated_into = Set(translation::replace(
+            &txn,
+            Owner::Subgroup,
+            id,
+            &valid,
+            Some(translation::Audit { caller, scope: AuditScope::Community(current.community_id) }),
+        )
+        .await?);
+    }
+    model.updated_at = Set(Utc::now());
+    let updated = model.update(&txn).await?;
+    audit::record(
+        &txn,
+        AuditRecord {
+            scope: AuditScope::Community(updated.community_id),
+            actor_id: caller.person_id(),
+            action: "subgroup.update",
+            target_type: "Subgroup",
+            target_id: Some(updated.id),
+            before: Some(snapshot(&current)),
+            after: Some(snapshot(&updated)),
+            request_id: caller.request_id.as_deref(),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
 /// Adds an active member of the community to a subgroup (its leads and the community's
 /// animators, as the policy says).
 pub async fn add_member(

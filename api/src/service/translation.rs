@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use chrono::Utc;
 use sea_orm::{
     ConnectionTrait, FromQueryResult,
-    sea_query::{Alias, Expr, ExprTrait, LockType, Order, Query},
+    sea_query::{Alias, Expr, ExprTrait, Func, LockType, Order, Query, SimpleExpr},
 };
 
 use super::{
@@ -261,6 +261,25 @@ pub async fn replace<C: ConnectionTrait>(
     }
     txn.execute(&insert).await?;
     Ok(languages_of(translations))
+}
+
+/// SQL on the owner's rows (its table under its own name): one of its translations has
+/// a name that, lower-cased, is LIKE `pattern` (the caller lower-cases the pattern as it
+/// does for the owner's own name). One `EXISTS` on the unique index on (`owner_id`,
+/// `language`): a search finds a thing by its name in either language.
+pub fn name_like(owner: Owner, pattern: &str) -> SimpleExpr {
+    let table = Alias::new(owner.table());
+    Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(table.clone())
+            .and_where(
+                Expr::col((table.clone(), Alias::new("owner_id")))
+                    .equals((Alias::new(owner.owner_table()), Alias::new("id"))),
+            )
+            .and_where(Expr::expr(Func::lower(Expr::col((table, Alias::new("name"))))).like(pattern))
+            .to_owned(),
+    )
 }
 
 /// The translations of these things, by thing, in one statement (by the unique index on
