@@ -516,3 +516,61 @@ translation-no-description = has no description to translate here: give the name
 ## Subgroups
 
 subgroup-update-forbidden = only those who may create subgroups in the community (its animators) may change its subgroups
+
+## Policy rules, HTTP endpoints, OAuth and the GraphQL parser in both languages
+
+policy-rule-at-line = line { $line }: { $problem }
+policy-rule-inheritance-fields = a g line has exactly two roles
+policy-rule-line-type = unknown line type "{ $found }" (p or g)
+policy-rule-inherits-other-kind = { $role } can only inherit a role of the same kind of scope, not { $inherited }
+policy-rule-inherits-itself = { $role } cannot inherit itself
+policy-rule-permission-fields = a p line has { $expected } fields (role, scope, object, action, visibility, policy, state, effect), not { $found }
+policy-rule-unknown-role = unknown role "{ $role }"
+policy-rule-unknown-scope = unknown scope "{ $scope }"
+policy-rule-role-out-of-scope = role { $role } does not count in { $scope } scopes
+policy-rule-unknown-object = unknown object "{ $object }"
+policy-rule-object-out-of-scope = object { $object } is not found in { $scope } scopes
+policy-rule-unknown-action = unknown action "{ $action }"
+policy-rule-value-not-allowed = { $attribute ->
+        [visibility] visibility
+        [membership-policy] membership policy
+        [state] state
+       *[effect] effect
+    } "{ $value }" is not one of { $allowed }
+policy-rule-inheritance-cycle = role inheritance has a cycle: { $cycle } (each role would hold every other)
+http-metrics-need-token = metrics need the metrics token
+http-parameter-problem = { $parameter } { $problem }
+http-get-not-json = { $parameter }: not a JSON object in the URL: { $detail }
+health-migrations-pending = database migrations are pending
+health-policy-not-loaded = the authorization policy is not loaded
+health-database-unreachable = the database cannot be reached
+health-database-not-answering = the database does not answer in time
+oauth-client-authentication-failed = client authentication failed
+oauth-use-post = use POST
+oauth-too-many-attempts = too many failed attempts: try again in { $seconds } s
+oauth-send-form = send the parameters as application/x-www-form-urlencoded
+oauth-body-unreadable = the request body could not be read
+oauth-body-too-large = the request body is larger than { $max } bytes
+oauth-parameter-repeated = { $parameter } is given more than once
+oauth-one-authentication = authenticate the client one way: HTTP Basic or the body, not both
+oauth-grant-type-missing = grant_type is missing
+oauth-grant-type-unsupported = only the client_credentials grant is supported
+oauth-scope-unknown = scopes are read, write and admin
+oauth-scope-not-held = the client does not hold every scope asked for
+oauth-client-suspended = the client's organization or account is suspended
+oauth-try-again-later = the token could not be issued: try again later
+gql-parse-expected = expected { $expected }
+gql-parse-unexpected = unexpected { $unexpected }
+gql-parse-unexpected-expected = unexpected { $unexpected }; expected { $expected }
+gql-parse-unknown = unknown parsing error
+gql-parse-rules-one = { $rule }
+gql-parse-rules-two = { $first } or { $last }
+gql-parse-rules-many = { $first }, or { $last }
+gql-parse-multiple-operations = document contains multiple operations
+gql-parse-operation-twice = operation { $operation } is defined twice
+gql-parse-fragment-twice = fragment { $fragment } is defined twice
+gql-parse-no-operation = document does not contain an operation
+gql-parse-recursion-limit = recursion limit exceeded.
+gql-parse-invalid-number = invalid number: { $reason }
+gql-parse-number-too-large = number too large to fit in target type
+gql-parse-number-too-small = number too small to fit in target type

@@ -516,3 +516,61 @@ translation-no-description = n'a pas de description à traduire ici : donnez seu
 ## Sous-groupes
 
 subgroup-update-forbidden = seules les personnes qui peuvent créer des sous-groupes dans la communauté (ses animateurs) peuvent modifier ses sous-groupes
+
+## Règles de politique, points d’accès HTTP, OAuth et analyseur GraphQL dans les deux langues
+
+policy-rule-at-line = ligne { $line } : { $problem }
+policy-rule-inheritance-fields = une ligne g a exactement deux rôles
+policy-rule-line-type = type de ligne inconnu « { $found } » (p ou g)
+policy-rule-inherits-other-kind = { $role } ne peut hériter que d’un rôle du même genre de portée, et non de { $inherited }
+policy-rule-inherits-itself = { $role } ne peut pas hériter de lui-même
+policy-rule-permission-fields = une ligne p a { $expected } champs (rôle, portée, objet, action, visibilité, politique, état, effet), et non { $found }
+policy-rule-unknown-role = rôle inconnu « { $role } »
+policy-rule-unknown-scope = portée inconnue « { $scope } »
+policy-rule-role-out-of-scope = le rôle { $role } ne compte pas dans les portées { $scope }
+policy-rule-unknown-object = objet inconnu « { $object } »
+policy-rule-object-out-of-scope = l’objet { $object } ne se trouve pas dans les portées { $scope }
+policy-rule-unknown-action = action inconnue « { $action } »
+policy-rule-value-not-allowed = { $attribute ->
+        [visibility] la visibilité
+        [membership-policy] la politique d’adhésion
+        [state] l’état
+       *[effect] l’effet
+    } « { $value } » n’est pas l’une des valeurs { $allowed }
+policy-rule-inheritance-cycle = l’héritage des rôles forme un cycle : { $cycle } (chaque rôle détiendrait tous les autres)
+http-metrics-need-token = les métriques demandent le jeton des métriques
+http-parameter-problem = { $parameter } : { $problem }
+http-get-not-json = { $parameter } : pas un objet JSON dans l’URL : { $detail }
+health-migrations-pending = des migrations de la base de données sont en attente
+health-policy-not-loaded = la politique d’autorisation n’est pas chargée
+health-database-unreachable = la base de données est injoignable
+health-database-not-answering = la base de données ne répond pas à temps
+oauth-client-authentication-failed = l’authentification du client a échoué
+oauth-use-post = utilisez POST
+oauth-too-many-attempts = trop de tentatives échouées : réessayez dans { $seconds } s
+oauth-send-form = envoyez les paramètres en application/x-www-form-urlencoded
+oauth-body-unreadable = le corps de la requête n’a pas pu être lu
+oauth-body-too-large = le corps de la requête dépasse { $max } octets
+oauth-parameter-repeated = { $parameter } est donné plus d’une fois
+oauth-one-authentication = authentifiez le client d’une seule façon : HTTP Basic ou le corps, pas les deux
+oauth-grant-type-missing = grant_type manque
+oauth-grant-type-unsupported = seul l’octroi client_credentials est pris en charge
+oauth-scope-unknown = les portées sont read, write et admin
+oauth-scope-not-held = le client ne détient pas toutes les portées demandées
+oauth-client-suspended = l’organisation ou le compte du client est suspendu
+oauth-try-again-later = le jeton n’a pas pu être émis : réessayez plus tard
+gql-parse-expected = attendu : { $expected }
+gql-parse-unexpected = inattendu : { $unexpected }
+gql-parse-unexpected-expected = inattendu : { $unexpected } ; attendu : { $expected }
+gql-parse-unknown = erreur de syntaxe inconnue
+gql-parse-rules-one = { $rule }
+gql-parse-rules-two = { $first } ou { $last }
+gql-parse-rules-many = { $first } ou { $last }
+gql-parse-multiple-operations = le document contient plusieurs opérations
+gql-parse-operation-twice = l’opération { $operation } est définie deux fois
+gql-parse-fragment-twice = le fragment { $fragment } est défini deux fois
+gql-parse-no-operation = le document ne contient aucune opération
+gql-parse-recursion-limit = limite de récursion dépassée.
+gql-parse-invalid-number = nombre invalide : { $reason }
+gql-parse-number-too-large = trop grand pour le type attendu
+gql-parse-number-too-small = trop petit pour le type attendu

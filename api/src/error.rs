@@ -120,10 +120,17 @@ impl From<TransactionError<ServiceError>> for ServiceError {
 
 impl From<policy::PolicyError> for ServiceError {
     fn from(err: policy::PolicyError) -> Self {
+        Self::from_policy("policy", err)
+    }
+}
+
+impl ServiceError {
+    /// A policy error; a rule that does not hold together is `BAD_USER_INPUT` on `field`,
+    /// said in the request's language.
+    pub fn from_policy(field: &str, err: policy::PolicyError) -> Self {
         match err {
-            // The policy crate's own diagnostic (a rule that does not hold together), in English.
-            policy::PolicyError::Invalid(message) => {
-                Self::BadInput { field: "policy".into(), message: Message::verbatim(message) }
+            policy::PolicyError::Invalid { line, problem } => {
+                Self::BadInput { field: field.into(), message: invalid_policy_message(line, &problem) }
             }
             policy::PolicyError::Storage(db) => db.into(),
             policy::PolicyError::Engine(detail) => {
@@ -131,6 +138,52 @@ impl From<policy::PolicyError> for ServiceError {
                 Self::Internal(detail)
             }
         }
+    }
+}
+
+/// What is wrong with a policy rule, from the catalogue, with the line of the CSV file
+/// when there is one.
+fn invalid_policy_message(line: Option<usize>, problem: &policy::error::Invalid) -> Message {
+    use policy::error::{Attribute, Invalid};
+    let message = match problem {
+        Invalid::InheritanceFields => Message::new("policy-rule-inheritance-fields"),
+        Invalid::UnknownLineType { found } => Message::new("policy-rule-line-type").arg("found", found.as_str()),
+        Invalid::InheritsOtherKind { role, inherited } => Message::new("policy-rule-inherits-other-kind")
+            .arg("role", role.as_str())
+            .arg("inherited", inherited.as_str()),
+        Invalid::InheritsItself { role } => Message::new("policy-rule-inherits-itself").arg("role", role.as_str()),
+        Invalid::PermissionFields { found } => {
+            Message::new("policy-rule-permission-fields").arg("expected", policy::rules::P_FIELDS).arg("found", *found)
+        }
+        Invalid::UnknownRole { role } => Message::new("policy-rule-unknown-role").arg("role", role.as_str()),
+        Invalid::UnknownScope { scope } => Message::new("policy-rule-unknown-scope").arg("scope", scope.as_str()),
+        Invalid::RoleOutOfScope { role, scope } => {
+            Message::new("policy-rule-role-out-of-scope").arg("role", role.as_str()).arg("scope", scope.as_str())
+        }
+        Invalid::UnknownObject { object } => Message::new("policy-rule-unknown-object").arg("object", object.as_str()),
+        Invalid::ObjectOutOfScope { object, scope } => {
+            Message::new("policy-rule-object-out-of-scope").arg("object", object.as_str()).arg("scope", scope.as_str())
+        }
+        Invalid::UnknownAction { action } => Message::new("policy-rule-unknown-action").arg("action", action.as_str()),
+        Invalid::NotAllowed { attribute, value, allowed } => {
+            let attribute = match attribute {
+                Attribute::Visibility => "visibility",
+                Attribute::MembershipPolicy => "membership-policy",
+                Attribute::State => "state",
+                Attribute::Effect => "effect",
+            };
+            Message::new("policy-rule-value-not-allowed")
+                .arg("attribute", attribute)
+                .arg("value", value.as_str())
+                .arg("allowed", allowed.join(", "))
+        }
+        Invalid::InheritanceCycle { cycle } => {
+            Message::new("policy-rule-inheritance-cycle").arg("cycle", cycle.join(" -> "))
+        }
+    };
+    match line {
+        Some(n) => Message::new("policy-rule-at-line").arg("line", n).arg("problem", message),
+        None => message,
     }
 }
 

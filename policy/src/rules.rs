@@ -4,7 +4,7 @@
 use std::fmt;
 
 use crate::{
-    error::PolicyError,
+    error::{Attribute, Invalid, PolicyError},
     vocabulary::{Action, Object, Role, Scope, ScopeKind},
 };
 
@@ -23,6 +23,7 @@ pub enum Rule {
 const VISIBILITIES: [&str; 6] = ["*", "PUBLIC", "NETWORK", "MEMBERS", "COMMUNITY", "-"];
 const POLICIES: [&str; 5] = ["*", "OPEN", "APPROVAL", "INVITATION", "-"];
 const STATES: [&str; 3] = ["*", "active", "archived"];
+const EFFECTS: [&str; 2] = ["allow", "deny"];
 
 impl Rule {
     /// A permission rule from typed parts.
@@ -68,8 +69,8 @@ impl Rule {
         let rule = match ptype {
             "p" => Self::Permission(values.to_vec()),
             "g" if values.len() == 2 => Self::Inheritance(values[0].clone(), values[1].clone()),
-            "g" => return Err(PolicyError::invalid("a g line has exactly two roles")),
-            other => return Err(PolicyError::invalid(format!("unknown line type {other:?} (p or g)"))),
+            "g" => return Err(Invalid::InheritanceFields.into()),
+            other => return Err(Invalid::UnknownLineType { found: other.to_owned() }.into()),
         };
         rule.validate()?;
         Ok(rule)
@@ -82,38 +83,32 @@ impl Rule {
             Self::Inheritance(a, b) => {
                 let (ra, rb) = (role(a)?, role(b)?);
                 if ra.kind() != rb.kind() || ra.kind().is_none() {
-                    return Err(PolicyError::invalid(format!(
-                        "{a} can only inherit a role of the same kind of scope, not {b}"
-                    )));
+                    return Err(Invalid::InheritsOtherKind { role: a.clone(), inherited: b.clone() }.into());
                 }
                 if ra == rb {
-                    return Err(PolicyError::invalid(format!("{a} cannot inherit itself")));
+                    return Err(Invalid::InheritsItself { role: a.clone() }.into());
                 }
                 Ok(())
             }
             Self::Permission(v) => {
                 if v.len() != P_FIELDS {
-                    return Err(PolicyError::invalid(format!(
-                        "a p line has {P_FIELDS} fields (role, scope, object, action, visibility, policy, state, effect), not {}",
-                        v.len()
-                    )));
+                    return Err(Invalid::PermissionFields { found: v.len() }.into());
                 }
                 let r = role(&v[0])?;
-                let (kind, _) = Scope::parse_domain(&v[1])
-                    .ok_or_else(|| PolicyError::invalid(format!("unknown scope {:?}", v[1])))?;
+                let (kind, _) =
+                    Scope::parse_domain(&v[1]).ok_or_else(|| Invalid::UnknownScope { scope: v[1].clone() })?;
                 if !r.counts_in(kind) {
-                    return Err(PolicyError::invalid(format!("role {} does not count in {} scopes", v[0], v[1])));
+                    return Err(Invalid::RoleOutOfScope { role: v[0].clone(), scope: v[1].clone() }.into());
                 }
-                let object =
-                    Object::parse(&v[2]).ok_or_else(|| PolicyError::invalid(format!("unknown object {:?}", v[2])))?;
+                let object = Object::parse(&v[2]).ok_or_else(|| Invalid::UnknownObject { object: v[2].clone() })?;
                 if !object_fits(object, kind) {
-                    return Err(PolicyError::invalid(format!("object {} is not found in {} scopes", v[2], v[1])));
+                    return Err(Invalid::ObjectOutOfScope { object: v[2].clone(), scope: v[1].clone() }.into());
                 }
-                Action::parse(&v[3]).ok_or_else(|| PolicyError::invalid(format!("unknown action {:?}", v[3])))?;
-                check_value("visibility", &v[4], &VISIBILITIES)?;
-                check_value("membership policy", &v[5], &POLICIES)?;
-                check_value("state", &v[6], &STATES)?;
-                check_value("effect", &v[7], &["allow", "deny"])?;
+                Action::parse(&v[3]).ok_or_else(|| Invalid::UnknownAction { action: v[3].clone() })?;
+                check_value(Attribute::Visibility, &v[4], &VISIBILITIES)?;
+                check_value(Attribute::MembershipPolicy, &v[5], &POLICIES)?;
+                check_value(Attribute::State, &v[6], &STATES)?;
+                check_value(Attribute::Effect, &v[7], &EFFECTS)?;
                 Ok(())
             }
         }
@@ -160,10 +155,7 @@ impl Rule {
             if let Some(start) = path.iter().position(|r| *r == role) {
                 let mut cycle: Vec<&str> = path[start..].to_vec();
                 cycle.push(role);
-                return Err(PolicyError::invalid(format!(
-                    "role inheritance has a cycle: {} (each role would hold every other)",
-                    cycle.join(" -> ")
-                )));
+                return Err(Invalid::InheritanceCycle { cycle: cycle.into_iter().map(str::to_owned).collect() }.into());
             }
             if !done.insert(role) {
                 return Ok(());
@@ -197,7 +189,7 @@ impl fmt::Display for Rule {
 }
 
 fn role(name: &str) -> Result<Role, PolicyError> {
-    Role::parse(name).ok_or_else(|| PolicyError::invalid(format!("unknown role {name:?}")))
+    Role::parse(name).ok_or_else(|| Invalid::UnknownRole { role: name.to_owned() }.into())
 }
 
 fn object_fits(object: Object, kind: ScopeKind) -> bool {
@@ -211,11 +203,11 @@ fn object_fits(object: Object, kind: ScopeKind) -> bool {
     )
 }
 
-fn check_value(what: &str, value: &str, allowed: &[&str]) -> Result<(), PolicyError> {
+fn check_value(attribute: Attribute, value: &str, allowed: &'static [&'static str]) -> Result<(), Invalid> {
     if allowed.contains(&value) {
         Ok(())
     } else {
-        Err(PolicyError::invalid(format!("{what} {value:?} is not one of {}", allowed.join(", "))))
+        Err(Invalid::NotAllowed { attribute, value: value.to_owned(), allowed })
     }
 }
 
@@ -228,6 +220,7 @@ pub const MODEL: &str = include_str!("../model.conf");
 #[cfg(test)]
 mod tests {
     use super::*;
+    use entity::enums::OrganizationRoleKind;
 
     #[test]
     fn the_default_policy_is_valid() {
@@ -251,6 +244,38 @@ mod tests {
             let text = format!("# header\n\n{line}\n");
             let err = Rule::parse_csv(&text).expect_err(line).to_string();
             assert!(err.contains(expected) && err.contains("line 3"), "{line}: {err}");
+        }
+    }
+
+    #[test]
+    fn errors_are_typed_with_what_the_caller_wrote() {
+        let line = "p, community:MEMBER, community:*, community, post, SECRET, *, *, allow";
+        match Rule::parse_csv(&format!("\n{line}\n")) {
+            Err(PolicyError::Invalid { line: Some(2), problem: Invalid::NotAllowed { attribute, value, allowed } }) => {
+                assert_eq!((attribute, value.as_str()), (Attribute::Visibility, "SECRET"));
+                assert_eq!(allowed, &VISIBILITIES);
+            }
+            other => panic!("{other:?}"),
+        }
+        let rule = Rule::permission(
+            Role::Organization(OrganizationRoleKind::Admin),
+            "community:*",
+            Object::Community,
+            Action::Post,
+            true,
+        );
+        match rule.validate() {
+            Err(PolicyError::Invalid { line: None, problem: Invalid::RoleOutOfScope { role, scope } }) => {
+                assert_eq!((role.as_str(), scope.as_str()), ("organization:ADMIN", "community:*"));
+            }
+            other => panic!("{other:?}"),
+        }
+        let two = "g, subgroup:LEAD, subgroup:MEMBER\ng, subgroup:MEMBER, subgroup:LEAD\n";
+        match Rule::parse_csv(two) {
+            Err(PolicyError::Invalid { line: None, problem: Invalid::InheritanceCycle { cycle } }) => {
+                assert_eq!(cycle, ["subgroup:LEAD", "subgroup:MEMBER", "subgroup:LEAD"]);
+            }
+            other => panic!("{other:?}"),
         }
     }
 

@@ -591,6 +591,23 @@ async fn a_standard_oauth_client_library_gets_tokens_and_calls_the_api() {
         assert_eq!(run["graphql"]["data"]["viewer"]["id"], client["id"], "{method}: {run}");
     }
     assert_eq!(result["wrong_secret"], "invalid_client", "{result}");
+    // Refusals in French parse with the library: the same code, the description in
+    // French without accents (RFC 6749 §5.2 allows printable ASCII only).
+    assert_eq!(
+        result["wrong_secret_fr"],
+        json!({ "error": "invalid_client", "description": "l'authentification du client a echoue" }),
+        "{result}"
+    );
+    assert_eq!(
+        result["unknown_scope_fr"],
+        json!({ "error": "invalid_scope", "description": "les portees sont read, write et admin" }),
+        "{result}"
+    );
+    assert_eq!(
+        result["unknown_scope_en"],
+        json!({ "error": "invalid_scope", "description": "scopes are read, write and admin" }),
+        "{result}"
+    );
     app.stop().await;
 }
 

@@ -71,7 +71,11 @@ async fn readiness_fails_while_a_migration_is_pending_and_recovers() {
         let (status, body) = app.get(path).await;
         assert_eq!(status, 503, "{path}: {body}");
         let body: Value = serde_json::from_str(&body).expect("JSON");
-        assert_eq!(body, json!({ "status": "unavailable", "reason": "migrations pending" }), "no migration name leaks");
+        assert_eq!(
+            body,
+            json!({ "status": "unavailable", "reason": "migrations pending", "message": "database migrations are pending" }),
+            "no migration name leaks"
+        );
     }
     // Liveness does not look at the database: the process is fine.
     assert_eq!(app.get("/livez").await.0, 200);
@@ -276,7 +280,10 @@ async fn readiness_fails_while_no_policy_is_loaded_and_recovers() {
     app.db.execute_unprepared("DELETE FROM casbin_rule").await.expect("delete the rules");
     app.db.execute_unprepared("UPDATE policy_state SET generation = generation + 1").await.expect("bump");
     let body: Value = serde_json::from_str(&readyz_until(&app, 503).await).expect("JSON");
-    assert_eq!(body, json!({ "status": "unavailable", "reason": "policy not loaded" }));
+    assert_eq!(
+        body,
+        json!({ "status": "unavailable", "reason": "policy not loaded", "message": "the authorization policy is not loaded" })
+    );
     // The default policy written back: ready again, without a restart.
     policy::store::seed_if_empty(&app.db).await.expect("seed");
     app.db.execute_unprepared("UPDATE policy_state SET generation = generation + 1").await.expect("bump");

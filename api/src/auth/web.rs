@@ -355,7 +355,7 @@ async fn token(app: web::Data<App>, body: web::Bytes) -> HttpResponse {
             "expiresAt": issued.expires_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         })),
         Err(ServiceError::BadInput { message, .. }) => {
-            HttpResponse::BadRequest().json(json!({ "error": "invalid_code", "message": format!("code {message}") }))
+            HttpResponse::BadRequest().json(json!({ "error": "invalid_code", "message": Message::new("http-parameter-problem").arg("parameter", "code").arg("problem", message).to_string() }))
         }
         Err(ServiceError::Forbidden(message)) => {
             HttpResponse::Forbidden().json(json!({ "error": "account_disabled", "message": message.to_string() }))

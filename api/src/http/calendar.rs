@@ -58,7 +58,7 @@ fn too_many(retry_after: u64) -> HttpResponse {
     HttpResponse::TooManyRequests()
         .insert_header((header::RETRY_AFTER, retry_after))
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(format!("too many requests: try again in {retry_after} s"))
+        .body(Message::new("rate-limited").arg("seconds", retry_after).to_string())
 }
 
 async fn personal(

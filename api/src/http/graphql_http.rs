@@ -120,17 +120,25 @@ impl GetParams {
         let mut request = async_graphql::Request::new(self.query.unwrap_or_default());
         request.operation_name = self.operation_name.filter(|name| !name.is_empty());
         if let Some(variables) = self.variables.filter(|v| !v.is_empty()) {
-            let variables: Option<async_graphql::Variables> = serde_json::from_str(&variables)
-                .map_err(|err| format!("variables: not a JSON object in the URL: {err}"))?;
+            let variables: Option<async_graphql::Variables> =
+                serde_json::from_str(&variables).map_err(|err| not_json_in_url("variables", &err))?;
             request.variables = variables.unwrap_or_default();
         }
         if let Some(extensions) = self.extensions.filter(|v| !v.is_empty()) {
-            let extensions: Option<async_graphql::Extensions> = serde_json::from_str(&extensions)
-                .map_err(|err| format!("extensions: not a JSON object in the URL: {err}"))?;
+            let extensions: Option<async_graphql::Extensions> =
+                serde_json::from_str(&extensions).map_err(|err| not_json_in_url("extensions", &err))?;
             request.extensions = extensions.unwrap_or_default();
         }
         Ok(request)
     }
+}
+
+/// What is wrong with a `GET` parameter that should hold a JSON object.
+fn not_json_in_url(parameter: &'static str, err: &serde_json::Error) -> String {
+    crate::i18n::Message::new("http-get-not-json")
+        .arg("parameter", parameter)
+        .arg("detail", err.to_string())
+        .to_string()
 }
 
 /// Whether a JSON body holds a batch (an array of requests) rather than one request.

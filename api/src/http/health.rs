@@ -30,7 +30,7 @@ use policy::Authorizer;
 use sea_orm::DatabaseConnection;
 use serde_json::json;
 
-use crate::{db, service::App};
+use crate::{db, i18n::Message, service::App};
 
 /// How long the readiness check waits for the database.
 pub const READY_WITHIN: Duration = Duration::from_secs(2);
@@ -132,11 +132,19 @@ async fn ready(health: web::Data<Health>) -> HttpResponse {
     }
 }
 
+/// `503`: `reason` for programs (it never changes with the language), `message` for
+/// people, in the request's language.
 fn unavailable(reason: &'static str) -> HttpResponse {
+    let message = match reason {
+        "migrations pending" => Message::new("health-migrations-pending"),
+        "policy not loaded" => Message::new("health-policy-not-loaded"),
+        "database unreachable" => Message::new("health-database-unreachable"),
+        _ => Message::new("health-database-not-answering"),
+    };
     HttpResponse::ServiceUnavailable()
         .insert_header(("Cache-Control", "no-store"))
         .insert_header(("Retry-After", "5"))
-        .json(json!({ "status": "unavailable", "reason": reason }))
+        .json(json!({ "status": "unavailable", "reason": reason, "message": message.to_string() }))
 }
 
 #[cfg(test)]

@@ -74,7 +74,10 @@ async fn scrape(req: HttpRequest, access: web::Data<MetricsAccess>, app: web::Da
         return HttpResponse::Unauthorized()
             .insert_header((header::WWW_AUTHENTICATE, "Bearer"))
             .insert_header((header::CACHE_CONTROL, "no-store"))
-            .json(serde_json::json!({ "error": "unauthorized", "message": "metrics need the metrics token" }));
+            .json(serde_json::json!({
+                "error": "unauthorized",
+                "message": crate::i18n::Message::new("http-metrics-need-token").to_string(),
+            }));
     }
     let mut body = telemetry::metrics().encode();
     server_gauges(&mut body, &app);

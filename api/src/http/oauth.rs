@@ -14,6 +14,9 @@
 //! - The answer is `{access_token, token_type: "Bearer", expires_in, scope}` with
 //!   `Cache-Control: no-store` (RFC 6749 §5.1); errors are `{error, error_description}`
 //!   (§5.2).
+//! - `error_description` is in the language `Accept-Language` asks for, from the message
+//!   catalogue, made to fit the characters §5.2 allows (printable ASCII without `"` and
+//!   `\`: French loses its accents, see [`crate::i18n::ascii`]); `error` never changes.
 //! - Bad credentials count against the presenting address like invalid bearer tokens on
 //!   `/graphql` (`rate_limit_auth_per_minute`); past the limit the endpoint answers `429`
 //!   with `Retry-After` before looking at any credential.
@@ -30,6 +33,7 @@ use serde_json::json;
 
 use crate::{
     error::ServiceError,
+    i18n::{Message, ascii::oauth_description},
     server::rate_limit::RateLimits,
     service::{
         App,
@@ -47,20 +51,21 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// An RFC 6749 §5.2 error answer.
-fn error(status: StatusCode, code: &str, description: &str) -> HttpResponse {
+/// An RFC 6749 §5.2 error answer; the description in the request's language.
+fn error(status: StatusCode, code: &str, description: Message) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::PRAGMA, "no-cache"))
-        .json(json!({ "error": code, "error_description": description }))
+        .json(json!({ "error": code, "error_description": oauth_description(&description.to_string()) }))
 }
 
-fn invalid_request(description: &str) -> HttpResponse {
+fn invalid_request(description: Message) -> HttpResponse {
     error(StatusCode::BAD_REQUEST, "invalid_request", description)
 }
 
 fn invalid_client() -> HttpResponse {
-    let mut response = error(StatusCode::UNAUTHORIZED, "invalid_client", "client authentication failed");
+    let mut response =
+        error(StatusCode::UNAUTHORIZED, "invalid_client", Message::new("oauth-client-authentication-failed"));
     response
         .headers_mut()
         .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Basic realm=\"maillage\""));
@@ -68,7 +73,7 @@ fn invalid_client() -> HttpResponse {
 }
 
 async fn method_not_allowed() -> HttpResponse {
-    let mut response = error(StatusCode::METHOD_NOT_ALLOWED, "invalid_request", "use POST");
+    let mut response = error(StatusCode::METHOD_NOT_ALLOWED, "invalid_request", Message::new("oauth-use-post"));
     response.headers_mut().insert(header::ALLOW, header::HeaderValue::from_static("POST"));
     response
 }
@@ -107,11 +112,11 @@ fn parse_scope(text: &str) -> Option<Vec<TokenScope>> {
 }
 
 /// The form's parameters; `Err` with a description when one is repeated.
-fn parameters(body: &[u8]) -> Result<Vec<(String, String)>, String> {
+fn parameters(body: &[u8]) -> Result<Vec<(String, String)>, Message> {
     let mut params: Vec<(String, String)> = Vec::new();
     for (name, value) in url::form_urlencoded::parse(body) {
         if params.iter().any(|(n, _)| *n == name) {
-            return Err(format!("{name} is given more than once"));
+            return Err(Message::new("oauth-parameter-repeated").arg("parameter", name.into_owned()));
         }
         params.push((name.into_owned(), value.into_owned()));
     }
@@ -138,28 +143,28 @@ async fn token(
         let mut response = error(
             StatusCode::TOO_MANY_REQUESTS,
             "temporarily_unavailable",
-            &format!("too many failed attempts: try again in {retry_after} s"),
+            Message::new("oauth-too-many-attempts").arg("seconds", retry_after),
         );
         response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(retry_after));
         return response;
     }
     if !is_form(&req) {
-        return invalid_request("send the parameters as application/x-www-form-urlencoded");
+        return invalid_request(Message::new("oauth-send-form"));
     }
     let bytes = match body.to_bytes_limited(MAX_BODY).await {
         Ok(Ok(bytes)) => bytes,
-        Ok(Err(_)) => return invalid_request("the request body could not be read"),
+        Ok(Err(_)) => return invalid_request(Message::new("oauth-body-unreadable")),
         Err(_) => {
             return error(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "invalid_request",
-                &format!("the request body is larger than {MAX_BODY} bytes"),
+                Message::new("oauth-body-too-large").arg("max", MAX_BODY),
             );
         }
     };
     let params = match parameters(&bytes) {
         Ok(params) => params,
-        Err(description) => return invalid_request(&description),
+        Err(description) => return invalid_request(description),
     };
     let param = |name: &str| params.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
     let in_body = match (param("client_id"), param("client_secret")) {
@@ -168,7 +173,7 @@ async fn token(
     };
     let (client_id, client_secret) = match (basic_credentials(&req), in_body) {
         (Ok(Some(_)), Some(_)) => {
-            return invalid_request("authenticate the client one way: HTTP Basic or the body, not both");
+            return invalid_request(Message::new("oauth-one-authentication"));
         }
         (Ok(Some(credentials)), None) | (Ok(None), Some(credentials)) => credentials,
         (Ok(None), None) | (Err(()), _) => {
@@ -177,13 +182,13 @@ async fn token(
         }
     };
     match param("grant_type") {
-        None => return invalid_request("grant_type is missing"),
+        None => return invalid_request(Message::new("oauth-grant-type-missing")),
         Some("client_credentials") => {}
         Some(_) => {
             return error(
                 StatusCode::BAD_REQUEST,
                 "unsupported_grant_type",
-                "only the client_credentials grant is supported",
+                Message::new("oauth-grant-type-unsupported"),
             );
         }
     }
@@ -191,7 +196,9 @@ async fn token(
         None => None,
         Some(text) => match parse_scope(text) {
             Some(scopes) => Some(scopes),
-            None => return error(StatusCode::BAD_REQUEST, "invalid_scope", "scopes are read, write and admin"),
+            None => {
+                return error(StatusCode::BAD_REQUEST, "invalid_scope", Message::new("oauth-scope-unknown"));
+            }
         },
     };
     match api_client::grant(&app, &client_id, &client_secret, requested).await {
@@ -213,10 +220,10 @@ async fn token(
             invalid_client()
         }
         Err(GrantError::InvalidScope) => {
-            error(StatusCode::BAD_REQUEST, "invalid_scope", "the client does not hold every scope asked for")
+            error(StatusCode::BAD_REQUEST, "invalid_scope", Message::new("oauth-scope-not-held"))
         }
         Err(GrantError::InvalidGrant) => {
-            error(StatusCode::BAD_REQUEST, "invalid_grant", "the client's organization or account is suspended")
+            error(StatusCode::BAD_REQUEST, "invalid_grant", Message::new("oauth-client-suspended"))
         }
         Err(GrantError::Service(err)) => {
             let status = match err {
@@ -228,7 +235,7 @@ async fn token(
             }
             let code =
                 if status == StatusCode::SERVICE_UNAVAILABLE { "temporarily_unavailable" } else { "server_error" };
-            error(status, code, "the token could not be issued: try again later")
+            error(status, code, Message::new("oauth-try-again-later"))
         }
     }
 }

@@ -109,7 +109,10 @@ async fn time_csv(app: web::Data<App>, limits: web::Data<RateLimits>, req: HttpR
         Err(ServiceError::NotFound { .. }) => {
             plain(StatusCode::NOT_FOUND, &Message::new("not-found").arg("what", "other").to_string())
         }
-        Err(ServiceError::BadInput { message, .. }) => plain(StatusCode::BAD_REQUEST, &format!("year {message}")),
+        Err(ServiceError::BadInput { message, .. }) => plain(
+            StatusCode::BAD_REQUEST,
+            &Message::new("http-parameter-problem").arg("parameter", "year").arg("problem", message).to_string(),
+        ),
         Err(ServiceError::Unauthenticated) => plain(StatusCode::UNAUTHORIZED, &Message::new("log-in").to_string()),
         Err(err) => {
             tracing::error!(%err, "a time report");

@@ -1,16 +1,20 @@
-//! async-graphql's own messages — a query's validation errors, a value an input type
-//! refuses, an operation that is not in the document — in the request's language.
+//! async-graphql's own messages — a document that does not parse, a query's validation
+//! errors, a value an input type refuses, an operation that is not in the document — in
+//! the request's language.
 //!
 //! async-graphql writes them in English, from a known set of templates. Each template is
-//! a pattern here with a catalogue message (`gql-…`); a message that matches none (a
-//! parser's position diagnostic, a new template of a later version) stays as written.
-//! English stays exactly as async-graphql wrote it.
+//! a pattern here with a catalogue message (`gql-…`); a message that matches none (a new
+//! template of a later version) stays as written. The parser's diagnostics (pest's: the
+//! position, the line with its underline, then `= expected …`) keep their position lines
+//! and have their last line said in the language; the grammar's rule names in it
+//! (`selection_set`, `EOI`…) stay as they are. English stays exactly as async-graphql
+//! wrote it.
 
 use std::sync::LazyLock;
 
 use regex::{Captures, Regex};
 
-use super::{Lang, Message};
+use super::{Arg, Lang, Message};
 
 /// A template of async-graphql's: the pattern of its English text, the catalogue message
 /// that says it, and the names of the pattern's groups as the message's arguments.
@@ -128,11 +132,81 @@ fn matching(templates: &[Template], text: &str) -> Option<Message> {
     templates.iter().find_map(|t| t.pattern.captures(text).map(|c| message_of(t, &c)))
 }
 
+/// The parser's own messages that are not a position diagnostic
+/// (`async_graphql_parser::Error`'s `Display`).
+static PARSER: LazyLock<Vec<Template>> = LazyLock::new(|| {
+    let templates: [(&str, &'static str, &'static [&'static str]); 5] = [
+        ("^document contains multiple operations$", "gql-parse-multiple-operations", &[]),
+        (r"^operation (\S+) is defined twice$", "gql-parse-operation-twice", &["operation"]),
+        (r"^fragment (\S+) is defined twice$", "gql-parse-fragment-twice", &["fragment"]),
+        ("^document does not contain an operation$", "gql-parse-no-operation", &[]),
+        (r"^recursion limit exceeded\.$", "gql-parse-recursion-limit", &[]),
+    ];
+    templates
+        .into_iter()
+        .filter_map(|(pattern, id, args)| Some(Template { pattern: Regex::new(pattern).ok()?, id, args }))
+        .collect()
+});
+
+/// The grammar rules of a pest diagnostic's list (`a`, `a or b`, `a, b, or c`), said as
+/// a list of the language; the names stay as they are.
+fn rules(list: &str) -> Message {
+    if let Some((first, last)) = list.rsplit_once(", or ") {
+        Message::new("gql-parse-rules-many").arg("first", first).arg("last", last)
+    } else if let Some((first, last)) = list.split_once(" or ") {
+        Message::new("gql-parse-rules-two").arg("first", first).arg("last", last)
+    } else {
+        Message::new("gql-parse-rules-one").arg("rule", list)
+    }
+}
+
+/// What pest says on the last line of its diagnostic.
+fn syntax(said: &str) -> Option<Message> {
+    if said == "unknown parsing error" {
+        return Some(Message::new("gql-parse-unknown"));
+    }
+    if let Some(rest) = said.strip_prefix("unexpected ") {
+        return Some(match rest.split_once("; expected ") {
+            Some((unexpected, expected)) => Message::new("gql-parse-unexpected-expected")
+                .arg("unexpected", rules(unexpected))
+                .arg("expected", rules(expected)),
+            None => Message::new("gql-parse-unexpected").arg("unexpected", rules(rest)),
+        });
+    }
+    said.strip_prefix("expected ").map(|expected| Message::new("gql-parse-expected").arg("expected", rules(expected)))
+}
+
+/// A parser's diagnostic in `lang`: pest's (` --> 1:3`, the line, its underline, then
+/// `  = expected …` last), with its last line said in `lang`; a number that does not
+/// fit; or one of the parser's own messages. `None` when it is none of these.
+fn parser(message: &str, lang: Lang) -> Option<String> {
+    if let Some((head, last)) = message.rsplit_once('\n')
+        && head.trim_start().starts_with("--> ")
+        && let Some((indent, said)) = last.split_once("= ")
+        && indent.chars().all(|c| c == ' ')
+    {
+        return Some(format!("{head}\n{indent}= {}", syntax(said)?.render(lang)));
+    }
+    if let Some(reason) = message.strip_prefix("invalid number: ") {
+        // Rust's own words for a number it cannot read; the rarer ones stay as written.
+        let reason = match reason {
+            "number too large to fit in target type" => Arg::from(Message::new("gql-parse-number-too-large")),
+            "number too small to fit in target type" => Arg::from(Message::new("gql-parse-number-too-small")),
+            other => Arg::from(other),
+        };
+        return Some(Message::new("gql-parse-invalid-number").arg("reason", reason).render(lang).into_owned());
+    }
+    matching(&PARSER, message).map(|m| m.render(lang).into_owned())
+}
+
 /// async-graphql's `message` in `lang`: the same text in English, and in French when it
 /// follows a known template; `None` when it stays as written.
 pub fn translate(message: &str, lang: Lang) -> Option<String> {
     if lang == Lang::En {
         return None;
+    }
+    if let Some(said) = parser(message, lang) {
+        return Some(said);
     }
     let (main, suggestion) = match SUGGESTION.as_ref().and_then(|s| s.captures(message)) {
         Some(c) => (c.get(1).map_or(message, |m| m.as_str()), c.get(2).map(|m| m.as_str())),
@@ -164,7 +238,7 @@ mod tests {
     #[test]
     fn every_pattern_compiles() {
         // A pattern that does not compile is left out (no panic in the server): none is.
-        assert_eq!((TEMPLATES.len(), REASONS.len()), (25, 4));
+        assert_eq!((TEMPLATES.len(), REASONS.len(), PARSER.len()), (25, 4, 5));
         assert!(INVALID_VALUE.is_some() && SUGGESTION.is_some());
     }
 
@@ -195,5 +269,49 @@ mod tests {
         }
         // A diagnostic with no template stays as written.
         assert_eq!(translate(" --> 1:3\n  |\n1 | { x\n  |   ^---", Lang::Fr), None);
+        assert_eq!(translate("a new message of a later version", Lang::Fr), None);
+    }
+
+    /// The parser's diagnostics, as async-graphql 7.2.1 writes them for these documents.
+    #[test]
+    fn parse_errors_keep_their_position_and_say_the_rest_in_french() {
+        let cases = [
+            ("{", "expected selection", "attendu : selection"),
+            ("{ a } }", "expected EOI or executable_definition", "attendu : EOI ou executable_definition"),
+        ];
+        for (document, english_end, french_end) in cases {
+            let Err(err) = async_graphql::parser::parse_query(document) else { panic!("{document} parses") };
+            let english = err.to_string();
+            assert!(english.starts_with(" --> 1:"), "{english}");
+            assert!(english.ends_with(&format!("= {english_end}")), "{document}: {english}");
+            let french = translate(&english, Lang::Fr).unwrap_or_else(|| panic!("{english} is not translated"));
+            let (head, _) = english.rsplit_once('\n').unwrap_or_default();
+            assert_eq!(french, format!("{head}\n  = {french_end}"), "{document}");
+            assert_eq!(translate(&english, Lang::En), None, "English stays as written");
+        }
+        let lists = [
+            ("  = expected a or b", "  = attendu : a ou b"),
+            ("  = expected a, b, or c", "  = attendu : a, b ou c"),
+            ("  = unexpected a; expected b or c", "  = inattendu : a ; attendu : b ou c"),
+            ("  = unexpected x", "  = inattendu : x"),
+            ("  = unknown parsing error", "  = erreur de syntaxe inconnue"),
+        ];
+        for (last, french) in lists {
+            let english = format!(" --> 1:1\n  |\n1 | x\n  | ^\n  |\n{last}");
+            assert_eq!(translate(&english, Lang::Fr), Some(format!(" --> 1:1\n  |\n1 | x\n  | ^\n  |\n{french}")));
+        }
+        let others = [
+            ("query a { a } query a { b }", "l’opération a est définie deux fois"),
+            ("{ a } { b }", "le document contient plusieurs opérations"),
+            ("fragment f on Q { a }", "le document ne contient aucune opération"),
+        ];
+        for (document, french) in others {
+            let Err(err) = async_graphql::parser::parse_query(document) else { panic!("{document} parses") };
+            assert_eq!(translate(&err.to_string(), Lang::Fr).as_deref(), Some(french), "{document}: {err}");
+        }
+        assert_eq!(
+            translate("invalid number: number too large to fit in target type", Lang::Fr).as_deref(),
+            Some("nombre invalide : trop grand pour le type attendu")
+        );
     }
 }

@@ -8,6 +8,7 @@
 //! under [`LANGUAGE`]; a [`Message`] is rendered when it is displayed, in the language
 //! of the request being served. `extensions.code` and `field` never depend on it.
 
+pub mod ascii;
 pub mod graphql;
 
 use std::borrow::Cow;
@@ -83,6 +84,14 @@ pub enum Arg {
     Text(String),
     /// A number (Fluent picks plural forms and formats it for the language).
     Number(f64),
+    /// Another message, rendered in the same language (a line number around a problem).
+    Message(Box<Message>),
+}
+
+impl From<Message> for Arg {
+    fn from(value: Message) -> Self {
+        Self::Message(Box::new(value))
+    }
 }
 
 impl From<&str> for Arg {
@@ -197,6 +206,7 @@ fn render(lang: Lang, id: &str, args: &[(&'static str, Arg)]) -> String {
         match value {
             Arg::Text(text) => fluent_args.set(*name, FluentValue::from(text.as_str())),
             Arg::Number(n) => fluent_args.set(*name, FluentValue::from(*n)),
+            Arg::Message(message) => fluent_args.set(*name, FluentValue::from(message.render(lang).into_owned())),
         }
     }
     for wanted in [lang, Lang::En] {
@@ -281,6 +291,93 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    /// The variables a pattern uses, selectors and every variant included.
+    fn variables_of(pattern: &fluent_syntax::ast::Pattern<&str>, found: &mut BTreeSet<String>) {
+        use fluent_syntax::ast::{Expression, InlineExpression, PatternElement};
+        fn inline(expression: &InlineExpression<&str>, found: &mut BTreeSet<String>) {
+            match expression {
+                InlineExpression::VariableReference { id } => {
+                    found.insert(id.name.to_owned());
+                }
+                InlineExpression::Placeable { expression } => outer(expression, found),
+                InlineExpression::FunctionReference { arguments, .. } => {
+                    arguments.positional.iter().for_each(|a| inline(a, found));
+                    arguments.named.iter().for_each(|a| inline(&a.value, found));
+                }
+                _ => {}
+            }
+        }
+        fn outer(expression: &Expression<&str>, found: &mut BTreeSet<String>) {
+            match expression {
+                Expression::Inline(expression) => inline(expression, found),
+                Expression::Select { selector, variants } => {
+                    inline(selector, found);
+                    for variant in variants {
+                        variables_of(&variant.value, found);
+                    }
+                }
+            }
+        }
+        for element in &pattern.elements {
+            if let PatternElement::Placeable { expression } = element {
+                outer(expression, found);
+            }
+        }
+    }
+
+    /// Each message of a catalogue with the variables it uses.
+    fn messages_with_variables(source: &str) -> std::collections::BTreeMap<String, BTreeSet<String>> {
+        let resource = match fluent_syntax::parser::parse(source) {
+            Ok(resource) => resource,
+            Err((_, errors)) => panic!("the catalogue does not parse: {errors:?}"),
+        };
+        resource
+            .body
+            .iter()
+            .filter_map(|entry| match entry {
+                fluent_syntax::ast::Entry::Message(m) => {
+                    let mut variables = BTreeSet::new();
+                    if let Some(value) = &m.value {
+                        variables_of(value, &mut variables);
+                    }
+                    Some((m.id.name.to_owned(), variables))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Messages whose French is rightly the very text of the English.
+    const SAME_IN_BOTH: &[(&str, &str)] = &[
+        // A grammar rule's name alone (one item of the list of a parse error's
+        // `expected …`): rule names are the grammar's, not words of either language.
+        ("gql-parse-rules-one", "the rule name as it is"),
+    ];
+
+    #[test]
+    fn french_and_english_have_the_same_ids_and_variables_and_different_texts() {
+        let en = messages_with_variables(SOURCES[0].1);
+        let fr = messages_with_variables(SOURCES[1].1);
+        let ids = |m: &std::collections::BTreeMap<String, BTreeSet<String>>| m.keys().cloned().collect::<Vec<_>>();
+        assert_eq!(ids(&en), ids(&fr), "the same ids in both catalogues");
+        let mismatched: Vec<_> = en
+            .iter()
+            .filter(|(id, variables)| fr.get(*id) != Some(*variables))
+            .map(|(id, variables)| format!("{id}: English {variables:?}, French {:?}", fr.get(id)))
+            .collect();
+        assert!(mismatched.is_empty(), "variables differ: {mismatched:#?}");
+        let same: Vec<&String> = en
+            .keys()
+            .filter(|id| render(Lang::En, id, &[]) == render(Lang::Fr, id, &[]))
+            .filter(|id| !SAME_IN_BOTH.iter().any(|(same, _)| same == id))
+            .collect();
+        assert!(same.is_empty(), "French says these exactly as English does: {same:?}");
+        for (id, _) in SAME_IN_BOTH {
+            assert!(en.contains_key(*id), "{id} is listed as the same in both but is not in the catalogue");
+            assert_eq!(render(Lang::En, id, &[]), render(Lang::Fr, id, &[]), "{id} is no longer the same in both");
         }
     }
 

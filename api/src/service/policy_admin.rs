@@ -155,7 +155,7 @@ fn rule_of(change: &PermissionChange) -> ServiceResult<RuleChange> {
         None => (kind_of(object).pattern().to_owned(), Scope::Network),
     };
     let rule = Rule::permission(role, &domain, object, action, change.allow);
-    rule.validate().map_err(|e| ServiceError::bad_input("role", Message::verbatim(e.to_string())))?;
+    rule.validate().map_err(|e| ServiceError::from_policy("role", e))?;
     Ok(RuleChange { rule, authority, object, action })
 }
 
@@ -629,7 +629,7 @@ pub async fn import(app: &App, caller: &Caller, csv: &str) -> ServiceResult<usiz
     if csv.len() > 1 << 20 {
         return Err(ServiceError::bad_input("csv", Message::new("policy-too-large")));
     }
-    let rules = Rule::parse_csv(csv).map_err(|e| ServiceError::bad_input("csv", Message::verbatim(e.to_string())))?;
+    let rules = Rule::parse_csv(csv).map_err(|e| ServiceError::from_policy("csv", e))?;
     for rule in &rules {
         if let Rule::Permission(v) = rule
             && v[3] == Action::View.as_str()
