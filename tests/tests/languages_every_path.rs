@@ -311,6 +311,10 @@ async fn http_in(
     (status, content_language, response.text().await.expect("body"))
 }
 
+/// One HTTP case: what, method, path, headers, status, the JSON member that names the
+/// error (if any) and the one that says it.
+type HttpCase<'a> = (&'a str, reqwest::Method, String, Vec<(&'a str, &'a str)>, u16, Option<&'a str>, Option<&'a str>);
+
 #[tokio::test]
 async fn every_http_endpoint_refuses_in_both_languages() {
     let app = TestApp::spawn().await;
@@ -320,7 +324,7 @@ async fn every_http_endpoint_refuses_in_both_languages() {
     // (what, method, path, headers, status, the JSON member that names the error, if any,
     // and the one that says it).
     let version = format!("/files/{}", missing(NodeKind::DocumentVersion));
-    let cases: [(&str, reqwest::Method, String, Vec<(&str, &str)>, u16, Option<&str>, Option<&str>); 11] = [
+    let cases: [HttpCase<'_>; 11] = [
         ("/files of a version that does not exist", reqwest::Method::GET, version.clone(), vec![], 404, None, None),
         (
             "/files with an incomplete signed link",
